@@ -1,0 +1,91 @@
+"""The agent loop: signals in, risk-checked order intents out."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from trading_core import Fill, OrderIntent, Side, Signal, quantize
+
+from agents.finance import FeeSchedule, Position
+from agents.risk import DrawdownStop, RiskLimits, position_size
+
+OrderSink = Callable[[OrderIntent], None]
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    starting_equity: Decimal
+    risk_fraction: Decimal
+    stop_distance: Decimal
+    entry_threshold: Decimal
+    tick: Decimal
+    lot: Decimal
+    limits: RiskLimits
+    fees: FeeSchedule
+    max_drawdown: Decimal
+
+
+@dataclass
+class TradingAgent:
+    config: AgentConfig
+    send: OrderSink
+    positions: dict[str, Position] = field(default_factory=dict)
+    marks: dict[str, Decimal] = field(default_factory=dict)
+    rejected: int = 0
+
+    def __post_init__(self) -> None:
+        self.stop = DrawdownStop(self.config.max_drawdown)
+        self.stop.update(self.config.starting_equity)
+
+    @property
+    def halted(self) -> bool:
+        return self.stop.tripped
+
+    def equity(self) -> Decimal:
+        pnl = sum(
+            (p.total_pnl(self.marks.get(i, p.average_price)) for i, p in self.positions.items()),
+            Decimal(0),
+        )
+        return self.config.starting_equity + pnl
+
+    def on_signal(self, signal: Signal) -> OrderIntent | None:
+        """Turn one signal into at most one order intent."""
+        self.marks[signal.instrument] = signal.price
+        if self.stop.update(self.equity()):
+            return None
+        if abs(signal.strength) < self.config.entry_threshold:
+            return None
+
+        side = Side.BUY if signal.strength > 0 else Side.SELL
+        stop_price = signal.price - side.sign * self.config.stop_distance
+        size = position_size(
+            self.equity(),
+            self.config.risk_fraction * abs(signal.strength),
+            signal.price,
+            stop_price,
+            self.config.lot,
+        )
+        if size == 0:
+            return None
+        limit = quantize(signal.price, self.config.tick)
+        intent = OrderIntent(signal.instrument, side, size, limit)
+        held = {i: p.quantity for i, p in self.positions.items()}
+        decision = self.config.limits.check(intent, held, self.marks)
+        if not decision.approved:
+            self.rejected += 1
+            return None
+        intent = OrderIntent(signal.instrument, side, decision.quantity, limit)
+        self.send(intent)
+        return intent
+
+    def on_fill(
+        self, instrument: str, side: Side, quantity: Decimal, price: Decimal, *, maker: bool
+    ) -> Fill:
+        fee = self.config.fees.fee(quantity * price, maker=maker)
+        fill = Fill(instrument, side, quantity, price, fee)
+        self.positions.setdefault(instrument, Position(instrument)).apply(fill)
+        self.marks[instrument] = price
+        return fill
+
+    def run(self, signals: Iterable[Signal]) -> list[OrderIntent]:
+        return [intent for s in signals if (intent := self.on_signal(s)) is not None]

@@ -1,0 +1,248 @@
+//! HTTP surface: health, Prometheus metrics, engine status, and order entry into the book.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use market_types::{OrderId, Price, Quantity, Side};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use serde::{Deserialize, Serialize};
+
+use crate::book::{OrderBook, Trade};
+use crate::orders::{InstrumentSpec, Order};
+use crate::risk::RiskLimits;
+
+/// Buckets bracket the SLO thresholds used by the deploy analysis (p95 under 500 ms).
+const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const KNOWN_ROUTES: &[&str] = &["/healthz", "/metrics", "/api/status", "/api/orders"];
+
+pub struct Engine {
+    pub spec: InstrumentSpec,
+    pub limits: RiskLimits,
+    pub book: OrderBook,
+    pub position: Quantity,
+    pub next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    engine: Arc<Mutex<Engine>>,
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    version: &'static str,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, version: &'static str) -> AppState {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route and status code"),
+            &["route", "code"],
+        )
+        .expect("valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+                .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("valid metric");
+        registry.register(Box::new(requests.clone())).expect("unique metric");
+        registry.register(Box::new(latency.clone())).expect("unique metric");
+        AppState { engine: Arc::new(Mutex::new(engine)), registry, requests, latency, version }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub version: &'static str,
+    pub instrument: String,
+    pub best_bid: Option<Price>,
+    pub best_ask: Option<Price>,
+    pub resting_bids: usize,
+    pub resting_asks: usize,
+    pub position: Quantity,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewOrder {
+    pub side: Side,
+    pub price: String,
+    pub quantity: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub id: OrderId,
+    pub trades: Vec<Trade>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .route("/api/status", get(status))
+        .route("/api/orders", post(submit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let route = KNOWN_ROUTES.iter().find(|r| **r == path).copied().unwrap_or("other");
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.latency.with_label_values(&[route]).observe(started.elapsed().as_secs_f64());
+    state.requests.with_label_values(&[route, response.status().as_str()]).inc();
+    response
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut body = Vec::new();
+    let encoder = TextEncoder::new();
+    match encoder.encode(&state.registry.gather(), &mut body) {
+        Ok(()) => ([(header::CONTENT_TYPE, encoder.format_type().to_string())], body).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn status(State(state): State<AppState>) -> Json<Status> {
+    let engine = state.engine.lock().expect("engine lock");
+    Json(Status {
+        version: state.version,
+        instrument: engine.spec.symbol.clone(),
+        best_bid: engine.book.best_bid(),
+        best_ask: engine.book.best_ask(),
+        resting_bids: engine.book.depth(Side::Buy),
+        resting_asks: engine.book.depth(Side::Sell),
+        position: engine.position,
+    })
+}
+
+fn parse<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Response>
+where
+    T::Err: std::fmt::Display,
+{
+    raw.parse()
+        .map_err(|e: T::Err| (StatusCode::BAD_REQUEST, format!("{field}: {e}")).into_response())
+}
+
+async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Response {
+    let (price, quantity) = match (parse("price", &new.price), parse("quantity", &new.quantity)) {
+        (Ok(p), Ok(q)) => (p, q),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let mut engine = state.engine.lock().expect("engine lock");
+    engine.next_id += 1;
+    let order = Order {
+        id: OrderId(engine.next_id),
+        instrument: engine.spec.symbol.clone(),
+        side: new.side,
+        price,
+        quantity,
+    };
+    if let Err(e) = engine.spec.validate(&order) {
+        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
+    }
+    let reference = match (engine.book.best_bid(), engine.book.best_ask()) {
+        (Some(bid), Some(ask)) => Price((bid.units() + ask.units()) / 2),
+        _ => order.price,
+    };
+    if let Err(e) = engine.limits.check(&order, engine.position, reference) {
+        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
+    }
+    let id = order.id;
+    let trades = engine.book.submit(order);
+    (StatusCode::CREATED, Json(Accepted { id, trades })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let engine = Engine {
+            spec: InstrumentSpec {
+                symbol: "BTC-USD".into(),
+                tick: "0.5".parse().unwrap(),
+                lot: "0.001".parse().unwrap(),
+                min_quantity: "0.001".parse().unwrap(),
+            },
+            limits: RiskLimits {
+                max_order_quantity: "10".parse().unwrap(),
+                max_order_notional: "1000000".parse().unwrap(),
+                price_band_bps: 1000,
+                max_position: "50".parse().unwrap(),
+            },
+            book: OrderBook::default(),
+            position: Quantity::ZERO,
+            next_id: 0,
+        };
+        router(AppState::new(engine, "test"))
+    }
+
+    async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn healthz_and_metrics_count_requests() {
+        let app = app();
+        assert_eq!(call(&app, "GET", "/healthz", "").await, (StatusCode::OK, "ok".into()));
+        call(&app, "GET", "/missing", "").await;
+        let (code, body) = call(&app, "GET", "/metrics", "").await;
+        assert_eq!(code, StatusCode::OK);
+        assert!(body.contains(r#"http_requests_total{code="200",route="/healthz"} 1"#), "{body}");
+        assert!(body.contains(r#"http_requests_total{code="404",route="other"} 1"#), "{body}");
+        assert!(body.contains("http_request_duration_seconds_bucket"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn orders_match_and_status_reports_the_book() {
+        let app = app();
+        let (code, _) = call(&app, "POST", "/api/orders", r#"{"side":"sell","price":"40000","quantity":"1"}"#).await;
+        assert_eq!(code, StatusCode::CREATED);
+        call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"39990","quantity":"1"}"#).await;
+        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"40000","quantity":"0.25"}"#).await;
+        assert_eq!(code, StatusCode::CREATED);
+        assert!(body.contains(r#""trades":[{"maker":1,"taker":3,"price":"40000","quantity":"0.25"}]"#), "{body}");
+        let (_, status) = call(&app, "GET", "/api/status", "").await;
+        let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(v["best_ask"], "40000");
+        assert_eq!(v["best_bid"], "39990");
+        assert_eq!(v["resting_asks"], 1);
+        assert_eq!(v["version"], "test");
+    }
+
+    #[tokio::test]
+    async fn bad_orders_are_refused_with_reasons() {
+        let app = app();
+        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"abc","quantity":"1"}"#).await;
+        assert_eq!((code, body.as_str()), (StatusCode::BAD_REQUEST, r#"price: not a decimal number: "abc""#));
+        let (code, _) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"1","quantity":"x"}"#).await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"100.2","quantity":"1"}"#).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("tick"), "{body}");
+        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"100","quantity":"11"}"#).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("per-order maximum"), "{body}");
+    }
+}

@@ -1,0 +1,7 @@
+//! The execution engine: validate, risk-check, match and route orders.
+
+pub mod book;
+pub mod gateway;
+pub mod http;
+pub mod orders;
+pub mod risk;
