@@ -1,0 +1,20 @@
+import Link from 'next/link';
+
+export default function Overview() {
+  return (
+    <section>
+      <h1>Trading platform</h1>
+      <ul>
+        <li>
+          <Link href="/positions">Positions and PnL</Link> from the agents
+        </li>
+        <li>
+          <Link href="/risk">Risk limits and drawdown</Link> from the agents
+        </li>
+        <li>
+          <Link href="/engine">Execution engine status</Link>
+        </li>
+      </ul>
+    </section>
+  );
+}

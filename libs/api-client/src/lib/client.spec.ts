@@ -1,0 +1,79 @@
+import { ApiError } from './api-error';
+import { createApiClient } from './client';
+
+function respond(status: number, body: unknown): typeof fetch {
+  return jest.fn(async () =>
+    new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }),
+  ) as unknown as typeof fetch;
+}
+
+const positions = {
+  equity: '250000.00',
+  halted: false,
+  positions: [
+    { instrument: 'BTC-USD', quantity: '1.5', averagePrice: '40000', realizedPnl: '-2.5', unrealizedPnl: '150.25' },
+  ],
+};
+
+describe('createApiClient', () => {
+  it('fetches and validates positions from the agents service', async () => {
+    const fetchMock = respond(200, positions);
+    const client = createApiClient({ agentsUrl: 'http://agents:8000', engineUrl: 'http://engine:8080', fetch: fetchMock });
+    await expect(client.positions()).resolves.toEqual(positions);
+    expect((fetchMock as jest.Mock).mock.calls[0][0]).toBe('http://agents:8000/api/positions');
+  });
+
+  it('reads risk limits from the agents service and status from the engine', async () => {
+    const limits = { maxGrossExposure: '500000', maxDrawdown: '0.1', drawdown: '0', maxPosition: { 'BTC-USD': '2' } };
+    const status = { version: '0.1.0', instrument: 'BTC-USD', best_bid: null, best_ask: '40000', resting_bids: 0, resting_asks: 1, position: '0' };
+    const fetchMock = jest.fn(async (url: string) =>
+      new Response(JSON.stringify(url.includes('8080') ? status : limits)),
+    ) as unknown as typeof fetch;
+    const client = createApiClient({ agentsUrl: 'http://a:8000', engineUrl: 'http://e:8080', fetch: fetchMock });
+    await expect(client.riskLimits()).resolves.toEqual(limits);
+    await expect(client.engineStatus()).resolves.toEqual(status);
+  });
+
+  it('reports an unreachable service with its URL', async () => {
+    const fetchMock = jest.fn(async () => {
+      throw new TypeError('fetch failed');
+    }) as unknown as typeof fetch;
+    const client = createApiClient({ agentsUrl: 'http://a:1', engineUrl: 'http://e:1', fetch: fetchMock });
+    const error = await client.engineStatus().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).reason).toBe('unreachable');
+    expect((error as ApiError).message).toBe('http://e:1/api/status: unreachable (fetch failed)');
+  });
+
+  it('reports non-2xx statuses', async () => {
+    const client = createApiClient({ agentsUrl: 'http://a', engineUrl: 'http://e', fetch: respond(503, 'halted') });
+    await expect(client.positions()).rejects.toMatchObject({ reason: 'status', status: 503 });
+  });
+
+  it('rejects bodies that are not JSON', async () => {
+    const client = createApiClient({ agentsUrl: 'http://a', engineUrl: 'http://e', fetch: respond(200, '<html>') });
+    await expect(client.positions()).rejects.toMatchObject({ reason: 'invalid-body', message: 'http://a/api/positions: response is not JSON' });
+  });
+
+  it('rejects bodies that do not match the schema, naming the field', async () => {
+    const bad = { ...positions, equity: 250000.1 };
+    const client = createApiClient({ agentsUrl: 'http://a', engineUrl: 'http://e', fetch: respond(200, bad) });
+    await expect(client.positions()).rejects.toThrow(/unexpected body at equity/);
+  });
+
+  it('names the root when the whole body is wrong', async () => {
+    const client = createApiClient({ agentsUrl: 'http://a', engineUrl: 'http://e', fetch: respond(200, 42) });
+    await expect(client.positions()).rejects.toThrow(/unexpected body at \(root\)/);
+  });
+
+  it('uses the global fetch by default', async () => {
+    const original = global.fetch;
+    global.fetch = respond(200, positions);
+    try {
+      const client = createApiClient({ agentsUrl: 'http://a', engineUrl: 'http://e' });
+      await expect(client.positions()).resolves.toEqual(positions);
+    } finally {
+      global.fetch = original;
+    }
+  });
+});

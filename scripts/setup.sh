@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install everything the workspace needs: npm packages, uv and the Python environments,
+# cargo crates and the Rust coverage tool. Safe to rerun; fast when already installed.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+UV_VERSION=0.13.9
+CARGO_LLVM_COV_VERSION=0.9.1
+
+step "Checking toolchains"
+command -v node >/dev/null || die "node not found: install Node.js 20.19+ (see README)"
+command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
+  || die "python3 is not Python 3.11: install 3.11 (the agents pin it in .python-version)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node $(node --version) is too old: Nx 23 needs Node 20.19 or later"
+
+if ! command -v uv >/dev/null || [ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]; then
+  step "Installing uv $UV_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+echo "uv $(uv --version | awk '{print $2}'), node $(node --version), $(cargo --version)"
+
+step "Installing npm packages (npm ci; install scripts limited to package.json allowScripts)"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  echo "node_modules is up to date with package-lock.json"
+fi
+
+step "Rust components and cargo-llvm-cov $CARGO_LLVM_COV_VERSION"
+rustup component add clippy rustfmt llvm-tools >/dev/null 2>&1 || rustup component list --installed
+if ! cargo llvm-cov --version 2>/dev/null | grep -q "$CARGO_LLVM_COV_VERSION"; then
+  cargo install --locked --quiet cargo-llvm-cov --version "$CARGO_LLVM_COV_VERSION"
+fi
+cargo fetch --locked --quiet
+
+step "Python environments (uv sync --locked)"
+for project in libs/trading-core apps/agents; do
+  (cd "$project" && uv sync --locked --quiet) || die "uv sync failed in $project: run 'cd $project && uv lock' if pyproject.toml changed"
+  echo "  $project: $(cd "$project" && uv run --locked python --version)"
+done
+
+step "Setup complete"
