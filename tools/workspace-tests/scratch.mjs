@@ -1,0 +1,46 @@
+// A scratch copy of the workspace with its own git history, for tests that must change files.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function run(cwd, cmd, args, env = {}) {
+  // Nx 23 shares its cache between checkouts of one workspace (~/.nx/<id>); a scratch copy
+  // keeps its own so that what it measures is its own runs.
+  const isolated = cwd === repoRoot ? {} : {
+    NX_CACHE_DIRECTORY: join(cwd, '.nx/cache'),
+    NX_WORKSPACE_DATA_DIRECTORY: join(cwd, '.nx/workspace-data'),
+  };
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...isolated, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Copy tracked and untracked-but-not-ignored files, link node_modules, commit as main. */
+export function scratchCopy() {
+  const dir = mkdtempSync(join(tmpdir(), 'nx-scratch-'));
+  const files = run(repoRoot, 'git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+    .split('\0')
+    .filter(Boolean);
+  for (const file of files) {
+    const target = join(dir, file);
+    mkdirSync(dirname(target), { recursive: true });
+    try {
+      cpSync(join(repoRoot, file), target);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error; // deleted in the work tree but still tracked
+    }
+  }
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  run(dir, 'git', ['init', '-q', '-b', 'main']);
+  run(dir, 'git', ['add', '-A']);
+  run(dir, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qm', 'base']);
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
