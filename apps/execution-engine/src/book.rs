@@ -52,7 +52,12 @@ impl OrderBook {
             let queue = level.get_mut();
             let maker = queue.front_mut().expect("empty levels are removed");
             let quantity = maker.quantity.min(order.quantity);
-            trades.push(Trade { maker: maker.id, taker: order.id, price, quantity });
+            trades.push(Trade {
+                maker: maker.id,
+                taker: order.id,
+                price,
+                quantity,
+            });
             maker.quantity = Quantity(maker.quantity.units() - quantity.units());
             order.quantity = Quantity(order.quantity.units() - quantity.units());
             if !maker.quantity.is_positive() {
@@ -126,10 +131,17 @@ mod tests {
         book.submit(order(2, Side::Sell, "100", "1"));
         book.submit(order(3, Side::Sell, "100", "1"));
         let trades = book.submit(order(4, Side::Buy, "101", "2.5"));
-        let makers: Vec<_> = trades.iter().map(|t| (t.maker.0, t.price.to_string(), t.quantity)).collect();
+        let makers: Vec<_> = trades
+            .iter()
+            .map(|t| (t.maker.0, t.price.to_string(), t.quantity))
+            .collect();
         assert_eq!(
             makers,
-            vec![(2, "100".into(), q("1")), (3, "100".into(), q("1")), (1, "101".into(), q("0.5"))]
+            vec![
+                (2, "100".into(), q("1")),
+                (3, "100".into(), q("1")),
+                (1, "101".into(), q("0.5"))
+            ]
         );
         assert_eq!(book.best_ask(), Some("101".parse().unwrap()));
         assert_eq!(book.depth(Side::Sell), 1);
@@ -141,7 +153,15 @@ mod tests {
         book.submit(order(1, Side::Buy, "99", "1"));
         book.submit(order(2, Side::Buy, "100", "1"));
         let trades = book.submit(order(3, Side::Sell, "99.5", "3"));
-        assert_eq!(trades, vec![Trade { maker: OrderId(2), taker: OrderId(3), price: "100".parse().unwrap(), quantity: q("1") }]);
+        assert_eq!(
+            trades,
+            vec![Trade {
+                maker: OrderId(2),
+                taker: OrderId(3),
+                price: "100".parse().unwrap(),
+                quantity: q("1")
+            }]
+        );
         assert_eq!(book.best_ask(), Some("99.5".parse().unwrap()));
         assert_eq!(book.best_bid(), Some("99".parse().unwrap()));
     }

@@ -44,7 +44,12 @@ pub struct Router<G: VenueGateway> {
 
 impl<G: VenueGateway> Router<G> {
     /// Validate, risk-check, then send. Nothing reaches the venue unless both pass.
-    pub fn route(&self, order: &Order, position: Quantity, reference: Price) -> Result<Ack, RouteError> {
+    pub fn route(
+        &self,
+        order: &Order,
+        position: Quantity,
+        reference: Price,
+    ) -> Result<Ack, RouteError> {
         self.spec.validate(order)?;
         self.limits.check(order, position, reference)?;
         Ok(self.gateway.send(order)?)
@@ -91,9 +96,18 @@ mod tests {
         gw.expect_send()
             .with(eq(order("1")))
             .times(1)
-            .returning(|_| Ok(Ack { venue_order_id: "V-1".into() }));
+            .returning(|_| {
+                Ok(Ack {
+                    venue_order_id: "V-1".into(),
+                })
+            });
         let ack = router(gw).route(&order("1"), Quantity::ZERO, "2000".parse().unwrap());
-        assert_eq!(ack, Ok(Ack { venue_order_id: "V-1".into() }));
+        assert_eq!(
+            ack,
+            Ok(Ack {
+                venue_order_id: "V-1".into()
+            })
+        );
     }
 
     #[test]
@@ -101,15 +115,24 @@ mod tests {
         let mut gw = MockVenueGateway::new();
         gw.expect_send().never();
         let r = router(gw);
-        assert!(matches!(r.route(&order("0.001"), Quantity::ZERO, "2000".parse().unwrap()), Err(RouteError::Invalid(_))));
-        assert!(matches!(r.route(&order("101"), Quantity::ZERO, "2000".parse().unwrap()), Err(RouteError::Risk(_))));
+        assert!(matches!(
+            r.route(&order("0.001"), Quantity::ZERO, "2000".parse().unwrap()),
+            Err(RouteError::Invalid(_))
+        ));
+        assert!(matches!(
+            r.route(&order("101"), Quantity::ZERO, "2000".parse().unwrap()),
+            Err(RouteError::Risk(_))
+        ));
     }
 
     #[test]
     fn venue_errors_propagate() {
         let mut gw = MockVenueGateway::new();
-        gw.expect_send().returning(|_| Err(GatewayError::Unreachable("timeout".into())));
-        let err = router(gw).route(&order("1"), Quantity::ZERO, "2000".parse().unwrap()).unwrap_err();
+        gw.expect_send()
+            .returning(|_| Err(GatewayError::Unreachable("timeout".into())));
+        let err = router(gw)
+            .route(&order("1"), Quantity::ZERO, "2000".parse().unwrap())
+            .unwrap_err();
         assert_eq!(err.to_string(), "venue unreachable: timeout");
     }
 }

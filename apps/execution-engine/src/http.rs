@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use market_types::{OrderId, Price, Quantity, Side};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::book::{OrderBook, Trade};
@@ -42,7 +44,10 @@ impl AppState {
     pub fn new(engine: Engine, version: &'static str) -> AppState {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by route and status code"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route and status code",
+            ),
             &["route", "code"],
         )
         .expect("valid metric");
@@ -52,9 +57,19 @@ impl AppState {
             &["route"],
         )
         .expect("valid metric");
-        registry.register(Box::new(requests.clone())).expect("unique metric");
-        registry.register(Box::new(latency.clone())).expect("unique metric");
-        AppState { engine: Arc::new(Mutex::new(engine)), registry, requests, latency, version }
+        registry
+            .register(Box::new(requests.clone()))
+            .expect("unique metric");
+        registry
+            .register(Box::new(latency.clone()))
+            .expect("unique metric");
+        AppState {
+            engine: Arc::new(Mutex::new(engine)),
+            registry,
+            requests,
+            latency,
+            version,
+        }
     }
 }
 
@@ -94,11 +109,21 @@ pub fn router(state: AppState) -> Router {
 
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let route = KNOWN_ROUTES.iter().find(|r| **r == path).copied().unwrap_or("other");
+    let route = KNOWN_ROUTES
+        .iter()
+        .find(|r| **r == path)
+        .copied()
+        .unwrap_or("other");
     let started = Instant::now();
     let response = next.run(request).await;
-    state.latency.with_label_values(&[route]).observe(started.elapsed().as_secs_f64());
-    state.requests.with_label_values(&[route, response.status().as_str()]).inc();
+    state
+        .latency
+        .with_label_values(&[route])
+        .observe(started.elapsed().as_secs_f64());
+    state
+        .requests
+        .with_label_values(&[route, response.status().as_str()])
+        .inc();
     response
 }
 
@@ -106,7 +131,11 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let mut body = Vec::new();
     let encoder = TextEncoder::new();
     match encoder.encode(&state.registry.gather(), &mut body) {
-        Ok(()) => ([(header::CONTENT_TYPE, encoder.format_type().to_string())], body).into_response(),
+        Ok(()) => (
+            [(header::CONTENT_TYPE, encoder.format_type().to_string())],
+            body,
+        )
+            .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -124,18 +153,17 @@ async fn status(State(state): State<AppState>) -> Json<Status> {
     })
 }
 
-fn parse<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, Response>
+fn parse<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, String>
 where
     T::Err: std::fmt::Display,
 {
-    raw.parse()
-        .map_err(|e: T::Err| (StatusCode::BAD_REQUEST, format!("{field}: {e}")).into_response())
+    raw.parse().map_err(|e: T::Err| format!("{field}: {e}"))
 }
 
 async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Response {
     let (price, quantity) = match (parse("price", &new.price), parse("quantity", &new.quantity)) {
         (Ok(p), Ok(q)) => (p, q),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
     let mut engine = state.engine.lock().expect("engine lock");
     engine.next_id += 1;
@@ -205,24 +233,57 @@ mod tests {
     #[tokio::test]
     async fn healthz_and_metrics_count_requests() {
         let app = app();
-        assert_eq!(call(&app, "GET", "/healthz", "").await, (StatusCode::OK, "ok".into()));
+        assert_eq!(
+            call(&app, "GET", "/healthz", "").await,
+            (StatusCode::OK, "ok".into())
+        );
         call(&app, "GET", "/missing", "").await;
         let (code, body) = call(&app, "GET", "/metrics", "").await;
         assert_eq!(code, StatusCode::OK);
-        assert!(body.contains(r#"http_requests_total{code="200",route="/healthz"} 1"#), "{body}");
-        assert!(body.contains(r#"http_requests_total{code="404",route="other"} 1"#), "{body}");
-        assert!(body.contains("http_request_duration_seconds_bucket"), "{body}");
+        assert!(
+            body.contains(r#"http_requests_total{code="200",route="/healthz"} 1"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"http_requests_total{code="404",route="other"} 1"#),
+            "{body}"
+        );
+        assert!(
+            body.contains("http_request_duration_seconds_bucket"),
+            "{body}"
+        );
     }
 
     #[tokio::test]
     async fn orders_match_and_status_reports_the_book() {
         let app = app();
-        let (code, _) = call(&app, "POST", "/api/orders", r#"{"side":"sell","price":"40000","quantity":"1"}"#).await;
+        let (code, _) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"sell","price":"40000","quantity":"1"}"#,
+        )
+        .await;
         assert_eq!(code, StatusCode::CREATED);
-        call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"39990","quantity":"1"}"#).await;
-        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"40000","quantity":"0.25"}"#).await;
+        call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"39990","quantity":"1"}"#,
+        )
+        .await;
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"40000","quantity":"0.25"}"#,
+        )
+        .await;
         assert_eq!(code, StatusCode::CREATED);
-        assert!(body.contains(r#""trades":[{"maker":1,"taker":3,"price":"40000","quantity":"0.25"}]"#), "{body}");
+        assert!(
+            body.contains(r#""trades":[{"maker":1,"taker":3,"price":"40000","quantity":"0.25"}]"#),
+            "{body}"
+        );
         let (_, status) = call(&app, "GET", "/api/status", "").await;
         let v: serde_json::Value = serde_json::from_str(&status).unwrap();
         assert_eq!(v["best_ask"], "40000");
@@ -234,14 +295,44 @@ mod tests {
     #[tokio::test]
     async fn bad_orders_are_refused_with_reasons() {
         let app = app();
-        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"abc","quantity":"1"}"#).await;
-        assert_eq!((code, body.as_str()), (StatusCode::BAD_REQUEST, r#"price: not a decimal number: "abc""#));
-        let (code, _) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"1","quantity":"x"}"#).await;
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"abc","quantity":"1"}"#,
+        )
+        .await;
+        assert_eq!(
+            (code, body.as_str()),
+            (
+                StatusCode::BAD_REQUEST,
+                r#"price: not a decimal number: "abc""#
+            )
+        );
+        let (code, _) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"1","quantity":"x"}"#,
+        )
+        .await;
         assert_eq!(code, StatusCode::BAD_REQUEST);
-        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"100.2","quantity":"1"}"#).await;
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"100.2","quantity":"1"}"#,
+        )
+        .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("tick"), "{body}");
-        let (code, body) = call(&app, "POST", "/api/orders", r#"{"side":"buy","price":"100","quantity":"11"}"#).await;
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"100","quantity":"11"}"#,
+        )
+        .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("per-order maximum"), "{body}");
     }

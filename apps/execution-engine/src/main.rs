@@ -30,7 +30,10 @@ fn default_engine() -> Engine {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
-    let addr = format!("{}:{port}", std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".into()));
+    let addr = format!(
+        "{}:{port}",
+        std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".into())
+    );
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("execution-engine listening on {addr}");
     let app = router(AppState::new(default_engine(), env!("CARGO_PKG_VERSION")));

@@ -42,7 +42,11 @@ impl InstrumentSpec {
     pub fn validate(&self, order: &Order) -> Result<(), OrderError> {
         let id = order.id;
         if order.instrument != self.symbol {
-            return Err(OrderError::WrongInstrument(id, order.instrument.clone(), self.symbol.clone()));
+            return Err(OrderError::WrongInstrument(
+                id,
+                order.instrument.clone(),
+                self.symbol.clone(),
+            ));
         }
         if !order.quantity.is_positive() {
             return Err(OrderError::NonPositiveQuantity(id));
@@ -57,7 +61,11 @@ impl InstrumentSpec {
             return Err(OrderError::OffLot(id, order.quantity, self.lot));
         }
         if order.quantity < self.min_quantity {
-            return Err(OrderError::BelowMinimum(id, order.quantity, self.min_quantity));
+            return Err(OrderError::BelowMinimum(
+                id,
+                order.quantity,
+                self.min_quantity,
+            ));
         }
         Ok(())
     }
@@ -96,20 +104,44 @@ mod tests {
         let s = spec();
         let mut other = order("1", "1");
         other.instrument = "ETH-USD".into();
-        assert!(matches!(s.validate(&other), Err(OrderError::WrongInstrument(..))));
-        assert_eq!(s.validate(&order("1", "0")), Err(OrderError::NonPositiveQuantity(OrderId(1))));
-        assert_eq!(s.validate(&order("0", "1")), Err(OrderError::NonPositivePrice(OrderId(1))));
-        assert!(matches!(s.validate(&order("1.2", "1")), Err(OrderError::OffTick(..))));
-        assert!(matches!(s.validate(&order("1", "0.0105")), Err(OrderError::OffLot(..))));
-        assert!(matches!(s.validate(&order("1", "0.005")), Err(OrderError::BelowMinimum(..))));
+        assert!(matches!(
+            s.validate(&other),
+            Err(OrderError::WrongInstrument(..))
+        ));
+        assert_eq!(
+            s.validate(&order("1", "0")),
+            Err(OrderError::NonPositiveQuantity(OrderId(1)))
+        );
+        assert_eq!(
+            s.validate(&order("0", "1")),
+            Err(OrderError::NonPositivePrice(OrderId(1)))
+        );
+        assert!(matches!(
+            s.validate(&order("1.2", "1")),
+            Err(OrderError::OffTick(..))
+        ));
+        assert!(matches!(
+            s.validate(&order("1", "0.0105")),
+            Err(OrderError::OffLot(..))
+        ));
+        assert!(matches!(
+            s.validate(&order("1", "0.005")),
+            Err(OrderError::BelowMinimum(..))
+        ));
         let e = s.validate(&order("1.2", "1")).unwrap_err();
-        assert_eq!(e.to_string(), "order OrderId(1): price 1.2 is not on the 0.5 tick");
+        assert_eq!(
+            e.to_string(),
+            "order OrderId(1): price 1.2 is not on the 0.5 tick"
+        );
     }
 
     #[test]
     fn a_zero_lot_spec_rejects_rather_than_divides_by_zero() {
         let mut s = spec();
         s.lot = Quantity::ZERO;
-        assert!(matches!(s.validate(&order("1", "1")), Err(OrderError::OffLot(..))));
+        assert!(matches!(
+            s.validate(&order("1", "1")),
+            Err(OrderError::OffLot(..))
+        ));
     }
 }

@@ -31,17 +31,35 @@ pub enum RiskError {
 
 impl RiskLimits {
     /// Check `order` given the current signed `position` and the `reference` price.
-    pub fn check(&self, order: &Order, position: Quantity, reference: Price) -> Result<(), RiskError> {
+    pub fn check(
+        &self,
+        order: &Order,
+        position: Quantity,
+        reference: Price,
+    ) -> Result<(), RiskError> {
         if order.quantity > self.max_order_quantity {
-            return Err(RiskError::QuantityTooLarge(order.quantity, self.max_order_quantity));
+            return Err(RiskError::QuantityTooLarge(
+                order.quantity,
+                self.max_order_quantity,
+            ));
         }
-        let notional = order.price.notional(order.quantity).ok_or(RiskError::NotionalOverflow)?;
+        let notional = order
+            .price
+            .notional(order.quantity)
+            .ok_or(RiskError::NotionalOverflow)?;
         if notional > self.max_order_notional {
-            return Err(RiskError::NotionalTooLarge(notional, self.max_order_notional));
+            return Err(RiskError::NotionalTooLarge(
+                notional,
+                self.max_order_notional,
+            ));
         }
         let distance = (order.price.units() as i128 - reference.units() as i128).abs();
         if distance * 10_000 > reference.units() as i128 * self.price_band_bps as i128 {
-            return Err(RiskError::OutsidePriceBand(order.price, self.price_band_bps, reference));
+            return Err(RiskError::OutsidePriceBand(
+                order.price,
+                self.price_band_bps,
+                reference,
+            ));
         }
         let signed = match order.side {
             Side::Buy => order.quantity.units() as i128,
@@ -90,7 +108,10 @@ mod tests {
 
     #[test]
     fn passes_within_all_limits() {
-        assert_eq!(limits().check(&order(Side::Buy, "40000", "1"), q("0"), p("40000")), Ok(()));
+        assert_eq!(
+            limits().check(&order(Side::Buy, "40000", "1"), q("0"), p("40000")),
+            Ok(())
+        );
     }
 
     #[test]
@@ -102,11 +123,21 @@ mod tests {
     #[test]
     fn notional_limit_and_overflow() {
         let r = limits().check(&order(Side::Buy, "60000", "9"), q("0"), p("60000"));
-        assert_eq!(r, Err(RiskError::NotionalTooLarge(p("540000"), p("500000"))));
+        assert_eq!(
+            r,
+            Err(RiskError::NotionalTooLarge(p("540000"), p("500000")))
+        );
         let mut huge = limits();
         huge.max_order_quantity = Quantity(i64::MAX);
-        let o = Order { price: Price(i64::MAX), quantity: Quantity(i64::MAX), ..order(Side::Buy, "1", "1") };
-        assert_eq!(huge.check(&o, q("0"), p("1")), Err(RiskError::NotionalOverflow));
+        let o = Order {
+            price: Price(i64::MAX),
+            quantity: Quantity(i64::MAX),
+            ..order(Side::Buy, "1", "1")
+        };
+        assert_eq!(
+            huge.check(&o, q("0"), p("1")),
+            Err(RiskError::NotionalOverflow)
+        );
     }
 
     #[test]
@@ -120,7 +151,10 @@ mod tests {
             l.check(&order(Side::Sell, "37999", "1"), q("0"), p("40000")),
             Err(RiskError::OutsidePriceBand(..))
         ));
-        assert_eq!(l.check(&order(Side::Buy, "42000", "1"), q("0"), p("40000")), Ok(()));
+        assert_eq!(
+            l.check(&order(Side::Buy, "42000", "1"), q("0"), p("40000")),
+            Ok(())
+        );
     }
 
     #[test]
@@ -134,8 +168,13 @@ mod tests {
             l.check(&order(Side::Sell, "100", "6"), q("-15"), p("100")),
             Err(RiskError::PositionLimit(q("-21"), q("20")))
         );
-        assert_eq!(l.check(&order(Side::Sell, "100", "10"), q("15"), p("100")), Ok(()));
-        let e = l.check(&order(Side::Buy, "100", "6"), q("15"), p("100")).unwrap_err();
+        assert_eq!(
+            l.check(&order(Side::Sell, "100", "10"), q("15"), p("100")),
+            Ok(())
+        );
+        let e = l
+            .check(&order(Side::Buy, "100", "6"), q("15"), p("100"))
+            .unwrap_err();
         assert_eq!(e.to_string(), "position would reach 21, over the limit 20");
     }
 }

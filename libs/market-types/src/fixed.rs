@@ -37,7 +37,10 @@ fn parse_units(text: &str) -> Result<i64, FixedError> {
     let overflow = || FixedError::Overflow(text.to_string());
     let whole: i64 = whole.parse().map_err(|_| overflow())?;
     let frac: i64 = format!("{frac:0<PLACES$}").parse().map_err(|_| syntax())?;
-    let units = whole.checked_mul(SCALE).and_then(|w| w.checked_add(frac)).ok_or_else(overflow)?;
+    let units = whole
+        .checked_mul(SCALE)
+        .and_then(|w| w.checked_add(frac))
+        .ok_or_else(overflow)?;
     Ok(if negative { -units } else { units })
 }
 
@@ -137,11 +140,23 @@ mod tests {
     #[test]
     fn rejects_bad_text() {
         for bad in ["", "abc", "1.", ".5", "1.2.3", "+1", "1e5", "--1"] {
-            assert!(matches!(bad.parse::<Price>(), Err(FixedError::Syntax(_))), "{bad}");
+            assert!(
+                matches!(bad.parse::<Price>(), Err(FixedError::Syntax(_))),
+                "{bad}"
+            );
         }
-        assert_eq!("0.000000001".parse::<Price>(), Err(FixedError::TooPrecise("0.000000001".into())));
-        assert!(matches!("99999999999999".parse::<Price>(), Err(FixedError::Overflow(_))));
-        assert!(matches!("99999999999999999999".parse::<Price>(), Err(FixedError::Overflow(_))));
+        assert_eq!(
+            "0.000000001".parse::<Price>(),
+            Err(FixedError::TooPrecise("0.000000001".into()))
+        );
+        assert!(matches!(
+            "99999999999999".parse::<Price>(),
+            Err(FixedError::Overflow(_))
+        ));
+        assert!(matches!(
+            "99999999999999999999".parse::<Price>(),
+            Err(FixedError::Overflow(_))
+        ));
     }
 
     #[test]
