@@ -36,7 +36,9 @@ fn parse_units(text: &str) -> Result<i64, FixedError> {
     }
     let overflow = || FixedError::Overflow(text.to_string());
     let whole: i64 = whole.parse().map_err(|_| overflow())?;
-    let frac: i64 = format!("{frac:0<PLACES$}").parse().map_err(|_| syntax())?;
+    let frac: i64 = format!("{frac:0<PLACES$}")
+        .parse()
+        .expect("at most 8 ASCII digits always fit an i64");
     let units = whole
         .checked_mul(SCALE)
         .and_then(|w| w.checked_add(frac))

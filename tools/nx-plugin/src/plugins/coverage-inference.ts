@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type CreateNodes, type TargetConfiguration, createNodesFromFiles, joinPathFragments } from '@nx/devkit';
+import { parse as parseToml } from 'smol-toml';
+import type { Thresholds } from '../executors/coverage/lib/thresholds';
+
+export interface CoveragePluginOptions {
+  /** Name of the inferred target. */
+  coverageTargetName?: string;
+  /** Workspace default thresholds; a project's own `coverage` options override them. */
+  thresholds?: Thresholds;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { lines: 80, branches: 80, functions: 80 };
+
+export const COVERAGE_CONFIG_GLOB = '**/{pyproject.toml,Cargo.toml,jest.config.{cjs,js,mjs,ts}}';
+
+/** Which report a project's own tooling writes, judged from the config file that configures it. */
+export function reportForConfig(configFile: string, content: string): string | undefined {
+  const root = dirname(configFile);
+  const name = configFile.slice(root.length + 1);
+  if (name === 'pyproject.toml') {
+    const toml = parseToml(content) as { tool?: { coverage?: unknown } };
+    return toml.tool?.coverage ? joinPathFragments('coverage', root, 'coverage.xml') : undefined;
+  }
+  if (name === 'Cargo.toml') {
+    const toml = parseToml(content) as { package?: unknown };
+    return toml.package ? joinPathFragments('coverage', root, 'lcov.info') : undefined;
+  }
+  const dir = /coverageDirectory\s*:\s*['"]([^'"]+)['"]/.exec(content)?.[1];
+  return dir ? joinPathFragments(root, dir, 'coverage-summary.json') : undefined;
+}
+
+export function coverageTarget(report: string, thresholds: Thresholds): TargetConfiguration {
+  const dir = dirname(report);
+  return {
+    executor: '@trading/nx-plugin:coverage',
+    dependsOn: ['test'],
+    cache: true,
+    // The reports follow from the test inputs; the gate's own code is an input too.
+    inputs: ['default', '^production', '{workspaceRoot}/tools/nx-plugin/src/executors/coverage/**/*'],
+    outputs: [`{workspaceRoot}/${dir}/coverage-gate.json`, `{workspaceRoot}/${dir}/coverage-gate.md`],
+    options: { reports: [report], thresholds },
+    metadata: {
+      technologies: ['coverage'],
+      description: `Gate coverage from ${report} on the workspace thresholds and this project's rules`,
+    },
+  };
+}
+
+export const createNodes: CreateNodes<CoveragePluginOptions> = [
+  COVERAGE_CONFIG_GLOB,
+  (configFiles, options, context) =>
+    createNodesFromFiles(
+      (configFile, opts, ctx) => {
+        const root = dirname(configFile);
+        const isProject = ['project.json', 'package.json'].some((f) => existsSync(join(ctx.workspaceRoot, root, f)));
+        if (root === '.' || !isProject) return {};
+        const report = reportForConfig(configFile, readFileSync(join(ctx.workspaceRoot, configFile), 'utf8'));
+        if (!report) return {};
+        const target = coverageTarget(report, opts?.thresholds ?? DEFAULT_THRESHOLDS);
+        return { projects: { [root]: { targets: { [opts?.coverageTargetName ?? 'coverage']: target } } } };
+      },
+      configFiles,
+      options,
+      context,
+    ),
+];
