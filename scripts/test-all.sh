@@ -6,8 +6,8 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
-step "Project tests: nx run-many -t test"
-npx nx run-many -t test --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
+step "Project tests and coverage gates: nx run-many -t test coverage"
+npx nx run-many -t test coverage --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 
 step "Workspace tests (node --test tools/workspace-tests)"
 node --test --test-concurrency=1 tools/workspace-tests/

@@ -1,0 +1,103 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runGate } from './run-gate';
+
+describe('runGate', () => {
+  let root: string;
+  let log: string[];
+  let errors: string[];
+  const ctx = () => ({
+    workspaceRoot: root,
+    projectName: 'agents',
+    projectRoot: 'apps/agents',
+    log: (m: string) => log.push(m),
+    error: (m: string) => errors.push(m),
+  });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'gate-'));
+    log = [];
+    errors = [];
+    mkdirSync(join(root, 'apps/agents/src/agents/finance'), { recursive: true });
+    mkdirSync(join(root, 'coverage/apps/agents'), { recursive: true });
+    for (const f of ['pnl.py', 'fees.py']) writeFileSync(join(root, 'apps/agents/src/agents/finance', f), '');
+    writeFileSync(join(root, 'apps/agents/other.py'), '');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const lcov = (records: string) => writeFileSync(join(root, 'coverage/apps/agents/lcov.info'), records);
+  const options = { reports: ['coverage/{projectRoot}/lcov.info'], thresholds: { lines: 80 } };
+
+  it('passes, prints a table, writes JSON and Markdown and appends the step summary', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:10\nend_of_record\nSF:src/agents/finance/fees.py\nLF:10\nLH:9\nend_of_record\n');
+    const summary = join(root, 'summary.md');
+    const result = await runGate({ ...options, rules: [{ include: 'apps/agents/src/agents/finance/pnl.py', lines: 100 }] }, {
+      ...ctx(),
+      stepSummaryFile: summary,
+    });
+    expect(result?.passed).toBe(true);
+    expect(log.join('\n')).toMatch(/Coverage gate for agents: PASSED \(lines 95\.00%\)/);
+    const json = JSON.parse(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.json'), 'utf8'));
+    expect(json).toMatchObject({ project: 'agents', passed: true, totals: { lines: { covered: 19, total: 20 } } });
+    expect(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.md'), 'utf8')).toContain('### Coverage: agents ✅ passed');
+    expect(readFileSync(summary, 'utf8')).toContain('| pass | apps/agents/src/agents/finance/pnl.py | lines | 100.00% | 100% | 10/10 |');
+    expect(errors).toEqual([]);
+  });
+
+  it('fails naming the file, metric, value and threshold', async () => {
+    lcov('SF:src/agents/finance/fees.py\nLF:10\nLH:9\nend_of_record\n');
+    const result = await runGate({ ...options, rules: [{ name: 'finance', include: 'apps/agents/src/agents/finance/**', lines: 100 }] }, ctx());
+    expect(result?.passed).toBe(false);
+    expect(errors).toEqual([
+      'coverage: agents failed its coverage gate:',
+      '  apps/agents/src/agents/finance/fees.py: lines 90.00% is below 100%',
+    ]);
+    expect(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.md'), 'utf8')).toContain('❌ failed');
+  });
+
+  it('names the expected path and the producing target when the report is missing', async () => {
+    expect(await runGate(options, ctx())).toBeUndefined();
+    expect(errors).toEqual([
+      'coverage: coverage/apps/agents/lcov.info: not found (expected at coverage/apps/agents/lcov.info; it is written by `nx run agents:test`)',
+    ]);
+  });
+
+  it('rejects an empty report and files that are not in the repository', async () => {
+    lcov('');
+    expect(await runGate(options, ctx())).toBeUndefined();
+    lcov('SF:src/agents/finance/deleted.py\nLF:1\nLH:1\nend_of_record\n');
+    expect(await runGate({ ...options, producedBy: 'coverage-run' }, ctx())).toBeUndefined();
+    expect(errors).toEqual([
+      'coverage: coverage/apps/agents/lcov.info: empty report (0 bytes)',
+      'coverage: coverage/apps/agents/lcov.info names src/agents/finance/deleted.py, which is not a file in this repository: was the report produced from another checkout?',
+    ]);
+  });
+
+  it('leaves files of other projects to their own gates and keeps the default threshold', async () => {
+    mkdirSync(join(root, 'libs/core'), { recursive: true });
+    writeFileSync(join(root, 'libs/core/m.py'), '');
+    lcov(`SF:${join(root, 'libs/core/m.py')}\nLF:5\nLH:0\nend_of_record\nSF:other.py\nLF:5\nLH:5\nend_of_record\n`);
+    const result = await runGate({ reports: options.reports, outputDir: 'out' }, ctx());
+    expect(result?.passed).toBe(true);
+    expect(log[0]).toBe('coverage/apps/agents/lcov.info: 1 file(s) outside apps/agents left to their own projects\' gates');
+    expect(readFileSync(join(root, 'out/coverage-gate.json'), 'utf8')).toContain('"threshold": 80');
+  });
+
+  it('reads other formats by their names', async () => {
+    const xml = readFileSync(join(__dirname, '__fixtures__/agents.cobertura.xml'), 'utf8');
+    for (const [, name] of xml.matchAll(/filename="([^"]+)"/g)) {
+      mkdirSync(join(root, 'apps/agents', name, '..'), { recursive: true });
+      writeFileSync(join(root, 'apps/agents', name), '');
+    }
+    copyFileSync(join(__dirname, '__fixtures__/agents.cobertura.xml'), join(root, 'coverage/apps/agents/coverage.xml'));
+    const result = await runGate({ reports: ['coverage/apps/agents/coverage.xml'] }, ctx());
+    expect(result?.passed).toBe(true);
+    expect(result?.totals.branches).toEqual({ covered: 46, total: 46 });
+  });
+
+  it('refuses a report whose format it cannot tell', async () => {
+    await expect(runGate({ reports: ['x.unknown'] }, ctx())).resolves.toBeUndefined();
+    expect(errors.pop()).toMatch(/x\.unknown: unknown report format/);
+  });
+});
