@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -14,13 +15,16 @@ export function run(cwd, cmd, args, env = {}) {
     NX_CACHE_DIRECTORY: join(cwd, '.nx/cache'),
     NX_WORKSPACE_DATA_DIRECTORY: join(cwd, '.nx/workspace-data'),
   };
-  return execFileSync(cmd, args, {
+  const base = { ...process.env };
+  delete base.NX_SKIP_NX_CACHE; // these tests measure caching: an inherited skip would void them
+  const out = execFileSync(cmd, args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...isolated, ...env },
+    env: { ...base, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1', ...isolated, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
+  return stripVTControlCharacters(out);
 }
 
 /** Copy tracked and untracked-but-not-ignored files, link node_modules, commit as main. */
