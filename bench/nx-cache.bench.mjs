@@ -12,7 +12,7 @@ function timed(label, fn) {
 }
 
 const targets = ['lint', 'test', 'build'];
-const scratch = scratchCopy();
+const scratch = scratchCopy({ hardLinkNodeModules: true });
 try {
   console.log(`scratch copy: ${scratch.dir}`);
   const cold = timed('cold  run-many -t lint test build', () =>

@@ -27,8 +27,12 @@ export function run(cwd, cmd, args, env = {}) {
   return stripVTControlCharacters(out);
 }
 
-/** Copy tracked and untracked-but-not-ignored files, link node_modules, commit as main. */
-export function scratchCopy() {
+/**
+ * Copy tracked and untracked-but-not-ignored files, link node_modules, commit as main.
+ * `hardLinkNodeModules` gives the copy a real node_modules tree (hard links, no data copied):
+ * Next.js' Turbopack refuses a node_modules symlink that leaves the workspace root.
+ */
+export function scratchCopy({ hardLinkNodeModules = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nx-scratch-'));
   const files = run(repoRoot, 'git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
     .split('\0')
@@ -42,7 +46,11 @@ export function scratchCopy() {
       if (error.code !== 'ENOENT') throw error; // deleted in the work tree but still tracked
     }
   }
-  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  if (hardLinkNodeModules) {
+    execFileSync('cp', ['-al', join(repoRoot, 'node_modules'), join(dir, 'node_modules')]);
+  } else {
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  }
   run(dir, 'git', ['init', '-q', '-b', 'main']);
   run(dir, 'git', ['add', '-A']);
   run(dir, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qm', 'base']);
