@@ -6,20 +6,27 @@ use execution_engine::orders::InstrumentSpec;
 use execution_engine::risk::RiskLimits;
 use market_types::Quantity;
 
+/// Parse a built-in default; these are constants, so a failure is a bug caught by the first run.
+fn fixed<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("built-in default parses")
+}
+
 fn default_engine() -> Engine {
-    let parse = |s: &str| s.parse().expect("built-in default parses");
     Engine {
         spec: InstrumentSpec {
             symbol: "BTC-USD".into(),
-            tick: parse("0.5"),
-            lot: "0.001".parse().expect("built-in default parses"),
-            min_quantity: "0.001".parse().expect("built-in default parses"),
+            tick: fixed("0.5"),
+            lot: fixed("0.001"),
+            min_quantity: fixed("0.001"),
         },
         limits: RiskLimits {
-            max_order_quantity: "10".parse().expect("built-in default parses"),
-            max_order_notional: parse("1000000"),
+            max_order_quantity: fixed("10"),
+            max_order_notional: fixed("1000000"),
             price_band_bps: 500,
-            max_position: "50".parse().expect("built-in default parses"),
+            max_position: fixed("50"),
         },
         book: OrderBook::default(),
         position: Quantity::ZERO,

@@ -6,7 +6,6 @@ interface Record {
   path: string;
   lines: Map<number, number>;
   branches: Counter;
-  branchRecords: boolean;
   fnFound?: number;
   fnHit?: number;
   fnNames: Set<string>;
@@ -14,6 +13,9 @@ interface Record {
   lf?: number;
   lh?: number;
 }
+
+/** Records that carry a producer's own per-file totals, and where each is kept. */
+const TOTALS = { FNF: 'fnFound', FNH: 'fnHit', LF: 'lf', LH: 'lh' } as const;
 
 function count(value: string, source: string, lineNo: number, field: string): number {
   if (!/^\d+$/.test(value)) throw new ReportError(source, `line ${lineNo}`, `${field} is not a count: ${JSON.stringify(value)}`);
@@ -37,7 +39,7 @@ function finish(r: Record): FileCoverage {
     path: r.path,
     lines,
     ...(functions ? { functions } : {}),
-    ...(r.branchRecords ? { branches: r.branches } : {}),
+    ...(r.branches.total > 0 ? { branches: r.branches } : {}), // no BRDA: not measured
   };
 }
 
@@ -66,10 +68,14 @@ export async function parseLcov(input: Readable, source: string): Promise<Covera
     if (key === 'SF') {
       if (current) throw new ReportError(source, `line ${lineNo}`, `SF before end_of_record of ${current.path}`);
       if (!value) throw new ReportError(source, `line ${lineNo}`, 'SF without a path');
-      current = { path: value, lines: new Map(), branches: { total: 0, covered: 0 }, branchRecords: false, fnNames: new Set(), fnHitNames: new Set() };
+      current = { path: value, lines: new Map(), branches: { total: 0, covered: 0 }, fnNames: new Set(), fnHitNames: new Set() };
       continue;
     }
     if (!current) throw new ReportError(source, `line ${lineNo}`, `${key} outside a record (no SF before it)`);
+    if (key in TOTALS) {
+      current[TOTALS[key as keyof typeof TOTALS]] = count(value, source, lineNo, key);
+      continue;
+    }
     const parts = value.split(',');
     switch (key) {
       case 'DA': {
@@ -82,7 +88,6 @@ export async function parseLcov(input: Readable, source: string): Promise<Covera
       case 'BRDA': {
         if (parts.length < 4) throw new ReportError(source, `line ${lineNo}`, `BRDA needs line,block,branch,taken: ${JSON.stringify(value)}`);
         const taken = parts[3] === '-' ? 0 : count(parts[3], source, lineNo, 'BRDA taken');
-        current.branchRecords = true;
         current.branches.total++;
         if (taken > 0) current.branches.covered++;
         break;
@@ -92,18 +97,6 @@ export async function parseLcov(input: Readable, source: string): Promise<Covera
         break;
       case 'FNDA':
         if (count(parts[0], source, lineNo, 'FNDA hits') > 0) current.fnHitNames.add(parts.slice(1).join(','));
-        break;
-      case 'FNF':
-        current.fnFound = count(value, source, lineNo, 'FNF');
-        break;
-      case 'FNH':
-        current.fnHit = count(value, source, lineNo, 'FNH');
-        break;
-      case 'LF':
-        current.lf = count(value, source, lineNo, 'LF');
-        break;
-      case 'LH':
-        current.lh = count(value, source, lineNo, 'LH');
         break;
       case 'BRF':
       case 'BRH':
