@@ -12,6 +12,37 @@ export NX_TUI=false
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+warn() {
+  printf '\033[33mwarning:\033[0m %s\n' "$*" >&2
+  if [ -n "${GITHUB_ACTIONS:-}" ]; then printf '::warning::%s\n' "$*"; fi
+}
 
 # Append Markdown to the GitHub step summary when running in Actions.
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$*" >> "$GITHUB_STEP_SUMMARY"; fi; }
+
+# Use the self-hosted Nx remote cache only when it answers. Nx 23 ends a run with
+# "Failed to send request" (exit 1) when the server is unreachable, so an outage
+# would fail CI: degrade to the local cache with a warning instead. A refused token
+# is a misconfiguration, not an outage, and stops the run.
+remote_cache_preflight() {
+  local server="${NX_SELF_HOSTED_REMOTE_CACHE_SERVER:-}"
+  if [ -z "$server" ]; then
+    echo "remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER unset); local cache only"
+    return 0
+  fi
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    -H "Authorization: Bearer ${NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN:-}" \
+    "${server%/}/v1/cache/0")" || true
+  case "$code" in
+    200 | 404)
+      echo "remote cache: $server answers; using it" ;;
+    401)
+      die "remote cache: $server refused the token (401). Check NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN, or unset NX_SELF_HOSTED_REMOTE_CACHE_SERVER to run without it." ;;
+    *)
+      warn "remote cache: $server is unreachable or unhealthy (HTTP ${code:-none}); running with the local cache only"
+      summary "> [!WARNING]"
+      summary "> Remote cache $server was unreachable (HTTP ${code:-none}); this run used the local cache only."
+      unset NX_SELF_HOSTED_REMOTE_CACHE_SERVER NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ;;
+  esac
+}

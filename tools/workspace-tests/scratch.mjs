@@ -1,5 +1,5 @@
 // A scratch copy of the workspace with its own git history, for tests that must change files.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { stripVTControlCharacters } from 'node:util';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export function run(cwd, cmd, args, env = {}) {
+function runEnv(cwd, env) {
   // Nx 23 shares its cache between checkouts of one workspace (~/.nx/<id>); a scratch copy
   // keeps its own so that what it measures is its own runs.
   const isolated = cwd === repoRoot ? {} : {
@@ -17,11 +17,15 @@ export function run(cwd, cmd, args, env = {}) {
   };
   const base = { ...process.env };
   delete base.NX_SKIP_NX_CACHE; // these tests measure caching: an inherited skip would void them
+  return { ...base, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1', ...isolated, ...env };
+}
+
+export function run(cwd, cmd, args, env = {}) {
   const out = execFileSync(cmd, args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...base, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1', ...isolated, ...env },
+    env: runEnv(cwd, env),
     maxBuffer: 64 * 1024 * 1024,
   });
   return stripVTControlCharacters(out);
@@ -55,4 +59,16 @@ export function scratchCopy({ hardLinkNodeModules = false } = {}) {
   run(dir, 'git', ['add', '-A']);
   run(dir, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qm', 'base']);
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Like run, but returns { code, out } with stdout and stderr interleaved, instead of throwing. */
+export function tryRun(cwd, cmd, args, env = {}) {
+  const result = spawnSync('bash', ['-c', 'exec "$@" 2>&1', 'tryRun', cmd, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: runEnv(cwd, env),
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { code: result.status ?? 1, out: stripVTControlCharacters(result.stdout) };
 }

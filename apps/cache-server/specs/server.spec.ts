@@ -9,7 +9,7 @@ import type { AccessRecord } from '../src/access-log';
 import { createCacheServer } from '../src/server';
 import { FsStore } from '../src/stores/fs-store';
 import { TokenRegistry } from '../src/tokens';
-import { nxArtifact } from './artifact';
+import { nxArtifact, tarOf } from './artifact';
 
 const WRITE = 'write-token-0123456789';
 const READ = 'read-token-0123456789';
@@ -139,14 +139,7 @@ describe('cache server', () => {
   });
 
   it('rejects an artifact whose exit code entry is not 4 bytes', async () => {
-    const { pack } = await import('tar-stream');
-    const archive = pack();
-    const chunks: Buffer[] = [];
-    archive.on('data', (c: Buffer) => chunks.push(c));
-    archive.entry({ name: 'code' }, Buffer.from('0'));
-    archive.finalize();
-    await new Promise((resolve) => archive.on('end', resolve));
-    const response = await put('8', gzipSync(Buffer.concat(chunks)));
+    const response = await put('8', gzipSync(await tarOf([['code', '0']])));
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/not 4 bytes/);
   });

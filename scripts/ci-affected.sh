@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The CI entry point: run the targets of the projects a change affects, in parallel,
+# with the self-hosted remote cache when it answers. The workflow calls only this.
+#   scripts/ci-affected.sh [target ...]      (default: lint test coverage build)
+# NX_BASE / NX_HEAD choose the compared commits (nrwl/nx-set-shas sets them in Actions).
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(lint test coverage build)
+base="${NX_BASE:-origin/main}"
+head="${NX_HEAD:-HEAD}"
+git rev-parse --verify --quiet "$base^{commit}" >/dev/null ||
+  die "base commit '$base' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_BASE"
+
+step "Remote cache"
+remote_cache_preflight
+
+step "Affected ($base..$head): ${targets[*]}"
+npx nx show projects --affected --base="$base" --head="$head" | sed 's/^/  /'
+set +e
+npx nx affected -t "${targets[@]}" --base="$base" --head="$head" \
+  --parallel="${NX_PARALLEL:-3}" --output-style=static
+status=$?
+set -e
+
+summary "### Affected targets: ${targets[*]}"
+summary "Compared \`$base\`..\`$head\`; exit status $status."
+exit "$status"

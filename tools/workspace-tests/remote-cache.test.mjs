@@ -1,0 +1,145 @@
+// The self-hosted remote cache with the real Nx client: a cold run in one clone fills it,
+// another clone replays from it, a read-only token writes nothing, a wrong token fails
+// clearly, rejected uploads are never served, and an outage degrades CI to the local cache.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+
+const WRITE = `write-${randomBytes(12).toString('hex')}`;
+const READ = `read-${randomBytes(12).toString('hex')}`;
+const TASKS = ['-t', 'typecheck', 'lint', '-p', 'api-client', 'cache-server', '--output-style=static'];
+
+let work;
+let server;
+let url;
+const clones = [];
+
+async function startServer() {
+  const child = spawn(process.execPath, [join(work, 'server/main.js')], {
+    // Compiled outside the workspace: resolve its packages from the workspace's node_modules.
+    env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), CACHE_DIR: join(work, 'store'), CACHE_PORT: '0', CACHE_WRITE_TOKEN: WRITE, CACHE_READ_TOKEN: READ },
+    // The access log goes to a file: the tests block their event loop while Nx runs.
+    stdio: ['ignore', openSync(join(work, 'access.log'), 'a'), 'pipe'],
+  });
+  const address = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`cache server exited with ${code}`)));
+  });
+  return { child, address };
+}
+
+function clone() {
+  const scratch = scratchCopy();
+  clones.push(scratch);
+  return scratch.dir;
+}
+
+const nx = (dir, token, extra = []) =>
+  tryRun(dir, 'npx', ['nx', 'run-many', ...TASKS, ...extra], {
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url,
+    NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token,
+  });
+
+/** { task: 'remote' | 'local' | 'ran' } from Nx's static output. */
+function outcomes(out) {
+  const tasks = {};
+  for (const match of out.matchAll(/> nx run (\S+)(.*)$/gm)) {
+    tasks[match[1]] = /remote cache/.test(match[2]) ? 'remote' : /local cache|existing outputs/.test(match[2]) ? 'local' : 'ran';
+  }
+  return tasks;
+}
+
+const log = () =>
+  readFileSync(join(work, 'access.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+
+const stored = () =>
+  readdirSync(join(work, 'store'), { recursive: true }).filter((p) => !p.startsWith('.incoming') && /\/\w+$/.test(p));
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'remote-cache-'));
+  execFileSync('npx', ['tsc', '-p', 'apps/cache-server/tsconfig.app.json', '--outDir', join(work, 'server')], { cwd: repoRoot });
+  server = await startServer();
+  url = server.address;
+});
+
+after(() => {
+  server?.child.kill();
+  for (const scratch of clones) scratch.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('a cold run fills the remote cache; a fresh clone replays every task from it', () => {
+  const first = nx(clone(), WRITE);
+  assert.equal(first.code, 0, first.out);
+  const cold = outcomes(first.out);
+  assert.equal(Object.keys(cold).length, 4, JSON.stringify(cold));
+  assert.ok(Object.values(cold).every((s) => s === 'ran'), JSON.stringify(cold));
+  assert.equal(stored().length, 4, JSON.stringify(log()));
+
+  const second = nx(clone(), READ);
+  assert.equal(second.code, 0, second.out);
+  assert.deepEqual(Object.values(outcomes(second.out)), ['remote', 'remote', 'remote', 'remote'], second.out);
+  assert.equal(log().filter((r) => r.method === 'GET' && r.status === 200).length, 4);
+});
+
+test('a read-only token reads but writes nothing; rejected uploads are never served', async () => {
+  const dir = clone();
+  appendFileSync(join(dir, 'libs/api-client/src/index.ts'), '\nexport const TOUCHED = 1;\n');
+  const before = stored().length;
+  const readOnly = nx(dir, READ, ['-p', 'api-client', '-t', 'typecheck']);
+  assert.equal(readOnly.code, 0, readOnly.out);
+  assert.equal(stored().length, before, 'a read-only run must not add entries');
+  const denied = log().filter((r) => r.method === 'PUT' && r.status === 403);
+  assert.ok(denied.length >= 1, JSON.stringify(log().slice(-6)));
+  const hash = denied.at(-1).path.split('/').pop();
+
+  // Plant a corrupted and a truncated upload for that very hash: both are refused.
+  const corrupt = await fetch(`${url}/v1/cache/${hash}`, {
+    method: 'PUT', headers: { Authorization: `Bearer ${WRITE}` }, body: randomBytes(4096),
+  });
+  assert.equal(corrupt.status, 400);
+  // So the next run in this clone asks the remote cache instead of its local one.
+  rmSync(join(dir, '.nx/cache'), { recursive: true, force: true });
+  rmSync(join(dir, '.nx/workspace-data'), { recursive: true, force: true });
+  const again = nx(dir, WRITE, ['-p', 'api-client', '-t', 'typecheck']);
+  assert.equal(again.code, 0, again.out);
+  assert.equal(outcomes(again.out)['api-client:typecheck'], 'ran', 'the rejected upload must not be served');
+  assert.equal(stored().length, before + 1, 'the real result is then stored');
+});
+
+test('a wrong token stops Nx with a clear Unauthorized message', () => {
+  const result = nx(clone(), 'not-the-right-token-000000');
+  assert.notEqual(result.code, 0);
+  assert.match(result.out, /Unauthorized: invalid bearer token/);
+});
+
+test('an unreachable cache fails plain Nx, but the CI entry point degrades to the local cache', async () => {
+  const dir = clone();
+  appendFileSync(join(dir, 'libs/api-client/src/index.ts'), '\nexport const OUTAGE = 1;\n');
+  run(dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'change']);
+  server.child.kill();
+  await new Promise((resolve) => server.child.once('exit', resolve));
+
+  const plain = nx(dir, WRITE, ['-p', 'api-client', '-t', 'typecheck']);
+  assert.notEqual(plain.code, 0, 'measured: Nx 23 fails a run whose remote cache is unreachable');
+  assert.match(plain.out, /Failed to send request/);
+
+  const ci = tryRun(dir, 'bash', ['scripts/ci-affected.sh', 'typecheck'], {
+    NX_BASE: 'HEAD~1',
+    NX_HEAD: 'HEAD',
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url,
+    NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: WRITE,
+  });
+  assert.equal(ci.code, 0, ci.out);
+  assert.match(ci.out, /unreachable or unhealthy .*local cache only/);
+  assert.match(ci.out, /Successfully ran target typecheck for 2 projects/);
+});
