@@ -6,7 +6,10 @@ export ROOT
 # Reusable caches live outside the clone so a fresh clone reuses them.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
-export PATH="$CARGO_HOME/bin:$HOME/.local/bin:$PATH"
+# Programs the project builds itself (Go tools, the control plane) and its long-lived state.
+export TRADING_HOME="${TRADING_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/trading-platform}"
+export TRADING_BIN="${TRADING_BIN:-$TRADING_HOME/bin}"
+export PATH="$CARGO_HOME/bin:$HOME/.local/bin:$TRADING_BIN:$PATH"
 export NX_NO_CLOUD=true
 export NX_TUI=false
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Bucket } from '@google-cloud/storage';
 import type { ArtifactStore, PendingUpload, StoredArtifact } from './store';
@@ -9,11 +9,13 @@ const statusOf = (error: unknown): number | undefined => {
 };
 
 /**
- * Artifacts as objects in a Google Cloud Storage bucket. An upload goes to a
- * temporary object under `incoming/`, then is copied server-side to its
- * final name with the precondition `ifGenerationMatch: 0` ("only if no object
- * exists"), so an existing entry is never replaced, and readers never see a
- * partial or rejected upload.
+ * Artifacts as objects in a Google Cloud Storage bucket. Each upload is one
+ * single-request (non-resumable) upload straight to the final object name with
+ * the precondition `ifGenerationMatch: 0` ("only if no object exists"):
+ * - GCS creates the object only when the whole request succeeds, and the
+ *   request body ends only after the server has verified the artifact, so a
+ *   rejected or cut-off upload is aborted and leaves nothing behind;
+ * - an existing entry is never replaced: GCS answers 412, reported as `exists`.
  */
 export class GcsStore implements ArtifactStore {
   readonly kind = 'gcs';
@@ -46,30 +48,52 @@ export class GcsStore implements ArtifactStore {
   }
 
   async begin(hash: string): Promise<PendingUpload> {
-    const temp = this.bucket.file(`${this.prefix}incoming/${hash}.${randomBytes(6).toString('hex')}`);
-    const sink = temp.createWriteStream({ resumable: false, contentType: 'application/gzip' });
-    let settled = false;
-    const discard = async () => {
-      settled = true;
-      sink.destroy();
-      await temp.delete({ ignoreNotFound: true }).catch(() => undefined);
-    };
+    const upload = this.objectOf(hash).createWriteStream({
+      resumable: false,
+      contentType: 'application/gzip',
+      preconditionOpts: { ifGenerationMatch: 0 },
+    });
+    let outcome: 'created' | 'exists' | undefined;
+    let finalizing = false;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (upload.write(chunk)) callback();
+        else upload.once('drain', () => callback());
+      },
+      final(callback) {
+        finalizing = true;
+        upload.end();
+        finished(upload).then(
+          () => {
+            outcome = 'created';
+            callback();
+          },
+          (error: unknown) => {
+            if (statusOf(error) !== 412) return callback(error as Error);
+            outcome = 'exists';
+            callback();
+          },
+        );
+      },
+      destroy(error, callback) {
+        // Aborting the request means GCS never creates the object.
+        if (outcome === undefined) upload.destroy(error ?? new Error('upload aborted'));
+        callback(error);
+      },
+    });
+    upload.on('error', (error) => {
+      if (!finalizing) sink.destroy(error);
+    });
     return {
       sink,
       commit: async () => {
-        if (settled) throw new Error('upload already settled');
         await finished(sink);
-        try {
-          await temp.copy(this.objectOf(hash), { preconditionOpts: { ifGenerationMatch: 0 } });
-          return 'created';
-        } catch (error) {
-          if (statusOf(error) === 412) return 'exists';
-          throw error;
-        } finally {
-          await discard();
-        }
+        if (outcome === undefined) throw new Error('upload did not complete');
+        return outcome;
       },
-      abort: discard,
+      abort: async () => {
+        sink.destroy();
+      },
     };
   }
 }
