@@ -2,6 +2,7 @@
 
 pub mod book;
 pub mod gateway;
+pub mod healthcheck;
 pub mod http;
 pub mod orders;
 pub mod risk;

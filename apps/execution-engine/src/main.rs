@@ -1,4 +1,5 @@
 //! Serve the execution engine: `execution-engine` (PORT, default 8080).
+//! `execution-engine healthcheck` probes a running engine's /healthz (the image's HEALTHCHECK).
 
 use execution_engine::book::OrderBook;
 use execution_engine::http::{router, AppState, Engine};
@@ -34,9 +35,18 @@ fn default_engine() -> Engine {
     }
 }
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
+fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        let addr = format!("127.0.0.1:{port}").parse().map_err(std::io::Error::other)?;
+        return execution_engine::healthcheck::probe(addr, std::time::Duration::from_secs(3))
+            .map_err(std::io::Error::other);
+    }
+    serve(port)
+}
+
+#[tokio::main]
+async fn serve(port: String) -> std::io::Result<()> {
     let addr = format!(
         "{}:{port}",
         std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".into())
@@ -45,8 +55,16 @@ async fn main() -> std::io::Result<()> {
     eprintln!("execution-engine listening on {addr}");
     let app = router(AppState::new(default_engine(), env!("CARGO_PKG_VERSION")));
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Ctrl-C, or SIGTERM from Kubernetes or `docker stop`: finish in-flight requests, then exit.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Build the base images the Dockerfiles default to here, from Debian packages: no public
+# registry is reachable from these machines. Each Dockerfile takes its base as a build
+# argument whose default is the usual public image; the docker-build targets pass these.
+#
+#   trading-base/runtime:bookworm  glibc, libgcc, CA certificates, tzdata and a nonroot
+#                                  user (uid 65532) - the shape of distroless/cc-debian12
+#   trading-base/node:20           runtime + libstdc++ + this machine's Node.js binary
+#   trading-base/python:3.11       debootstrap minbase + python3.11 and venv, docs stripped
+#
+# An image is rebuilt only when this script changes (its hash is the image's label).
+source "$(dirname "$0")/../../scripts/lib.sh"
+
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SUITE=bookworm
+STAMP="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
+WORK="$TRADING_HOME/base-images"
+mkdir -p "$WORK"
+
+docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/docker/daemon.sh start' first"
+for tool in debootstrap apt-get dpkg-deb; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'bash tools/docker/install.sh'"
+done
+
+current() { [ "$(docker image inspect -f '{{ index .Config.Labels "trading.base.stamp" }}' "$1" 2>/dev/null)" = "$STAMP" ]; }
+
+# Import a root filesystem as an image, with its runtime settings and provenance label.
+import_rootfs() {
+  local rootfs="$1" image="$2"; shift 2
+  local changes=(--change "LABEL trading.base.stamp=$STAMP" --change "LABEL org.opencontainers.image.description=\"$image built from Debian $SUITE packages\"")
+  for change in "$@"; do changes+=(--change "$change"); done
+  tar --numeric-owner --one-file-system -C "$rootfs" -c . | docker import "${changes[@]}" - "$image" >/dev/null
+  echo "$image: $(docker image inspect -f '{{ .Size }}' "$image" | numfmt --to=iec)"
+}
+
+# A distroless-style root: packages unpacked (no maintainer scripts, no shell, no apt).
+unpack_packages() {
+  local rootfs="$1"; shift
+  local debs="$WORK/debs"
+  mkdir -p "$debs" "$rootfs"
+  (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$@" >/dev/null) || die "apt-get download $* failed (is Debian's mirror reachable? try 'apt-get update')"
+  for pkg in "$@"; do dpkg-deb -x "$(ls -t "$debs"/"${pkg}"_*.deb | head -1)" "$rootfs"; done
+}
+
+add_users() {
+  local rootfs="$1"
+  mkdir -p "$rootfs/etc" "$rootfs/tmp" "$rootfs/home/nonroot"
+  chmod 1777 "$rootfs/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$rootfs/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' > "$rootfs/etc/group"
+  chown 65532:65532 "$rootfs/home/nonroot"
+}
+
+build_runtime() {
+  local image="$1" rootfs="$WORK/runtime"; shift
+  rm -rf "$rootfs"
+  unpack_packages "$rootfs" libc6 libgcc-s1 ca-certificates tzdata netbase "$@"
+  cat "$rootfs"/usr/share/ca-certificates/mozilla/*.crt > "$rootfs/ca-certificates.crt"
+  mkdir -p "$rootfs/etc/ssl/certs" && mv "$rootfs/ca-certificates.crt" "$rootfs/etc/ssl/certs/"
+  add_users "$rootfs"
+  rm -rf "$rootfs"/usr/share/{doc,man,info,lintian} "$rootfs"/usr/share/ca-certificates
+  echo "$rootfs"
+}
+
+step "Base image trading-base/runtime:$SUITE"
+if current "trading-base/runtime:$SUITE"; then echo "up to date"; else
+  rootfs="$(build_runtime runtime | tail -1)"
+  import_rootfs "$rootfs" "trading-base/runtime:$SUITE" 'USER 65532:65532' 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'
+fi
+
+step "Base image trading-base/node:20"
+if current trading-base/node:20; then echo "up to date"; else
+  rootfs="$(build_runtime node libstdc++6 | tail -1)"
+  node_bin="$(readlink -f "$(command -v node)")"
+  install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
+  import_rootfs "$rootfs" trading-base/node:20 'USER 65532:65532' 'ENV PATH=/usr/local/bin:/usr/bin:/bin'
+fi
+
+step "Base image trading-base/python:3.11"
+if current trading-base/python:3.11; then echo "up to date"; else
+  rootfs="$WORK/python"
+  rm -rf "$rootfs"
+  echo "debootstrap $SUITE (minbase + python3.11) from $MIRROR - about 3 minutes"
+  debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3-distutils,python3-lib2to3,python3-pip-whl,python3-setuptools-whl,ca-certificates "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+    die "debootstrap failed; see $WORK/debootstrap.log"
+  chroot "$rootfs" useradd --uid 65532 --user-group --create-home --shell /usr/sbin/nologin nonroot
+  rm -rf "$rootfs"/usr/share/{doc,man,info,locale,lintian} "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
+  find "$rootfs/usr/lib/python3.11" -name '__pycache__' -prune -exec rm -rf {} +
+  import_rootfs "$rootfs" trading-base/python:3.11 'ENV PATH=/usr/local/bin:/usr/bin:/bin' 'ENV LANG=C.UTF-8'
+fi
