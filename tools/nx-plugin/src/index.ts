@@ -1,1 +1,1 @@
-export { createNodes } from './plugins/coverage-inference';
+export { createNodes } from './plugins/inference';

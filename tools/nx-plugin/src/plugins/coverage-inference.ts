@@ -1,6 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type CreateNodes, type TargetConfiguration, createNodesFromFiles, joinPathFragments } from '@nx/devkit';
+import {
+  type CreateNodesContextV2,
+  type CreateNodesResult,
+  type CreateNodesV2,
+  type TargetConfiguration,
+  createNodesFromFiles,
+  joinPathFragments,
+} from '@nx/devkit';
 import { parse as parseToml } from 'smol-toml';
 import type { Thresholds } from '../executors/coverage/lib/thresholds';
 
@@ -48,21 +55,21 @@ export function coverageTarget(report: string, thresholds: Thresholds): TargetCo
   };
 }
 
-export const createNodes: CreateNodes<CoveragePluginOptions> = [
+export function coverageNodes(
+  configFile: string,
+  options: CoveragePluginOptions | undefined,
+  context: CreateNodesContextV2,
+): CreateNodesResult {
+  const root = dirname(configFile);
+  const isProject = ['project.json', 'package.json'].some((f) => existsSync(join(context.workspaceRoot, root, f)));
+  if (root === '.' || !isProject) return {};
+  const report = reportForConfig(configFile, readFileSync(join(context.workspaceRoot, configFile), 'utf8'));
+  if (!report) return {};
+  const target = coverageTarget(report, options?.thresholds ?? DEFAULT_THRESHOLDS);
+  return { projects: { [root]: { targets: { [options?.coverageTargetName ?? 'coverage']: target } } } };
+}
+
+export const createNodes: CreateNodesV2<CoveragePluginOptions> = [
   COVERAGE_CONFIG_GLOB,
-  (configFiles, options, context) =>
-    createNodesFromFiles(
-      (configFile, opts, ctx) => {
-        const root = dirname(configFile);
-        const isProject = ['project.json', 'package.json'].some((f) => existsSync(join(ctx.workspaceRoot, root, f)));
-        if (root === '.' || !isProject) return {};
-        const report = reportForConfig(configFile, readFileSync(join(ctx.workspaceRoot, configFile), 'utf8'));
-        if (!report) return {};
-        const target = coverageTarget(report, opts?.thresholds ?? DEFAULT_THRESHOLDS);
-        return { projects: { [root]: { targets: { [opts?.coverageTargetName ?? 'coverage']: target } } } };
-      },
-      configFiles,
-      options,
-      context,
-    ),
+  (configFiles, options, context) => createNodesFromFiles(coverageNodes, configFiles, options ?? {}, context),
 ];

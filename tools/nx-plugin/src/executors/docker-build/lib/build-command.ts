@@ -1,0 +1,76 @@
+import type { ImageMetadata } from './metadata';
+
+export type Builder = 'buildkit' | 'classic';
+
+export interface BuildRequest {
+  engine: 'docker' | 'podman';
+  builder: Builder;
+  dockerfile: string;
+  context: string;
+  metadata: ImageMetadata;
+  buildArgs: Record<string, string>;
+  network?: string;
+  target?: string;
+  cacheFrom: string[];
+  cacheTo: string[];
+  /** Where BuildKit writes the build result (digest), when used. */
+  metadataFile?: string;
+}
+
+export interface BuildCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Options the chosen builder cannot honour, to report rather than drop silently. */
+  ignored: string[];
+}
+
+/**
+ * The engine command for one build. The OCI labels go in as build arguments (the
+ * Dockerfiles turn them into LABELs) and as --label, so they hold for any Dockerfile.
+ */
+export function buildCommand(request: BuildRequest): BuildCommand {
+  const { metadata } = request;
+  const args: string[] = [];
+  const ignored: string[] = [];
+  const env: Record<string, string> = {};
+  if (request.engine === 'docker' && request.builder === 'buildkit') {
+    args.push('buildx', 'build', '--load');
+    if (request.metadataFile) args.push('--metadata-file', request.metadataFile);
+    for (const from of request.cacheFrom) args.push('--cache-from', from);
+    for (const to of request.cacheTo) args.push('--cache-to', to);
+  } else {
+    args.push('build');
+    if (request.engine === 'docker') env.DOCKER_BUILDKIT = '0';
+    if (request.engine === 'podman') args.push('--format', 'docker');
+    if (request.cacheFrom.length) ignored.push('cacheFrom (BuildKit only)');
+    if (request.cacheTo.length) ignored.push('cacheTo (BuildKit only)');
+  }
+  args.push('--file', request.dockerfile);
+  for (const tag of metadata.tags) args.push('--tag', `${metadata.repository}:${tag}`);
+  const labelArgs: Record<string, string> = {
+    VERSION: metadata.labels['org.opencontainers.image.version'],
+    REVISION: metadata.labels['org.opencontainers.image.revision'],
+    SOURCE: metadata.labels['org.opencontainers.image.source'],
+    CREATED: metadata.labels['org.opencontainers.image.created'],
+  };
+  for (const [key, value] of Object.entries({ ...labelArgs, ...request.buildArgs })) args.push('--build-arg', `${key}=${value}`);
+  for (const [key, value] of Object.entries(metadata.labels)) args.push('--label', `${key}=${value}`);
+  if (request.network) args.push('--network', request.network);
+  if (request.target) args.push('--target', request.target);
+  args.push(request.context);
+  return { command: request.engine, args, env, ignored };
+}
+
+/** A shell-quoted rendering of a command, for --dry-run and logs. */
+export function renderCommand(command: string, args: string[], env: Record<string, string> = {}): string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const prefix = Object.entries(env).map(([k, v]) => `${k}=${quote(v)} `).join('');
+  return `${prefix}${[command, ...args].map(quote).join(' ')}`;
+}
+
+/** The digest a push reported: the last `digest: sha256:<hex>` in its output. */
+export function pushedDigest(output: string): string | undefined {
+  const matches = [...output.matchAll(/digest: (sha256:[0-9a-f]{64})/g)];
+  return matches.at(-1)?.[1];
+}

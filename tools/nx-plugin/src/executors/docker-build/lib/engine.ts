@@ -1,0 +1,64 @@
+import type { Builder } from './build-command';
+import { pushedDigest } from './build-command';
+import { runProcess, tail, type ProcessResult } from './process';
+
+/** The container engine behind one small interface: Docker (BuildKit or classic) or Podman. */
+export interface ContainerEngine {
+  readonly name: 'docker' | 'podman';
+  /** Throws an actionable error when the engine's daemon cannot be reached. */
+  ping(): Promise<string>;
+  pickBuilder(preference: 'auto' | Builder): Promise<Builder>;
+  run(args: string[], env: Record<string, string>, onLine: (line: string) => void): Promise<ProcessResult>;
+  inspect(reference: string): Promise<{ id: string; size: number }>;
+  /** Pushes one tag and returns the manifest digest the registry reported. */
+  push(reference: string, onLine: (line: string) => void): Promise<string>;
+}
+
+export const START_HINT =
+  'Start the local engine and registry with `npx nx run docker-env:up` (bash tools/docker/daemon.sh start), or set DOCKER_HOST.';
+
+export class CliEngine implements ContainerEngine {
+  constructor(
+    readonly name: 'docker' | 'podman',
+    private readonly cwd: string,
+  ) {}
+
+  async ping(): Promise<string> {
+    const result = await runProcess(this.name, ['version', '--format', '{{.Server.Version}}'], { cwd: this.cwd });
+    if (result.code === 127) throw new Error(`${this.name} is not installed (${result.output.trim()}). Install it: bash tools/docker/install.sh`);
+    if (result.code !== 0) {
+      throw new Error(`the ${this.name} daemon is not reachable:\n${tail(result.output, 5)}\n${START_HINT}`);
+    }
+    return result.output.trim();
+  }
+
+  async pickBuilder(preference: 'auto' | Builder): Promise<Builder> {
+    if (this.name === 'podman') return 'classic';
+    const hasBuildx = (await runProcess('docker', ['buildx', 'version'], { cwd: this.cwd })).code === 0;
+    if (preference === 'buildkit' && !hasBuildx) {
+      throw new Error('builder "buildkit" needs the docker buildx plugin, which is not installed; use builder "auto" or "classic"');
+    }
+    return preference === 'auto' ? (hasBuildx ? 'buildkit' : 'classic') : preference;
+  }
+
+  run(args: string[], env: Record<string, string>, onLine: (line: string) => void): Promise<ProcessResult> {
+    return runProcess(this.name, args, { cwd: this.cwd, env, onLine });
+  }
+
+  async inspect(reference: string): Promise<{ id: string; size: number }> {
+    const result = await runProcess(this.name, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', reference], { cwd: this.cwd });
+    if (result.code !== 0) throw new Error(`cannot inspect ${reference}: ${tail(result.output, 3)}`);
+    const [id, size] = result.output.trim().split(' ');
+    return { id, size: Number(size) };
+  }
+
+  async push(reference: string, onLine: (line: string) => void): Promise<string> {
+    const result = await runProcess(this.name, ['push', reference], { cwd: this.cwd, onLine });
+    if (result.code !== 0) {
+      throw new Error(`the registry refused the push of ${reference}:\n${tail(result.output, 10)}`);
+    }
+    const digest = pushedDigest(result.output);
+    if (!digest) throw new Error(`push of ${reference} reported no digest:\n${tail(result.output, 5)}`);
+    return digest;
+  }
+}

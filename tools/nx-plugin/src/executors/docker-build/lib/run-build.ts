@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { buildCommand, renderCommand } from './build-command';
+import type { ContainerEngine } from './engine';
+import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-record';
+import { imageMetadata, type SourceInfo } from './metadata';
+import { tail } from './process';
+import type { DockerBuildExecutorOptions } from '../schema';
+
+export interface BuildContext {
+  workspaceRoot: string;
+  projectName: string;
+  projectRoot: string;
+  version: string;
+  source: SourceInfo;
+  env: NodeJS.ProcessEnv;
+  engine: ContainerEngine;
+  log: (message: string) => void;
+}
+
+export interface BuildOutcome {
+  record?: ImageRecord;
+  command: string;
+}
+
+/**
+ * Build (and optionally push) one project's image. The image record is removed
+ * first and written only once everything succeeded, so a failed build never
+ * leaves a record that deploys would trust.
+ */
+export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildContext): Promise<BuildOutcome> {
+  const dockerfile = options.dockerfile ?? join(ctx.projectRoot, 'Dockerfile');
+  const context = options.context ?? '.';
+  if (!existsSync(join(ctx.workspaceRoot, dockerfile))) {
+    throw new Error(`no Dockerfile at ${dockerfile}: add one, or set the "dockerfile" option of ${ctx.projectName}:docker-build`);
+  }
+  const registry = options.registry ?? (ctx.env.DOCKER_REGISTRY || undefined);
+  const push = options.push ?? ctx.env.DOCKER_PUSH === 'true';
+  if (push && !registry) throw new Error('push needs a registry: set the "registry" option or DOCKER_REGISTRY (e.g. 127.0.0.1:5000/trading)');
+  const metadata = imageMetadata({ image: options.image ?? ctx.projectName, registry, version: ctx.version, source: ctx.source, extraTags: options.tags });
+  const outputFile = join(ctx.workspaceRoot, options.outputFile ?? join('dist', ctx.projectName, 'image.json'));
+
+  const engineName = options.engine ?? 'docker';
+  const request = {
+    engine: engineName,
+    dockerfile,
+    context,
+    metadata,
+    buildArgs: options.buildArgs ?? {},
+    network: options.network,
+    target: options.target,
+    cacheFrom: options.cacheFrom ?? [],
+    cacheTo: options.cacheTo ?? [],
+  } as const;
+
+  if (options.dryRun) {
+    const planned = buildCommand({ ...request, builder: options.builder === 'buildkit' ? 'buildkit' : 'classic' });
+    const command = renderCommand(planned.command, planned.args, planned.env);
+    ctx.log(`dry run: ${command}`);
+    if (push) for (const tag of metadata.tags) ctx.log(`dry run: ${engineName} push ${metadata.repository}:${tag}`);
+    return { command };
+  }
+
+  removeImageRecord(outputFile);
+  const serverVersion = await ctx.engine.ping();
+  const builder = await ctx.engine.pickBuilder(options.builder ?? 'auto');
+  const planned = buildCommand({ ...request, builder });
+  for (const option of planned.ignored) ctx.log(`note: ${option} ignored by the ${builder} builder`);
+  const command = renderCommand(planned.command, planned.args, planned.env);
+  ctx.log(`building ${metadata.repository} with ${engineName} ${serverVersion} (${builder} builder)`);
+  ctx.log(`$ ${command}`);
+
+  const started = Date.now();
+  const build = await ctx.engine.run(planned.args, planned.env, (line) => ctx.log(`  ${line}`));
+  if (build.code !== 0) {
+    throw new Error(`the image build failed (exit ${build.code}); last lines of its log:\n${tail(build.output, 30)}`);
+  }
+  const primary = `${metadata.repository}:${metadata.tags[0]}`;
+  const { id, size } = await ctx.engine.inspect(primary);
+  ctx.log(`built ${primary} (${id.slice(0, 19)}, ${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  let digest: string | null = null;
+  if (push) {
+    for (const tag of metadata.tags) {
+      ctx.log(`pushing ${metadata.repository}:${tag}`);
+      const pushed = await ctx.engine.push(`${metadata.repository}:${tag}`, () => undefined);
+      if (digest && pushed !== digest) throw new Error(`tags of one image pushed with different digests (${digest}, ${pushed})`);
+      digest = pushed;
+    }
+    ctx.log(`pushed ${metadata.repository}@${digest}`);
+  }
+
+  const record: ImageRecord = {
+    project: ctx.projectName,
+    repository: metadata.repository,
+    tags: metadata.tags,
+    digest,
+    reference: digest ? `${metadata.repository}@${digest}` : null,
+    imageId: id,
+    revision: ctx.source.sha,
+    version: ctx.version,
+    created: ctx.source.created,
+    sizeBytes: size,
+  };
+  writeImageRecord(outputFile, record);
+  ctx.log(`image record: ${relative(ctx.workspaceRoot, outputFile)}`);
+  return { record, command };
+}

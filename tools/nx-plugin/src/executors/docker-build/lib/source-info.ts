@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { SourceInfo } from './metadata';
+
+const git = (root: string, ...args: string[]): string | undefined => {
+  try {
+    return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/** Commit, ref and repository from GitHub Actions' environment, else from git. */
+export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): SourceInfo {
+  const sha = env.GITHUB_SHA && env.GITHUB_EVENT_NAME !== 'pull_request' ? env.GITHUB_SHA : git(root, 'rev-parse', 'HEAD');
+  if (!sha) throw new Error(`${root} is not a git checkout with a commit: images are tagged by commit`);
+  const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
+  const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
+  const source =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
+      : (git(root, 'config', '--get', 'remote.origin.url') ?? `file://${root}`);
+  return {
+    sha,
+    ...(pr ? { pullRequest: Number(pr) } : branch && branch !== 'HEAD' ? { branch } : {}),
+    source,
+    created: now.toISOString(),
+  };
+}
+
+/** The project's own version: package.json, pyproject.toml or Cargo.toml, in that order. */
+export function projectVersion(projectDir: string): string {
+  const pkg = join(projectDir, 'package.json');
+  if (existsSync(pkg)) {
+    const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version;
+    if (version) return version;
+  }
+  for (const [file, pick] of [
+    ['pyproject.toml', (t: Record<string, any>) => t.project?.version],
+    ['Cargo.toml', (t: Record<string, any>) => t.package?.version],
+  ] as const) {
+    const path = join(projectDir, file);
+    if (existsSync(path)) {
+      const version = pick(parseToml(readFileSync(path, 'utf8')) as Record<string, any>);
+      if (typeof version === 'string') return version;
+    }
+  }
+  return '0.0.0';
+}
