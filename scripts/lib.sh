@@ -11,6 +11,8 @@ export TRADING_HOME="${TRADING_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/trading-pla
 export TRADING_BIN="${TRADING_BIN:-$TRADING_HOME/bin}"
 export PATH="$CARGO_HOME/bin:$HOME/.local/bin:$TRADING_BIN:$PATH"
 export NX_NO_CLOUD=true
+# Images are tagged for, and pushed to, the local registry unless told otherwise.
+export DOCKER_REGISTRY="${DOCKER_REGISTRY:-127.0.0.1:5000/trading}"
 export NX_TUI=false
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

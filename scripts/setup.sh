@@ -41,4 +41,7 @@ for project in libs/trading-core apps/agents; do
   echo "  $project: $(cd "$project" && uv run --locked python --version)"
 done
 
+step "Go tools (GCS emulator for the cache server's tests)"
+bash scripts/build-go-tools.sh gcs-emulator
+
 step "Setup complete"

@@ -83,6 +83,12 @@ if current trading-base/python:3.11; then echo "up to date"; else
   echo "debootstrap $SUITE (minbase + python3.11) from $MIRROR - about 3 minutes"
   debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3-distutils,python3-lib2to3,python3-pip-whl,python3-setuptools-whl,ca-certificates "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     die "debootstrap failed; see $WORK/debootstrap.log"
+  # This machine's own certificate authorities (a TLS-inspecting egress proxy, a corporate
+  # CA) must be trusted for builds to reach package registries through it.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
+    chroot "$rootfs" update-ca-certificates >/dev/null
+  fi
   chroot "$rootfs" useradd --uid 65532 --user-group --create-home --shell /usr/sbin/nologin nonroot
   rm -rf "$rootfs"/usr/share/{doc,man,info,locale,lintian} "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
   find "$rootfs/usr/lib/python3.11" -name '__pycache__' -prune -exec rm -rf {} +

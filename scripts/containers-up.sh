@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The local container environment: install the tooling (Debian packages), start dockerd and the
+# registry on 127.0.0.1:5000, and build the base images. Idempotent; fast when already up.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+step "Container engine, registry and base images"
+bash tools/docker/install.sh
+bash tools/docker/daemon.sh start
+bash tools/docker/bases.sh

@@ -1,0 +1,110 @@
+// The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
+// it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
+// non-root user, and comes back from the local registry by digest. Then the executor's failure
+// paths, through nx, against the real daemon and registry.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot, tryRun } from './scratch.mjs';
+
+const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const services = [
+  { project: 'agents', maxMB: 200 },
+  { project: 'execution-engine', maxMB: 40 },
+  { project: 'dashboard', maxMB: 250 },
+];
+
+for (const { project, maxMB } of services) {
+  test(`${project}: image runs healthy as non-root and round-trips the registry by digest`, async () => {
+    const file = join(repoRoot, 'dist', project, 'image.json');
+    assert.ok(existsSync(file), `${file} missing: run npx nx run-many -t docker-build -c push first`);
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    assert.match(record.reference, /^127\.0\.0\.1:5000\/trading\/[a-z-]+@sha256:[0-9a-f]{64}$/);
+    assert.ok(record.sizeBytes / 1e6 <= maxMB, `${project} image is ${(record.sizeBytes / 1e6).toFixed(1)} MB, budget ${maxMB} MB`);
+
+    // Pull back by digest after dropping the local tags: the registry serves the same image.
+    for (const tag of record.tags) docker('image', 'rm', '--no-prune', `${record.repository}:${tag}`);
+    docker('pull', '-q', record.reference);
+    assert.equal(docker('image', 'inspect', '--format', '{{.Id}}', record.reference), record.imageId);
+    const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', record.reference));
+    assert.equal(labels['org.opencontainers.image.revision'], record.revision);
+    assert.equal(labels['org.opencontainers.image.version'], record.version);
+
+    const port = await freePort();
+    const name = `it-${project}-${port}`;
+    docker('run', '-d', '--name', name, '--network', 'host', '-e', `PORT=${port}`, '--read-only', '--tmpfs', '/tmp', record.reference);
+    try {
+      let body;
+      for (let i = 0; i < 60 && body === undefined; i++) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+          if (res.ok) body = await res.text();
+        } catch {
+          await sleep(500);
+        }
+      }
+      assert.ok(body !== undefined, `${project} never answered /healthz:\n${docker('logs', '--tail', '20', name)}`);
+      const pid = docker('inspect', '--format', '{{.State.Pid}}', name);
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1];
+      assert.notEqual(uid, '0', `${project} runs as root`);
+      let health = '';
+      for (let i = 0; i < 40 && health !== 'healthy'; i++) {
+        health = docker('inspect', '--format', '{{.State.Health.Status}}', name);
+        if (health !== 'healthy') await sleep(1000);
+      }
+      assert.equal(health, 'healthy', 'the image HEALTHCHECK must pass');
+    } finally {
+      docker('rm', '-f', name);
+    }
+  });
+}
+
+const nxBuild = (args, env = {}) =>
+  tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', ...args], {
+    NX_SKIP_NX_CACHE: 'true',
+    ...env,
+  });
+
+test('docker-build fails clearly, and writes no image record, on bad input', () => {
+  const out = mkdtempSync(join(tmpdir(), 'image-record-'));
+  const record = join(out, 'image.json');
+  const rel = record; // absolute paths join onto the workspace root harmlessly only when relative
+  const outputFile = `--outputFile=${rel.replace(repoRoot + '/', '')}`;
+
+  const noDockerfile = nxBuild(['--dockerfile=apps/nowhere/Dockerfile', outputFile]);
+  assert.notEqual(noDockerfile.code, 0);
+  assert.match(noDockerfile.out, /no Dockerfile at apps\/nowhere\/Dockerfile/);
+
+  const noDaemon = nxBuild([outputFile], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  assert.notEqual(noDaemon.code, 0);
+  assert.match(noDaemon.out, /daemon is not reachable[\s\S]*docker-env:up/);
+
+  const badBase = nxBuild(['--buildArgs.RUNTIME_IMAGE=trading-base/does-not-exist:1', outputFile]);
+  assert.notEqual(badBase.code, 0);
+  assert.match(badBase.out, /image build failed \(exit \d+\); last lines of its log:[\s\S]*FROM \$\{RUNTIME_IMAGE\}/);
+
+  const refused = nxBuild(['--push', '--registry=127.0.0.1:9/trading', outputFile]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.out, /registry refused the push of 127\.0\.0\.1:9\/trading\/execution-engine/);
+
+  assert.equal(existsSync(record), false, 'no image record after a failure');
+
+  const dry = nxBuild(['--dryRun', '--push', '--registry=127.0.0.1:5000/trading']);
+  assert.equal(dry.code, 0, dry.out);
+  assert.match(dry.out, /dry run: DOCKER_BUILDKIT=0 docker build --file apps\/execution-engine\/Dockerfile --tag 127\.0\.0\.1:5000\/trading\/execution-engine:[0-9a-f]{40} --tag \S+:sha-[0-9a-f]{7}/);
+  assert.match(dry.out, /--label org\.opencontainers\.image\.created=\S+/);
+  assert.match(dry.out, /dry run: docker push 127\.0\.0\.1:5000\/trading\/execution-engine:0\.1\.0/);
+});
