@@ -17,22 +17,22 @@ export function runProcess(
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    let pending = '';
-    const take = (chunk: Buffer) => {
+    // One partial-line buffer per stream, so stdout and stderr never splice mid-line.
+    const pending = { stdout: '', stderr: '' };
+    const take = (stream: keyof typeof pending) => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       output += text;
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
+      const lines = (pending[stream] + text).split('\n');
+      pending[stream] = lines.pop() ?? '';
       for (const line of lines) options.onLine?.(line);
     };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
+    child.stdout.on('data', take('stdout'));
+    child.stderr.on('data', take('stderr'));
     child.on('error', (error: NodeJS.ErrnoException) =>
       resolve({ code: error.code === 'ENOENT' ? 127 : 1, output: `${command}: ${error.message}` }),
     );
     child.on('close', (code) => {
-      if (pending) options.onLine?.(pending);
+      for (const rest of Object.values(pending)) if (rest) options.onLine?.(rest);
       resolve({ code: code ?? 1, output });
     });
   });
