@@ -37,13 +37,14 @@ export function projectVersion(projectDir: string): string {
     const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version;
     if (version) return version;
   }
-  for (const [file, pick] of [
-    ['pyproject.toml', (t: Record<string, any>) => t.project?.version],
-    ['Cargo.toml', (t: Record<string, any>) => t.package?.version],
+  for (const [file, table] of [
+    ['pyproject.toml', 'project'],
+    ['Cargo.toml', 'package'],
   ] as const) {
     const path = join(projectDir, file);
     if (existsSync(path)) {
-      const version = pick(parseToml(readFileSync(path, 'utf8')) as Record<string, any>);
+      const toml = parseToml(readFileSync(path, 'utf8')) as Record<string, { version?: unknown } | undefined>;
+      const version = toml[table]?.version;
       if (typeof version === 'string') return version;
     }
   }
