@@ -12,7 +12,7 @@ build_module() {
   out="$TRADING_BIN"
   stamp="$out/.$name.stamp"
   local want
-  want="$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)"
+  want="$(cat "$dir/go.mod" "$dir/go.sum" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
   local missing=0
   for pkg in "$@"; do [ -x "$out/$(basename "$pkg")" ] || missing=1; done
   if [ "$missing" = 0 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
@@ -22,7 +22,17 @@ build_module() {
   step "Building $name ($*) into $out — the first build of the Kubernetes control plane takes 15-20 min on 2 cores"
   mkdir -p "$out"
   local started=$SECONDS
-  (cd "$dir" && go build -trimpath -o "$out/" "$@")
+  local ldflags=""
+  if [ "$name" = local-cluster ]; then
+    # A module build carries no release version; stamp the one go.mod pins, as the
+    # Kubernetes release build does, so clients and kwokctl see v1.x, not v0.0.0-master.
+    local kube
+    kube="$(cd "$dir" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+    local minor="${kube#v1.}"; minor="${minor%%.*}"
+    local pkg=k8s.io/component-base/version
+    ldflags="-X $pkg.gitVersion=$kube -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  fi
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
   echo "$want" > "$stamp"
   echo "$name: built in $((SECONDS - started)) s"
 }

@@ -13,5 +13,8 @@ npx nx run-many -t test coverage --parallel="${NX_PARALLEL:-2}" --output-style=s
 step "Service images: nx run-many -t docker-build -c push (to $DOCKER_REGISTRY)"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
+step "Local cluster binaries (Kubernetes control plane and kwok from Go modules; cached after the first build)"
+bash scripts/build-go-tools.sh local-cluster
+
 step "Workspace tests (node --test tools/workspace-tests)"
 node --test --test-concurrency=1 tools/workspace-tests/

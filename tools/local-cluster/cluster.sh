@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The local staging cluster: a real Kubernetes control plane (kube-apiserver, controller-manager,
+# scheduler and etcd, built from Go modules by scripts/build-go-tools.sh) on loopback, with kwok
+# simulating the nodes and the kubelet's pod lifecycle (pods become Running and Ready).
+#   tools/local-cluster/cluster.sh up|down|status
+# Context: kwok-local-staging in ~/.kube/config (or $KUBECONFIG), the deploy targets' local default.
+source "$(dirname "$0")/../../scripts/lib.sh"
+
+NAME="${LOCAL_CLUSTER_NAME:-local-staging}"
+CONTEXT="kwok-$NAME"
+NODES="${LOCAL_CLUSTER_NODES:-3}"
+export KWOK_WORKDIR="$TRADING_HOME/kwok"
+KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
+BIN="$TRADING_BIN"
+
+kwokctl_() { "$BIN/kwokctl" --name "$NAME" "$@"; }
+exists() { [ -d "$KWOK_WORKDIR/clusters/$NAME" ]; }
+api_ready() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --request-timeout=3s get --raw /readyz >/dev/null 2>&1; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+up() {
+  command -v kubectl >/dev/null || die "kubectl is missing: install it (Debian: kubernetes-client) or put it on PATH"
+  if ! [ -x "$BIN/kube-apiserver" ] || ! [ -x "$BIN/kwokctl" ]; then
+    command -v go >/dev/null || die "the control-plane binaries are not built and Go is missing: install Go 1.26+, then rerun"
+  fi
+  bash "$ROOT/scripts/build-go-tools.sh" local-cluster
+
+  if exists; then
+    if api_ready; then
+      echo "cluster $NAME: already up (context $CONTEXT)"
+      return 0
+    fi
+    warn "cluster $NAME: stale state in $KWOK_WORKDIR/clusters/$NAME (its processes are gone); deleting it and starting afresh"
+    kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null 2>&1 || rm -rf "$KWOK_WORKDIR/clusters/$NAME"
+  fi
+  local ports=()
+  if [ -n "${LOCAL_CLUSTER_API_PORT:-}" ]; then
+    port_free "$LOCAL_CLUSTER_API_PORT" || die "port $LOCAL_CLUSTER_API_PORT is in use: free it, or unset LOCAL_CLUSTER_API_PORT for a random port"
+    ports=(--kube-apiserver-port "$LOCAL_CLUSTER_API_PORT")
+  fi
+
+  step "Starting cluster $NAME (kwokctl --runtime binary, local control-plane binaries)"
+  local started=$SECONDS
+  mkdir -p "$(dirname "$KUBECONFIG_FILE")"
+  kwokctl_ create cluster --runtime binary --kubeconfig "$KUBECONFIG_FILE" --wait 60s \
+    --etcd-binary "$BIN/etcd" \
+    --kube-apiserver-binary "$BIN/kube-apiserver" \
+    --kube-controller-manager-binary "$BIN/kube-controller-manager" \
+    --kube-scheduler-binary "$BIN/kube-scheduler" \
+    --kwok-controller-binary "$BIN/kwok" \
+    "${ports[@]}" ||
+    { kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null 2>&1 || true; die "kwokctl could not start the cluster (logs: kwokctl --name $NAME logs kube-apiserver)"; }
+  kwokctl_ scale node --replicas "$NODES" >/dev/null
+  for _ in $(seq 1 60); do
+    ready="$(kubectl --context "$CONTEXT" get nodes --no-headers 2>/dev/null | awk '$2=="Ready"' | wc -l)"
+    [ "$ready" -ge "$NODES" ] && break
+    sleep 0.5
+  done
+  [ "${ready:-0}" -ge "$NODES" ] || die "only ${ready:-0} of $NODES kwok nodes became Ready"
+  echo "cluster $NAME: up in $((SECONDS - started)) s, $NODES nodes, context $CONTEXT ($(kubectl --context "$CONTEXT" version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1))"
+}
+
+down() {
+  if exists; then
+    kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null || rm -rf "$KWOK_WORKDIR/clusters/$NAME"
+  fi
+  # Whatever kwokctl started for this cluster must be gone, even after a crash.
+  local left
+  left="$(pgrep -f "$KWOK_WORKDIR/clusters/$NAME" || true)"
+  if [ -n "$left" ]; then
+    kill $left 2>/dev/null || true
+    sleep 1
+    kill -9 $(pgrep -f "$KWOK_WORKDIR/clusters/$NAME") 2>/dev/null || true
+  fi
+  rm -rf "$KWOK_WORKDIR/clusters/$NAME"
+  echo "cluster $NAME: down"
+}
+
+status() {
+  if exists && api_ready; then
+    echo "cluster $NAME: up, context $CONTEXT"
+    kubectl --context "$CONTEXT" get nodes
+  elif exists; then
+    echo "cluster $NAME: stale (state present, API not answering); run down, then up"; return 1
+  else
+    echo "cluster $NAME: down"; return 1
+  fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) die "usage: tools/local-cluster/cluster.sh up|down|status" ;;
+esac
