@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeployConfigError, loadEnvironment, loadServices } from './config';
+import { deploymentManifest, serviceManifest } from './manifests';
+import { wantedRelease } from './release-plan';
+
+const repoConfig = join(__dirname, '../../../../../deploy');
+
+describe('deploy configuration', () => {
+  it('loads the repository environments and services', () => {
+    expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: 'kwok-local-staging' });
+    expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'dashboard', 'execution-engine']);
+    expect(loadServices(repoConfig, 'staging', ['dashboard']).map((s) => s.name)).toEqual(['dashboard']);
+  });
+
+  it('names what is wrong: unknown environment or service, bad YAML, invalid fields', () => {
+    expect(() => loadEnvironment(repoConfig, 'qa')).toThrow(/unknown environment "qa": .* defines staging, production/);
+    expect(() => loadServices(repoConfig, 'staging', ['nope'])).toThrow(/unknown service\(s\) nope: known are/);
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-cfg-'));
+    mkdirSync(join(dir, 'services'));
+    expect(() => loadEnvironment(dir, 'staging')).toThrow(/environments.yaml not found/);
+    writeFileSync(join(dir, 'environments.yaml'), 'staging: [unclosed');
+    expect(() => loadEnvironment(dir, 'staging')).toThrow(/not valid YAML/);
+    writeFileSync(join(dir, 'environments.yaml'), 'staging: { namespace: Bad_NS, context: x, rolloutTimeoutSeconds: 1, scaleDownDelaySeconds: 0 }');
+    expect(() => loadEnvironment(dir, 'staging')).toThrow(DeployConfigError);
+    writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { staging: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: lots, memory: 1Mi }, limits: { memory: 1Mi } }\n');
+    expect(() => loadServices(dir, 'staging')).toThrow(/cpu/);
+    writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { production: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: 1m, memory: 1Mi }, limits: { memory: 1Mi } }\n');
+    expect(() => loadServices(dir, 'staging')).toThrow(/no replica count for staging/);
+  });
+});
+
+describe('manifests', () => {
+  const [engine] = loadServices(repoConfig, 'staging', ['execution-engine']);
+
+  it('builds a hardened Deployment per colour with recommended labels', () => {
+    const d = deploymentManifest({ service: engine, environment: 'staging', namespace: 'ns', color: 'green', image: 'img@sha256:1', replicas: 2, revision: 'abcdef0123456789' });
+    expect(d.metadata?.name).toBe('execution-engine-green');
+    expect(d.spec?.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'execution-engine', 'trading.dev/color': 'green' });
+    expect(d.metadata?.labels?.['app.kubernetes.io/version']).toBe('abcdef012345');
+    const pod = d.spec!.template.spec!;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    const c = pod.containers[0];
+    expect(c.image).toBe('img@sha256:1');
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(c.readinessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c.env).toContainEqual({ name: 'PORT', value: '8080' });
+    expect(c.env).toContainEqual({ name: 'RUST_LOG', value: 'info' });
+  });
+
+  it('builds the active and preview Services selecting one colour', () => {
+    expect(serviceManifest(engine, 'staging', 'ns', 'blue', false).metadata?.name).toBe('execution-engine');
+    const preview = serviceManifest(engine, 'staging', 'ns', 'green', true);
+    expect(preview.metadata?.name).toBe('execution-engine-preview');
+    expect(preview.spec?.selector).toEqual({ 'app.kubernetes.io/name': 'execution-engine', 'trading.dev/color': 'green' });
+  });
+});
+
+describe('wantedRelease', () => {
+  const [engine] = loadServices(repoConfig, 'staging', ['execution-engine']);
+  const root = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'records-'));
+    mkdirSync(join(dir, 'dist/execution-engine'), { recursive: true });
+    return dir;
+  };
+  const digest = `sha256:${'a'.repeat(64)}`;
+
+  it('takes the pushed digest from the image record', () => {
+    const dir = root();
+    writeFileSync(join(dir, 'dist/execution-engine/image.json'), JSON.stringify({ reference: `reg/e@${digest}`, revision: 'abc' }));
+    expect(wantedRelease(dir, engine)).toMatchObject({ image: `reg/e@${digest}`, gitSha: 'abc' });
+  });
+
+  it('refuses a missing record, a malformed one, and one without a digest', () => {
+    const dir = root();
+    expect(() => wantedRelease(dir, engine)).toThrow(/no image record at dist\/execution-engine\/image.json/);
+    writeFileSync(join(dir, 'dist/execution-engine/image.json'), '{');
+    expect(() => wantedRelease(dir, engine)).toThrow(/not valid JSON/);
+    writeFileSync(join(dir, 'dist/execution-engine/image.json'), JSON.stringify({ reference: null, revision: 'abc' }));
+    expect(() => wantedRelease(dir, engine)).toThrow(/has no image digest/);
+  });
+});

@@ -1,0 +1,68 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, 'a Kubernetes quantity such as 100m or 128Mi');
+
+export const serviceSchema = z.object({
+  name: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, 'a DNS label'),
+  project: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  replicas: z.record(z.string(), z.number().int().min(1).max(50)),
+  probes: z.object({ readiness: z.string().startsWith('/'), liveness: z.string().startsWith('/') }),
+  resources: z.object({
+    requests: z.object({ cpu: quantity, memory: quantity }),
+    limits: z.object({ memory: quantity, cpu: quantity.optional() }),
+  }),
+  env: z.record(z.string(), z.string()).default({}),
+});
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+export const environmentSchema = z.object({
+  namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/),
+  context: z.string().min(1),
+  rolloutTimeoutSeconds: z.number().int().min(1),
+  scaleDownDelaySeconds: z.number().int().min(0),
+});
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+
+export class DeployConfigError extends Error {}
+
+function readYaml(path: string): unknown {
+  if (!existsSync(path)) throw new DeployConfigError(`${path} not found`);
+  try {
+    return parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DeployConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new DeployConfigError(`${where}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+export function loadEnvironment(configDir: string, name: string): EnvironmentConfig {
+  const path = join(configDir, 'environments.yaml');
+  const all = readYaml(path) as Record<string, unknown> | null;
+  if (!all || typeof all !== 'object' || !(name in all)) {
+    throw new DeployConfigError(`unknown environment "${name}": ${path} defines ${Object.keys(all ?? {}).join(', ') || 'none'}`);
+  }
+  return validate(environmentSchema, all[name], `${path} (${name})`);
+}
+
+export function loadServices(configDir: string, environment: string, only?: string[]): ServiceConfig[] {
+  const dir = join(configDir, 'services');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const services = files.map((f) => validate(serviceSchema, readYaml(join(dir, f)), join(dir, f)));
+  for (const s of services) {
+    if (!(environment in s.replicas)) throw new DeployConfigError(`service ${s.name} has no replica count for ${environment}`);
+  }
+  if (!only?.length) return services;
+  const known = new Set(services.map((s) => s.name));
+  const unknown = only.filter((n) => !known.has(n));
+  if (unknown.length) throw new DeployConfigError(`unknown service(s) ${unknown.join(', ')}: known are ${[...known].join(', ')}`);
+  return services.filter((s) => only.includes(s.name));
+}

@@ -1,0 +1,39 @@
+import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, type Release } from './history';
+
+const base = { gitSha: 'abc', time: 't', actor: 'ci', kind: 'deploy' as const };
+const deploy = (history: Release[], image: string, color: 'blue' | 'green') => recordLive(history, { ...base, image, color });
+
+describe('release history', () => {
+  it('appends releases as live and supersedes the previous live one', () => {
+    const h = deploy(deploy([], 'img1', 'blue'), 'img2', 'green');
+    expect(h.map((r) => [r.revision, r.image, r.outcome])).toEqual([[1, 'img1', 'superseded'], [2, 'img2', 'live']]);
+    expect(live(h)?.image).toBe('img2');
+  });
+
+  it('rolls back to the newest good release with a different image, skipping failed ones', () => {
+    let h = deploy(deploy([], 'img1', 'blue'), 'img2', 'green');
+    h = recordFailed(h, { ...base, image: 'img3', color: 'blue', reason: 'timeout' });
+    expect(previousGood(h)?.image).toBe('img1');
+    const after = recordRollback(h, previousGood(h)!, 'now', 'oncall', 'alert: error rate');
+    expect(live(after)).toMatchObject({ image: 'img1', revision: 4, kind: 'rollback', reason: 'alert: error rate', actor: 'oncall' });
+    expect(after.find((r) => r.image === 'img2')?.outcome).toBe('rolled-back');
+  });
+
+  it('has nothing to roll back to after one release or none', () => {
+    expect(previousGood([])).toBeUndefined();
+    expect(previousGood(deploy([], 'img1', 'blue'))).toBeUndefined();
+  });
+
+  it('keeps at most 20 releases', () => {
+    let h: Release[] = [];
+    for (let i = 0; i < 25; i++) h = deploy(h, `img${i}`, i % 2 ? 'green' : 'blue');
+    expect(h).toHaveLength(20);
+    expect(h.at(-1)?.revision).toBe(25);
+  });
+
+  it('parses the stored history', () => {
+    expect(parseHistory(undefined)).toEqual([]);
+    expect(parseHistory('[]')).toEqual([]);
+    expect(() => parseHistory('{}')).toThrow(/not a list/);
+  });
+});

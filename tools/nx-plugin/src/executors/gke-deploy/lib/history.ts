@@ -1,0 +1,56 @@
+import type { Color } from './manifests';
+
+export type Outcome = 'live' | 'superseded' | 'failed' | 'rolled-back';
+
+export interface Release {
+  revision: number;
+  image: string;
+  gitSha: string;
+  color: Color;
+  time: string;
+  actor: string;
+  outcome: Outcome;
+  kind: 'deploy' | 'rollback';
+  reason?: string;
+}
+
+export const HISTORY_LIMIT = 20;
+
+/** The history after a release went live: it is appended as live, the previous live one superseded. */
+export function recordLive(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  const updated = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'superseded' as const } : r));
+  return [...updated, { ...release, revision, outcome: 'live' as const }].slice(-HISTORY_LIMIT);
+}
+
+export function recordFailed(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  return [...history, { ...release, revision, outcome: 'failed' as const }].slice(-HISTORY_LIMIT);
+}
+
+export function live(history: Release[]): Release | undefined {
+  return [...history].reverse().find((r) => r.outcome === 'live');
+}
+
+/** The release to roll back to: the newest good one before the live one, with a different image. */
+export function previousGood(history: Release[]): Release | undefined {
+  const current = live(history);
+  if (!current) return undefined;
+  return [...history]
+    .reverse()
+    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && r.image !== current.image);
+}
+
+/** After a rollback: the live release is marked rolled back, the restored one goes live again. */
+export function recordRollback(history: Release[], restored: Release, at: string, actor: string, reason: string): Release[] {
+  const marked = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'rolled-back' as const } : r));
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  return [...marked, { ...restored, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }].slice(-HISTORY_LIMIT);
+}
+
+export function parseHistory(raw: string | undefined): Release[] {
+  if (!raw) return [];
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed)) throw new Error('release history is not a list');
+  return parsed as Release[];
+}

@@ -1,0 +1,91 @@
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { ServiceConfig } from './config';
+
+export type Color = 'blue' | 'green';
+export const COLORS: readonly Color[] = ['blue', 'green'];
+export const other = (color: Color): Color => (color === 'blue' ? 'green' : 'blue');
+
+export const COLOR_LABEL = 'trading.dev/color';
+export const SWITCHED_AT = 'trading.dev/switched-at';
+export const deploymentName = (service: string, color: Color) => `${service}-${color}`;
+export const previewName = (service: string) => `${service}-preview`;
+
+export function labels(service: ServiceConfig, environment: string, color?: Color): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': service.name,
+    'app.kubernetes.io/instance': `${service.name}-${environment}`,
+    'app.kubernetes.io/part-of': 'trading-platform',
+    'app.kubernetes.io/managed-by': 'nx-gke-deploy',
+    ...(color ? { [COLOR_LABEL]: color } : {}),
+  };
+}
+
+export const selectorFor = (service: ServiceConfig, color: Color): Record<string, string> => ({
+  'app.kubernetes.io/name': service.name,
+  [COLOR_LABEL]: color,
+});
+
+export interface DeploymentInput {
+  service: ServiceConfig;
+  environment: string;
+  namespace: string;
+  color: Color;
+  image: string;
+  replicas: number;
+  revision: string;
+}
+
+/** One colour's Deployment: non-root, read-only root filesystem, probes and resources from config. */
+export function deploymentManifest(input: DeploymentInput): V1Deployment {
+  const { service, color } = input;
+  const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: deploymentName(service.name, color),
+      namespace: input.namespace,
+      labels: { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12) },
+    },
+    spec: {
+      replicas: input.replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorFor(service, color) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12) } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: service.name,
+              image: input.image,
+              ports: [{ name: 'http', containerPort: service.port }],
+              env: [{ name: 'PORT', value: String(service.port) }, ...Object.entries(service.env).map(([name, value]) => ({ name, value }))],
+              readinessProbe: probe(service.probes.readiness),
+              livenessProbe: probe(service.probes.liveness),
+              resources: { requests: service.resources.requests, limits: service.resources.limits },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+/** The active Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
+export function serviceManifest(service: ServiceConfig, environment: string, namespace: string, color: Color, preview: boolean): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: preview ? previewName(service.name) : service.name, namespace, labels: labels(service, environment) },
+    spec: {
+      selector: selectorFor(service, color),
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadEnvironment, loadServices } from './config';
+import { deployService, type DeployResult } from './deploy-loop';
+import { Kube } from './kube';
+import { deploymentManifest, serviceManifest } from './manifests';
+import { targetColor } from './planner';
+import { wantedRelease, type WantedRelease } from './release-plan';
+import type { GkeDeployExecutorOptions } from '../schema';
+
+export interface DeployContext {
+  workspaceRoot: string;
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+  actor: string;
+}
+
+/** A crashed deploy's lease lapses after this; a live deploy renews it every few seconds. */
+export const LEASE_SECONDS = 15;
+
+const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
+
+export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
+  const configDir = join(ctx.workspaceRoot, options.configDir ?? 'tools/deploy');
+  const env = loadEnvironment(configDir, options.environment);
+  if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
+  if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
+  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const explicit = Boolean(options.services?.length) || Boolean(options.all);
+  const services = loadServices(configDir, options.environment, options.services);
+
+  const wanted: WantedRelease[] = [];
+  for (const service of services) {
+    try {
+      wanted.push(wantedRelease(ctx.workspaceRoot, service));
+    } catch (error) {
+      if (explicit) throw error;
+      ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
+    }
+  }
+  if (wanted.length === 0) throw new Error('nothing to deploy: no service has a pushed image record (run docker-build -c push)');
+
+  ctx.log(`deploy to ${options.environment}: namespace ${env.namespace}, context ${context}, ${wanted.length} service(s)`);
+  if (options.dryRun) {
+    for (const w of wanted) {
+      const replicas = w.service.replicas[options.environment];
+      ctx.log(`plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`);
+      const manifests = [
+        deploymentManifest({ service: w.service, environment: options.environment, namespace: env.namespace, color: 'green', image: w.image, replicas, revision: w.gitSha }),
+        serviceManifest(w.service, options.environment, env.namespace, 'green', false),
+        serviceManifest(w.service, options.environment, env.namespace, 'green', true),
+      ];
+      ctx.log(manifests.map((m) => stringify(m)).join('---\n'));
+    }
+    return { ok: true, results: [] };
+  }
+
+  const kube = await Kube.connect({ context, namespace: env.namespace });
+  await kube.ensureNamespace();
+
+  const settled = await Promise.allSettled(
+    wanted.map(async (w) => {
+      const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
+      if (!options.all) {
+        const observed = await kube.observe(w.service.name);
+        const desired = { image: w.image, replicas: w.service.replicas[options.environment], scaleDownDelayMs: env.scaleDownDelaySeconds * 1000 };
+        if (observed.active && targetColor(observed, desired) === observed.active && !explicit) {
+          log(`unchanged: ${short(w.image)} is live on ${observed.active}`);
+        }
+      }
+      const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
+      try {
+        return await deployService(kube, w, { environment: options.environment, env, actor: ctx.actor, log, lease });
+      } finally {
+        await lease.release().catch(() => undefined);
+      }
+    }),
+  );
+
+  const results: DeployResult[] = [];
+  const lines = ['| service | outcome | live colour | image | seconds |', '|---|---|---|---|---|'];
+  let ok = true;
+  settled.forEach((s, i) => {
+    const name = wanted[i].service.name;
+    if (s.status === 'fulfilled') {
+      results.push(s.value);
+      lines.push(`| ${name} | ${s.value.outcome} | ${s.value.color} | \`${short(s.value.image)}\` | ${s.value.seconds.toFixed(1)} |`);
+    } else {
+      ok = false;
+      lines.push(`| ${name} | FAILED | unchanged | \`${short(wanted[i].image)}\` | - |`);
+      ctx.log(`[${name}] FAILED: ${(s.reason as Error).message}`);
+    }
+  });
+  ctx.log(`\nDeploy to ${options.environment} (${context}, namespace ${env.namespace}):\n${lines.join('\n')}`);
+  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### Deploy to ${options.environment}\n\n${lines.join('\n')}\n\n`);
+  return { ok, results };
+}
