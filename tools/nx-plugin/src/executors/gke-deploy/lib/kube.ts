@@ -11,7 +11,11 @@ const loadClient = () => (client ??= import('@kubernetes/client-node'));
 
 export class KubeError extends Error {}
 
-const statusOf = (error: unknown): number | undefined => (error as { code?: number } | null)?.code;
+/** The HTTP status of an API error; network errors carry string codes such as ECONNREFUSED instead. */
+const statusOf = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
 
 export interface KubeTarget {
   context: string;

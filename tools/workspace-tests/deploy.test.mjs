@@ -1,0 +1,204 @@
+// Blue-green deploys and rollbacks through `nx run deploy:*` against the local cluster (a real
+// kube-apiserver with kwok nodes), in a scratch copy whose image records point at real images
+// pushed to the local registry. The tests run in order and share the cluster state.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+
+const CONTEXT = 'kwok-local-staging';
+const NS = `it-deploy-${process.pid}`;
+const SERVICES = ['agents', 'dashboard', 'execution-engine'];
+const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let scratch;
+const images = {};
+
+/** A real, tiny image pushed to the local registry; returns repository@digest. */
+function pushVariant(n) {
+  const ref = `127.0.0.1:5000/trading/it-deploy:v${n}-${process.pid}`;
+  execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: `FROM trading-base/runtime:bookworm\nLABEL it.release="${n}"\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  const out = execFileSync('docker', ['push', ref], { encoding: 'utf8' });
+  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)[1];
+  return `127.0.0.1:5000/trading/it-deploy@${digest}`;
+}
+
+function record(project, image) {
+  mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
+  writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'f'.repeat(40) }));
+}
+
+const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', ...args]);
+const rollback = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', ...args]);
+const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const replicas = (svc, color) => Number(kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.replicas}'));
+const imageOf = (svc, color) => kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+const nodes = () => kubectl('get', 'nodes', '-o', 'name').split('\n');
+const cordon = (on) => nodes().forEach((n) => kubectl(on ? 'cordon' : 'uncordon', n));
+
+before(() => {
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  for (const n of [1, 2, 3, 4]) images[n] = pushVariant(n);
+  scratch = scratchCopy();
+  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
+    .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  for (const p of SERVICES) record(p, images[1]);
+});
+
+after(() => {
+  try {
+    cordon(false);
+    kubectl('delete', 'namespace', NS, '--wait=false');
+  } catch {
+    /* cluster gone */
+  }
+  scratch?.cleanup();
+});
+
+test('a first deploy brings every service live on blue, with release history in the cluster', () => {
+  const result = deploy();
+  assert.equal(result.code, 0, result.out);
+  for (const svc of SERVICES) {
+    assert.equal(selector(svc), 'blue');
+    assert.equal(imageOf(svc, 'blue'), images[1]);
+    assert.deepEqual(history(svc).map((r) => [r.revision, r.outcome]), [[1, 'live']]);
+  }
+  assert.match(result.out, /\| execution-engine \| deployed \| blue \|/);
+});
+
+test('a second deploy flips only the changed service to green and scales blue down after the delay', () => {
+  record('execution-engine', images[2]);
+  const result = deploy();
+  assert.equal(result.code, 0, result.out);
+  assert.match(result.out, /switch traffic blue -> green/);
+  assert.match(result.out, /\| agents \| unchanged \| blue \|/);
+  assert.equal(selector('execution-engine'), 'green');
+  assert.equal(imageOf('execution-engine', 'green'), images[2]);
+  assert.equal(replicas('execution-engine', 'blue'), 0);
+  assert.deepEqual(history('execution-engine').map((r) => r.outcome), ['superseded', 'live']);
+});
+
+test('rollback scales blue back up, switches to it and prints the recovery time', () => {
+  const result = rollback('--services=execution-engine', '--reason=it: test');
+  assert.equal(result.code, 0, result.out);
+  const seconds = Number(/recovered in ([\d.]+) s/.exec(result.out)?.[1]);
+  assert.ok(seconds > 0 && seconds < 60, `recovery ${seconds} s`);
+  assert.equal(selector('execution-engine'), 'blue');
+  assert.equal(replicas('execution-engine', 'blue'), 2);
+  const live = history('execution-engine').at(-1);
+  assert.deepEqual([live.image, live.outcome, live.kind, live.reason], [images[1], 'live', 'rollback', 'it: test']);
+});
+
+test('a release that never becomes ready times out: no switch, blue still active, green scaled down', () => {
+  record('execution-engine', images[3]);
+  cordon(true);
+  try {
+    const result = deploy('--services=execution-engine', '--rolloutTimeoutSeconds=4');
+    assert.notEqual(result.code, 0);
+    assert.match(result.out, /timed out after 4 s waiting for the green rollout.*traffic stays on blue, green scaled down/);
+  } finally {
+    cordon(false);
+  }
+  assert.equal(selector('execution-engine'), 'blue');
+  assert.equal(replicas('execution-engine', 'green'), 0);
+  assert.equal(history('execution-engine').at(-1).outcome, 'failed');
+});
+
+test('a second deploy is refused while another holds the lease', () => {
+  const now = new Date().toISOString().replace('Z', '000Z').replace(/\.(\d{3})000Z$/, '.$1000Z');
+  execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-execution-engine', namespace: NS }, spec: { holderIdentity: 'other-runner-1', leaseDurationSeconds: 60, renewTime: now, acquireTime: now } }),
+  });
+  const result = deploy('--services=execution-engine');
+  assert.notEqual(result.code, 0);
+  assert.match(result.out, /another deploy of execution-engine holds the lease \(other-runner-1/);
+  assert.equal(selector('execution-engine'), 'blue');
+  kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine');
+});
+
+async function startDeployAndWaitForApply(image, color) {
+  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--output-style=static'], {
+    cwd: scratch.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 120; i++) {
+    try {
+      if (imageOf('execution-engine', color) === image) return { child, exited, output: () => out };
+    } catch {
+      /* not created yet */
+    }
+    await sleep(250);
+  }
+  child.kill('SIGKILL');
+  assert.fail(`the deploy never applied ${color}:\n${out}`);
+}
+
+test('a deploy killed between apply and switch converges when rerun', async () => {
+  record('execution-engine', images[4]);
+  cordon(true);
+  const { child, exited } = await startDeployAndWaitForApply(images[4], 'green');
+  process.kill(-child.pid, 'SIGKILL');
+  await exited;
+  assert.equal(selector('execution-engine'), 'blue', 'killed before the switch: traffic unchanged');
+  cordon(false);
+  // The crashed deploy's lease lapses within its 15 s; the rerun waits for that, then converges.
+  let result;
+  for (let i = 0; i < 8; i++) {
+    result = deploy('--services=execution-engine');
+    if (result.code === 0 || !/holds the lease/.test(result.out)) break;
+    await sleep(3000);
+  }
+  assert.equal(result.code, 0, result.out);
+  assert.equal(selector('execution-engine'), 'green');
+  assert.equal(imageOf('execution-engine', 'green'), images[4]);
+});
+
+test('the API server stopped mid-deploy fails the deploy clearly and leaves traffic where it was', async () => {
+  record('execution-engine', images[2]);
+  cordon(true);
+  // Live on green now, so the deploy applies the new image to blue.
+  const { exited, output } = await startDeployAndWaitForApply(images[2], 'blue');
+  run(repoRoot, join(process.env.TRADING_BIN ?? join(process.env.HOME, '.cache/trading-platform/bin'), 'kwokctl'), ['--name', 'local-staging', 'stop', 'cluster'], {
+    KWOK_WORKDIR: join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok'),
+  });
+  const code = await exited;
+  run(repoRoot, join(process.env.TRADING_BIN ?? join(process.env.HOME, '.cache/trading-platform/bin'), 'kwokctl'), ['--name', 'local-staging', 'start', 'cluster'], {
+    KWOK_WORKDIR: join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok'),
+  });
+  assert.notEqual(code, 0);
+  assert.match(output(), /cannot reach the Kubernetes API at https?:\/\/\S+ \(context kwok-local-staging\)/);
+  for (let i = 0; i < 60; i++) {
+    try {
+      kubectl('get', '--raw', '/readyz');
+      break;
+    } catch {
+      await sleep(500);
+    }
+  }
+  cordon(false);
+  assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
+  assert.equal(imageOf('execution-engine', 'blue'), images[2], 'the idle colour had the new image applied, never switched to');
+});
+
+test('bad input: unknown environment or service, missing context, and a dry run that touches nothing', () => {
+  const env = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--environment=qa']);
+  assert.notEqual(env.code, 0);
+  assert.match(env.out, /unknown environment "qa": .* defines staging, production/);
+  const svc = deploy('--services=ledger');
+  assert.notEqual(svc.code, 0);
+  assert.match(svc.out, /unknown service\(s\) ledger: known are agents, dashboard, execution-engine/);
+  const ctx = deploy('--context=gke_acme_europe-west1_prod');
+  assert.notEqual(ctx.code, 0);
+  assert.match(ctx.out, /kubeconfig has no context "gke_acme_europe-west1_prod"/);
+  const dry = deploy('--dryRun', '--context=nowhere');
+  assert.equal(dry.code, 0, dry.out);
+  assert.match(dry.out, /kind: Deployment[\s\S]*readOnlyRootFilesystem: true[\s\S]*kind: Service/);
+});
