@@ -4,7 +4,7 @@ import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewNa
 import { type ColorState, type Observed } from './planner';
 import { parseHistory, type Release } from './history';
 
-type Client = typeof import('@kubernetes/client-node');
+type Client = typeof k8s;
 // The client is ESM-only; load it once, lazily, so pure modules and their tests never touch it.
 let client: Promise<Client> | undefined;
 const loadClient = () => (client ??= import('@kubernetes/client-node'));

@@ -1,0 +1,117 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import gkeDeployExecutor from './gke-deploy/gke-deploy.impl';
+import { runDeploy } from './gke-deploy/lib/run-deploy';
+import rollbackExecutor from './rollback/rollback.impl';
+import { runRollback } from './rollback/lib/run-rollback';
+
+// The deploy and rollback code against the real local cluster (npx nx run local-cluster:up).
+// The same paths run through `nx` in tools/workspace-tests/deploy.test.mjs.
+const CONTEXT = 'kwok-local-staging';
+const NS = `jest-deploy-${process.pid}`;
+const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const digest = (n: number) => `reg.local/trading/svc@sha256:${String(n).repeat(64).slice(0, 64)}`;
+const lines: string[] = [];
+let root: string;
+
+const ctx = () => ({ workspaceRoot: root, env: {} as NodeJS.ProcessEnv, actor: 'jest', log: (m: string) => lines.push(m) });
+const record = (project: string, n: number) => {
+  mkdirSync(join(root, 'dist', project), { recursive: true });
+  writeFileSync(join(root, 'dist', project, 'image.json'), JSON.stringify({ reference: digest(n), revision: 'a'.repeat(40) }));
+};
+const selector = (svc: string) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+
+beforeAll(() => {
+  try {
+    kubectl('get', '--raw', '/readyz');
+  } catch {
+    throw new Error(`the local cluster (context ${CONTEXT}) is not up: run npx nx run local-cluster:up`);
+  }
+  root = mkdtempSync(join(tmpdir(), 'deploy-ws-'));
+  cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  const envFile = join(root, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, 1);
+}, 30_000);
+
+afterAll(() => {
+  try {
+    kubectl('delete', 'namespace', NS, '--wait=false');
+  } catch {
+    /* already gone */
+  }
+});
+
+describe('deploy and rollback against the local cluster', () => {
+  it('deploys every service to blue, then flips only the changed one to green', async () => {
+    const first = await runDeploy({ environment: 'staging' }, ctx());
+    expect(first.ok).toBe(true);
+    expect(first.results.map((r) => [r.service, r.outcome, r.color]).sort()).toEqual([
+      ['agents', 'deployed', 'blue'], ['dashboard', 'deployed', 'blue'], ['execution-engine', 'deployed', 'blue'],
+    ]);
+    record('execution-engine', 2);
+    const second = await runDeploy({ environment: 'staging' }, ctx());
+    expect(second.results.find((r) => r.service === 'execution-engine')).toMatchObject({ outcome: 'deployed', color: 'green', image: digest(2) });
+    expect(second.results.find((r) => r.service === 'agents')).toMatchObject({ outcome: 'unchanged', color: 'blue' });
+    expect(selector('execution-engine')).toBe('green');
+  }, 120_000);
+
+  it('rolls the changed service back to blue and reports the recovery time', async () => {
+    const result = await runRollback({ environment: 'staging', services: ['execution-engine'], reason: 'jest' }, ctx());
+    expect(result.ok).toBe(true);
+    expect(result.results[0]).toMatchObject({ service: 'execution-engine', from: 'green', to: 'blue', image: digest(1) });
+    expect(result.results[0].recoverySeconds).toBeLessThan(60);
+    expect(selector('execution-engine')).toBe('blue');
+  }, 90_000);
+
+  it('refuses a rollback with no earlier release, leaving traffic alone', async () => {
+    const result = await runRollback({ environment: 'staging', services: ['dashboard'] }, ctx());
+    expect(result.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/dashboard: no previous good release/);
+    expect(selector('dashboard')).toBe('blue');
+  }, 30_000);
+
+  it('refuses to deploy while another deploy holds the lease', async () => {
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-agents', namespace: NS }, spec: { holderIdentity: 'elsewhere', leaseDurationSeconds: 60, renewTime: now } }),
+    });
+    record('agents', 3);
+    const result = await runDeploy({ environment: 'staging', services: ['agents'] }, ctx());
+    expect(result.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(elsewhere/);
+    expect(selector('agents')).toBe('blue');
+    kubectl('-n', NS, 'delete', 'lease', 'deploy-agents');
+  }, 30_000);
+
+  it('explains an unreachable API server and a missing context', async () => {
+    const kubeconfig = join(root, 'dead.kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'dead',
+      clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'u' } }],
+    }));
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = kubeconfig;
+    try {
+      await expect(runDeploy({ environment: 'staging', context: 'dead' }, ctx())).rejects.toThrow(/cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1 \(context dead\)/);
+      await expect(runDeploy({ environment: 'staging', context: 'gke_x' }, ctx())).rejects.toThrow(/no context "gke_x" \(has: dead\)/);
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  }, 30_000);
+
+  it('prints the plan on a dry run without a cluster, and the executors report bad input as failure', async () => {
+    const dry = await runDeploy({ environment: 'staging', dryRun: true, context: 'nowhere' }, ctx());
+    expect(dry).toEqual({ ok: true, results: [] });
+    expect(lines.join('\n')).toMatch(/plan execution-engine: .* x2 onto the idle colour/);
+    const context = { root } as ExecutorContext;
+    expect(await gkeDeployExecutor({ environment: 'qa' }, context)).toEqual({ success: false });
+    expect(await rollbackExecutor({ environment: 'qa' }, context)).toEqual({ success: false });
+  });
+});
