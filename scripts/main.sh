@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# The main job, end to end on local defaults: set up, then lint, typecheck, test, gate coverage and build every project
-# through Nx (cached, in parallel), and print what ran.
+# The main job, end to end on local defaults: set up; start the container engine, the registry and
+# the local staging cluster; lint, typecheck, test, gate coverage and build every project through
+# Nx (cached, in parallel); build and push the service images; deploy them to the local cluster
+# with a blue-green swap; print what is live.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+started=$SECONDS
 
 bash scripts/setup.sh
+bash scripts/containers-up.sh
+step "Local staging cluster"
+bash tools/local-cluster/cluster.sh up
 
 TARGETS="${MAIN_TARGETS:-lint typecheck test coverage build}"
 step "nx run-many -t $TARGETS"
-started=$(date +%s)
 npx nx run-many -t $TARGETS --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
-elapsed=$(( $(date +%s) - started ))
+
+step "Images: nx run-many -t docker-build -c push"
+npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
+
+step "Deploy: nx run deploy:staging (blue-green, local cluster)"
+npx nx run deploy:staging --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes
 
 step "Summary"
-projects=$(npx nx show projects --with-target test | sort | tr '\n' ' ')
-printf 'Targets:  %s\nProjects: %s\nTime:     %ss\n' "$TARGETS" "$projects" "$elapsed"
-printf 'Artifacts:\n'
-for f in dist/apps/agents/*.whl target/debug/execution-engine apps/dashboard/.next/standalone/apps/dashboard/server.js; do
-  [ -e "$f" ] && printf '  %s (%s)\n' "$f" "$(du -h "$f" | cut -f1)"
-done
-summary "### Main job" "" "| targets | projects | seconds |" "|---|---|---|" "| $TARGETS | $projects | $elapsed |"
+printf 'Checks:   %s (every project, through Nx)\n' "$TARGETS"
 printf 'Coverage:\n'
 for gate in $(find coverage -name coverage-gate.json | sort); do
   node -e 'const g=require(process.argv[1]); const t=g.totals; const f=(m)=>t[m]?`${m} ${(t[m].covered*100/Math.max(t[m].total,1)).toFixed(1)}%`:null; console.log(`  ${g.project.padEnd(20)} ${g.passed?"pass":"FAIL"}  ${["lines","branches","functions"].map(f).filter(Boolean).join(", ")}`)' "$PWD/$gate"
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(dirname "$gate")/coverage-gate.md" >> "$GITHUB_STEP_SUMMARY"; fi
 done
+printf 'Images:\n'
+for record in dist/*/image.json; do
+  node -e 'const r=require(process.argv[1]); console.log(`  ${r.project.padEnd(18)} ${(r.sizeBytes/1e6).toFixed(1).padStart(6)} MB  ${r.reference}`)' "$PWD/$record"
+done
+printf 'Live in staging (context kwok-local-staging, namespace trading-staging):\n'
+printf '  %-18s %-6s %-6s %s\n' SERVICE COLOUR READY IMAGE
+for svc in agents execution-engine dashboard; do
+  color="$(kubectl --context kwok-local-staging -n trading-staging get service "$svc" -o jsonpath='{.spec.selector.trading\.dev/color}')"
+  ready="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}')"
+  image="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.spec.template.spec.containers[0].image}')"
+  printf '  %-18s %-6s %-6s %s\n' "$svc" "$color" "$ready" "$image"
+  summary "| $svc | $color | $ready | \`$image\` |"
+done
+printf 'Time:     %s s\n' "$((SECONDS - started))"
