@@ -35,7 +35,7 @@ for record in dist/*/image.json; do
 done
 printf 'Live in staging (context kwok-local-staging, namespace trading-staging):\n'
 printf '  %-18s %-6s %-6s %s\n' SERVICE COLOUR READY IMAGE
-for svc in agents execution-engine dashboard; do
+for svc in $(kubectl --context kwok-local-staging -n trading-staging get services -l app.kubernetes.io/managed-by=nx-gke-deploy -o name | sed "s#service/##" | grep -v -- -preview); do
   color="$(kubectl --context kwok-local-staging -n trading-staging get service "$svc" -o jsonpath='{.spec.selector.trading\.dev/color}')"
   ready="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}')"
   image="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.spec.template.spec.containers[0].image}')"

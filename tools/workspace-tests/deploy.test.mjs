@@ -194,7 +194,7 @@ test('bad input: unknown environment or service, missing context, and a dry run 
   assert.match(env.out, /unknown environment "qa": .* defines staging, production/);
   const svc = deploy('--services=ledger');
   assert.notEqual(svc.code, 0);
-  assert.match(svc.out, /unknown service\(s\) ledger: known are agents, dashboard, execution-engine/);
+  assert.match(svc.out, /unknown service\(s\) ledger: known are agents, cache-server, dashboard, execution-engine/);
   const ctx = deploy('--context=gke_acme_europe-west1_prod');
   assert.notEqual(ctx.code, 0);
   assert.match(ctx.out, /kubeconfig has no context "gke_acme_europe-west1_prod"/);

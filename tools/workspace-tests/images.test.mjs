@@ -25,9 +25,10 @@ const services = [
   { project: 'agents', maxMB: 200 },
   { project: 'execution-engine', maxMB: 40 },
   { project: 'dashboard', maxMB: 250 },
+  { project: 'cache-server', maxMB: 250, portVar: 'CACHE_PORT', env: ['CACHE_WRITE_TOKEN=image-test-token-0123456789'] },
 ];
 
-for (const { project, maxMB } of services) {
+for (const { project, maxMB, portVar = 'PORT', env = [] } of services) {
   test(`${project}: image runs healthy as non-root and round-trips the registry by digest`, async () => {
     const file = join(repoRoot, 'dist', project, 'image.json');
     assert.ok(existsSync(file), `${file} missing: run npx nx run-many -t docker-build -c push first`);
@@ -45,7 +46,8 @@ for (const { project, maxMB } of services) {
 
     const port = await freePort();
     const name = `it-${project}-${port}`;
-    docker('run', '-d', '--name', name, '--network', 'host', '-e', `PORT=${port}`, '--read-only', '--tmpfs', '/tmp', record.reference);
+    const envArgs = [`${portVar}=${port}`, ...env].flatMap((e) => ['-e', e]);
+    docker('run', '-d', '--name', name, '--network', 'host', ...envArgs, '--read-only', '--tmpfs', '/tmp', record.reference);
     try {
       let body;
       for (let i = 0; i < 60 && body === undefined; i++) {

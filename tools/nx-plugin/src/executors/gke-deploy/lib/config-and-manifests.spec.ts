@@ -10,7 +10,7 @@ const repoConfig = join(__dirname, '../../../../../deploy');
 describe('deploy configuration', () => {
   it('loads the repository environments and services', () => {
     expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: 'kwok-local-staging' });
-    expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'dashboard', 'execution-engine']);
+    expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'cache-server', 'dashboard', 'execution-engine']);
     expect(loadServices(repoConfig, 'staging', ['dashboard']).map((s) => s.name)).toEqual(['dashboard']);
   });
 
@@ -47,6 +47,14 @@ describe('manifests', () => {
     expect(c.readinessProbe?.httpGet?.path).toBe('/healthz');
     expect(c.env).toContainEqual({ name: 'PORT', value: '8080' });
     expect(c.env).toContainEqual({ name: 'RUST_LOG', value: 'info' });
+  });
+
+  it('takes secret-backed variables from Secrets, never from the repository', () => {
+    const [cache] = loadServices(repoConfig, 'staging', ['cache-server']);
+    const d = deploymentManifest({ service: cache, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' });
+    expect(d.spec!.template.spec!.containers[0].env).toContainEqual({
+      name: 'CACHE_WRITE_TOKEN', valueFrom: { secretKeyRef: { name: 'cache-server-tokens', key: 'write' } },
+    });
   });
 
   it('builds the active and preview Services selecting one colour', () => {

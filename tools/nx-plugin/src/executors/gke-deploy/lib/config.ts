@@ -16,6 +16,8 @@ export const serviceSchema = z.object({
     limits: z.object({ memory: quantity, cpu: quantity.optional() }),
   }),
   env: z.record(z.string(), z.string()).default({}),
+  /** Environment variables from Kubernetes Secrets: NAME: { secret, key }. Values never live in the repo. */
+  secretEnv: z.record(z.string(), z.object({ secret: z.string().min(1), key: z.string().min(1) })).default({}),
 });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 

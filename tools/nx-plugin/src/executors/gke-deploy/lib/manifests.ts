@@ -62,7 +62,11 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
               name: service.name,
               image: input.image,
               ports: [{ name: 'http', containerPort: service.port }],
-              env: [{ name: 'PORT', value: String(service.port) }, ...Object.entries(service.env).map(([name, value]) => ({ name, value }))],
+              env: [
+                { name: 'PORT', value: String(service.port) },
+                ...Object.entries(service.env).map(([name, value]) => ({ name, value })),
+                ...Object.entries(service.secretEnv).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
+              ],
               readinessProbe: probe(service.probes.readiness),
               livenessProbe: probe(service.probes.liveness),
               resources: { requests: service.resources.requests, limits: service.resources.limits },
