@@ -13,6 +13,11 @@ export interface LoopOptions {
   log: (message: string) => void;
   sleep?: (ms: number) => Promise<void>;
   lease?: Lease;
+  /**
+   * Post-promotion hook, called once right after traffic switched to `color` while the old colour
+   * is still up (the SLO analysis plugs in here). If it throws, the deploy fails at that point.
+   */
+  afterSwitch?: (color: 'blue' | 'green') => Promise<void>;
 }
 
 export interface DeployResult {
@@ -67,6 +72,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         switched = true;
         history = recordLive(history, { image: desired.image, gitSha: wanted.gitSha, color: step.to, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' });
         await kube.writeHistory(service.name, history);
+        await options.afterSwitch?.(step.to);
         break;
       case 'scale-down':
         await kube.scale(service.name, step.color, 0);
