@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, scratchCopy } from './scratch.mjs';
 
+// The `deploy` project depends on every deployed service, so a service change affects it too.
 const cases = [
-  ['libs/trading-core/src/trading_core/money.py', '# touched\n', ['agents', 'trading-core']],
-  ['libs/market-types/src/fixed.rs', '// touched\n', ['execution-engine', 'market-types']],
-  ['libs/api-client/src/lib/client.ts', '// touched\n', ['api-client', 'dashboard']],
-  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents']],
-  ['apps/execution-engine/src/book.rs', '// touched\n', ['execution-engine']],
-  ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard']],
+  ['libs/trading-core/src/trading_core/money.py', '# touched\n', ['agents', 'deploy', 'trading-core']],
+  ['libs/market-types/src/fixed.rs', '// touched\n', ['deploy', 'execution-engine', 'market-types']],
+  ['libs/api-client/src/lib/client.ts', '// touched\n', ['api-client', 'dashboard', 'deploy']],
+  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents', 'deploy']],
+  ['apps/execution-engine/src/book.rs', '// touched\n', ['deploy', 'execution-engine']],
+  ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'deploy']],
+  ['apps/cache-server/src/hash.ts', '// touched\n', ['cache-server', 'deploy']],
+  ['tools/deploy/services/agents.yaml', '# touched\n', ['deploy']],
 ];
 
 let scratch;
