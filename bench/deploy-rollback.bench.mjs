@@ -1,0 +1,55 @@
+// Benchmark: a blue-green deploy of the three services (no soak: scale-down delay 0) and a
+// rollback of one, through `nx` against the local cluster, beside a bare `nx` invocation
+// (`nx show projects`): the rollback's own recovery time is what an operator waits for.
+// Needs: bash scripts/containers-up.sh && npx nx run local-cluster:up
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, scratchCopy } from '../tools/workspace-tests/scratch.mjs';
+
+const NS = `bench-deploy-${process.pid}`;
+const seconds = (fn) => {
+  const start = process.hrtime.bigint();
+  const out = fn();
+  return { s: Number(process.hrtime.bigint() - start) / 1e9, out };
+};
+function pushVariant(n) {
+  const ref = `127.0.0.1:5000/trading/bench-deploy:v${n}-${process.pid}`;
+  execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: `FROM trading-base/runtime:bookworm\nLABEL bench.release="${n}"\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(execFileSync('docker', ['push', ref], { encoding: 'utf8' }))[1];
+  return `127.0.0.1:5000/trading/bench-deploy@${digest}`;
+}
+
+const scratch = scratchCopy();
+try {
+  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'));
+  const record = (project, image) => {
+    mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
+    writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'b'.repeat(40) }));
+  };
+  const [v1, v2] = [pushVariant(1), pushVariant(2)];
+  for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, v1);
+  const nx = (...args) => run(scratch.dir, 'npx', ['nx', ...args, '--output-style=static']);
+
+  const bare = seconds(() => nx('show', 'projects'));
+  const first = seconds(() => nx('run', 'deploy:staging'));
+  for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, v2);
+  const second = seconds(() => nx('run', 'deploy:staging'));
+  const rollback = seconds(() => nx('run', 'deploy:rollback', '--services=execution-engine', '--reason=bench'));
+  const recovery = Number(/recovered in ([\d.]+) s/.exec(rollback.out)?.[1]);
+
+  console.log(`bare nx invocation (nx show projects)        ${bare.s.toFixed(2).padStart(7)} s`);
+  console.log(`first deploy, 3 services (create, switch)    ${first.s.toFixed(2).padStart(7)} s`);
+  console.log(`second deploy, 3 services (blue -> green)    ${second.s.toFixed(2).padStart(7)} s`);
+  console.log(`nx run deploy:rollback (whole command)       ${rollback.s.toFixed(2).padStart(7)} s`);
+  console.log(`rollback recovery (start to ready endpoints) ${recovery.toFixed(2).padStart(7)} s`);
+  console.log(`ratio rollback command / bare nx: ${(rollback.s / bare.s).toFixed(2)}; recovery / 60 s bar: ${(recovery / 60).toFixed(3)}`);
+} finally {
+  try {
+    execFileSync('kubectl', ['--context', 'kwok-local-staging', 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+  } catch {
+    /* cluster gone */
+  }
+  scratch.cleanup();
+}
