@@ -44,7 +44,8 @@ for target in "${targets[@]}"; do
     gcs-emulator) build_module gcs-emulator github.com/fsouza/fake-gcs-server ;;
     local-cluster) build_module local-cluster \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./cmd/etcd ;;
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+      sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./cmd/etcd ;;
     *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster)" ;;
   esac
 done

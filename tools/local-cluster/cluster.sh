@@ -4,6 +4,7 @@
 # simulating the nodes and the kubelet's pod lifecycle (pods become Running and Ready).
 #   tools/local-cluster/cluster.sh up|down|status
 # Context: kwok-local-staging in ~/.kube/config (or $KUBECONFIG), the deploy targets' local default.
+# kubectl is built with the control plane (same version) and comes first on PATH (scripts/lib.sh).
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 NAME="${LOCAL_CLUSTER_NAME:-local-staging}"
@@ -20,7 +21,6 @@ api_ready() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --req
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 up() {
-  command -v kubectl >/dev/null || die "kubectl is missing: install it (Debian: kubernetes-client) or put it on PATH"
   if ! [ -x "$BIN/kube-apiserver" ] || ! [ -x "$BIN/kwokctl" ]; then
     command -v go >/dev/null || die "the control-plane binaries are not built and Go is missing: install Go 1.26+, then rerun"
   fi
