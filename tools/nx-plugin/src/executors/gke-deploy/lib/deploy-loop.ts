@@ -92,7 +92,6 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await sleep(options.pollMs ?? 1000);
         break;
       case 'wait-scale-down':
-        waitingSince = null;
         await sleep(Math.min(step.remainingMs, options.pollMs ?? 1000));
         break;
     }

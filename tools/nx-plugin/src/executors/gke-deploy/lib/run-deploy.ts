@@ -5,7 +5,6 @@ import { loadEnvironment, loadServices } from './config';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube } from './kube';
 import { deploymentManifest, serviceManifest } from './manifests';
-import { targetColor } from './planner';
 import { wantedRelease, type WantedRelease } from './release-plan';
 import type { GkeDeployExecutorOptions } from '../schema';
 
@@ -62,13 +61,6 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
-      if (!options.all) {
-        const observed = await kube.observe(w.service.name);
-        const desired = { image: w.image, replicas: w.service.replicas[options.environment], scaleDownDelayMs: env.scaleDownDelaySeconds * 1000 };
-        if (observed.active && targetColor(observed, desired) === observed.active && !explicit) {
-          log(`unchanged: ${short(w.image)} is live on ${observed.active}`);
-        }
-      }
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
       try {
         return await deployService(kube, w, { environment: options.environment, env, actor: ctx.actor, log, lease });
