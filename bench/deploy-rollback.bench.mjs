@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pushVariant } from '../tools/workspace-tests/images.mjs';
 import { run, scratchCopy } from '../tools/workspace-tests/scratch.mjs';
 
 const NS = `bench-deploy-${process.pid}`;
@@ -13,12 +14,6 @@ const seconds = (fn) => {
   const out = fn();
   return { s: Number(process.hrtime.bigint() - start) / 1e9, out };
 };
-function pushVariant(n) {
-  const ref = `127.0.0.1:5000/trading/bench-deploy:v${n}-${process.pid}`;
-  execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: `FROM trading-base/runtime:bookworm\nLABEL bench.release="${n}"\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(execFileSync('docker', ['push', ref], { encoding: 'utf8' }))[1];
-  return `127.0.0.1:5000/trading/bench-deploy@${digest}`;
-}
 
 const scratch = scratchCopy();
 try {
@@ -28,7 +23,7 @@ try {
     mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
     writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'b'.repeat(40) }));
   };
-  const [v1, v2] = [pushVariant(1), pushVariant(2)];
+  const [v1, v2] = [pushVariant('bench-deploy', 1), pushVariant('bench-deploy', 2)];
   for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, v1);
   const nx = (...args) => run(scratch.dir, 'npx', ['nx', ...args, '--output-style=static']);
 

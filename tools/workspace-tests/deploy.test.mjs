@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pushVariant } from './images.mjs';
 import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
@@ -16,14 +17,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let scratch;
 const images = {};
 
-/** A real, tiny image pushed to the local registry; returns repository@digest. */
-function pushVariant(n) {
-  const ref = `127.0.0.1:5000/trading/it-deploy:v${n}-${process.pid}`;
-  execFileSync('docker', ['build', '-q', '-t', ref, '-'], { input: `FROM trading-base/runtime:bookworm\nLABEL it.release="${n}"\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-  const out = execFileSync('docker', ['push', ref], { encoding: 'utf8' });
-  const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)[1];
-  return `127.0.0.1:5000/trading/it-deploy@${digest}`;
-}
 
 function record(project, image) {
   mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
@@ -41,7 +34,7 @@ const cordon = (on) => nodes().forEach((n) => kubectl(on ? 'cordon' : 'uncordon'
 
 before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
-  for (const n of [1, 2, 3, 4]) images[n] = pushVariant(n);
+  for (const n of [1, 2, 3, 4]) images[n] = pushVariant('it-deploy', n);
   scratch = scratchCopy();
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
