@@ -19,8 +19,8 @@ npx nx run-many -t $TARGETS --parallel="${NX_PARALLEL:-2}" --output-style=stream
 step "Images: nx run-many -t docker-build -c push"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
-step "Deploy: nx run deploy:staging (blue-green, local cluster)"
-npx nx run deploy:staging --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes
+step "Deploy: nx run deploy:staging (blue-green, local cluster; kwok pods serve no traffic to analyse, so --skipAnalysis)"
+npx nx run deploy:staging --skipAnalysis --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes
 
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "$TARGETS"

@@ -2,7 +2,8 @@
 # Every test in the repository. It starts what the tests drive: the Docker engine and the local
 # registry, the local Kubernetes cluster (control plane built from Go modules), then runs each
 # project's tests through Nx, builds and pushes the service images, and runs the workspace tests
-# (affected precision, caching, remote cache, images, cluster, deploys) against the real things.
+# (affected precision, caching, remote cache, images, cluster, deploys, SLO analysis with a real
+# Prometheus) against the real things.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -12,7 +13,11 @@ bash scripts/containers-up.sh
 step "Local cluster (Kubernetes control plane and kwok from Go modules; cached after the first build)"
 bash scripts/build-go-tools.sh local-cluster
 bash tools/local-cluster/cluster.sh up
-trap 'bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true' EXIT
+
+step "Prometheus (Debian package) for the SLO analysis tests"
+bash tools/prometheus/install.sh
+bash tools/prometheus/prometheus.sh up
+trap 'bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true; bash tools/prometheus/prometheus.sh down >/dev/null 2>&1 || true' EXIT
 
 step "Project tests and coverage gates: nx run-many -t test coverage"
 npx nx run-many -t test coverage --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes

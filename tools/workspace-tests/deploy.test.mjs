@@ -1,6 +1,8 @@
 // Blue-green deploys and rollbacks through `nx run deploy:*` against the local cluster (a real
 // kube-apiserver with kwok nodes), in a scratch copy whose image records point at real images
-// pushed to the local registry. The tests run in order and share the cluster state.
+// pushed to the local registry. The tests run in order and share the cluster state. The SLO
+// analysis (canary, soak) has its own tests against a real Prometheus in slo.test.mjs; kwok pods
+// serve no traffic, so these deploys say --skipAnalysis.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ function record(project, image) {
   writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'f'.repeat(40) }));
 }
 
-const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', ...args]);
+const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', '--skipAnalysis', ...args]);
 const rollback = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', ...args]);
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const replicas = (svc, color) => Number(kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.replicas}'));
@@ -114,7 +116,7 @@ test('a second deploy is refused while another holds the lease', () => {
 });
 
 async function startDeployAndWaitForApply(image, color) {
-  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--output-style=static'], {
+  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'], {
     cwd: scratch.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
   });

@@ -47,13 +47,13 @@ afterAll(() => {
 
 describe('deploy and rollback against the local cluster', () => {
   it('deploys every service to blue, then flips only the changed one to green', async () => {
-    const first = await runDeploy({ environment: 'staging' }, ctx());
+    const first = await runDeploy({ environment: 'staging', skipAnalysis: true }, ctx());
     expect(first.ok).toBe(true);
     expect(first.results.map((r) => [r.service, r.outcome, r.color]).sort()).toEqual([
       ['agents', 'deployed', 'blue'], ['dashboard', 'deployed', 'blue'], ['execution-engine', 'deployed', 'blue'],
     ]);
     record('execution-engine', 2);
-    const second = await runDeploy({ environment: 'staging' }, ctx());
+    const second = await runDeploy({ environment: 'staging', skipAnalysis: true }, ctx());
     expect(second.results.find((r) => r.service === 'execution-engine')).toMatchObject({ outcome: 'deployed', color: 'green', image: digest(2) });
     expect(second.results.find((r) => r.service === 'agents')).toMatchObject({ outcome: 'unchanged', color: 'blue' });
     expect(selector('execution-engine')).toBe('green');
@@ -80,7 +80,7 @@ describe('deploy and rollback against the local cluster', () => {
       input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-agents', namespace: NS }, spec: { holderIdentity: 'elsewhere', leaseDurationSeconds: 60, renewTime: now } }),
     });
     record('agents', 3);
-    const result = await runDeploy({ environment: 'staging', services: ['agents'] }, ctx());
+    const result = await runDeploy({ environment: 'staging', services: ['agents'], skipAnalysis: true }, ctx());
     expect(result.ok).toBe(false);
     expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(elsewhere/);
     expect(selector('agents')).toBe('blue');

@@ -15,4 +15,16 @@ export interface GkeDeployExecutorOptions {
   scaleDownDelaySeconds?: number;
   /** Override the environment's rollout timeout. */
   rolloutTimeoutSeconds?: number;
+  /** Deploy without the canary and soak analysis (say why in the run; the summary shows it). */
+  skipAnalysis?: boolean;
+  /** Override the environment's soak time (seconds of analysis after the switch). */
+  soakSeconds?: number;
+  /** Override the analysis interval. */
+  analysisIntervalSeconds?: number;
+  /** Override the canary's analysis time. */
+  canaryAnalysisSeconds?: number;
+  /** Prometheus base URL; default: $PROMETHEUS_URL, else the environment's. */
+  prometheusUrl?: string;
+  /** What an unreachable Prometheus or a query without data does: halt (default), rollback or continue. */
+  onInconclusive?: 'halt' | 'rollback' | 'continue';
 }

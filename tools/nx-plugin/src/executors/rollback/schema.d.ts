@@ -8,4 +8,6 @@ export interface RollbackExecutorOptions {
   reason?: string;
   /** Give up (traffic unchanged) if the previous colour is not ready within this. */
   timeoutSeconds?: number;
+  /** Alertmanager webhook payload (JSON file): the firing alerts decide environment, services and reason. */
+  alert?: string;
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type MetricSpec } from './analysis/spec';
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, 'a Kubernetes quantity such as 100m or 128Mi');
 
@@ -18,6 +19,8 @@ export const serviceSchema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   /** Environment variables from Kubernetes Secrets: NAME: { secret, key }. Values never live in the repo. */
   secretEnv: z.record(z.string(), z.object({ secret: z.string().min(1), key: z.string().min(1) })).default({}),
+  /** Which analysis metrics apply and where this service's thresholds differ (default: all, as defined). */
+  analysis: serviceAnalysisSchema.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
@@ -26,6 +29,10 @@ export const environmentSchema = z.object({
   context: z.string().min(1),
   rolloutTimeoutSeconds: z.number().int().min(1),
   scaleDownDelaySeconds: z.number().int().min(0),
+  /** SLO analysis during the canary and the post-promotion soak (tools/deploy/analysis.yaml). */
+  analysis: environmentAnalysisSchema.optional(),
+  /** A canary of the new version behind the active Service before the blue-green swap. */
+  canary: canarySchema.optional(),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 
@@ -67,4 +74,10 @@ export function loadServices(configDir: string, environment: string, only?: stri
   const unknown = only.filter((n) => !known.has(n));
   if (unknown.length) throw new DeployConfigError(`unknown service(s) ${unknown.join(', ')}: known are ${[...known].join(', ')}`);
   return services.filter((s) => only.includes(s.name));
+}
+
+/** The analysis metric templates (analysis.yaml in the config folder). */
+export function loadAnalysisMetrics(configDir: string): MetricSpec[] {
+  const path = join(configDir, 'analysis.yaml');
+  return validate(analysisFileSchema, readYaml(path), path).metrics;
 }

@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from './config';
 import { recordFailed, recordLive } from './history';
 import type { Kube, Lease } from './kube';
-import { deploymentManifest, serviceManifest } from './manifests';
+import { type Color, deploymentManifest, serviceManifest } from './manifests';
 import { describe, nextStep, type Desired } from './planner';
 import type { WantedRelease } from './release-plan';
 
@@ -14,10 +14,15 @@ export interface LoopOptions {
   sleep?: (ms: number) => Promise<void>;
   lease?: Lease;
   /**
-   * Post-promotion hook, called once right after traffic switched to `color` while the old colour
-   * is still up (the SLO analysis plugs in here). If it throws, the deploy fails at that point.
+   * Pre-promotion hook (the production canary), called once before traffic switches from a live
+   * colour to `to`. If it throws, the deploy fails there and traffic never moved.
    */
-  afterSwitch?: (color: 'blue' | 'green') => Promise<void>;
+  beforeSwitch?: (to: Color, from: Color) => Promise<void>;
+  /**
+   * Post-promotion hook (the soak analysis), called once right after traffic switched to `to`
+   * while the old colour is still up. If it throws, the deploy fails at that point.
+   */
+  afterSwitch?: (to: Color, from: Color | null) => Promise<void>;
 }
 
 export interface DeployResult {
@@ -46,15 +51,13 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   let switched = false;
   let history = await kube.readHistory(service.name);
 
-  let lastRenew = Date.now();
+  let canaryDone = false;
   for (;;) {
-    if (options.lease && Date.now() - lastRenew > 3000) {
-      await options.lease.renew();
-      lastRenew = Date.now();
-    }
+    if (options.lease?.lost) throw options.lease.lost;
     const observed = await kube.observe(service.name);
     const step = nextStep(observed, desired);
-    const text = describe(step);
+    const canaryFirst = step.kind === 'switch' && step.from !== null && options.beforeSwitch !== undefined && !canaryDone;
+    const text = canaryFirst && step.kind === 'switch' ? `canary before switching ${step.from} -> ${step.to}` : describe(step);
     if (text !== last) log(text);
     last = text;
 
@@ -68,11 +71,16 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.color, true), step.color, false);
         break;
       case 'switch':
+        if (canaryFirst && step.from) {
+          await options.beforeSwitch!(step.to, step.from);
+          canaryDone = true;
+          break; // observe again: the world may have moved during the canary
+        }
         await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false), step.to, true);
         switched = true;
         history = recordLive(history, { image: desired.image, gitSha: wanted.gitSha, color: step.to, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' });
         await kube.writeHistory(service.name, history);
-        await options.afterSwitch?.(step.to);
+        await options.afterSwitch?.(step.to, step.from);
         break;
       case 'scale-down':
         await kube.scale(service.name, step.color, 0);

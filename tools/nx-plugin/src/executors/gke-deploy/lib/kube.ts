@@ -212,21 +212,45 @@ export class Kube {
       // Guarded by the resourceVersion just read: of two deploys taking over at once, one fails.
       await this.call('take the deploy lease', () => this.coordination.replaceNamespacedLease({ name, namespace, body: existing }));
     }
-    return {
-      renew: async () => {
-        const lease = await this.call('renew the deploy lease', () => this.coordination.readNamespacedLease({ name, namespace }));
-        if (lease.spec?.holderIdentity !== holder) throw new KubeError(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
-        lease.spec.renewTime = now();
-        await this.call('renew the deploy lease', () => this.coordination.replaceNamespacedLease({ name, namespace, body: lease }));
-      },
-      release: async () => {
-        await this.readOrNull('release the deploy lease', () => this.coordination.deleteNamespacedLease({ name, namespace }));
-      },
+    const renew = async () => {
+      const lease = await this.call('renew the deploy lease', () => this.coordination.readNamespacedLease({ name, namespace }));
+      if (lease.spec?.holderIdentity !== holder) throw new KubeError(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
+      lease.spec.renewTime = now();
+      await this.call('renew the deploy lease', () => this.coordination.replaceNamespacedLease({ name, namespace, body: lease }));
     };
+    // Renewed in the background for as long as the holder works (a 15-minute soak included);
+    // a renewal that fails marks the lease lost, and the deploy loop stops at its next step.
+    const handle: Lease = { lost: undefined, release: async () => undefined };
+    let renewing = false;
+    const timer = setInterval(() => {
+      if (renewing || handle.lost) return;
+      renewing = true;
+      renew()
+        .catch((error: Error) => (handle.lost = error))
+        .finally(() => (renewing = false));
+    }, Math.max(1000, (seconds * 1000) / 5));
+    timer.unref();
+    handle.release = async () => {
+      clearInterval(timer);
+      await this.readOrNull('release the deploy lease', () => this.coordination.deleteNamespacedLease({ name, namespace }));
+    };
+    return handle;
+  }
+
+  /** Replicas and available replicas of a Deployment, or null when it does not exist. */
+  async deploymentStatus(name: string): Promise<{ replicas: number; available: number; image: string } | null> {
+    const d = await this.readOrNull(`read Deployment ${name}`, () => this.apps.readNamespacedDeployment({ name, namespace: this.target.namespace }));
+    if (!d) return null;
+    return { replicas: d.spec?.replicas ?? 0, available: d.status?.availableReplicas ?? 0, image: d.spec?.template.spec?.containers[0]?.image ?? '' };
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    await this.readOrNull(`delete Deployment ${name}`, () => this.apps.deleteNamespacedDeployment({ name, namespace: this.target.namespace }));
   }
 }
 
 export interface Lease {
-  renew(): Promise<void>;
+  /** Set when a background renewal failed: someone else holds the lease now. */
+  lost: Error | undefined;
   release(): Promise<void>;
 }

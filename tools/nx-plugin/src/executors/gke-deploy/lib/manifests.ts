@@ -7,8 +7,11 @@ export const other = (color: Color): Color => (color === 'blue' ? 'green' : 'blu
 
 export const COLOR_LABEL = 'trading.dev/color';
 export const SWITCHED_AT = 'trading.dev/switched-at';
+export const TRACK_LABEL = 'trading.dev/track';
+export const ENVIRONMENT_LABEL = 'trading.dev/environment';
 export const deploymentName = (service: string, color: Color) => `${service}-${color}`;
 export const previewName = (service: string) => `${service}-preview`;
+export const canaryName = (service: string) => `${service}-canary`;
 
 export function labels(service: ServiceConfig, environment: string, color?: Color): Record<string, string> {
   return {
@@ -16,6 +19,7 @@ export function labels(service: ServiceConfig, environment: string, color?: Colo
     'app.kubernetes.io/instance': `${service.name}-${environment}`,
     'app.kubernetes.io/part-of': 'trading-platform',
     'app.kubernetes.io/managed-by': 'nx-gke-deploy',
+    [ENVIRONMENT_LABEL]: environment,
     ...(color ? { [COLOR_LABEL]: color } : {}),
   };
 }
@@ -33,27 +37,34 @@ export interface DeploymentInput {
   image: string;
   replicas: number;
   revision: string;
+  /**
+   * A canary: named <svc>-canary, its pods labelled track=canary and the *active* colour, so the
+   * active Service sends them their share of traffic beside the live pods.
+   */
+  canary?: boolean;
 }
 
 /** One colour's Deployment: non-root, read-only root filesystem, probes and resources from config. */
 export function deploymentManifest(input: DeploymentInput): V1Deployment {
   const { service, color } = input;
+  const selector = input.canary ? { ...selectorFor(service, color), [TRACK_LABEL]: 'canary' } : selectorFor(service, color);
+  const podLabels = { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12), ...(input.canary ? { [TRACK_LABEL]: 'canary' } : {}) };
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
-      name: deploymentName(service.name, color),
+      name: input.canary ? canaryName(service.name) : deploymentName(service.name, color),
       namespace: input.namespace,
-      labels: { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12) },
+      labels: podLabels,
     },
     spec: {
       replicas: input.replicas,
       revisionHistoryLimit: 3,
-      selector: { matchLabels: selectorFor(service, color) },
+      selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12) } },
+        metadata: { labels: podLabels },
         spec: {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },

@@ -1,10 +1,12 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadEnvironment, loadServices } from './config';
+import { PrometheusSource } from './analysis/prometheus';
+import { loadAnalysisMetrics, loadEnvironment, loadServices } from './config';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube } from './kube';
 import { deploymentManifest, serviceManifest } from './manifests';
+import { AnalysisStop, canary, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from './release-plan';
 import type { GkeDeployExecutorOptions } from '../schema';
 
@@ -25,6 +27,13 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
   const env = loadEnvironment(configDir, options.environment);
   if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
   if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
+  if (env.analysis) {
+    if (options.soakSeconds !== undefined) env.analysis.soakSeconds = options.soakSeconds;
+    if (options.analysisIntervalSeconds !== undefined) env.analysis.intervalSeconds = options.analysisIntervalSeconds;
+    if (options.onInconclusive !== undefined) env.analysis.onInconclusive = options.onInconclusive;
+    env.analysis.prometheus = options.prometheusUrl ?? (ctx.env.PROMETHEUS_URL || env.analysis.prometheus);
+  }
+  if (env.canary && options.canaryAnalysisSeconds !== undefined) env.canary.analysisSeconds = options.canaryAnalysisSeconds;
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const explicit = Boolean(options.services?.length) || Boolean(options.all);
   const services = loadServices(configDir, options.environment, options.services);
@@ -41,6 +50,12 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
   if (wanted.length === 0) throw new Error('nothing to deploy: no service has a pushed image record (run docker-build -c push)');
 
   ctx.log(`deploy to ${options.environment}: namespace ${env.namespace}, context ${context}, ${wanted.length} service(s)`);
+  const analysis = env.analysis && !options.skipAnalysis ? env.analysis : undefined;
+  if (env.analysis && options.skipAnalysis) ctx.log('analysis: SKIPPED (--skipAnalysis): no canary, no soak; the release is not judged by its metrics');
+  else if (analysis) {
+    const canaryText = env.canary ? `canary ${env.canary.replicas} pod(s) for ${env.canary.analysisSeconds} s, then ` : '';
+    ctx.log(`analysis: ${canaryText}soak ${analysis.soakSeconds} s every ${analysis.intervalSeconds} s against ${analysis.prometheus}; inconclusive -> ${analysis.onInconclusive}`);
+  }
   if (options.dryRun) {
     for (const w of wanted) {
       const replicas = w.service.replicas[options.environment];
@@ -57,13 +72,31 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
 
   const kube = await Kube.connect({ context, namespace: env.namespace });
   await kube.ensureNamespace();
+  const metrics = analysis ? loadAnalysisMetrics(configDir) : [];
+  const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000) : undefined;
+  if (source && analysis!.onInconclusive !== 'continue') {
+    // Fail before anything moves: a soak that cannot measure would halt after the switch.
+    const probe = await source.query('vector(1)');
+    if ('inconclusive' in probe) {
+      throw new Error(`${probe.inconclusive}: the analysis could not judge this release, so nothing was deployed. Start it (locally: npx nx run monitoring:up), point PROMETHEUS_URL at it, or pass --skipAnalysis deliberately`);
+    }
+  }
 
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
+      const promotion: PromotionContext | undefined = analysis && source ? { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log } : undefined;
       try {
-        return await deployService(kube, w, { environment: options.environment, env, actor: ctx.actor, log, lease });
+        return await deployService(kube, w, {
+          environment: options.environment,
+          env,
+          actor: ctx.actor,
+          log,
+          lease,
+          beforeSwitch: promotion && env.canary ? canary(promotion) : undefined,
+          afterSwitch: promotion ? soak(promotion) : undefined,
+        });
       } finally {
         await lease.release().catch(() => undefined);
       }
@@ -80,7 +113,10 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
       lines.push(`| ${name} | ${s.value.outcome} | ${s.value.color} | \`${short(s.value.image)}\` | ${s.value.seconds.toFixed(1)} |`);
     } else {
       ok = false;
-      lines.push(`| ${name} | FAILED | unchanged | \`${short(wanted[i].image)}\` | - |`);
+      const stop = s.reason instanceof AnalysisStop ? s.reason : undefined;
+      const outcome = stop ? stop.verdict.toUpperCase() : 'FAILED';
+      const where = stop?.verdict === 'halted' ? 'new (halted)' : 'previous';
+      lines.push(`| ${name} | ${outcome} | ${where} | \`${short(wanted[i].image)}\` | - |`);
       ctx.log(`[${name}] FAILED: ${(s.reason as Error).message}`);
     }
   });

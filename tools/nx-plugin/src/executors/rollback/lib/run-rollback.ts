@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadServices, type ServiceConfig } from '../../gke-deploy/lib/config';
 import { live, previousGood, recordRollback } from '../../gke-deploy/lib/history';
@@ -6,6 +6,8 @@ import { Kube } from '../../gke-deploy/lib/kube';
 import { deploymentManifest, other, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
 import { rolloutComplete } from '../../gke-deploy/lib/planner';
 import type { RollbackExecutorOptions } from '../schema';
+import { rollbackFromAlert } from './alert';
+import { parse as parseYaml } from 'yaml';
 
 export interface RollbackContext {
   workspaceRoot: string;
@@ -69,8 +71,35 @@ export async function rollbackService(kube: Kube, service: ServiceConfig, enviro
   return { service: service.name, from: observed.active, to, image: target.image, recoverySeconds };
 }
 
+/** Reads an alert payload file and turns it into rollback options; null when nothing is firing. */
+export function optionsFromAlert(options: RollbackExecutorOptions, configDir: string): RollbackExecutorOptions | null {
+  const path = options.alert!;
+  if (!existsSync(path)) throw new Error(`alert payload ${path} not found`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`alert payload ${path} is not JSON: ${(error as Error).message}`);
+  }
+  const environments = Object.fromEntries(
+    Object.entries((parseYaml(readFileSync(join(configDir, 'environments.yaml'), 'utf8')) ?? {}) as Record<string, { namespace?: string }>).map(([k, v]) => [k, v?.namespace ?? '']),
+  );
+  const request = rollbackFromAlert(payload, environments);
+  if (!request) return null;
+  return { ...options, environment: request.environment, services: request.services, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
+}
+
 export async function runRollback(options: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
   const configDir = join(ctx.workspaceRoot, options.configDir ?? 'tools/deploy');
+  if (options.alert) {
+    const fromAlert = optionsFromAlert(options, configDir);
+    if (!fromAlert) {
+      ctx.log(`alert payload ${options.alert}: no alert is firing (resolved notification); nothing to roll back`);
+      return { ok: true, results: [] };
+    }
+    ctx.log(`alert payload ${options.alert}: ${fromAlert.reason} -> rollback of ${fromAlert.services!.join(', ')} in ${fromAlert.environment}`);
+    options = fromAlert;
+  }
   const env = loadEnvironment(configDir, options.environment);
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const services = loadServices(configDir, options.environment, options.services);

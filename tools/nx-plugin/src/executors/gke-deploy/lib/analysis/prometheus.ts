@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Prometheus' instant-query answer (GET /api/v1/query), as far as the analysis reads it. */
+const answerSchema = z.object({
+  status: z.enum(['success', 'error']),
+  error: z.string().optional(),
+  data: z
+    .object({
+      resultType: z.string(),
+      result: z.union([z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })), z.tuple([z.number(), z.string()])]),
+    })
+    .optional(),
+});
+
+export type QueryResult = { value: number } | { inconclusive: string };
+
+/** The analysis' only view of Prometheus: one number per query, or why there is none. */
+export interface MetricsSource {
+  query(promql: string): Promise<QueryResult>;
+}
+
+/**
+ * Instant queries against the Prometheus HTTP API. An unreachable server, an error answer, an
+ * empty result, several series or NaN are inconclusive, never a value: a gate must not pass on
+ * missing data.
+ */
+export class PrometheusSource implements MetricsSource {
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async query(promql: string): Promise<QueryResult> {
+    const endpoint = new URL('api/v1/query', this.url.endsWith('/') ? this.url : `${this.url}/`);
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        body: new URLSearchParams({ query: promql }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      return { inconclusive: `Prometheus at ${this.url} unreachable (${cause})` };
+    }
+    const text = await response.text();
+    let parsed: z.infer<typeof answerSchema>;
+    try {
+      parsed = answerSchema.parse(JSON.parse(text));
+    } catch {
+      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${response.status} with something that is not a query result: ${text.slice(0, 120)}` };
+    }
+    if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${response.status}): ${parsed.error ?? 'no data'}` };
+    const { resultType, result } = parsed.data;
+    let sample: string;
+    if (resultType === 'scalar') {
+      sample = (result as [number, string])[1];
+    } else {
+      const series = result as { value: [number, string] }[];
+      if (series.length === 0) return { inconclusive: 'no data (the query matched no series)' };
+      if (series.length > 1) return { inconclusive: `the query returned ${series.length} series; aggregate it to one (sum, histogram_quantile)` };
+      sample = series[0].value[1];
+    }
+    const value = Number(sample);
+    if (!Number.isFinite(value)) return { inconclusive: `no data (the query evaluated to ${sample}: no requests in the window)` };
+    return { value };
+  }
+}

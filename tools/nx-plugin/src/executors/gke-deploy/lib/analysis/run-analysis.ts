@@ -1,0 +1,58 @@
+import { addRound, emptyTally, renderQuery, summarise, type Measurement, type Tally } from './judge';
+import type { MetricsSource } from './prometheus';
+import type { MetricSpec } from './spec';
+
+export interface AnalysisRun {
+  /** What is analysed, for the log: "soak of agents on green". */
+  label: string;
+  metrics: MetricSpec[];
+  /** Values for the query placeholders. */
+  vars: Record<string, string>;
+  intervalMs: number;
+  durationMs: number;
+  inconclusiveLimit: number;
+  source: MetricsSource;
+  log: (message: string) => void;
+  /** Checked every round beside the metrics: a failure reason (health checks), or null. */
+  health?: () => Promise<string | null>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface AnalysisOutcome {
+  status: 'passed' | 'failed' | 'inconclusive';
+  reason: string;
+  rounds: number;
+  tally: Tally;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Measures every metric once per interval until the duration is over (passed), a metric fails
+ * (failed) or stays without data (inconclusive). The first round is one interval after the
+ * start, so the windows hold data from the new version only.
+ */
+export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
+  const sleep = run.sleep ?? defaultSleep;
+  const now = run.now ?? Date.now;
+  const queries = run.metrics.map((m) => ({ spec: m, promql: renderQuery(m.query, run.vars) }));
+  const deadline = now() + run.durationMs;
+  let tally = emptyTally(run.metrics);
+  let rounds = 0;
+  run.log(`analysis (${run.label}): ${run.metrics.map((m) => m.name).join(', ') || 'health only'} every ${run.intervalMs / 1000} s for ${run.durationMs / 1000} s`);
+  while (now() < deadline) {
+    await sleep(Math.min(run.intervalMs, Math.max(0, deadline - now())));
+    rounds += 1;
+    const [round, unhealthy] = await Promise.all([
+      Promise.all(queries.map(async ({ spec, promql }): Promise<Measurement> => ({ metric: spec.name, at: now(), ...(await run.source.query(promql)) }))),
+      run.health?.() ?? Promise.resolve(null),
+    ]);
+    tally = addRound(tally, run.metrics, round, run.inconclusiveLimit);
+    const line = summarise(tally, run.metrics);
+    run.log(`analysis (${run.label}) round ${rounds}: ${line}${unhealthy ? `; health: ${unhealthy}` : ''}`);
+    if (unhealthy) return { status: 'failed', reason: `health check: ${unhealthy}`, rounds, tally };
+    if (tally.verdict.status !== 'running') return { status: tally.verdict.status, reason: tally.verdict.reason, rounds, tally };
+  }
+  return { status: 'passed', reason: rounds ? summarise(tally, run.metrics) : 'no measurement (duration 0)', rounds, tally };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * The SLO analysis as data, after Argo Rollouts' AnalysisTemplate: metrics with a Prometheus
+ * query, a failure condition and a failure limit (tools/deploy/analysis.yaml), measured every
+ * interval for a duration (per environment, tools/deploy/environments.yaml).
+ */
+export const failWhenSchema = z
+  .object({ above: z.number().optional(), below: z.number().optional() })
+  .refine((c) => c.above !== undefined || c.below !== undefined, 'give `above` and/or `below`');
+export type FailWhen = z.infer<typeof failWhenSchema>;
+
+export const metricSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  /** PromQL with {{service}}, {{namespace}}, {{environment}}, {{target}} (label matchers selecting the new version's pods) and {{window}}. */
+  query: z.string().min(1),
+  failWhen: failWhenSchema,
+  /** Failed measurements tolerated before the analysis fails (0: the first one fails it). */
+  failureLimit: z.number().int().min(0).default(0),
+  /** How a value is shown: a ratio as %, seconds as ms. */
+  unit: z.enum(['ratio', 'seconds', 'count']).default('count'),
+});
+export type MetricSpec = z.infer<typeof metricSchema>;
+
+export const analysisFileSchema = z.object({ metrics: z.array(metricSchema).min(1) });
+
+/** What happens when Prometheus cannot be reached or a query returns no data. */
+export const inconclusiveActions = ['halt', 'rollback', 'continue'] as const;
+export type InconclusiveAction = (typeof inconclusiveActions)[number];
+
+export const environmentAnalysisSchema = z.object({
+  prometheus: z.string().url(),
+  intervalSeconds: z.number().min(0.5),
+  /** Post-promotion soak: analysis keeps running this long after the switch, old colour up. */
+  soakSeconds: z.number().min(0),
+  /** Range of the rate() windows; default: the interval (each measurement sees fresh data). */
+  windowSeconds: z.number().min(1).optional(),
+  onInconclusive: z.enum(inconclusiveActions).default('halt'),
+  /** Consecutive inconclusive measurements of one metric tolerated before onInconclusive applies. */
+  inconclusiveLimit: z.number().int().min(0).default(1),
+  queryTimeoutSeconds: z.number().min(0.1).default(5),
+});
+export type EnvironmentAnalysis = z.infer<typeof environmentAnalysisSchema>;
+
+export const canarySchema = z.object({
+  /** New-version replicas added behind the active Service, beside the live ones. */
+  replicas: z.number().int().min(1),
+  analysisSeconds: z.number().min(0),
+});
+export type CanaryConfig = z.infer<typeof canarySchema>;
+
+/** Per service: which metrics apply (default all) and thresholds that differ from the defaults. */
+export const serviceAnalysisSchema = z.object({
+  metrics: z.array(z.string()).optional(),
+  failWhen: z.record(z.string(), failWhenSchema).default({}),
+});
+export type ServiceAnalysis = z.infer<typeof serviceAnalysisSchema>;

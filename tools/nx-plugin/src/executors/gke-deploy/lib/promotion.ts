@@ -1,0 +1,152 @@
+import type { MetricSpec } from './analysis/spec';
+import { matchers, metricsFor, promDuration } from './analysis/judge';
+import type { MetricsSource } from './analysis/prometheus';
+import { runAnalysis, type AnalysisOutcome } from './analysis/run-analysis';
+import type { EnvironmentConfig } from './config';
+import { previousGood, recordFailed, recordRollback } from './history';
+import type { Kube } from './kube';
+import { type Color, canaryName, deploymentManifest, serviceManifest } from './manifests';
+import type { WantedRelease } from './release-plan';
+
+/** Thrown when analysis stops a deploy; carries the verdict for the summary. */
+export class AnalysisStop extends Error {
+  constructor(
+    message: string,
+    readonly verdict: 'rolled-back' | 'halted' | 'canary-failed',
+    readonly outcome: AnalysisOutcome,
+  ) {
+    super(message);
+  }
+}
+
+export interface PromotionContext {
+  kube: Kube;
+  wanted: WantedRelease;
+  environment: string;
+  env: EnvironmentConfig;
+  metrics: MetricSpec[];
+  source: MetricsSource;
+  actor: string;
+  log: (message: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// Series labels as the scrape relabelling names them (tools/prometheus/kubernetes-scrape.yml).
+function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+  const a = ctx.env.analysis!;
+  const { service } = ctx.wanted;
+  return runAnalysis({
+    label,
+    metrics: metricsFor(ctx.metrics, service.analysis, service.name),
+    vars: {
+      service: service.name,
+      namespace: ctx.kube.target.namespace,
+      environment: ctx.environment,
+      target: matchers(target),
+      window: promDuration(a.windowSeconds ?? a.intervalSeconds),
+    },
+    intervalMs: a.intervalSeconds * 1000,
+    durationMs,
+    inconclusiveLimit: a.inconclusiveLimit,
+    source: ctx.source,
+    log: ctx.log,
+    health,
+    sleep: ctx.sleep,
+    now: ctx.now,
+  });
+}
+
+/** Whether an outcome stops the promotion: failed always; inconclusive unless configured to continue. */
+const stops = (outcome: AnalysisOutcome, ctx: PromotionContext) =>
+  outcome.status === 'failed' || (outcome.status === 'inconclusive' && ctx.env.analysis!.onInconclusive !== 'continue');
+
+/**
+ * Post-promotion soak: analyses the new colour for the environment's soak time while the old one
+ * stays up. A failed analysis (or an inconclusive one with onInconclusive: rollback) switches
+ * traffic straight back, records the rollback and scales the new colour down; an inconclusive one
+ * with onInconclusive: halt stops the deploy with both colours up for an operator to decide.
+ */
+export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => Promise<void> {
+  return async (to, from) => {
+    const a = ctx.env.analysis!;
+    const { service } = ctx.wanted;
+    const replicas = service.replicas[ctx.environment];
+    const health = async () => {
+      const ready = await ctx.kube.readyEndpoints(service.name);
+      return ready < replicas ? `${ready}/${replicas} ready endpoints behind ${service.name}` : null;
+    };
+    const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, a.soakSeconds * 1000, health);
+    if (!stops(outcome, ctx)) {
+      ctx.log(`soak passed after ${outcome.rounds} round(s): ${outcome.reason}`);
+      return;
+    }
+    const rollBack = outcome.status === 'failed' || a.onInconclusive === 'rollback';
+    if (!from) {
+      throw new AnalysisStop(`soak analysis ${outcome.status}: ${outcome.reason}; this was the first release, there is no previous colour to return to`, 'halted', outcome);
+    }
+    if (!rollBack) {
+      throw new AnalysisStop(
+        `halted: soak analysis inconclusive: ${outcome.reason}. Traffic stays on ${to} (the new release); ${from} is kept at full size. ` +
+          `Go back with \`npx nx run deploy:rollback -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to finish the promotion.`,
+        'halted',
+        outcome,
+      );
+    }
+    const started = (ctx.now ?? Date.now)();
+    await ctx.kube.pointService(serviceManifest(service, ctx.environment, ctx.kube.target.namespace, from, false), from, true);
+    const seconds = ((ctx.now ?? Date.now)() - started) / 1000;
+    const history = await ctx.kube.readHistory(service.name);
+    const restored = previousGood(history);
+    const reason = `automatic: soak analysis ${outcome.status}: ${outcome.reason}`;
+    const updated = restored
+      ? recordRollback(history, { ...restored, color: from }, new Date().toISOString(), ctx.actor, reason)
+      : recordFailed(history, { image: ctx.wanted.image, gitSha: ctx.wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason });
+    await ctx.kube.writeHistory(service.name, updated);
+    await ctx.kube.scale(service.name, to, 0);
+    throw new AnalysisStop(
+      `rolled back: soak analysis ${outcome.status} in round ${outcome.rounds}: ${outcome.reason}. Traffic is back on ${from} (switch took ${seconds.toFixed(2)} s); ${to} scaled down.`,
+      'rolled-back',
+      outcome,
+    );
+  };
+}
+
+/**
+ * Production canary: runs `canary.replicas` pods of the new version behind the active Service
+ * (beside the live colour's pods), analyses them, and removes them. Failure leaves traffic where
+ * it was and scales the new colour down.
+ */
+export function canary(ctx: PromotionContext): (to: Color, from: Color) => Promise<void> {
+  return async (to, from) => {
+    const { kube, wanted, env, log } = ctx;
+    const { service } = wanted;
+    const config = env.canary!;
+    const sleep = ctx.sleep ?? sleepDefault;
+    const name = canaryName(service.name);
+    log(`canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s`);
+    await kube.applyDeployment(
+      deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true }),
+    );
+    const fail = async (reason: string, outcome?: AnalysisOutcome): Promise<never> => {
+      await kube.deleteDeployment(name);
+      await kube.scale(service.name, to, 0);
+      const history = await kube.readHistory(service.name);
+      await kube.writeHistory(service.name, recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
+      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary is removed and ${to} scaled down.`, 'canary-failed', outcome ?? { status: 'failed', reason, rounds: 0, tally: { metrics: {}, verdict: { status: 'running' } } });
+    };
+    const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;
+    for (;;) {
+      const status = await kube.deploymentStatus(name);
+      if (status && status.available >= config.replicas) break;
+      if (Date.now() > deadline) await fail(`${status?.available ?? 0}/${config.replicas} canary pod(s) available after ${env.rolloutTimeoutSeconds} s`);
+      await sleep(500);
+    }
+    const outcome = await analyse(ctx, `canary of ${service.name}`, { track: 'canary' }, config.analysisSeconds * 1000);
+    if (stops(outcome, ctx)) await fail(`analysis ${outcome.status}: ${outcome.reason}`, outcome);
+    await kube.deleteDeployment(name);
+    log(`canary passed after ${outcome.rounds} round(s): ${outcome.reason}`);
+  };
+}

@@ -1,0 +1,242 @@
+// The deploy's SLO analysis through `nx run deploy:*` against the local cluster and a real
+// Prometheus (Debian package, started by tools/prometheus/prometheus.sh) scraping an exporter on
+// loopback that stands for the new version's pods: healthy data completes the soak; 2% errors or
+// a p95 of 800 ms roll back within two analysis intervals; Prometheus stopped mid-soak halts;
+// the production canary; and the alert entry point of the rollback. Tests run in order.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
+import { startExporter, waitForSeries } from './slo-exporter.mjs';
+
+const CONTEXT = 'kwok-local-staging';
+const NS = `it-slo-${process.pid}`;
+const NS_PROD = `it-slo-prod-${process.pid}`;
+const INTERVAL = 2;
+const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const digest = (n) => `127.0.0.1:5000/trading/slo-test@sha256:${String(n).repeat(64).slice(0, 64)}`;
+let scratch;
+let exporter;
+
+const record = (image) => {
+  mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
+  writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: image, revision: 'c'.repeat(40) }));
+};
+const selector = (ns = NS) => kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const switchedAt = (ns = NS) => Date.parse(kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/switched-at}'));
+const replicas = (color, ns = NS) => Number(kubectl('-n', ns, 'get', 'deploy', `agents-${color}`, '-o', 'jsonpath={.spec.replicas}'));
+const history = (ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', 'agents-releases', '-o', 'jsonpath={.data.history}'));
+// Streamed, not static: the test reacts to the deploy's progress lines while it runs.
+const nxArgs = ['--output-style=stream-without-prefixes', '--services=agents'];
+// Never spawnSync a deploy here: the exporter lives in this process and must keep answering.
+const deploy = (...args) => deployOnce('deploy:staging', ...args);
+const prod = (...args) => deployOnce('deploy:production', ...args);
+async function deployOnce(target, ...args) {
+  const run = deployInBackground(target, ...args);
+  return { code: await run.exited, out: run.output() };
+}
+
+/** A deploy in the background, so the test can change the traffic during its soak. */
+function deployInBackground(target, ...args) {
+  const child = spawn('npx', ['nx', 'run', target, ...nxArgs, ...args], {
+    cwd: scratch.dir, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    exited,
+    output: () => out,
+    async waitFor(pattern, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`never saw ${pattern}:\n${out}`);
+        await sleep(100);
+      }
+    },
+  };
+}
+
+before(async () => {
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
+  scratch = scratchCopy();
+  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
+  const envs = parse(readFileSync(envFile, 'utf8'));
+  for (const [name, ns] of [['staging', NS], ['production', NS_PROD]]) {
+    Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
+    Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: 3 });
+  }
+  envs.production.canary.analysisSeconds = 6;
+  writeFileSync(envFile, stringify(envs));
+  exporter = await startExporter({ name: `slo-test-${process.pid}` });
+  record(digest(1));
+  const first = await deploy('--skipAnalysis');
+  assert.equal(first.code, 0, first.out);
+  assert.match(first.out, /analysis: SKIPPED \(--skipAnalysis\)/);
+  assert.equal(selector(), 'blue');
+});
+
+after(async () => {
+  await exporter?.close();
+  for (const ns of [NS, NS_PROD]) {
+    try {
+      kubectl('delete', 'namespace', ns, '--wait=false');
+    } catch {
+      /* cluster gone or never created */
+    }
+  }
+  scratch?.cleanup();
+  tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']); // leave it as found: up
+});
+
+test('healthy data completes the soak and keeps the new colour', async () => {
+  exporter.set({ errorRatio: 0.002, slowRatio: 0.01 }); // 0.2% errors, 1% slow: inside the SLO
+  exporter.target({ namespace: NS, service: 'agents', color: 'green' });
+  await waitForSeries(`namespace="${NS}",color="green"`);
+  record(digest(2));
+  const result = await deploy('--soakSeconds=6');
+  assert.equal(result.code, 0, result.out);
+  assert.match(result.out, /analysis \(soak of agents on green\): error-rate, p95-latency every 2 s for 6 s/);
+  assert.match(result.out, /round 3: error-rate: last 0\.\d+%, fail > 1\.00%, 0\/3 failed; p95-latency: last \d+ ms, fail > 500 ms, 0\/3 failed/);
+  assert.match(result.out, /soak passed after 3 round\(s\)/);
+  assert.equal(selector(), 'green');
+  assert.equal(replicas('blue'), 0, 'the old colour is scaled down once the soak passed');
+  assert.deepEqual(history().map((r) => r.outcome), ['superseded', 'live']);
+});
+
+/** Deploys to blue with a long soak, waits for a healthy round, then turns the traffic bad. */
+async function badSoak(n, mode) {
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: 'blue' });
+  await waitForSeries(`namespace="${NS}",color="blue"`);
+  record(digest(n));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  await run.waitFor(/analysis \(soak of agents on blue\) round 1: error-rate: last 0\.00%/);
+  const changed = exporter.set(mode);
+  if (process.env.SLO_DEBUG) setTimeout(async () => console.log(mode, await (await fetch(`http://127.0.0.1:${exporter.port}/metrics`)).text()), 5000);
+  const code = await run.exited;
+  const firstBad = exporter.firstScrapeAfter(changed);
+  return { code, out: run.output(), firstBadToSwitchMs: switchedAt() - firstBad };
+}
+
+test('2% errors during the soak switch traffic back within two analysis intervals', async () => {
+  const { code, out, firstBadToSwitchMs } = await badSoak(3, { errorRatio: 0.02 });
+  assert.notEqual(code, 0, out);
+  // The round that trips may see a window partly before the change: anything above 1% fails it.
+  const seen = Number(/rolled back: soak analysis failed in round \d+: error-rate (\d+\.\d\d)% > 1\.00%/.exec(out)?.[1]);
+  assert.ok(seen > 1 && seen <= 2.2, `error rate that tripped: ${seen}%\n${out}`);
+  assert.match(out, /\| agents \| ROLLED-BACK \| previous \|/);
+  assert.equal(selector(), 'green', 'traffic is back on the old colour');
+  assert.equal(replicas('blue'), 0, 'the failed colour is scaled down');
+  const h = history();
+  assert.equal(h.at(-1).outcome, 'live');
+  assert.equal(h.at(-1).image, digest(2));
+  assert.match(h.at(-1).reason, /^automatic: soak analysis failed: error-rate/);
+  assert.equal(h.find((r) => r.image === digest(3)).outcome, 'rolled-back');
+  console.log(`first bad scrape -> traffic back: ${firstBadToSwitchMs} ms (two intervals: ${2 * INTERVAL * 1000} ms)`);
+  assert.ok(firstBadToSwitchMs > 0 && firstBadToSwitchMs <= 2 * INTERVAL * 1000 + 1000, `${firstBadToSwitchMs} ms`);
+});
+
+test('a p95 latency of 800 ms during the soak switches traffic back within two analysis intervals', async () => {
+  // 6% of requests take 800 ms: the true p95 is 800 ms (the histogram estimate lands above 500 ms).
+  const { code, out, firstBadToSwitchMs } = await badSoak(4, { slowRatio: 0.06, slowSeconds: 0.8 });
+  assert.notEqual(code, 0, out);
+  assert.match(out, /rolled back: soak analysis failed in round \d+: p95-latency \d+ ms > 500 ms/);
+  assert.equal(selector(), 'green');
+  assert.equal(history().at(-1).image, digest(2));
+  console.log(`first slow scrape -> traffic back: ${firstBadToSwitchMs} ms`);
+  assert.ok(firstBadToSwitchMs > 0 && firstBadToSwitchMs <= 2 * INTERVAL * 1000 + 1000, `${firstBadToSwitchMs} ms`);
+});
+
+test('Prometheus stopped mid-soak halts the promotion: new colour live, old colour kept up', async () => {
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: 'blue' });
+  await waitForSeries(`namespace="${NS}",color="blue"`);
+  record(digest(5));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  await run.waitFor(/soak of agents on blue\) round 1: error-rate: last 0\.00%/);
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'down']).code, 0);
+  const code = await run.exited;
+  const out = run.output();
+  assert.notEqual(code, 0, out);
+  assert.match(out, /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/);
+  assert.match(out, /Go back with `npx nx run deploy:rollback -c staging --services=agents`/);
+  assert.match(out, /\| agents \| HALTED \| new \(halted\) \|/);
+  assert.equal(selector(), 'blue', 'halting does not move traffic');
+  assert.equal(replicas('green'), 2, 'the old colour stays at full size for the operator');
+  assert.equal(history().at(-1).outcome, 'live');
+});
+
+test('with Prometheus down a deploy refuses to start and moves nothing', async () => {
+  record(digest(6));
+  const result = await deploy('--soakSeconds=6');
+  assert.notEqual(result.code, 0);
+  assert.match(result.out, /unreachable \(ECONNREFUSED\): the analysis could not judge this release, so nothing was deployed/);
+  assert.equal(selector(), 'blue');
+  assert.equal(kubectl('-n', NS, 'get', 'deploy', 'agents-green', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), digest(2), 'the idle colour was not touched');
+});
+
+test('the alert entry point rolls back what a firing alert names; a resolved one does nothing', () => {
+  const payload = (status) => ({
+    version: '4', status,
+    alerts: [{ status, labels: { alertname: 'TradingErrorRateHigh', service: 'agents', namespace: NS, severity: 'page' }, annotations: { summary: 'agents: 3% of responses are 5xx' } }],
+  });
+  const file = join(scratch.dir, 'alert.json');
+  writeFileSync(file, JSON.stringify(payload('resolved')));
+  const resolved = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', `--alert=${file}`]);
+  assert.equal(resolved.code, 0, resolved.out);
+  assert.match(resolved.out, /no alert is firing/);
+  assert.equal(selector(), 'blue');
+
+  writeFileSync(file, '{"alerts": "nope"}');
+  const bad = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', `--alert=${file}`]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.out, /not an Alertmanager webhook payload/);
+
+  writeFileSync(file, JSON.stringify(payload('firing')));
+  const fired = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', `--alert=${file}`]);
+  assert.equal(fired.code, 0, fired.out);
+  assert.match(fired.out, /alert TradingErrorRateHigh: agents: 3% of responses are 5xx -> rollback of agents in staging/);
+  assert.equal(selector(), 'green');
+  assert.match(history().at(-1).reason, /^alert TradingErrorRateHigh/);
+});
+
+test('production: a canary with errors never moves traffic; a healthy canary is followed by the swap and soak', async () => {
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
+  record(digest(1));
+  assert.equal((await prod('--skipAnalysis')).code, 0);
+  assert.equal(selector(NS_PROD), 'blue');
+
+  exporter.set({ errorRatio: 0.05, slowRatio: 0 });
+  exporter.target({ namespace: NS_PROD, service: 'agents', color: 'blue', track: 'canary' });
+  await waitForSeries(`namespace="${NS_PROD}",track="canary"`);
+  record(digest(2));
+  const bad = await prod('--soakSeconds=4');
+  assert.notEqual(bad.code, 0, bad.out);
+  assert.match(bad.out, /canary: 1 pod\(s\) of the new version behind the active Service \(blue\)/);
+  assert.match(bad.out, /canary failed: analysis failed: error-rate 5\.\d\d% > 1\.00%/);
+  assert.equal(selector(NS_PROD), 'blue');
+  assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/);
+  assert.equal(replicas('green', NS_PROD), 0);
+
+  exporter.set({ errorRatio: 0 });
+  await sleep(3500); // the 3 s window forgets the errors
+  const green = await startExporter({ name: `slo-test-green-${process.pid}` }); // the green pods after the swap
+  try {
+    green.target({ namespace: NS_PROD, service: 'agents', color: 'green' });
+    await waitForSeries(`namespace="${NS_PROD}",color="green"`);
+    const good = await prod('--soakSeconds=4');
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /canary before switching blue -> green[\s\S]*canary passed[\s\S]*switch traffic blue -> green[\s\S]*soak passed/);
+    assert.equal(selector(NS_PROD), 'green');
+  } finally {
+    await green.close();
+  }
+});
