@@ -11,6 +11,9 @@ bash scripts/setup.sh
 bash scripts/containers-up.sh
 step "Local staging cluster"
 bash tools/local-cluster/cluster.sh up
+step "Prometheus (promtool lints the alert rules; the SLO analysis queries it)"
+bash tools/prometheus/install.sh
+bash tools/prometheus/prometheus.sh up
 
 TARGETS="${MAIN_TARGETS:-lint typecheck test coverage build}"
 step "nx run-many -t $TARGETS"
@@ -42,4 +45,5 @@ for svc in $(kubectl --context kwok-local-staging -n trading-staging get service
   printf '  %-18s %-6s %-6s %s\n' "$svc" "$color" "$ready" "$image"
   summary "| $svc | $color | $ready | \`$image\` |"
 done
+printf 'Analysis: skipped for this local deploy (kwok pods serve no traffic); the canary/soak/rollback paths are tested against Prometheus in tools/workspace-tests/slo.test.mjs\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"

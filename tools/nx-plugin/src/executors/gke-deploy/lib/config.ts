@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type MetricSpec } from './analysis/spec';
+import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type MetricSpec } from './analysis/schema';
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, 'a Kubernetes quantity such as 100m or 128Mi');
 

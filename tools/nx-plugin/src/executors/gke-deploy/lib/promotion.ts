@@ -1,4 +1,4 @@
-import type { MetricSpec } from './analysis/spec';
+import type { MetricSpec } from './analysis/schema';
 import { matchers, metricsFor, promDuration } from './analysis/judge';
 import type { MetricsSource } from './analysis/prometheus';
 import { runAnalysis, type AnalysisOutcome } from './analysis/run-analysis';
@@ -50,7 +50,8 @@ function analyse(ctx: PromotionContext, label: string, target: Record<string, st
     },
     intervalMs: a.intervalSeconds * 1000,
     durationMs,
-    inconclusiveLimit: a.inconclusiveLimit,
+    // `continue` keeps measuring through missing data for the whole duration: a later failure still counts.
+    inconclusiveLimit: a.onInconclusive === 'continue' ? Number.POSITIVE_INFINITY : a.inconclusiveLimit,
     source: ctx.source,
     log: ctx.log,
     health,
@@ -80,7 +81,8 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => 
     };
     const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, a.soakSeconds * 1000, health);
     if (!stops(outcome, ctx)) {
-      ctx.log(`soak passed after ${outcome.rounds} round(s): ${outcome.reason}`);
+      const accepted = a.onInconclusive === 'continue' && /inconclusive/.test(outcome.reason) ? ' (missing data accepted: onInconclusive continue)' : '';
+      ctx.log(`soak passed${accepted} after ${outcome.rounds} round(s): ${outcome.reason}`);
       return;
     }
     const rollBack = outcome.status === 'failed' || a.onInconclusive === 'rollback';

@@ -1,4 +1,4 @@
-import type { FailWhen, MetricSpec, ServiceAnalysis } from './spec';
+import type { FailWhen, MetricSpec, ServiceAnalysis } from './schema';
 
 /** One measurement of one metric: a value, or why there is none (unreachable, no data, NaN). */
 export type Measurement = { metric: string; at: number } & ({ value: number } | { inconclusive: string });

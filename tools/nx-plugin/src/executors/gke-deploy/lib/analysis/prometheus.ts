@@ -40,8 +40,9 @@ export class PrometheusSource implements MetricsSource {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-      return { inconclusive: `Prometheus at ${this.url} unreachable (${cause})` };
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const why = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+      return { inconclusive: `Prometheus at ${this.url} unreachable (${why})` };
     }
     const text = await response.text();
     let parsed: z.infer<typeof answerSchema>;

@@ -1,6 +1,6 @@
 import { addRound, emptyTally, renderQuery, summarise, type Measurement, type Tally } from './judge';
 import type { MetricsSource } from './prometheus';
-import type { MetricSpec } from './spec';
+import type { MetricSpec } from './schema';
 
 export interface AnalysisRun {
   /** What is analysed, for the log: "soak of agents on green". */

@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { PrometheusSource } from './prometheus';
+
+// Against the real local Prometheus (bash tools/prometheus/prometheus.sh up; scripts/test-all.sh
+// starts it), and a loopback server for answers a healthy Prometheus never gives.
+const URL = `http://${process.env.PROMETHEUS_ADDR ?? '127.0.0.1:9090'}`;
+const source = new PrometheusSource(URL, 5000);
+
+beforeAll(async () => {
+  try {
+    await fetch(`${URL}/-/ready`);
+  } catch {
+    execFileSync('bash', [join(__dirname, '../../../../../../prometheus/prometheus.sh'), 'up'], { stdio: 'inherit' });
+  }
+}, 60_000);
+
+describe('PrometheusSource against a real Prometheus', () => {
+  it('reads one number from a vector or a scalar', async () => {
+    expect(await source.query('vector(0.25)')).toEqual({ value: 0.25 });
+    expect(await source.query('scalar(vector(3))')).toEqual({ value: 3 });
+  });
+
+  it('calls no series, several series, NaN and a bad query inconclusive', async () => {
+    expect(await source.query('no_such_metric_anywhere')).toEqual({ inconclusive: 'no data (the query matched no series)' });
+    expect(await source.query('label_replace(vector(1), "a", "x", "", "") or label_replace(vector(2), "a", "y", "", "")')).toEqual({
+      inconclusive: 'the query returned 2 series; aggregate it to one (sum, histogram_quantile)',
+    });
+    expect(await source.query('vector(0) / vector(0)')).toEqual({ inconclusive: 'no data (the query evaluated to NaN: no requests in the window)' });
+    expect(await source.query('sum(')).toMatchObject({ inconclusive: expect.stringMatching(/^Prometheus rejected the query \(HTTP 400\): .*parse error/) });
+  });
+
+  it('calls an unreachable server and a server that is not Prometheus inconclusive', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    expect(await new PrometheusSource(`http://127.0.0.1:${closedPort}`, 2000).query('vector(1)')).toEqual({ inconclusive: `Prometheus at http://127.0.0.1:${closedPort} unreachable (ECONNREFUSED)` });
+    const server: Server = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await new PrometheusSource(`http://127.0.0.1:${port}/`, 2000).query('vector(1)')).toEqual({
+        inconclusive: `Prometheus at http://127.0.0.1:${port}/ answered HTTP 200 with something that is not a query result: <html>login</html>`,
+      });
+    } finally {
+      server.close();
+    }
+  });
+});

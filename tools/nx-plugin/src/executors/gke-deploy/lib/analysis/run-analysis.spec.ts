@@ -1,0 +1,53 @@
+import type { QueryResult } from './prometheus';
+import { runAnalysis, type AnalysisRun } from './run-analysis';
+import type { MetricSpec } from './schema';
+
+const errorRate: MetricSpec = { name: 'error-rate', query: 'errors{service="{{service}}"}', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
+
+/** A clock that only moves when the analysis sleeps, and a source answering from a script. */
+function harness(answers: QueryResult[], extra: Partial<AnalysisRun> = {}) {
+  let now = 0;
+  const queries: string[] = [];
+  const lines: string[] = [];
+  const run: AnalysisRun = {
+    label: 'soak',
+    metrics: [errorRate],
+    vars: { service: 'agents' },
+    intervalMs: 10_000,
+    durationMs: 30_000,
+    inconclusiveLimit: 0,
+    source: { query: async (q) => (queries.push(q), answers.shift() ?? { value: 0 }) },
+    log: (m) => lines.push(m),
+    sleep: async (ms) => void (now += ms),
+    now: () => now,
+    ...extra,
+  };
+  return { run, queries, lines, clock: () => now };
+}
+
+describe('runAnalysis', () => {
+  it('passes after measuring every interval for the whole duration', async () => {
+    const h = harness([{ value: 0 }, { value: 0.005 }, { value: 0.001 }]);
+    const outcome = await runAnalysis(h.run);
+    expect(outcome).toMatchObject({ status: 'passed', rounds: 3 });
+    expect(h.queries).toEqual(Array(3).fill('errors{service="agents"}'));
+    expect(h.clock()).toBe(30_000);
+    expect(h.lines[3]).toBe('analysis (soak) round 3: error-rate: last 0.10%, fail > 1.00%, 0/3 failed');
+  });
+
+  it('stops at the first failing round', async () => {
+    const h = harness([{ value: 0 }, { value: 0.03 }]);
+    expect(await runAnalysis(h.run)).toMatchObject({ status: 'failed', rounds: 2, reason: 'error-rate 3.00% > 1.00% (1 failed measurement(s), limit 0)' });
+    expect(h.clock()).toBe(20_000);
+  });
+
+  it('is inconclusive without data, and fails on a failed health check', async () => {
+    expect(await runAnalysis(harness([{ inconclusive: 'no data' }]).run)).toMatchObject({ status: 'inconclusive', rounds: 1 });
+    const sick = harness([], { health: async () => '1/2 ready endpoints' });
+    expect(await runAnalysis(sick.run)).toMatchObject({ status: 'failed', reason: 'health check: 1/2 ready endpoints' });
+  });
+
+  it('measures nothing for a zero duration', async () => {
+    expect(await runAnalysis(harness([], { durationMs: 0 }).run)).toMatchObject({ status: 'passed', rounds: 0, reason: 'no measurement (duration 0)' });
+  });
+});

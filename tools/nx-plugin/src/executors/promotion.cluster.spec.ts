@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { runDeploy } from './gke-deploy/lib/run-deploy';
+
+// The canary and the soak (promotion.ts) against the local cluster and the real local Prometheus
+// scraping the test's exporter (tools/workspace-tests/slo-exporter.mjs). The same paths run
+// through `nx` in tools/workspace-tests/slo.test.mjs; this spec lets the plugin's coverage gate
+// see them and covers the configured variants (onInconclusive: rollback, continue).
+type Exporter = { target(labels: Record<string, string>): void; set(mode: Record<string, number>): number; close(): Promise<void> };
+type ExporterModule = { startExporter(o: { name: string }): Promise<Exporter>; waitForSeries(m: string): Promise<void> };
+
+const CONTEXT = 'kwok-local-staging';
+const NS = `jest-slo-${process.pid}`;
+const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const digest = (n: number) => `reg.local/trading/slo@sha256:${String(n).repeat(64).slice(0, 64)}`;
+const selector = () => kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const replicas = (color: string) => Number(kubectl('-n', NS, 'get', 'deploy', `agents-${color}`, '-o', 'jsonpath={.spec.replicas}'));
+let root: string;
+let lines: string[] = [];
+let exporters: ExporterModule;
+const live: Exporter[] = [];
+
+const ctx = () => ({ workspaceRoot: root, env: {} as NodeJS.ProcessEnv, actor: 'jest', log: (m: string) => lines.push(m) });
+const record = (n: number) => {
+  mkdirSync(join(root, 'dist/agents'), { recursive: true });
+  writeFileSync(join(root, 'dist/agents/image.json'), JSON.stringify({ reference: digest(n), revision: 'd'.repeat(40) }));
+};
+const deploy = (environment: string, extra: Record<string, unknown> = {}) => runDeploy({ environment, services: ['agents'], soakSeconds: 3, ...extra }, ctx());
+async function pods(labels: Record<string, string>, mode: Record<string, number> = {}) {
+  const e = await exporters.startExporter({ name: `jest-slo-${process.pid}-${live.length}` });
+  live.push(e);
+  e.set(mode);
+  e.target({ namespace: NS, service: 'agents', ...labels });
+  await exporters.waitForSeries(Object.entries({ namespace: NS, ...labels }).map(([k, v]) => `${k}="${v}"`).join(','));
+  return e;
+}
+const dropPods = async () => {
+  while (live.length) await live.pop()!.close();
+};
+
+beforeAll(async () => {
+  kubectl('get', '--raw', '/readyz');
+  try {
+    await fetch('http://127.0.0.1:9090/-/ready');
+  } catch {
+    throw new Error('the local Prometheus is not up: run bash tools/prometheus/prometheus.sh up');
+  }
+  exporters = (await import('../../../workspace-tests/slo-exporter.mjs')) as ExporterModule;
+  root = mkdtempSync(join(tmpdir(), 'slo-ws-'));
+  cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  const file = join(root, 'tools/deploy/environments.yaml');
+  const envs = parse(readFileSync(file, 'utf8'));
+  for (const name of ['staging', 'production']) {
+    Object.assign(envs[name], { namespace: NS, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
+    Object.assign(envs[name].analysis, { intervalSeconds: 1, windowSeconds: 2 });
+  }
+  envs.production.canary.analysisSeconds = 3;
+  writeFileSync(file, stringify(envs));
+  record(1);
+  expect((await deploy('staging', { skipAnalysis: true })).ok).toBe(true);
+}, 60_000);
+
+afterEach(async () => {
+  await dropPods();
+  lines = [];
+});
+
+afterAll(() => {
+  try {
+    kubectl('delete', 'namespace', NS, '--wait=false');
+  } catch {
+    /* gone */
+  }
+});
+
+describe('promotion analysis against the local cluster and Prometheus', () => {
+  it('keeps a release whose soak stays healthy', async () => {
+    await pods({ color: 'green' });
+    record(2);
+    const result = await deploy('staging');
+    expect(result.ok).toBe(true);
+    expect(lines.join('\n')).toMatch(/soak passed after 3 round\(s\)/);
+    expect(selector()).toBe('green');
+  }, 60_000);
+
+  it('switches back when the soak sees errors, and with onInconclusive: rollback when it sees nothing', async () => {
+    await pods({ color: 'blue' }, { errorRatio: 0.05 });
+    record(3);
+    expect((await deploy('staging')).ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/rolled back: soak analysis failed in round 1: error-rate \d+\.\d+% > 1\.00%/);
+    expect(selector()).toBe('green');
+    expect(replicas('blue')).toBe(0);
+    await dropPods();
+    lines = [];
+    record(4);
+    expect((await deploy('staging', { onInconclusive: 'rollback' })).ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/rolled back: soak analysis inconclusive in round 2: error-rate: no data/);
+    expect(selector()).toBe('green');
+  }, 90_000);
+
+  it('carries on without data only when told to (onInconclusive: continue)', async () => {
+    record(5);
+    const result = await deploy('staging', { onInconclusive: 'continue' });
+    expect(result.ok).toBe(true);
+    expect(lines.join('\n')).toMatch(/soak passed \(missing data accepted: onInconclusive continue\) after 3 round\(s\): error-rate: last inconclusive/);
+    expect(selector()).toBe('blue');
+  }, 60_000);
+
+  it('runs a production canary beside the live pods: a failing one never moves traffic, a healthy one leads to the swap', async () => {
+    await pods({ color: 'blue', track: 'canary' }, { slowRatio: 0.2, slowSeconds: 0.8 });
+    record(6);
+    expect((await deploy('production')).ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/canary failed: analysis failed: p95-latency \d+ ms > 500 ms/);
+    expect(selector()).toBe('blue');
+    expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-canary')).toThrow(/NotFound/);
+    await dropPods();
+    lines = [];
+    await pods({ color: 'blue', track: 'canary' });
+    await pods({ color: 'green' });
+    const good = await deploy('production');
+    expect(good.ok).toBe(true);
+    expect(lines.join('\n')).toMatch(/canary passed[\s\S]*switch traffic blue -> green[\s\S]*soak passed/);
+    expect(selector()).toBe('green');
+  }, 120_000);
+});
