@@ -1,0 +1,83 @@
+// Benchmark: time from the first bad scrape to traffic back on the old colour. A deploy soaks
+// under the analysis (interval 2 s, rate window 3 s) against the local Prometheus, which scrapes
+// every 1 s an exporter standing for the new pods; the exporter switches to 2% errors (the SLO is
+// 1%) and records when Prometheus first scrapes the bad data; the deploy's switch-back is read
+// from the Service's switched-at annotation; each trial deploys onto the idle colour. Prints ratios against two
+// analysis intervals (what the tests require) and the 60 s recovery bar.
+// Needs: npx nx run local-cluster:up && bash tools/prometheus/prometheus.sh up
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { scratchCopy } from '../tools/workspace-tests/scratch.mjs';
+import { startExporter, waitForSeries } from '../tools/workspace-tests/slo-exporter.mjs';
+
+const NS = `bench-slo-${process.pid}`;
+const INTERVAL = 2;
+const TRIALS = Number(process.env.SLO_BENCH_TRIALS ?? 3);
+const kubectl = (...args) => execFileSync('kubectl', ['--context', 'kwok-local-staging', '-n', NS, ...args], { encoding: 'utf8' }).trim();
+const digest = (n) => `127.0.0.1:5000/trading/bench-slo@sha256:${String(n % 10).repeat(64)}`;
+
+function deploy(scratch, ...args) {
+  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args], {
+    cwd: scratch.dir, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { output: () => out, exited: new Promise((r) => child.on('exit', r)) };
+}
+const until = async (cond, what) => {
+  for (let i = 0; i < 900 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+};
+const record = (scratch, n) => {
+  mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
+  writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: digest(n), revision: 'e'.repeat(40) }));
+};
+
+const scratch = scratchCopy();
+const exporter = await startExporter({ name: `bench-slo-${process.pid}` });
+try {
+  const file = join(scratch.dir, 'tools/deploy/environments.yaml');
+  const envs = parse(readFileSync(file, 'utf8'));
+  Object.assign(envs.staging, { namespace: NS, scaleDownDelaySeconds: 1 });
+  Object.assign(envs.staging.analysis, { intervalSeconds: INTERVAL, windowSeconds: 3 });
+  writeFileSync(file, stringify(envs));
+  record(scratch, 1);
+  const first = deploy(scratch, '--skipAnalysis');
+  if ((await first.exited) !== 0) throw new Error(first.output());
+
+  const results = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const live = kubectl('get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+    const next = live === 'blue' ? 'green' : 'blue';
+    exporter.set({ errorRatio: 0 });
+    exporter.target({ namespace: NS, service: 'agents', color: next });
+    await waitForSeries(`namespace="${NS}",color="${next}"`);
+    record(scratch, trial + 2);
+    const run = deploy(scratch, '--soakSeconds=120');
+    await until(() => /round 1: error-rate: last 0\.00%/.test(run.output()), `the first healthy round:\n${run.output()}`);
+    const changed = exporter.set({ errorRatio: 0.02 });
+    const code = await run.exited;
+    if (code === 0 || !/rolled back/.test(run.output())) throw new Error(`trial ${trial + 1} did not roll back:\n${run.output()}`);
+    const back = Date.parse(kubectl('get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/switched-at}'));
+    const firstBad = exporter.firstScrapeAfter(changed);
+    const round = /failed in round (\d+)/.exec(run.output())[1];
+    results.push((back - firstBad) / 1000);
+    console.log(`trial ${trial + 1}: ${live} -> ${next}, 2% errors, first bad scrape -> traffic back on ${live}: ${((back - firstBad) / 1000).toFixed(2)} s (tripped in round ${round})`);
+  }
+  const sorted = [...results].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`first bad scrape -> traffic back: min ${sorted[0].toFixed(2)} s, median ${median.toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s over ${results.length} trial(s)`);
+  console.log(`ratio median / two analysis intervals (${2 * INTERVAL} s): ${(median / (2 * INTERVAL)).toFixed(2)}; max / two intervals: ${(sorted.at(-1) / (2 * INTERVAL)).toFixed(2)}; median / 60 s recovery bar: ${(median / 60).toFixed(3)}`);
+} finally {
+  await exporter.close();
+  try {
+    execFileSync('kubectl', ['--context', 'kwok-local-staging', 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+  } catch {
+    /* cluster gone */
+  }
+  scratch.cleanup();
+}
