@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the tools that check the CI itself and scan the code, pinned, outside the clone:
+#   shellcheck (Debian), actionlint (Go module, tools/ci-tools/go.mod), and from PyPI through
+#   `uv tool`: zizmor (workflow security audit), semgrep (rules in tools/security/semgrep),
+#   pip-audit (Python dependency audit). Safe to rerun.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ZIZMOR_VERSION=1.32.0
+SEMGREP_VERSION=1.185.0
+PIP_AUDIT_VERSION=2.10.1
+export UV_TOOL_DIR="$TRADING_HOME/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
+
+step "CI tools: shellcheck, actionlint, zizmor $ZIZMOR_VERSION, semgrep $SEMGREP_VERSION, pip-audit $PIP_AUDIT_VERSION"
+if ! command -v shellcheck >/dev/null; then
+  [ "$(id -u)" = 0 ] || die "installing shellcheck needs root (apt-get install shellcheck)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends shellcheck >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends shellcheck >/dev/null; } ||
+    die "apt-get could not install shellcheck"
+fi
+bash scripts/build-go-tools.sh ci-tools
+
+tool() {
+  local name="$1" version="$2" bin="${3:-$1}"
+  if [ -x "$TRADING_BIN/$bin" ] && "$TRADING_BIN/$bin" --version 2>&1 | grep -q "$version"; then return; fi
+  uv tool install --quiet --force "$name==$version" || die "uv could not install $name $version from PyPI"
+}
+tool zizmor "$ZIZMOR_VERSION"
+tool semgrep "$SEMGREP_VERSION"
+tool pip-audit "$PIP_AUDIT_VERSION"
+printf '  %s\n' "shellcheck $(shellcheck --version | sed -n 2p | cut -d' ' -f2)" "actionlint $(actionlint --version | head -1)" \
+  "$(zizmor --version)" "semgrep $(semgrep --version 2>/dev/null)" "$(pip-audit --version)"
