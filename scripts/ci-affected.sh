@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # The CI entry point: run the targets of the projects a change affects, in parallel,
 # with the self-hosted remote cache when it answers. The workflow calls only this.
-#   scripts/ci-affected.sh [target ...]      (default: lint test coverage build)
+#   scripts/ci-affected.sh [target ...] [--nx-flag ...]   (default: lint test coverage build)
+# Arguments starting with - go to nx as they are (e.g. --configuration=push).
 # NX_BASE / NX_HEAD choose the compared commits (nrwl/nx-set-shas sets them in Actions).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-targets=("$@")
+targets=()
+flags=()
+for arg in "$@"; do
+  case "$arg" in
+    -*) flags+=("$arg") ;;
+    *) targets+=("$arg") ;;
+  esac
+done
 [ ${#targets[@]} -gt 0 ] || targets=(lint test coverage build)
 base="${NX_BASE:-origin/main}"
 head="${NX_HEAD:-HEAD}"
@@ -20,7 +28,7 @@ step "Affected ($base..$head): ${targets[*]}"
 npx nx show projects --affected --base="$base" --head="$head" | sed 's/^/  /'
 set +e
 npx nx affected -t "${targets[@]}" --base="$base" --head="$head" \
-  --parallel="${NX_PARALLEL:-3}" --output-style=static
+  --parallel="${NX_PARALLEL:-3}" --output-style=static ${flags[@]+"${flags[@]}"}
 status=$?
 set -e
 

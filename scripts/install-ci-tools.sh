@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the tools that check the CI itself and scan the code, pinned, outside the clone:
-#   shellcheck (Debian), actionlint (Go module, tools/ci-tools/go.mod), and from PyPI through
+#   ShellCheck (Debian), actionlint (Go module, tools/ci-tools/go.mod), and from PyPI through
 #   `uv tool`: zizmor (workflow security audit), semgrep (rules in tools/security/semgrep),
 #   pip-audit (Python dependency audit). Safe to rerun.
 source "$(dirname "$0")/lib.sh"

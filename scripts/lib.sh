@@ -1,4 +1,5 @@
 # Shared helpers for the workspace scripts. Source it; do not run it.
+# shellcheck shell=bash
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +12,8 @@ export TRADING_HOME="${TRADING_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/trading-pla
 export TRADING_BIN="${TRADING_BIN:-$TRADING_HOME/bin}"
 export PATH="$CARGO_HOME/bin:$HOME/.local/bin:$TRADING_BIN:$PATH"
 export NX_NO_CLOUD=true
+# Semgrep: no version check (it waits on the network for minutes where semgrep.dev is out of reach) and no metrics.
+export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 # Images are tagged for, and pushed to, the local registry unless told otherwise.
 export DOCKER_REGISTRY="${DOCKER_REGISTRY:-127.0.0.1:5000/trading}"
 export NX_TUI=false
@@ -23,7 +26,7 @@ warn() {
 }
 
 # Append Markdown to the GitHub step summary when running in Actions.
-summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$*" >> "$GITHUB_STEP_SUMMARY"; fi; }
+summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$@" >> "$GITHUB_STEP_SUMMARY"; fi; }
 
 # Use the self-hosted Nx remote cache only when it answers. Nx 23 ends a run with
 # "Failed to send request" (exit 1) when the server is unreachable, so an outage

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Vulnerability scan of the service images this run built (dist/*/image.json, written by the
+# docker-build executor) with grype (built from Go modules: scripts/build-go-tools.sh
+# image-scanner). Fixable high and critical vulnerabilities fail. Needs grype's database (network).
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+command -v grype >/dev/null || die "grype is missing: run 'bash scripts/build-go-tools.sh image-scanner'"
+shopt -s nullglob
+records=(dist/*/image.json)
+if [ ${#records[@]} -eq 0 ]; then
+  echo "no image records in dist/: this change built no image, nothing to scan"
+  summary "### Image scan" "No image built by this change."
+  exit 0
+fi
+failed=()
+for record in "${records[@]}"; do
+  image="$(node -e 'const r=require(process.argv[1]); process.stdout.write(r.localImage ?? r.reference)' "$PWD/$record")"
+  step "grype $image"
+  grype "docker:$image" --only-fixed --fail-on high --by-cve -o table || failed+=("$image")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  summary "### Image scan" "Fixable high/critical vulnerabilities in: ${failed[*]}"
+  die "image scan failed for: ${failed[*]}"
+fi
+summary "### Image scan" "${#records[@]} image(s): no fixable high or critical vulnerability."
