@@ -8,7 +8,7 @@ for tool in actionlint shellcheck zizmor; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'bash scripts/install-ci-tools.sh'"
 done
 step "actionlint $(actionlint --version | head -1) (shellcheck $(shellcheck --version | sed -n 2p | cut -d' ' -f2))"
-actionlint -color=never -shellcheck="$(command -v shellcheck)"
+actionlint -no-color -shellcheck="$(command -v shellcheck)"
 echo "actionlint: no findings in $(find .github/workflows -name '*.yml' | wc -l) workflow(s)"
 step "zizmor $(zizmor --version | cut -d' ' -f2) (persona auditor, offline)"
 zizmor --offline --persona=auditor --no-progress .github/workflows
