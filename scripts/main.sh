@@ -32,6 +32,7 @@ for gate in $(find coverage -name coverage-gate.json | sort); do
   node -e 'const g=require(process.argv[1]); const t=g.totals; const f=(m)=>t[m]?`${m} ${(t[m].covered*100/Math.max(t[m].total,1)).toFixed(1)}%`:null; console.log(`  ${g.project.padEnd(20)} ${g.passed?"pass":"FAIL"}  ${["lines","branches","functions"].map(f).filter(Boolean).join(", ")}`)' "$PWD/$gate"
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(dirname "$gate")/coverage-gate.md" >> "$GITHUB_STEP_SUMMARY"; fi
 done
+node scripts/coverage-badge.mjs
 printf 'Images:\n'
 for record in dist/*/image.json; do
   node -e 'const r=require(process.argv[1]); console.log(`  ${r.project.padEnd(18)} ${(r.sizeBytes/1e6).toFixed(1).padStart(6)} MB  ${r.reference}`)' "$PWD/$record"

@@ -3,7 +3,7 @@
 # registry, the local Kubernetes cluster (control plane built from Go modules), then runs each
 # project's tests through Nx, builds and pushes the service images, and runs the workspace tests
 # (affected precision, caching, remote cache, images, cluster, deploys, SLO analysis with a real
-# Prometheus) against the real things.
+# Prometheus, workflow lint and semgrep) against the real things.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -18,6 +18,9 @@ step "Prometheus (Debian package) for the SLO analysis tests"
 bash tools/prometheus/install.sh
 bash tools/prometheus/prometheus.sh up
 trap 'bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true; bash tools/prometheus/prometheus.sh down >/dev/null 2>&1 || true' EXIT
+
+step "CI tools (workflow lint, semgrep, audits)"
+bash scripts/install-ci-tools.sh
 
 step "Project tests and coverage gates: nx run-many -t test coverage"
 npx nx run-many -t test coverage --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
