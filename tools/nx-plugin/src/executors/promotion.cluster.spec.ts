@@ -3,14 +3,15 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import type * as ExporterTypes from '../../../workspace-tests/slo-exporter.mjs';
+import type { Exporter } from '../../../workspace-tests/slo-exporter.mjs';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 
 // The canary and the soak (promotion.ts) against the local cluster and the real local Prometheus
 // scraping the test's exporter (tools/workspace-tests/slo-exporter.mjs). The same paths run
 // through `nx` in tools/workspace-tests/slo.test.mjs; this spec lets the plugin's coverage gate
 // see them and covers the configured variants (onInconclusive: rollback, continue).
-type Exporter = { target(labels: Record<string, string>): void; set(mode: Record<string, number>): number; close(): Promise<void> };
-type ExporterModule = { startExporter(o: { name: string }): Promise<Exporter>; waitForSeries(m: string): Promise<void> };
+type ExporterModule = typeof ExporterTypes;
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `jest-slo-${process.pid}`;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   } catch {
     throw new Error('the local Prometheus is not up: run bash tools/prometheus/prometheus.sh up');
   }
-  exporters = (await import('../../../workspace-tests/slo-exporter.mjs')) as ExporterModule;
+  exporters = await import('../../../workspace-tests/slo-exporter.mjs');
   root = mkdtempSync(join(tmpdir(), 'slo-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
   const file = join(root, 'tools/deploy/environments.yaml');
