@@ -14,7 +14,7 @@ if [ ${#records[@]} -eq 0 ]; then
 fi
 failed=()
 for record in "${records[@]}"; do
-  image="$(node -e 'const r=require(process.argv[1]); process.stdout.write(r.localImage ?? r.reference)' "$PWD/$record")"
+  image="$(node -e 'const r=require(process.argv[1]); process.stdout.write(r.reference ?? `${r.repository}:${r.tags[0]}`)' "$PWD/$record")"
   step "grype $image"
   grype "docker:$image" --only-fixed --fail-on high --by-cve -o table || failed+=("$image")
 done
