@@ -12,13 +12,7 @@ PIP_AUDIT_VERSION=2.10.1
 export UV_TOOL_DIR="$TRADING_HOME/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
 
 step "CI tools: shellcheck, actionlint, zizmor $ZIZMOR_VERSION, semgrep $SEMGREP_VERSION, pip-audit $PIP_AUDIT_VERSION"
-if ! command -v shellcheck >/dev/null; then
-  [ "$(id -u)" = 0 ] || die "installing shellcheck needs root (apt-get install shellcheck)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q --no-install-recommends shellcheck >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends shellcheck >/dev/null; } ||
-    die "apt-get could not install shellcheck"
-fi
+command -v shellcheck >/dev/null || apt_install shellcheck
 bash scripts/build-go-tools.sh ci-tools
 
 tool() {

@@ -25,6 +25,15 @@ warn() {
   if [ -n "${GITHUB_ACTIONS:-}" ]; then printf '::warning::%s\n' "$*"; fi
 }
 
+# Install Debian packages (root): from the current package lists, or after an apt-get update.
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "installing $* needs root (apt-get install $*)"
+  step "Installing $* from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; } ||
+    die "apt-get could not install $*"
+}
+
 # Append Markdown to the GitHub step summary when running in Actions.
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$@" >> "$GITHUB_STEP_SUMMARY"; fi; }
 

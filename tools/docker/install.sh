@@ -7,11 +7,6 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 if [ ${#missing[@]} -eq 0 ]; then echo "container tooling: installed"; exit 0; fi
-[ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root (apt-get)"
-step "Installing ${missing[*]} from Debian"
-export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
-  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; } ||
-  die "apt-get could not install ${missing[*]}"
+apt_install "${missing[@]}"
 # The package enables a system registry on :5000 under systemd; ours runs on demand.
 echo "installed: ${missing[*]}"

@@ -3,11 +3,6 @@
 # tools/prometheus/prometheus.sh, not as the package's system service.
 source "$(dirname "$0")/../../scripts/lib.sh"
 if command -v prometheus >/dev/null && command -v promtool >/dev/null; then echo "prometheus: installed ($(prometheus --version 2>&1 | head -1 | cut -d' ' -f3))"; exit 0; fi
-[ "$(id -u)" = 0 ] || die "installing prometheus needs root (apt-get)"
-step "Installing prometheus from Debian"
-export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q --no-install-recommends prometheus >/dev/null 2>&1 ||
-  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends prometheus >/dev/null; } ||
-  die "apt-get could not install prometheus"
+apt_install prometheus
 # Without systemd the package's service does not start; if it did, it would hold :9090.
 echo "installed: prometheus $(prometheus --version 2>&1 | head -1 | cut -d' ' -f3)"
