@@ -220,7 +220,13 @@ export class Kube {
     };
     // Renewed in the background for as long as the holder works (a 15-minute soak included);
     // a renewal that fails marks the lease lost, and the deploy loop stops at its next step.
-    const handle: Lease = { lost: undefined, release: async () => undefined };
+    const handle: Lease = {
+      lost: undefined,
+      release: async () => {
+        clearInterval(timer);
+        await this.readOrNull('release the deploy lease', () => this.coordination.deleteNamespacedLease({ name, namespace }));
+      },
+    };
     let renewing = false;
     const timer = setInterval(() => {
       if (renewing || handle.lost) return;
@@ -230,10 +236,6 @@ export class Kube {
         .finally(() => (renewing = false));
     }, Math.max(1000, (seconds * 1000) / 5));
     timer.unref();
-    handle.release = async () => {
-      clearInterval(timer);
-      await this.readOrNull('release the deploy lease', () => this.coordination.deleteNamespacedLease({ name, namespace }));
-    };
     return handle;
   }
 

@@ -1,7 +1,7 @@
 import type { MetricSpec } from './analysis/schema';
 import { matchers, metricsFor, promDuration } from './analysis/judge';
 import type { MetricsSource } from './analysis/prometheus';
-import { runAnalysis, type AnalysisOutcome } from './analysis/run-analysis';
+import { runAnalysis } from './analysis/run-analysis';
 import type { EnvironmentConfig } from './config';
 import { previousGood, recordFailed, recordRollback } from './history';
 import type { Kube } from './kube';
@@ -13,7 +13,6 @@ export class AnalysisStop extends Error {
   constructor(
     message: string,
     readonly verdict: 'rolled-back' | 'halted' | 'canary-failed',
-    readonly outcome: AnalysisOutcome,
   ) {
     super(message);
   }
@@ -60,10 +59,6 @@ function analyse(ctx: PromotionContext, label: string, target: Record<string, st
   });
 }
 
-/** Whether an outcome stops the promotion: failed always; inconclusive unless configured to continue. */
-const stops = (outcome: AnalysisOutcome, ctx: PromotionContext) =>
-  outcome.status === 'failed' || (outcome.status === 'inconclusive' && ctx.env.analysis!.onInconclusive !== 'continue');
-
 /**
  * Post-promotion soak: analyses the new colour for the environment's soak time while the old one
  * stays up. A failed analysis (or an inconclusive one with onInconclusive: rollback) switches
@@ -80,21 +75,20 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => 
       return ready < replicas ? `${ready}/${replicas} ready endpoints behind ${service.name}` : null;
     };
     const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, a.soakSeconds * 1000, health);
-    if (!stops(outcome, ctx)) {
+    if (outcome.status === 'passed') {
       const accepted = a.onInconclusive === 'continue' && /inconclusive/.test(outcome.reason) ? ' (missing data accepted: onInconclusive continue)' : '';
       ctx.log(`soak passed${accepted} after ${outcome.rounds} round(s): ${outcome.reason}`);
       return;
     }
     const rollBack = outcome.status === 'failed' || a.onInconclusive === 'rollback';
     if (!from) {
-      throw new AnalysisStop(`soak analysis ${outcome.status}: ${outcome.reason}; this was the first release, there is no previous colour to return to`, 'halted', outcome);
+      throw new AnalysisStop(`soak analysis ${outcome.status}: ${outcome.reason}; this was the first release, there is no previous colour to return to`, 'halted');
     }
     if (!rollBack) {
       throw new AnalysisStop(
         `halted: soak analysis inconclusive: ${outcome.reason}. Traffic stays on ${to} (the new release); ${from} is kept at full size. ` +
           `Go back with \`npx nx run deploy:rollback -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to finish the promotion.`,
         'halted',
-        outcome,
       );
     }
     const started = (ctx.now ?? Date.now)();
@@ -111,7 +105,6 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => 
     throw new AnalysisStop(
       `rolled back: soak analysis ${outcome.status} in round ${outcome.rounds}: ${outcome.reason}. Traffic is back on ${from} (switch took ${seconds.toFixed(2)} s); ${to} scaled down.`,
       'rolled-back',
-      outcome,
     );
   };
 }
@@ -132,12 +125,12 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color) => Promi
     await kube.applyDeployment(
       deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true }),
     );
-    const fail = async (reason: string, outcome?: AnalysisOutcome): Promise<never> => {
+    const fail = async (reason: string): Promise<never> => {
       await kube.deleteDeployment(name);
       await kube.scale(service.name, to, 0);
       const history = await kube.readHistory(service.name);
       await kube.writeHistory(service.name, recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
-      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary is removed and ${to} scaled down.`, 'canary-failed', outcome ?? { status: 'failed', reason, rounds: 0, tally: { metrics: {}, verdict: { status: 'running' } } });
+      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary is removed and ${to} scaled down.`, 'canary-failed');
     };
     const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;
     for (;;) {
@@ -147,7 +140,7 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color) => Promi
       await sleep(500);
     }
     const outcome = await analyse(ctx, `canary of ${service.name}`, { track: 'canary' }, config.analysisSeconds * 1000);
-    if (stops(outcome, ctx)) await fail(`analysis ${outcome.status}: ${outcome.reason}`, outcome);
+    if (outcome.status !== 'passed') await fail(`analysis ${outcome.status}: ${outcome.reason}`);
     await kube.deleteDeployment(name);
     log(`canary passed after ${outcome.rounds} round(s): ${outcome.reason}`);
   };
