@@ -115,7 +115,7 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
       ok = false;
       const stop = s.reason instanceof AnalysisStop ? s.reason : undefined;
       const outcome = stop ? stop.verdict.toUpperCase() : 'FAILED';
-      const where = stop?.verdict === 'halted' ? 'new (halted)' : 'previous';
+      const where = !stop ? 'unchanged' : stop.verdict === 'halted' ? 'new (halted)' : 'previous';
       lines.push(`| ${name} | ${outcome} | ${where} | \`${short(wanted[i].image)}\` | - |`);
       ctx.log(`[${name}] FAILED: ${(s.reason as Error).message}`);
     }
