@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeployConfigError, loadEnvironment, loadServices } from './config';
+import { DeployConfigError, loadEnvironment, loadEnvironments, loadServices } from './config';
 import { deploymentManifest, serviceManifest } from './manifests';
 import { wantedRelease } from './release-plan';
 
@@ -10,6 +10,7 @@ const repoConfig = join(__dirname, '../../../../../deploy');
 describe('deploy configuration', () => {
   it('loads the repository environments and services', () => {
     expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: 'kwok-local-staging' });
+    expect(Object.entries(loadEnvironments(repoConfig)).map(([name, env]) => [name, env.namespace])).toEqual([['staging', 'trading-staging'], ['production', 'trading-production']]);
     expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'cache-server', 'dashboard', 'execution-engine']);
     expect(loadServices(repoConfig, 'staging', ['dashboard']).map((s) => s.name)).toEqual(['dashboard']);
   });
@@ -24,6 +25,7 @@ describe('deploy configuration', () => {
     expect(() => loadEnvironment(dir, 'staging')).toThrow(/not valid YAML/);
     writeFileSync(join(dir, 'environments.yaml'), 'staging: { namespace: Bad_NS, context: x, rolloutTimeoutSeconds: 1, scaleDownDelaySeconds: 0 }');
     expect(() => loadEnvironment(dir, 'staging')).toThrow(DeployConfigError);
+    expect(() => loadEnvironments(dir)).toThrow(/environments.yaml \(staging\)/);
     writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { staging: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: lots, memory: 1Mi }, limits: { memory: 1Mi } }\n');
     expect(() => loadServices(dir, 'staging')).toThrow(/cpu/);
     writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { production: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: 1m, memory: 1Mi }, limits: { memory: 1Mi } }\n');

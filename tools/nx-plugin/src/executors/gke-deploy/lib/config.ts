@@ -62,6 +62,14 @@ export function loadEnvironment(configDir: string, name: string): EnvironmentCon
   return validate(environmentSchema, all[name], `${path} (${name})`);
 }
 
+/** Every environment in environments.yaml, each validated. */
+export function loadEnvironments(configDir: string): Record<string, EnvironmentConfig> {
+  const path = join(configDir, 'environments.yaml');
+  const all = readYaml(path) as Record<string, unknown> | null;
+  if (!all || typeof all !== 'object') throw new DeployConfigError(`${path} defines no environment`);
+  return Object.fromEntries(Object.entries(all).map(([name, value]) => [name, validate(environmentSchema, value, `${path} (${name})`)]));
+}
+
 export function loadServices(configDir: string, environment: string, only?: string[]): ServiceConfig[] {
   const dir = join(configDir, 'services');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];

@@ -1,13 +1,12 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEnvironment, loadServices, type ServiceConfig } from '../../gke-deploy/lib/config';
+import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../gke-deploy/lib/config';
 import { live, previousGood, recordRollback } from '../../gke-deploy/lib/history';
 import { Kube } from '../../gke-deploy/lib/kube';
 import { deploymentManifest, other, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
 import { rolloutComplete } from '../../gke-deploy/lib/planner';
 import type { RollbackExecutorOptions } from '../schema';
 import { rollbackFromAlert } from './alert';
-import { parse as parseYaml } from 'yaml';
 
 export interface RollbackContext {
   workspaceRoot: string;
@@ -81,9 +80,7 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
   } catch (error) {
     throw new Error(`alert payload ${path} is not JSON: ${(error as Error).message}`);
   }
-  const environments = Object.fromEntries(
-    Object.entries((parseYaml(readFileSync(join(configDir, 'environments.yaml'), 'utf8')) ?? {}) as Record<string, { namespace?: string }>).map(([k, v]) => [k, v?.namespace ?? '']),
-  );
+  const environments = Object.fromEntries(Object.entries(loadEnvironments(configDir)).map(([name, env]) => [name, env.namespace]));
   const request = rollbackFromAlert(payload, environments);
   if (!request) return null;
   return { ...options, environment: request.environment, services: request.services, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
