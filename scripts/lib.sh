@@ -34,6 +34,9 @@ apt_install() {
     die "apt-get could not install $*"
 }
 
+# Whether something accepts TCP connections on host:port.
+listening() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
+
 # Append Markdown to the GitHub step summary when running in Actions.
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$@" >> "$GITHUB_STEP_SUMMARY"; fi; }
 

@@ -31,7 +31,7 @@ start() {
     echo "docker: up ($(docker version -f '{{.Server.Version}}'))"
   fi
   if registry_up; then echo "registry: already answering on $REGISTRY_ADDR"; else
-    if (exec 3<>"/dev/tcp/${REGISTRY_ADDR%:*}/${REGISTRY_ADDR#*:}") 2>/dev/null; then
+    if listening "$REGISTRY_ADDR"; then
       die "port ${REGISTRY_ADDR#*:} is in use by something that is not a registry: free it or set LOCAL_REGISTRY=127.0.0.1:<port>"
     fi
     cat > "$STATE/registry.yml" <<YAML

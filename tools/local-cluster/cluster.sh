@@ -18,7 +18,7 @@ kwokctl_() { "$BIN/kwokctl" --name "$NAME" "$@"; }
 exists() { [ -d "$KWOK_WORKDIR/clusters/$NAME" ]; }
 api_ready() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --request-timeout=3s get --raw /readyz >/dev/null 2>&1; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_free() { ! listening "127.0.0.1:$1"; }
 
 up() {
   if ! [ -x "$BIN/kube-apiserver" ] || ! [ -x "$BIN/kwokctl" ]; then

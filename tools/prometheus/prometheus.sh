@@ -19,7 +19,7 @@ pid() { [ -f "$STATE/prometheus.pid" ] && kill -0 "$(cat "$STATE/prometheus.pid"
 up() {
   command -v prometheus >/dev/null || die "prometheus is missing: run 'bash tools/prometheus/install.sh'"
   if healthy; then echo "prometheus: already up on http://$ADDR"; return; fi
-  if (exec 3<>"/dev/tcp/${ADDR%:*}/${ADDR#*:}") 2>/dev/null; then
+  if listening "$ADDR"; then
     die "port ${ADDR#*:} is in use by something that is not a ready Prometheus: free it or set PROMETHEUS_ADDR=127.0.0.1:<port>"
   fi
   cat > "$STATE/prometheus.yml" <<YAML
