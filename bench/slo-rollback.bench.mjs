@@ -5,11 +5,11 @@
 // from the Service's switched-at annotation; each trial deploys onto the idle colour. Prints ratios against two
 // analysis intervals (what the tests require) and the 60 s recovery bar.
 // Needs: npx nx run local-cluster:up && bash tools/prometheus/prometheus.sh up
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { scratchCopy } from '../tools/workspace-tests/scratch.mjs';
+import { scratchCopy, start } from '../tools/workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../tools/workspace-tests/slo-exporter.mjs';
 
 const NS = `bench-slo-${process.pid}`;
@@ -18,20 +18,7 @@ const TRIALS = Number(process.env.SLO_BENCH_TRIALS ?? 3);
 const kubectl = (...args) => execFileSync('kubectl', ['--context', 'kwok-local-staging', '-n', NS, ...args], { encoding: 'utf8' }).trim();
 const digest = (n) => `127.0.0.1:5000/trading/bench-slo@sha256:${String(n % 10).repeat(64)}`;
 
-function deploy(scratch, ...args) {
-  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args], {
-    cwd: scratch.dir, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  return { output: () => out, exited: new Promise((r) => child.on('exit', r)) };
-}
-const until = async (cond, what) => {
-  for (let i = 0; i < 900 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-};
+const deploy = (scratch, ...args) => start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args]);
 const record = (scratch, n) => {
   mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
   writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: digest(n), revision: 'e'.repeat(40) }));
@@ -58,7 +45,7 @@ try {
     await waitForSeries(`namespace="${NS}",color="${next}"`);
     record(scratch, trial + 2);
     const run = deploy(scratch, '--soakSeconds=120');
-    await until(() => /round 1: error-rate: last 0\.00%/.test(run.output()), `the first healthy round:\n${run.output()}`);
+    await run.waitFor(/round 1: error-rate: last 0\.00%/);
     const changed = exporter.set({ errorRatio: 0.02 });
     const code = await run.exited;
     if (code === 0 || !/rolled back/.test(run.output())) throw new Error(`trial ${trial + 1} did not roll back:\n${run.output()}`);

@@ -4,12 +4,12 @@
 // analysis (canary, soak) has its own tests against a real Prometheus in slo.test.mjs; kwok pods
 // serve no traffic, so these deploys say --skipAnalysis.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from './images.mjs';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-deploy-${process.pid}`;
@@ -116,24 +116,17 @@ test('a second deploy is refused while another holds the lease', () => {
 });
 
 async function startDeployAndWaitForApply(image, color) {
-  const child = spawn('npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'], {
-    cwd: scratch.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, exited, output } = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
   for (let i = 0; i < 120; i++) {
     try {
-      if (imageOf('execution-engine', color) === image) return { child, exited, output: () => out };
+      if (imageOf('execution-engine', color) === image) return { child, exited, output };
     } catch {
       /* not created yet */
     }
     await sleep(250);
   }
   child.kill('SIGKILL');
-  assert.fail(`the deploy never applied ${color}:\n${out}`);
+  assert.fail(`the deploy never applied ${color}:\n${output()}`);
 }
 
 test('a deploy killed between apply and switch converges when rerun', async () => {

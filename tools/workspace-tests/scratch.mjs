@@ -1,5 +1,5 @@
 // A scratch copy of the workspace with its own git history, for tests that must change files.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -71,4 +71,30 @@ export function tryRun(cwd, cmd, args, env = {}) {
   });
   if (result.error) throw result.error;
   return { code: result.status ?? 1, out: stripVTControlCharacters(result.stdout) };
+}
+
+/**
+ * Starts a command in the background, in its own process group (kill -pid stops it whole), with
+ * the environment run() uses: its output is collected, its exit code awaited, and waitFor(pattern)
+ * resolves once the output matches — for tests that act while a deploy runs.
+ */
+export function start(cwd, cmd, args, env = {}) {
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: runEnv(cwd, env) });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = () => stripVTControlCharacters(out);
+  return {
+    child,
+    exited,
+    output,
+    async waitFor(pattern, timeoutMs = 90_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output())) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${pattern}:\n${output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
 }

@@ -4,12 +4,12 @@
 // a p95 of 800 ms roll back within two analysis intervals; Prometheus stopped mid-soak halts;
 // the production canary; and the alert entry point of the rollback. Tests run in order.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
 import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
@@ -41,27 +41,7 @@ async function deployOnce(target, ...args) {
 }
 
 /** A deploy in the background, so the test can change the traffic during its soak. */
-function deployInBackground(target, ...args) {
-  const child = spawn('npx', ['nx', 'run', target, ...nxArgs, ...args], {
-    cwd: scratch.dir, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_CACHE_DIRECTORY: join(scratch.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, '.nx/workspace-data') },
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    exited,
-    output: () => out,
-    async waitFor(pattern, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out)) {
-        if (Date.now() > deadline || child.exitCode !== null) assert.fail(`never saw ${pattern}:\n${out}`);
-        await sleep(100);
-      }
-    },
-  };
-}
+const deployInBackground = (target, ...args) => start(scratch.dir, 'npx', ['nx', 'run', target, ...nxArgs, ...args]);
 
 before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');

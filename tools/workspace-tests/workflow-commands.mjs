@@ -23,7 +23,8 @@ export function invocations(run) {
       const at = tokens.findIndex((t) => t === '-t' || t === '--targets' || t.startsWith('--targets='));
       const first = at >= 0 && tokens[at].startsWith('--targets=') ? [tokens[at].slice(10)] : [];
       const rest = at >= 0 ? tokens.slice(at + 1) : [];
-      const words = [...first, ...rest.slice(0, (rest.findIndex((t) => t.startsWith('-')) + 1 || rest.length + 1) - 1)];
+      const end = rest.findIndex((t) => t.startsWith('-'));
+      const words = [...first, ...(end < 0 ? rest : rest.slice(0, end))];
       const configuration = /(?:-c|--configuration)[= ]([\w-]+)/.exec(many[2])?.[1];
       for (const target of words.flatMap((w) => w.split(','))) found.push({ kind: many[1], target, configuration });
     }

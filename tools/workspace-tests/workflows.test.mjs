@@ -35,15 +35,10 @@ test('the workflow lint fails on an unpinned action, a template injection and a 
     '      - uses: actions/checkout@v4', '      - run: echo "${{ github.event.pull_request.title }}"; cd $DIR', '',
   ].join('\n'));
   try {
+    // The script stops at actionlint's findings; zizmor is asked about the same file directly.
     const result = tryRun(scratch.dir, 'bash', ['scripts/security/lint-workflows.sh']);
     assert.notEqual(result.code, 0);
     assert.match(result.out, /bad\.yml.*(SC2086|shellcheck)/s);
-  } finally {
-    run(scratch.dir, 'rm', ['-f', bad]);
-  }
-  writeFileSync(bad, ['name: bad', 'on: pull_request_target', 'permissions: write-all', 'jobs:', '  x:', '    runs-on: ubuntu-24.04', '    steps:',
-    '      - uses: actions/checkout@v4', '      - run: echo "${{ github.event.pull_request.title }}"', ''].join('\n'));
-  try {
     const zizmor = tryRun(scratch.dir, 'zizmor', ['--offline', '--persona=auditor', '--no-progress', '.github/workflows/bad.yml']);
     assert.notEqual(zizmor.code, 0);
     for (const audit of ['unpinned-uses', 'template-injection', 'dangerous-triggers', 'excessive-permissions']) assert.match(zizmor.out, new RegExp(audit));
