@@ -2,7 +2,8 @@
 # Build the Go programs the tests and the local cluster run, from the Go module proxy,
 # into a folder outside the clone. A stamp of each module's go.mod and go.sum skips
 # the build when nothing changed; Go's own build cache makes a rebuild incremental.
-#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [ci-tools] [image-scanner]   (default: the first two)
+#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [ci-tools] [image-scanner] [workflow-runner]
+#   (default: the first two)
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null || die "Go is not installed (need Go 1.26+ on PATH)"
 
@@ -48,6 +49,7 @@ for target in "${targets[@]}"; do
       sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./cmd/etcd ;;
     ci-tools) build_module ci-tools github.com/rhysd/actionlint/cmd/actionlint ;;
     image-scanner) build_module image-scanner github.com/anchore/grype/cmd/grype ;;
-    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, ci-tools, image-scanner)" ;;
+    workflow-runner) build_module workflow-runner github.com/nektos/act ;;
+    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, ci-tools, image-scanner, workflow-runner)" ;;
   esac
 done

@@ -3,6 +3,9 @@
 # environment's GKE cluster and docker login to Artifact Registry; exports DEPLOY_CONTEXT for the
 # deploy and rollback executors (to $GITHUB_ENV in Actions).
 #   scripts/gke-credentials.sh <environment>     needs GCP_PROJECT, GKE_CLUSTER, GKE_LOCATION
+# Only a registry the caller names is configured for Docker: lib.sh defaults DOCKER_REGISTRY to the
+# local registry, which a rollback (no images) must not hand to gcloud.
+registry="${DOCKER_REGISTRY:-}"
 source "$(dirname "$0")/lib.sh"
 environment="${1:-}"
 case "$environment" in
@@ -21,8 +24,8 @@ fi
 step "GKE credentials: $GKE_CLUSTER in $GKE_LOCATION ($GCP_PROJECT)"
 gcloud container clusters get-credentials "$GKE_CLUSTER" --location "$GKE_LOCATION" --project "$GCP_PROJECT"
 context="gke_${GCP_PROJECT}_${GKE_LOCATION}_${GKE_CLUSTER}"
-if [ -n "${DOCKER_REGISTRY:-}" ]; then
-  gcloud auth configure-docker "${DOCKER_REGISTRY%%/*}" --quiet
+if [ -n "$registry" ]; then
+  gcloud auth configure-docker "${registry%%/*}" --quiet
 fi
 echo "DEPLOY_CONTEXT=$context"
 if [ -n "${GITHUB_ENV:-}" ]; then echo "DEPLOY_CONTEXT=$context" >> "$GITHUB_ENV"; fi

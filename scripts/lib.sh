@@ -25,12 +25,43 @@ warn() {
   if [ -n "${GITHUB_ACTIONS:-}" ]; then printf '::warning::%s\n' "$*"; fi
 }
 
-# Install Debian packages (root): from the current package lists, or after an apt-get update.
+notice() {
+  printf '%s\n' "$*"
+  if [ -n "${GITHUB_ACTIONS:-}" ]; then printf '::notice::%s\n' "$*"; fi
+}
+
+# The command prefix that runs a command as root: nothing for root; `sudo -H` (root's own HOME, so
+# nothing root writes lands in the user's HOME) for a user with passwordless sudo, as on GitHub's
+# runners. Certificate variables are passed on: package downloads may go through a TLS proxy.
+root_prefix() {
+  ROOT_PREFIX=()
+  [ "$(id -u)" = 0 ] && return 0
+  { command -v sudo >/dev/null && sudo -n true 2>/dev/null; } ||
+    die "$1 needs root: run it as root, or as a user with passwordless sudo"
+  ROOT_PREFIX=(sudo -H env)
+  local var
+  for var in SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE CURL_CA_BUNDLE NODE_EXTRA_CA_CERTS; do
+    if [ -n "${!var:-}" ]; then ROOT_PREFIX+=("$var=${!var}"); fi
+  done
+}
+
+# For scripts that must run as root (the container engine, base images): run as a user, the script
+# runs itself again as root, with root's HOME and root's state folder (~root/.cache/trading-platform).
+# The caller's Node.js goes along for the Node base image.  Usage: become_root "$0" "$@"
+become_root() {
+  [ "$(id -u)" = 0 ] && return 0
+  root_prefix "$(basename "$1")"
+  exec "${ROOT_PREFIX[@]}" "NODE_BINARY=${NODE_BINARY:-$(command -v node || true)}" bash "$@"
+}
+
+# Install Debian packages (as root, through sudo for a user): from the current package lists, or
+# after an apt-get update.
 apt_install() {
-  [ "$(id -u)" = 0 ] || die "installing $* needs root (apt-get install $*)"
+  root_prefix "installing $* (apt-get install $*)"
   step "Installing $* from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null; } ||
+  local apt=(${ROOT_PREFIX[@]+"${ROOT_PREFIX[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get)
+  "${apt[@]}" install -y -q --no-install-recommends "$@" >/dev/null 2>&1 ||
+    { "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q --no-install-recommends "$@" >/dev/null; } ||
     die "apt-get could not install $*"
 }
 
@@ -48,6 +79,13 @@ remote_cache_preflight() {
   local server="${NX_SELF_HOSTED_REMOTE_CACHE_SERVER:-}"
   if [ -z "$server" ]; then
     echo "remote cache: not configured (NX_SELF_HOSTED_REMOTE_CACHE_SERVER unset); local cache only"
+    return 0
+  fi
+  if [ -z "${NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN:-}" ]; then
+    # Pull requests from forks and Dependabot get no secrets: run, without the remote cache.
+    notice "remote cache: no access token (secrets are not given to fork or Dependabot pull requests); running with the local cache only"
+    summary "> [!NOTE]" "> Remote cache $server not used: this run has no access token (fork or Dependabot pull request)."
+    unset NX_SELF_HOSTED_REMOTE_CACHE_SERVER NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN
     return 0
   fi
   local code

@@ -11,7 +11,7 @@ step "Checking toolchains"
 command -v node >/dev/null || die "node not found: install Node.js 20.19+ (see README)"
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
 python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
-  || die "python3 is not Python 3.11: install 3.11 (the agents pin it in .python-version)"
+  || die "python3 is not Python 3.11 (.python-version pins it): install 3.11; in GitHub Actions, actions/setup-python with python-version-file: .python-version"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || die "Node $(node --version) is too old: Nx 23 needs Node 20.19 or later"
 

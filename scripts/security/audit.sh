@@ -20,8 +20,13 @@ for kind in "${kinds[@]}"; do
       for project in libs/trading-core apps/agents; do
         step "pip-audit $project (uv.lock)"
         reqs="$(mktemp)"
-        (cd "$project" && uv export --locked --quiet --no-emit-project --format requirements-txt) > "$reqs"
-        pip-audit --strict --disable-pip --progress-spinner=off -r "$reqs" || failed+=("python:$project")
+        # Hashed requirements of the locked third-party packages: the project itself and local path
+        # dependencies (agents -> libs/trading-core, audited on its own) carry no hash.
+        if (cd "$project" && uv export --locked --quiet --no-emit-project --no-emit-local --format requirements-txt) > "$reqs"; then
+          pip-audit --strict --disable-pip --progress-spinner=off -r "$reqs" || failed+=("python:$project")
+        else
+          failed+=("python:$project (uv export)")
+        fi
         rm -f "$reqs"
       done ;;
     rust)

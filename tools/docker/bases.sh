@@ -10,6 +10,7 @@
 #
 # An image is rebuilt only when this script changes (its hash is the image's label).
 source "$(dirname "$0")/../../scripts/lib.sh"
+become_root "$0" "$@"
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
@@ -71,7 +72,7 @@ fi
 step "Base image trading-base/node:20"
 if current trading-base/node:20; then echo "up to date"; else
   rootfs="$(build_runtime node libstdc++6 | tail -1)"
-  node_bin="$(readlink -f "$(command -v node)")"
+  node_bin="$(readlink -f "${NODE_BINARY:-$(command -v node)}")"
   install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
   import_rootfs "$rootfs" trading-base/node:20 'USER 65532:65532' 'ENV PATH=/usr/local/bin:/usr/bin:/bin'
 fi

@@ -4,6 +4,7 @@
 #   containers use the host network) and a registry on 127.0.0.1:5000 (Debian docker-registry).
 #   tools/docker/daemon.sh start|stop|status
 source "$(dirname "$0")/../../scripts/lib.sh"
+become_root "$0" "$@"
 
 STATE="$TRADING_HOME/docker-state"
 REGISTRY_ADDR="${LOCAL_REGISTRY:-127.0.0.1:5000}"

@@ -190,3 +190,18 @@ test('bad input: unknown environment or service, missing context, and a dry run 
   assert.equal(dry.code, 0, dry.out);
   assert.match(dry.out, /kind: Deployment[\s\S]*readOnlyRootFilesystem: true[\s\S]*kind: Service/);
 });
+
+test('no image records (a merge that changed no image): refused by default, a no-op success with --allowNothingToDeploy', () => {
+  run(scratch.dir, 'mv', ['dist', 'dist.off']);
+  try {
+    const refused = deploy();
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.out, /nothing to deploy: no service has a pushed image record/);
+    const allowed = deploy('--allowNothingToDeploy', '--context=nowhere');
+    assert.equal(allowed.code, 0, allowed.out);
+    assert.match(allowed.out, /nothing to deploy: no service has a pushed image record .*the live releases stay as they are/);
+    assert.doesNotMatch(allowed.out, /kubeconfig has no context/, 'nothing touched the cluster');
+  } finally {
+    run(scratch.dir, 'mv', ['dist.off', 'dist']);
+  }
+});

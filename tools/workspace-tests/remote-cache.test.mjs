@@ -122,6 +122,23 @@ test('a wrong token stops Nx with a clear Unauthorized message', () => {
   assert.match(result.out, /Unauthorized: invalid bearer token/);
 });
 
+test('a pull request without secrets (fork, Dependabot) runs the CI entry point without the remote cache, with a notice', () => {
+  const dir = clone();
+  appendFileSync(join(dir, 'libs/api-client/src/index.ts'), '\nexport const FORK = 1;\n');
+  run(dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'change']);
+  const before = log().length;
+  const summary = join(dir, 'summary.md');
+  const ci = tryRun(dir, 'bash', ['scripts/ci-affected.sh', 'typecheck'], {
+    NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary,
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '',
+  });
+  assert.equal(ci.code, 0, ci.out);
+  assert.match(ci.out, /::notice::remote cache: no access token .*local cache only/);
+  assert.match(ci.out, /Successfully ran target typecheck for 2 projects/);
+  assert.equal(log().length, before, 'the server was not asked at all');
+  assert.match(readFileSync(summary, 'utf8'), /no access token/);
+});
+
 test('an unreachable cache fails plain Nx, but the CI entry point degrades to the local cache', async () => {
   const dir = clone();
   appendFileSync(join(dir, 'libs/api-client/src/index.ts'), '\nexport const OUTAGE = 1;\n');

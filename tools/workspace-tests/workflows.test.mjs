@@ -4,14 +4,23 @@
 // entry point (scripts/ci-affected.sh, with the exact targets ci.yml passes) runs only what a
 // change to one library affects, and passes on this repository.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
 import { check, invocations, runScripts } from './workflow-commands.mjs';
+import { reusableCallProblems } from './workflow-calls.mjs';
+import { existsSync } from 'node:fs';
+import { parse } from 'yaml';
 
 const WORKFLOWS = join(repoRoot, '.github/workflows');
 const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml'));
+const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(WORKFLOWS, f), 'utf8')]));
+const parsed = Object.fromEntries(files.map((f) => [f, parse(texts[f])]));
+/** Every job of every workflow: { file, name, job, steps }. */
+const jobs = files.flatMap((file) => Object.entries(parsed[file].jobs).map(([name, job]) => ({ file, name, job, steps: job.steps ?? [] })));
+const stepIndex = (steps, predicate) => steps.findIndex(predicate);
 let scratch;
 
 before(() => {
@@ -94,4 +103,116 @@ test("the CI entry point, with ci.yml's own targets, runs a library's dependents
   assert.deepEqual(ran, ['agents', 'trading-core'], result.out);
   for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test']) assert.match(result.out, new RegExp(`nx run ${target}`));
   assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test coverage build docker-build/);
+});
+
+test('reusable-workflow calls: the called jobs ask for no more than the caller grants, and get the secrets and env they read', () => {
+  assert.deepEqual(reusableCallProblems(texts), []);
+  // Planted: the caller drops `actions: read` (GitHub then refuses ci.yml for every event), the
+  // called workflow loses the remote cache URL and reads a secret nobody passes.
+  const planted = {
+    ...texts,
+    'ci.yml': texts['ci.yml'].replace(/\n\s+actions: read # the called job's nrwl\/nx-set-shas/, ''),
+    'staging-deploy.yml': texts['staging-deploy.yml'].replace(/\n\s+NX_SELF_HOSTED_REMOTE_CACHE_SERVER: .*/, '')
+      .replace('    environment:\n      name: staging\n', '').replace('secrets.NX_CACHE_TOKEN', 'secrets.CACHE_TOKEN_NOBODY_PASSES'),
+  };
+  assert.deepEqual(reusableCallProblems(planted), [
+    'ci.yml staging -> staging-deploy.yml deploy: asks for actions: read, the calling job grants actions: none',
+    'ci.yml staging -> staging-deploy.yml deploy: reads secrets.CACHE_TOKEN_NOBODY_PASSES, which the caller does not pass',
+    "ci.yml staging -> staging-deploy.yml deploy: the caller's workflow env NX_SELF_HOSTED_REMOTE_CACHE_SERVER does not reach a called workflow; set it there",
+  ]);
+});
+
+test('every job that runs scripts/setup.sh or test-all.sh sets up the pinned Python first (runners ship 3.12)', () => {
+  const needing = jobs.filter((j) => j.steps.some((s) => /scripts\/(setup|test-all)\.sh|install-ci-tools\.sh/.test(s.run ?? '')));
+  assert.ok(needing.length >= 6, needing.map((j) => j.name).join());
+  for (const { file, name, steps } of needing) {
+    const python = stepIndex(steps, (s) => /^actions\/setup-python@/.test(s.uses ?? '') && s.with?.['python-version-file'] === '.python-version');
+    const first = stepIndex(steps, (s) => /scripts\/(setup|test-all)\.sh|install-ci-tools\.sh/.test(s.run ?? ''));
+    assert.ok(python >= 0 && python < first, `${file} ${name}: actions/setup-python with python-version-file: .python-version before step ${first}`);
+  }
+});
+
+test('no step runs a repository script through sudo: the scripts ask for root only where they need it', () => {
+  const sudo = jobs.flatMap(({ file, name, steps }) => steps.filter((s) => /\bsudo\b[^\n]*\b(bash|sh) /.test(s.run ?? '')).map((s) => `${file} ${name}: ${s.name}`));
+  assert.deepEqual(sudo, []);
+});
+
+test('the affected job installs promtool before it runs monitoring:lint', () => {
+  const { steps } = jobs.find((j) => j.file === 'ci.yml' && j.name === 'affected');
+  const promtool = stepIndex(steps, (s) => /tools\/prometheus\/install\.sh/.test(s.run ?? ''));
+  const affected = stepIndex(steps, (s) => /ci-affected\.sh/.test(s.run ?? ''));
+  assert.ok(promtool >= 0 && promtool < affected, 'tools/prometheus/install.sh (Debian prometheus: promtool) before scripts/ci-affected.sh');
+});
+
+test('every job that builds with Nx has the remote cache: server URL in its env, token on the building step', () => {
+  const building = jobs.filter((j) => j.steps.some((s) => /ci-affected\.sh|nx run-many/.test(s.run ?? '')));
+  assert.ok(building.length >= 3);
+  for (const { file, name, job, steps } of building) {
+    const env = { ...parsed[file].env, ...job.env };
+    assert.match(env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? '', /vars\.NX_REMOTE_CACHE_URL/, `${file} ${name}: NX_SELF_HOSTED_REMOTE_CACHE_SERVER`);
+    for (const step of steps.filter((s) => /ci-affected\.sh|nx run-many/.test(s.run ?? ''))) {
+      assert.match(step.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ?? '', /secrets\.NX_CACHE_TOKEN/, `${file} ${name}: ${step.name}`);
+    }
+  }
+});
+
+test('the staging deploy compares against the last successful CI run on main, for workflow_call and workflow_dispatch alike', () => {
+  const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
+  const shas = steps.find((s) => /^nrwl\/nx-set-shas@/.test(s.uses ?? ''));
+  assert.equal(shas.with?.['workflow-id'], 'ci.yml');
+  assert.equal(shas.with?.['last-successful-event'], 'push');
+  assert.ok(parsed['staging-deploy.yml'].on.workflow_dispatch !== undefined);
+  const deploy = steps.find((s) => /nx run deploy:staging/.test(s.run ?? ''));
+  assert.match(deploy.run, /--allowNothingToDeploy/, 'a merge that changed no image must not turn main red');
+});
+
+test('every action is pinned by full SHA with its tag, to a release that runs on Node 24 where the pinned copy is at hand', (t) => {
+  const shared = join(repoRoot, '../shared/github-actions');
+  const uses = [...new Set(jobs.flatMap((j) => j.steps.map((s) => s.uses).filter(Boolean)))];
+  for (const use of uses) assert.match(use, /^[\w-]+\/[\w-]+@[0-9a-f]{40}$/, use);
+  for (const file of files) for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40})(.*)/g)) assert.match(m[2], /# v\d+\.\d+\.\d+/, `${file}: ${m[1]} needs its tag as a comment`);
+  if (!existsSync(shared)) return t.skip(`${shared} is absent: the runtimes of the pinned actions are not checked`);
+  for (const use of uses) {
+    const [repo, sha] = use.split('@');
+    const actionYml = join(shared, repo, sha, 'action.yml');
+    assert.ok(existsSync(actionYml), `${use}: no pinned copy in ${shared}`);
+    assert.match(readFileSync(actionYml, 'utf8'), /using: ['"]?node24/, `${use} runs on an old Node`);
+  }
+});
+
+test('Dependabot keeps every ecosystem current, grouped', () => {
+  const config = parse(readFileSync(join(repoRoot, '.github/dependabot.yml'), 'utf8'));
+  const ecosystems = config.updates.map((u) => u['package-ecosystem']).sort();
+  for (const e of ['cargo', 'docker', 'github-actions', 'npm', 'uv']) assert.ok(ecosystems.includes(e), `${e} in ${ecosystems}`);
+  for (const u of config.updates) assert.ok(u.groups && Object.keys(u.groups).length > 0, `${u['package-ecosystem']} ${u.directory ?? u.directories}: grouped`);
+});
+
+test('GKE credentials configure Docker only for a registry the workflow names (the rollback has none)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'gke-credentials-'));
+  try {
+    const log = join(home, 'gcloud.log');
+    const env = {
+      PATH: `${join(repoRoot, 'tools/workflow-runner/stand-ins/bin')}:${process.env.PATH}`, STAND_IN_LOG: log,
+      STAND_IN_KUBECONFIG: process.env.KUBECONFIG ?? join(process.env.HOME, '.kube/config'), KUBECONFIG: join(home, 'kubeconfig'),
+      GITHUB_ENV: join(home, 'github-env'), GCP_PROJECT: 'acme', GKE_LOCATION: 'europe-west1', GKE_CLUSTER: 'staging-1',
+    };
+    const rollback = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: '' });
+    assert.equal(rollback.code, 0, rollback.out);
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /configure-docker/, 'no registry named: Docker is left alone');
+    assert.match(readFileSync(join(home, 'github-env'), 'utf8'), /^DEPLOY_CONTEXT=gke_acme_europe-west1_staging-1$/m);
+    const deploy = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: 'europe-docker.pkg.dev/acme/trading' });
+    assert.equal(deploy.code, 0, deploy.out);
+    assert.match(readFileSync(log, 'utf8'), /gcloud auth configure-docker europe-docker\.pkg\.dev --quiet/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('the Python audit exports hashed requirements without the local path dependency, and audits every project', () => {
+  const audit = tryRun(repoRoot, 'bash', ['scripts/security/audit.sh', 'python']);
+  assert.doesNotMatch(audit.out, /does not contain a hash/);
+  for (const project of ['libs/trading-core', 'apps/agents']) assert.match(audit.out, new RegExp(`pip-audit ${project}`));
+  // pip-audit needs PyPI's vulnerability API, which does not answer here: then the audit fails, never passes.
+  if (audit.code !== 0) assert.match(audit.out, /dependency audit failed: .*an unreachable advisory database fails too/);
+  else assert.match(audit.out, /No known vulnerabilities found/);
 });

@@ -5,6 +5,8 @@ export interface GkeDeployExecutorOptions {
   services?: string[];
   /** Deploy every configured service, changed or not. */
   all?: boolean;
+  /** Succeed without touching the cluster when no service has an image record (CI after a merge that changed no image). */
+  allowNothingToDeploy?: boolean;
   /** kubeconfig context; default: $DEPLOY_CONTEXT, else the environment's context. */
   context?: string;
   /** Folder with environments.yaml and services/*.yaml. */

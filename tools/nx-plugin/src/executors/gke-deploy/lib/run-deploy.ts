@@ -47,7 +47,13 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
       ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
     }
   }
-  if (wanted.length === 0) throw new Error('nothing to deploy: no service has a pushed image record (run docker-build -c push)');
+  if (wanted.length === 0) {
+    const nothing = 'nothing to deploy: no service has a pushed image record (run docker-build -c push)';
+    if (!options.allowNothingToDeploy) throw new Error(nothing);
+    // CI after a merge that changed no image (docs, tests): success, and the cluster is not touched.
+    ctx.log(`${nothing}; --allowNothingToDeploy: the live releases stay as they are`);
+    return { ok: true, results: [] };
+  }
 
   ctx.log(`deploy to ${options.environment}: namespace ${env.namespace}, context ${context}, ${wanted.length} service(s)`);
   const analysis = env.analysis && !options.skipAnalysis ? env.analysis : undefined;
