@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Vulnerability scan of the service images this run built (dist/*/image.json, written by the
 # docker-build executor) with grype (built from Go modules: scripts/build-go-tools.sh
-# image-scanner). Fixable high and critical vulnerabilities fail. Needs grype's database (network).
+# image-scanner, run here when there are images). Fixable high and critical vulnerabilities fail. Needs grype's database (network).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
-command -v grype >/dev/null || die "grype is missing: run 'bash scripts/build-go-tools.sh image-scanner'"
 shopt -s nullglob
 records=(dist/*/image.json)
 if [ ${#records[@]} -eq 0 ]; then
@@ -12,6 +11,9 @@ if [ ${#records[@]} -eq 0 ]; then
   summary "### Image scan" "No image built by this change."
   exit 0
 fi
+# grype takes minutes to build the first time: only when there is something to scan.
+bash scripts/build-go-tools.sh image-scanner
+command -v grype >/dev/null || die "grype is missing: run 'bash scripts/build-go-tools.sh image-scanner'"
 failed=()
 for record in "${records[@]}"; do
   image="$(node -e 'const r=require(process.argv[1]); process.stdout.write(r.reference ?? `${r.repository}:${r.tags[0]}`)' "$PWD/$record")"

@@ -52,6 +52,10 @@ after(() => {
     /* cluster gone */
   }
   scratch?.cleanup();
+  // After the API-server stop above, new pods on this cluster never become Ready (cause still open):
+  // later test files get a fresh cluster instead of inheriting it.
+  tryRun(repoRoot, 'bash', ['tools/local-cluster/cluster.sh', 'down']);
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/local-cluster/cluster.sh', 'up']).code, 0, 'the local cluster must come back up');
 });
 
 test('a first deploy brings every service live on blue, with release history in the cluster', () => {

@@ -2,14 +2,13 @@
 // another clone replays from it, a read-only token writes nothing, a wrong token fails
 // clearly, rejected uploads are never served, and an outage degrades CI to the local cache.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+import { startCacheServer } from './cache-server.mjs';
+import { run, scratchCopy, tryRun } from './scratch.mjs';
 
 const WRITE = `write-${randomBytes(12).toString('hex')}`;
 const READ = `read-${randomBytes(12).toString('hex')}`;
@@ -19,23 +18,6 @@ let work;
 let server;
 let url;
 const clones = [];
-
-async function startServer() {
-  const child = spawn(process.execPath, [join(work, 'server/main.js')], {
-    // Compiled outside the workspace: resolve its packages from the workspace's node_modules.
-    env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), CACHE_DIR: join(work, 'store'), CACHE_PORT: '0', CACHE_WRITE_TOKEN: WRITE, CACHE_READ_TOKEN: READ },
-    // The access log goes to a file: the tests block their event loop while Nx runs.
-    stdio: ['ignore', openSync(join(work, 'access.log'), 'a'), 'pipe'],
-  });
-  const address = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`cache server exited with ${code}`)));
-  });
-  return { child, address };
-}
 
 function clone() {
   const scratch = scratchCopy();
@@ -58,16 +40,14 @@ function outcomes(out) {
   return tasks;
 }
 
-const log = () =>
-  readFileSync(join(work, 'access.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const log = () => server.log();
 
 const stored = () =>
   readdirSync(join(work, 'store'), { recursive: true }).filter((p) => !p.startsWith('.incoming') && /\/\w+$/.test(p));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'remote-cache-'));
-  execFileSync('npx', ['tsc', '-p', 'apps/cache-server/tsconfig.app.json', '--outDir', join(work, 'server')], { cwd: repoRoot });
-  server = await startServer();
+  server = await startCacheServer(work, { write: WRITE, read: READ });
   url = server.address;
 });
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The user the workflow tests run jobs as, like GitHub's hosted runners: a non-root `runner` with
+# passwordless sudo, in the docker group, with its own HOME. Its toolchain caches start as copies
+# of this machine's warm ones (cargo registry and tools, uv, npm; Go modules through a file proxy),
+# so a job reuses them instead of rebuilding, and everything under its HOME is its own.
+# Idempotent.   tools/workflow-runner/runner-user.sh      (as root)
+source "$(dirname "$0")/../../scripts/lib.sh"
+[ "$(id -u)" = 0 ] || die "runner-user.sh creates a user: run it as root"
+USER_NAME="${RUNNER_USER:-runner}"
+RUNNER_HOME="/home/$USER_NAME"
+
+command -v sudo >/dev/null || apt_install sudo
+getent group docker >/dev/null || groupadd --system docker
+if ! id "$USER_NAME" >/dev/null 2>&1; then
+  useradd --create-home --home-dir "$RUNNER_HOME" --shell /bin/bash --groups docker "$USER_NAME"
+fi
+usermod -aG docker "$USER_NAME"
+# As on GitHub's runners: passwordless sudo. Package downloads here go through a TLS-inspecting
+# proxy whose CA these variables name, so sudo keeps them.
+cat > /etc/sudoers.d/90-workflow-runner <<SUDOERS
+$USER_NAME ALL=(ALL) NOPASSWD:ALL
+Defaults env_keep += "SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE PIP_CERT NODE_EXTRA_CA_CERTS CURL_CA_BUNDLE GIT_SSL_CAINFO"
+SUDOERS
+chmod 0440 /etc/sudoers.d/90-workflow-runner
+# The machine's toolchains live under /root (rustup, pyenv). GitHub's runners keep theirs readable
+# by everyone (/opt/hostedtoolcache); let the runner pass through /root to them, without listing it.
+chmod o+x /root
+[ -S /var/run/docker.sock ] && chgrp docker /var/run/docker.sock && chmod g+rw /var/run/docker.sock
+
+# Warm caches: copied (then owned by the runner) only when the runner has none yet.
+copy_cache() {
+  local from="$1" to="$2"
+  [ -d "$from" ] || return 0
+  [ -e "$to" ] && return 0
+  mkdir -p "$(dirname "$to")"
+  cp -a "$from" "$to"
+  chown -R "$USER_NAME:$USER_NAME" "$to"
+  echo "runner: $to from $from ($(du -sh "$to" | cut -f1))"
+}
+copy_cache "$CARGO_HOME/registry" "$RUNNER_HOME/.cargo/registry"
+copy_cache "$CARGO_HOME/bin" "$RUNNER_HOME/.cargo/bin"
+copy_cache "$UV_CACHE_DIR" "$RUNNER_HOME/.cache/uv"
+copy_cache "$HOME/.npm" "$RUNNER_HOME/.npm"
+# Go tools the workflows build (scripts/build-go-tools.sh): this machine's builds, with their stamps,
+# so the runner's build finds them current (grype alone is a 9-minute build).
+runner_bin="$RUNNER_HOME/.cache/trading-platform/bin"
+mkdir -p "$runner_bin"
+for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype; do
+  set_name="${pair%%:*}" program="${pair#*:}"
+  [ -f "$TRADING_BIN/.$set_name.stamp" ] && [ -x "$TRADING_BIN/$program" ] || continue
+  cmp -s "$TRADING_BIN/.$set_name.stamp" "$runner_bin/.$set_name.stamp" && continue
+  cp "$TRADING_BIN/$program" "$TRADING_BIN/.$set_name.stamp" "$runner_bin/"
+  echo "runner: $program from $TRADING_BIN"
+done
+chown -R "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache/trading-platform"
+mkdir -p "$RUNNER_HOME/.cache"
+chown "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache" "$RUNNER_HOME/.cargo" 2>/dev/null || true
+echo "runner user: $USER_NAME (HOME $RUNNER_HOME, passwordless sudo, docker group)"

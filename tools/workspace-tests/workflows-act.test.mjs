@@ -1,0 +1,166 @@
+// The workflows themselves, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them:
+// as the non-root user `runner` with passwordless sudo and its own HOME, the pinned actions from
+// their local copies, setup-node/-go/-python from the machine's toolchains, events from JSON.
+// The cloud is replaced by clearly named local stand-ins (tools/workflow-runner/stand-ins: gcloud,
+// google-github-actions/auth; github-api-stand-in.mjs for nx-set-shas), so the deploy workflows
+// really deploy to and roll back the local staging cluster through their own steps. Each run also
+// proves that nothing under the runner's HOME ends up owned by root.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
+import { pushVariant } from './images.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+
+const CONTEXT = 'kwok-local-staging';
+const NS = `it-act-${process.pid}`;
+const RUNNER_HOME = '/home/runner';
+const BASE = join(RUNNER_HOME, 'work', `act-${process.pid}`);
+const WORK = join(BASE, 'trading-platform');
+const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8' }).trim();
+const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+const asRunner = (...cmd) => execFileSync('sudo', ['-u', 'runner', '-H', ...cmd], { encoding: 'utf8' });
+const rootOwned = () => execFileSync('find', [RUNNER_HOME, '-user', 'root'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const vars = ['GCP_PROJECT=acme', 'GKE_CLUSTER=staging-1', 'GKE_LOCATION=europe-west1',
+  'GCP_WORKLOAD_IDENTITY_PROVIDER=projects/1/locations/global/workloadIdentityPools/github/providers/repo',
+  'GCP_DEPLOY_SERVICE_ACCOUNT=deployer@acme.iam.gserviceaccount.com'].flatMap((v) => ['--var', v]);
+let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
+let api;
+const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
+const images = {};
+const timings = [];
+
+function setNamespace(dir) {
+  const file = join(dir, 'tools/deploy/environments.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+}
+
+function deploy(image) {
+  mkdirSync(join(deployer.dir, 'dist/execution-engine'), { recursive: true });
+  writeFileSync(join(deployer.dir, 'dist/execution-engine/image.json'), JSON.stringify({ project: 'execution-engine', reference: image, revision: 'f'.repeat(40) }));
+  const result = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
+  assert.equal(result.code, 0, result.out);
+}
+
+/** act.sh on one workflow and event, in the runner's clone; { code, out } and the wall time kept for the summary. */
+function act(workflow, event, payload, ...flags) {
+  // Outside the runner's HOME: a file root writes there would be root's.
+  const eventFile = join(mkdtempSync(join(tmpdir(), 'act-event-')), `${event}.json`);
+  writeFileSync(eventFile, JSON.stringify(payload), { mode: 0o644 });
+  execFileSync('chmod', ['755', join(eventFile, '..')]);
+  const started = Date.now();
+  const result = tryRun(WORK, 'bash', [join(repoRoot, 'tools/workflow-runner/act.sh'), workflow, event, '-e', eventFile, ...vars, ...flags], {
+    ACT_ENV_FILE: join(BASE, 'act.env'),
+    ACT_PATH_PREPEND: join(repoRoot, 'tools/workflow-runner/stand-ins/bin'),
+    STAND_IN_KUBECONFIG: join(BASE, 'local-cluster.kubeconfig'),
+    STAND_IN_LOG: join(BASE, 'stand-in.log'),
+  });
+  timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${result.code}`);
+  return result;
+}
+
+before(async () => {
+  assert.equal(process.getuid(), 0, 'the act tests create the runner user: run them as root (as .ci/run does)');
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/workflow-runner/runner-user.sh']).code, 0);
+  assert.equal(tryRun(repoRoot, 'bash', ['scripts/build-go-tools.sh', 'workflow-runner']).code, 0);
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
+  deployer = scratchCopy();
+  setNamespace(deployer.dir);
+
+  // The runner's clone: tracked files only, a GitHub-style origin (act reads github.repository from it).
+  rmSync(BASE, { recursive: true, force: true });
+  mkdirSync(BASE, { recursive: true });
+  const source = scratchCopy();
+  run(BASE, 'git', ['clone', '-q', source.dir, WORK]);
+  source.cleanup();
+  // The scratch copy committed its node_modules link (a link is no folder for .gitignore's `node_modules/`).
+  run(WORK, 'git', ['rm', '-q', '--cached', 'node_modules']);
+  rmSync(join(WORK, 'node_modules'), { force: true });
+  setNamespace(WORK);
+  run(WORK, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `test namespace ${NS}`]);
+  run(WORK, 'git', ['remote', 'set-url', 'origin', 'https://github.com/example-org/trading-platform.git']);
+  run(WORK, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
+  // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
+  writeFileSync(join(BASE, 'local-cluster.kubeconfig'), execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }), { mode: 0o600 });
+  api = await startGitHubApi(apiState);
+  writeFileSync(join(BASE, 'act.env'), [
+    `GITHUB_API_URL=${api.url}`,
+    // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
+    'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
+    'NO_PROXY=127.0.0.1,localhost,registry.npmjs.org,pypi.org,files.pythonhosted.org,index.crates.io,static.crates.io,crates.io,proxy.golang.org,sum.golang.org,deb.debian.org',
+    'no_proxy=127.0.0.1,localhost,registry.npmjs.org,pypi.org,files.pythonhosted.org,index.crates.io,static.crates.io,crates.io,proxy.golang.org,sum.golang.org,deb.debian.org',
+    '',
+  ].join('\n'));
+  execFileSync('chown', ['-R', 'runner:runner', BASE]);
+  asRunner('true');
+});
+
+after(async () => {
+  await api?.close();
+  deployer?.cleanup();
+  try { kubectl('delete', 'namespace', NS, '--wait=false'); } catch { /* cluster gone */ }
+  rmSync(BASE, { recursive: true, force: true });
+  console.log(`act wall times:\n  ${timings.join('\n  ')}`);
+});
+
+test('ci.yml on a pull request: the workflow lint job passes as the runner user and leaves nothing root-owned', () => {
+  const result = act('ci.yml', 'pull_request', { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } } }, '-j', 'workflows');
+  assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.match(result.out, /actionlint: no findings in 4 workflow\(s\)/);
+  assert.match(result.out, /No findings to report/);
+  assert.match(result.out, /LocalRepositoryCache matched https:\/\/github\.com\/actions\/setup-python/);
+  assert.match(result.out, /Found in cache @ \/home\/runner\/\.cache\/act\/tool_cache\/go\//, 'setup-go used the machine\'s Go');
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('rollback.yml by hand (workflow_dispatch): the local staging cluster goes back to the previous release through the workflow\'s own steps', () => {
+  deploy(images[1]);
+  deploy(images[2]);
+  assert.equal(selector('execution-engine'), 'green');
+  const result = act('rollback.yml', 'workflow_dispatch', { inputs: { service: 'execution-engine', environment: 'staging', reason: 'act: by hand' } });
+  assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.equal(selector('execution-engine'), 'blue', 'traffic is back on the previous release');
+  assert.match(JSON.stringify(history('execution-engine').at(-1)), /act: by hand/);
+  assert.match(result.out, /stand-in auth: would exchange GitHub's OIDC token for deployer@acme/);
+  const gcloud = readFileSync(join(BASE, 'stand-in.log'), 'utf8');
+  assert.match(gcloud, /gcloud container clusters get-credentials staging-1 --location europe-west1 --project acme/);
+  assert.doesNotMatch(gcloud, /configure-docker/, 'a rollback configures no registry');
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('rollback.yml from an SLO alert (repository_dispatch): the service the firing alert names goes back', () => {
+  deploy(images[3]);
+  assert.equal(selector('execution-engine'), 'green');
+  const payload = {
+    action: 'slo-alert',
+    client_payload: { environment: 'staging', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging' } }] },
+  };
+  const result = act('rollback.yml', 'repository_dispatch', payload);
+  assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.equal(selector('execution-engine'), 'blue');
+  assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('staging-deploy.yml by hand after a docs-only merge: compares with the last successful CI run on main, has nothing to deploy, and passes', () => {
+  const before = run(WORK, 'git', ['rev-parse', 'HEAD']).trim();
+  writeFileSync(join(WORK, 'docs/act-note.md'), 'A docs-only change.\n');
+  run(WORK, 'git', ['add', 'docs/act-note.md']);
+  run(WORK, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qm', 'docs only']);
+  run(WORK, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
+  execFileSync('chown', ['-R', 'runner:runner', WORK]);
+  const head = run(WORK, 'git', ['rev-parse', 'HEAD']).trim();
+  api.requests.length = 0;
+  Object.assign(apiState, { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: before }], commits: [head, before] });
+  const result = act('staging-deploy.yml', 'workflow_dispatch', { inputs: {}, ref: 'refs/heads/main' }, '--var', `ARTIFACT_REGISTRY=127.0.0.1:5000/trading`, '--var', 'PROMETHEUS_URL=http://127.0.0.1:9090');
+  assert.equal(result.code, 0, result.out.slice(-6000));
+  assert.ok(api.requests.some((r) => /\/actions\/workflows\/ci\.yml\/runs$/.test(r.path) && r.query.event === 'push'), JSON.stringify(api.requests));
+  assert.match(result.out, new RegExp(`Commit: ${before}`), 'nx-set-shas took the last successful CI run as the base');
+  assert.match(result.out, /nothing to deploy: no service has a pushed image record .*the live releases stay as they are/);
+  assert.deepEqual(rootOwned(), []);
+});
