@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
 import { pushVariant } from './images.mjs';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-act-${process.pid}`;
@@ -23,11 +23,27 @@ const WORK = join(BASE, 'trading-platform');
 const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8' }).trim();
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
-const asRunner = (...cmd) => execFileSync('sudo', ['-u', 'runner', '-H', ...cmd], { encoding: 'utf8' });
+const asRunner = (...cmd) => {
+  const options = typeof cmd.at(-1) === 'object' ? cmd.pop() : {};
+  return execFileSync('sudo', ['-u', 'runner', '-H', ...cmd], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...options });
+};
+/** git in the runner's clone, as the runner (its files are the runner's). */
+const gitAsRunner = (...args) => asRunner('git', '-C', WORK, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args).trim();
+/** A one-file commit on the runner's main, which origin/main follows; returns the commit before it. */
+function commitAsRunner(file, text, message) {
+  const previous = gitAsRunner('rev-parse', 'HEAD');
+  asRunner('mkdir', '-p', join(WORK, file, '..'));
+  asRunner('tee', join(WORK, file), { input: text });
+  gitAsRunner('add', file);
+  gitAsRunner('commit', '-qm', message);
+  gitAsRunner('update-ref', 'refs/remotes/origin/main', 'HEAD');
+  return previous;
+}
 const rootOwned = () => execFileSync('find', [RUNNER_HOME, '-user', 'root'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 const vars = ['GCP_PROJECT=acme', 'GKE_CLUSTER=staging-1', 'GKE_LOCATION=europe-west1',
   'GCP_WORKLOAD_IDENTITY_PROVIDER=projects/1/locations/global/workloadIdentityPools/github/providers/repo',
-  'GCP_DEPLOY_SERVICE_ACCOUNT=deployer@acme.iam.gserviceaccount.com'].flatMap((v) => ['--var', v]);
+  'GCP_DEPLOY_SERVICE_ACCOUNT=deployer@acme.iam.gserviceaccount.com'].flatMap((v) => ['--var', v])
+  .concat('-s', 'GITHUB_TOKEN=token-for-the-github-api-stand-in'); // github.token, for nx-set-shas
 let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
 let api;
 const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
@@ -46,21 +62,25 @@ function deploy(image) {
   assert.equal(result.code, 0, result.out);
 }
 
-/** act.sh on one workflow and event, in the runner's clone; { code, out } and the wall time kept for the summary. */
-function act(workflow, event, payload, ...flags) {
+/**
+ * act.sh on one workflow and event, in the runner's clone; { code, out }, the wall time kept for the
+ * summary. Asynchronous: the GitHub API stand-in answers from this process meanwhile.
+ */
+async function act(workflow, event, payload, ...flags) {
   // Outside the runner's HOME: a file root writes there would be root's.
   const eventFile = join(mkdtempSync(join(tmpdir(), 'act-event-')), `${event}.json`);
   writeFileSync(eventFile, JSON.stringify(payload), { mode: 0o644 });
   execFileSync('chmod', ['755', join(eventFile, '..')]);
   const started = Date.now();
-  const result = tryRun(WORK, 'bash', [join(repoRoot, 'tools/workflow-runner/act.sh'), workflow, event, '-e', eventFile, ...vars, ...flags], {
+  const child = start(WORK, 'bash', [join(repoRoot, 'tools/workflow-runner/act.sh'), workflow, event, '-e', eventFile, ...vars, ...flags], {
     ACT_ENV_FILE: join(BASE, 'act.env'),
     ACT_PATH_PREPEND: join(repoRoot, 'tools/workflow-runner/stand-ins/bin'),
     STAND_IN_KUBECONFIG: join(BASE, 'local-cluster.kubeconfig'),
     STAND_IN_LOG: join(BASE, 'stand-in.log'),
   });
-  timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${result.code}`);
-  return result;
+  const code = await child.exited;
+  timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code}`);
+  return { code, out: child.output() };
 }
 
 before(async () => {
@@ -103,13 +123,13 @@ before(async () => {
 after(async () => {
   await api?.close();
   deployer?.cleanup();
-  try { kubectl('delete', 'namespace', NS, '--wait=false'); } catch { /* cluster gone */ }
+  try { kubectl('delete', 'namespace', NS, '--wait=false', '--ignore-not-found'); } catch { /* cluster gone */ }
   rmSync(BASE, { recursive: true, force: true });
   console.log(`act wall times:\n  ${timings.join('\n  ')}`);
 });
 
-test('ci.yml on a pull request: the workflow lint job passes as the runner user and leaves nothing root-owned', () => {
-  const result = act('ci.yml', 'pull_request', { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } } }, '-j', 'workflows');
+test('ci.yml on a pull request: the workflow lint job passes as the runner user and leaves nothing root-owned', async () => {
+  const result = await act('ci.yml', 'pull_request', { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } } }, '-j', 'workflows');
   assert.equal(result.code, 0, result.out.slice(-4000));
   assert.match(result.out, /actionlint: no findings in 4 workflow\(s\)/);
   assert.match(result.out, /No findings to report/);
@@ -118,11 +138,11 @@ test('ci.yml on a pull request: the workflow lint job passes as the runner user 
   assert.deepEqual(rootOwned(), []);
 });
 
-test('rollback.yml by hand (workflow_dispatch): the local staging cluster goes back to the previous release through the workflow\'s own steps', () => {
+test('rollback.yml by hand (workflow_dispatch): the local staging cluster goes back to the previous release through the workflow\'s own steps', async () => {
   deploy(images[1]);
   deploy(images[2]);
   assert.equal(selector('execution-engine'), 'green');
-  const result = act('rollback.yml', 'workflow_dispatch', { inputs: { service: 'execution-engine', environment: 'staging', reason: 'act: by hand' } });
+  const result = await act('rollback.yml', 'workflow_dispatch', { inputs: { service: 'execution-engine', environment: 'staging', reason: 'act: by hand' } });
   assert.equal(result.code, 0, result.out.slice(-4000));
   assert.equal(selector('execution-engine'), 'blue', 'traffic is back on the previous release');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /act: by hand/);
@@ -133,31 +153,26 @@ test('rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
   assert.deepEqual(rootOwned(), []);
 });
 
-test('rollback.yml from an SLO alert (repository_dispatch): the service the firing alert names goes back', () => {
+test('rollback.yml from an SLO alert (repository_dispatch): the service the firing alert names goes back', async () => {
   deploy(images[3]);
   assert.equal(selector('execution-engine'), 'green');
   const payload = {
     action: 'slo-alert',
     client_payload: { environment: 'staging', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging' } }] },
   };
-  const result = act('rollback.yml', 'repository_dispatch', payload);
+  const result = await act('rollback.yml', 'repository_dispatch', payload);
   assert.equal(result.code, 0, result.out.slice(-4000));
   assert.equal(selector('execution-engine'), 'blue');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
   assert.deepEqual(rootOwned(), []);
 });
 
-test('staging-deploy.yml by hand after a docs-only merge: compares with the last successful CI run on main, has nothing to deploy, and passes', () => {
-  const before = run(WORK, 'git', ['rev-parse', 'HEAD']).trim();
-  writeFileSync(join(WORK, 'docs/act-note.md'), 'A docs-only change.\n');
-  run(WORK, 'git', ['add', 'docs/act-note.md']);
-  run(WORK, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qm', 'docs only']);
-  run(WORK, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
-  execFileSync('chown', ['-R', 'runner:runner', WORK]);
-  const head = run(WORK, 'git', ['rev-parse', 'HEAD']).trim();
+test('staging-deploy.yml by hand after a docs-only merge: compares with the last successful CI run on main, has nothing to deploy, and passes', async () => {
+  const before = commitAsRunner('docs/act-note.md', 'A docs-only change.\n', 'docs only');
+  const head = gitAsRunner('rev-parse', 'HEAD');
   api.requests.length = 0;
   Object.assign(apiState, { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: before }], commits: [head, before] });
-  const result = act('staging-deploy.yml', 'workflow_dispatch', { inputs: {}, ref: 'refs/heads/main' }, '--var', `ARTIFACT_REGISTRY=127.0.0.1:5000/trading`, '--var', 'PROMETHEUS_URL=http://127.0.0.1:9090');
+  const result = await act('staging-deploy.yml', 'workflow_dispatch', { inputs: {}, ref: 'refs/heads/main' }, '--var', `ARTIFACT_REGISTRY=127.0.0.1:5000/trading`, '--var', 'PROMETHEUS_URL=http://127.0.0.1:9090');
   assert.equal(result.code, 0, result.out.slice(-6000));
   assert.ok(api.requests.some((r) => /\/actions\/workflows\/ci\.yml\/runs$/.test(r.path) && r.query.event === 'push'), JSON.stringify(api.requests));
   assert.match(result.out, new RegExp(`Commit: ${before}`), 'nx-set-shas took the last successful CI run as the base');
