@@ -9,7 +9,8 @@ cd "$ROOT"
 ZIZMOR_VERSION=1.32.0
 SEMGREP_VERSION=1.185.0
 PIP_AUDIT_VERSION=2.10.1
-export UV_TOOL_DIR="$TRADING_HOME/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
+# The tools' environments beside the folder their commands are linked into (TRADING_BIN may be set apart).
+export UV_TOOL_DIR="$(dirname "$TRADING_BIN")/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
 
 step "CI tools: shellcheck, actionlint, zizmor $ZIZMOR_VERSION, semgrep $SEMGREP_VERSION, pip-audit $PIP_AUDIT_VERSION"
 command -v shellcheck >/dev/null || apt_install shellcheck

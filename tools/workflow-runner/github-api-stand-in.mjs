@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 
 /**
  * Starts the stand-in on 127.0.0.1 (a free port).
- * state: { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha }], commits: [sha, ...] (main, newest first) }
+ * state: { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha }], commits: [sha, ...] (main, newest first),
+ *          currentWorkflow: the workflow file of the run being executed (nx-set-shas asks when not told) }
  */
 export async function startGitHubApi(state) {
   const requests = [];
@@ -20,6 +21,12 @@ export async function startGitHubApi(state) {
       const runs = state.runs.filter((r) => r.workflow === decodeURIComponent(m[1]) && (!q.get('event') || r.event === q.get('event'))
         && (!q.get('branch') || r.branch === q.get('branch')) && (!q.get('status') || q.get('status') === 'success'));
       return send(200, { total_count: runs.length, workflow_runs: runs.map((r) => ({ head_sha: r.head_sha, event: r.event, conclusion: 'success' })) });
+    }
+    if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
+      return state.currentWorkflow ? send(200, { workflow_id: state.currentWorkflow }) : send(404, { message: 'stand-in: no current workflow' });
+    }
+    if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
+      return state.currentWorkflow ? send(200, { workflow_id: state.currentWorkflow }) : send(404, { message: 'stand-in: no current workflow' });
     }
     if ((m = /^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]{40})$/.exec(url.pathname))) {
       return state.commits.includes(m[1]) ? send(200, { sha: m[1] }) : send(404, { message: 'No commit found for SHA' });

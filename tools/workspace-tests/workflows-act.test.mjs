@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
+import { startCacheServer } from './cache-server.mjs';
+import { randomBytes } from 'node:crypto';
 import { pushVariant } from './images.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
@@ -30,13 +32,13 @@ const asRunner = (...cmd) => {
 /** git in the runner's clone, as the runner (its files are the runner's). */
 const gitAsRunner = (...args) => asRunner('git', '-C', WORK, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args).trim();
 /** A one-file commit on the runner's main, which origin/main follows; returns the commit before it. */
-function commitAsRunner(file, text, message) {
+function commitAsRunner(file, text, message, { moveMain = true } = {}) {
   const previous = gitAsRunner('rev-parse', 'HEAD');
   asRunner('mkdir', '-p', join(WORK, file, '..'));
   asRunner('tee', join(WORK, file), { input: text });
   gitAsRunner('add', file);
   gitAsRunner('commit', '-qm', message);
-  gitAsRunner('update-ref', 'refs/remotes/origin/main', 'HEAD');
+  if (moveMain) gitAsRunner('update-ref', 'refs/remotes/origin/main', 'HEAD');
   return previous;
 }
 const rootOwned = () => execFileSync('find', [RUNNER_HOME, '-user', 'root'], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -44,6 +46,10 @@ const vars = ['GCP_PROJECT=acme', 'GKE_CLUSTER=staging-1', 'GKE_LOCATION=europe-
   'GCP_WORKLOAD_IDENTITY_PROVIDER=projects/1/locations/global/workloadIdentityPools/github/providers/repo',
   'GCP_DEPLOY_SERVICE_ACCOUNT=deployer@acme.iam.gserviceaccount.com'].flatMap((v) => ['--var', v])
   .concat('-s', 'GITHUB_TOKEN=token-for-the-github-api-stand-in'); // github.token, for nx-set-shas
+const WRITE = `write-${randomBytes(12).toString('hex')}`;
+const READ = `read-${randomBytes(12).toString('hex')}`;
+let cache; // the remote cache server (apps/cache-server) the affected jobs use
+let cacheWork;
 let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
 let api;
 const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
@@ -108,6 +114,8 @@ before(async () => {
   // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
   writeFileSync(join(BASE, 'local-cluster.kubeconfig'), execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }), { mode: 0o600 });
   api = await startGitHubApi(apiState);
+  cacheWork = mkdtempSync(join(tmpdir(), 'act-cache-'));
+  cache = await startCacheServer(cacheWork, { write: WRITE, read: READ });
   writeFileSync(join(BASE, 'act.env'), [
     `GITHUB_API_URL=${api.url}`,
     // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
@@ -122,6 +130,8 @@ before(async () => {
 
 after(async () => {
   await api?.close();
+  cache?.child.kill();
+  if (cacheWork) rmSync(cacheWork, { recursive: true, force: true });
   deployer?.cleanup();
   try { kubectl('delete', 'namespace', NS, '--wait=false', '--ignore-not-found'); } catch { /* cluster gone */ }
   rmSync(BASE, { recursive: true, force: true });
@@ -177,5 +187,51 @@ test('staging-deploy.yml by hand after a docs-only merge: compares with the last
   assert.ok(api.requests.some((r) => /\/actions\/workflows\/ci\.yml\/runs$/.test(r.path) && r.query.event === 'push'), JSON.stringify(api.requests));
   assert.match(result.out, new RegExp(`Commit: ${before}`), 'nx-set-shas took the last successful CI run as the base');
   assert.match(result.out, /nothing to deploy: no service has a pushed image record .*the live releases stay as they are/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+/** Which projects the affected step ran, and how each step ended, from act's log. */
+const ranProjects = (out) => [...new Set([...out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
+const stepOutcome = (out, name) => new RegExp(`(Success|Failure) - Main ${name}`).exec(out)?.[1];
+const MONEY = 'libs/trading-core/src/trading_core/money.py';
+/** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */
+const editMoney = (word) => readFileSync(join(WORK, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
+
+test('ci.yml on a pull request touching one library: the affected job runs it and its dependents only, reads the remote cache without writing, and stops only at the image scan (no vulnerability database here)', async () => {
+  commitAsRunner(MONEY, editMoney('Reviewed'), 'trading-core docs', { moveMain: false });
+  const before = cache.log().length;
+  const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
+    '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
+  assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
+  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test coverage build docker-build']) {
+    assert.equal(stepOutcome(result.out, step.replace(/[().;:-]/g, '.')), 'Success', `${step}\n${result.out.slice(-5000)}`);
+  }
+  assert.deepEqual(ranProjects(result.out), ['agents', 'trading-core']);
+  assert.match(result.out, /nx run agents:docker-build/);
+  assert.match(result.out, /remote cache: http:\/\/127\.0\.0\.1:\d+ answers; using it/);
+  const requests = cache.log().slice(before);
+  assert.ok(requests.some((r) => r.method === 'GET'), 'the remote cache was read');
+  assert.ok(requests.some((r) => r.method === 'PUT' && r.status === 403), `uploads refused: read-only token\n${JSON.stringify(requests)}`);
+  assert.ok(!requests.some((r) => r.method === 'PUT' && r.status === 200), 'nothing written from a pull request');
+  assert.equal(stepOutcome(result.out, 'Image vulnerability scan'), 'Failure');
+  assert.match(result.out, /failed to load vulnerability db/);
+  // The reports are uploaded even so. act v0.2.89's artifact server refuses upload-artifact v6's blob
+  // upload ("Error unauthorized", nektos/act#6021, open): a runner limitation; the attempt is asserted.
+  assert.match(result.out, /Run Main Coverage and test reports[\s\S]*With the provided path, there will be \d+ files uploaded/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('ci.yml on a push to main: the affected job compares with the last successful run and writes to the remote cache', async () => {
+  const previous = commitAsRunner(MONEY, editMoney('Merged'), 'trading-core docs on main');
+  const head = gitAsRunner('rev-parse', 'HEAD');
+  Object.assign(apiState, { currentWorkflow: 'ci.yml', runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: previous }], commits: [head, previous] });
+  const before = cache.log().length;
+  const result = await act('ci.yml', 'push', { ref: 'refs/heads/main', before: previous, after: head },
+    '-j', 'affected', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
+  assert.equal(stepOutcome(result.out, 'nx affected -t lint test coverage build docker-build'), 'Success', result.out.slice(-5000));
+  assert.match(result.out, new RegExp(`Commit: ${previous}`));
+  assert.deepEqual(ranProjects(result.out), ['agents', 'trading-core']);
+  assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');
+  assert.equal(stepOutcome(result.out, 'Image vulnerability scan'), 'Failure');
   assert.deepEqual(rootOwned(), []);
 });
