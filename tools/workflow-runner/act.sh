@@ -19,7 +19,14 @@ shift 2
 repo="$(pwd)"
 [ -f "$repo/.github/workflows/$workflow" ] || die "no workflow .github/workflows/$workflow in $repo"
 ACT_AS="${ACT_AS:-runner}"
-SHARED_ACTIONS="${SHARED_ACTIONS:-$ROOT/../shared/github-actions}"
+# The pinned actions' local copies: $SHARED_ACTIONS, else beside the clone, else this machine's shared folder.
+if [ -z "${SHARED_ACTIONS:-}" ]; then
+  for candidate in "$ROOT/../shared/github-actions" /work/shared/github-actions; do
+    if [ -d "$candidate" ]; then SHARED_ACTIONS="$(cd "$candidate" && pwd)"; break; fi
+  done
+fi
+SHARED_ACTIONS="${SHARED_ACTIONS:-}"
+[ -n "$SHARED_ACTIONS" ] || warn "no local copies of the pinned actions (SHARED_ACTIONS): act will fetch them from GitHub"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
 [ -x "$TRADING_BIN/act" ] || bash "$ROOT/scripts/build-go-tools.sh" workflow-runner >&2
@@ -56,7 +63,7 @@ while read -r use; do
   repo_name="${use%@*}" sha="${use#*@}"
   if [ "$repo_name" = google-github-actions/auth ]; then
     maps+=(--local-repository "$use=$HERE/stand-ins/google-github-actions-auth")
-  elif [ -d "$SHARED_ACTIONS/$repo_name/$sha" ]; then
+  elif [ -n "$SHARED_ACTIONS" ] && [ -d "$SHARED_ACTIONS/$repo_name/$sha" ]; then
     maps+=(--local-repository "$use=$SHARED_ACTIONS/$repo_name/$sha")
   fi
 done < <(grep -hoE 'uses: [A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}' "$repo"/.github/workflows/*.yml | cut -d' ' -f2 | sort -u)

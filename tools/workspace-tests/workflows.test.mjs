@@ -167,7 +167,7 @@ test('the staging deploy compares against the last successful CI run on main, fo
 });
 
 test('every action is pinned by full SHA with its tag, to a release that runs on Node 24 where the pinned copy is at hand', (t) => {
-  const shared = join(repoRoot, '../shared/github-actions');
+  const shared = [process.env.SHARED_ACTIONS, join(repoRoot, '../shared/github-actions'), '/work/shared/github-actions'].find((d) => d && existsSync(d)) ?? join(repoRoot, '../shared/github-actions');
   const uses = [...new Set(jobs.flatMap((j) => j.steps.map((s) => s.uses).filter(Boolean)))];
   for (const use of uses) assert.match(use, /^[\w-]+\/[\w-]+@[0-9a-f]{40}$/, use);
   for (const file of files) for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40})(.*)/g)) assert.match(m[2], /# v\d+\.\d+\.\d+/, `${file}: ${m[1]} needs its tag as a comment`);
