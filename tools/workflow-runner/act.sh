@@ -85,4 +85,12 @@ env_pass=(ACT_DISABLE_VERSION_CHECK=1 "PATH=${ACT_PATH_PREPEND:+$ACT_PATH_PREPEN
 for var in $(compgen -e | grep -E '^(SSL_|REQUESTS_CA|PIP_CERT|NODE_EXTRA_CA|CURL_CA|GIT_SSL|STAND_IN_|KUBECONFIG$|HTTPS?_PROXY$|NO_PROXY$|GOPROXY$|GOFLAGS$)'); do
   env_pass+=("$var=${!var}")
 done
-exec "${as[@]}" env -i "HOME=$run_home" "USER=${ACT_AS/root/root}" "${env_pass[@]}" "$TRADING_BIN/act" "${args[@]}" "$@"
+# act leaves each job's folder (a copy of the workspace, ~1 GB here) behind in host mode: remove
+# the ones this run made once it ends.
+marker="$(mktemp)"
+trap 'find "$cache" -maxdepth 1 -regextype posix-extended -regex ".*/[0-9a-f]{16}" -newer "$marker" -exec "${as[@]}" rm -rf {} + 2>/dev/null; rm -f "$marker"' EXIT
+set +e
+"${as[@]}" env -i "HOME=$run_home" "USER=$ACT_AS" "${env_pass[@]}" "$TRADING_BIN/act" "${args[@]}" "$@"
+status=$?
+set -e
+exit "$status"

@@ -22,6 +22,7 @@ const NS = `it-act-${process.pid}`;
 const RUNNER_HOME = '/home/runner';
 const BASE = join(RUNNER_HOME, 'work', `act-${process.pid}`);
 const WORK = join(BASE, 'trading-platform');
+const JOB_NX = join(RUNNER_HOME, '.cache', 'act-job-nx'); // each job's Nx cache and workspace data
 const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8' }).trim();
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
@@ -73,6 +74,8 @@ function deploy(image) {
  * summary. Asynchronous: the GitHub API stand-in answers from this process meanwhile.
  */
 async function act(workflow, event, payload, ...flags) {
+  // GitHub's runners are new for every job: no Nx cache from an earlier run (act.env points Nx here).
+  rmSync(JOB_NX, { recursive: true, force: true });
   // Outside the runner's HOME: a file root writes there would be root's.
   const eventFile = join(mkdtempSync(join(tmpdir(), 'act-event-')), `${event}.json`);
   writeFileSync(eventFile, JSON.stringify(payload), { mode: 0o644 });
@@ -118,6 +121,7 @@ before(async () => {
   cache = await startCacheServer(cacheWork, { write: WRITE, read: READ });
   writeFileSync(join(BASE, 'act.env'), [
     `GITHUB_API_URL=${api.url}`,
+    `NX_CACHE_DIRECTORY=${JOB_NX}/cache`, `NX_WORKSPACE_DATA_DIRECTORY=${JOB_NX}/workspace-data`,
     // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
     'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
     'NO_PROXY=127.0.0.1,localhost,registry.npmjs.org,pypi.org,files.pythonhosted.org,index.crates.io,static.crates.io,crates.io,proxy.golang.org,sum.golang.org,deb.debian.org',
