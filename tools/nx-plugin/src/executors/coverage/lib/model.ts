@@ -44,3 +44,25 @@ export function addCounters(a: Counter | undefined, b: Counter | undefined): Cou
   if (!b) return { ...a };
   return { total: a.total + b.total, covered: a.covered + b.covered };
 }
+
+/** A counter no producer can honestly write: negative, fractional, or more covered than exist. */
+export function impossibleCounter(c: Counter): boolean {
+  return !Number.isInteger(c.total) || !Number.isInteger(c.covered) || c.total < 0 || c.covered < 0 || c.covered > c.total;
+}
+
+/**
+ * One file reported twice (by two reports, or under an absolute and a relative path) becomes one
+ * entry. Without per-line data the union is unknown, so the better of the two counts is kept, which
+ * never overstates; two different totals for one file mean the reports disagree: an error.
+ */
+export function mergeFile(a: FileCoverage, b: FileCoverage): FileCoverage | string {
+  const merged: FileCoverage = { path: a.path, lines: a.lines };
+  for (const metric of METRICS) {
+    const x = a[metric];
+    const y = b[metric];
+    if (x && y && x.total !== y.total) return `${a.path} is reported twice with different ${metric} totals (${x.total} and ${y.total})`;
+    const best = x && y ? (x.covered >= y.covered ? x : y) : (x ?? y);
+    if (best) merged[metric] = { ...best };
+  }
+  return merged;
+}

@@ -2,7 +2,9 @@ import Table from 'cli-table3';
 import { type Check, type Evaluation, percent } from './thresholds';
 import { METRICS } from './model';
 
-const pct = (covered: number, total: number) => `${percent({ covered, total }).toFixed(2)}%`;
+/** Floored to two decimals, as Istanbul does: 79.996% shows as 79.99%, never as a passing-looking 80.00%. */
+const pct = (covered: number, total: number) =>
+  total === 0 ? `${percent({ covered, total }).toFixed(2)}%` : `${(Math.floor((covered * 10000) / total) / 100).toFixed(2)}%`;
 
 function rows(evaluation: Evaluation): string[][] {
   return evaluation.checks.map((c: Check) => [

@@ -100,4 +100,37 @@ describe('runGate', () => {
     await expect(runGate({ reports: ['x.unknown'] }, ctx())).resolves.toBeUndefined();
     expect(errors.pop()).toMatch(/x\.unknown: unknown report format/);
   });
+
+  it('floors percentages for display: 79.996% prints as 79.99% beside FAIL, never 80.00%', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nLF:25000\nLH:19999\nend_of_record\n');
+    const result = await runGate(options, ctx());
+    expect(result?.passed).toBe(false);
+    expect(log.join('\n')).toMatch(/FAIL .*79\.99%/);
+    expect(log.join('\n')).not.toMatch(/80\.00%/);
+    expect(errors.join('\n')).toMatch(/lines 79\.99% is below 80%/);
+  });
+
+  it('refuses impossible counters (more covered than exist) as a report error', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:12\nend_of_record\n');
+    expect(await runGate(options, ctx())).toBeUndefined();
+    expect(errors.join('\n')).toMatch(/lcov\.info \(apps\/agents\/src\/agents\/finance\/pnl\.py\): lines covered 12 of 10: impossible counters/);
+  });
+
+  it('merges one file reported twice (two reports, absolute and relative paths) instead of counting it twice', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:6\nend_of_record\n');
+    writeFileSync(join(root, 'coverage/apps/agents/other.info'), `SF:${join(root, 'apps/agents/src/agents/finance/pnl.py')}\nLF:10\nLH:9\nend_of_record\n`);
+    const result = await runGate({ ...options, reports: [...options.reports, 'coverage/{projectRoot}/other.info'] }, ctx());
+    expect(result?.totals.lines).toEqual({ total: 10, covered: 9 });
+    expect(result?.passed).toBe(true);
+  });
+
+  it('a gate stopped by a report problem leaves no earlier result behind', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:10\nend_of_record\n');
+    expect((await runGate(options, ctx()))?.passed).toBe(true);
+    lcov('SF:src/agents/finance/pnl.py\nLF:10\n');
+    expect(await runGate(options, ctx())).toBeUndefined();
+    for (const output of ['coverage-gate.json', 'coverage-gate.md']) {
+      expect(() => readFileSync(join(root, 'coverage/apps/agents', output))).toThrow(/ENOENT/);
+    }
+  });
 });

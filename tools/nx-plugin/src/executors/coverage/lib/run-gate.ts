@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CoverageExecutorOptions } from '../schema';
 import { loadReport } from './load-report';
-import { type FileCoverage, ReportError } from './model';
+import { type FileCoverage, METRICS, ReportError, impossibleCounter, mergeFile } from './model';
 import { failureLines, renderMarkdown, renderTable } from './render';
 import { resolveReportPaths } from './resolve-paths';
 import { type Evaluation, evaluateThresholds } from './thresholds';
@@ -31,7 +31,10 @@ function writeAtomically(path: string, content: string): void {
 /** Load, resolve and evaluate every report; print and write the summaries. */
 export async function runGate(options: CoverageExecutorOptions, ctx: GateContext): Promise<Evaluation | undefined> {
   const reports = options.reports.map((r) => r.replace(/\{projectRoot\}/g, ctx.projectRoot));
-  const files: FileCoverage[] = [];
+  const outputDir = join(ctx.workspaceRoot, options.outputDir ?? dirname(reports[0]));
+  // An earlier run's result must not outlive this one: a gate that stops on a report leaves none.
+  for (const output of ['coverage-gate.json', 'coverage-gate.md']) rmSync(join(outputDir, output), { force: true });
+  const byPath = new Map<string, FileCoverage>();
   const problems: string[] = [];
   for (const report of reports) {
     try {
@@ -41,7 +44,16 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
       if (own.length < resolved.files.length) {
         ctx.log(`${report}: ${resolved.files.length - own.length} file(s) outside ${ctx.projectRoot} left to their own projects' gates`);
       }
-      files.push(...own);
+      for (const file of own) {
+        for (const metric of METRICS) {
+          const c = file[metric];
+          if (c && impossibleCounter(c)) problems.push(new ReportError(report, file.path, `${metric} covered ${c.covered} of ${c.total}: impossible counters`).message);
+        }
+        const seen = byPath.get(file.path);
+        const merged = seen ? mergeFile(seen, file) : file;
+        if (typeof merged === 'string') problems.push(merged);
+        else byPath.set(file.path, merged);
+      }
       for (const path of resolved.missing) {
         problems.push(`${report} names ${path}, which is not a file in this repository: was the report produced from another checkout?`);
       }
@@ -58,10 +70,9 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
     return undefined;
   }
 
-  const evaluation = evaluateThresholds(files, options.thresholds ?? { lines: 80 }, options.rules ?? []);
+  const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? []);
   ctx.log(renderTable(ctx.projectName, evaluation));
   const markdown = renderMarkdown(ctx.projectName, evaluation);
-  const outputDir = join(ctx.workspaceRoot, options.outputDir ?? dirname(reports[0]));
   writeAtomically(join(outputDir, 'coverage-gate.md'), markdown);
   writeAtomically(
     join(outputDir, 'coverage-gate.json'),
