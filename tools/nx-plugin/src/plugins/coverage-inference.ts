@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   type CreateNodesContextV2,
   type CreateNodesResult,
@@ -44,8 +44,9 @@ export function coverageTarget(report: string, thresholds: Thresholds): TargetCo
     executor: '@trading/nx-plugin:coverage',
     dependsOn: ['test'],
     cache: true,
-    // The reports follow from the test inputs; the gate's own code is an input too.
-    inputs: ['default', '^production', '{workspaceRoot}/tools/nx-plugin/src/executors/coverage/**/*'],
+    // The gate judges the report its `test` wrote: it hashes that report itself (whatever the test
+    // hashed to produce it, Cargo.lock included), and its own code.
+    inputs: [{ dependentTasksOutputFiles: `**/${basename(report)}` }, '{workspaceRoot}/tools/nx-plugin/src/executors/coverage/**/*'],
     outputs: [`{workspaceRoot}/${dir}/coverage-gate.json`, `{workspaceRoot}/${dir}/coverage-gate.md`],
     options: { reports: [report], thresholds },
     metadata: {
