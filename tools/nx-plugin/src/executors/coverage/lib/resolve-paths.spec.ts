@@ -32,4 +32,11 @@ describe('resolveReportPaths', () => {
     expect(r.files).toEqual([]);
     expect(r.missing).toEqual(['gone.py', '/elsewhere/w.rs']);
   });
+
+  it('maps absolute paths of another checkout of this repository (a report replayed from a cache) into this one', () => {
+    const r = resolveReportPaths(report(['/tmp/ci-1/apps/a/src/x.py', '/home/runner/work/t/t/libs/z.rs', '/tmp/ci-1/nowhere/x.py']), '/repo', 'apps/a', exists);
+    expect(r.files.map((f) => f.path)).toEqual(['apps/a/src/x.py', 'libs/z.rs']);
+    expect(r.missing).toEqual(['/tmp/ci-1/nowhere/x.py']);
+    expect(r.relocatedFrom).toEqual(['/tmp/ci-1', '/home/runner/work/t/t']);
+  });
 });

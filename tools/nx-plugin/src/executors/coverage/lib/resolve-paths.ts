@@ -6,6 +6,22 @@ export interface Resolution {
   files: FileCoverage[];
   /** Paths the report names that are not files of this repository. */
   missing: string[];
+  /** Checkouts the report was written in, other than this one, whose paths were mapped into this one. */
+  relocatedFrom: string[];
+}
+
+/**
+ * An absolute path written in another checkout of this repository (a test result replayed from the
+ * local or remote Nx cache carries the paths of the machine that ran it): the longest tail of at
+ * least two segments that names a file here, and the checkout it came from.
+ */
+function relocate(path: string, workspaceRoot: string, exists: (path: string) => boolean): { found: string; from: string } | undefined {
+  const segments = toPosix(path).split('/').filter(Boolean);
+  for (let i = 1; i <= segments.length - 2; i++) {
+    const candidate = join(workspaceRoot, ...segments.slice(i));
+    if (exists(candidate)) return { found: candidate, from: `/${segments.slice(0, i).join('/')}` };
+  }
+  return undefined;
 }
 
 function toPosix(path: string): string {
@@ -31,15 +47,20 @@ export function resolveReportPaths(
   ];
   const files: FileCoverage[] = [];
   const missing: string[] = [];
+  const relocatedFrom = new Set<string>();
   for (const file of report.files) {
     const candidates = isAbsolute(file.path) ? [file.path] : bases.map((b) => join(b, file.path));
-    const found = candidates.find((c) => exists(c));
-    const rel = found && relative(workspaceRoot, found);
-    if (!rel || rel.startsWith('..')) {
+    let found = candidates.find((c) => exists(c) && !relative(workspaceRoot, c).startsWith('..'));
+    if (!found && isAbsolute(file.path) && relative(workspaceRoot, file.path).startsWith('..')) {
+      const moved = relocate(file.path, workspaceRoot, exists);
+      if (moved) relocatedFrom.add(moved.from);
+      found = moved?.found;
+    }
+    if (!found) {
       missing.push(file.path);
       continue;
     }
-    files.push({ ...file, path: toPosix(rel) });
+    files.push({ ...file, path: toPosix(relative(workspaceRoot, found)) });
   }
-  return { files, missing };
+  return { files, missing, relocatedFrom: [...relocatedFrom] };
 }

@@ -40,6 +40,7 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
     try {
       const parsed = await loadReport(join(ctx.workspaceRoot, report), report, options.format);
       const resolved = resolveReportPaths(parsed, ctx.workspaceRoot, ctx.projectRoot);
+      for (const from of resolved.relocatedFrom) ctx.log(`${report}: written in another checkout (${from}, replayed from a cache); its paths are read as this checkout's`);
       const own = resolved.files.filter((f) => ownedBy(f.path, ctx.projectRoot));
       if (own.length < resolved.files.length) {
         ctx.log(`${report}: ${resolved.files.length - own.length} file(s) outside ${ctx.projectRoot} left to their own projects' gates`);
