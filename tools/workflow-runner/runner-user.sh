@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The user the workflow tests run jobs as, like GitHub's hosted runners: a non-root `runner` with
 # passwordless sudo, in the docker group, with its own HOME. Its toolchain caches start as copies
-# of this machine's warm ones (cargo registry and tools, uv, npm; Go modules through a file proxy),
-# so a job reuses them instead of rebuilding, and everything under its HOME is its own.
+# of this machine's warm ones (cargo registry and tools, uv, npm, and the Go tools built here), so a
+# job reuses them instead of rebuilding, and everything under its HOME is its own.
 # Idempotent.   tools/workflow-runner/runner-user.sh      (as root)
 source "$(dirname "$0")/../../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "runner-user.sh creates a user: run it as root"
@@ -53,6 +53,5 @@ for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype
   echo "runner: $program from $TRADING_BIN"
 done
 chown -R "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache/trading-platform"
-mkdir -p "$RUNNER_HOME/.cache"
 chown "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache" "$RUNNER_HOME/.cargo" 2>/dev/null || true
 echo "runner user: $USER_NAME (HOME $RUNNER_HOME, passwordless sudo, docker group)"

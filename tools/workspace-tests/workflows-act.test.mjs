@@ -7,13 +7,13 @@
 // proves that nothing under the runner's HOME ends up owned by root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
 import { startCacheServer } from './cache-server.mjs';
-import { randomBytes } from 'node:crypto';
 import { pushVariant } from './images.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
@@ -56,6 +56,9 @@ let api;
 const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
 const images = {};
 const timings = [];
+/** What the egress guard lets through: this machine and the package registries the scripts use. */
+const NO_PROXY = ['127.0.0.1', 'localhost', 'registry.npmjs.org', 'pypi.org', 'files.pythonhosted.org', 'index.crates.io', 'static.crates.io',
+  'crates.io', 'proxy.golang.org', 'sum.golang.org', 'deb.debian.org'].join(',');
 
 function setNamespace(dir) {
   const file = join(dir, 'tools/deploy/environments.yaml');
@@ -88,6 +91,7 @@ async function act(workflow, event, payload, ...flags) {
     STAND_IN_LOG: join(BASE, 'stand-in.log'),
   });
   const code = await child.exited;
+  rmSync(join(eventFile, '..'), { recursive: true, force: true });
   timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code}`);
   return { code, out: child.output() };
 }
@@ -124,12 +128,10 @@ before(async () => {
     `NX_CACHE_DIRECTORY=${JOB_NX}/cache`, `NX_WORKSPACE_DATA_DIRECTORY=${JOB_NX}/workspace-data`,
     // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
     'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
-    'NO_PROXY=127.0.0.1,localhost,registry.npmjs.org,pypi.org,files.pythonhosted.org,index.crates.io,static.crates.io,crates.io,proxy.golang.org,sum.golang.org,deb.debian.org',
-    'no_proxy=127.0.0.1,localhost,registry.npmjs.org,pypi.org,files.pythonhosted.org,index.crates.io,static.crates.io,crates.io,proxy.golang.org,sum.golang.org,deb.debian.org',
+    `NO_PROXY=${NO_PROXY}`, `no_proxy=${NO_PROXY}`,
     '',
   ].join('\n'));
   execFileSync('chown', ['-R', 'runner:runner', BASE]);
-  asRunner('true');
 });
 
 after(async () => {
