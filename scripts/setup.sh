@@ -7,13 +7,15 @@ cd "$ROOT"
 UV_VERSION=0.13.9
 CARGO_LLVM_COV_VERSION=0.9.1
 
+step "Node.js (the version .nvmrc pins)"
+bash scripts/install-node.sh
+
 step "Checking toolchains"
-command -v node >/dev/null || die "node not found: install Node.js 20.19+ (see README)"
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"
 python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
   || die "python3 is not Python 3.11 (.python-version pins it): install 3.11; in GitHub Actions, actions/setup-python with python-version-file: .python-version"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-  || die "Node $(node --version) is too old: Nx 23 needs Node 20.19 or later"
+[ "$(node -p 'process.versions.node.split(".")[0]')" = "$(cut -d. -f1 .nvmrc)" ] \
+  || die "node is $(node --version), .nvmrc pins $(cat .nvmrc): run 'bash scripts/install-node.sh'"
 
 if ! command -v uv >/dev/null || [ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   step "Installing uv $UV_VERSION"

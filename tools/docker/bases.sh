@@ -5,10 +5,12 @@
 #
 #   trading-base/runtime:bookworm  glibc, libgcc, CA certificates, tzdata and a nonroot
 #                                  user (uid 65532) - the shape of distroless/cc-debian12
-#   trading-base/node:20           runtime + libstdc++ + this machine's Node.js binary
+#   trading-base/node:24           runtime + libstdc++ + the Node.js binary .nvmrc pins
+#                                  (scripts/install-node.sh puts it first on PATH)
 #   trading-base/python:3.11       debootstrap minbase + python3.11 and venv, docs stripped
 #
-# An image is rebuilt only when this script changes (its hash is the image's label).
+# An image is rebuilt only when this script (or, for the Node image, the Node version) changes:
+# their hash is the image's label.
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
 
@@ -69,12 +71,16 @@ if current "trading-base/runtime:$SUITE"; then echo "up to date"; else
   import_rootfs "$rootfs" "trading-base/runtime:$SUITE" 'USER 65532:65532' 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'
 fi
 
-step "Base image trading-base/node:20"
-if current trading-base/node:20; then echo "up to date"; else
+node_bin="$(readlink -f "${NODE_BINARY:-$(command -v node)}")"
+node_version="$("$node_bin" --version | tr -d v)"
+node_major="$(cut -d. -f1 "$ROOT/.nvmrc")"
+[ "${node_version%%.*}" = "$node_major" ] ||
+  die "$node_bin is Node $node_version, .nvmrc pins $(cat "$ROOT/.nvmrc"): run 'bash scripts/install-node.sh' first"
+step "Base image trading-base/node:$node_major (Node $node_version)"
+if STAMP="$STAMP-$node_version" current "trading-base/node:$node_major"; then echo "up to date"; else
   rootfs="$(build_runtime node libstdc++6 | tail -1)"
-  node_bin="$(readlink -f "${NODE_BINARY:-$(command -v node)}")"
   install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-  import_rootfs "$rootfs" trading-base/node:20 'USER 65532:65532' 'ENV PATH=/usr/local/bin:/usr/bin:/bin'
+  STAMP="$STAMP-$node_version" import_rootfs "$rootfs" "trading-base/node:$node_major" 'USER 65532:65532' 'ENV PATH=/usr/local/bin:/usr/bin:/bin'
 fi
 
 step "Base image trading-base/python:3.11"
