@@ -38,6 +38,13 @@ describe('buildCommand', () => {
     ]);
   });
 
+  it('passes --label only for the labels the Dockerfile does not set itself from the build arguments', () => {
+    const cmd = buildCommand({ ...request, labelsInDockerfile: ['org.opencontainers.image.version', 'org.opencontainers.image.created', 'other'] });
+    const labels = cmd.args.flatMap((arg, i) => (cmd.args[i - 1] === '--label' ? [arg.split('=')[0]] : []));
+    expect(labels).toEqual(['org.opencontainers.image.title', 'org.opencontainers.image.revision', 'org.opencontainers.image.source']);
+    expect(cmd.args).toContain('CREATED=now');
+  });
+
   it('uses buildx with cache options and a metadata file under BuildKit', () => {
     const cmd = buildCommand({ ...request, builder: 'buildkit', cacheTo: ['type=inline'], metadataFile: 'meta.json', target: 'build' });
     expect(cmd.args.slice(0, 9)).toEqual(['buildx', 'build', '--load', '--metadata-file', 'meta.json', '--cache-from', 'type=registry,ref=reg/agents:cache', '--cache-to', 'type=inline']);

@@ -15,6 +15,8 @@ export interface BuildRequest {
   cacheTo: string[];
   /** Where BuildKit writes the build result (digest), when used. */
   metadataFile?: string;
+  /** Label keys the Dockerfile's final stage sets itself (from its build arguments). */
+  labelsInDockerfile?: string[];
 }
 
 export interface BuildCommand {
@@ -26,8 +28,10 @@ export interface BuildCommand {
 }
 
 /**
- * The engine command for one build. The OCI labels go in as build arguments (the
- * Dockerfiles turn them into LABELs) and as --label, so they hold for any Dockerfile.
+ * The engine command for one build. The OCI label values go in as build arguments, which a
+ * Dockerfile turns into one LABEL step at its end, and as --label for every key the Dockerfile
+ * does not set itself, so they hold for any Dockerfile. Not both: the classic builder makes each
+ * --label a step of its own, a full copy of the image's file system on the vfs storage driver.
  */
 export function buildCommand(request: BuildRequest): BuildCommand {
   const { metadata } = request;
@@ -55,7 +59,8 @@ export function buildCommand(request: BuildRequest): BuildCommand {
     CREATED: metadata.labels['org.opencontainers.image.created'],
   };
   for (const [key, value] of Object.entries({ ...labelArgs, ...request.buildArgs })) args.push('--build-arg', `${key}=${value}`);
-  for (const [key, value] of Object.entries(metadata.labels)) args.push('--label', `${key}=${value}`);
+  const inDockerfile = new Set(request.labelsInDockerfile ?? []);
+  for (const [key, value] of Object.entries(metadata.labels)) if (!inDockerfile.has(key)) args.push('--label', `${key}=${value}`);
   if (request.network) args.push('--network', request.network);
   if (request.target) args.push('--target', request.target);
   args.push(request.context);

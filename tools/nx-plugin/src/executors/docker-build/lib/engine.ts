@@ -9,9 +9,15 @@ export interface ContainerEngine {
   ping(): Promise<string>;
   pickBuilder(preference: 'auto' | Builder): Promise<Builder>;
   run(args: string[], env: Record<string, string>, onLine: (line: string) => void): Promise<ProcessResult>;
-  inspect(reference: string): Promise<{ id: string; size: number }>;
+  inspect(reference: string): Promise<ImageFacts>;
   /** Pushes one tag and returns the manifest digest the registry reported. */
   push(reference: string, onLine: (line: string) => void): Promise<string>;
+}
+
+export interface ImageFacts {
+  id: string;
+  size: number;
+  labels: Record<string, string>;
 }
 
 export const START_HINT =
@@ -45,11 +51,12 @@ export class CliEngine implements ContainerEngine {
     return runProcess(this.name, args, { cwd: this.cwd, env, onLine });
   }
 
-  async inspect(reference: string): Promise<{ id: string; size: number }> {
-    const result = await runProcess(this.name, ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', reference], { cwd: this.cwd });
+  async inspect(reference: string): Promise<ImageFacts> {
+    const format = '{{json .Id}} {{json .Size}} {{json .Config.Labels}}';
+    const result = await runProcess(this.name, ['image', 'inspect', '--format', format, reference], { cwd: this.cwd });
     if (result.code !== 0) throw new Error(`cannot inspect ${reference}: ${tail(result.output, 3)}`);
-    const [id, size] = result.output.trim().split(' ');
-    return { id, size: Number(size) };
+    const [id, size, labels] = JSON.parse(`[${result.output.trim().split(' ').join(',')}]`) as [string, number, Record<string, string> | null];
+    return { id, size, labels: labels ?? {} };
   }
 
   async push(reference: string, onLine: (line: string) => void): Promise<string> {

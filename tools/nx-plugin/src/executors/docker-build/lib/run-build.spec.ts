@@ -7,6 +7,10 @@ import { runBuild, type BuildContext } from './run-build';
 const SHA = 'c9aa19bb9760a28d2a8121d94c8d8dbd0c7b853c';
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 
+/** The labels a build's --label flags give, as an engine would report them. */
+const flagLabels = (args: string[] = []) =>
+  Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '--label' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])));
+
 function fakeEngine(overrides: Partial<ContainerEngine> = {}): ContainerEngine & { calls: string[][] } {
   const calls: string[][] = [];
   return {
@@ -19,7 +23,7 @@ function fakeEngine(overrides: Partial<ContainerEngine> = {}): ContainerEngine &
       onLine('Step 1/1');
       return { code: 0, output: 'Successfully built' };
     },
-    inspect: async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 15_000_000 }),
+    inspect: async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 15_000_000, labels: flagLabels(calls.findLast((c) => c[0] === 'build')) }),
     push: async (ref) => {
       calls.push(['push', ref]);
       return DIGEST;
@@ -91,6 +95,18 @@ describe('runBuild', () => {
     await expect(runBuild({}, ctx(root, down))).rejects.toThrow(/not reachable/);
     const refused = fakeEngine({ push: async () => { throw new Error('the registry refused the push'); } });
     await expect(runBuild({ push: true, registry: 'r' }, ctx(root, refused))).rejects.toThrow(/refused/);
+    expect(existsSync(join(root, 'dist/engine/image.json'))).toBe(false);
+  });
+
+  it('leaves the labels a Dockerfile sets from its build arguments to it, and refuses an image whose labels are wrong', async () => {
+    const root = workspace();
+    writeFileSync(join(root, 'apps/engine/Dockerfile'), 'FROM scratch\nARG VERSION\nLABEL org.opencontainers.image.version="${VERSION}-dev"\n');
+    const engine = fakeEngine();
+    engine.inspect = async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 1, labels: { ...flagLabels(engine.calls.at(-1)), 'org.opencontainers.image.version': '0.1.0-dev' } });
+    await expect(runBuild({}, ctx(root, engine))).rejects.toThrow(
+      /carries the wrong metadata labels \(org\.opencontainers\.image\.version: "0\.1\.0-dev", expected "0\.1\.0"\): a LABEL in apps\/engine\/Dockerfile/);
+    expect(engine.calls[0]).toContain('VERSION=0.1.0');
+    expect(Object.keys(flagLabels(engine.calls[0]))).not.toContain('org.opencontainers.image.version');
     expect(existsSync(join(root, 'dist/engine/image.json'))).toBe(false);
   });
 

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildCommand, renderCommand } from './build-command';
+import { finalStageLabelKeys } from './dockerfile';
 import type { ContainerEngine } from './engine';
 import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-record';
 import { imageMetadata, type SourceInfo } from './metadata';
@@ -51,6 +52,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     target: options.target,
     cacheFrom: options.cacheFrom ?? [],
     cacheTo: options.cacheTo ?? [],
+    labelsInDockerfile: finalStageLabelKeys(readFileSync(join(ctx.workspaceRoot, dockerfile), 'utf8')),
   } as const;
 
   if (options.dryRun) {
@@ -76,7 +78,12 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     throw new Error(`the image build failed (exit ${build.code}); last lines of its log:\n${tail(build.output, 30)}`);
   }
   const primary = `${metadata.repository}:${metadata.tags[0]}`;
-  const { id, size } = await ctx.engine.inspect(primary);
+  const { id, size, labels } = await ctx.engine.inspect(primary);
+  const wrong = Object.entries(metadata.labels).filter(([key, value]) => labels[key] !== value);
+  if (wrong.length) {
+    throw new Error(`${primary} carries the wrong metadata labels (${wrong.map(([key, value]) => `${key}: ${JSON.stringify(labels[key] ?? null)}, expected ${JSON.stringify(value)}`).join('; ')}): ` +
+      `a LABEL in ${dockerfile} sets them from something other than the build arguments VERSION, REVISION, SOURCE and CREATED`);
+  }
   ctx.log(`built ${primary} (${id.slice(0, 19)}, ${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   let digest: string | null = null;

@@ -1,0 +1,42 @@
+import { finalStageLabelKeys, instructions, labelPairs } from './dockerfile';
+
+describe('instructions', () => {
+  it('joins continued lines and drops comments and blank lines', () => {
+    expect(instructions('# c\nFROM a\n\nLABEL x="1" \\\n  # inside\n  y=2\nCOPY a b\n')).toEqual(['FROM a', 'LABEL x="1"  y=2', 'COPY a b']);
+  });
+});
+
+describe('labelPairs', () => {
+  it('reads quoted and bare keys and values', () => {
+    expect(labelPairs('org.opencontainers.image.version="${VERSION}" plain=v "quoted key"="a \\"b\\""')).toEqual([
+      ['org.opencontainers.image.version', '${VERSION}'],
+      ['plain', 'v'],
+      ['quoted key', 'a "b"'],
+    ]);
+  });
+});
+
+describe('finalStageLabelKeys', () => {
+  it('lists the keys the last stage labels, not those of a build stage', () => {
+    const text = [
+      'FROM base AS build',
+      'LABEL stage.only=yes',
+      'FROM ${RUNTIME}',
+      'LABEL org.opencontainers.image.title="x" \\',
+      '      org.opencontainers.image.description="y"',
+      'COPY a b',
+      'LABEL org.opencontainers.image.version="${VERSION}" \\',
+      '      org.opencontainers.image.revision="${REVISION}"',
+    ].join('\n');
+    expect(finalStageLabelKeys(text)).toEqual([
+      'org.opencontainers.image.title',
+      'org.opencontainers.image.description',
+      'org.opencontainers.image.version',
+      'org.opencontainers.image.revision',
+    ]);
+  });
+
+  it('is empty for a Dockerfile without labels', () => {
+    expect(finalStageLabelKeys('FROM scratch\nCOPY a /a\n')).toEqual([]);
+  });
+});
