@@ -2,7 +2,7 @@
 # Build the Go programs the tests and the local cluster run, from the Go module proxy,
 # into a folder outside the clone. A stamp of each module's go.mod and go.sum skips
 # the build when nothing changed; Go's own build cache makes a rebuild incremental.
-#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [ci-tools] [image-scanner] [workflow-runner]
+#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
 #   (default: the first two)
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null || die "Go is not installed (need Go 1.26+ on PATH)"
@@ -32,6 +32,11 @@ build_module() {
     local minor="${kube#v1.}"; minor="${minor%%.*}"
     local pkg=k8s.io/component-base/version
     ldflags="-X $pkg.gitVersion=$kube -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  elif [ "$name" = image-builder ]; then
+    # BuildKit and buildx report their versions (buildx checks the daemon's) from these.
+    local versions
+    versions="$(cd "$dir" && go list -m -f '-X {{.Path}}/version.Version={{.Version}}' github.com/moby/buildkit github.com/docker/buildx)"
+    ldflags="${versions//$'\n'/ }"
   fi
   (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
   echo "$want" > "$stamp"
@@ -50,6 +55,8 @@ for target in "${targets[@]}"; do
     ci-tools) build_module ci-tools github.com/rhysd/actionlint/cmd/actionlint ;;
     image-scanner) build_module image-scanner github.com/anchore/grype/cmd/grype ;;
     workflow-runner) build_module workflow-runner github.com/nektos/act ;;
-    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, ci-tools, image-scanner, workflow-runner)" ;;
+    image-builder) build_module image-builder \
+      github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl github.com/docker/buildx/cmd/buildx ;;
+    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
   esac
 done

@@ -47,11 +47,12 @@ root_prefix() {
 
 # For scripts that must run as root (the container engine, base images): run as a user, the script
 # runs itself again as root, with root's HOME and root's state folder (~root/.cache/trading-platform).
-# The caller's Node.js goes along for the Node base image.  Usage: become_root "$0" "$@"
+# The caller's Node.js goes along for the Node base image, and the caller's tool folder (after
+# root's own on PATH) for programs the caller built.  Usage: become_root "$0" "$@"
 become_root() {
   [ "$(id -u)" = 0 ] && return 0
   root_prefix "$(basename "$1")"
-  exec "${ROOT_PREFIX[@]}" "NODE_BINARY=${NODE_BINARY:-$(command -v node || true)}" bash "$@"
+  exec "${ROOT_PREFIX[@]}" "NODE_BINARY=${NODE_BINARY:-$(command -v node || true)}" "TRADING_CALLER_BIN=$TRADING_BIN" bash "$@"
 }
 
 # Install Debian packages (as root, through sudo for a user): from the current package lists, or

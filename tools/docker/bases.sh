@@ -9,6 +9,8 @@
 #                                  (scripts/install-node.sh puts it first on PATH)
 #   trading-base/python:3.11       debootstrap minbase + python3.11 and venv, docs stripped
 #
+# Each is also pushed to the local registry as 127.0.0.1:5000/trading-base/<name> (BuildKit pulls from there).
+#
 # An image is rebuilt only when this script (or, for the Node image, the Node version) changes:
 # their hash is the image's label.
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -101,3 +103,16 @@ if current trading-base/python:3.11; then echo "up to date"; else
   find "$rootfs/usr/lib/python3.11" -name '__pycache__' -prune -exec rm -rf {} +
   import_rootfs "$rootfs" trading-base/python:3.11 'ENV PATH=/usr/local/bin:/usr/bin:/bin' 'ENV LANG=C.UTF-8'
 fi
+
+# BuildKit resolves a FROM through a registry, never the Docker engine's own images: publish the
+# bases to the local registry too. The docker-build targets name them there; the classic builder
+# finds the same tags locally.
+REGISTRY_ADDR="${LOCAL_REGISTRY:-127.0.0.1:5000}"
+step "Base images in the local registry ($REGISTRY_ADDR/trading-base)"
+curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 ||
+  die "no registry answers on $REGISTRY_ADDR: run 'bash tools/docker/daemon.sh start' first"
+for image in "runtime:$SUITE" "node:$node_major" python:3.11; do
+  docker tag "trading-base/$image" "$REGISTRY_ADDR/trading-base/$image"
+  docker push -q "$REGISTRY_ADDR/trading-base/$image" >/dev/null || die "could not push $REGISTRY_ADDR/trading-base/$image"
+  echo "$REGISTRY_ADDR/trading-base/$image"
+done

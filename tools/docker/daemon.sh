@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Start, stop or check the local container engine and image registry:
+# Start, stop or check the local container engine, image registry and build daemon:
 #   dockerd (Debian docker.io; vfs storage, no iptables, no bridge - builds and test
-#   containers use the host network) and a registry on 127.0.0.1:5000 (Debian docker-registry).
+#   containers use the host network), a registry on 127.0.0.1:5000 (Debian docker-registry) and
+#   buildkitd (BuildKit, built from Go modules by scripts/build-go-tools.sh image-builder; runc
+#   worker, overlayfs snapshots, host network) on $BUILDKIT_SOCKET, with the buildx docker CLI
+#   plugin installed for every user. tools/docker/buildx-builder.sh makes it a user's builder.
 #   tools/docker/daemon.sh start|stop|status
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
+# Programs the calling user built (buildkitd), when root has not built its own.
+if [ -n "${TRADING_CALLER_BIN:-}" ]; then PATH="$PATH:$TRADING_CALLER_BIN"; fi
 
 STATE="$TRADING_HOME/docker-state"
 REGISTRY_ADDR="${LOCAL_REGISTRY:-127.0.0.1:5000}"
+BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
+PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 mkdir -p "$STATE"
 
 docker_up() { docker info >/dev/null 2>&1; }
 registry_up() { curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
+buildkit_up() { [ -S "$BUILDKIT_SOCKET" ] && buildctl --addr "unix://$BUILDKIT_SOCKET" debug workers >/dev/null 2>&1; }
 
 wait_for() {
   local what="$1" check="$2" log="$3"
@@ -49,6 +57,39 @@ YAML
     wait_for registry registry_up "$STATE/registry.log"
     echo "registry: up on $REGISTRY_ADDR"
   fi
+  start_buildkit
+}
+
+# BuildKit: optional. Without its binaries the docker-build executor uses the classic builder.
+start_buildkit() {
+  if ! command -v buildkitd >/dev/null; then
+    echo "buildkit: not built (bash scripts/build-go-tools.sh image-builder); builds use the classic builder"
+    return 0
+  fi
+  install -D -m 0755 "$(command -v buildx)" "$PLUGIN_DIR/docker-buildx.tmp" && mv "$PLUGIN_DIR/docker-buildx.tmp" "$PLUGIN_DIR/docker-buildx"
+  if buildkit_up; then echo "buildkit: already running on $BUILDKIT_SOCKET"; return 0; fi
+  mkdir -p "$(dirname "$BUILDKIT_SOCKET")"
+  # Members of the docker group may build, as they may use dockerd. The registry is plain HTTP.
+  cat > "$STATE/buildkitd.toml" <<TOML
+root = "$TRADING_HOME/buildkit"
+[grpc]
+  address = ["unix://$BUILDKIT_SOCKET"]
+  gid = $(getent group docker | cut -d: -f3 || echo 0)
+[worker.oci]
+  enabled = true
+  snapshotter = "overlayfs"
+  gc = true
+  gckeepstorage = "10GB"
+[worker.containerd]
+  enabled = false
+[registry."$REGISTRY_ADDR"]
+  http = true
+TOML
+  echo "buildkit: starting buildkitd (state in $TRADING_HOME/buildkit, log $STATE/buildkitd.log)"
+  setsid buildkitd --config "$STATE/buildkitd.toml" --oci-worker-net host --allow-insecure-entitlement network.host >"$STATE/buildkitd.log" 2>&1 < /dev/null &
+  echo $! > "$STATE/buildkitd.pid"
+  wait_for buildkitd buildkit_up "$STATE/buildkitd.log"
+  echo "buildkit: up on $BUILDKIT_SOCKET ($(buildkitd --version | awk '{print $3}'))"
 }
 
 stop_pidfile() {
@@ -64,6 +105,7 @@ stop_pidfile() {
 }
 
 stop() {
+  stop_pidfile buildkitd "$STATE/buildkitd.pid"
   stop_pidfile registry "$STATE/registry.pid"
   stop_pidfile dockerd "$STATE/dockerd.pid"
 }
@@ -72,6 +114,9 @@ status() {
   local rc=0
   if docker_up; then echo "docker: up ($(docker version -f '{{.Server.Version}}'))"; else echo "docker: down"; rc=1; fi
   if registry_up; then echo "registry: up on $REGISTRY_ADDR"; else echo "registry: down"; rc=1; fi
+  if buildkit_up; then echo "buildkit: up on $BUILDKIT_SOCKET"
+  elif command -v buildkitd >/dev/null; then echo "buildkit: down"; rc=1
+  else echo "buildkit: not built (builds use the classic builder)"; fi
   return "$rc"
 }
 

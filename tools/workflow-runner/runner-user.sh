@@ -45,12 +45,15 @@ copy_cache "$HOME/.npm" "$RUNNER_HOME/.npm"
 # so the runner's build finds them current (grype alone is a 9-minute build).
 runner_bin="$RUNNER_HOME/.cache/trading-platform/bin"
 mkdir -p "$runner_bin"
-for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype; do
-  set_name="${pair%%:*}" program="${pair#*:}"
-  [ -f "$TRADING_BIN/.$set_name.stamp" ] && [ -x "$TRADING_BIN/$program" ] || continue
+for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx; do
+  set_name="${pair%%:*}"
+  IFS=, read -r -a programs <<< "${pair#*:}"
+  [ -f "$TRADING_BIN/.$set_name.stamp" ] || continue
+  for program in "${programs[@]}"; do [ -x "$TRADING_BIN/$program" ] || continue 2; done
   cmp -s "$TRADING_BIN/.$set_name.stamp" "$runner_bin/.$set_name.stamp" && continue
-  cp "$TRADING_BIN/$program" "$TRADING_BIN/.$set_name.stamp" "$runner_bin/"
-  echo "runner: $program from $TRADING_BIN"
+  for program in "${programs[@]}"; do cp "$TRADING_BIN/$program" "$runner_bin/"; done
+  cp "$TRADING_BIN/.$set_name.stamp" "$runner_bin/"
+  echo "runner: ${programs[*]} from $TRADING_BIN"
 done
 chown -R "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache/trading-platform"
 chown "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache" "$RUNNER_HOME/.cargo" 2>/dev/null || true

@@ -15,7 +15,7 @@ export function dockerBuildTarget(projectRoot: string): TargetConfiguration {
     dependsOn: ['build'],
     cache: false,
     options: { dockerfile: join(projectRoot, 'Dockerfile'), context: '.' },
-    configurations: { push: { push: true } },
+    configurations: { push: { push: true, registryCache: true } },
     metadata: {
       technologies: ['docker'],
       description: `Build the image from ${projectRoot}/Dockerfile (tags and OCI labels from git), push with -c push, record dist/<project>/image.json`,

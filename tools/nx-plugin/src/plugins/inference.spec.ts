@@ -38,7 +38,7 @@ describe('combined inference', () => {
       dependsOn: ['build'],
       cache: false,
       options: { dockerfile: 'apps/engine/Dockerfile', context: '.' },
-      configurations: { push: { push: true } },
+      configurations: { push: { push: true, registryCache: true } },
     });
     expect(byFile['loose/Dockerfile']).toEqual({});
     expect(byFile['Dockerfile']).toEqual({});

@@ -15,6 +15,8 @@ export interface DockerBuildExecutorOptions {
   builder?: 'auto' | 'buildkit' | 'classic';
   cacheFrom?: string[];
   cacheTo?: string[];
+  /** BuildKit: cache every layer at <registry>/<image>:buildcache (read and write). */
+  registryCache?: boolean;
   network?: string;
   target?: string;
   /** Where the image record goes. Default: dist/<project>/image.json. */

@@ -49,6 +49,7 @@ describe('buildCommand', () => {
     const cmd = buildCommand({ ...request, builder: 'buildkit', cacheTo: ['type=inline'], metadataFile: 'meta.json', target: 'build' });
     expect(cmd.args.slice(0, 9)).toEqual(['buildx', 'build', '--load', '--metadata-file', 'meta.json', '--cache-from', 'type=registry,ref=reg/agents:cache', '--cache-to', 'type=inline']);
     expect(cmd.args).toContain('--target');
+    expect(cmd.args.join(' ')).toContain('--network host --allow network.host');
     expect(cmd.ignored).toEqual([]);
     expect(cmd.env).toEqual({});
   });

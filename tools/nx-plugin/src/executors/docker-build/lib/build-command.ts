@@ -62,6 +62,8 @@ export function buildCommand(request: BuildRequest): BuildCommand {
   const inDockerfile = new Set(request.labelsInDockerfile ?? []);
   for (const [key, value] of Object.entries(metadata.labels)) if (!inDockerfile.has(key)) args.push('--label', `${key}=${value}`);
   if (request.network) args.push('--network', request.network);
+  // BuildKit grants a host-network build only when asked for by name (and the daemon allows it).
+  if (request.network === 'host' && request.builder === 'buildkit' && request.engine === 'docker') args.push('--allow', 'network.host');
   if (request.target) args.push('--target', request.target);
   args.push(request.context);
   return { command: request.engine, args, env, ignored };

@@ -1,4 +1,4 @@
-import { finalStageLabelKeys, instructions, labelPairs } from './dockerfile';
+import { finalStageLabelKeys, instructions, labelPairs, withoutCacheMounts } from './dockerfile';
 
 describe('instructions', () => {
   it('joins continued lines and drops comments and blank lines', () => {
@@ -38,5 +38,17 @@ describe('finalStageLabelKeys', () => {
 
   it('is empty for a Dockerfile without labels', () => {
     expect(finalStageLabelKeys('FROM scratch\nCOPY a /a\n')).toEqual([]);
+  });
+});
+
+describe('withoutCacheMounts', () => {
+  it('drops RUN cache mounts for the classic builder and counts them', () => {
+    const text = 'FROM a\nRUN --mount=type=cache,target=/root/.cache/uv,id=uv --mount=type=cache,target=/root/.cache/pip \\\n    uv sync\nRUN echo hi\n';
+    expect(withoutCacheMounts(text)).toEqual({ text: 'FROM a\nRUN uv sync\nRUN echo hi\n'.replace('RUN uv sync', 'RUN \\\n    uv sync'), removed: 2 });
+  });
+
+  it('leaves secret and bind mounts, which change what a step sees, for the builder to judge', () => {
+    const text = 'FROM a\nRUN --mount=type=secret,id=npm npm ci\n';
+    expect(withoutCacheMounts(text)).toEqual({ text, removed: 0 });
   });
 });

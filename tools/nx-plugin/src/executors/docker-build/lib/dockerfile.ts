@@ -46,3 +46,18 @@ export function finalStageLabelKeys(text: string): string[] {
     .flatMap((i) => labelPairs(i.replace(/^LABEL\s+/i, '')).map(([key]) => key));
   return [...new Set(keys)];
 }
+
+/**
+ * The Dockerfile for the classic builder: RUN cache mounts (`--mount=type=cache,...`) removed.
+ * They only keep package caches between builds; without them a step does the same work, slower.
+ * Any other --mount (secret, ssh, bind) changes what a step sees, so it is left for the builder
+ * to refuse rather than silently dropped.
+ */
+export function withoutCacheMounts(text: string): { text: string; removed: number } {
+  let removed = 0;
+  const result = text.replace(/(^|\n)(\s*RUN\s+)((?:--mount=type=cache\S*\s+)+)/gi, (_all, start: string, run: string, mounts: string) => {
+    removed += mounts.trim().split(/\s+/).length;
+    return `${start}${run}`;
+  });
+  return { text: result, removed };
+}

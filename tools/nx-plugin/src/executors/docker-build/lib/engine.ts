@@ -1,5 +1,6 @@
 import type { Builder } from './build-command';
 import { pushedDigest } from './build-command';
+import { parseBuildxInspect, usableForBuildKit } from './buildx';
 import { runProcess, tail, type ProcessResult } from './process';
 
 /** The container engine behind one small interface: Docker (BuildKit or classic) or Podman. */
@@ -12,6 +13,12 @@ export interface ContainerEngine {
   inspect(reference: string): Promise<ImageFacts>;
   /** Pushes one tag and returns the manifest digest the registry reported. */
   push(reference: string, onLine: (line: string) => void): Promise<string>;
+}
+
+export interface ImageFacts {
+  id: string;
+  size: number;
+  labels: Record<string, string>;
 }
 
 export interface ImageFacts {
@@ -39,12 +46,16 @@ export class CliEngine implements ContainerEngine {
   }
 
   async pickBuilder(preference: 'auto' | Builder): Promise<Builder> {
-    if (this.name === 'podman') return 'classic';
-    const hasBuildx = (await runProcess('docker', ['buildx', 'version'], { cwd: this.cwd })).code === 0;
-    if (preference === 'buildkit' && !hasBuildx) {
-      throw new Error('builder "buildkit" needs the docker buildx plugin, which is not installed; use builder "auto" or "classic"');
+    if (this.name === 'podman' || preference === 'classic') return 'classic';
+    const inspect = await runProcess('docker', ['buildx', 'inspect'], { cwd: this.cwd });
+    const current = inspect.code === 0 ? parseBuildxInspect(inspect.output) : undefined;
+    if (usableForBuildKit(current)) return 'buildkit';
+    if (preference === 'buildkit') {
+      const found = current ? `the current builder "${current.name}" is ${current.running ? `the ${current.driver} driver` : 'not running'}` : 'the docker buildx plugin is not installed';
+      throw new Error(`builder "buildkit" needs a running buildx builder of its own, but ${found}. ` +
+        'Start the local BuildKit daemon and make it your builder (bash tools/docker/daemon.sh start && bash tools/docker/buildx-builder.sh), or use builder "auto" or "classic"');
     }
-    return preference === 'auto' ? (hasBuildx ? 'buildkit' : 'classic') : preference;
+    return 'classic';
   }
 
   run(args: string[], env: Record<string, string>, onLine: (line: string) => void): Promise<ProcessResult> {
@@ -52,10 +63,10 @@ export class CliEngine implements ContainerEngine {
   }
 
   async inspect(reference: string): Promise<ImageFacts> {
-    const format = '{{json .Id}} {{json .Size}} {{json .Config.Labels}}';
+    const format = '[{{json .Id}},{{json .Size}},{{json .Config.Labels}}]';
     const result = await runProcess(this.name, ['image', 'inspect', '--format', format, reference], { cwd: this.cwd });
     if (result.code !== 0) throw new Error(`cannot inspect ${reference}: ${tail(result.output, 3)}`);
-    const [id, size, labels] = JSON.parse(`[${result.output.trim().split(' ').join(',')}]`) as [string, number, Record<string, string> | null];
+    const [id, size, labels] = JSON.parse(result.output.trim()) as [string, number, Record<string, string> | null];
     return { id, size, labels: labels ?? {} };
   }
 

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildCommand, renderCommand } from './build-command';
-import { finalStageLabelKeys } from './dockerfile';
+import { finalStageLabelKeys, withoutCacheMounts } from './dockerfile';
 import type { ContainerEngine } from './engine';
 import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-record';
 import { imageMetadata, type SourceInfo } from './metadata';
@@ -42,6 +43,11 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   const outputFile = join(ctx.workspaceRoot, options.outputFile ?? join('dist', ctx.projectName, 'image.json'));
 
   const engineName = options.engine ?? 'docker';
+  const dockerfileText = readFileSync(join(ctx.workspaceRoot, dockerfile), 'utf8');
+  // The registry cache: every layer of the last build that pushed one, for a runner whose own
+  // BuildKit cache is empty (CI). BuildKit only; the classic builder notes it as ignored.
+  const cacheRef = options.registryCache ? `${metadata.repository}:buildcache` : undefined;
+  if (options.registryCache && !registry) throw new Error('registryCache needs a registry: set the "registry" option or DOCKER_REGISTRY');
   const request = {
     engine: engineName,
     dockerfile,
@@ -50,9 +56,9 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     buildArgs: options.buildArgs ?? {},
     network: options.network,
     target: options.target,
-    cacheFrom: options.cacheFrom ?? [],
-    cacheTo: options.cacheTo ?? [],
-    labelsInDockerfile: finalStageLabelKeys(readFileSync(join(ctx.workspaceRoot, dockerfile), 'utf8')),
+    cacheFrom: [...(options.cacheFrom ?? []), ...(cacheRef ? [`type=registry,ref=${cacheRef}`] : [])],
+    cacheTo: [...(options.cacheTo ?? []), ...(cacheRef ? [`type=registry,ref=${cacheRef},mode=max`] : [])],
+    labelsInDockerfile: finalStageLabelKeys(dockerfileText),
   } as const;
 
   if (options.dryRun) {
@@ -66,14 +72,23 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   removeImageRecord(outputFile);
   const serverVersion = await ctx.engine.ping();
   const builder = await ctx.engine.pickBuilder(options.builder ?? 'auto');
-  const planned = buildCommand({ ...request, builder });
+  // The classic builder cannot mount caches into a RUN step: give it the Dockerfile without them.
+  const classicCopy = builder === 'classic' ? withoutCacheMounts(dockerfileText) : { text: dockerfileText, removed: 0 };
+  const scratch = classicCopy.removed ? mkdtempSync(join(tmpdir(), 'docker-build-')) : undefined;
+  if (scratch) {
+    writeFileSync(join(scratch, 'Dockerfile'), classicCopy.text);
+    ctx.log(`note: ${classicCopy.removed} RUN cache mount(s) left out for the classic builder (the steps run without their caches)`);
+  }
+  const planned = buildCommand({ ...request, builder, dockerfile: scratch ? join(scratch, 'Dockerfile') : dockerfile });
   for (const option of planned.ignored) ctx.log(`note: ${option} ignored by the ${builder} builder`);
   const command = renderCommand(planned.command, planned.args, planned.env);
   ctx.log(`building ${metadata.repository} with ${engineName} ${serverVersion} (${builder} builder)`);
   ctx.log(`$ ${command}`);
 
   const started = Date.now();
-  const build = await ctx.engine.run(planned.args, planned.env, (line) => ctx.log(`  ${line}`));
+  const build = await ctx.engine.run(planned.args, planned.env, (line) => ctx.log(`  ${line}`)).finally(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
   if (build.code !== 0) {
     throw new Error(`the image build failed (exit ${build.code}); last lines of its log:\n${tail(build.output, 30)}`);
   }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Make the local BuildKit daemon (tools/docker/daemon.sh start) this user's current buildx builder,
+# named "trading" (remote driver), so `docker buildx build` and the docker-build executor's
+# builder "auto" use it. A user without it keeps the classic builder. Idempotent.
+#   tools/docker/buildx-builder.sh [--check]
+source "$(dirname "$0")/../../scripts/lib.sh"
+BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
+NAME=trading
+
+if ! docker buildx version >/dev/null 2>&1; then
+  echo "buildx: not installed (tools/docker/daemon.sh start installs it once BuildKit is built); builds use the classic builder"
+  exit 0
+fi
+[ -S "$BUILDKIT_SOCKET" ] || die "no BuildKit daemon on $BUILDKIT_SOCKET: run 'bash tools/docker/daemon.sh start'"
+if [ "${1:-}" = --check ]; then
+  docker buildx inspect "$NAME" 2>/dev/null | grep -q "Status: *running" || die "builder $NAME is not running"
+  exit 0
+fi
+if ! docker buildx inspect "$NAME" >/dev/null 2>&1; then
+  docker buildx create --name "$NAME" --driver remote "unix://$BUILDKIT_SOCKET" >/dev/null
+fi
+docker buildx use "$NAME"
+docker buildx inspect --bootstrap "$NAME" | grep -q "Status: *running" ||
+  die "buildx builder $NAME cannot reach $BUILDKIT_SOCKET: is your user in the docker group? ($(id -Gn))"
+echo "buildx: builder $NAME (BuildKit on $BUILDKIT_SOCKET) is $(id -un)'s current builder"
