@@ -2,9 +2,9 @@
 module.exports = {
   displayName: 'nx-plugin',
   testEnvironment: 'node',
-  // @kubernetes/client-node 1.x and some of its dependencies are ESM-only: compile them too.
+  // @kubernetes/client-node 2.x and some of its dependencies are ESM-only: compile them too.
   transform: { '^.+\\.ts$': ['@swc/jest'], '^.+\\.m?js$': ['@swc/jest'] },
-  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi|jsonpath-plus|rfc4648)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi|jsonpath-plus|rfc4648|socks-proxy-agent|agent-base)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   collectCoverage: true,
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/**/schema.d.ts', '!src/index.ts'],

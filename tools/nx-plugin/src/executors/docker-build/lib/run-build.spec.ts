@@ -23,7 +23,7 @@ function fakeEngine(overrides: Partial<ContainerEngine> = {}): ContainerEngine &
       onLine('Step 1/1');
       return { code: 0, output: 'Successfully built' };
     },
-    inspect: async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 15_000_000, labels: flagLabels(calls.findLast((c) => c[0] === 'build')) }),
+    inspect: async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 15_000_000, labels: flagLabels([...calls].reverse().find((c) => c[0] === 'build')) }),
     push: async (ref) => {
       calls.push(['push', ref]);
       return DIGEST;

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { buildCommand, renderCommand } from './build-command';
+import { buildCommand, renderCommand, type BuildRequest } from './build-command';
 import { finalStageLabelKeys, withoutCacheMounts } from './dockerfile';
 import type { ContainerEngine } from './engine';
 import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-record';
@@ -48,7 +48,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   // BuildKit cache is empty (CI). BuildKit only; the classic builder notes it as ignored.
   const cacheRef = options.registryCache ? `${metadata.repository}:buildcache` : undefined;
   if (options.registryCache && !registry) throw new Error('registryCache needs a registry: set the "registry" option or DOCKER_REGISTRY');
-  const request = {
+  const request: Omit<BuildRequest, 'builder'> = {
     engine: engineName,
     dockerfile,
     context,
@@ -59,7 +59,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     cacheFrom: [...(options.cacheFrom ?? []), ...(cacheRef ? [`type=registry,ref=${cacheRef}`] : [])],
     cacheTo: [...(options.cacheTo ?? []), ...(cacheRef ? [`type=registry,ref=${cacheRef},mode=max`] : [])],
     labelsInDockerfile: finalStageLabelKeys(dockerfileText),
-  } as const;
+  };
 
   if (options.dryRun) {
     const planned = buildCommand({ ...request, builder: options.builder === 'buildkit' ? 'buildkit' : 'classic' });
