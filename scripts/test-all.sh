@@ -29,5 +29,5 @@ step "Service images: nx run-many -t docker-build -c push (to $DOCKER_REGISTRY)"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
 step "Workspace tests (node --test tools/workspace-tests/*.test.mjs)"
-# A glob, quoted for Node to expand: since Node 22, node --test takes files and globs, not folders.
+# A glob, quoted for Node to expand: since Node 21, node --test takes files and globs, not folders.
 node --test --test-concurrency=1 'tools/workspace-tests/*.test.mjs'

@@ -1,0 +1,43 @@
+import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProjects, logger, type Tree } from '@nx/devkit';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { deployServiceFile, dockerContext, names, serviceProject, withCargoMember, withDockerContext } from './project-config';
+import type { ServiceGeneratorSchema } from './schema';
+
+/**
+ * nx g @trading/nx-plugin:service <name> --language=python|rust|nextjs
+ * Writes the project (sources, tests, Dockerfile, README, project.json), its deploy service file,
+ * its build-context entries and, for Rust, the workspace member; then locks its dependencies.
+ * Options come with schema.json's defaults applied by Nx.
+ */
+export default async function serviceGenerator(tree: Tree, options: ServiceGeneratorSchema): Promise<GeneratorCallback> {
+  const n = names(options.name, options.directory);
+  if (getProjects(tree).has(n.name)) {
+    throw new Error(`a project named "${n.name}" already exists: choose another name (nx show projects lists them)`);
+  }
+  if (tree.exists(n.projectRoot)) throw new Error(`${n.projectRoot} already exists: choose another name or remove that folder first`);
+  const deployFile = `tools/deploy/services/${n.name}.yaml`;
+  if (tree.exists(deployFile)) throw new Error(`${deployFile} already exists: a service of that name is deployed already`);
+
+  generateFiles(tree, join(__dirname, 'files', options.language), n.projectRoot, {
+    ...n,
+    port: options.port,
+    description: options.description,
+    tmpl: '',
+  });
+  addProjectConfiguration(tree, n.name, serviceProject(options.language, n));
+  tree.write(deployFile, deployServiceFile(options.language, n.name, options.port));
+  tree.write('.dockerignore', withDockerContext(tree.read('.dockerignore', 'utf-8') ?? '**\n', dockerContext(options.language, n)));
+  if (options.language === 'rust') tree.write('Cargo.toml', withCargoMember(tree.read('Cargo.toml', 'utf-8') ?? '', n.projectRoot));
+
+  return () => {
+    if (options.skipInstall) return;
+    if (options.language === 'python') {
+      logger.info(`uv lock in ${n.projectRoot}`);
+      execFileSync('uv', ['lock', '--quiet'], { cwd: join(tree.root, n.projectRoot), stdio: 'inherit' });
+    } else if (options.language === 'rust') {
+      logger.info(`Cargo.lock: adding ${n.name}`);
+      execFileSync('cargo', ['metadata', '--format-version', '1', '--quiet'], { cwd: tree.root, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+  };
+}
