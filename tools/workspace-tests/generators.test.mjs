@@ -1,6 +1,7 @@
-// The service generator, through `nx g` in a scratch copy: one service per language is generated,
-// shows up in `nx affected`, passes lint, test, coverage, build and docker-build through nx like
-// the hand-written services, and is deployed to the local cluster by `nx run deploy:staging`.
+// The service and library generators, through `nx g` in a scratch copy: one service per language
+// is generated, a Python and a Rust library are wired into them, all show up in the project graph
+// and `nx affected`, pass lint, test, coverage, build and docker-build through nx like the
+// hand-written projects, and the services are deployed to the local cluster by `nx run deploy:staging`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,22 @@ test('one service per language is generated, and a second run on a taken name re
   assert.ok(existsSync(join(scratch.dir, 'apps/gen-quotes/uv.lock')), 'the Python service is locked');
 });
 
+test('a library per language is generated into a dependent service, which Nx then sees', () => {
+  for (const [language, name, dependent] of [['python', 'gen-pricing', SERVICES.python], ['rust', 'gen-fees', SERVICES.rust]]) {
+    const made = tryRun(scratch.dir, 'npx', ['nx', 'g', '@trading/nx-plugin:library', name, `--language=${language}`, `--dependent=${dependent}`]);
+    assert.equal(made.code, 0, made.out);
+  }
+  const wrong = tryRun(scratch.dir, 'npx', ['nx', 'g', '@trading/nx-plugin:library', 'gen-nope', '--language=rust', `--dependent=${SERVICES.python}`]);
+  assert.notEqual(wrong.code, 0);
+  assert.match(wrong.out, /gen-quotes is not a rust project/);
+  run(scratch.dir, 'npx', ['nx', 'graph', '--file=graph.json']);
+  const { graph } = JSON.parse(readFileSync(join(scratch.dir, 'graph.json'), 'utf8'));
+  assert.ok(graph.dependencies[SERVICES.python].some((d) => d.target === 'gen-pricing'), JSON.stringify(graph.dependencies[SERVICES.python]));
+  assert.ok(graph.dependencies[SERVICES.rust].some((d) => d.target === 'gen-fees'), JSON.stringify(graph.dependencies[SERVICES.rust]));
+  const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=libs/gen-fees/src/lib.rs']);
+  assert.deepEqual(affected.trim().split('\n').sort(), ['gen-fees', SERVICES.rust].sort());
+});
+
 test('the generated services are affected by their own change', () => {
   const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=apps/gen-quotes/src/gen_quotes/service.py,apps/gen-router/src/http.rs,apps/gen-blotter/app/page.tsx']);
   assert.deepEqual(affected.trim().split('\n').sort(), Object.values(SERVICES).sort());
@@ -67,7 +84,7 @@ test('the generated services are affected by their own change', () => {
 
 test('each passes lint, test, coverage (100% on finance and risk), build and docker-build through nx', () => {
   const projects = Object.values(SERVICES).join(',');
-  const checked = nx('run-many', '-t', 'lint', 'test', 'coverage', 'build', '-p', projects, '--parallel=1');
+  const checked = nx('run-many', '-t', 'lint', 'test', 'coverage', 'build', '-p', `${projects},gen-pricing,gen-fees`, '--parallel=1');
   assert.equal(checked.code, 0, checked.out);
   for (const name of Object.values(SERVICES)) {
     assert.match(checked.out, new RegExp(`Coverage gate for ${name}: PASSED`));

@@ -1,4 +1,4 @@
-import type { ReportFormat } from './lib/model';
+import type { Metric, ReportFormat } from './lib/model';
 import type { Rule, Thresholds } from './lib/thresholds';
 
 export interface CoverageExecutorOptions {
@@ -8,4 +8,6 @@ export interface CoverageExecutorOptions {
   rules?: Rule[];
   outputDir?: string;
   producedBy?: string;
+  /** Metrics the project's report does not measure, gated without them (shown as "not measured"). */
+  notMeasured?: Exclude<Metric, 'lines'>[];
 }

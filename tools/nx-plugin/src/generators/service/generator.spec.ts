@@ -1,7 +1,7 @@
 import { readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import serviceGenerator from './generator';
-import { withCargoMember, withDockerContext } from './project-config';
+import { withCargoMember, withDockerContext } from '../manifest-edits';
 import type { ServiceGeneratorSchema } from './schema';
 
 const defaults = { port: 8080, description: 'A trading platform service.', directory: 'apps', skipInstall: true };

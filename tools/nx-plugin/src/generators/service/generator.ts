@@ -1,7 +1,8 @@
 import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProjects, logger, type Tree } from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { deployServiceFile, dockerContext, names, serviceProject, withCargoMember, withDockerContext } from './project-config';
+import { withCargoMember, withDockerContext } from '../manifest-edits';
+import { deployServiceFile, dockerContext, names, serviceProject } from '../project-config';
 import type { ServiceGeneratorSchema } from './schema';
 
 /**

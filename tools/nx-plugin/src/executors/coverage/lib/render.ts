@@ -7,14 +7,11 @@ const pct = (covered: number, total: number) =>
   total === 0 ? `${percent({ covered, total }).toFixed(2)}%` : `${(Math.floor((covered * 10000) / total) / 100).toFixed(2)}%`;
 
 function rows(evaluation: Evaluation): string[][] {
-  return evaluation.checks.map((c: Check) => [
-    c.passed ? 'pass' : 'FAIL',
-    c.scope,
-    c.metric,
-    pct(c.covered, c.total),
-    `${c.threshold}%`,
-    `${c.covered}/${c.total}`,
-  ]);
+  return evaluation.checks.map((c: Check) =>
+    c.measured === false
+      ? [c.passed ? 'opted out' : 'FAIL', c.scope, c.metric, 'not measured', `${c.threshold}%`, '-']
+      : [c.passed ? 'pass' : 'FAIL', c.scope, c.metric, pct(c.covered, c.total), `${c.threshold}%`, `${c.covered}/${c.total}`],
+  );
 }
 
 const HEAD = ['result', 'scope', 'metric', 'value', 'threshold', 'covered/total'];
@@ -50,7 +47,7 @@ export function renderMarkdown(project: string, evaluation: Evaluation): string 
 export function failureLines(evaluation: Evaluation): string[] {
   return [
     ...evaluation.checks
-      .filter((c) => !c.passed)
+      .filter((c) => !c.passed && c.measured !== false)
       .map((c) => `${c.scope}: ${c.metric} ${pct(c.covered, c.total)} is below ${c.threshold}%`),
     ...evaluation.errors,
   ];

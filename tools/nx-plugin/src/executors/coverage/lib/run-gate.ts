@@ -71,7 +71,7 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
     return undefined;
   }
 
-  const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? []);
+  const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? [], options.notMeasured ?? []);
   ctx.log(renderTable(ctx.projectName, evaluation));
   const markdown = renderMarkdown(ctx.projectName, evaluation);
   writeAtomically(join(outputDir, 'coverage-gate.md'), markdown);

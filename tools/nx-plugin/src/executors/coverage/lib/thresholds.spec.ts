@@ -41,10 +41,27 @@ describe('evaluateThresholds', () => {
     expect(result.checks[0]).toMatchObject({ scope: 'total', passed: false });
   });
 
-  it('skips metrics the format does not measure instead of passing or failing them', () => {
+  it('fails a threshold on a metric the report does not measure, unless the project opts out of it', () => {
     const result = evaluateThresholds(files, { lines: 80, functions: 100 });
-    expect(result.checks.map((c) => c.metric)).toEqual(['lines']);
+    expect(result.passed).toBe(false);
     expect(result.totals.functions).toBeUndefined();
+    expect(result.checks[0]).toEqual({ scope: 'total', metric: 'functions', covered: 0, total: 0, threshold: 100, passed: false, measured: false });
+    expect(result.errors).toEqual([
+      'functions is gated at 100% but the report does not measure it: make the test report it, or list "functions" in the coverage target\'s notMeasured option',
+    ]);
+    const optedOut = evaluateThresholds(files, { lines: 80, functions: 100 }, [], ['functions']);
+    expect(optedOut.passed).toBe(true);
+    expect(optedOut.checks.find((c) => c.metric === 'functions')).toMatchObject({ passed: true, measured: false });
+  });
+
+  it('fails a rule on a metric unmeasured for its files once per rule and metric, unless opted out', () => {
+    const rule = { name: 'risk', include: 'apps/a/src/risk/**', lines: 90, functions: 100 };
+    const result = evaluateThresholds(files, {}, [rule]);
+    expect(result.errors).toEqual([
+      'rule "risk": functions is gated at 100% but the report does not measure it: make the test report it, or list "functions" in the coverage target\'s notMeasured option',
+    ]);
+    expect(result.checks.filter((c) => c.measured === false).map((c) => c.scope)).toEqual(['apps/a/src/risk/limits.py', 'apps/a/src/risk/sizing.py']);
+    expect(evaluateThresholds(files, {}, [rule], ['functions']).passed).toBe(true);
   });
 
   it('holds every matched file to a rule, failing files first', () => {

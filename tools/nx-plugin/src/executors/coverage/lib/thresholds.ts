@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { type Counter, type FileCoverage, METRICS, type Metric, addCounters } from './model';
 
-/** Minimum percentages. A metric left out is not gated. */
+/** Minimum percentages. A metric left out is not gated; one the report does not measure fails unless opted out. */
 export type Thresholds = Partial<Record<Metric, number>>;
 
 export interface Rule extends Thresholds {
@@ -18,6 +18,8 @@ export interface Check {
   total: number;
   threshold: number;
   passed: boolean;
+  /** False when the report does not measure the metric for this scope (passed only when opted out). */
+  measured?: false;
 }
 
 export interface Evaluation {
@@ -38,10 +40,14 @@ export function meets(c: Counter, threshold: number): boolean {
   return c.covered * 100 >= threshold * c.total;
 }
 
-function check(scope: string, metric: Metric, counter: Counter | undefined, threshold: number | undefined): Check | undefined {
-  if (threshold === undefined || counter === undefined) return undefined;
+function check(scope: string, metric: Metric, counter: Counter | undefined, threshold: number | undefined, optedOut: boolean): Check | undefined {
+  if (threshold === undefined) return undefined;
+  if (counter === undefined) return { scope, metric, covered: 0, total: 0, threshold, passed: optedOut, measured: false };
   return { scope, metric, covered: counter.covered, total: counter.total, threshold, passed: meets(counter, threshold) };
 }
+
+const unmeasured = (metric: Metric, threshold: number) =>
+  `${metric} is gated at ${threshold}% but the report does not measure it: make the test report it, or list "${metric}" in the coverage target's notMeasured option`;
 
 export function totalsOf(files: FileCoverage[]): Partial<Record<Metric, Counter>> {
   const totals: Partial<Record<Metric, Counter>> = {};
@@ -53,19 +59,24 @@ export function totalsOf(files: FileCoverage[]): Partial<Record<Metric, Counter>
 
 /**
  * Gate `files` (paths relative to the repository) on project-wide `thresholds` and per-file
- * `rules`. Failing checks come first. Nothing passes by default: no lines, or a rule whose globs
- * match no covered file, is an error.
+ * `rules`. Failing checks come first. Nothing passes by default: no lines, a rule whose globs
+ * match no covered file, or a threshold on a metric the report does not measure (unless the
+ * metric is listed in `notMeasured`, the project's explicit opt-out) is an error.
  */
-export function evaluateThresholds(files: FileCoverage[], thresholds: Thresholds, rules: Rule[] = []): Evaluation {
+export function evaluateThresholds(files: FileCoverage[], thresholds: Thresholds, rules: Rule[] = [], notMeasured: Metric[] = []): Evaluation {
   const errors: string[] = [];
   const checks: Check[] = [];
   const totals = totalsOf(files);
+  const optedOut = (metric: Metric) => notMeasured.includes(metric);
   if (!totals.lines || totals.lines.total === 0) {
     errors.push('the coverage report has no executable lines');
   }
   for (const metric of METRICS) {
-    const c = check('total', metric, totals[metric], thresholds[metric]);
-    if (c) checks.push(c);
+    if (metric === 'lines' && !totals.lines) continue; // no files at all: the error above says so
+    const c = check('total', metric, totals[metric], thresholds[metric], optedOut(metric));
+    if (!c) continue;
+    checks.push(c);
+    if (c.measured === false && !c.passed) errors.push(unmeasured(metric, c.threshold));
   }
   for (const rule of rules) {
     const globs = Array.isArray(rule.include) ? rule.include : [rule.include];
@@ -76,10 +87,16 @@ export function evaluateThresholds(files: FileCoverage[], thresholds: Thresholds
       errors.push(`rule "${name}" matches no covered file (globs: ${globs.join(', ')}): fix the globs or the report`);
       continue;
     }
+    const reported = new Set<Metric>();
     for (const file of matched) {
       for (const metric of METRICS) {
-        const c = check(file.path, metric, file[metric], rule[metric]);
-        if (c) checks.push(c);
+        const c = check(file.path, metric, file[metric], rule[metric], optedOut(metric));
+        if (!c) continue;
+        checks.push(c);
+        if (c.measured === false && !c.passed && !reported.has(metric)) {
+          reported.add(metric);
+          errors.push(`rule "${name}": ${unmeasured(metric, c.threshold)}`);
+        }
       }
     }
   }

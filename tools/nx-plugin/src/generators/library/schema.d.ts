@@ -1,0 +1,8 @@
+export interface LibraryGeneratorSchema {
+  name: string;
+  language: 'python' | 'rust';
+  dependent?: string;
+  description: string;
+  directory: string;
+  skipInstall: boolean;
+}

@@ -1,0 +1,160 @@
+import type { ProjectConfiguration } from '@nx/devkit';
+
+/** What every generator needs to know about the project it writes. */
+export interface Names {
+  name: string;
+  projectRoot: string;
+  /** The Python package (name with underscores). */
+  pkg: string;
+  /** The Rust crate identifier (name with underscores). */
+  crate: string;
+}
+
+export type Language = 'python' | 'rust' | 'nextjs';
+
+export function names(name: string, directory: string): Names {
+  return { name, projectRoot: `${directory.replace(/\/+$/, '')}/${name}`, pkg: name.replace(/-/g, '_'), crate: name.replace(/-/g, '_') };
+}
+
+const BASES = {
+  python: { PYTHON_IMAGE: '127.0.0.1:5000/trading-base/python:3.11' },
+  rust: { RUNTIME_IMAGE: '127.0.0.1:5000/trading-base/runtime:bookworm' },
+  nextjs: { NODE_IMAGE: '127.0.0.1:5000/trading-base/node:24' },
+} as const;
+
+const rule = (label: string, include: string) => ({ name: label, include, lines: 100, branches: 100, functions: 100 });
+
+type Targets = NonNullable<ProjectConfiguration['targets']>;
+
+/** lint, test (pytest with coverage reports), build (wheel) and the coverage rules of a Python project. */
+function pythonTargets(n: Names, rules: ReturnType<typeof rule>[]): Targets {
+  const { projectRoot } = n;
+  return {
+    install: { executor: '@nxlv/python:install', options: { silent: false, args: '--locked', verbose: false, debug: false } },
+    lock: { executor: '@nxlv/python:lock', options: { update: false } },
+    lint: {
+      executor: '@nxlv/python:run-commands',
+      inputs: ['pythonSources', `{projectRoot}/tests/**/*.py`],
+      options: { cwd: '{projectRoot}', commands: ['uv run --locked ruff check src tests', 'uv run --locked ruff format --check src tests'], parallel: false },
+    },
+    test: {
+      executor: '@nxlv/python:run-commands',
+      inputs: ['pythonSources', `{projectRoot}/tests/**/*.py`, '^pythonSources'],
+      outputs: [`{workspaceRoot}/coverage/${projectRoot}`],
+      options: {
+        cwd: '{projectRoot}',
+        command: `uv run --locked pytest --cov --cov-report=term --cov-report=xml:../../coverage/${projectRoot}/coverage.xml --cov-report=lcov:../../coverage/${projectRoot}/lcov.info --junitxml=../../coverage/${projectRoot}/junit.xml`,
+      },
+    },
+    build: {
+      executor: '@nxlv/python:run-commands',
+      inputs: ['pythonSources', '^pythonSources'],
+      outputs: [`{workspaceRoot}/dist/${projectRoot}`],
+      options: { cwd: '{projectRoot}', command: `uv build --wheel --out-dir ../../dist/${projectRoot}` },
+    },
+    // pytest-cov's Cobertura report has lines and branches, no functions.
+    coverage: { options: { rules, notMeasured: ['functions'] } },
+  };
+}
+
+/** build, test (cargo-llvm-cov), lint (clippy) and the coverage rules of a crate. */
+function rustTargets(n: Names, rules: ReturnType<typeof rule>[], binary: boolean): Targets {
+  const { name, projectRoot } = n;
+  // A service's main.rs is the process wiring (serve, signals); the image's HEALTHCHECK runs it.
+  const ignore = binary ? ` --ignore-filename-regex 'src/main\\.rs$'` : '';
+  return {
+    build: {
+      executor: '@monodon/rust:build',
+      outputs: binary ? [`{workspaceRoot}/target/debug/${name}`, `{workspaceRoot}/target/release/${name}`] : [`{workspaceRoot}/target/debug/lib${n.crate}.rlib`],
+      configurations: { production: { release: true }, development: { release: false } },
+      defaultConfiguration: binary ? 'production' : undefined,
+    },
+    test: {
+      executor: 'nx:run-commands',
+      cache: true,
+      inputs: ['rustSources', '^rustSources'],
+      outputs: [`{workspaceRoot}/coverage/${projectRoot}`],
+      options: {
+        cwd: '{workspaceRoot}',
+        env: { CARGO_LLVM_COV_TARGET_DIR: `target/llvm-cov/${name}` },
+        commands: [
+          `mkdir -p coverage/${projectRoot}`,
+          `cargo llvm-cov --package ${name}${ignore} --lcov --output-path coverage/${projectRoot}/lcov.info`,
+          `cargo llvm-cov report --package ${name}${ignore} --summary-only`,
+        ],
+        parallel: false,
+      },
+    },
+    lint: { executor: '@monodon/rust:lint', outputs: [], options: { 'all-targets': true, args: ['-D', 'warnings'] } },
+    // llvm-cov on stable Rust records no branches (branch coverage needs nightly's -Z coverage-options).
+    coverage: { options: { rules, notMeasured: ['branches'] } },
+  };
+}
+
+/** The project.json of a generated service: the targets inference does not give it. */
+export function serviceProject(language: Language, n: Names): ProjectConfiguration {
+  const { name, projectRoot, pkg } = n;
+  const common = { name, root: projectRoot, projectType: 'application' as const };
+  if (language === 'python') {
+    const rules = [rule('financial calculations', `${projectRoot}/src/${pkg}/finance/**`), rule('risk management', `${projectRoot}/src/${pkg}/risk/**`)];
+    return {
+      ...common,
+      sourceRoot: `${projectRoot}/src`,
+      tags: ['lang:python', 'type:app'],
+      targets: { ...pythonTargets(n, rules), 'docker-build': { options: { buildArgs: { ...BASES.python }, network: 'host' } } },
+    };
+  }
+  if (language === 'rust') {
+    const rules = [rule('financial calculations', `${projectRoot}/src/finance/**`), rule('risk management', `${projectRoot}/src/risk/**`)];
+    return {
+      ...common,
+      sourceRoot: `${projectRoot}/src`,
+      tags: ['lang:rust', 'type:app'],
+      targets: { ...rustTargets(n, rules, true), 'docker-build': { options: { buildArgs: { ...BASES.rust } } } },
+    };
+  }
+  return {
+    ...common,
+    sourceRoot: projectRoot,
+    tags: ['lang:typescript', 'type:app'],
+    targets: {
+      typecheck: { command: `tsc -p ${projectRoot}/tsconfig.json`, cache: true, inputs: ['default', '^production', { externalDependencies: ['typescript'] }] },
+      test: { outputs: [`{workspaceRoot}/coverage/{projectRoot}`] },
+      coverage: { options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] } },
+      'docker-build': { options: { buildArgs: { ...BASES.nextjs } } },
+    },
+  };
+}
+
+/** The project.json of a generated library. */
+export function libraryProject(language: 'python' | 'rust', n: Names): ProjectConfiguration {
+  const common = { name: n.name, root: n.projectRoot, projectType: 'library' as const, sourceRoot: `${n.projectRoot}/src` };
+  return language === 'python'
+    ? { ...common, tags: ['lang:python', 'type:lib'], targets: pythonTargets(n, []) }
+    : { ...common, tags: ['lang:rust', 'type:lib'], targets: rustTargets(n, [], false) };
+}
+
+/** The deploy service file (tools/deploy/services/<name>.yaml). */
+export function deployServiceFile(language: Language, name: string, port: number): string {
+  const memory = { python: ['128Mi', '256Mi'], rust: ['32Mi', '128Mi'], nextjs: ['128Mi', '256Mi'] }[language];
+  return [
+    `# ${name} (${language}), generated by nx g @trading/nx-plugin:service. Nx project \`${name}\`; its image record is dist/${name}/image.json.`,
+    `name: ${name}`,
+    `project: ${name}`,
+    `port: ${port}`,
+    'replicas: { staging: 2, production: 3 }',
+    'probes: { readiness: /readyz, liveness: /healthz }',
+    'resources:',
+    `  requests: { cpu: 100m, memory: ${memory[0]} }`,
+    `  limits: { memory: ${memory[1]} }`,
+    '',
+  ].join('\n');
+}
+
+/** The .dockerignore entries that let the image's build context carry what its Dockerfile copies. */
+export function dockerContext(language: Language, n: Names): string[] {
+  const { projectRoot, name, pkg } = n;
+  if (language === 'python') return [`!${projectRoot}/pyproject.toml`, `!${projectRoot}/uv.lock`, `!${projectRoot}/src/${pkg}/**`];
+  if (language === 'rust') return [`!target/release/${name}`];
+  return [`!${projectRoot}/.next/standalone/**`, `!${projectRoot}/.next/static/**`, `!${projectRoot}/public/**`];
+}
