@@ -112,6 +112,7 @@ export class Kube {
         replicas: d.spec?.replicas ?? 0,
         generation: d.metadata?.generation ?? 0,
         observedGeneration: d.status?.observedGeneration ?? 0,
+        podReplicas: d.status?.replicas ?? 0,
         updatedReplicas: d.status?.updatedReplicas ?? 0,
         availableReplicas: d.status?.availableReplicas ?? 0,
         readyEndpoints: previewColor === color ? readyPreview : 0,

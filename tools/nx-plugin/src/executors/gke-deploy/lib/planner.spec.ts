@@ -4,7 +4,7 @@ const NEW = 'reg/svc@sha256:new';
 const OLD = 'reg/svc@sha256:old';
 const desired: Desired = { image: NEW, replicas: 2, scaleDownDelayMs: 30_000 };
 const ready = (image: string, extra: Partial<ColorState> = {}): ColorState => ({
-  image, replicas: 2, generation: 3, observedGeneration: 3, updatedReplicas: 2, availableReplicas: 2, readyEndpoints: 0, ...extra,
+  image, replicas: 2, generation: 3, observedGeneration: 3, podReplicas: 2, updatedReplicas: 2, availableReplicas: 2, readyEndpoints: 0, ...extra,
 });
 const obs = (o: Partial<Observed>): Observed => ({ active: null, preview: null, deployments: {}, switchedAt: null, now: 100_000, ...o });
 
@@ -15,6 +15,12 @@ const table: Array<[string, Observed, Step]> = [
     { kind: 'wait-rollout', color: 'blue', detail: '2/2 available, 2 updated, generation 2/3' }],
   ['blue rolling out: too few available', obs({ deployments: { blue: ready(NEW, { availableReplicas: 1 }) } }),
     { kind: 'wait-rollout', color: 'blue', detail: '1/2 available, 2 updated, generation 3/3' }],
+  // Issue 17, scenario 1: a colour rolled onto a new release still runs a pod of the old one; the
+  // Deployment-wide counts (2 updated, 2 available: 1 new + 1 old) would pass. Wait until the old
+  // ReplicaSet is gone, so no pod of another release ever sits behind the preview or the switch.
+  ['green rolled onto the new release, one old pod still up -> wait, never point preview',
+    obs({ active: 'blue', preview: 'blue', deployments: { blue: ready(OLD), green: ready(NEW, { podReplicas: 3, availableReplicas: 2 }) } }),
+    { kind: 'wait-rollout', color: 'green', detail: '2/2 available, 2 updated, 1 pod(s) of an earlier template left, generation 3/3' }],
   ['blue rolled out, preview missing -> point preview', obs({ deployments: { blue: ready(NEW) } }), { kind: 'point-preview', color: 'blue' }],
   ['preview on blue, endpoints not ready -> health gate waits', obs({ preview: 'blue', deployments: { blue: ready(NEW, { readyEndpoints: 1 }) } }),
     { kind: 'wait-endpoints', color: 'blue', ready: 1, want: 2 }],

@@ -6,6 +6,8 @@ export interface ColorState {
   replicas: number;
   generation: number;
   observedGeneration: number;
+  /** Pods of every ReplicaSet of the Deployment (status.replicas), old templates included. */
+  podReplicas: number;
   updatedReplicas: number;
   availableReplicas: number;
   /** Ready endpoints behind the preview Service when it selects this colour. */
@@ -38,12 +40,19 @@ export type Step =
   | { kind: 'scale-down'; color: Color }
   | { kind: 'done'; active: Color };
 
+/**
+ * The colour's new ReplicaSet is saturated and alone: the controller has seen the latest spec, every
+ * desired pod runs the current template and is available, and no pod of an earlier template is
+ * left (Deployment-wide counts alone would let an old pod stand in for a new one that never gets
+ * ready, and then serve traffic behind a colour-only selector).
+ */
 export function rolloutComplete(state: ColorState, replicas: number): boolean {
   return (
     state.observedGeneration >= state.generation &&
     state.replicas === replicas &&
-    state.updatedReplicas >= replicas &&
-    state.availableReplicas >= replicas
+    state.updatedReplicas === replicas &&
+    state.availableReplicas >= replicas &&
+    state.podReplicas === replicas
   );
 }
 
@@ -73,7 +82,10 @@ export function nextStep(observed: Observed, desired: Desired): Step {
       return {
         kind: 'wait-rollout',
         color: target,
-        detail: `${state.availableReplicas}/${desired.replicas} available, ${state.updatedReplicas} updated, generation ${state.observedGeneration}/${state.generation}`,
+        detail:
+          `${state.availableReplicas}/${desired.replicas} available, ${state.updatedReplicas} updated, ` +
+          (state.podReplicas > state.updatedReplicas ? `${state.podReplicas - state.updatedReplicas} pod(s) of an earlier template left, ` : '') +
+          `generation ${state.observedGeneration}/${state.generation}`,
       };
     }
     if (observed.preview !== target) return { kind: 'point-preview', color: target };
