@@ -24,6 +24,17 @@ describe('release history', () => {
     expect(previousGood(deploy([], 'img1', 'blue'))).toBeUndefined();
   });
 
+  // Issue 17, scenario 9: trimming by count alone evicts the live release after 20 failed attempts
+  // (and the last good one after 19), so a rollback refuses or goes back too far.
+  it('never trims away the live release or the last good one, however many attempts fail', () => {
+    let h = deploy(deploy([], 'good', 'blue'), 'live', 'green');
+    for (let i = 0; i < 25; i++) h = recordFailed(h, { ...base, image: `bad${i}`, color: 'blue', reason: 'timeout' });
+    expect(h).toHaveLength(20);
+    expect(live(h)?.image).toBe('live');
+    expect(previousGood(h)?.image).toBe('good');
+    expect(h.map((r) => r.revision)).toEqual([1, 2, ...Array.from({ length: 18 }, (_, i) => 10 + i)]);
+  });
+
   it('keeps at most 20 releases', () => {
     let h: Release[] = [];
     for (let i = 0; i < 25; i++) h = deploy(h, `img${i}`, i % 2 ? 'green' : 'blue');

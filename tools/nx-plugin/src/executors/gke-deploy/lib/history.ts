@@ -16,16 +16,28 @@ export interface Release {
 
 export const HISTORY_LIMIT = 20;
 
+/**
+ * At most HISTORY_LIMIT entries, newest kept, but never the live release or the last good one
+ * before it: after any number of failed attempts a rollback still knows what is live and where to go.
+ */
+export function trimHistory(history: Release[]): Release[] {
+  if (history.length <= HISTORY_LIMIT) return history;
+  const keep = new Set([live(history)?.revision, previousGood(history)?.revision].filter((r) => r !== undefined));
+  const room = HISTORY_LIMIT - keep.size;
+  const newest = new Set(history.filter((r) => !keep.has(r.revision)).slice(-room).map((r) => r.revision));
+  return history.filter((r) => keep.has(r.revision) || newest.has(r.revision));
+}
+
 /** The history after a release went live: it is appended as live, the previous live one superseded. */
 export function recordLive(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
   const revision = (history.at(-1)?.revision ?? 0) + 1;
   const updated = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'superseded' as const } : r));
-  return [...updated, { ...release, revision, outcome: 'live' as const }].slice(-HISTORY_LIMIT);
+  return trimHistory([...updated, { ...release, revision, outcome: 'live' as const }]);
 }
 
 export function recordFailed(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
   const revision = (history.at(-1)?.revision ?? 0) + 1;
-  return [...history, { ...release, revision, outcome: 'failed' as const }].slice(-HISTORY_LIMIT);
+  return trimHistory([...history, { ...release, revision, outcome: 'failed' as const }]);
 }
 
 export function live(history: Release[]): Release | undefined {
@@ -45,7 +57,7 @@ export function previousGood(history: Release[]): Release | undefined {
 export function recordRollback(history: Release[], restored: Release, at: string, actor: string, reason: string): Release[] {
   const marked = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'rolled-back' as const } : r));
   const revision = (history.at(-1)?.revision ?? 0) + 1;
-  return [...marked, { ...restored, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }].slice(-HISTORY_LIMIT);
+  return trimHistory([...marked, { ...restored, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
 }
 
 export function parseHistory(raw: string | undefined): Release[] {
