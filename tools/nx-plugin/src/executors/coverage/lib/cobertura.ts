@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
-import { type Counter, type CoverageReport, type FileCoverage, ReportError } from './model';
+import { type Counter, type CoverageReport, type FileCoverage, type KeepDetail, ReportError } from './model';
 
 /** Lines of the class being read; folded into per-file counters when the class closes. */
 interface ClassLines {
@@ -12,6 +12,9 @@ interface ClassLines {
 interface FileTotals {
   lines: Counter;
   branches: Counter;
+  /** Per-line detail, only for a file the caller keeps detail for. */
+  lineHits?: Map<number, number>;
+  branchHits?: Map<string, Counter>;
 }
 
 const CONDITION = /\((\d+)\/(\d+)\)/;
@@ -22,7 +25,7 @@ const CONDITION = /\((\d+)\/(\d+)\)/;
  * file's counters when it closes, so memory holds one class's lines at a time; classes of one
  * file (inner classes) are summed, as Cobertura writers give them disjoint lines.
  */
-export async function parseCobertura(input: Readable, source: string): Promise<CoverageReport> {
+export async function parseCobertura(input: Readable, source: string, keep: KeepDetail = () => false): Promise<CoverageReport> {
   const parser = new SaxesParser({ position: true });
   const files = new Map<string, FileTotals>();
   const sourceRoots: string[] = [];
@@ -74,12 +77,18 @@ export async function parseCobertura(input: Readable, source: string): Promise<C
     if (tag.name === 'source' && text.trim()) sourceRoots.push(text.trim());
     if (tag.name === 'class' && current) {
       const totals = files.get(current.filename) ?? { lines: { total: 0, covered: 0 }, branches: { total: 0, covered: 0 } };
+      if (!totals.lineHits && keep(current.filename)) {
+        totals.lineHits = new Map();
+        totals.branchHits = new Map();
+      }
       totals.lines.total += current.lines.size;
       for (const hits of current.lines.values()) if (hits > 0) totals.lines.covered++;
       for (const b of current.branches.values()) {
         totals.branches.total += b.total;
         totals.branches.covered += b.covered;
       }
+      for (const [line, hits] of totals.lineHits ? current.lines : []) totals.lineHits?.set(line, hits);
+      for (const [line, b] of totals.branchHits ? current.branches : []) totals.branchHits?.set(String(line), { ...b });
       files.set(current.filename, totals);
       current = undefined;
     }
@@ -98,7 +107,12 @@ export async function parseCobertura(input: Readable, source: string): Promise<C
 
   const result: FileCoverage[] = [];
   for (const [path, totals] of files) {
-    result.push({ path, lines: totals.lines, ...(hasBranchData ? { branches: totals.branches } : {}) });
+    result.push({
+      path,
+      lines: totals.lines,
+      ...(hasBranchData ? { branches: totals.branches } : {}),
+      ...(totals.lineHits ? { lineHits: totals.lineHits, branchHits: totals.branchHits } : {}),
+    });
   }
   return { format: 'cobertura', source, files: result, sourceRoots };
 }

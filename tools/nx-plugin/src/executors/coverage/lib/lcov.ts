@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { type Counter, type CoverageReport, type FileCoverage, ReportError } from './model';
+import { type Counter, type CoverageReport, type FileCoverage, type KeepDetail, ReportError } from './model';
 
 interface Record {
   path: string;
@@ -12,6 +12,8 @@ interface Record {
   fnHitNames: Set<string>;
   lf?: number;
   lh?: number;
+  /** Per-branch detail, only for a file the caller keeps detail for. */
+  branchHits?: Map<string, Counter>;
 }
 
 /** Records that carry a producer's own per-file totals, and where each is kept. */
@@ -40,6 +42,7 @@ function finish(r: Record): FileCoverage {
     lines,
     ...(functions ? { functions } : {}),
     ...(r.branches.total > 0 ? { branches: r.branches } : {}), // no BRDA: not measured
+    ...(r.branchHits ? { lineHits: r.lines, branchHits: r.branchHits } : {}),
   };
 }
 
@@ -47,7 +50,7 @@ function finish(r: Record): FileCoverage {
  * Stream an LCOV tracefile (geninfo format: SF, DA, FN/FNDA/FNF/FNH, BRDA/BRF/BRH, LF/LH,
  * end_of_record). Memory grows with the number of files and lines in one record, not the file.
  */
-export async function parseLcov(input: Readable, source: string): Promise<CoverageReport> {
+export async function parseLcov(input: Readable, source: string, keep: KeepDetail = () => false): Promise<CoverageReport> {
   const files: FileCoverage[] = [];
   let current: Record | undefined;
   let lineNo = 0;
@@ -69,6 +72,7 @@ export async function parseLcov(input: Readable, source: string): Promise<Covera
       if (current) throw new ReportError(source, `line ${lineNo}`, `SF before end_of_record of ${current.path}`);
       if (!value) throw new ReportError(source, `line ${lineNo}`, 'SF without a path');
       current = { path: value, lines: new Map(), branches: { total: 0, covered: 0 }, fnNames: new Set(), fnHitNames: new Set() };
+      if (keep(value)) current.branchHits = new Map();
       continue;
     }
     if (!current) throw new ReportError(source, `line ${lineNo}`, `${key} outside a record (no SF before it)`);
@@ -90,6 +94,7 @@ export async function parseLcov(input: Readable, source: string): Promise<Covera
         const taken = parts[3] === '-' ? 0 : count(parts[3], source, lineNo, 'BRDA taken');
         current.branches.total++;
         if (taken > 0) current.branches.covered++;
+        current.branchHits?.set(parts.slice(0, 3).join(':'), { total: 1, covered: taken > 0 ? 1 : 0 });
         break;
       }
       case 'FN':

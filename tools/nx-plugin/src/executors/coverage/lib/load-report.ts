@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { parseCobertura } from './cobertura';
 import { parseIstanbulFinal, parseIstanbulSummary } from './istanbul';
 import { parseLcov } from './lcov';
-import { type CoverageReport, type ReportFormat, ReportError } from './model';
+import { type CoverageReport, type KeepDetail, type ReportFormat, ReportError } from './model';
 
 export function detectFormat(path: string): ReportFormat | undefined {
   const name = basename(path);
@@ -14,17 +14,20 @@ export function detectFormat(path: string): ReportFormat | undefined {
   return undefined;
 }
 
-/** Read one report from disk in the format given or detected from its name. */
-export async function loadReport(absolutePath: string, shownAs: string, format?: ReportFormat): Promise<CoverageReport> {
+/** Whether a format can carry per-line detail (for uniting one file reported twice). */
+export const hasLineDetail = (format: ReportFormat) => format === 'lcov' || format === 'cobertura';
+
+/** Read one report from disk in the format given or detected from its name; `keep` asks for per-line detail. */
+export async function loadReport(absolutePath: string, shownAs: string, format?: ReportFormat, keep?: KeepDetail): Promise<CoverageReport> {
   const kind = format ?? detectFormat(absolutePath);
   if (!kind) throw new ReportError(shownAs, '', 'unknown report format: set "format" (lcov, cobertura, istanbul-summary, istanbul-final)');
   if (!existsSync(absolutePath)) throw new ReportError(shownAs, '', 'not found');
   if (statSync(absolutePath).size === 0) throw new ReportError(shownAs, '', 'empty report (0 bytes)');
   switch (kind) {
     case 'lcov':
-      return parseLcov(createReadStream(absolutePath), shownAs);
+      return parseLcov(createReadStream(absolutePath), shownAs, keep);
     case 'cobertura':
-      return parseCobertura(createReadStream(absolutePath), shownAs);
+      return parseCobertura(createReadStream(absolutePath), shownAs, keep);
     case 'istanbul-summary':
       return parseIstanbulSummary(readFileSync(absolutePath, 'utf8'), shownAs);
     case 'istanbul-final':

@@ -14,7 +14,16 @@ export interface FileCoverage {
   lines: Counter;
   branches?: Counter;
   functions?: Counter;
+  /** The path as the report wrote it (set when resolved to a repository path). */
+  reportedAs?: string;
+  /** Per-line detail, read only for files that need it (one file in two reports): hits by line. */
+  lineHits?: Map<number, number>;
+  /** Per-branch detail: LCOV's line:block:branch (total 1 each), or Cobertura's line (its counts). */
+  branchHits?: Map<string, Counter>;
 }
+
+/** Which files a parser keeps per-line detail for, by the path the report writes. */
+export type KeepDetail = (reportedPath: string) => boolean;
 
 export type ReportFormat = 'lcov' | 'cobertura' | 'istanbul-summary' | 'istanbul-final';
 
@@ -64,5 +73,44 @@ export function mergeFile(a: FileCoverage, b: FileCoverage): FileCoverage | stri
     const best = x && y ? (x.covered >= y.covered ? x : y) : (x ?? y);
     if (best) merged[metric] = { ...best };
   }
+  return merged;
+}
+
+/**
+ * One file from several reports with per-line detail: a line is covered when any report covered it
+ * (hits add up), a branch when any report took it. Reports that disagree on which lines or branches
+ * exist are not runs of one instrumented file: an error.
+ */
+export function uniteFiles(path: string, parts: FileCoverage[]): FileCoverage | string {
+  const lineHits = new Map<number, number>();
+  const branchHits = new Map<string, Counter>();
+  parts.forEach((part) => {
+    for (const [line, hits] of part.lineHits ?? []) lineHits.set(line, (lineHits.get(line) ?? 0) + hits);
+    for (const [key, c] of part.branchHits ?? []) {
+      const seen = branchHits.get(key);
+      branchHits.set(key, seen ? { total: Math.max(seen.total, c.total), covered: Math.max(seen.covered, c.covered) } : { ...c });
+    }
+  });
+  const uneven = [...lineHits.keys()].filter((line) => parts.some((part) => !part.lineHits?.has(line))).sort((a, b) => a - b);
+  if (uneven.length) return `${path} is reported twice with different executable lines (${uneven.length > 1 ? 'lines' : 'line'} ${uneven.join(', ')} not in every report)`;
+  for (const part of parts) {
+    if (part.branchHits && part.branchHits.size > 0) {
+      const other = [...branchHits.keys()].find((key) => !part.branchHits?.has(key));
+      if (other !== undefined) return `${path} is reported twice with different branches (${other} in one report only)`;
+      for (const [key, c] of part.branchHits) {
+        if (c.total !== branchHits.get(key)?.total) return `${path} is reported twice with different branch counts on line ${key}`;
+      }
+    }
+  }
+  const hasBranches = parts.some((p) => p.branchHits && p.branchHits.size > 0);
+  const merged: FileCoverage = {
+    path,
+    lines: { total: lineHits.size, covered: [...lineHits.values()].filter((h) => h > 0).length },
+  };
+  if (hasBranches) {
+    merged.branches = [...branchHits.values()].reduce((sum, c) => ({ total: sum.total + c.total, covered: sum.covered + c.covered }), { total: 0, covered: 0 });
+  }
+  const functions = parts.map((p) => p.functions).filter((f): f is Counter => f !== undefined);
+  if (functions.length) merged.functions = functions.reduce((best, f) => (f.covered > best.covered ? f : best));
   return merged;
 }

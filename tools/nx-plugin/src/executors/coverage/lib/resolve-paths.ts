@@ -60,7 +60,7 @@ export function resolveReportPaths(
       missing.push(file.path);
       continue;
     }
-    files.push({ ...file, path: toPosix(relative(workspaceRoot, found)) });
+    files.push({ ...file, path: toPosix(relative(workspaceRoot, found)), reportedAs: file.path });
   }
   return { files, missing, relocatedFrom: [...relocatedFrom] };
 }

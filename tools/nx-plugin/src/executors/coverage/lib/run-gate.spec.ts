@@ -124,6 +124,39 @@ describe('runGate', () => {
     expect(result?.passed).toBe(true);
   });
 
+  it('unites the lines and branches of one file from two reports: max hits per line, union of branches', async () => {
+    const pnl = 'src/agents/finance/pnl.py';
+    // Unit tests cover lines 1-2 and one branch, integration tests lines 3-4 and the other branch.
+    lcov(`SF:${pnl}\nDA:1,3\nDA:2,1\nDA:3,0\nDA:4,0\nBRDA:2,0,0,1\nBRDA:2,0,1,0\nLF:4\nLH:2\nend_of_record\n`);
+    writeFileSync(
+      join(root, 'coverage/apps/agents/integration.info'),
+      `SF:${join(root, 'apps/agents', pnl)}\nDA:1,0\nDA:2,0\nDA:3,2\nDA:4,5\nBRDA:2,0,0,0\nBRDA:2,0,1,4\nLF:4\nLH:2\nend_of_record\n`,
+    );
+    const result = await runGate({ ...options, reports: [...options.reports, 'coverage/{projectRoot}/integration.info'] }, ctx());
+    expect(result?.totals.lines).toEqual({ total: 4, covered: 4 });
+    expect(result?.totals.branches).toEqual({ total: 2, covered: 2 });
+    expect(result?.passed).toBe(true);
+  });
+
+  it('unites Cobertura reports too: per line the better branch count', async () => {
+    const xml = (hits: [number, number], branch: string) =>
+      `<?xml version="1.0"?><coverage><sources><source>${join(root, 'apps/agents')}</source></sources><packages><package><classes>` +
+      `<class filename="src/agents/finance/fees.py"><methods/><lines><line number="1" hits="${hits[0]}"/>` +
+      `<line number="2" hits="${hits[1]}" branch="true" condition-coverage="${branch}"/></lines></class></classes></package></packages></coverage>`;
+    writeFileSync(join(root, 'coverage/apps/agents/unit.xml'), xml([1, 0], '0% (0/2)'));
+    writeFileSync(join(root, 'coverage/apps/agents/integration.xml'), xml([0, 3], '50% (1/2)'));
+    const result = await runGate({ reports: ['coverage/{projectRoot}/unit.xml', 'coverage/{projectRoot}/integration.xml'], thresholds: { lines: 100 } }, ctx());
+    expect(result?.totals.lines).toEqual({ total: 2, covered: 2 });
+    expect(result?.totals.branches).toEqual({ total: 2, covered: 1 });
+  });
+
+  it('refuses two reports that disagree on which lines of a file are executable', async () => {
+    lcov('SF:src/agents/finance/pnl.py\nDA:1,1\nDA:2,1\nend_of_record\n');
+    writeFileSync(join(root, 'coverage/apps/agents/other.info'), 'SF:src/agents/finance/pnl.py\nDA:1,1\nDA:7,1\nend_of_record\n');
+    expect(await runGate({ ...options, reports: [...options.reports, 'coverage/{projectRoot}/other.info'] }, ctx())).toBeUndefined();
+    expect(errors.join('\n')).toMatch(/apps\/agents\/src\/agents\/finance\/pnl\.py is reported twice with different executable lines \(lines 2, 7 not in every report\)/);
+  });
+
   it('a gate stopped by a report problem leaves no earlier result behind', async () => {
     lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:10\nend_of_record\n');
     expect((await runGate(options, ctx()))?.passed).toBe(true);

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CoverageExecutorOptions } from '../schema';
-import { loadReport } from './load-report';
-import { type FileCoverage, METRICS, ReportError, impossibleCounter, mergeFile } from './model';
+import { hasLineDetail, loadReport } from './load-report';
+import { type FileCoverage, METRICS, type ReportFormat, ReportError, impossibleCounter, mergeFile, uniteFiles } from './model';
 import { failureLines, renderMarkdown, renderTable } from './render';
 import { resolveReportPaths } from './resolve-paths';
 import { type Evaluation, evaluateThresholds } from './thresholds';
@@ -28,13 +28,54 @@ function writeAtomically(path: string, content: string): void {
   renameSync(temp, path);
 }
 
+/**
+ * Files reported more than once become one entry. Where every report of such a file carries per-line
+ * detail (LCOV, Cobertura), those reports are read again keeping the detail of just those files (the
+ * first pass streams, holding one file's lines at a time), and the file's lines and branches are
+ * united; otherwise the better of the counts is kept (mergeFile). Returns the problems found.
+ */
+async function uniteDuplicates(
+  entries: Map<string, Array<{ report: string; format: ReportFormat; file: FileCoverage }>>,
+  workspaceRoot: string,
+  format: ReportFormat | undefined,
+): Promise<string[]> {
+  const duplicated = [...entries].filter(([, list]) => list.length > 1);
+  if (duplicated.length === 0) return [];
+  const wanted = new Map<string, Set<string>>(); // report -> the paths it writes for duplicated files
+  for (const [, list] of duplicated) {
+    if (!list.every((e) => hasLineDetail(e.format))) continue;
+    for (const { report, file } of list) wanted.set(report, (wanted.get(report) ?? new Set()).add(file.reportedAs ?? file.path));
+  }
+  const detail = new Map<string, FileCoverage[]>(); // report -> its duplicated files with per-line detail
+  for (const [report, paths] of wanted) {
+    const parsed = await loadReport(join(workspaceRoot, report), report, format, (p) => paths.has(p));
+    detail.set(report, parsed.files.filter((f) => f.lineHits));
+  }
+  const problems: string[] = [];
+  for (const [path, list] of duplicated) {
+    // Each occurrence takes the next unused detailed record its report wrote under the same path.
+    const parts = list.map(({ report, file }) => {
+      const records = detail.get(report) ?? [];
+      const at = records.findIndex((d) => d.path === (file.reportedAs ?? file.path));
+      return at < 0 ? file : records.splice(at, 1)[0];
+    });
+    const merged = parts.every((p) => p.lineHits && p.lineHits.size > 0)
+      ? uniteFiles(path, parts)
+      : list.slice(1).reduce<FileCoverage | string>((acc, e) => (typeof acc === 'string' ? acc : mergeFile(acc, e.file)), list[0].file);
+    if (typeof merged === 'string') problems.push(merged);
+    else entries.set(path, [{ ...list[0], file: merged }]);
+  }
+  return problems;
+}
+
 /** Load, resolve and evaluate every report; print and write the summaries. */
 export async function runGate(options: CoverageExecutorOptions, ctx: GateContext): Promise<Evaluation | undefined> {
   const reports = options.reports.map((r) => r.replace(/\{projectRoot\}/g, ctx.projectRoot));
   const outputDir = join(ctx.workspaceRoot, options.outputDir ?? dirname(reports[0]));
   // An earlier run's result must not outlive this one: a gate that stops on a report leaves none.
   for (const output of ['coverage-gate.json', 'coverage-gate.md']) rmSync(join(outputDir, output), { force: true });
-  const byPath = new Map<string, FileCoverage>();
+  // Every report's files by repository path; one file may come from several reports (or twice from one).
+  const entries = new Map<string, Array<{ report: string; format: ReportFormat; file: FileCoverage }>>();
   const problems: string[] = [];
   for (const report of reports) {
     try {
@@ -50,10 +91,7 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
           const c = file[metric];
           if (c && impossibleCounter(c)) problems.push(new ReportError(report, file.path, `${metric} covered ${c.covered} of ${c.total}: impossible counters`).message);
         }
-        const seen = byPath.get(file.path);
-        const merged = seen ? mergeFile(seen, file) : file;
-        if (typeof merged === 'string') problems.push(merged);
-        else byPath.set(file.path, merged);
+        entries.set(file.path, [...(entries.get(file.path) ?? []), { report, format: parsed.format, file }]);
       }
       for (const path of resolved.missing) {
         problems.push(`${report} names ${path}, which is not a file in this repository: was the report produced from another checkout?`);
@@ -66,10 +104,12 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
       problems.push(error.message + hint);
     }
   }
+  if (problems.length === 0) problems.push(...(await uniteDuplicates(entries, ctx.workspaceRoot, options.format)));
   if (problems.length > 0) {
     for (const p of problems) ctx.error(`coverage: ${p}`);
     return undefined;
   }
+  const byPath = new Map([...entries].map(([path, [only]]) => [path, only.file]));
 
   const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? [], options.notMeasured ?? []);
   ctx.log(renderTable(ctx.projectName, evaluation));
