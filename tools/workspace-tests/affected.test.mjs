@@ -1,6 +1,6 @@
 // Affected precision: touching one file in each library and app selects exactly its dependents.
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, scratchCopy } from './scratch.mjs';
@@ -42,3 +42,18 @@ for (const [file, line, expected] of cases) {
     }
   });
 }
+
+// Issue 19: a lockfile bump affects the projects whose resolved dependencies changed, not all 14.
+// npm: Nx's own lockfile diff (nx.json pluginsConfig @nx/js projectsAffectedByDependencyUpdates:
+// "auto"); the root project owns the file, so it is always among them.
+test('bumping a package only the dashboard uses in package-lock.json affects the dashboard and what depends on it', () => {
+  const file = join(scratch.dir, 'package-lock.json');
+  const lock = JSON.parse(readFileSync(file, 'utf8'));
+  const next = lock.packages['node_modules/next'];
+  writeFileSync(file, JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/next': { ...next, version: `${next.version}-bumped` } } }, null, 2) + '\n');
+  try {
+    assert.deepEqual(affected(), ['@trading/source', 'dashboard', 'deploy']);
+  } finally {
+    run(scratch.dir, 'git', ['checkout', '--', 'package-lock.json']);
+  }
+});
