@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import gkeDeployExecutor from './gke-deploy/gke-deploy.impl';
+import { Kube } from './gke-deploy/lib/kube';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
 import { runRollback } from './rollback/lib/run-rollback';
@@ -85,6 +86,19 @@ describe('deploy and rollback against the local cluster', () => {
     expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(elsewhere/);
     expect(selector('agents')).toBe('blue');
     kubectl('-n', NS, 'delete', 'lease', 'deploy-agents');
+  }, 30_000);
+
+  // Issue 17, scenario 5: a holder whose lease was taken over (it expired while the holder was
+  // stalled) must not delete the new holder's lease when it finishes.
+  it('releases the deploy lease only while it still holds it', async () => {
+    const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
+    const lease = await kube.acquireLease('lease-probe', 30, 'holder-a');
+    kubectl('-n', NS, 'patch', 'lease', 'deploy-lease-probe', '--type=merge', '-p', JSON.stringify({ spec: { holderIdentity: 'holder-b' } }));
+    await lease.release();
+    expect(kubectl('-n', NS, 'get', 'lease', 'deploy-lease-probe', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('holder-b');
+    const own = await kube.acquireLease('lease-probe-2', 30, 'holder-c');
+    await own.release();
+    expect(() => kubectl('-n', NS, 'get', 'lease', 'deploy-lease-probe-2')).toThrow(/NotFound/);
   }, 30_000);
 
   it('explains an unreachable API server and a missing context', async () => {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName } from './manifests';
 import { type ColorState, type Observed } from './planner';
 import { parseHistory, type Release } from './history';
+import { renewalLost } from './lease-policy';
 
 type Client = typeof k8s;
 // The client is ESM-only; load it once, lazily, so pure modules and their tests never touch it.
@@ -215,17 +216,29 @@ export class Kube {
     }
     const renew = async () => {
       const lease = await this.call('renew the deploy lease', () => this.coordination.readNamespacedLease({ name, namespace }));
-      if (lease.spec?.holderIdentity !== holder) throw new KubeError(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
+      if (lease.spec?.holderIdentity !== holder) throw new TakenOver(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
       lease.spec.renewTime = now();
       await this.call('renew the deploy lease', () => this.coordination.replaceNamespacedLease({ name, namespace, body: lease }));
     };
-    // Renewed in the background for as long as the holder works (a 15-minute soak included);
-    // a renewal that fails marks the lease lost, and the deploy loop stops at its next step.
+    // Renewed in the background for as long as the holder works (a 15-minute soak included). A
+    // failed renewal is retried at the next tick; the lease is lost (and the deploy loop stops at its
+    // next step) when another holder has it, or when no renewal succeeded for the lease's duration.
+    let lastRenewed = Date.now();
     const handle: Lease = {
       lost: undefined,
+      // Only while it is still ours: a holder that stalled past the lease's expiry and was taken
+      // over must not delete the new holder's lease. The delete is guarded by the resourceVersion
+      // just read, so a takeover between the read and the delete fails it instead.
       release: async () => {
         clearInterval(timer);
-        await this.readOrNull('release the deploy lease', () => this.coordination.deleteNamespacedLease({ name, namespace }));
+        const current = await this.readOrNull('read the deploy lease', () => this.coordination.readNamespacedLease({ name, namespace }));
+        if (!current || current.spec?.holderIdentity !== holder) return;
+        const resourceVersion = current.metadata?.resourceVersion;
+        await this.readOrNull('release the deploy lease', () =>
+          this.coordination.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } }),
+        ).catch((error: unknown) => {
+          if (statusOf(error) !== 409) throw error; // 409: taken over meanwhile, and no longer ours to delete
+        });
       },
     };
     let renewing = false;
@@ -233,7 +246,10 @@ export class Kube {
       if (renewing || handle.lost) return;
       renewing = true;
       renew()
-        .catch((error: Error) => (handle.lost = error))
+        .then(() => (lastRenewed = Date.now()))
+        .catch((error: Error) => {
+          if (renewalLost({ takenOver: error instanceof TakenOver }, lastRenewed, Date.now(), seconds * 1000)) handle.lost = error;
+        })
         .finally(() => (renewing = false));
     }, Math.max(1000, (seconds * 1000) / 5));
     timer.unref();
@@ -251,6 +267,9 @@ export class Kube {
     await this.readOrNull(`delete Deployment ${name}`, () => this.apps.deleteNamespacedDeployment({ name, namespace: this.target.namespace }));
   }
 }
+
+/** The lease now names another holder. */
+class TakenOver extends KubeError {}
 
 export interface Lease {
   /** Set when a background renewal failed: someone else holds the lease now. */
