@@ -62,7 +62,7 @@ test('one service per language is generated, and a second run on a taken name re
 });
 
 test('a library per language is generated into a dependent service, which Nx then sees', () => {
-  for (const [language, name, dependent] of [['python', 'gen-pricing', SERVICES.python], ['rust', 'gen-fees', SERVICES.rust]]) {
+  for (const [language, name, dependent] of [['python', 'gen-pricing', SERVICES.python], ['rust', 'gen-fees', SERVICES.rust], ['typescript', 'gen-fx', SERVICES.nextjs]]) {
     const made = tryRun(scratch.dir, 'npx', ['nx', 'g', '@trading/nx-plugin:library', name, `--language=${language}`, `--dependent=${dependent}`]);
     assert.equal(made.code, 0, made.out);
   }
@@ -73,18 +73,19 @@ test('a library per language is generated into a dependent service, which Nx the
   const { graph } = JSON.parse(readFileSync(join(scratch.dir, 'graph.json'), 'utf8'));
   assert.ok(graph.dependencies[SERVICES.python].some((d) => d.target === 'gen-pricing'), JSON.stringify(graph.dependencies[SERVICES.python]));
   assert.ok(graph.dependencies[SERVICES.rust].some((d) => d.target === 'gen-fees'), JSON.stringify(graph.dependencies[SERVICES.rust]));
+  assert.ok(graph.dependencies[SERVICES.nextjs].some((d) => d.target === 'gen-fx'), JSON.stringify(graph.dependencies[SERVICES.nextjs]));
   const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=libs/gen-fees/src/lib.rs']);
-  assert.deepEqual(affected.trim().split('\n').sort(), ['gen-fees', SERVICES.rust].sort());
+  assert.deepEqual(affected.trim().split('\n').sort(), ['deploy', 'gen-fees', SERVICES.rust].sort());
 });
 
 test('the generated services are affected by their own change', () => {
   const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=apps/gen-quotes/src/gen_quotes/service.py,apps/gen-router/src/http.rs,apps/gen-blotter/app/page.tsx']);
-  assert.deepEqual(affected.trim().split('\n').sort(), Object.values(SERVICES).sort());
+  assert.deepEqual(affected.trim().split('\n').sort(), ['deploy', ...Object.values(SERVICES)].sort());
 });
 
 test('each passes lint, test, coverage (100% on finance and risk), build and docker-build through nx', () => {
   const projects = Object.values(SERVICES).join(',');
-  const checked = nx('run-many', '-t', 'lint', 'test', 'coverage', 'build', '-p', `${projects},gen-pricing,gen-fees`, '--parallel=1');
+  const checked = nx('run-many', '-t', 'lint', 'typecheck', 'test', 'coverage', 'build', '-p', `${projects},gen-pricing,gen-fees,gen-fx`, '--parallel=1');
   assert.equal(checked.code, 0, checked.out);
   for (const name of Object.values(SERVICES)) {
     assert.match(checked.out, new RegExp(`Coverage gate for ${name}: PASSED`));

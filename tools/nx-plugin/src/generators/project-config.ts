@@ -127,11 +127,19 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
 }
 
 /** The project.json of a generated library. */
-export function libraryProject(language: 'python' | 'rust', n: Names): ProjectConfiguration {
+export function libraryProject(language: 'python' | 'rust' | 'typescript', n: Names): ProjectConfiguration {
   const common = { name: n.name, root: n.projectRoot, projectType: 'library' as const, sourceRoot: `${n.projectRoot}/src` };
-  return language === 'python'
-    ? { ...common, tags: ['lang:python', 'type:lib'], targets: pythonTargets(n, []) }
-    : { ...common, tags: ['lang:rust', 'type:lib'], targets: rustTargets(n, [], false) };
+  if (language === 'python') return { ...common, tags: ['lang:python', 'type:lib'], targets: pythonTargets(n, []) };
+  if (language === 'rust') return { ...common, tags: ['lang:rust', 'type:lib'], targets: rustTargets(n, [], false) };
+  // lint and test are inferred (eslint.config.mjs, jest.config.cjs); coverage by our plugin.
+  return {
+    ...common,
+    tags: ['lang:typescript', 'type:lib'],
+    targets: {
+      typecheck: { command: `tsc -p ${n.projectRoot}/tsconfig.json`, cache: true, inputs: ['default', '^production', { externalDependencies: ['typescript'] }] },
+      test: { outputs: ['{workspaceRoot}/coverage/{projectRoot}'] },
+    },
+  };
 }
 
 /** The deploy service file (tools/deploy/services/<name>.yaml). */

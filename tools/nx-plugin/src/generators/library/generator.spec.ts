@@ -45,6 +45,16 @@ describe('library generator', () => {
     );
   });
 
+  it('writes a TypeScript library with its path alias, an implicit dependency of a Next.js service', async () => {
+    const tree = await workspace();
+    await serviceGenerator(tree, { port: 3000, description: 'svc', directory: 'apps', skipInstall: true, name: 'blotter', language: 'nextjs' });
+    await generate(tree, { name: 'fx-rates', language: 'typescript', dependent: 'blotter' });
+    expect(tree.exists('libs/fx-rates/src/lib/basis-points.spec.ts')).toBe(true);
+    expect(JSON.parse(tree.read('tsconfig.base.json', 'utf-8') ?? '{}').compilerOptions.paths['@trading/fx-rates']).toEqual(['libs/fx-rates/src/index.ts']);
+    expect(readProjectConfiguration(tree, 'blotter').implicitDependencies).toEqual(['fx-rates']);
+    await expect(generate(tree, { name: 'fx-two', language: 'typescript', dependent: 'quote-feed' })).rejects.toThrow('quote-feed is not a typescript project');
+  });
+
   it('refuses an unknown dependent, one of another language and a taken name, writing nothing', async () => {
     const tree = await workspace();
     await expect(generate(tree, { name: 'x-lib', language: 'rust', dependent: 'nowhere' })).rejects.toThrow('no project named "nowhere"');

@@ -1,4 +1,14 @@
-import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProjects, logger, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import {
+  addProjectConfiguration,
+  type GeneratorCallback,
+  generateFiles,
+  getProjects,
+  logger,
+  type ProjectConfiguration,
+  type Tree,
+  updateJson,
+  updateProjectConfiguration,
+} from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { join, posix } from 'node:path';
 import { withCargoDependency, withCargoMember, withDockerContext, withPythonDependency, withPythonLibraryInDockerfile } from '../manifest-edits';
@@ -6,9 +16,11 @@ import { libraryProject, names } from '../project-config';
 import type { LibraryGeneratorSchema } from './schema';
 
 /**
- * nx g @trading/nx-plugin:library <name> --language=python|rust [--dependent=<project>]
+ * nx g @trading/nx-plugin:library <name> --language=python|rust|typescript [--dependent=<project>]
  * Writes the library and, with --dependent, the path dependency in that project's manifest (and,
- * for a generated Python service, its Dockerfile and build context), so Nx sees the edge.
+ * for a generated Python service, its Dockerfile and build context), so Nx sees the edge; a
+ * TypeScript library gets its `@trading/<name>` path and is an implicit dependency of the dependent
+ * until an import makes the edge explicit.
  * Options come with schema.json's defaults applied by Nx.
  */
 export default async function libraryGenerator(tree: Tree, options: LibraryGeneratorSchema): Promise<GeneratorCallback> {
@@ -18,7 +30,7 @@ export default async function libraryGenerator(tree: Tree, options: LibraryGener
   if (tree.exists(n.projectRoot)) throw new Error(`${n.projectRoot} already exists: choose another name or remove that folder first`);
   const dependent = options.dependent ? projects.get(options.dependent) : undefined;
   if (options.dependent && !dependent) throw new Error(`no project named "${options.dependent}" to depend on the library (nx show projects lists them)`);
-  const manifest = options.language === 'python' ? 'pyproject.toml' : 'Cargo.toml';
+  const manifest = { python: 'pyproject.toml', rust: 'Cargo.toml', typescript: 'tsconfig.json' }[options.language];
   if (dependent && !tree.exists(`${dependent.root}/${manifest}`)) {
     throw new Error(`${options.dependent} is not a ${options.language} project (no ${dependent.root}/${manifest}): a ${options.language} library needs a ${options.language} dependent`);
   }
@@ -26,10 +38,17 @@ export default async function libraryGenerator(tree: Tree, options: LibraryGener
   generateFiles(tree, join(__dirname, 'files', options.language), n.projectRoot, { ...n, description: options.description, tmpl: '' });
   addProjectConfiguration(tree, n.name, libraryProject(options.language, n));
   if (options.language === 'rust') tree.write('Cargo.toml', withCargoMember(tree.read('Cargo.toml', 'utf-8') ?? '', n.projectRoot));
+  if (options.language === 'typescript') {
+    updateJson(tree, 'tsconfig.base.json', (json) => {
+      json.compilerOptions ??= {};
+      json.compilerOptions.paths = { ...json.compilerOptions.paths, [`@trading/${n.name}`]: [`${n.projectRoot}/src/index.ts`] };
+      return json;
+    });
+  }
   if (dependent) wireDependent(tree, options, n, dependent);
 
   return () => {
-    if (options.skipInstall) return;
+    if (options.skipInstall || options.language === 'typescript') return;
     if (options.language === 'python') {
       for (const root of [n.projectRoot, ...(dependent ? [dependent.root] : [])]) {
         logger.info(`uv lock in ${root}`);
@@ -44,6 +63,11 @@ export default async function libraryGenerator(tree: Tree, options: LibraryGener
 
 function wireDependent(tree: Tree, options: LibraryGeneratorSchema, n: ReturnType<typeof names>, dependent: ProjectConfiguration): void {
   const path = posix.relative(dependent.root, n.projectRoot);
+  if (options.language === 'typescript') {
+    const implicitDependencies = [...new Set([...(dependent.implicitDependencies ?? []), n.name])];
+    updateProjectConfiguration(tree, dependent.name ?? '', { ...dependent, implicitDependencies });
+    return;
+  }
   if (options.language === 'rust') {
     const file = `${dependent.root}/Cargo.toml`;
     tree.write(file, withCargoDependency(tree.read(file, 'utf-8') ?? '', n.name, path));

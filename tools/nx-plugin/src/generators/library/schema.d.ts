@@ -1,6 +1,6 @@
 export interface LibraryGeneratorSchema {
   name: string;
-  language: 'python' | 'rust';
+  language: 'python' | 'rust' | 'typescript';
   dependent?: string;
   description: string;
   directory: string;

@@ -1,4 +1,4 @@
-import { readProjectConfiguration, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import serviceGenerator from './generator';
 import { withCargoMember, withDockerContext } from '../manifest-edits';
@@ -10,6 +10,7 @@ function workspace(): Tree {
   const tree = createTreeWithEmptyWorkspace();
   tree.write('.dockerignore', '**\n!apps/agents/src/**\n**/__pycache__\n');
   tree.write('Cargo.toml', '[workspace]\nresolver = "2"\nmembers = ["apps/execution-engine", "libs/market-types"]\n');
+  addProjectConfiguration(tree, 'deploy', { root: 'tools/deploy', implicitDependencies: ['agents'], targets: {} });
   return tree;
 }
 
@@ -31,6 +32,7 @@ describe('service generator', () => {
     ]);
     expect(project.targets?.test?.options.command).toContain('--cov-report=xml:../../coverage/apps/quote-feed/coverage.xml');
     expect(tree.read('tools/deploy/services/quote-feed.yaml', 'utf-8')).toContain('port: 8100');
+    expect(readProjectConfiguration(tree, 'deploy').implicitDependencies).toEqual(['agents', 'quote-feed']);
     expect(tree.read('.dockerignore', 'utf-8')).toBe(
       '**\n!apps/agents/src/**\n!apps/quote-feed/pyproject.toml\n!apps/quote-feed/uv.lock\n!apps/quote-feed/src/quote_feed/**\n**/__pycache__\n',
     );

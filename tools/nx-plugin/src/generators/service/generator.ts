@@ -1,4 +1,4 @@
-import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProjects, logger, type Tree } from '@nx/devkit';
+import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProjects, logger, type Tree, updateProjectConfiguration } from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { withCargoMember, withDockerContext } from '../manifest-edits';
@@ -28,6 +28,9 @@ export default async function serviceGenerator(tree: Tree, options: ServiceGener
   });
   addProjectConfiguration(tree, n.name, serviceProject(options.language, n));
   tree.write(deployFile, deployServiceFile(options.language, n.name, options.port));
+  // The deploy project depends on every deployed service: a change to this one affects it too.
+  const deploy = getProjects(tree).get('deploy');
+  if (deploy) updateProjectConfiguration(tree, 'deploy', { ...deploy, implicitDependencies: [...new Set([...(deploy.implicitDependencies ?? []), n.name])] });
   tree.write('.dockerignore', withDockerContext(tree.read('.dockerignore', 'utf-8') ?? '**\n', dockerContext(options.language, n)));
   if (options.language === 'rust') tree.write('Cargo.toml', withCargoMember(tree.read('Cargo.toml', 'utf-8') ?? '', n.projectRoot));
 
