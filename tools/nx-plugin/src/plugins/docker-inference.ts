@@ -8,12 +8,16 @@ export interface DockerPluginOptions {
 
 export const DOCKERFILE_GLOB = '**/Dockerfile';
 
+/** The executor's own code: a change to it affects every project that builds an image with it. */
+export const DOCKER_BUILD_EXECUTOR_INPUT = '{workspaceRoot}/tools/nx-plugin/src/executors/docker-build/**/*';
+
 /** The inferred image build: after the project's own build, never cached (its output is an image). */
 export function dockerBuildTarget(projectRoot: string): TargetConfiguration {
   return {
     executor: '@trading/nx-plugin:docker-build',
     dependsOn: ['build'],
     cache: false,
+    inputs: ['default', DOCKER_BUILD_EXECUTOR_INPUT],
     options: { dockerfile: join(projectRoot, 'Dockerfile'), context: '.' },
     configurations: { push: { push: true, registryCache: true } },
     metadata: {
