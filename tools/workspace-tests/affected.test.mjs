@@ -15,6 +15,10 @@ const cases = [
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'deploy']],
   ['apps/cache-server/src/hash.ts', '// touched\n', ['cache-server', 'deploy']],
   ['tools/deploy/services/agents.yaml', '# touched\n', ['deploy']],
+  // Issue 19: a toolchain pin affects its own ecosystem's projects only (and the root project, which owns it).
+  ['.python-version', '# touched\n', ['@trading/source', 'agents', 'deploy', 'trading-core']],
+  ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'deploy', 'execution-engine', 'market-types']],
+  ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'deploy', 'local-cluster']],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads).
   ['tools/nx-plugin/src/executors/gke-deploy/lib/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],

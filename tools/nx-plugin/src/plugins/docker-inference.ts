@@ -17,7 +17,7 @@ export function dockerBuildTarget(projectRoot: string): TargetConfiguration {
     executor: '@trading/nx-plugin:docker-build',
     dependsOn: ['build'],
     cache: false,
-    inputs: ['default', DOCKER_BUILD_EXECUTOR_INPUT],
+    inputs: ['{projectRoot}/**/*', DOCKER_BUILD_EXECUTOR_INPUT],
     options: { dockerfile: join(projectRoot, 'Dockerfile'), context: '.' },
     configurations: { push: { push: true, registryCache: true } },
     metadata: {

@@ -37,7 +37,7 @@ describe('combined inference', () => {
       executor: '@trading/nx-plugin:docker-build',
       dependsOn: ['build'],
       cache: false,
-      inputs: ['default', '{workspaceRoot}/tools/nx-plugin/src/executors/docker-build/**/*'],
+      inputs: ['{projectRoot}/**/*', '{workspaceRoot}/tools/nx-plugin/src/executors/docker-build/**/*'],
       options: { dockerfile: 'apps/engine/Dockerfile', context: '.' },
       configurations: { push: { push: true, registryCache: true } },
     });
