@@ -83,3 +83,22 @@ def test_main_serves_on_configured_port(mocker, monkeypatch):
     monkeypatch.setenv("PORT", "9123")
     entry.main()
     assert run.call_args.kwargs["port"] == 9123
+
+
+def test_main_says_when_fault_injection_is_on(mocker, monkeypatch, capsys):
+    mocker.patch.object(entry.uvicorn, "run")
+    monkeypatch.setenv("FAULT_ERROR_RATE", "0.05")
+    monkeypatch.setenv("FAULT_DELAY_MS", "800")
+    entry.main()
+    assert (
+        "FAULT INJECTION ON (test aid): error rate 0.05, added latency 800 ms"
+        in capsys.readouterr().err
+    )
+
+
+def test_main_refuses_a_bad_fault_setting(mocker, monkeypatch):
+    run = mocker.patch.object(entry.uvicorn, "run")
+    monkeypatch.setenv("FAULT_ERROR_RATE", "often")
+    with pytest.raises(ValueError, match="FAULT_ERROR_RATE must be a number from 0 to 1"):
+        entry.main()
+    run.assert_not_called()

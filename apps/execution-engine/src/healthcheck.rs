@@ -18,12 +18,16 @@ pub fn is_success(response: &[u8]) -> bool {
 pub fn probe(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
     let mut stream =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("connect {addr}: {e}"))?;
-    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
     stream
         .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .map_err(|e| format!("send: {e}"))?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).map_err(|e| format!("read: {e}"))?;
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| format!("read: {e}"))?;
     if is_success(&response) {
         Ok(())
     } else {
@@ -75,7 +79,10 @@ mod tests {
 
     #[test]
     fn reports_a_refused_connection() {
-        let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         let error = probe(addr, Duration::from_millis(500)).unwrap_err();
         assert!(error.starts_with(&format!("connect {addr}")), "{error}");
     }

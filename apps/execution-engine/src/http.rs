@@ -16,12 +16,15 @@ use prometheus::{
 use serde::{Deserialize, Serialize};
 
 use crate::book::{OrderBook, Trade};
+use crate::faults::{FaultPlan, Faults};
 use crate::orders::{InstrumentSpec, Order};
 use crate::risk::RiskLimits;
 
 /// Buckets bracket the SLO thresholds used by the deploy analysis (p95 under 500 ms).
 const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 const KNOWN_ROUTES: &[&str] = &["/healthz", "/metrics", "/api/status", "/api/orders"];
+/// Probes and metrics see the release as it is served: fault injection leaves them alone.
+const UNFAULTED_ROUTES: &[&str] = &["/healthz", "/metrics"];
 
 pub struct Engine {
     pub spec: InstrumentSpec,
@@ -38,6 +41,8 @@ pub struct AppState {
     requests: IntCounterVec,
     latency: HistogramVec,
     version: &'static str,
+    faults: Faults,
+    plan: Arc<FaultPlan>,
 }
 
 impl AppState {
@@ -69,7 +74,14 @@ impl AppState {
             requests,
             latency,
             version,
+            faults: Faults::default(),
+            plan: Arc::new(FaultPlan::default()),
         }
+    }
+
+    /// The same state with fault injection (a test aid; see `faults`).
+    pub fn with_faults(self, faults: Faults) -> AppState {
+        AppState { faults, ..self }
     }
 }
 
@@ -115,7 +127,15 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .copied()
         .unwrap_or("other");
     let started = Instant::now();
-    let response = next.run(request).await;
+    let faulted = state.faults.active() && !UNFAULTED_ROUTES.contains(&route);
+    if faulted && !state.faults.delay.is_zero() {
+        tokio::time::sleep(state.faults.delay).await;
+    }
+    let response = if faulted && state.plan.next_fails(state.faults.error_rate) {
+        (StatusCode::INTERNAL_SERVER_ERROR, "injected fault").into_response()
+    } else {
+        next.run(request).await
+    };
     state
         .latency
         .with_label_values(&[route])
@@ -197,6 +217,10 @@ mod tests {
     use tower::ServiceExt;
 
     fn app() -> Router {
+        app_with(Faults::default())
+    }
+
+    fn app_with(faults: Faults) -> Router {
         let engine = Engine {
             spec: InstrumentSpec {
                 symbol: "BTC-USD".into(),
@@ -214,7 +238,7 @@ mod tests {
             position: Quantity::ZERO,
             next_id: 0,
         };
-        router(AppState::new(engine, "test"))
+        router(AppState::new(engine, "test").with_faults(faults))
     }
 
     async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
@@ -228,6 +252,43 @@ mod tests {
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn injected_faults_fail_and_slow_service_routes_but_not_probes() {
+        let faults = Faults {
+            error_rate: 0.5,
+            delay: std::time::Duration::from_millis(20),
+        };
+        let app = app_with(faults);
+        let started = Instant::now();
+        let mut codes = Vec::new();
+        for _ in 0..4 {
+            codes.push(call(&app, "GET", "/api/status", "").await.0);
+        }
+        assert!(started.elapsed() >= std::time::Duration::from_millis(80));
+        codes.sort();
+        assert_eq!(
+            codes,
+            vec![
+                StatusCode::OK,
+                StatusCode::OK,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::INTERNAL_SERVER_ERROR
+            ]
+        );
+        for _ in 0..4 {
+            assert_eq!(call(&app, "GET", "/healthz", "").await.0, StatusCode::OK);
+        }
+        let (_, body) = call(&app, "GET", "/metrics", "").await;
+        assert!(
+            body.contains(r#"http_requests_total{code="500",route="/api/status"} 2"#),
+            "{body}"
+        );
+        assert!(
+            body.contains(r#"http_requests_total{code="200",route="/healthz"} 4"#),
+            "{body}"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The execution engine: validate, risk-check, match and route orders.
 
 pub mod book;
+pub mod faults;
 pub mod gateway;
 pub mod healthcheck;
 pub mod http;

@@ -38,7 +38,9 @@ fn default_engine() -> Engine {
 fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     if std::env::args().nth(1).as_deref() == Some("healthcheck") {
-        let addr = format!("127.0.0.1:{port}").parse().map_err(std::io::Error::other)?;
+        let addr = format!("127.0.0.1:{port}")
+            .parse()
+            .map_err(std::io::Error::other)?;
         return execution_engine::healthcheck::probe(addr, std::time::Duration::from_secs(3))
             .map_err(std::io::Error::other);
     }
@@ -53,7 +55,17 @@ async fn serve(port: String) -> std::io::Result<()> {
     );
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("execution-engine listening on {addr}");
-    let app = router(AppState::new(default_engine(), env!("CARGO_PKG_VERSION")));
+    let faults = execution_engine::faults::Faults::from_lookup(|name| std::env::var(name).ok())
+        .map_err(std::io::Error::other)?;
+    if faults.active() {
+        eprintln!(
+            "execution-engine: FAULT INJECTION ON (test aid): error rate {}, added latency {} ms",
+            faults.error_rate,
+            faults.delay.as_millis()
+        );
+    }
+    let app =
+        router(AppState::new(default_engine(), env!("CARGO_PKG_VERSION")).with_faults(faults));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,18 +1,27 @@
 """Run the agents' HTTP service: `python -m agents` (PORT, default 8000)."""
 
 import os
+import sys
 
 import uvicorn
 
 from agents.agent import TradingAgent
 from agents.config import load_config
+from agents.faults import load_faults
 from agents.service import create_app
 
 
 def main() -> None:
     agent = TradingAgent(load_config(), send=lambda intent: None)
+    faults = load_faults(os.environ)
+    if faults.active:
+        print(
+            f"agents: FAULT INJECTION ON (test aid): error rate {faults.error_rate}, "
+            f"added latency {faults.delay_seconds * 1000:.0f} ms",
+            file=sys.stderr,
+        )
     uvicorn.run(
-        create_app(agent),
+        create_app(agent, faults=faults),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=int(os.environ.get("PORT", "8000")),
         access_log=False,

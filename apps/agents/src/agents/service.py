@@ -1,5 +1,6 @@
 """HTTP service: health, readiness, Prometheus metrics and the agent's state as JSON."""
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -13,12 +14,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from agents.agent import TradingAgent
+from agents.faults import FaultPlan, Faults
 
 # Buckets bracket the SLO thresholds (p95 500 ms in the deploy analysis).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
-def create_app(agent: TradingAgent, registry: CollectorRegistry | None = None) -> Starlette:
+def create_app(
+    agent: TradingAgent, registry: CollectorRegistry | None = None, faults: Faults | None = None
+) -> Starlette:
     registry = registry or CollectorRegistry()
     requests = Counter(
         "http_requests_total",
@@ -77,10 +81,19 @@ def create_app(agent: TradingAgent, registry: CollectorRegistry | None = None) -
             }
         )
 
+    plan = FaultPlan(faults or Faults())
+
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
         route = request.url.path if request.url.path in KNOWN_ROUTES else "other"
         started = time.perf_counter()
         try:
+            if plan.faults.active and route not in UNFAULTED_ROUTES:
+                await asyncio.sleep(plan.faults.delay_seconds)
+                if plan.next_fails():
+                    response = PlainTextResponse("injected fault", status_code=500)
+                    latency.labels(route).observe(time.perf_counter() - started)
+                    requests.labels(route, "500").inc()
+                    return response
             response = await call_next(request)
         except Exception:
             requests.labels(route, "500").inc()
@@ -104,3 +117,5 @@ def create_app(agent: TradingAgent, registry: CollectorRegistry | None = None) -
 
 
 KNOWN_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/api/positions", "/api/risk/limits"})
+# Probes and metrics see the release as it is served: fault injection leaves them alone.
+UNFAULTED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
