@@ -74,6 +74,14 @@ for (const { project, maxMB, portVar = 'PORT', env = [] } of services) {
   });
 }
 
+test('the Node images run the Node.js .nvmrc pins', () => {
+  const pinned = readFileSync(join(repoRoot, '.nvmrc'), 'utf8').trim();
+  for (const project of ['dashboard', 'cache-server']) {
+    const record = JSON.parse(readFileSync(join(repoRoot, 'dist', project, 'image.json'), 'utf8'));
+    assert.equal(docker('run', '--rm', '--network', 'none', '--entrypoint', 'node', record.reference, '--version'), `v${pinned}`, project);
+  }
+});
+
 const nxBuild = (args, env = {}) =>
   tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', ...args], {
     NX_SKIP_NX_CACHE: 'true',
