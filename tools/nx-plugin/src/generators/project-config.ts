@@ -13,7 +13,8 @@ export interface Names {
 export type Language = 'python' | 'rust' | 'nextjs';
 
 export function names(name: string, directory: string): Names {
-  return { name, projectRoot: `${directory.replace(/\/+$/, '')}/${name}`, pkg: name.replace(/-/g, '_'), crate: name.replace(/-/g, '_') };
+  const identifier = name.replace(/-/g, '_');
+  return { name, projectRoot: `${directory.replace(/\/+$/, '')}/${name}`, pkg: identifier, crate: identifier };
 }
 
 const BASES = {

@@ -77,7 +77,7 @@ function wireDependent(tree: Tree, options: LibraryGeneratorSchema, n: ReturnTyp
   tree.write(file, withPythonDependency(tree.read(file, 'utf-8') ?? '', n.name, path));
   const dockerfile = `${dependent.root}/Dockerfile`;
   if (!tree.exists(dockerfile)) return;
-  const app = { projectRoot: dependent.root, pkg: (dependent.name ?? '').replace(/-/g, '_') };
+  const app = names(dependent.name ?? '', posix.dirname(dependent.root));
   const updated = withPythonLibraryInDockerfile(tree.read(dockerfile, 'utf-8') ?? '', app, { name: n.name, projectRoot: n.projectRoot, pkg: n.pkg });
   if (updated === null) {
     logger.warn(`${dockerfile} is not in the generated shape: copy ${n.projectRoot}/src/${n.pkg} into the image yourself (apps/agents/Dockerfile shows how)`);
