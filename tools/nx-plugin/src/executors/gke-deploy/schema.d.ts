@@ -27,6 +27,8 @@ export interface GkeDeployExecutorOptions {
   canaryAnalysisSeconds?: number;
   /** Prometheus base URL; default: $PROMETHEUS_URL, else the environment's. */
   prometheusUrl?: string;
+  /** Deploy a release that analysis or a rollback took off traffic before (refused otherwise). */
+  retryAborted?: boolean;
   /** What an unreachable Prometheus or a query without data does: halt (default), rollback or continue. */
   onInconclusive?: 'halt' | 'rollback' | 'continue';
 }

@@ -8,6 +8,10 @@ export interface RollbackExecutorOptions {
   reason?: string;
   /** Give up (traffic unchanged) if the previous colour is not ready within this. */
   timeoutSeconds?: number;
+  /** Roll back only while this release (hash or image digest) is live; otherwise change nothing. */
+  from?: string;
+  /** Set from an alert payload (not a CLI option): the release each service's alerts name. */
+  releases?: Record<string, string>;
   /** Alertmanager webhook payload (JSON file): the firing alerts decide environment, services and reason. */
   alert?: string;
 }

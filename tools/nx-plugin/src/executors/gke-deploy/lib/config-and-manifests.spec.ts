@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployConfigError, loadEnvironment, loadEnvironments, loadServices } from './config';
-import { deploymentManifest, serviceManifest } from './manifests';
+import { deploymentFromTemplate, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { wantedRelease } from './release-plan';
 
 const repoConfig = join(__dirname, '../../../../../deploy');
@@ -59,11 +59,39 @@ describe('manifests', () => {
     });
   });
 
-  it('builds the active and preview Services selecting one colour', () => {
-    expect(serviceManifest(engine, 'staging', 'ns', 'blue', false).metadata?.name).toBe('execution-engine');
-    const preview = serviceManifest(engine, 'staging', 'ns', 'green', true);
+  it('builds the active and preview Services selecting one colour and one release', () => {
+    expect(serviceManifest(engine, 'staging', 'ns', 'blue', false, 'r1').metadata?.name).toBe('execution-engine');
+    const preview = serviceManifest(engine, 'staging', 'ns', 'green', true, 'r1');
     expect(preview.metadata?.name).toBe('execution-engine-preview');
-    expect(preview.spec?.selector).toEqual({ 'app.kubernetes.io/name': 'execution-engine', 'trading.dev/color': 'green' });
+    expect(preview.spec?.selector).toEqual({ 'app.kubernetes.io/name': 'execution-engine', 'trading.dev/color': 'green', 'trading.dev/release': 'r1' });
+  });
+
+  it('names a release by its whole pod template: a config change is a new release, the colour and revision are not', () => {
+    const input = { service: engine, environment: 'staging', namespace: 'ns', color: 'blue' as const, image: 'i@sha256:1', replicas: 2, revision: 'r' };
+    const base = releaseLabel(deploymentManifest(input));
+    expect(base).toMatch(/^[0-9a-f]{12}$/);
+    expect(releaseLabel(deploymentManifest({ ...input, color: 'green', revision: 'other', replicas: 3 }))).toBe(base);
+    expect(releaseLabel(deploymentManifest({ ...input, image: 'i@sha256:2' }))).not.toBe(base);
+    const changed = { ...engine, env: { ...engine.env, RUST_LOG: 'debug' } };
+    expect(releaseLabel(deploymentManifest({ ...input, service: changed }))).not.toBe(base);
+    const probes = { ...engine, probes: { ...engine.probes, readiness: '/other' } };
+    expect(releaseLabel(deploymentManifest({ ...input, service: probes }))).not.toBe(base);
+  });
+
+  it('labels canary pods with the live release they share traffic with, and their own as canary-of', () => {
+    const input = { service: engine, environment: 'staging', namespace: 'ns', color: 'blue' as const, image: 'i@sha256:1', replicas: 1, revision: 'r' };
+    const own = releaseLabel(deploymentManifest(input));
+    const labels = deploymentManifest({ ...input, canary: true, liveRelease: 'live123' }).spec!.template.metadata!.labels!;
+    expect(labels).toMatchObject({ 'trading.dev/release': 'live123', 'trading.dev/canary-of': own, 'trading.dev/track': 'canary' });
+  });
+
+  it('restores a recorded template whole, under the same release name', () => {
+    const input = { service: engine, environment: 'staging', namespace: 'ns', color: 'blue' as const, image: 'i@sha256:1', replicas: 2, revision: 'r' };
+    const original = deploymentManifest({ ...input, service: { ...engine, env: { ...engine.env, RUST_LOG: 'trace' } } });
+    const restored = deploymentFromTemplate({ ...input, color: 'green', template: original.spec!.template.spec! });
+    expect(releaseLabel(restored)).toBe(releaseLabel(original));
+    expect(restored.spec!.template.spec!.containers[0].env).toContainEqual({ name: 'RUST_LOG', value: 'trace' });
+    expect(restored.metadata!.name).toBe('execution-engine-green');
   });
 });
 

@@ -1,8 +1,9 @@
 import type { EnvironmentConfig } from './config';
 import { recordFailed, recordLive } from './history';
 import type { Kube, Lease } from './kube';
-import { type Color, deploymentManifest, serviceManifest } from './manifests';
+import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { describe, nextStep, type Desired } from './planner';
+import { stateAnnotations } from './release-state';
 import type { WantedRelease } from './release-plan';
 
 export interface LoopOptions {
@@ -17,17 +18,23 @@ export interface LoopOptions {
    * Pre-promotion hook (the production canary), called once before traffic switches from a live
    * colour to `to`. If it throws, the deploy fails there and traffic never moved.
    */
-  beforeSwitch?: (to: Color, from: Color) => Promise<void>;
+  beforeSwitch?: (to: Color, from: Color, liveRelease: string) => Promise<void>;
   /**
-   * Post-promotion hook (the soak analysis), called once right after traffic switched to `to`
-   * while the old colour is still up. If it throws, the deploy fails at that point.
+   * The soak analysis owed after the switch (this run's, or one an interrupted run left pending):
+   * judges `to` for `remainingMs` while `from` stays up. Passing returns; anything else throws
+   * (and switches back when the verdict says so). Without it a pending soak is an error.
    */
-  afterSwitch?: (to: Color, from: Color | null) => Promise<void>;
+  soak?: (to: Color, from: Color, remainingMs: number) => Promise<void>;
+  /** The full soak time a switch commits to; 0 (or absent) when the deploy is not analysed. */
+  soakMs?: number;
+  /** Deploy a release that analysis or a rollback took off traffic, on purpose. */
+  retryAborted?: boolean;
 }
 
 export interface DeployResult {
   service: string;
-  outcome: 'deployed' | 'unchanged';
+  outcome: 'deployed' | 'soaked' | 'unchanged';
+  release: string;
   color: string;
   image: string;
   seconds: number;
@@ -44,12 +51,25 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   const { service } = wanted;
   const { env, log } = options;
   const sleep = options.sleep ?? defaultSleep;
-  const desired: Desired = { image: wanted.image, replicas: service.replicas[options.environment], scaleDownDelayMs: env.scaleDownDelaySeconds * 1000 };
+  const replicas = service.replicas[options.environment];
+  const manifestFor = (color: Color) =>
+    deploymentManifest({ service, environment: options.environment, namespace: env.namespace, color, image: wanted.image, replicas, revision: wanted.gitSha });
+  const template = manifestFor('blue').spec!.template.spec!;
+  const release = releaseLabel(manifestFor('blue'));
+  const desired: Desired = {
+    image: wanted.image,
+    release,
+    replicas,
+    scaleDownDelayMs: env.scaleDownDelaySeconds * 1000,
+    soakMs: options.soakMs ?? 0,
+    retryAborted: options.retryAborted ?? false,
+  };
   const started = Date.now();
   let waitingSince: number | null = null;
   let last = '';
   let switched = false;
-  let history = await kube.readHistory(service.name);
+  let soaked = false;
+  const entry = (color: Color) => ({ image: desired.image, release, template, gitSha: wanted.gitSha, color, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' as const });
 
   let canaryDone = false;
   for (;;) {
@@ -62,37 +82,51 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     last = text;
 
     switch (step.kind) {
+      case 'refuse':
+        throw new Error(`${service.name}: ${step.reason}; traffic stays on ${observed.active ?? '(none)'}`);
       case 'apply':
-        await kube.applyDeployment(
-          deploymentManifest({ service, environment: options.environment, namespace: env.namespace, color: step.color, image: desired.image, replicas: desired.replicas, revision: wanted.gitSha }),
-        );
+        await kube.applyDeployment(manifestFor(step.color));
         break;
       case 'point-preview':
-        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.color, true), step.color, false);
+        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.color, true, release));
         break;
-      case 'switch':
+      case 'switch': {
         if (canaryFirst && step.from) {
-          await options.beforeSwitch!(step.to, step.from);
+          await options.beforeSwitch!(step.to, step.from, observed.activeRelease);
           canaryDone = true;
           break; // observe again: the world may have moved during the canary
         }
-        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false), step.to, true);
+        // The phase goes into the same guarded replace as the selector: traffic never moves to a
+        // release without the cluster recording that its soak is owed.
+        const at = new Date();
+        const phase = desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
+        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false, release), { [SWITCHED_AT]: at.toISOString(), ...phase });
         switched = true;
-        history = recordLive(history, { image: desired.image, gitSha: wanted.gitSha, color: step.to, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' });
-        await kube.writeHistory(service.name, history);
-        await options.afterSwitch?.(step.to, step.from);
+        await kube.writeHistory(service.name, recordLive(await kube.readHistory(service.name), entry(step.to)));
+        break;
+      }
+      case 'soak':
+        if (!options.soak) {
+          throw new Error(
+            `${service.name}: release ${release} is live on ${step.color} but its soak is still owed (a run was interrupted during it); ` +
+              'rerun the deploy with analysis (without --skipAnalysis) to judge it; traffic stays where it is',
+          );
+        }
+        if (!switched) log(`resuming the soak an interrupted run left pending: ${Math.ceil(step.remainingMs / 1000)} s of it left`);
+        await options.soak(step.color, step.from, step.remainingMs);
+        await kube.recordPhase(service.name, release, stateAnnotations('Promoted', new Date(), 'soak passed'));
+        soaked = true;
         break;
       case 'scale-down':
         await kube.scale(service.name, step.color, 0);
         break;
       case 'done':
-        return { service: service.name, outcome: switched ? 'deployed' : 'unchanged', color: step.active, image: desired.image, seconds: (Date.now() - started) / 1000 };
+        return { service: service.name, outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged', release, color: step.active, image: desired.image, seconds: (Date.now() - started) / 1000 };
       case 'wait-rollout':
       case 'wait-endpoints':
         waitingSince ??= Date.now();
         if (Date.now() - waitingSince > env.rolloutTimeoutSeconds * 1000) {
-          history = recordFailed(history, { image: desired.image, gitSha: wanted.gitSha, color: step.color, time: new Date().toISOString(), actor: options.actor, kind: 'deploy', reason: text });
-          await kube.writeHistory(service.name, history);
+          await kube.writeHistory(service.name, recordFailed(await kube.readHistory(service.name), { ...entry(step.color), reason: text }));
           // The failed colour never took traffic; scale it down so it holds no capacity.
           if (step.color !== observed.active) await kube.scale(service.name, step.color, 0);
           throw new Error(`${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text}; traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`);

@@ -1,3 +1,4 @@
+import type { V1PodSpec } from '@kubernetes/client-node';
 import type { Color } from './manifests';
 
 export type Outcome = 'live' | 'superseded' | 'failed' | 'rolled-back';
@@ -5,6 +6,9 @@ export type Outcome = 'live' | 'superseded' | 'failed' | 'rolled-back';
 export interface Release {
   revision: number;
   image: string;
+  /** The pod-template hash (RELEASE_LABEL) and the template itself, so a rollback restores the config too. */
+  release?: string;
+  template?: V1PodSpec;
   gitSha: string;
   color: Color;
   time: string;
@@ -44,13 +48,16 @@ export function live(history: Release[]): Release | undefined {
   return [...history].reverse().find((r) => r.outcome === 'live');
 }
 
-/** The release to roll back to: the newest good one before the live one, with a different image. */
+/** Two entries are the same release: same pod template when both recorded one, else the same image. */
+export const sameRelease = (a: Release, b: Release): boolean => (a.release && b.release ? a.release === b.release : a.image === b.image);
+
+/** The release to roll back to: the newest good one before the live one, of another release. */
 export function previousGood(history: Release[]): Release | undefined {
   const current = live(history);
   if (!current) return undefined;
   return [...history]
     .reverse()
-    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && r.image !== current.image);
+    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current));
 }
 
 /** After a rollback: the live release is marked rolled back, the restored one goes live again. */

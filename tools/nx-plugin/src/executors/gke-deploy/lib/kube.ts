@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
-import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName } from './manifests';
+import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName, releaseLabel } from './manifests';
+import { ABORTED_RELEASE, RELEASE_LABEL, parseState } from './release-state';
 import { type ColorState, type Observed } from './planner';
 import { parseHistory, type Release } from './history';
 import { renewalLost } from './lease-policy';
@@ -100,6 +101,7 @@ export class Kube {
       this.readOrNull('read the preview Service', () => this.core.readNamespacedService({ name: previewName(service), namespace })),
     ]);
     const colorOf = (svc: k8s.V1Service | null) => (svc?.spec?.selector?.[COLOR_LABEL] as Color | undefined) ?? null;
+    const releaseOf = (svc: k8s.V1Service | null) => svc?.spec?.selector?.[RELEASE_LABEL] ?? '';
     const previewColor = colorOf(preview);
     const readyPreview = preview ? await this.readyEndpoints(previewName(service)) : 0;
     const deployments: Partial<Record<Color, ColorState>> = {};
@@ -110,6 +112,7 @@ export class Kube {
       if (!d) continue;
       deployments[color] = {
         image: d.spec?.template.spec?.containers[0]?.image ?? '',
+        release: releaseLabel(d),
         replicas: d.spec?.replicas ?? 0,
         generation: d.metadata?.generation ?? 0,
         observedGeneration: d.status?.observedGeneration ?? 0,
@@ -120,7 +123,17 @@ export class Kube {
       };
     }
     const switched = active?.metadata?.annotations?.[SWITCHED_AT];
-    return { active: colorOf(active), preview: previewColor, deployments, switchedAt: switched ? Date.parse(switched) : null, now };
+    return {
+      active: colorOf(active),
+      preview: previewColor,
+      activeRelease: releaseOf(active),
+      previewRelease: releaseOf(preview),
+      state: parseState(active?.metadata?.annotations),
+      abortedRelease: active?.metadata?.annotations?.[ABORTED_RELEASE] || null,
+      deployments,
+      switchedAt: switched ? Date.parse(switched) : null,
+      now,
+    };
   }
 
   /** Ready endpoint addresses behind a Service, from its EndpointSlices. */
@@ -152,23 +165,35 @@ export class Kube {
   }
 
   /**
-   * Points a Service at `color`: created if missing, otherwise its selector is changed in one
-   * replace guarded by the resourceVersion just read, so a concurrent change fails instead of
-   * being overwritten.
+   * Points a Service at the colour and release its manifest selects, merging `annotations` (the
+   * persisted phase, the switch time) in the same replace: created if missing, otherwise replaced
+   * under the resourceVersion just read, so a concurrent change fails instead of being overwritten.
    */
-  async pointService(body: k8s.V1Service, color: Color, markSwitch: boolean): Promise<void> {
+  async pointService(body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> {
     const { namespace } = this.target;
     const name = body.metadata!.name!;
-    const stamp: Record<string, string> = markSwitch ? { [SWITCHED_AT]: new Date().toISOString() } : {};
     const existing = await this.readOrNull(`read Service ${name}`, () => this.core.readNamespacedService({ name, namespace }));
     if (!existing) {
-      body.metadata!.annotations = { ...body.metadata!.annotations, ...stamp };
+      body.metadata!.annotations = { ...body.metadata!.annotations, ...annotations };
       await this.call(`create Service ${name}`, () => this.core.createNamespacedService({ namespace, body }));
       return;
     }
-    existing.spec!.selector = { ...existing.spec!.selector, [COLOR_LABEL]: color };
-    existing.metadata!.annotations = { ...existing.metadata!.annotations, ...stamp };
+    existing.spec!.selector = body.spec!.selector;
+    existing.metadata!.annotations = { ...existing.metadata!.annotations, ...annotations };
     await this.call(`switch Service ${name}`, () => this.core.replaceNamespacedService({ name, namespace, body: existing }));
+  }
+
+  /**
+   * Records a phase on the active Service, only while it still selects `release` (a rollback or
+   * another deploy that moved it meanwhile wins), guarded by the resourceVersion just read.
+   */
+  async recordPhase(service: string, release: string, annotations: Record<string, string>): Promise<void> {
+    const { namespace } = this.target;
+    const existing = await this.call(`read Service ${service}`, () => this.core.readNamespacedService({ name: service, namespace }));
+    const selected = existing.spec?.selector?.[RELEASE_LABEL] ?? '';
+    if (selected !== release) throw new KubeError(`the active Service ${service} selects release ${selected || '(none)'} now, not ${release}: someone else moved it; nothing recorded`);
+    existing.metadata!.annotations = { ...existing.metadata!.annotations, ...annotations };
+    await this.call(`record the phase on Service ${service}`, () => this.core.replaceNamespacedService({ name: service, namespace, body: existing }));
   }
 
   async readHistory(service: string): Promise<Release[]> {

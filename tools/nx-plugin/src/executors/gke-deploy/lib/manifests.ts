@@ -1,5 +1,6 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { ServiceConfig } from './config';
+import { RELEASE_LABEL, releaseOf } from './release-state';
 
 export type Color = 'blue' | 'green';
 export const COLORS: readonly Color[] = ['blue', 'green'];
@@ -24,10 +25,20 @@ export function labels(service: ServiceConfig, environment: string, color?: Colo
   };
 }
 
+/** A Deployment's selector (immutable, so by colour only). */
 export const selectorFor = (service: ServiceConfig, color: Color): Record<string, string> => ({
   'app.kubernetes.io/name': service.name,
   [COLOR_LABEL]: color,
 });
+
+/** A Service's selector: the colour and the release, so pods of any other template are never behind it. */
+export const serviceSelector = (service: ServiceConfig, color: Color, release: string): Record<string, string> => ({
+  ...selectorFor(service, color),
+  [RELEASE_LABEL]: release,
+});
+
+/** Marks the pods of a canary with the release they are a canary of (their RELEASE_LABEL is the live one's). */
+export const CANARY_OF = 'trading.dev/canary-of';
 
 export interface DeploymentInput {
   service: ServiceConfig;
@@ -42,15 +53,24 @@ export interface DeploymentInput {
    * active Service sends them their share of traffic beside the live pods.
    */
   canary?: boolean;
+  /**
+   * For a canary: the live release. Its pods carry it as RELEASE_LABEL, so the active Service sends
+   * them their share, and their own release as CANARY_OF; only track=canary pods ever do this.
+   */
+  liveRelease?: string;
 }
 
 /** One colour's Deployment: non-root, read-only root filesystem, probes and resources from config. */
 export function deploymentManifest(input: DeploymentInput): V1Deployment {
   const { service, color } = input;
   const selector = input.canary ? { ...selectorFor(service, color), [TRACK_LABEL]: 'canary' } : selectorFor(service, color);
-  const podLabels = { ...labels(service, input.environment, color), 'app.kubernetes.io/version': input.revision.slice(0, 12), ...(input.canary ? { [TRACK_LABEL]: 'canary' } : {}) };
+  const podLabels: Record<string, string> = {
+    ...labels(service, input.environment, color),
+    'app.kubernetes.io/version': input.revision.slice(0, 12),
+    ...(input.canary ? { [TRACK_LABEL]: 'canary' } : {}),
+  };
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
-  return {
+  const deployment: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
@@ -90,16 +110,37 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
       },
     },
   };
+  const release = releaseOf(deployment.spec!.template.spec);
+  if (input.canary) Object.assign(podLabels, { [RELEASE_LABEL]: input.liveRelease ?? release, [CANARY_OF]: release });
+  else podLabels[RELEASE_LABEL] = release;
+  return deployment;
 }
 
+/** The release a Deployment's pod template carries ('' for one written before releases were labelled). */
+export const releaseLabel = (d: V1Deployment | undefined): string => d?.spec?.template.metadata?.labels?.[RELEASE_LABEL] ?? '';
+
+/**
+ * A colour's Deployment running a recorded pod template (a rollback restores the whole template,
+ * not just the image): same names and labels as deploymentManifest, the template's spec unchanged.
+ */
+export function deploymentFromTemplate(input: Omit<DeploymentInput, 'image' | 'canary' | 'liveRelease'> & { template: NonNullable<V1Deployment['spec']>['template']['spec'] }): V1Deployment {
+  const first = input.template?.containers[0]?.image ?? '';
+  const d = deploymentManifest({ ...input, image: first });
+  d.spec!.template.spec = input.template;
+  const release = releaseOf(input.template);
+  d.spec!.template.metadata!.labels![RELEASE_LABEL] = release;
+  return d;
+}
+
+
 /** The active Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
-export function serviceManifest(service: ServiceConfig, environment: string, namespace: string, color: Color, preview: boolean): V1Service {
+export function serviceManifest(service: ServiceConfig, environment: string, namespace: string, color: Color, preview: boolean, release: string): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: preview ? previewName(service.name) : service.name, namespace, labels: labels(service, environment) },
     spec: {
-      selector: selectorFor(service, color),
+      selector: serviceSelector(service, color, release),
       ports: [{ name: 'http', port: 80, targetPort: 'http' }],
     },
   };

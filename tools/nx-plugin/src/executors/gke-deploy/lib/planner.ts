@@ -1,8 +1,11 @@
 import { type Color, other } from './manifests';
+import type { ReleaseState } from './release-state';
 
 /** What the loop observed of one colour's Deployment. */
 export interface ColorState {
   image: string;
+  /** The release (pod-template hash) of the Deployment's template; '' when unlabelled. */
+  release: string;
   replicas: number;
   generation: number;
   observedGeneration: number;
@@ -18,6 +21,13 @@ export interface Observed {
   /** Colour the active Service selects; null when the Service does not exist yet. */
   active: Color | null;
   preview: Color | null;
+  /** The release each Service selects ('' for a Service that selects by colour only). */
+  activeRelease: string;
+  previewRelease: string;
+  /** The phase persisted on the active Service; null when none was written. */
+  state: ReleaseState | null;
+  /** The release last taken off traffic by analysis or a rollback. */
+  abortedRelease: string | null;
   deployments: Partial<Record<Color, ColorState>>;
   /** When the active Service last switched (ms since epoch), from its annotation. */
   switchedAt: number | null;
@@ -26,8 +36,13 @@ export interface Observed {
 
 export interface Desired {
   image: string;
+  release: string;
   replicas: number;
   scaleDownDelayMs: number;
+  /** Soak owed after the switch; 0 when the deploy is not analysed. */
+  soakMs: number;
+  /** Deploy a release that analysis or a rollback took off traffic before (deliberately). */
+  retryAborted: boolean;
 }
 
 export type Step =
@@ -36,6 +51,8 @@ export type Step =
   | { kind: 'point-preview'; color: Color }
   | { kind: 'wait-endpoints'; color: Color; ready: number; want: number }
   | { kind: 'switch'; from: Color | null; to: Color }
+  | { kind: 'soak'; color: Color; from: Color; remainingMs: number }
+  | { kind: 'refuse'; reason: string }
   | { kind: 'wait-scale-down'; color: Color; remainingMs: number }
   | { kind: 'scale-down'; color: Color }
   | { kind: 'done'; active: Color };
@@ -56,12 +73,19 @@ export function rolloutComplete(state: ColorState, replicas: number): boolean {
   );
 }
 
+/** The desired release is what the active Service selects, on a colour whose template is that release. */
+export const isLive = (observed: Observed, desired: Desired): boolean =>
+  observed.active !== null && observed.activeRelease === desired.release && observed.deployments[observed.active]?.release === desired.release;
+
 /** The colour that should carry the desired release: the live one if it already does, else the idle one. */
 export function targetColor(observed: Observed, desired: Desired): Color {
   const { active } = observed;
-  if (active && observed.deployments[active]?.image === desired.image) return active;
+  if (active && isLive(observed, desired)) return active;
   return active ? other(active) : 'blue';
 }
+
+const changeOf = (state: ColorState, desired: Desired) =>
+  state.image !== desired.image ? `image ${state.image} -> ${desired.image}` : `config: release ${state.release || '(unlabelled)'} -> ${desired.release}`;
 
 /**
  * The next step of a blue-green release, from what is observed now. Modelled on Argo
@@ -75,8 +99,14 @@ export function nextStep(observed: Observed, desired: Desired): Step {
   const state = observed.deployments[target];
 
   if (target !== observed.active) {
+    if (observed.abortedRelease === desired.release && !desired.retryAborted) {
+      return {
+        kind: 'refuse',
+        reason: `release ${desired.release} was taken off traffic before (${observed.state?.reason || observed.state?.phase || 'aborted'}); build a new release, or pass --retryAborted to deploy it again on purpose`,
+      };
+    }
     if (!state) return { kind: 'apply', color: target, reason: 'create' };
-    if (state.image !== desired.image) return { kind: 'apply', color: target, reason: `image ${state.image} -> ${desired.image}` };
+    if (state.release !== desired.release) return { kind: 'apply', color: target, reason: changeOf(state, desired) };
     if (state.replicas !== desired.replicas) return { kind: 'apply', color: target, reason: `scale ${state.replicas} -> ${desired.replicas}` };
     if (!rolloutComplete(state, desired.replicas)) {
       return {
@@ -88,12 +118,21 @@ export function nextStep(observed: Observed, desired: Desired): Step {
           `generation ${state.observedGeneration}/${state.generation}`,
       };
     }
-    if (observed.preview !== target) return { kind: 'point-preview', color: target };
+    if (observed.preview !== target || observed.previewRelease !== desired.release) return { kind: 'point-preview', color: target };
     if (state.readyEndpoints < desired.replicas) return { kind: 'wait-endpoints', color: target, ready: state.readyEndpoints, want: desired.replicas };
     return { kind: 'switch', from: observed.active, to: target };
   }
 
-  // The release is live on `target`. Keep the previous colour up for the delay, then scale it down.
+  // The release is live on `target`. A soak still owed (this run's, or one a crashed run left
+  // pending) comes first, for the time it has left; only then is the release promoted.
+  if (observed.state?.phase === 'Soaking') {
+    const elapsed = Math.max(0, observed.now - observed.state.since);
+    return { kind: 'soak', color: target, from: other(target), remainingMs: Math.max(0, desired.soakMs - elapsed) };
+  }
+  // A change of the replica count alone is no new release: the live colour is scaled in place.
+  const liveState = observed.deployments[target];
+  if (liveState && liveState.replicas !== desired.replicas) return { kind: 'apply', color: target, reason: `scale the live colour ${liveState.replicas} -> ${desired.replicas}` };
+  // Keep the previous colour up for the delay, then scale it down.
   const old = observed.deployments[other(target)];
   if (old && old.replicas > 0) {
     const elapsed = observed.switchedAt === null ? Infinity : observed.now - observed.switchedAt;
@@ -115,6 +154,10 @@ export function describe(step: Step): string {
       return `health gate: ${step.ready}/${step.want} ready endpoints behind the preview (${step.color})`;
     case 'switch':
       return `switch traffic ${step.from ?? '(none)'} -> ${step.to}`;
+    case 'soak':
+      return `soak owed on ${step.color}: ${Math.ceil(step.remainingMs / 1000)} s left`;
+    case 'refuse':
+      return `refused: ${step.reason}`;
     case 'wait-scale-down':
       return `keeping ${step.color} up for rollback, ${Math.ceil(step.remainingMs / 1000)} s left`;
     case 'scale-down':

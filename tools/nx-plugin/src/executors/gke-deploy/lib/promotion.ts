@@ -5,7 +5,9 @@ import { runAnalysis } from './analysis/run-analysis';
 import type { EnvironmentConfig } from './config';
 import { previousGood, recordFailed, recordRollback } from './history';
 import type { Kube } from './kube';
-import { type Color, canaryName, deploymentManifest, serviceManifest } from './manifests';
+import { type Color, SWITCHED_AT, canaryName, deploymentManifest, serviceManifest } from './manifests';
+import { rolloutComplete } from './planner';
+import { ABORTED_RELEASE, stateAnnotations } from './release-state';
 import type { WantedRelease } from './release-plan';
 
 /** Thrown when analysis stops a deploy; carries the verdict for the summary. */
@@ -60,48 +62,62 @@ function analyse(ctx: PromotionContext, label: string, target: Record<string, st
 }
 
 /**
- * Post-promotion soak: analyses the new colour for the environment's soak time while the old one
- * stays up. A failed analysis (or an inconclusive one with onInconclusive: rollback) switches
- * traffic straight back, records the rollback and scales the new colour down; an inconclusive one
- * with onInconclusive: halt stops the deploy with both colours up for an operator to decide.
+ * Post-promotion soak: analyses the new colour for what is left of the environment's soak time
+ * (at least one round, also when resuming a soak an interrupted run left pending) while the old
+ * one stays up. A failed analysis (or an inconclusive one with onInconclusive: rollback) switches
+ * traffic straight back, only onto an old colour that is still saturated, records the phase
+ * Aborted and the rollback, and scales the new colour down; an inconclusive one with
+ * onInconclusive: halt stops the deploy with both colours up and the soak still owed.
  */
-export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => Promise<void> {
-  return async (to, from) => {
+export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingMs: number) => Promise<void> {
+  return async (to, from, remainingMs) => {
     const a = ctx.env.analysis!;
     const { service } = ctx.wanted;
+    const { kube } = ctx;
     const replicas = service.replicas[ctx.environment];
     const health = async () => {
-      const ready = await ctx.kube.readyEndpoints(service.name);
+      const ready = await kube.readyEndpoints(service.name);
       return ready < replicas ? `${ready}/${replicas} ready endpoints behind ${service.name}` : null;
     };
-    const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, a.soakSeconds * 1000, health);
+    const durationMs = Math.max(remainingMs, a.intervalSeconds * 1000);
+    const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, durationMs, health);
     if (outcome.status === 'passed') {
       const accepted = a.onInconclusive === 'continue' && /inconclusive/.test(outcome.reason) ? ' (missing data accepted: onInconclusive continue)' : '';
       ctx.log(`soak passed${accepted} after ${outcome.rounds} round(s): ${outcome.reason}`);
       return;
     }
     const rollBack = outcome.status === 'failed' || a.onInconclusive === 'rollback';
-    if (!from) {
-      throw new AnalysisStop(`soak analysis ${outcome.status}: ${outcome.reason}; this was the first release, there is no previous colour to return to`, 'halted');
+    const observed = await kube.observe(service.name);
+    const previous = observed.deployments[from];
+    if (!previous || !rolloutComplete(previous, replicas) || !previous.release) {
+      throw new AnalysisStop(
+        `soak analysis ${outcome.status}: ${outcome.reason}; there is no saturated previous colour to return to (${from}: ${previous ? `${previous.availableReplicas}/${replicas} available` : 'none'}), so traffic stays on ${to}`,
+        'halted',
+      );
     }
     if (!rollBack) {
       throw new AnalysisStop(
         `halted: soak analysis inconclusive: ${outcome.reason}. Traffic stays on ${to} (the new release); ${from} is kept at full size. ` +
-          `Go back with \`npx nx run deploy:rollback -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to finish the promotion.`,
+          `Go back with \`npx nx run deploy:rollback -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to judge it again.`,
         'halted',
       );
     }
-    const started = (ctx.now ?? Date.now)();
-    await ctx.kube.pointService(serviceManifest(service, ctx.environment, ctx.kube.target.namespace, from, false), from, true);
-    const seconds = ((ctx.now ?? Date.now)() - started) / 1000;
-    const history = await ctx.kube.readHistory(service.name);
-    const restored = previousGood(history);
     const reason = `automatic: soak analysis ${outcome.status}: ${outcome.reason}`;
+    const started = (ctx.now ?? Date.now)();
+    const at = new Date();
+    await kube.pointService(serviceManifest(service, ctx.environment, kube.target.namespace, from, false, previous.release), {
+      [SWITCHED_AT]: at.toISOString(),
+      ...stateAnnotations('Aborted', at, reason.slice(0, 250)),
+      [ABORTED_RELEASE]: observed.activeRelease,
+    });
+    const seconds = ((ctx.now ?? Date.now)() - started) / 1000;
+    const history = await kube.readHistory(service.name);
+    const restored = previousGood(history);
     const updated = restored
       ? recordRollback(history, { ...restored, color: from }, new Date().toISOString(), ctx.actor, reason)
       : recordFailed(history, { image: ctx.wanted.image, gitSha: ctx.wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason });
-    await ctx.kube.writeHistory(service.name, updated);
-    await ctx.kube.scale(service.name, to, 0);
+    await kube.writeHistory(service.name, updated);
+    await kube.scale(service.name, to, 0);
     throw new AnalysisStop(
       `rolled back: soak analysis ${outcome.status} in round ${outcome.rounds}: ${outcome.reason}. Traffic is back on ${from} (switch took ${seconds.toFixed(2)} s); ${to} scaled down.`,
       'rolled-back',
@@ -114,8 +130,8 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color | null) => 
  * (beside the live colour's pods), analyses them, and removes them. Failure leaves traffic where
  * it was and scales the new colour down.
  */
-export function canary(ctx: PromotionContext): (to: Color, from: Color) => Promise<void> {
-  return async (to, from) => {
+export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRelease: string) => Promise<void> {
+  return async (to, from, liveRelease) => {
     const { kube, wanted, env, log } = ctx;
     const { service } = wanted;
     const config = env.canary!;
@@ -123,7 +139,7 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color) => Promi
     const name = canaryName(service.name);
     log(`canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s`);
     await kube.applyDeployment(
-      deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true }),
+      deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true, liveRelease }),
     );
     const fail = async (reason: string): Promise<never> => {
       await kube.deleteDeployment(name);

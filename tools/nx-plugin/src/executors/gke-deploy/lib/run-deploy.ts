@@ -5,7 +5,7 @@ import { PrometheusSource } from './analysis/prometheus';
 import { loadAnalysisMetrics, loadEnvironment, loadServices } from './config';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube } from './kube';
-import { deploymentManifest, serviceManifest } from './manifests';
+import { deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { AnalysisStop, canary, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from './release-plan';
 import type { GkeDeployExecutorOptions } from '../schema';
@@ -66,11 +66,9 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
     for (const w of wanted) {
       const replicas = w.service.replicas[options.environment];
       ctx.log(`plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`);
-      const manifests = [
-        deploymentManifest({ service: w.service, environment: options.environment, namespace: env.namespace, color: 'green', image: w.image, replicas, revision: w.gitSha }),
-        serviceManifest(w.service, options.environment, env.namespace, 'green', false),
-        serviceManifest(w.service, options.environment, env.namespace, 'green', true),
-      ];
+      const deployment = deploymentManifest({ service: w.service, environment: options.environment, namespace: env.namespace, color: 'green', image: w.image, replicas, revision: w.gitSha });
+      const release = releaseLabel(deployment);
+      const manifests = [deployment, serviceManifest(w.service, options.environment, env.namespace, 'green', false, release), serviceManifest(w.service, options.environment, env.namespace, 'green', true, release)];
       ctx.log(manifests.map((m) => stringify(m)).join('---\n'));
     }
     return { ok: true, results: [] };
@@ -101,7 +99,9 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
           log,
           lease,
           beforeSwitch: promotion && env.canary ? canary(promotion) : undefined,
-          afterSwitch: promotion ? soak(promotion) : undefined,
+          soak: promotion ? soak(promotion) : undefined,
+          soakMs: promotion ? analysis!.soakSeconds * 1000 : 0,
+          retryAborted: options.retryAborted,
         });
       } finally {
         await lease.release().catch(() => undefined);

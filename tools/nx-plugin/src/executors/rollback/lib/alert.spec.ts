@@ -9,7 +9,7 @@ describe('rollbackFromAlert (Alertmanager webhook payload v4)', () => {
       version: '4',
       status: 'firing',
       alerts: [
-        alert('firing', { service: 'agents', environment: 'production' }, 'agents: 3% 5xx'),
+        alert('firing', { service: 'agents', environment: 'production', release: 'abc123abc123' }, 'agents: 3% 5xx'),
         alert('firing', { service: 'execution-engine', namespace: 'trading-production', alertname: 'TradingLatencyP95High' }),
         alert('resolved', { service: 'dashboard', environment: 'production' }),
       ],
@@ -17,6 +17,7 @@ describe('rollbackFromAlert (Alertmanager webhook payload v4)', () => {
     expect(rollbackFromAlert(payload, envs)).toEqual({
       environment: 'production',
       services: ['agents', 'execution-engine'],
+      releases: { agents: 'abc123abc123' },
       reason: 'alert TradingErrorRateHigh, TradingLatencyP95High: agents: 3% 5xx',
     });
   });
@@ -35,5 +36,8 @@ describe('rollbackFromAlert (Alertmanager webhook payload v4)', () => {
     expect(() =>
       rollbackFromAlert({ alerts: [alert('firing', { service: 'a', environment: 'staging' }), alert('firing', { service: 'a', environment: 'production' })] }, envs),
     ).toThrow('several environments (staging, production)');
+    expect(() =>
+      rollbackFromAlert({ alerts: [alert('firing', { service: 'a', environment: 'staging', release: 'r1' }), alert('firing', { service: 'a', environment: 'staging', release: 'r2' })] }, envs),
+    ).toThrow('the firing alerts of a name several releases (r1, r2)');
   });
 });

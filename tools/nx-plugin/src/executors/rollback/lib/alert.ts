@@ -21,6 +21,8 @@ export const alertPayloadSchema = z.object({
 export interface AlertRequest {
   environment: string;
   services: string[];
+  /** Service -> the release its firing alerts name (their `release` label), when they name one. */
+  releases: Record<string, string>;
   reason: string;
 }
 
@@ -48,5 +50,11 @@ export function rollbackFromAlert(payload: unknown, environments: Record<string,
   const services = [...new Set(firing.map((a) => a.labels.service))].sort();
   const names = [...new Set(firing.map((a) => a.labels.alertname))].sort();
   const summary = firing.map((a) => a.annotations.summary).find(Boolean);
-  return { environment: envs[0], services, reason: `alert ${names.join(', ')}${summary ? `: ${summary}` : ''}` };
+  const releases: Record<string, string> = {};
+  for (const service of services) {
+    const named = [...new Set(firing.filter((a) => a.labels.service === service).map((a) => a.labels.release).filter(Boolean))];
+    if (named.length > 1) throw new Error(`the firing alerts of ${service} name several releases (${named.join(', ')}); send one payload per release`);
+    if (named.length === 1) releases[service] = named[0];
+  }
+  return { environment: envs[0], services, releases, reason: `alert ${names.join(', ')}${summary ? `: ${summary}` : ''}` };
 }

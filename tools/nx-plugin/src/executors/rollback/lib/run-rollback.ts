@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../gke-deploy/lib/config';
 import { live, previousGood, recordRollback } from '../../gke-deploy/lib/history';
 import { Kube } from '../../gke-deploy/lib/kube';
-import { deploymentManifest, other, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
+import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
 import { rolloutComplete } from '../../gke-deploy/lib/planner';
+import { ABORTED_RELEASE, stateAnnotations } from '../../gke-deploy/lib/release-state';
 import type { RollbackExecutorOptions } from '../schema';
 import { rollbackFromAlert } from './alert';
 
@@ -18,56 +19,91 @@ export interface RollbackContext {
 
 export interface RollbackResult {
   service: string;
+  /** rolled-back, or not-live: the release asked about is not the one live, so nothing was done. */
+  outcome: 'rolled-back' | 'not-live';
   from: Color;
   to: Color;
   image: string;
+  release: string;
   recoverySeconds: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Put one service's previous good release back: make sure its colour runs it at full size
- * (scaling it up first if it was scaled down), wait until it is ready, switch the active Service
- * to it in one guarded replace, and verify the active Service has ready endpoints.
+ * Put one service's previous good release back: its whole pod template (image and config, from
+ * the history) on the idle colour at full size, wait until that colour is saturated and the
+ * preview Service has ready endpoints of that release, then switch the active Service to it in
+ * one guarded replace that records the phase RolledBack. Traffic never moves to a colour without
+ * ready endpoints; on any failure before the switch it stays where it was.
+ *
+ * With `from` (a release, or an image digest), it acts only while that release is live: an alert
+ * that keeps firing after the soak already switched back, or repeats, changes nothing.
  */
-export async function rollbackService(kube: Kube, service: ServiceConfig, environment: string, ctx: RollbackContext, reason: string, timeoutMs: number): Promise<RollbackResult> {
+export async function rollbackService(
+  kube: Kube,
+  service: ServiceConfig,
+  environment: string,
+  ctx: RollbackContext,
+  reason: string,
+  timeoutMs: number,
+  from?: string,
+): Promise<RollbackResult> {
   const started = Date.now();
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
+  const { namespace } = kube.target;
+  const observed = await kube.observe(service.name);
+  if (!observed.active) throw new Error(`${service.name}: no active Service in ${namespace}; nothing is live to roll back`);
+  const active = observed.active;
+  const liveState = observed.deployments[active];
+  const liveRelease = observed.activeRelease || liveState?.release || '';
+  const to = other(active);
+  if (from && from !== liveRelease && !liveState?.image.endsWith(from)) {
+    log(`release ${from} is not live (live: ${liveRelease || '(unlabelled)'} on ${active}, ${observed.state?.phase ?? 'no phase recorded'}); nothing to roll back`);
+    return { service: service.name, outcome: 'not-live', from: active, to: active, image: liveState?.image ?? '', release: liveRelease, recoverySeconds: 0 };
+  }
   const history = await kube.readHistory(service.name);
   const current = live(history);
   const target = previousGood(history);
-  if (!current || !target) throw new Error(`${service.name}: no previous good release in the history of ${kube.target.namespace}; nothing to roll back to`);
-  const observed = await kube.observe(service.name);
-  if (!observed.active) throw new Error(`${service.name}: no active Service in ${kube.target.namespace}`);
-  const to = other(observed.active);
+  if (!current || !target) throw new Error(`${service.name}: no previous good release in the history of ${namespace}; nothing to roll back to`);
+  if (current.release && liveRelease && current.release !== liveRelease) {
+    throw new Error(`${service.name}: the history says release ${current.release} is live, but the active Service selects ${liveRelease}; nothing changed. Check \`npx nx run deploy:status\``);
+  }
   const replicas = service.replicas[environment];
+  const base = { service, environment, namespace, color: to, replicas, revision: target.gitSha };
+  const manifest = target.template ? deploymentFromTemplate({ ...base, template: target.template }) : deploymentManifest({ ...base, image: target.image });
+  if (!target.template) log(`history entry rev ${target.revision} has no pod template (recorded before releases were); restoring its image with today's config`);
+  const release = releaseLabel(manifest);
   const state = observed.deployments[to];
-  log(`rolling back ${current.image.slice(-19)} (rev ${current.revision}) -> ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`);
-  if (!state || state.image !== target.image || state.replicas !== replicas) {
-    log(state?.image === target.image ? `scaling ${to} up to ${replicas}` : `restoring ${target.image} on ${to}`);
-    await kube.applyDeployment(
-      deploymentManifest({ service, environment, namespace: kube.target.namespace, color: to, image: target.image, replicas, revision: target.gitSha }),
-    );
+  log(`rolling back ${liveRelease || current.image.slice(-19)} (rev ${current.revision}) -> ${release} ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`);
+  if (!state || state.release !== release || state.replicas !== replicas) {
+    log(state?.release === release ? `scaling ${to} up to ${replicas}` : `restoring release ${release} on ${to}`);
+    await kube.applyDeployment(manifest);
   }
-  for (;;) {
-    const now = await kube.observe(service.name);
-    const s = now.deployments[to];
-    if (s && s.image === target.image && rolloutComplete(s, replicas)) break;
-    if (Date.now() - started > timeoutMs) throw new Error(`${service.name}: ${to} did not become ready within ${timeoutMs / 1000} s; traffic stays on ${observed.active}`);
-    await (ctx.sleep ?? sleep)(200);
-  }
-  await kube.pointService(serviceManifest(service, environment, kube.target.namespace, to, false), to, true);
-  for (;;) {
-    if ((await kube.readyEndpoints(service.name)) >= replicas) break;
-    if (Date.now() - started > timeoutMs) throw new Error(`${service.name}: switched to ${to} but its endpoints are not ready within ${timeoutMs / 1000} s`);
-    await (ctx.sleep ?? sleep)(100);
-  }
+  const wait = async (what: string, done: () => Promise<boolean>) => {
+    for (;;) {
+      if (await done()) return;
+      if (Date.now() - started > timeoutMs) throw new Error(`${service.name}: ${what} within ${timeoutMs / 1000} s; traffic stays on ${active} (${liveRelease})`);
+      await (ctx.sleep ?? sleep)(200);
+    }
+  };
+  await wait(`${to} did not become saturated with release ${release}`, async () => {
+    const s = (await kube.observe(service.name)).deployments[to];
+    return Boolean(s && s.release === release && rolloutComplete(s, replicas));
+  });
+  // The same gate as a deploy: ready endpoints of exactly this release behind the preview first.
+  await kube.pointService(serviceManifest(service, environment, namespace, to, true, release));
+  await wait(`the preview Service has no ${replicas} ready endpoint(s) of release ${release}`, async () => (await kube.readyEndpoints(previewName(service.name))) >= replicas);
+  const at = new Date();
+  await kube.pointService(serviceManifest(service, environment, namespace, to, false, release), {
+    [SWITCHED_AT]: at.toISOString(),
+    ...stateAnnotations('RolledBack', at, reason.slice(0, 250)),
+    [ABORTED_RELEASE]: liveRelease,
+  });
   const recoverySeconds = (Date.now() - started) / 1000;
-  await kube.pointService(serviceManifest(service, environment, kube.target.namespace, to, true), to, false).catch(() => undefined);
-  await kube.writeHistory(service.name, recordRollback(history, { ...target, color: to }, new Date().toISOString(), ctx.actor, reason));
-  log(`traffic on ${to} (${target.image.slice(-19)}), ready endpoints verified: recovered in ${recoverySeconds.toFixed(2)} s`);
-  return { service: service.name, from: observed.active, to, image: target.image, recoverySeconds };
+  await kube.writeHistory(service.name, recordRollback(await kube.readHistory(service.name), { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
+  log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
+  return { service: service.name, outcome: 'rolled-back', from: active, to, image: target.image, release, recoverySeconds };
 }
 
 /** Reads an alert payload file and turns it into rollback options; null when nothing is firing. */
@@ -83,7 +119,7 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
   const environments = Object.fromEntries(Object.entries(loadEnvironments(configDir)).map(([name, env]) => [name, env.namespace]));
   const request = rollbackFromAlert(payload, environments);
   if (!request) return null;
-  return { ...options, environment: request.environment, services: request.services, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
+  return { ...options, environment: request.environment, services: request.services, releases: request.releases, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
 }
 
 export async function runRollback(options: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
@@ -107,22 +143,23 @@ export async function runRollback(options: RollbackExecutorOptions, ctx: Rollbac
     services.map(async (service) => {
       const lease = await kube.acquireLease(service.name, 90);
       try {
-        return await rollbackService(kube, service, options.environment, ctx, reason, (options.timeoutSeconds ?? 60) * 1000);
+        return await rollbackService(kube, service, options.environment, ctx, reason, (options.timeoutSeconds ?? 60) * 1000, options.from ?? options.releases?.[service.name]);
       } finally {
         await lease.release().catch(() => undefined);
       }
     }),
   );
   const results: RollbackResult[] = [];
-  const lines = ['| service | from | to | image | recovery (s) |', '|---|---|---|---|---|'];
+  const lines = ['| service | outcome | from | to | release | image | recovery (s) |', '|---|---|---|---|---|---|---|'];
   let ok = true;
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') {
       results.push(s.value);
-      lines.push(`| ${s.value.service} | ${s.value.from} | ${s.value.to} | \`${s.value.image.slice(-19)}\` | ${s.value.recoverySeconds.toFixed(2)} |`);
+      const r = s.value;
+      lines.push(`| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'rolled-back' ? r.recoverySeconds.toFixed(2) : '-'} |`);
     } else {
       ok = false;
-      lines.push(`| ${services[i].name} | FAILED | - | - | - |`);
+      lines.push(`| ${services[i].name} | FAILED | - | - | - | - | - |`);
       ctx.log(`[${services[i].name}] FAILED: ${(s.reason as Error).message}`);
     }
   });

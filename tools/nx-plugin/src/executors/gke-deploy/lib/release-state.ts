@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+
+/**
+ * A release is the whole pod template (image digest and the service's config: env, secrets,
+ * probes, resources), named by a hash of its spec. Pods carry it as a label and both Services
+ * select it with the colour, so a colour still holding a pod of another template never serves it.
+ */
+export const RELEASE_LABEL = 'trading.dev/release';
+
+/**
+ * The phase of the release the active Service points at, persisted as annotations on that Service
+ * and written in the same guarded replace that moves its selector: a switch without a recorded
+ * phase cannot happen, and any rerun, from any machine, knows whether a soak is still owed.
+ */
+export const PHASE = 'trading.dev/phase';
+export const PHASE_SINCE = 'trading.dev/phase-since';
+export const PHASE_REASON = 'trading.dev/phase-reason';
+/** The last release taken off traffic by analysis or rollback; a deploy does not retry it silently. */
+export const ABORTED_RELEASE = 'trading.dev/aborted-release';
+
+export type Phase = 'Soaking' | 'Promoted' | 'Aborted' | 'RolledBack';
+const PHASES: readonly Phase[] = ['Soaking', 'Promoted', 'Aborted', 'RolledBack'];
+
+export interface ReleaseState {
+  phase: Phase;
+  since: number;
+  reason: string;
+}
+
+/** The 12-hex-digit name of a pod template: stable key order, so equal templates hash equally. */
+export function releaseOf(template: V1PodTemplateSpec['spec']): string {
+  return createHash('sha256').update(stringify(template ?? {})).digest('hex').slice(0, 12);
+}
+
+/** The persisted phase from a Service's annotations; null for a Service no phase was written to. */
+export function parseState(annotations: Record<string, string> | undefined): ReleaseState | null {
+  const phase = annotations?.[PHASE] as Phase | undefined;
+  if (!phase || !PHASES.includes(phase)) return null;
+  const since = Date.parse(annotations?.[PHASE_SINCE] ?? '');
+  return { phase, since: Number.isNaN(since) ? 0 : since, reason: annotations?.[PHASE_REASON] ?? '' };
+}
+
+/** The annotations that record `phase` from `at` on. */
+export function stateAnnotations(phase: Phase, at: Date, reason = ''): Record<string, string> {
+  return { [PHASE]: phase, [PHASE_SINCE]: at.toISOString(), [PHASE_REASON]: reason };
+}
