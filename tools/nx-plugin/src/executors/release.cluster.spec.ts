@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDeploy } from './gke-deploy/lib/run-deploy';
+import { runRollback } from './rollback/lib/run-rollback';
+
+// Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
+// whole pod template, the Services select it, the phase lives on the active Service, an aborted
+// release is not retried silently, and a rollback acts only while the release it names is live.
+const CONTEXT = 'kwok-local-staging';
+const NS = `jest-release-${process.pid}`;
+const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const json = (...args: string[]) => JSON.parse(kubectl('-n', NS, 'get', ...args, '-o', 'json'));
+const digest = (n: number) => `reg.local/trading/agents@sha256:${String(n).repeat(64).slice(0, 64)}`;
+let lines: string[] = [];
+let root: string;
+
+const ctx = () => ({ workspaceRoot: root, env: {} as NodeJS.ProcessEnv, actor: 'jest', log: (m: string) => lines.push(m) });
+const record = (n: number) => {
+  mkdirSync(join(root, 'dist/agents'), { recursive: true });
+  writeFileSync(join(root, 'dist/agents/image.json'), JSON.stringify({ reference: digest(n), revision: 'b'.repeat(40) }));
+};
+const deploy = (extra: Record<string, unknown> = {}) => runDeploy({ environment: 'staging', services: ['agents'], skipAnalysis: true, ...extra }, ctx());
+const setEnv = (value: string) => {
+  const file = join(root, 'tools/deploy/services/agents.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/LOG_LEVEL: .*/, `LOG_LEVEL: ${value}`));
+};
+const active = () => json('service', 'agents');
+const templateRelease = (color: string) => json('deploy', `agents-${color}`).spec.template.metadata.labels['trading.dev/release'];
+/** The releases of the pods behind a Service's ready endpoints. */
+const releasesBehind = (service: string) => {
+  const slices = json('endpointslices', '-l', `kubernetes.io/service-name=${service}`).items;
+  const pods: string[] = slices.flatMap((s: { endpoints?: Array<{ targetRef?: { name: string } }> }) => (s.endpoints ?? []).map((e) => e.targetRef!.name));
+  return [...new Set(pods.map((p) => json('pod', p).metadata.labels['trading.dev/release']))];
+};
+const history = () => JSON.parse(json('configmap', 'agents-releases').data.history);
+
+beforeAll(() => {
+  try {
+    kubectl('get', '--raw', '/readyz');
+  } catch {
+    throw new Error(`the local cluster (context ${CONTEXT}) is not up: run npx nx run local-cluster:up`);
+  }
+  root = mkdtempSync(join(tmpdir(), 'release-ws-'));
+  cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  const envFile = join(root, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'));
+}, 30_000);
+
+afterEach(() => {
+  lines = [];
+});
+
+afterAll(() => {
+  try {
+    kubectl('delete', 'namespace', NS, '--wait=false');
+  } catch {
+    /* already gone */
+  }
+});
+
+describe('releases, phases and idempotent rollback against the local cluster', () => {
+  let r1 = '';
+  let r2 = '';
+
+  it('selects colour and release in both Services and records the phase with the switch', async () => {
+    record(1);
+    expect((await deploy()).results[0]).toMatchObject({ outcome: 'deployed', color: 'blue' });
+    r1 = templateRelease('blue');
+    expect(r1).toMatch(/^[0-9a-f]{12}$/);
+    const svc = active();
+    expect(svc.spec.selector).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': r1 });
+    expect(json('service', 'agents-preview').spec.selector['trading.dev/release']).toBe(r1);
+    expect(svc.metadata.annotations['trading.dev/phase']).toBe('Promoted');
+    expect(svc.metadata.annotations['trading.dev/phase-reason']).toMatch(/not analysed/);
+    expect(history().at(-1)).toMatchObject({ outcome: 'live', release: r1 });
+  }, 60_000);
+
+  // Scenario 7: today a change of env, probes or resources in services/*.yaml ends as `unchanged`.
+  it('deploys a config-only change (same image) through the idle colour', async () => {
+    setEnv('debug');
+    const result = await deploy();
+    expect(result.results[0]).toMatchObject({ outcome: 'deployed', color: 'green', image: digest(1) });
+    r2 = templateRelease('green');
+    expect(r2).not.toBe(r1);
+    const env = json('deploy', 'agents-green').spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
+    expect(active().spec.selector).toMatchObject({ 'trading.dev/color': 'green', 'trading.dev/release': r2 });
+    expect(lines.join('\n')).toMatch(/apply green \(create\)/);
+    // Scenario 1, at the Service: only pods of the live release are behind it.
+    expect(releasesBehind('agents')).toEqual([r2]);
+  }, 60_000);
+
+  it('scales the live colour in place when only the replica count changes', async () => {
+    const file = join(root, 'tools/deploy/services/agents.yaml');
+    const saved = readFileSync(file, 'utf8');
+    writeFileSync(file, saved.replace('staging: 2', 'staging: 3'));
+    try {
+      const result = await deploy();
+      expect(result.results[0]).toMatchObject({ color: 'green', release: r2 });
+      expect(json('deploy', 'agents-green').spec.replicas).toBe(3);
+      expect(lines.join('\n')).toMatch(/scale the live colour 2 -> 3/);
+    } finally {
+      writeFileSync(file, saved);
+    }
+    await deploy();
+    expect(json('deploy', 'agents-green').spec.replicas).toBe(2);
+  }, 60_000);
+
+  it('rolls back the whole template (the config too), and records RolledBack with the release taken off', async () => {
+    const result = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: bad config' }, ctx());
+    expect(result.ok).toBe(true);
+    expect(result.results[0]).toMatchObject({ outcome: 'rolled-back', from: 'green', to: 'blue', release: r1 });
+    const svc = active();
+    expect(svc.spec.selector).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': r1 });
+    expect(svc.metadata.annotations).toMatchObject({ 'trading.dev/phase': 'RolledBack', 'trading.dev/aborted-release': r2, 'trading.dev/phase-reason': 'jest: bad config' });
+    expect(json('deploy', 'agents-blue').spec.template.spec.containers[0].env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
+    expect(releasesBehind('agents')).toEqual([r1]);
+  }, 60_000);
+
+  // Scenario 3: the alert that fired for r2 keeps firing (or is re-sent) after traffic is already
+  // back on r1; today each notification rolls back one release further.
+  it('does nothing when the release a rollback names is not live, from the CLI and from an alert', async () => {
+    const before = history();
+    const cli = await runRollback({ environment: 'staging', services: ['agents'], from: r2 }, ctx());
+    expect(cli.ok).toBe(true);
+    expect(cli.results[0]).toMatchObject({ outcome: 'not-live', release: r1 });
+    expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} is not live \\(live: ${r1} on blue, RolledBack\\); nothing to roll back`));
+    const alert = join(root, 'alert.json');
+    writeFileSync(alert, JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'TradingErrorRateHigh', service: 'agents', environment: 'staging', release: r2 } }] }));
+    const fromAlert = await runRollback({ environment: 'staging', alert }, ctx());
+    expect(fromAlert.results[0]).toMatchObject({ outcome: 'not-live' });
+    expect(history()).toEqual(before);
+    expect(active().spec.selector['trading.dev/release']).toBe(r1);
+  }, 60_000);
+
+  it('refuses to deploy the aborted release again unless told to', async () => {
+    const refused = await deploy();
+    expect(refused.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} was taken off traffic before \\(jest: bad config\\); build a new release, or pass --retryAborted`));
+    expect(active().spec.selector['trading.dev/release']).toBe(r1);
+    const retried = await deploy({ retryAborted: true });
+    expect(retried.results[0]).toMatchObject({ outcome: 'deployed', color: 'green', release: r2 });
+  }, 60_000);
+
+  // Scenario 2 without Prometheus: a soak left pending (phase Soaking) is owed; a rerun that
+  // cannot judge it (--skipAnalysis) must neither promote it nor scale the old colour down.
+  it('never promotes a release whose soak is pending', async () => {
+    record(3);
+    expect((await deploy()).results[0]).toMatchObject({ color: 'blue' });
+    const r3 = templateRelease('blue');
+    kubectl('-n', NS, 'scale', 'deploy', 'agents-green', '--replicas=2');
+    kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Soaking', `trading.dev/phase-since=${new Date().toISOString()}`);
+    const rerun = await deploy();
+    expect(rerun.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(new RegExp(`release ${r3} is live on blue but its soak is still owed .*rerun the deploy with analysis`));
+    expect(json('deploy', 'agents-green').spec.replicas).toBe(2);
+    expect(active().metadata.annotations['trading.dev/phase']).toBe('Soaking');
+  }, 60_000);
+});
