@@ -90,6 +90,11 @@ test('rollback scales blue back up, switches to it and prints the recovery time'
   assert.equal(replicas('execution-engine', 'blue'), 2);
   const live = history('execution-engine').at(-1);
   assert.deepEqual([live.image, live.outcome, live.kind, live.reason], [images[1], 'live', 'rollback', 'it: test']);
+  // The release taken off traffic is not deployed again by a plain rerun (issue 17).
+  const again = deploy('--services=execution-engine');
+  assert.notEqual(again.code, 0);
+  assert.match(again.out, /release [0-9a-f]{12} was taken off traffic before \(rollback by \S+: it: test\); build a new release, or pass --retryAborted/);
+  assert.equal(selector('execution-engine'), 'blue');
 });
 
 test('a release that never becomes ready times out: no switch, blue still active, green scaled down', () => {
@@ -154,10 +159,11 @@ test('a deploy killed between apply and switch converges when rerun', async () =
 });
 
 test('the API server stopped mid-deploy fails the deploy clearly and leaves traffic where it was', async () => {
-  record('execution-engine', images[2]);
+  // images[3] never became ready (a failed deploy, not one taken off traffic, so it may be retried).
+  record('execution-engine', images[3]);
   cordon(true);
   // Live on green now, so the deploy applies the new image to blue.
-  const { exited, output } = await startDeployAndWaitForApply(images[2], 'blue');
+  const { exited, output } = await startDeployAndWaitForApply(images[3], 'blue');
   run(repoRoot, join(process.env.TRADING_BIN ?? join(process.env.HOME, '.cache/trading-platform/bin'), 'kwokctl'), ['--name', 'local-staging', 'stop', 'cluster'], {
     KWOK_WORKDIR: join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok'),
   });
@@ -177,7 +183,7 @@ test('the API server stopped mid-deploy fails the deploy clearly and leaves traf
   }
   cordon(false);
   assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
-  assert.equal(imageOf('execution-engine', 'blue'), images[2], 'the idle colour had the new image applied, never switched to');
+  assert.equal(imageOf('execution-engine', 'blue'), images[3], 'the idle colour had the new image applied, never switched to');
 });
 
 test('bad input: unknown environment or service, missing context, and a dry run that touches nothing', () => {

@@ -188,6 +188,41 @@ test('the alert entry point rolls back what a firing alert names; a resolved one
   assert.match(history().at(-1).reason, /^alert TradingErrorRateHigh/);
 });
 
+// Issue 17, scenario 2: the soak is a persisted phase, not a side effect of the switch. A deploy
+// killed mid-soak leaves the active Service in phase Soaking with the old colour up; the rerun
+// (from any machine) resumes the soak for the time left instead of promoting unjudged.
+test('a deploy killed mid-soak: the rerun resumes the soak for the time left, then promotes', async () => {
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
+  const from = selector();
+  const to = from === 'blue' ? 'green' : 'blue';
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: to });
+  await waitForSeries(`namespace="${NS}",color="${to}"`);
+  record(digest(7));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=40');
+  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  process.kill(-run.child.pid, 'SIGKILL');
+  await run.exited;
+  const phase = () => kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/phase}');
+  assert.equal(selector(), to, 'killed after the switch');
+  assert.equal(phase(), 'Soaking', 'the cluster records that the soak is owed');
+  assert.equal(replicas(from), 2, 'the old colour stays up while the soak is owed');
+  // The killed run's lease lapses within its 15 s; the rerun waits for that, then resumes.
+  let rerun;
+  for (let i = 0; i < 10; i++) {
+    rerun = await deploy('--soakSeconds=40');
+    if (!/holds the lease/.test(rerun.out)) break;
+    await sleep(3000);
+  }
+  assert.equal(rerun.code, 0, rerun.out);
+  const left = Number(/resuming the soak an interrupted run left pending: (\d+) s of it left/.exec(rerun.out)?.[1]);
+  assert.ok(left > 0 && left < 40, `resumed with ${left} s left:\n${rerun.out}`);
+  assert.match(rerun.out, /soak passed after \d+ round\(s\)/);
+  assert.match(rerun.out, new RegExp(`\\| agents \\| soaked \\| ${to} \\|`));
+  assert.equal(phase(), 'Promoted');
+  assert.equal(replicas(from), 0, 'scaled down only after the soak passed');
+});
+
 test('production: a canary with errors never moves traffic; a healthy canary is followed by the swap and soak', async () => {
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
   record(digest(1));

@@ -138,7 +138,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   it('refuses to deploy the aborted release again unless told to', async () => {
     const refused = await deploy();
     expect(refused.ok).toBe(false);
-    expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} was taken off traffic before \\(jest: bad config\\); build a new release, or pass --retryAborted`));
+    expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} was taken off traffic before \\(rollback by jest: jest: bad config\\); build a new release, or pass --retryAborted`));
     expect(active().spec.selector['trading.dev/release']).toBe(r1);
     const retried = await deploy({ retryAborted: true });
     expect(retried.results[0]).toMatchObject({ outcome: 'deployed', color: 'green', release: r2 });

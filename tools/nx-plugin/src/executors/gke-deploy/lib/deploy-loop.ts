@@ -113,7 +113,8 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
           );
         }
         if (!switched) log(`resuming the soak an interrupted run left pending: ${Math.ceil(step.remainingMs / 1000)} s of it left`);
-        await options.soak(step.color, step.from, step.remainingMs);
+        // This run's own switch owes the whole soak (milliseconds ago); a resumed one what is left.
+        await options.soak(step.color, step.from, switched ? desired.soakMs : step.remainingMs);
         await kube.recordPhase(service.name, release, stateAnnotations('Promoted', new Date(), 'soak passed'));
         soaked = true;
         break;

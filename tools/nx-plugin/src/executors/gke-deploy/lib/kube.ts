@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName, releaseLabel } from './manifests';
-import { ABORTED_RELEASE, RELEASE_LABEL, parseState } from './release-state';
+import { ABORTED_REASON, ABORTED_RELEASE, RELEASE_LABEL, parseState } from './release-state';
 import { type ColorState, type Observed } from './planner';
 import { parseHistory, type Release } from './history';
 import { renewalLost } from './lease-policy';
@@ -130,6 +130,7 @@ export class Kube {
       previewRelease: releaseOf(preview),
       state: parseState(active?.metadata?.annotations),
       abortedRelease: active?.metadata?.annotations?.[ABORTED_RELEASE] || null,
+      abortedReason: active?.metadata?.annotations?.[ABORTED_REASON] ?? '',
       deployments,
       switchedAt: switched ? Date.parse(switched) : null,
       now,

@@ -10,7 +10,7 @@ const ready = (image: string, extra: Partial<ColorState> = {}): ColorState => ({
 });
 /** Services select the release of the colour they point at unless the case says otherwise. */
 const obs = (o: Partial<Observed>): Observed => {
-  const base: Observed = { active: null, preview: null, activeRelease: '', previewRelease: '', state: null, abortedRelease: null, deployments: {}, switchedAt: null, now: 100_000, ...o };
+  const base: Observed = { active: null, preview: null, activeRelease: '', previewRelease: '', state: null, abortedRelease: null, abortedReason: '', deployments: {}, switchedAt: null, now: 100_000, ...o };
   if (o.activeRelease === undefined && base.active) base.activeRelease = base.deployments[base.active]?.release ?? '';
   if (o.previewRelease === undefined && base.preview) base.previewRelease = base.deployments[base.preview]?.release ?? '';
   return base;
@@ -93,7 +93,7 @@ const analysedTable: Array<[string, Observed, Step]> = [
     obs({ active: 'green', state: { phase: 'Promoted', since: 100_000, reason: 'soak passed' }, switchedAt: 40_000, deployments: { blue: ready(OLD), green: ready(NEW) } }),
     { kind: 'scale-down', color: 'blue' }],
   ['the soak switched back: release aborted, same template again -> refused',
-    obs({ active: 'blue', state: { phase: 'Aborted', since: 90_000, reason: 'automatic: soak analysis failed' }, abortedRelease: rel(NEW), deployments: { blue: ready(OLD), green: ready(NEW, { replicas: 0 }) } }),
+    obs({ active: 'blue', state: { phase: 'Aborted', since: 90_000, reason: 'automatic: soak analysis failed' }, abortedRelease: rel(NEW), abortedReason: 'automatic: soak analysis failed', deployments: { blue: ready(OLD), green: ready(NEW, { replicas: 0 }) } }),
     { kind: 'refuse', reason: `release ${rel(NEW)} was taken off traffic before (automatic: soak analysis failed); build a new release, or pass --retryAborted to deploy it again on purpose` }],
 ];
 

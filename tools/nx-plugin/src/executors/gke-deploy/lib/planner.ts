@@ -26,8 +26,9 @@ export interface Observed {
   previewRelease: string;
   /** The phase persisted on the active Service; null when none was written. */
   state: ReleaseState | null;
-  /** The release last taken off traffic by analysis or a rollback. */
+  /** The release last taken off traffic by analysis or a rollback, and why. */
   abortedRelease: string | null;
+  abortedReason: string;
   deployments: Partial<Record<Color, ColorState>>;
   /** When the active Service last switched (ms since epoch), from its annotation. */
   switchedAt: number | null;
@@ -102,7 +103,7 @@ export function nextStep(observed: Observed, desired: Desired): Step {
     if (observed.abortedRelease === desired.release && !desired.retryAborted) {
       return {
         kind: 'refuse',
-        reason: `release ${desired.release} was taken off traffic before (${observed.state?.reason || observed.state?.phase || 'aborted'}); build a new release, or pass --retryAborted to deploy it again on purpose`,
+        reason: `release ${desired.release} was taken off traffic before (${observed.abortedReason || 'no reason recorded'}); build a new release, or pass --retryAborted to deploy it again on purpose`,
       };
     }
     if (!state) return { kind: 'apply', color: target, reason: 'create' };

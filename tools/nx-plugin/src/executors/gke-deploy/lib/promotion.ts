@@ -7,7 +7,7 @@ import { previousGood, recordFailed, recordRollback } from './history';
 import type { Kube } from './kube';
 import { type Color, SWITCHED_AT, canaryName, deploymentManifest, serviceManifest } from './manifests';
 import { rolloutComplete } from './planner';
-import { ABORTED_RELEASE, stateAnnotations } from './release-state';
+import { abortedAnnotations, stateAnnotations } from './release-state';
 import type { WantedRelease } from './release-plan';
 
 /** Thrown when analysis stops a deploy; carries the verdict for the summary. */
@@ -108,7 +108,7 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
     await kube.pointService(serviceManifest(service, ctx.environment, kube.target.namespace, from, false, previous.release), {
       [SWITCHED_AT]: at.toISOString(),
       ...stateAnnotations('Aborted', at, reason.slice(0, 250)),
-      [ABORTED_RELEASE]: observed.activeRelease,
+      ...abortedAnnotations(observed.activeRelease, reason),
     });
     const seconds = ((ctx.now ?? Date.now)() - started) / 1000;
     const history = await kube.readHistory(service.name);

@@ -19,6 +19,10 @@ export const PHASE_SINCE = 'trading.dev/phase-since';
 export const PHASE_REASON = 'trading.dev/phase-reason';
 /** The last release taken off traffic by analysis or rollback; a deploy does not retry it silently. */
 export const ABORTED_RELEASE = 'trading.dev/aborted-release';
+export const ABORTED_REASON = 'trading.dev/aborted-reason';
+
+/** The annotations that mark `release` as taken off traffic for `reason`. */
+export const abortedAnnotations = (release: string, reason: string): Record<string, string> => ({ [ABORTED_RELEASE]: release, [ABORTED_REASON]: reason.slice(0, 250) });
 
 export type Phase = 'Soaking' | 'Promoted' | 'Aborted' | 'RolledBack';
 const PHASES: readonly Phase[] = ['Soaking', 'Promoted', 'Aborted', 'RolledBack'];

@@ -5,7 +5,7 @@ import { live, previousGood, recordRollback } from '../../gke-deploy/lib/history
 import { Kube } from '../../gke-deploy/lib/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
 import { rolloutComplete } from '../../gke-deploy/lib/planner';
-import { ABORTED_RELEASE, stateAnnotations } from '../../gke-deploy/lib/release-state';
+import { abortedAnnotations, stateAnnotations } from '../../gke-deploy/lib/release-state';
 import type { RollbackExecutorOptions } from '../schema';
 import { rollbackFromAlert } from './alert';
 
@@ -98,7 +98,7 @@ export async function rollbackService(
   await kube.pointService(serviceManifest(service, environment, namespace, to, false, release), {
     [SWITCHED_AT]: at.toISOString(),
     ...stateAnnotations('RolledBack', at, reason.slice(0, 250)),
-    [ABORTED_RELEASE]: liveRelease,
+    ...abortedAnnotations(liveRelease, `rollback by ${ctx.actor}: ${reason}`),
   });
   const recoverySeconds = (Date.now() - started) / 1000;
   await kube.writeHistory(service.name, recordRollback(await kube.readHistory(service.name), { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
