@@ -37,14 +37,7 @@ printf 'Images:\n'
 for record in dist/*/image.json; do
   node -e 'const r=require(process.argv[1]); console.log(`  ${r.project.padEnd(18)} ${(r.sizeBytes/1e6).toFixed(1).padStart(6)} MB  ${r.reference}`)' "$PWD/$record"
 done
-printf 'Live in staging (context kwok-local-staging, namespace trading-staging):\n'
-printf '  %-18s %-6s %-6s %s\n' SERVICE COLOUR READY IMAGE
-for svc in $(kubectl --context kwok-local-staging -n trading-staging get services -l app.kubernetes.io/managed-by=nx-gke-deploy -o name | sed "s#service/##" | grep -v -- -preview); do
-  color="$(kubectl --context kwok-local-staging -n trading-staging get service "$svc" -o jsonpath='{.spec.selector.trading\.dev/color}')"
-  ready="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}')"
-  image="$(kubectl --context kwok-local-staging -n trading-staging get deploy "$svc-$color" -o jsonpath='{.spec.template.spec.containers[0].image}')"
-  printf '  %-18s %-6s %-6s %s\n' "$svc" "$color" "$ready" "$image"
-  summary "| $svc | $color | $ready | \`$image\` |"
-done
+# What is live, read from the cluster by the same code operators use (also into the step summary).
+if status="$(npx nx run deploy:status --output-style=static 2>&1)"; then grep -E '^(Releases|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
 printf 'Analysis: skipped for this local deploy (kwok pods serve no traffic); the canary/soak/rollback paths are tested against Prometheus in tools/workspace-tests/slo.test.mjs\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"

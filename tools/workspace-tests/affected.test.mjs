@@ -21,7 +21,7 @@ const cases = [
   ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'deploy', 'local-cluster']],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads).
-  ['tools/nx-plugin/src/executors/gke-deploy/lib/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
+  ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
   ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
   ['tools/nx-plugin/src/executors/docker-build/lib/build-command.ts', '// touched\n',
     ['@trading/nx-plugin', '@trading/source', 'agents', 'cache-server', 'dashboard', 'deploy', 'execution-engine']],

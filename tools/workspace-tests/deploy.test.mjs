@@ -97,6 +97,25 @@ test('rollback scales blue back up, switches to it and prints the recovery time'
   assert.equal(selector('execution-engine'), 'blue');
 });
 
+test('deploy:status shows what the cluster says, as a table and as JSON', () => {
+  const table = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--output-style=static']);
+  assert.equal(table.code, 0, table.out);
+  assert.match(table.out, /\| execution-engine \| blue @[0-9a-f]{12} \| [0-9a-f]{12} \| RolledBack since \S+ \| 2 \|/);
+  assert.match(table.out, /\| agents \| blue @[0-9a-f]{12} \| [0-9a-f]{12} \| Promoted since/);
+  const out = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--json', '--output-style=static']);
+  assert.equal(out.code, 0, out.out);
+  const statuses = JSON.parse(out.out.split('\n').find((l) => l.startsWith('[')));
+  const engine = statuses.find((s) => s.service === 'execution-engine');
+  assert.equal(engine.live.color, selector('execution-engine'));
+  assert.equal(engine.live.image, imageOf('execution-engine', 'blue'));
+  assert.equal(engine.history.live.revision, history('execution-engine').at(-1).revision);
+  assert.equal(engine.aborted.reason.startsWith('rollback by '), true);
+  assert.deepEqual(engine.warnings, []);
+  const bad = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--environment=qa', '--output-style=static']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.out, /status of qa: unknown environment "qa"/);
+});
+
 test('a release that never becomes ready times out: no switch, blue still active, green scaled down', () => {
   record('execution-engine', images[3]);
   cordon(true);

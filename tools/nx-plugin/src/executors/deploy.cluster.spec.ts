@@ -4,7 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import gkeDeployExecutor from './gke-deploy/gke-deploy.impl';
-import { Kube } from './gke-deploy/lib/kube';
+import { Kube } from '../release/kube';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
 import { runRollback } from './rollback/lib/run-rollback';

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import { runRollback } from './rollback/lib/run-rollback';
+import { runStatus } from './release-status/lib/run-status';
+import type { ServiceStatus } from '../release/status';
 
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
 // whole pod template, the Services select it, the phase lives on the active Service, an aborted
@@ -35,6 +37,12 @@ const releasesBehind = (service: string) => {
   return [...new Set(pods.map((p) => json('pod', p).metadata.labels['trading.dev/release']))];
 };
 const history = () => JSON.parse(json('configmap', 'agents-releases').data.history);
+/** `deploy:status --json` for agents, as an operator would read it after each step. */
+async function status(): Promise<ServiceStatus> {
+  let printed = '';
+  await runStatus({ environment: 'staging', services: ['agents'], configDir: 'tools/deploy', json: true }, { ...ctx(), print: (line) => (printed = line) });
+  return JSON.parse(printed)[0];
+}
 
 beforeAll(() => {
   try {
@@ -75,6 +83,16 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(svc.metadata.annotations['trading.dev/phase']).toBe('Promoted');
     expect(svc.metadata.annotations['trading.dev/phase-reason']).toMatch(/not analysed/);
     expect(history().at(-1)).toMatchObject({ outcome: 'live', release: r1 });
+    expect(await status()).toMatchObject({
+      live: { color: 'blue', release: r1, image: digest(1) },
+      phase: 'Promoted',
+      readyEndpoints: 2,
+      preview: { color: 'blue', release: r1 },
+      history: { live: { revision: 1, release: r1 }, lastGood: null },
+      aborted: null,
+      canary: null,
+      warnings: [],
+    });
   }, 60_000);
 
   // Scenario 7: today a change of env, probes or resources in services/*.yaml ends as `unchanged`.
@@ -117,6 +135,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(svc.metadata.annotations).toMatchObject({ 'trading.dev/phase': 'RolledBack', 'trading.dev/aborted-release': r2, 'trading.dev/phase-reason': 'jest: bad config' });
     expect(json('deploy', 'agents-blue').spec.template.spec.containers[0].env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
     expect(releasesBehind('agents')).toEqual([r1]);
+    const now = await status();
+    expect(now).toMatchObject({ live: { color: 'blue', release: r1 }, phase: 'RolledBack', phaseReason: 'jest: bad config', aborted: { release: r2 }, readyEndpoints: 2, warnings: [] });
+    expect(now.colors.green).toMatchObject({ release: r2, replicas: 2 });
   }, 60_000);
 
   // Scenario 3: the alert that fired for r2 keeps firing (or is re-sent) after traffic is already
@@ -157,5 +178,25 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(lines.join('\n')).toMatch(new RegExp(`release ${r3} is live on blue but its soak is still owed .*rerun the deploy with analysis`));
     expect(json('deploy', 'agents-green').spec.replicas).toBe(2);
     expect(active().metadata.annotations['trading.dev/phase']).toBe('Soaking');
+    const now = await status();
+    expect(now).toMatchObject({ live: { color: 'blue', release: r3 }, phase: 'Soaking' });
+    expect(now.warnings).toContain('soak owed: rerun the deploy (with analysis) to judge this release');
+  }, 60_000);
+
+  it('reports what the cluster says, also where the history disagrees, and an orphaned canary', async () => {
+    // A hand edit that moved the active Service behind the history's back, and a canary left over.
+    kubectl('-n', NS, 'patch', 'service', 'agents', '--type=merge', '-p', JSON.stringify({ spec: { selector: { 'trading.dev/color': 'green', 'trading.dev/release': templateRelease('green') } } }));
+    kubectl('-n', NS, 'create', 'deployment', 'agents-canary', '--image=reg.local/x@sha256:' + '9'.repeat(64), '--replicas=1');
+    const now = await status();
+    expect(now.live).toMatchObject({ color: 'green' });
+    expect(now.warnings.join('\n')).toMatch(/the history records release [0-9a-f]{12} as live, the cluster serves [0-9a-f]{12}/);
+    expect(now.warnings.join('\n')).toMatch(/a canary is up/);
+    expect(now.canary).toMatchObject({ replicas: 1 });
+    lines = [];
+    await runStatus({ environment: 'staging', configDir: 'tools/deploy', json: false }, { ...ctx(), print: () => undefined });
+    const table = lines.join('\n');
+    expect(table).toMatch(/\| agents \| green @\d{12} \| [0-9a-f]{12} \| Soaking since/);
+    expect(table).toMatch(/\| dashboard \| not deployed \|/);
+    expect(table).toMatch(/- agents: a canary is up/);
   }, 60_000);
 });

@@ -1,10 +1,10 @@
-import type { EnvironmentConfig } from './config';
-import { recordFailed, recordLive } from './history';
-import type { Kube, Lease } from './kube';
-import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
-import { describe, nextStep, type Desired } from './planner';
-import { stateAnnotations } from './release-state';
-import type { WantedRelease } from './release-plan';
+import type { EnvironmentConfig } from '../../../release/config';
+import { recordFailed, recordLive } from '../../../release/history';
+import type { Kube, Lease } from '../../../release/kube';
+import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
+import { describe, nextStep, type Desired } from '../../../release/planner';
+import { stateAnnotations } from '../../../release/release-state';
+import type { WantedRelease } from '../../../release/release-plan';
 
 export interface LoopOptions {
   environment: string;

@@ -1,14 +1,14 @@
-import type { MetricSpec } from './analysis/schema';
-import { matchers, metricsFor, promDuration } from './analysis/judge';
-import type { MetricsSource } from './analysis/prometheus';
-import { runAnalysis } from './analysis/run-analysis';
-import type { EnvironmentConfig } from './config';
-import { previousGood, recordFailed, recordRollback } from './history';
-import type { Kube } from './kube';
-import { type Color, SWITCHED_AT, canaryName, deploymentManifest, serviceManifest } from './manifests';
-import { rolloutComplete } from './planner';
-import { abortedAnnotations, stateAnnotations } from './release-state';
-import type { WantedRelease } from './release-plan';
+import type { MetricSpec } from '../../../release/analysis/schema';
+import { matchers, metricsFor, promDuration } from '../../../release/analysis/judge';
+import type { MetricsSource } from '../../../release/analysis/prometheus';
+import { runAnalysis } from '../../../release/analysis/run-analysis';
+import type { EnvironmentConfig } from '../../../release/config';
+import { previousGood, recordFailed, recordRollback } from '../../../release/history';
+import type { Kube } from '../../../release/kube';
+import { type Color, SWITCHED_AT, canaryName, deploymentManifest, serviceManifest } from '../../../release/manifests';
+import { rolloutComplete } from '../../../release/planner';
+import { abortedAnnotations, stateAnnotations } from '../../../release/release-state';
+import type { WantedRelease } from '../../../release/release-plan';
 
 /** Thrown when analysis stops a deploy; carries the verdict for the summary. */
 export class AnalysisStop extends Error {

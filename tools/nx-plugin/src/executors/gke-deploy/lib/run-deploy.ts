@@ -1,13 +1,13 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { PrometheusSource } from './analysis/prometheus';
-import { loadAnalysisMetrics, loadEnvironment, loadServices } from './config';
+import { PrometheusSource } from '../../../release/analysis/prometheus';
+import { loadAnalysisMetrics, loadEnvironment, loadServices } from '../../../release/config';
 import { deployService, type DeployResult } from './deploy-loop';
-import { Kube } from './kube';
-import { deploymentManifest, releaseLabel, serviceManifest } from './manifests';
+import { Kube } from '../../../release/kube';
+import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { AnalysisStop, canary, soak, type PromotionContext } from './promotion';
-import { wantedRelease, type WantedRelease } from './release-plan';
+import { wantedRelease, type WantedRelease } from '../../../release/release-plan';
 import type { GkeDeployExecutorOptions } from '../schema';
 
 export interface DeployContext {

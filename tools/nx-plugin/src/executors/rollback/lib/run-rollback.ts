@@ -1,11 +1,11 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../gke-deploy/lib/config';
-import { live, previousGood, recordRollback } from '../../gke-deploy/lib/history';
-import { Kube } from '../../gke-deploy/lib/kube';
-import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../gke-deploy/lib/manifests';
-import { rolloutComplete } from '../../gke-deploy/lib/planner';
-import { abortedAnnotations, stateAnnotations } from '../../gke-deploy/lib/release-state';
+import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
+import { live, previousGood, recordRollback } from '../../../release/history';
+import { Kube } from '../../../release/kube';
+import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../../release/manifests';
+import { rolloutComplete } from '../../../release/planner';
+import { abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import type { RollbackExecutorOptions } from '../schema';
 import { rollbackFromAlert } from './alert';
 

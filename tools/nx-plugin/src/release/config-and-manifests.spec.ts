@@ -5,7 +5,7 @@ import { DeployConfigError, loadEnvironment, loadEnvironments, loadServices } fr
 import { deploymentFromTemplate, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { wantedRelease } from './release-plan';
 
-const repoConfig = join(__dirname, '../../../../../deploy');
+const repoConfig = join(__dirname, '../../../deploy');
 
 describe('deploy configuration', () => {
   it('loads the repository environments and services', () => {

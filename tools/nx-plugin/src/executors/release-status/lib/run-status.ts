@@ -1,0 +1,38 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadEnvironment, loadServices } from '../../../release/config';
+import { Kube } from '../../../release/kube';
+import { canaryName } from '../../../release/manifests';
+import { renderStatus, serviceStatus, type ServiceStatus } from '../../../release/status';
+import type { ReleaseStatusExecutorOptions } from '../schema';
+
+export interface StatusContext {
+  workspaceRoot: string;
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+  /** Where --json goes: stdout, one line, nothing else on it. */
+  print: (line: string) => void;
+}
+
+/** Reads each service's state from the cluster (never from the history alone) and reports it. */
+export async function runStatus(options: ReleaseStatusExecutorOptions, ctx: StatusContext): Promise<ServiceStatus[]> {
+  const configDir = join(ctx.workspaceRoot, options.configDir);
+  const env = loadEnvironment(configDir, options.environment);
+  const services = loadServices(configDir, options.environment, options.services);
+  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const kube = await Kube.connect({ context, namespace: env.namespace });
+  const statuses: ServiceStatus[] = [];
+  for (const { name } of services) {
+    const observed = await kube.observe(name);
+    const ready = observed.active ? await kube.readyEndpoints(name) : 0;
+    const canary = await kube.deploymentStatus(canaryName(name));
+    statuses.push(serviceStatus(name, observed, ready, await kube.readHistory(name), canary));
+  }
+  if (options.json) ctx.print(JSON.stringify(statuses));
+  else {
+    const table = renderStatus(`${options.environment} (context ${context}, namespace ${env.namespace})`, statuses);
+    ctx.log(table);
+    if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### ${table.replace(/\n/, '\n\n')}\n\n`);
+  }
+  return statuses;
+}
