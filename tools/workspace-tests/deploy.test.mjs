@@ -143,8 +143,8 @@ test('a second deploy is refused while another holds the lease', () => {
   kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine');
 });
 
-async function startDeployAndWaitForApply(image, color) {
-  const { child, exited, output } = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
+async function startDeployAndWaitForApply(image, color, outputStyle = 'static') {
+  const { child, exited, output } = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', `--output-style=${outputStyle}`]);
   for (let i = 0; i < 120; i++) {
     try {
       if (imageOf('execution-engine', color) === image) return { child, exited, output };
@@ -203,6 +203,24 @@ test('the API server stopped mid-deploy fails the deploy clearly and leaves traf
   cordon(false);
   assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
   assert.equal(imageOf('execution-engine', 'blue'), images[3], 'the idle colour had the new image applied, never switched to');
+});
+
+test('SIGTERM during a deploy (a cancelled job) releases its lease at once and leaves traffic where it was', async () => {
+  // The previous test's deploy died with the API server and could not release its lease.
+  kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine', '--ignore-not-found');
+  record('execution-engine', images[1]);
+  cordon(true);
+  // Streamed: a cancelled job's log must show what the deploy did on its way out.
+  const { child, exited, output } = await startDeployAndWaitForApply(images[1], 'blue', 'stream-without-prefixes');
+  process.kill(-child.pid, 'SIGTERM');
+  const code = await exited;
+  // The executor's last lines may land just after Nx itself has exited.
+  for (let i = 0; i < 40 && !/interrupted \(SIGTERM\)/.test(output()); i++) await sleep(250);
+  cordon(false);
+  assert.notEqual(code, 0, output());
+  assert.match(output(), /interrupted \(SIGTERM\): canaries removed and leases released for execution-engine; each service's phase is recorded in the cluster/);
+  assert.throws(() => kubectl('-n', NS, 'get', 'lease', 'deploy-execution-engine'), /NotFound/, 'no rerun has to wait for a dead lease');
+  assert.equal(selector('execution-engine'), 'green');
 });
 
 test('bad input: unknown environment or service, missing context, and a dry run that touches nothing', () => {

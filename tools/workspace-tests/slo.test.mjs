@@ -147,7 +147,7 @@ test('Prometheus stopped mid-soak halts the promotion: new colour live, old colo
   const out = run.output();
   assert.notEqual(code, 0, out);
   assert.match(out, /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/);
-  assert.match(out, /Go back with `npx nx run deploy:rollback -c staging --services=agents`/);
+  assert.match(out, /Go back with `npx nx run deploy:abort -c staging --services=agents`/);
   assert.match(out, /\| agents \| HALTED \| new \(halted\) \|/);
   assert.equal(selector(), 'blue', 'halting does not move traffic');
   assert.equal(replicas('green'), 2, 'the old colour stays at full size for the operator');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import { runRollback } from './rollback/lib/run-rollback';
 import { runStatus } from './release-status/lib/run-status';
+import { runDecision } from './release-decision/lib/run-decision';
 import type { ServiceStatus } from '../release/status';
 
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
@@ -183,19 +184,79 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(now.warnings).toContain('soak owed: rerun the deploy (with analysis) to judge this release');
   }, 60_000);
 
+  const decision = (d: 'abort' | 'promote', extra: Record<string, unknown> = {}) =>
+    runDecision({ decision: d, environment: 'staging', services: ['agents'], all: false, reason: `jest: ${d}`, configDir: 'tools/deploy', ...extra }, ctx());
+  const phase = () => active().metadata.annotations['trading.dev/phase'];
+  const replicasOf = (color: string) => json('deploy', `agents-${color}`).spec.replicas;
+  const lease = (holder: string) => {
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-agents', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: now } }),
+    });
+  };
+
+  it('deploy:abort takes a release still being judged off traffic now, removes a leftover canary, and is idempotent', async () => {
+    const r3 = templateRelease('blue');
+    kubectl('-n', NS, 'create', 'deployment', 'agents-canary', `--image=reg.local/x@sha256:${'8'.repeat(64)}`, '--replicas=1');
+    const first = await decision('abort');
+    expect(first.ok).toBe(true);
+    expect(first.results[0]).toMatchObject({ outcome: 'aborted' });
+    expect(lines.join('\n')).toMatch(/removing the canary agents-canary an interrupted deploy left/);
+    expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-canary')).toThrow(/NotFound/);
+    expect(active().spec.selector).toMatchObject({ 'trading.dev/color': 'green', 'trading.dev/release': r2 });
+    expect(active().metadata.annotations).toMatchObject({ 'trading.dev/phase': 'Aborted', 'trading.dev/aborted-release': r3, 'trading.dev/aborted-reason': 'aborted by jest: jest: abort' });
+    expect(replicasOf('blue')).toBe(0);
+    expect(history().at(-1)).toMatchObject({ outcome: 'live', kind: 'rollback', release: r2 });
+    const again = await decision('abort');
+    expect(again.results[0]).toMatchObject({ outcome: 'nothing-in-progress' });
+    expect(active().spec.selector['trading.dev/release']).toBe(r2);
+    await expect(decision('abort', { services: undefined })).rejects.toThrow(/name the services to abort \(--services=a,b\), or pass --all/);
+  }, 60_000);
+
+  it('deploy:promote accepts a halted release on purpose, recorded with the actor', async () => {
+    record(4);
+    expect((await deploy()).results[0]).toMatchObject({ outcome: 'deployed', color: 'blue' });
+    kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Halted', `trading.dev/phase-since=${new Date().toISOString()}`);
+    kubectl('-n', NS, 'scale', 'deploy', 'agents-green', '--replicas=2');
+    const promoted = await decision('promote');
+    expect(promoted.results[0]).toMatchObject({ outcome: 'promoted' });
+    expect(active().metadata.annotations).toMatchObject({ 'trading.dev/phase': 'Promoted', 'trading.dev/phase-reason': 'promoted by jest: jest: promote' });
+    expect(replicasOf('green')).toBe(0);
+    expect((await decision('promote')).results[0]).toMatchObject({ outcome: 'nothing-in-progress' });
+  }, 60_000);
+
+  it('a rollback while a deploy holds the lease aborts that deploy once it switched, and refuses before', async () => {
+    lease('other-runner');
+    try {
+      const before = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: during deploy' }, ctx());
+      expect(before.ok).toBe(false);
+      expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(other-runner.*has not switched traffic yet \(phase Promoted on blue\)/);
+      kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Soaking', `trading.dev/phase-since=${new Date().toISOString()}`);
+      kubectl('-n', NS, 'scale', 'deploy', 'agents-green', '--replicas=2');
+      await new Promise((r) => setTimeout(r, 1500)); // kwok makes the pods ready
+      const during = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: during deploy' }, ctx());
+      expect(during.ok).toBe(true);
+      expect(during.results[0]).toMatchObject({ outcome: 'rolled-back', from: 'blue', to: 'green', release: r2 });
+      expect(phase()).toBe('RolledBack');
+      expect(active().spec.selector['trading.dev/release']).toBe(r2);
+    } finally {
+      kubectl('-n', NS, 'delete', 'lease', 'deploy-agents');
+    }
+  }, 60_000);
+
   it('reports what the cluster says, also where the history disagrees, and an orphaned canary', async () => {
     // A hand edit that moved the active Service behind the history's back, and a canary left over.
-    kubectl('-n', NS, 'patch', 'service', 'agents', '--type=merge', '-p', JSON.stringify({ spec: { selector: { 'trading.dev/color': 'green', 'trading.dev/release': templateRelease('green') } } }));
+    kubectl('-n', NS, 'patch', 'service', 'agents', '--type=merge', '-p', JSON.stringify({ spec: { selector: { 'trading.dev/color': 'blue', 'trading.dev/release': templateRelease('blue') } } }));
     kubectl('-n', NS, 'create', 'deployment', 'agents-canary', '--image=reg.local/x@sha256:' + '9'.repeat(64), '--replicas=1');
     const now = await status();
-    expect(now.live).toMatchObject({ color: 'green' });
+    expect(now.live).toMatchObject({ color: 'blue' });
     expect(now.warnings.join('\n')).toMatch(/the history records release [0-9a-f]{12} as live, the cluster serves [0-9a-f]{12}/);
     expect(now.warnings.join('\n')).toMatch(/a canary is up/);
     expect(now.canary).toMatchObject({ replicas: 1 });
     lines = [];
     await runStatus({ environment: 'staging', configDir: 'tools/deploy', json: false }, { ...ctx(), print: () => undefined });
     const table = lines.join('\n');
-    expect(table).toMatch(/\| agents \| green @\d{12} \| [0-9a-f]{12} \| Soaking since/);
+    expect(table).toMatch(/\| agents \| blue @4{12} \| [0-9a-f]{12} \| RolledBack since/);
     expect(table).toMatch(/\| dashboard \| not deployed \|/);
     expect(table).toMatch(/- agents: a canary is up/);
   }, 60_000);

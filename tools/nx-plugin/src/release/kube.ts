@@ -232,7 +232,7 @@ export class Kube {
       const renewed = existing.spec?.renewTime ? new Date(existing.spec.renewTime).getTime() : 0;
       const expires = renewed + (existing.spec?.leaseDurationSeconds ?? 0) * 1000;
       if (existing.spec?.holderIdentity && existing.spec.holderIdentity !== holder && expires > Date.now()) {
-        throw new KubeError(
+        throw new LeaseHeld(
           `another deploy of ${service} holds the lease (${existing.spec.holderIdentity}, expires ${new Date(expires).toISOString()} unless renewed); wait for it to finish`,
         );
       }
@@ -296,6 +296,9 @@ export class Kube {
 
 /** The lease now names another holder. */
 class TakenOver extends KubeError {}
+
+/** Another holder has the lease and it has not expired. */
+export class LeaseHeld extends KubeError {}
 
 export interface Lease {
   /** Set when a background renewal failed: someone else holds the lease now. */

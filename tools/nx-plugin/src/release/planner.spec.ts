@@ -89,6 +89,9 @@ const analysedTable: Array<[string, Observed, Step]> = [
   ['a soak pending for longer than its time is still owed (at least one round)',
     obs({ active: 'green', state: soaking(0), switchedAt: 0, deployments: { blue: ready(OLD), green: ready(NEW) } }),
     { kind: 'soak', color: 'green', from: 'blue', remainingMs: 0 }],
+  ['the soak halted (no data) an hour ago -> a rerun owes the whole soak again',
+    obs({ active: 'green', state: { phase: 'Halted', since: 0, reason: 'inconclusive' }, switchedAt: 0, deployments: { blue: ready(OLD), green: ready(NEW) } }),
+    { kind: 'soak', color: 'green', from: 'blue', remainingMs: 60_000 }],
   ['soak passed (Promoted) -> the scale-down delay counts from the switch',
     obs({ active: 'green', state: { phase: 'Promoted', since: 100_000, reason: 'soak passed' }, switchedAt: 40_000, deployments: { blue: ready(OLD), green: ready(NEW) } }),
     { kind: 'scale-down', color: 'blue' }],
@@ -107,7 +110,7 @@ describe('nextStep', () => {
   });
 
   it('deploys an aborted release again only when told to', () => {
-    const [, observed] = analysedTable[4];
+    const [, observed] = analysedTable[5];
     expect(nextStep(observed, { ...analysed, retryAborted: true })).toEqual({ kind: 'apply', color: 'green', reason: 'scale 0 -> 2' });
   });
 

@@ -1,5 +1,5 @@
 import { type Color, other } from './manifests';
-import type { ReleaseState } from './release-state';
+import { UNJUDGED, type ReleaseState } from './release-state';
 
 /** What the loop observed of one colour's Deployment. */
 export interface ColorState {
@@ -126,8 +126,9 @@ export function nextStep(observed: Observed, desired: Desired): Step {
 
   // The release is live on `target`. A soak still owed (this run's, or one a crashed run left
   // pending) comes first, for the time it has left; only then is the release promoted.
-  if (observed.state?.phase === 'Soaking') {
-    const elapsed = Math.max(0, observed.now - observed.state.since);
+  if (observed.state && UNJUDGED.includes(observed.state.phase)) {
+    // A halted soak could not judge the release at all: it is owed in full again.
+    const elapsed = observed.state.phase === 'Halted' ? 0 : Math.max(0, observed.now - observed.state.since);
     return { kind: 'soak', color: target, from: other(target), remainingMs: Math.max(0, desired.soakMs - elapsed) };
   }
   // A change of the replica count alone is no new release: the live colour is scaled in place.

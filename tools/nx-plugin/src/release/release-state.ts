@@ -24,8 +24,15 @@ export const ABORTED_REASON = 'trading.dev/aborted-reason';
 /** The annotations that mark `release` as taken off traffic for `reason`. */
 export const abortedAnnotations = (release: string, reason: string): Record<string, string> => ({ [ABORTED_RELEASE]: release, [ABORTED_REASON]: reason.slice(0, 250) });
 
-export type Phase = 'Soaking' | 'Promoted' | 'Aborted' | 'RolledBack';
-const PHASES: readonly Phase[] = ['Soaking', 'Promoted', 'Aborted', 'RolledBack'];
+/**
+ * Soaking: live, soak owed. Halted: live, the soak could not judge it (a rerun soaks it again).
+ * Promoted: judged (or deliberately not: see the reason). Aborted: taken off traffic by analysis
+ * or deploy:abort. RolledBack: taken off traffic by deploy:rollback.
+ */
+export type Phase = 'Soaking' | 'Halted' | 'Promoted' | 'Aborted' | 'RolledBack';
+const PHASES: readonly Phase[] = ['Soaking', 'Halted', 'Promoted', 'Aborted', 'RolledBack'];
+/** Phases in which the live release has not been judged yet. */
+export const UNJUDGED: readonly Phase[] = ['Soaking', 'Halted'];
 
 export interface ReleaseState {
   phase: Phase;

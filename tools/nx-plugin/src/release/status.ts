@@ -61,6 +61,7 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
   const recorded = status.history.live;
   if (status.live && recorded?.release && recorded.release !== status.live.release) w.push(`the history records release ${recorded.release} as live, the cluster serves ${status.live.release}`);
   if (status.phase === 'Soaking') w.push('soak owed: rerun the deploy (with analysis) to judge this release');
+  if (status.phase === 'Halted') w.push(`halted, not judged (${status.phaseReason.slice(0, 120)}): rerun the deploy, deploy:abort or deploy:promote`);
   if (canary) w.push(`a canary is up (${canary.available}/${canary.replicas} available): a deploy is in its canary, or one was interrupted there`);
   return status;
 }

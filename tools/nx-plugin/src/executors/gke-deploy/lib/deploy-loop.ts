@@ -3,6 +3,7 @@ import { recordFailed, recordLive } from '../../../release/history';
 import type { Kube, Lease } from '../../../release/kube';
 import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { describe, nextStep, type Desired } from '../../../release/planner';
+import { removeOrphanCanary } from '../../../release/orphans';
 import { stateAnnotations } from '../../../release/release-state';
 import type { WantedRelease } from '../../../release/release-plan';
 
@@ -71,6 +72,9 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   let soaked = false;
   const entry = (color: Color) => ({ image: desired.image, release, template, gitSha: wanted.gitSha, color, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' as const });
 
+  // Holding the lease, any canary of this service is a leftover of an interrupted run: it would
+  // serve beside the live pods and pass the next canary's readiness check at once.
+  await removeOrphanCanary(kube, service.name, log);
   let canaryDone = false;
   for (;;) {
     if (options.lease?.lost) throw options.lease.lost;

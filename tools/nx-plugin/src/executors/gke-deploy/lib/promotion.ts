@@ -3,11 +3,11 @@ import { matchers, metricsFor, promDuration } from '../../../release/analysis/ju
 import type { MetricsSource } from '../../../release/analysis/prometheus';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
 import type { EnvironmentConfig } from '../../../release/config';
-import { previousGood, recordFailed, recordRollback } from '../../../release/history';
+import { recordFailed } from '../../../release/history';
 import type { Kube } from '../../../release/kube';
-import { type Color, SWITCHED_AT, canaryName, deploymentManifest, serviceManifest } from '../../../release/manifests';
-import { rolloutComplete } from '../../../release/planner';
-import { abortedAnnotations, stateAnnotations } from '../../../release/release-state';
+import { type Color, canaryName, deploymentManifest } from '../../../release/manifests';
+import { stateAnnotations } from '../../../release/release-state';
+import { NoWayBack, switchBack } from '../../../release/switch-back';
 import type { WantedRelease } from '../../../release/release-plan';
 
 /** Thrown when analysis stops a deploy; carries the verdict for the summary. */
@@ -86,42 +86,30 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
       ctx.log(`soak passed${accepted} after ${outcome.rounds} round(s): ${outcome.reason}`);
       return;
     }
+    // Halted: the release stays live and unjudged, recorded as such; a rerun judges it again (a
+    // full soak), deploy:abort takes it off traffic, deploy:promote accepts it on purpose.
+    const halt = async (message: string): Promise<never> => {
+      const release = (await kube.observe(service.name)).activeRelease;
+      await kube.recordPhase(service.name, release, stateAnnotations('Halted', new Date(), message.slice(0, 250)));
+      throw new AnalysisStop(message, 'halted');
+    };
     const rollBack = outcome.status === 'failed' || a.onInconclusive === 'rollback';
-    const observed = await kube.observe(service.name);
-    const previous = observed.deployments[from];
-    if (!previous || !rolloutComplete(previous, replicas) || !previous.release) {
-      throw new AnalysisStop(
-        `soak analysis ${outcome.status}: ${outcome.reason}; there is no saturated previous colour to return to (${from}: ${previous ? `${previous.availableReplicas}/${replicas} available` : 'none'}), so traffic stays on ${to}`,
-        'halted',
-      );
-    }
     if (!rollBack) {
-      throw new AnalysisStop(
+      await halt(
         `halted: soak analysis inconclusive: ${outcome.reason}. Traffic stays on ${to} (the new release); ${from} is kept at full size. ` +
-          `Go back with \`npx nx run deploy:rollback -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to judge it again.`,
-        'halted',
+          `Go back with \`npx nx run deploy:abort -c ${ctx.environment} --services=${service.name}\`, accept it with \`npx nx run deploy:promote -c ${ctx.environment} --services=${service.name}\`, or rerun the deploy to judge it again.`,
       );
     }
-    const reason = `automatic: soak analysis ${outcome.status}: ${outcome.reason}`;
-    const started = (ctx.now ?? Date.now)();
-    const at = new Date();
-    await kube.pointService(serviceManifest(service, ctx.environment, kube.target.namespace, from, false, previous.release), {
-      [SWITCHED_AT]: at.toISOString(),
-      ...stateAnnotations('Aborted', at, reason.slice(0, 250)),
-      ...abortedAnnotations(observed.activeRelease, reason),
-    });
-    const seconds = ((ctx.now ?? Date.now)() - started) / 1000;
-    const history = await kube.readHistory(service.name);
-    const restored = previousGood(history);
-    const updated = restored
-      ? recordRollback(history, { ...restored, color: from }, new Date().toISOString(), ctx.actor, reason)
-      : recordFailed(history, { image: ctx.wanted.image, gitSha: ctx.wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason });
-    await kube.writeHistory(service.name, updated);
-    await kube.scale(service.name, to, 0);
-    throw new AnalysisStop(
-      `rolled back: soak analysis ${outcome.status} in round ${outcome.rounds}: ${outcome.reason}. Traffic is back on ${from} (switch took ${seconds.toFixed(2)} s); ${to} scaled down.`,
-      'rolled-back',
-    );
+    try {
+      const back = await switchBack(kube, service, ctx.environment, `automatic: soak analysis ${outcome.status}: ${outcome.reason}`, ctx.actor);
+      throw new AnalysisStop(
+        `rolled back: soak analysis ${outcome.status} in round ${outcome.rounds}: ${outcome.reason}. Traffic is back on ${back.to} (switch took ${back.seconds.toFixed(2)} s); ${back.from} scaled down.`,
+        'rolled-back',
+      );
+    } catch (error) {
+      if (error instanceof NoWayBack) await halt(`soak analysis ${outcome.status}: ${outcome.reason}; ${error.message}`);
+      throw error;
+    }
   };
 }
 

@@ -4,7 +4,9 @@ import { stringify } from 'yaml';
 import { PrometheusSource } from '../../../release/analysis/prometheus';
 import { loadAnalysisMetrics, loadEnvironment, loadServices } from '../../../release/config';
 import { deployService, type DeployResult } from './deploy-loop';
-import { Kube } from '../../../release/kube';
+import { Kube, type Lease } from '../../../release/kube';
+import { onInterrupt } from '../../../release/interrupt';
+import { removeOrphanCanary } from '../../../release/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { AnalysisStop, canary, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../../release/release-plan';
@@ -86,10 +88,19 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
     }
   }
 
+  const leases = new Map<string, Lease>();
+  const uninstall = onInterrupt(async () => {
+    for (const [name, lease] of leases) {
+      await removeOrphanCanary(kube, name, (m) => ctx.log(`[${name}] ${m}`));
+      await lease.release();
+    }
+    return `canaries removed and leases released for ${[...leases.keys()].join(', ') || 'no service'}; each service's phase is recorded in the cluster (npx nx run deploy:status), and a rerun resumes from it`;
+  }, ctx.log);
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
+      leases.set(w.service.name, lease);
       const promotion: PromotionContext | undefined = analysis && source ? { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log } : undefined;
       try {
         return await deployService(kube, w, {
@@ -104,10 +115,12 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
           retryAborted: options.retryAborted,
         });
       } finally {
+        leases.delete(w.service.name);
         await lease.release().catch(() => undefined);
       }
     }),
   );
+  uninstall();
 
   const results: DeployResult[] = [];
   const lines = ['| service | outcome | live colour | image | seconds |', '|---|---|---|---|---|'];

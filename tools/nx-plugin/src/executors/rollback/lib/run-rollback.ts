@@ -2,11 +2,13 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
 import { live, previousGood, recordRollback } from '../../../release/history';
-import { Kube } from '../../../release/kube';
+import { Kube, LeaseHeld } from '../../../release/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../../release/manifests';
 import { rolloutComplete } from '../../../release/planner';
-import { abortedAnnotations, stateAnnotations } from '../../../release/release-state';
+import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
+import { switchBack } from '../../../release/switch-back';
 import type { RollbackExecutorOptions } from '../schema';
+import { removeOrphanCanary } from '../../../release/orphans';
 import { rollbackFromAlert } from './alert';
 
 export interface RollbackContext {
@@ -52,6 +54,7 @@ export async function rollbackService(
   const started = Date.now();
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
   const { namespace } = kube.target;
+  await removeOrphanCanary(kube, service.name, log);
   const observed = await kube.observe(service.name);
   if (!observed.active) throw new Error(`${service.name}: no active Service in ${namespace}; nothing is live to roll back`);
   const active = observed.active;
@@ -106,6 +109,30 @@ export async function rollbackService(
   return { service: service.name, outcome: 'rolled-back', from: active, to, image: target.image, release, recoverySeconds };
 }
 
+/**
+ * A rollback while a deploy holds the lease: if that deploy already switched and its release is
+ * still being judged (Soaking, Halted), the rollback aborts it (switch back now; the deploy's own
+ * next write finds the Service moved and stops). Before its switch, traffic is still on the
+ * release the rollback would keep, so it refuses and says so.
+ */
+async function abortRunningDeploy(kube: Kube, service: ServiceConfig, environment: string, ctx: RollbackContext, reason: string, from: string | undefined, held: Error): Promise<RollbackResult> {
+  const observed = await kube.observe(service.name);
+  const phase = observed.state?.phase;
+  if (!observed.active || !phase || !UNJUDGED.includes(phase)) {
+    throw new Error(`${held.message}. That deploy has not switched traffic yet (phase ${phase ?? 'none'} on ${observed.active ?? 'none'}): nothing of it is live to roll back`);
+  }
+  const live = observed.deployments[observed.active];
+  if (from && from !== observed.activeRelease && !live?.image.endsWith(from)) {
+    ctx.log(`[${service.name}] release ${from} is not live (live: ${observed.activeRelease} on ${observed.active}, ${phase}); nothing to roll back`);
+    return { service: service.name, outcome: 'not-live', from: observed.active, to: observed.active, image: live?.image ?? '', release: observed.activeRelease, recoverySeconds: 0 };
+  }
+  ctx.log(`[${service.name}] a deploy holds the lease and its release ${observed.activeRelease} is ${phase}: aborting it`);
+  const back = await switchBack(kube, service, environment, `rollback by ${ctx.actor} during the deploy: ${reason}`, ctx.actor, 'RolledBack');
+  const image = (await kube.observe(service.name)).deployments[back.to]?.image ?? '';
+  ctx.log(`[${service.name}] traffic on ${back.to} (release ${back.restored}): recovered in ${back.seconds.toFixed(2)} s`);
+  return { service: service.name, outcome: 'rolled-back', from: back.from, to: back.to, image, release: back.restored, recoverySeconds: back.seconds };
+}
+
 /** Reads an alert payload file and turns it into rollback options; null when nothing is firing. */
 export function optionsFromAlert(options: RollbackExecutorOptions, configDir: string): RollbackExecutorOptions | null {
   const path = options.alert!;
@@ -141,9 +168,16 @@ export async function runRollback(options: RollbackExecutorOptions, ctx: Rollbac
   ctx.log(`rollback in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${reason}`);
   const settled = await Promise.allSettled(
     services.map(async (service) => {
-      const lease = await kube.acquireLease(service.name, 90);
+      const from = options.from ?? options.releases?.[service.name];
+      let lease;
       try {
-        return await rollbackService(kube, service, options.environment, ctx, reason, (options.timeoutSeconds ?? 60) * 1000, options.from ?? options.releases?.[service.name]);
+        lease = await kube.acquireLease(service.name, 90);
+      } catch (error) {
+        if (!(error instanceof LeaseHeld)) throw error;
+        return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error);
+      }
+      try {
+        return await rollbackService(kube, service, options.environment, ctx, reason, (options.timeoutSeconds ?? 60) * 1000, from);
       } finally {
         await lease.release().catch(() => undefined);
       }

@@ -1,0 +1,81 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadEnvironment, loadServices, type ServiceConfig } from '../../../release/config';
+import { Kube } from '../../../release/kube';
+import { removeOrphanCanary } from '../../../release/orphans';
+import { other } from '../../../release/manifests';
+import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
+import { switchBack } from '../../../release/switch-back';
+import type { ReleaseDecisionExecutorOptions } from '../schema';
+
+export interface DecisionContext {
+  workspaceRoot: string;
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+  actor: string;
+}
+
+export interface DecisionResult {
+  service: string;
+  outcome: 'aborted' | 'promoted' | 'nothing-in-progress';
+  detail: string;
+}
+
+/**
+ * abort: the live release, still unjudged, goes off traffic now (back to the saturated previous
+ * colour, recorded as Aborted). promote: it is accepted as it is (recorded as Promoted with the
+ * actor), and the previous colour is scaled down. Neither takes the deploy lease: they are how an
+ * operator overrules a deploy that holds it, and each write is guarded by the resourceVersion.
+ */
+export async function decide(kube: Kube, service: ServiceConfig, options: ReleaseDecisionExecutorOptions, ctx: DecisionContext): Promise<DecisionResult> {
+  const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
+  const reason = `${options.decision === 'abort' ? 'aborted' : 'promoted'} by ${ctx.actor}: ${options.reason}`;
+  if (options.decision === 'abort' && (await removeOrphanCanary(kube, service.name, log))) log('canary removed');
+  const observed = await kube.observe(service.name);
+  const phase = observed.state?.phase ?? null;
+  if (!observed.active || !phase || !UNJUDGED.includes(phase)) {
+    const detail = `nothing in progress (live: ${observed.active ?? 'none'} ${observed.activeRelease || ''}, phase ${phase ?? 'none'})${options.decision === 'abort' ? '; to leave a judged release use deploy:rollback' : ''}`;
+    log(detail);
+    return { service: service.name, outcome: 'nothing-in-progress', detail };
+  }
+  if (options.decision === 'abort') {
+    const back = await switchBack(kube, service, options.environment, reason, ctx.actor);
+    const detail = `release ${back.aborted} taken off traffic: back on ${back.to} (${back.restored}) in ${back.seconds.toFixed(2)} s; ${back.from} scaled down`;
+    log(detail);
+    return { service: service.name, outcome: 'aborted', detail };
+  }
+  await kube.recordPhase(service.name, observed.activeRelease, stateAnnotations('Promoted', new Date(), reason.slice(0, 250)));
+  const old = other(observed.active);
+  if (observed.deployments[old]?.replicas) await kube.scale(service.name, old, 0);
+  const detail = `release ${observed.activeRelease} promoted (was ${phase}) on ${observed.active}; ${old} scaled down`;
+  log(detail);
+  return { service: service.name, outcome: 'promoted', detail };
+}
+
+export async function runDecision(options: ReleaseDecisionExecutorOptions, ctx: DecisionContext): Promise<{ ok: boolean; results: DecisionResult[] }> {
+  if (!options.all && !options.services?.length) {
+    throw new Error(`name the services to ${options.decision} (--services=a,b), or pass --all for every service with a release in progress`);
+  }
+  const configDir = join(ctx.workspaceRoot, options.configDir);
+  const env = loadEnvironment(configDir, options.environment);
+  const services = loadServices(configDir, options.environment, options.all ? undefined : options.services);
+  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const kube = await Kube.connect({ context, namespace: env.namespace });
+  ctx.log(`${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`);
+  const settled = await Promise.allSettled(services.map((s) => decide(kube, s, options, ctx)));
+  const lines = [`| service | outcome | detail |`, '|---|---|---|'];
+  const results: DecisionResult[] = [];
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') {
+      results.push(s.value);
+      lines.push(`| ${s.value.service} | ${s.value.outcome} | ${s.value.detail} |`);
+    } else {
+      lines.push(`| ${services[i].name} | FAILED | ${(s.reason as Error).message} |`);
+      ctx.log(`[${services[i].name}] FAILED: ${(s.reason as Error).message}`);
+    }
+  });
+  const title = `${options.decision === 'abort' ? 'Abort' : 'Promote'} in ${options.environment}`;
+  ctx.log(`\n${title}:\n${lines.join('\n')}`);
+  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### ${title}\n\n${lines.join('\n')}\n\n`);
+  return { ok: settled.every((s) => s.status === 'fulfilled'), results };
+}

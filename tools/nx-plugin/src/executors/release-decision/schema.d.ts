@@ -1,0 +1,9 @@
+export interface ReleaseDecisionExecutorOptions {
+  decision: 'abort' | 'promote';
+  environment: string;
+  services?: string[];
+  all: boolean;
+  reason: string;
+  context?: string;
+  configDir: string;
+}
