@@ -14,6 +14,6 @@ else
   [ -n "${TARGET_ENVIRONMENT:-}" ] || die "TARGET_ENVIRONMENT is not set"
   [ -n "${REASON:-}" ] || die "REASON is not set: say why (it is recorded in the release history)"
   args+=("--environment=$TARGET_ENVIRONMENT" "--reason=$REASON")
-  if [ -n "${SERVICE:-}" ] && [ "$SERVICE" != all ]; then args+=("--services=$SERVICE"); fi
+  if [ "${SERVICE:-all}" = all ]; then args+=(--all); else args+=("--services=$SERVICE"); fi
 fi
 npx nx run deploy:rollback "${args[@]}"

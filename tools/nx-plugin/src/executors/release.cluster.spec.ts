@@ -96,6 +96,21 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     });
   }, 60_000);
 
+  // Scenario 10: a rollback nobody narrowed down touches only services whose live release is
+  // recent, still being judged or failing; --all is explicit.
+  it('a bare rollback picks only recent, unjudged or failing services', async () => {
+    await expect(runRollback({ environment: 'staging', recentMinutes: 0 }, ctx())).rejects.toThrow(/no service's live release is recent \(0 min\), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all/);
+    expect(lines.join('\n')).toMatch(/\[agents\] left alone: its live release is neither recent, nor being judged, nor failing/);
+    expect(lines.join('\n')).toMatch(/\[dashboard\] left alone/);
+    lines = [];
+    const recent = await runRollback({ environment: 'staging' }, ctx());
+    expect(recent.ok).toBe(false); // chosen, but it has no earlier release to go back to
+    expect(lines.join('\n')).toMatch(/\[agents\] chosen: recent: live for 0 min/);
+    expect(lines.join('\n')).toMatch(/agents: no previous good release/);
+    expect(lines.join('\n')).not.toMatch(/\[dashboard\] FAILED/);
+    expect(active().spec.selector['trading.dev/release']).toBe(r1);
+  }, 60_000);
+
   // Scenario 7: today a change of env, probes or resources in services/*.yaml ends as `unchanged`.
   it('deploys a config-only change (same image) through the idle colour', async () => {
     setEnv('debug');

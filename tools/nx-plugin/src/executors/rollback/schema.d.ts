@@ -1,7 +1,11 @@
 export interface RollbackExecutorOptions {
   environment: string;
-  /** Services to roll back; default: every configured service. */
+  /** Services to roll back; default: those whose live release is recent, being judged or failing. */
   services?: string[];
+  /** Every configured service. */
+  all?: boolean;
+  /** A live release younger than this is recent (default 60). */
+  recentMinutes?: number;
   context?: string;
   configDir?: string;
   /** Why: recorded in the release history (an alert name, an incident). */

@@ -7,6 +7,7 @@ import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, preview
 import { rolloutComplete } from '../../../release/planner';
 import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
+import { rollbackCandidate } from '../../../release/rollback-candidates';
 import type { RollbackExecutorOptions } from '../schema';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { rollbackFromAlert } from './alert';
@@ -133,6 +134,18 @@ async function abortRunningDeploy(kube: Kube, service: ServiceConfig, environmen
   return { service: service.name, outcome: 'rolled-back', from: back.from, to: back.to, image, release: back.restored, recoverySeconds: back.seconds };
 }
 
+/** Without --services or --all: only the services whose live release is recent, unjudged or failing. */
+async function recentOrFailing(kube: Kube, services: ServiceConfig[], recentMs: number, log: (m: string) => void): Promise<ServiceConfig[]> {
+  const chosen: ServiceConfig[] = [];
+  for (const service of services) {
+    const observed = await kube.observe(service.name);
+    const why = rollbackCandidate(observed, observed.active ? await kube.readyEndpoints(service.name) : 0, recentMs);
+    log(`[${service.name}] ${why ? `chosen: ${why}` : 'left alone: its live release is neither recent, nor being judged, nor failing (name it with --services to roll it back anyway)'}`);
+    if (why) chosen.push(service);
+  }
+  return chosen;
+}
+
 /** Reads an alert payload file and turns it into rollback options; null when nothing is firing. */
 export function optionsFromAlert(options: RollbackExecutorOptions, configDir: string): RollbackExecutorOptions | null {
   const path = options.alert!;
@@ -162,9 +175,13 @@ export async function runRollback(options: RollbackExecutorOptions, ctx: Rollbac
   }
   const env = loadEnvironment(configDir, options.environment);
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
-  const services = loadServices(configDir, options.environment, options.services);
+  const configured = loadServices(configDir, options.environment, options.services);
   const reason = options.reason ?? 'manual rollback';
   const kube = await Kube.connect({ context, namespace: env.namespace });
+  const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, (options.recentMinutes ?? 60) * 60_000, ctx.log);
+  if (services.length === 0) {
+    throw new Error(`no service's live release is recent (${options.recentMinutes ?? 60} min), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all`);
+  }
   ctx.log(`rollback in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${reason}`);
   const settled = await Promise.allSettled(
     services.map(async (service) => {
