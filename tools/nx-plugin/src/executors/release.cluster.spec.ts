@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kube } from '../release/kube';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import { runRollback } from './rollback/lib/run-rollback';
 import { runStatus } from './release-status/lib/run-status';
@@ -127,6 +128,8 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   }, 60_000);
 
   it('scales the live colour in place when only the replica count changes', async () => {
+    // A field another manager owns (here an annotation a tool added) survives our writes.
+    kubectl('-n', NS, 'annotate', 'deploy', 'agents-green', 'example.com/owner=payments-team');
     const file = join(root, 'tools/deploy/services/agents.yaml');
     const saved = readFileSync(file, 'utf8');
     writeFileSync(file, saved.replace('staging: 2', 'staging: 3'));
@@ -135,6 +138,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       expect(result.results[0]).toMatchObject({ color: 'green', release: r2 });
       expect(json('deploy', 'agents-green').spec.replicas).toBe(3);
       expect(lines.join('\n')).toMatch(/scale the live colour 2 -> 3/);
+      expect(json('deploy', 'agents-green').metadata.annotations['example.com/owner']).toBe('payments-team');
     } finally {
       writeFileSync(file, saved);
     }
@@ -275,4 +279,18 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(table).toMatch(/\| dashboard \| not deployed \|/);
     expect(table).toMatch(/- agents: a canary is up/);
   }, 60_000);
+});
+
+describe('the release history under concurrent writers', () => {
+  // Scenario 9: each writer reads, changes and writes under the resourceVersion; a conflict
+  // rereads and reapplies, so no writer's entry is lost.
+  it('keeps every entry when several writers update it at once', async () => {
+    const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
+    const entry = (n: number) => ({ image: digest(n), gitSha: 'x', color: 'blue' as const, time: new Date().toISOString(), actor: `writer-${n}`, kind: 'deploy' as const, reason: 'jest' });
+    const { recordFailed } = await import('../release/history');
+    await Promise.all([1, 2, 3, 4, 5].map((n) => kube.updateHistory('racer', (h) => recordFailed(h, entry(n)))));
+    const stored = await kube.readHistory('racer');
+    expect(stored.map((r) => r.actor).sort()).toEqual(['writer-1', 'writer-2', 'writer-3', 'writer-4', 'writer-5']);
+    expect(stored.map((r) => r.revision).sort()).toEqual([1, 2, 3, 4, 5]);
+  }, 30_000);
 });

@@ -45,10 +45,11 @@ export async function switchBack(kube: Kube, service: ServiceConfig, environment
     ...abortedAnnotations(observed.activeRelease, reason),
   });
   const seconds = (Date.now() - started) / 1000;
-  const history = await kube.readHistory(service.name);
-  const restored = previousGood(history);
   const entry = { image: observed.deployments[from]?.image ?? '', release: observed.activeRelease, gitSha: '', color: from, time: at.toISOString(), actor, kind: 'deploy' as const, reason };
-  await kube.writeHistory(service.name, restored ? recordRollback(history, { ...restored, color: to }, at.toISOString(), actor, reason) : recordFailed(history, entry));
+  await kube.updateHistory(service.name, (history) => {
+    const restored = previousGood(history);
+    return restored ? recordRollback(history, { ...restored, color: to }, at.toISOString(), actor, reason) : recordFailed(history, entry);
+  });
   await kube.scale(service.name, from, 0);
   return { seconds, from, to, aborted: observed.activeRelease, restored: previous.release };
 }

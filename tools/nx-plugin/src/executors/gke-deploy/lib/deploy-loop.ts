@@ -106,7 +106,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         const phase = desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
         await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false, release), { [SWITCHED_AT]: at.toISOString(), ...phase });
         switched = true;
-        await kube.writeHistory(service.name, recordLive(await kube.readHistory(service.name), entry(step.to)));
+        await kube.updateHistory(service.name, (h) => recordLive(h, entry(step.to)));
         break;
       }
       case 'soak':
@@ -131,7 +131,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
       case 'wait-endpoints':
         waitingSince ??= Date.now();
         if (Date.now() - waitingSince > env.rolloutTimeoutSeconds * 1000) {
-          await kube.writeHistory(service.name, recordFailed(await kube.readHistory(service.name), { ...entry(step.color), reason: text }));
+          await kube.updateHistory(service.name, (h) => recordFailed(h, { ...entry(step.color), reason: text }));
           // The failed colour never took traffic; scale it down so it holds no capacity.
           if (step.color !== observed.active) await kube.scale(service.name, step.color, 0);
           throw new Error(`${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text}; traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`);

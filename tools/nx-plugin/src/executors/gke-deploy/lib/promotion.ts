@@ -132,8 +132,7 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
     const fail = async (reason: string): Promise<never> => {
       await kube.deleteDeployment(name);
       await kube.scale(service.name, to, 0);
-      const history = await kube.readHistory(service.name);
-      await kube.writeHistory(service.name, recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
+      await kube.updateHistory(service.name, (history) => recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
       throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary is removed and ${to} scaled down.`, 'canary-failed');
     };
     const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;

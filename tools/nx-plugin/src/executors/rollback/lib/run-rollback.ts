@@ -105,7 +105,7 @@ export async function rollbackService(
     ...abortedAnnotations(liveRelease, `rollback by ${ctx.actor}: ${reason}`),
   });
   const recoverySeconds = (Date.now() - started) / 1000;
-  await kube.writeHistory(service.name, recordRollback(await kube.readHistory(service.name), { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
+  await kube.updateHistory(service.name, (h) => recordRollback(h, { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
   return { service: service.name, outcome: 'rolled-back', from: active, to, image: target.image, release, recoverySeconds };
 }

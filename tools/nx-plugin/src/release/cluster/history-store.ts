@@ -1,0 +1,30 @@
+import type * as k8s from '@kubernetes/client-node';
+import { parseHistory, type Release } from '../history';
+import type { ClusterClient } from './client';
+
+// The release history: a ConfigMap <svc>-releases per service, changed only by read-modify-write
+// under its resourceVersion, retried on conflict, so two writers never lose each other's entries.
+
+const nameOf = (service: string) => `${service}-releases`;
+
+export async function readHistory(c: ClusterClient, service: string): Promise<Release[]> {
+  const cm = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name: nameOf(service), namespace: c.target.namespace }));
+  return parseHistory(cm?.data?.history);
+}
+
+/** Applies `change` to the history as stored now; on a conflict, reads again and reapplies it. */
+export async function updateHistory(c: ClusterClient, service: string, change: (history: Release[]) => Release[]): Promise<Release[]> {
+  const { namespace } = c.target;
+  const name = nameOf(service);
+  return c.retryOnConflict('update the release history', async () => {
+    const existing = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name, namespace }));
+    const history = change(parseHistory(existing?.data?.history));
+    const body: k8s.V1ConfigMap = {
+      metadata: { name, namespace, labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' }, resourceVersion: existing?.metadata?.resourceVersion },
+      data: { history: JSON.stringify(history, null, 1) },
+    };
+    if (existing) await c.core.replaceNamespacedConfigMap({ name, namespace, body });
+    else await c.core.createNamespacedConfigMap({ namespace, body });
+    return history;
+  });
+}

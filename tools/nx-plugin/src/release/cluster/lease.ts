@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { renewalLost } from '../lease-policy';
+import { type ClusterClient, KubeError, statusOf } from './client';
+
+/** The lease now names another holder. */
+class TakenOver extends KubeError {}
+
+/** Another holder has the lease and it has not expired. */
+export class LeaseHeld extends KubeError {}
+
+export interface Lease {
+  /** Set when a background renewal failed: someone else holds the lease now. */
+  lost: Error | undefined;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the per-service deploy Lease, so two deploys cannot race. The holder renews it while
+ * it works; a holder that crashed stops renewing, and its lease expires after `seconds`.
+ */
+export async function acquireLease(c: ClusterClient, service: string, seconds: number, holder = `${hostname()}-${process.pid}`): Promise<Lease> {
+  const { namespace } = c.target;
+  const name = `deploy-${service}`;
+  const now = () => new c.k8s.V1MicroTime();
+  const existing = await c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+  const spec = { holderIdentity: holder, leaseDurationSeconds: seconds, acquireTime: now(), renewTime: now() };
+  if (!existing) {
+    await c.call('create the deploy lease', () => c.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }));
+  } else {
+    const renewed = existing.spec?.renewTime ? new Date(existing.spec.renewTime).getTime() : 0;
+    const expires = renewed + (existing.spec?.leaseDurationSeconds ?? 0) * 1000;
+    if (existing.spec?.holderIdentity && existing.spec.holderIdentity !== holder && expires > Date.now()) {
+      throw new LeaseHeld(
+        `another deploy of ${service} holds the lease (${existing.spec.holderIdentity}, expires ${new Date(expires).toISOString()} unless renewed); wait for it to finish`,
+      );
+    }
+    existing.spec = spec;
+    // Guarded by the resourceVersion just read: of two deploys taking over at once, one fails.
+    await c.call('take the deploy lease', () => c.coordination.replaceNamespacedLease({ name, namespace, body: existing }));
+  }
+  const renew = async () => {
+    const lease = await c.call('renew the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+    if (lease.spec?.holderIdentity !== holder) throw new TakenOver(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
+    lease.spec.renewTime = now();
+    await c.call('renew the deploy lease', () => c.coordination.replaceNamespacedLease({ name, namespace, body: lease }));
+  };
+  // Renewed in the background for as long as the holder works (a 15-minute soak included). A
+  // failed renewal is retried at the next tick; the lease is lost (and the deploy loop stops at its
+  // next step) when another holder has it, or when no renewal succeeded for the lease's duration.
+  let lastRenewed = Date.now();
+  const handle: Lease = {
+    lost: undefined,
+    // Only while it is still ours: a holder that stalled past the lease's expiry and was taken
+    // over must not delete the new holder's lease. The delete is guarded by the resourceVersion
+    // just read, so a takeover between the read and the delete fails it instead.
+    release: async () => {
+      clearInterval(timer);
+      const current = await c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+      if (!current || current.spec?.holderIdentity !== holder) return;
+      const resourceVersion = current.metadata?.resourceVersion;
+      await c.readOrNull('release the deploy lease', () =>
+        c.coordination.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } }),
+      ).catch((error: unknown) => {
+        if (statusOf(error) !== 409) throw error; // 409: taken over meanwhile, and no longer ours to delete
+      });
+    },
+  };
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (renewing || handle.lost) return;
+    renewing = true;
+    renew()
+      .then(() => (lastRenewed = Date.now()))
+      .catch((error: Error) => {
+        if (renewalLost({ takenOver: error instanceof TakenOver }, lastRenewed, Date.now(), seconds * 1000)) handle.lost = error;
+      })
+      .finally(() => (renewing = false));
+  }, Math.max(1000, (seconds * 1000) / 5));
+  timer.unref();
+  return handle;
+}

@@ -1,0 +1,65 @@
+import type * as k8s from '@kubernetes/client-node';
+import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName, releaseLabel } from '../manifests';
+import type { ColorState, Observed } from '../planner';
+import { ABORTED_REASON, ABORTED_RELEASE, RELEASE_LABEL, parseState } from '../release-state';
+import type { ClusterClient } from './client';
+
+// Reading what is there: one service's colours, Services and persisted phase; endpoints; a Deployment's status.
+
+export async function observe(c: ClusterClient, service: string, now = Date.now()): Promise<Observed> {
+  const { namespace } = c.target;
+  const [active, preview] = await Promise.all([
+    c.readOrNull('read the active Service', () => c.core.readNamespacedService({ name: service, namespace })),
+    c.readOrNull('read the preview Service', () => c.core.readNamespacedService({ name: previewName(service), namespace })),
+  ]);
+  const colorOf = (svc: k8s.V1Service | null) => (svc?.spec?.selector?.[COLOR_LABEL] as Color | undefined) ?? null;
+  const releaseOf = (svc: k8s.V1Service | null) => svc?.spec?.selector?.[RELEASE_LABEL] ?? '';
+  const previewColor = colorOf(preview);
+  const readyPreview = preview ? await readyEndpoints(c, previewName(service)) : 0;
+  const deployments: Partial<Record<Color, ColorState>> = {};
+  for (const color of COLORS) {
+    const d = await c.readOrNull(`read Deployment ${deploymentName(service, color)}`, () =>
+      c.apps.readNamespacedDeployment({ name: deploymentName(service, color), namespace }),
+    );
+    if (!d) continue;
+    deployments[color] = {
+      image: d.spec?.template.spec?.containers[0]?.image ?? '',
+      release: releaseLabel(d),
+      replicas: d.spec?.replicas ?? 0,
+      generation: d.metadata?.generation ?? 0,
+      observedGeneration: d.status?.observedGeneration ?? 0,
+      podReplicas: d.status?.replicas ?? 0,
+      updatedReplicas: d.status?.updatedReplicas ?? 0,
+      availableReplicas: d.status?.availableReplicas ?? 0,
+      readyEndpoints: previewColor === color ? readyPreview : 0,
+    };
+  }
+  const switched = active?.metadata?.annotations?.[SWITCHED_AT];
+  return {
+    active: colorOf(active),
+    preview: previewColor,
+    activeRelease: releaseOf(active),
+    previewRelease: releaseOf(preview),
+    state: parseState(active?.metadata?.annotations),
+    abortedRelease: active?.metadata?.annotations?.[ABORTED_RELEASE] || null,
+    abortedReason: active?.metadata?.annotations?.[ABORTED_REASON] ?? '',
+    deployments,
+    switchedAt: switched ? Date.parse(switched) : null,
+    now,
+  };
+}
+
+/** Ready endpoint addresses behind a Service, from its EndpointSlices. */
+export async function readyEndpoints(c: ClusterClient, serviceName: string): Promise<number> {
+  const slices = await c.call('list EndpointSlices', () =>
+    c.discovery.listNamespacedEndpointSlice({ namespace: c.target.namespace, labelSelector: `kubernetes.io/service-name=${serviceName}` }),
+  );
+  return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).reduce((n, e) => n + e.addresses.length, 0);
+}
+
+/** Replicas and available replicas of a Deployment, or null when it does not exist. */
+export async function deploymentStatus(c: ClusterClient, name: string): Promise<{ replicas: number; available: number; image: string } | null> {
+  const d = await c.readOrNull(`read Deployment ${name}`, () => c.apps.readNamespacedDeployment({ name, namespace: c.target.namespace }));
+  if (!d) return null;
+  return { replicas: d.spec?.replicas ?? 0, available: d.status?.availableReplicas ?? 0, image: d.spec?.template.spec?.containers[0]?.image ?? '' };
+}
