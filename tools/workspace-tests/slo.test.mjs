@@ -112,7 +112,7 @@ test('2% errors during the soak switch traffic back within two analysis interval
   // The round that trips may see a window partly before the change: anything above 1% fails it.
   const seen = Number(/rolled back: soak analysis failed in round \d+: error-rate (\d+\.\d\d)% > 1\.00%/.exec(out)?.[1]);
   assert.ok(seen > 1 && seen <= 2.2, `error rate that tripped: ${seen}%\n${out}`);
-  assert.match(out, /\| agents \| ROLLED-BACK \| previous \|/);
+  assert.match(out, /\| agents \| ROLLED-BACK \| green [0-9a-f]{12} \(Aborted\) \|/);
   assert.equal(selector(), 'green', 'traffic is back on the old colour');
   assert.equal(replicas('blue'), 0, 'the failed colour is scaled down');
   const h = history();
@@ -148,7 +148,7 @@ test('Prometheus stopped mid-soak halts the promotion: new colour live, old colo
   assert.notEqual(code, 0, out);
   assert.match(out, /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/);
   assert.match(out, /Go back with `npx nx run deploy:abort -c staging --services=agents`/);
-  assert.match(out, /\| agents \| HALTED \| new \(halted\) \|/);
+  assert.match(out, /\| agents \| HALTED \| blue [0-9a-f]{12} \(Halted\) \|/);
   assert.equal(selector(), 'blue', 'halting does not move traffic');
   assert.equal(replicas('green'), 2, 'the old colour stays at full size for the operator');
   assert.equal(history().at(-1).outcome, 'live');

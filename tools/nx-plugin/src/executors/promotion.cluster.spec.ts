@@ -126,4 +126,31 @@ describe('promotion analysis against the local cluster and Prometheus', () => {
     expect(lines.join('\n')).toMatch(/canary passed[\s\S]*switch traffic blue -> green[\s\S]*soak passed/);
     expect(selector()).toBe('green');
   }, 120_000);
+
+  // Issue 17, scenario 4: a metric the service names but analysis.yaml lacks, or a query with an
+  // unknown placeholder, failed only when the soak began, after the switch.
+  it('refuses a deploy whose analysis cannot be rendered before anything moves', async () => {
+    const file = join(root, 'tools/deploy/services/agents.yaml');
+    const saved = readFileSync(file, 'utf8');
+    writeFileSync(file, `${saved}analysis:\n  metrics: [error-rate, saturation]\n`);
+    const before = kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector}');
+    try {
+      record(7);
+      await expect(deploy('staging')).rejects.toThrow(/agents: analysis metric "saturation" is not defined in analysis\.yaml .*nothing was deployed/);
+      const analysisFile = join(root, 'tools/deploy/analysis.yaml');
+      const analysisSaved = readFileSync(analysisFile, 'utf8');
+      writeFileSync(file, saved);
+      writeFileSync(analysisFile, analysisSaved.replaceAll('{{window}}', '{{windw}}'));
+      try {
+        await expect(deploy('staging')).rejects.toThrow(/agents: analysis metric error-rate: query placeholder \{\{windw\}\} is not one of .*nothing was deployed/);
+      } finally {
+        writeFileSync(analysisFile, analysisSaved);
+      }
+    } finally {
+      writeFileSync(file, saved);
+    }
+    expect(kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector}')).toBe(before);
+    expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-green', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).not.toThrow();
+    expect(kubectl('-n', NS, 'get', 'deploy', 'agents-blue', '-o', 'jsonpath={.spec.template.spec.containers[0].image}')).not.toBe(digest(7));
+  }, 60_000);
 });

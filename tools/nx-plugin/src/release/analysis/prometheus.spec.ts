@@ -48,4 +48,21 @@ describe('PrometheusSource against a real Prometheus', () => {
       server.close();
     }
   });
+
+  // Issue 17, scenario 4: the body read was outside the time-out's try; a server that sent its
+  // headers and stalled threw out of the analysis instead of being inconclusive.
+  it('calls a server that sends headers and then stalls the body inconclusive, within the time-out', async () => {
+    const stalled: Server = createServer((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"status":');
+    });
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const port = (stalled.address() as { port: number }).port;
+    try {
+      expect(await new PrometheusSource(`http://127.0.0.1:${port}`, 300).query('vector(1)')).toEqual({ inconclusive: `Prometheus at http://127.0.0.1:${port} unreachable (no answer within 300 ms)` });
+    } finally {
+      stalled.closeAllConnections();
+      stalled.close();
+    }
+  });
 });

@@ -32,19 +32,23 @@ export class PrometheusSource implements MetricsSource {
 
   async query(promql: string): Promise<QueryResult> {
     const endpoint = new URL('api/v1/query', this.url.endsWith('/') ? this.url : `${this.url}/`);
+    // The time-out covers the whole exchange, the body included: a server that sends headers and
+    // then stalls is as unreachable as one that never answers.
     let response: Response;
+    let text: string;
     try {
       response = await fetch(endpoint, {
         method: 'POST',
         body: new URLSearchParams({ query: promql }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      text = await response.text();
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const why = (error as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      const why = timedOut ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
       return { inconclusive: `Prometheus at ${this.url} unreachable (${why})` };
     }
-    const text = await response.text();
     let parsed: z.infer<typeof answerSchema>;
     try {
       parsed = answerSchema.parse(JSON.parse(text));

@@ -50,4 +50,13 @@ describe('runAnalysis', () => {
   it('measures nothing for a zero duration', async () => {
     expect(await runAnalysis(harness([], { durationMs: 0 }).run)).toMatchObject({ status: 'passed', rounds: 0, reason: 'no measurement (duration 0)' });
   });
+
+  // Issue 17, scenario 4: a health check that threw (API server unreachable) rejected the whole
+  // analysis, so the soak failed without a verdict; it is inconclusive now.
+  it('calls a health check that cannot run inconclusive, not a crash', async () => {
+    const h = harness([], { health: () => Promise.reject(new Error('cannot reach the Kubernetes API')) });
+    const outcome = await runAnalysis(h.run);
+    expect(outcome).toMatchObject({ status: 'inconclusive', reason: 'health check could not run: cannot reach the Kubernetes API', rounds: 1 });
+    expect(h.lines.at(-1)).toBe('analysis (soak) round 1: the health check could not run: cannot reach the Kubernetes API');
+  });
 });

@@ -44,10 +44,23 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
   while (now() < deadline) {
     await sleep(Math.min(run.intervalMs, Math.max(0, deadline - now())));
     rounds += 1;
+    // A health check that cannot run (the API server unreachable) judges nothing: inconclusive, so
+    // the caller halts or switches back as configured instead of failing with traffic unjudged.
+    let healthError: string | null = null;
+    const health = run.health
+      ? run.health().catch((error: Error) => {
+          healthError = error.message;
+          return null;
+        })
+      : Promise.resolve(null);
     const [round, unhealthy] = await Promise.all([
       Promise.all(queries.map(async ({ spec, promql }): Promise<Measurement> => ({ metric: spec.name, at: now(), ...(await run.source.query(promql)) }))),
-      run.health?.() ?? Promise.resolve(null),
+      health,
     ]);
+    if (healthError !== null) {
+      run.log(`analysis (${run.label}) round ${rounds}: the health check could not run: ${healthError}`);
+      return { status: 'inconclusive', reason: `health check could not run: ${healthError}`, rounds, tally };
+    }
     tally = addRound(tally, run.metrics, round, run.inconclusiveLimit);
     const line = summarise(tally, run.metrics);
     run.log(`analysis (${run.label}) round ${rounds}: ${line}${unhealthy ? `; health: ${unhealthy}` : ''}`);

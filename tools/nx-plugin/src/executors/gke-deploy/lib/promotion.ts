@@ -1,5 +1,5 @@
 import type { MetricSpec } from '../../../release/analysis/schema';
-import { matchers, metricsFor, promDuration } from '../../../release/analysis/judge';
+import { matchers, metricsFor, promDuration, renderQuery } from '../../../release/analysis/judge';
 import type { MetricsSource } from '../../../release/analysis/prometheus';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
 import type { EnvironmentConfig } from '../../../release/config';
@@ -36,11 +36,10 @@ export interface PromotionContext {
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // Series labels as the scrape relabelling names them (tools/prometheus/kubernetes-scrape.yml).
-function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+function plan(ctx: PromotionContext, target: Record<string, string>) {
   const a = ctx.env.analysis!;
   const { service } = ctx.wanted;
-  return runAnalysis({
-    label,
+  return {
     metrics: metricsFor(ctx.metrics, service.analysis, service.name),
     vars: {
       service: service.name,
@@ -49,6 +48,31 @@ function analyse(ctx: PromotionContext, label: string, target: Record<string, st
       target: matchers(target),
       window: promDuration(a.windowSeconds ?? a.intervalSeconds),
     },
+  };
+}
+
+/**
+ * Every query the canary and the soak will run, rendered now: an unknown metric or placeholder is
+ * a configuration error before anything moves, not a surprise after the switch.
+ */
+export function checkAnalysis(ctx: PromotionContext): void {
+  for (const target of [{ color: 'blue' }, { track: 'canary' }] as Record<string, string>[]) {
+    const { metrics, vars } = plan(ctx, target);
+    for (const m of metrics) {
+      try {
+        renderQuery(m.query, vars);
+      } catch (error) {
+        throw new Error(`${ctx.wanted.service.name}: analysis metric ${m.name}: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+  const a = ctx.env.analysis!;
+  return runAnalysis({
+    label,
+    ...plan(ctx, target),
     intervalMs: a.intervalSeconds * 1000,
     durationMs,
     // `continue` keeps measuring through missing data for the whole duration: a later failure still counts.

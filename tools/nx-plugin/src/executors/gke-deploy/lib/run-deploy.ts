@@ -8,7 +8,7 @@ import { Kube, type Lease } from '../../../release/kube';
 import { onInterrupt } from '../../../release/interrupt';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
-import { AnalysisStop, canary, soak, type PromotionContext } from './promotion';
+import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../../release/release-plan';
 import type { GkeDeployExecutorOptions } from '../schema';
 
@@ -96,12 +96,24 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
     }
     return `canaries removed and leases released for ${[...leases.keys()].join(', ') || 'no service'}; each service's phase is recorded in the cluster (npx nx run deploy:status), and a rerun resumes from it`;
   }, ctx.log);
+  const promotions = new Map<string, PromotionContext>();
+  if (analysis && source) {
+    for (const w of wanted) {
+      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log: (m: string) => ctx.log(`[${w.service.name}] ${m}`) };
+      try {
+        checkAnalysis(promotion);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}: the analysis could not judge this release, so nothing was deployed; fix tools/deploy/analysis.yaml or the service's analysis section`);
+      }
+      promotions.set(w.service.name, promotion);
+    }
+  }
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
       leases.set(w.service.name, lease);
-      const promotion: PromotionContext | undefined = analysis && source ? { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log } : undefined;
+      const promotion = promotions.get(w.service.name);
       try {
         return await deployService(kube, w, {
           environment: options.environment,
@@ -125,7 +137,7 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
   const results: DeployResult[] = [];
   const lines = ['| service | outcome | live colour | image | seconds |', '|---|---|---|---|---|'];
   let ok = true;
-  settled.forEach((s, i) => {
+  for (const [i, s] of settled.entries()) {
     const name = wanted[i].service.name;
     if (s.status === 'fulfilled') {
       results.push(s.value);
@@ -134,11 +146,15 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
       ok = false;
       const stop = s.reason instanceof AnalysisStop ? s.reason : undefined;
       const outcome = stop ? stop.verdict.toUpperCase() : 'FAILED';
-      const where = !stop ? 'unchanged' : stop.verdict === 'halted' ? 'new (halted)' : 'previous';
+      // Not a guess from the error: what the active Service selects now, and its recorded phase.
+      const where = await kube.observe(name).then(
+        (o) => (o.active ? `${o.active} ${o.activeRelease || ''} (${o.state?.phase ?? 'no phase'})`.replace('  ', ' ') : 'none'),
+        () => 'unknown (cluster unreachable): see npx nx run deploy:status',
+      );
       lines.push(`| ${name} | ${outcome} | ${where} | \`${short(wanted[i].image)}\` | - |`);
       ctx.log(`[${name}] FAILED: ${(s.reason as Error).message}`);
     }
-  });
+  }
   ctx.log(`\nDeploy to ${options.environment} (${context}, namespace ${env.namespace}):\n${lines.join('\n')}`);
   if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### Deploy to ${options.environment}\n\n${lines.join('\n')}\n\n`);
   return { ok, results };
