@@ -17,7 +17,7 @@ export { LeaseHeld, type Lease } from './cluster/lease';
  * (writes.ts), the release history (history-store.ts) and the deploy lease (lease.ts).
  */
 export class Kube {
-  private constructor(private readonly c: ClusterClient) {}
+  constructor(private readonly c: ClusterClient) {}
 
   static async connect(target: KubeTarget): Promise<Kube> {
     return new Kube(await ClusterClient.connect(target));

@@ -3,7 +3,7 @@ import type * as k8s from '@kubernetes/client-node';
 export type Client = typeof k8s;
 // The client is ESM-only; load it once, lazily, so pure modules and their tests never touch it.
 let client: Promise<Client> | undefined;
-const loadClient = () => (client ??= import('@kubernetes/client-node'));
+export const loadClient = () => (client ??= import('@kubernetes/client-node'));
 
 export class KubeError extends Error {}
 
@@ -19,16 +19,28 @@ export interface KubeTarget {
 }
 
 /** One connection to the cluster: the typed APIs, and API errors turned into messages an operator can act on. */
+export interface Apis {
+  apps: k8s.AppsV1Api;
+  core: k8s.CoreV1Api;
+  discovery: k8s.DiscoveryV1Api;
+  coordination: k8s.CoordinationV1Api;
+}
+
 export class ClusterClient {
-  private constructor(
+  readonly apps: k8s.AppsV1Api;
+  readonly core: k8s.CoreV1Api;
+  readonly discovery: k8s.DiscoveryV1Api;
+  readonly coordination: k8s.CoordinationV1Api;
+
+  /** Over given API objects: the real ones (connect), or an in-memory API server in tests. */
+  constructor(
     readonly k8s: Client,
-    private readonly kc: k8s.KubeConfig,
+    readonly server: string,
     readonly target: KubeTarget,
-    readonly apps: k8s.AppsV1Api,
-    readonly core: k8s.CoreV1Api,
-    readonly discovery: k8s.DiscoveryV1Api,
-    readonly coordination: k8s.CoordinationV1Api,
-  ) {}
+    apis: Apis,
+  ) {
+    ({ apps: this.apps, core: this.core, discovery: this.discovery, coordination: this.coordination } = apis);
+  }
 
   /** Loads the default kubeconfig (KUBECONFIG or ~/.kube/config, GKE or local) and selects `context`. */
   static async connect(target: KubeTarget): Promise<ClusterClient> {
@@ -47,11 +59,12 @@ export class ClusterClient {
       );
     }
     kc.setCurrentContext(target.context);
-    return new ClusterClient(k8s, kc, target, kc.makeApiClient(k8s.AppsV1Api), kc.makeApiClient(k8s.CoreV1Api), kc.makeApiClient(k8s.DiscoveryV1Api), kc.makeApiClient(k8s.CoordinationV1Api));
-  }
-
-  get server(): string {
-    return this.kc.getCurrentCluster()?.server ?? '(unknown server)';
+    return new ClusterClient(k8s, kc.getCurrentCluster()?.server ?? '(unknown server)', target, {
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      core: kc.makeApiClient(k8s.CoreV1Api),
+      discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
+      coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+    });
   }
 
   /** Turns client errors into messages an operator can act on. */

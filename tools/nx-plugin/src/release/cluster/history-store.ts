@@ -12,13 +12,18 @@ export async function readHistory(c: ClusterClient, service: string): Promise<Re
   return parseHistory(cm?.data?.history);
 }
 
-/** Applies `change` to the history as stored now; on a conflict, reads again and reapplies it. */
+/**
+ * Applies `change` to the history as stored now; on a conflict, reads again and reapplies it.
+ * A change that returns the history it was given writes nothing.
+ */
 export async function updateHistory(c: ClusterClient, service: string, change: (history: Release[]) => Release[]): Promise<Release[]> {
   const { namespace } = c.target;
   const name = nameOf(service);
   return c.retryOnConflict('update the release history', async () => {
     const existing = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name, namespace }));
-    const history = change(parseHistory(existing?.data?.history));
+    const current = parseHistory(existing?.data?.history);
+    const history = change(current);
+    if (history === current) return current; // nothing to record: no write
     const body: k8s.V1ConfigMap = {
       metadata: { name, namespace, labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' }, resourceVersion: existing?.metadata?.resourceVersion },
       data: { history: JSON.stringify(history, null, 1) },

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../../../release/config';
-import { recordFailed, recordLive } from '../../../release/history';
+import { live, recordFailed, recordLive } from '../../../release/history';
 import type { Kube, Lease } from '../../../release/kube';
 import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { describe, nextStep, type Desired } from '../../../release/planner';
@@ -126,6 +126,9 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await kube.scale(service.name, step.color, 0);
         break;
       case 'done':
+        // A run that died between its switch and its history write left the live release
+        // unrecorded; whoever finishes the release records it, so a rollback goes back one step.
+        await kube.updateHistory(service.name, (h) => (live(h)?.release === release && live(h)?.color === step.active ? h : recordLive(h, entry(step.active))));
         return { service: service.name, outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged', release, color: step.active, image: desired.image, seconds: (Date.now() - started) / 1000 };
       case 'wait-rollout':
       case 'wait-endpoints':
