@@ -51,6 +51,15 @@ describe('runAnalysis', () => {
     expect(await runAnalysis(harness([], { durationMs: 0 }).run)).toMatchObject({ status: 'passed', rounds: 0, reason: 'no measurement (duration 0)' });
   });
 
+  // Issue 17, scenario 5: the lease was never checked during the canary or the soak (up to ~20 min).
+  it('stops before the next round once the deploy lease is lost', async () => {
+    const lost = new Error('lost the deploy lease of agents to other-runner');
+    let rounds = 0;
+    const h = harness([], { stopped: () => (rounds++ >= 1 ? lost : undefined) });
+    await expect(runAnalysis(h.run)).rejects.toBe(lost);
+    expect(h.queries).toHaveLength(1);
+  });
+
   // Issue 17, scenario 4: a health check that threw (API server unreachable) rejected the whole
   // analysis, so the soak failed without a verdict; it is inconclusive now.
   it('calls a health check that cannot run inconclusive, not a crash', async () => {

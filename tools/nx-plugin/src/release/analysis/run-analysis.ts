@@ -15,6 +15,8 @@ export interface AnalysisRun {
   log: (message: string) => void;
   /** Checked every round beside the metrics: a failure reason (health checks), or null. */
   health?: () => Promise<string | null>;
+  /** Checked before every round: an error (the deploy lease was lost) stops the analysis at once, writing nothing. */
+  stopped?: () => Error | undefined;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -43,6 +45,8 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
   run.log(`analysis (${run.label}): ${run.metrics.map((m) => m.name).join(', ') || 'health only'} every ${run.intervalMs / 1000} s for ${run.durationMs / 1000} s`);
   while (now() < deadline) {
     await sleep(Math.min(run.intervalMs, Math.max(0, deadline - now())));
+    const stop = run.stopped?.();
+    if (stop) throw stop;
     rounds += 1;
     // A health check that cannot run (the API server unreachable) judges nothing: inconclusive, so
     // the caller halts or switches back as configured instead of failing with traffic unjudged.

@@ -4,7 +4,7 @@ import type { MetricsSource } from '../../../release/analysis/prometheus';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
 import type { EnvironmentConfig } from '../../../release/config';
 import { recordFailed } from '../../../release/history';
-import type { Kube } from '../../../release/kube';
+import type { Kube, Lease } from '../../../release/kube';
 import { type Color, canaryName, deploymentManifest } from '../../../release/manifests';
 import { stateAnnotations } from '../../../release/release-state';
 import { NoWayBack, switchBack } from '../../../release/switch-back';
@@ -31,6 +31,8 @@ export interface PromotionContext {
   log: (message: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** The deploy's lease: once lost, the canary and the soak stop before their next write. */
+  lease?: Lease;
 }
 
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -80,6 +82,7 @@ function analyse(ctx: PromotionContext, label: string, target: Record<string, st
     source: ctx.source,
     log: ctx.log,
     health,
+    stopped: () => ctx.lease?.lost,
     sleep: ctx.sleep,
     now: ctx.now,
   });
@@ -161,6 +164,7 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
     };
     const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;
     for (;;) {
+      if (ctx.lease?.lost) throw ctx.lease.lost;
       const status = await kube.deploymentStatus(name);
       if (status && status.available >= config.replicas) break;
       if (Date.now() > deadline) await fail(`${status?.available ?? 0}/${config.replicas} canary pod(s) available after ${env.rolloutTimeoutSeconds} s`);

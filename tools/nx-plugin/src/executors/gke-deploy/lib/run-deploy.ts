@@ -10,6 +10,8 @@ import { removeOrphanCanary } from '../../../release/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../../release/release-plan';
+import { withSchemaDefaults } from '../../options';
+import schema from '../schema.json';
 import type { GkeDeployExecutorOptions } from '../schema';
 
 export interface DeployContext {
@@ -24,8 +26,12 @@ export const LEASE_SECONDS = 15;
 
 const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
 
-export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
-  const configDir = join(ctx.workspaceRoot, options.configDir ?? 'tools/deploy');
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) => withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string };
+
+export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
+  const options = normalizeDeployOptions(given);
+  const configDir = join(ctx.workspaceRoot, options.configDir);
   const env = loadEnvironment(configDir, options.environment);
   if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
   if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
@@ -114,6 +120,7 @@ export async function runDeploy(options: GkeDeployExecutorOptions, ctx: DeployCo
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
       leases.set(w.service.name, lease);
       const promotion = promotions.get(w.service.name);
+      if (promotion) promotion.lease = lease;
       try {
         return await deployService(kube, w, {
           environment: options.environment,

@@ -6,6 +6,8 @@ import { removeOrphanCanary } from '../../../release/orphans';
 import { other } from '../../../release/manifests';
 import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
+import { withSchemaDefaults } from '../../options';
+import schema from '../schema.json';
 import type { ReleaseDecisionExecutorOptions } from '../schema';
 
 export interface DecisionContext {
@@ -52,7 +54,12 @@ export async function decide(kube: Kube, service: ServiceConfig, options: Releas
   return { service: service.name, outcome: 'promoted', detail };
 }
 
-export async function runDecision(options: ReleaseDecisionExecutorOptions, ctx: DecisionContext): Promise<{ ok: boolean; results: DecisionResult[] }> {
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeDecisionOptions = (options: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>) =>
+  withSchemaDefaults(schema, options) as ReleaseDecisionExecutorOptions;
+
+export async function runDecision(given: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>, ctx: DecisionContext): Promise<{ ok: boolean; results: DecisionResult[] }> {
+  const options = normalizeDecisionOptions(given);
   if (!options.all && !options.services?.length) {
     throw new Error(`name the services to ${options.decision} (--services=a,b), or pass --all for every service with a release in progress`);
   }

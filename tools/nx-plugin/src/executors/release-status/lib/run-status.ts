@@ -4,6 +4,8 @@ import { loadEnvironment, loadServices } from '../../../release/config';
 import { Kube } from '../../../release/kube';
 import { canaryName } from '../../../release/manifests';
 import { renderStatus, serviceStatus, type ServiceStatus } from '../../../release/status';
+import { withSchemaDefaults } from '../../options';
+import schema from '../schema.json';
 import type { ReleaseStatusExecutorOptions } from '../schema';
 
 export interface StatusContext {
@@ -15,7 +17,11 @@ export interface StatusContext {
 }
 
 /** Reads each service's state from the cluster (never from the history alone) and reports it. */
-export async function runStatus(options: ReleaseStatusExecutorOptions, ctx: StatusContext): Promise<ServiceStatus[]> {
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) => withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions;
+
+export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & { environment: string }, ctx: StatusContext): Promise<ServiceStatus[]> {
+  const options = normalizeStatusOptions(given);
   const configDir = join(ctx.workspaceRoot, options.configDir);
   const env = loadEnvironment(configDir, options.environment);
   const services = loadServices(configDir, options.environment, options.services);

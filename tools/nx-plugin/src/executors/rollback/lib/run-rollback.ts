@@ -8,6 +8,8 @@ import { rolloutComplete } from '../../../release/planner';
 import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
 import { rollbackCandidate } from '../../../release/rollback-candidates';
+import { withSchemaDefaults } from '../../options';
+import schema from '../schema.json';
 import type { RollbackExecutorOptions } from '../schema';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { rollbackFromAlert } from './alert';
@@ -162,8 +164,13 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
   return { ...options, environment: request.environment, services: request.services, releases: request.releases, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
 }
 
-export async function runRollback(options: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
-  const configDir = join(ctx.workspaceRoot, options.configDir ?? 'tools/deploy');
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeRollbackOptions = (options: RollbackExecutorOptions) =>
+  withSchemaDefaults(schema, options) as RollbackExecutorOptions & Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes'>>;
+
+export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
+  let options = normalizeRollbackOptions(given);
+  const configDir = join(ctx.workspaceRoot, options.configDir);
   if (options.alert) {
     const fromAlert = optionsFromAlert(options, configDir);
     if (!fromAlert) {
@@ -171,16 +178,16 @@ export async function runRollback(options: RollbackExecutorOptions, ctx: Rollbac
       return { ok: true, results: [] };
     }
     ctx.log(`alert payload ${options.alert}: ${fromAlert.reason} -> rollback of ${fromAlert.services!.join(', ')} in ${fromAlert.environment}`);
-    options = fromAlert;
+    options = normalizeRollbackOptions(fromAlert);
   }
   const env = loadEnvironment(configDir, options.environment);
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const configured = loadServices(configDir, options.environment, options.services);
-  const reason = options.reason ?? 'manual rollback';
+  const { reason } = options;
   const kube = await Kube.connect({ context, namespace: env.namespace });
-  const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, (options.recentMinutes ?? 60) * 60_000, ctx.log);
+  const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, options.recentMinutes * 60_000, ctx.log);
   if (services.length === 0) {
-    throw new Error(`no service's live release is recent (${options.recentMinutes ?? 60} min), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all`);
+    throw new Error(`no service's live release is recent (${options.recentMinutes} min), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all`);
   }
   ctx.log(`rollback in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${reason}`);
   const settled = await Promise.allSettled(
@@ -194,7 +201,7 @@ export async function runRollback(options: RollbackExecutorOptions, ctx: Rollbac
         return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error);
       }
       try {
-        return await rollbackService(kube, service, options.environment, ctx, reason, (options.timeoutSeconds ?? 60) * 1000, from);
+        return await rollbackService(kube, service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from);
       } finally {
         await lease.release().catch(() => undefined);
       }
