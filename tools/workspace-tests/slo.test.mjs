@@ -199,7 +199,7 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   exporter.target({ namespace: NS, service: 'agents', color: to });
   await waitForSeries(`namespace="${NS}",color="${to}"`);
   record(digest(7));
-  const run = deployInBackground('deploy:staging', '--soakSeconds=40');
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
   await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
   process.kill(-run.child.pid, 'SIGKILL');
   await run.exited;
@@ -207,16 +207,17 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   assert.equal(selector(), to, 'killed after the switch');
   assert.equal(phase(), 'Soaking', 'the cluster records that the soak is owed');
   assert.equal(replicas(from), 2, 'the old colour stays up while the soak is owed');
-  // The killed run's lease lapses within its 15 s; the rerun waits for that, then resumes.
+  // The killed run's lease lapses 15 s after its last renewal; a rerun then watches it for another
+  // 15 s on its own clock before taking it over, and resumes.
   let rerun;
   for (let i = 0; i < 10; i++) {
-    rerun = await deploy('--soakSeconds=40');
+    rerun = await deploy('--soakSeconds=60');
     if (!/holds the lease/.test(rerun.out)) break;
     await sleep(3000);
   }
   assert.equal(rerun.code, 0, rerun.out);
   const left = Number(/resuming the soak an interrupted run left pending: (\d+) s of it left/.exec(rerun.out)?.[1]);
-  assert.ok(left > 0 && left < 40, `resumed with ${left} s left:\n${rerun.out}`);
+  assert.ok(left > 0 && left < 60, `resumed with ${left} s left:\n${rerun.out}`);
   assert.match(rerun.out, /soak passed after \d+ round\(s\)/);
   assert.match(rerun.out, new RegExp(`\\| agents \\| soaked \\| ${to} \\|`));
   assert.equal(phase(), 'Promoted');

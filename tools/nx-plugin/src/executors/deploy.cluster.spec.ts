@@ -101,6 +101,35 @@ describe('deploy and rollback against the local cluster', () => {
     expect(() => kubectl('-n', NS, 'get', 'lease', 'deploy-lease-probe-2')).toThrow(/NotFound/);
   }, 30_000);
 
+  // Issue 17, scenario 5: expiry was judged by comparing the holder's renewTime with this
+  // machine's clock. Now a lease that only looks expired is watched for its whole duration on the
+  // contender's clock; a holder renewing meanwhile keeps it.
+  it('takes over a lease that looks expired only after watching it unchanged for its duration', async () => {
+    const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
+    const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const apply = (name: string, holder: string) =>
+      execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 2, renewTime: stale } }),
+      });
+    apply('deploy-ghost', 'crashed-runner');
+    const watched: string[] = [];
+    const started = Date.now();
+    const lease = await kube.acquireLease('ghost', 30, 'contender', (m) => watched.push(m), 200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(watched).toEqual(["the deploy lease of ghost (crashed-runner) looks expired by its holder's clock; watching it for 2 s before taking it over"]);
+    expect(kubectl('-n', NS, 'get', 'lease', 'deploy-ghost', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('contender');
+    await lease.release();
+
+    apply('deploy-slow-clock', 'slow-clock-runner');
+    const renewer = setTimeout(() => kubectl('-n', NS, 'annotate', '--overwrite', 'lease', 'deploy-slow-clock', `renewed=${Date.now()}`), 500);
+    try {
+      await expect(kube.acquireLease('slow-clock', 30, 'contender', () => undefined, 200)).rejects.toThrow(/holds the lease \(slow-clock-runner\): it renewed it while this run watched/);
+    } finally {
+      clearTimeout(renewer);
+    }
+    expect(kubectl('-n', NS, 'get', 'lease', 'deploy-slow-clock', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('slow-clock-runner');
+  }, 30_000);
+
   it('explains an unreachable API server and a missing context', async () => {
     const kubeconfig = join(root, 'dead.kubeconfig');
     writeFileSync(kubeconfig, JSON.stringify({

@@ -47,5 +47,6 @@ export class Kube {
   readHistory = (service: string): Promise<Release[]> => readHistory(this.c, service);
   updateHistory = (service: string, change: (history: Release[]) => Release[]): Promise<Release[]> => updateHistory(this.c, service, change);
 
-  acquireLease = (service: string, seconds: number, holder?: string): Promise<Lease> => acquireLease(this.c, service, seconds, holder);
+  acquireLease = (service: string, seconds: number, holder?: string, onWatch?: (message: string) => void, watchPollMs?: number): Promise<Lease> =>
+    acquireLease(this.c, service, seconds, holder, onWatch, watchPollMs);
 }

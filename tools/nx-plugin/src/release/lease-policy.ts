@@ -7,3 +7,19 @@
 export function renewalLost(error: { takenOver: boolean }, lastRenewedMs: number, nowMs: number, durationMs: number): boolean {
   return error.takenOver || nowMs - lastRenewedMs >= durationMs;
 }
+
+export type Takeover = 'held' | 'watch' | 'expired';
+
+/**
+ * Whether a contender may take another holder's lease, judged as client-go's leader election
+ * does: never from the holder's clock alone. A lease whose own timestamps say it is still valid is
+ * held. One that looks expired is watched: if its record (resourceVersion) changes, the holder is
+ * alive and it is held; only a record unchanged for a whole lease duration on the contender's own
+ * clock, since the contender first saw it, has expired.
+ */
+export function takeover(lease: { renewedMs: number; durationMs: number; resourceVersion: string }, seen: { resourceVersion: string; atMs: number } | null, nowMs: number): Takeover {
+  if (seen && seen.resourceVersion !== lease.resourceVersion) return 'held';
+  if (!seen && lease.renewedMs + lease.durationMs > nowMs) return 'held';
+  if (!seen) return 'watch';
+  return nowMs - seen.atMs >= lease.durationMs ? 'expired' : 'watch';
+}

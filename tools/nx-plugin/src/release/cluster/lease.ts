@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { renewalLost } from '../lease-policy';
+import { renewalLost, takeover } from '../lease-policy';
 import { type ClusterClient, KubeError, statusOf } from './client';
 
 /** The lease now names another holder. */
@@ -18,22 +18,46 @@ export interface Lease {
  * Takes the per-service deploy Lease, so two deploys cannot race. The holder renews it while
  * it works; a holder that crashed stops renewing, and its lease expires after `seconds`.
  */
-export async function acquireLease(c: ClusterClient, service: string, seconds: number, holder = `${hostname()}-${process.pid}`): Promise<Lease> {
+export async function acquireLease(
+  c: ClusterClient,
+  service: string,
+  seconds: number,
+  holder = `${hostname()}-${process.pid}`,
+  onWatch: (message: string) => void = () => undefined,
+  watchPollMs = 1000,
+): Promise<Lease> {
   const { namespace } = c.target;
   const name = `deploy-${service}`;
   const now = () => new c.k8s.V1MicroTime();
-  const existing = await c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+  const read = () => c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+  let existing = await read();
+  let seen: { resourceVersion: string; atMs: number } | null = null;
+  // Another holder's lease: refused while its own timestamps say it is valid; one that only looks
+  // expired is watched for a whole lease duration on this machine's clock before it is taken.
+  while (existing?.spec?.holderIdentity && existing.spec.holderIdentity !== holder) {
+    const other = existing.spec.holderIdentity;
+    const renewedMs = existing.spec.renewTime ? new Date(existing.spec.renewTime).getTime() : 0;
+    const durationMs = (existing.spec.leaseDurationSeconds ?? 0) * 1000;
+    const verdict = takeover({ renewedMs, durationMs, resourceVersion: existing.metadata?.resourceVersion ?? '' }, seen, Date.now());
+    if (verdict === 'held') {
+      throw new LeaseHeld(
+        seen
+          ? `another deploy of ${service} holds the lease (${other}): it renewed it while this run watched; wait for it to finish`
+          : `another deploy of ${service} holds the lease (${other}, expires ${new Date(renewedMs + durationMs).toISOString()} unless renewed); wait for it to finish`,
+      );
+    }
+    if (verdict === 'expired') break;
+    if (!seen) {
+      seen = { resourceVersion: existing.metadata?.resourceVersion ?? '', atMs: Date.now() };
+      onWatch(`the deploy lease of ${service} (${other}) looks expired by its holder's clock; watching it for ${durationMs / 1000} s before taking it over`);
+    }
+    await new Promise((r) => setTimeout(r, watchPollMs));
+    existing = await read();
+  }
   const spec = { holderIdentity: holder, leaseDurationSeconds: seconds, acquireTime: now(), renewTime: now() };
   if (!existing) {
     await c.call('create the deploy lease', () => c.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }));
   } else {
-    const renewed = existing.spec?.renewTime ? new Date(existing.spec.renewTime).getTime() : 0;
-    const expires = renewed + (existing.spec?.leaseDurationSeconds ?? 0) * 1000;
-    if (existing.spec?.holderIdentity && existing.spec.holderIdentity !== holder && expires > Date.now()) {
-      throw new LeaseHeld(
-        `another deploy of ${service} holds the lease (${existing.spec.holderIdentity}, expires ${new Date(expires).toISOString()} unless renewed); wait for it to finish`,
-      );
-    }
     existing.spec = spec;
     // Guarded by the resourceVersion just read: of two deploys taking over at once, one fails.
     await c.call('take the deploy lease', () => c.coordination.replaceNamespacedLease({ name, namespace, body: existing }));

@@ -117,7 +117,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
-      const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS);
+      const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS, undefined, log);
       leases.set(w.service.name, lease);
       const promotion = promotions.get(w.service.name);
       if (promotion) promotion.lease = lease;

@@ -195,7 +195,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       const from = options.from ?? options.releases?.[service.name];
       let lease;
       try {
-        lease = await kube.acquireLease(service.name, 90);
+        lease = await kube.acquireLease(service.name, 90, undefined, (m) => ctx.log(`[${service.name}] ${m}`));
       } catch (error) {
         if (!(error instanceof LeaseHeld)) throw error;
         return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error);
