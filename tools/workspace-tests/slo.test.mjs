@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { stopApiServer } from './api-server.mjs';
 import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
 import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
@@ -222,6 +223,41 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   assert.match(rerun.out, new RegExp(`\\| agents \\| soaked \\| ${to} \\|`));
   assert.equal(phase(), 'Promoted');
   assert.equal(replicas(from), 0, 'scaled down only after the soak passed');
+});
+
+// Issue 17: the API server stopped during the soak. The soak cannot check health, halts, and cannot
+// even record that: the deploy fails saying it cannot tell where traffic is, the phase in the
+// cluster is still Soaking, and the rerun once the API is back resumes the soak and promotes.
+test('the API server stopped during the soak: the deploy stops without claiming anything, the rerun resumes and promotes', async () => {
+  const from = selector();
+  const to = from === 'blue' ? 'green' : 'blue';
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: to });
+  await waitForSeries(`namespace="${NS}",color="${to}"`);
+  record(digest(8));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  const startApiServer = await stopApiServer();
+  let code;
+  try {
+    code = await run.exited;
+  } finally {
+    await startApiServer();
+  }
+  const out = run.output();
+  assert.notEqual(code, 0, out);
+  assert.match(out, /the health check could not run: cannot reach the Kubernetes API/);
+  assert.match(out, /\| agents \| FAILED \| unknown \(cluster unreachable\): see npx nx run deploy:status \|/);
+  assert.equal(selector(), to, 'traffic stayed on the new colour');
+  assert.equal(kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/phase}'), 'Soaking', 'still owed');
+  assert.equal(replicas(from), 2, 'the old colour is still up');
+  // The failed run could not release its lease with the API down; remove it rather than wait it out.
+  kubectl('-n', NS, 'delete', 'lease', 'deploy-agents', '--ignore-not-found');
+  const rerun = await deploy('--soakSeconds=60');
+  assert.equal(rerun.code, 0, rerun.out);
+  assert.match(rerun.out, /resuming the soak an interrupted run left pending/);
+  assert.match(rerun.out, /soak passed/);
+  assert.equal(replicas(from), 0);
 });
 
 test('production: a canary with errors never moves traffic; a healthy canary is followed by the swap and soak', async () => {

@@ -72,33 +72,46 @@ export async function acquireLease(
   // failed renewal is retried at the next tick; the lease is lost (and the deploy loop stops at its
   // next step) when another holder has it, or when no renewal succeeded for the lease's duration.
   let lastRenewed = Date.now();
+  let inflight: Promise<void> | null = null;
   const handle: Lease = {
     lost: undefined,
     // Only while it is still ours: a holder that stalled past the lease's expiry and was taken
     // over must not delete the new holder's lease. The delete is guarded by the resourceVersion
-    // just read, so a takeover between the read and the delete fails it instead.
+    // just read. A renewal still in flight is awaited first: otherwise it lands between the read and
+    // the delete, the delete fails on the changed resourceVersion, and the finished run leaves a
+    // freshly renewed lease behind that the next deploy has to wait out.
     release: async () => {
       clearInterval(timer);
-      const current = await c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
-      if (!current || current.spec?.holderIdentity !== holder) return;
-      const resourceVersion = current.metadata?.resourceVersion;
-      await c.readOrNull('release the deploy lease', () =>
-        c.coordination.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } }),
-      ).catch((error: unknown) => {
-        if (statusOf(error) !== 409) throw error; // 409: taken over meanwhile, and no longer ours to delete
-      });
+      await inflight;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const current = await c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
+        if (!current || current.spec?.holderIdentity !== holder) return;
+        const resourceVersion = current.metadata?.resourceVersion;
+        const deleted = await c
+          .readOrNull('release the deploy lease', () => c.coordination.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } }))
+          .then(
+            () => true,
+            (error: unknown) => {
+              if (statusOf(error) !== 409) throw error; // 409: changed meanwhile; read again: taken over, or still ours
+              return false;
+            },
+          );
+        if (deleted) return;
+      }
     },
   };
-  let renewing = false;
   const timer = setInterval(() => {
-    if (renewing || handle.lost) return;
-    renewing = true;
-    renew()
-      .then(() => (lastRenewed = Date.now()))
+    if (inflight || handle.lost) return;
+    inflight = renew()
+      .then(() => {
+        lastRenewed = Date.now();
+      })
       .catch((error: Error) => {
         if (renewalLost({ takenOver: error instanceof TakenOver }, lastRenewed, Date.now(), seconds * 1000)) handle.lost = error;
       })
-      .finally(() => (renewing = false));
+      .finally(() => {
+        inflight = null;
+      });
   }, Math.max(1000, (seconds * 1000) / 5));
   timer.unref();
   return handle;
