@@ -55,8 +55,10 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   const replicas = service.replicas[options.environment];
   const manifestFor = (color: Color) =>
     deploymentManifest({ service, environment: options.environment, namespace: env.namespace, color, image: wanted.image, replicas, revision: wanted.gitSha });
-  const template = manifestFor('blue').spec!.template.spec!;
-  const release = releaseLabel(manifestFor('blue'));
+  // The release and its template are the same on either colour (the colour is a label, not spec).
+  const reference = manifestFor('blue');
+  const template = reference.spec!.template.spec!;
+  const release = releaseLabel(reference);
   const desired: Desired = {
     image: wanted.image,
     release,

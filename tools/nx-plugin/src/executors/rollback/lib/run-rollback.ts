@@ -4,7 +4,7 @@ import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } f
 import { live, previousGood, recordRollback } from '../../../release/history';
 import { Kube, LeaseHeld } from '../../../release/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../../release/manifests';
-import { rolloutComplete } from '../../../release/planner';
+import { rolloutComplete, type Observed } from '../../../release/planner';
 import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
 import { rollbackCandidate } from '../../../release/rollback-candidates';
@@ -64,10 +64,8 @@ export async function rollbackService(
   const liveState = observed.deployments[active];
   const liveRelease = observed.activeRelease || liveState?.release || '';
   const to = other(active);
-  if (from && from !== liveRelease && !liveState?.image.endsWith(from)) {
-    log(`release ${from} is not live (live: ${liveRelease || '(unlabelled)'} on ${active}, ${observed.state?.phase ?? 'no phase recorded'}); nothing to roll back`);
-    return { service: service.name, outcome: 'not-live', from: active, to: active, image: liveState?.image ?? '', release: liveRelease, recoverySeconds: 0 };
-  }
+  const notLive = notLiveResult(service.name, observed, from, log);
+  if (notLive) return notLive;
   const history = await kube.readHistory(service.name);
   const current = live(history);
   const target = previousGood(history);
@@ -113,6 +111,19 @@ export async function rollbackService(
 }
 
 /**
+ * With `from` (a release hash or an image digest): the result of a rollback that does nothing
+ * because that release is not the live one, or null when it is (or no `from` was given).
+ */
+function notLiveResult(service: string, observed: Observed, from: string | undefined, log: (m: string) => void): RollbackResult | null {
+  if (!from || !observed.active) return null;
+  const live = observed.deployments[observed.active];
+  const release = observed.activeRelease || live?.release || '';
+  if (from === release || live?.image.endsWith(from)) return null;
+  log(`release ${from} is not live (live: ${release || '(unlabelled)'} on ${observed.active}, ${observed.state?.phase ?? 'no phase recorded'}); nothing to roll back`);
+  return { service, outcome: 'not-live', from: observed.active, to: observed.active, image: live?.image ?? '', release, recoverySeconds: 0 };
+}
+
+/**
  * A rollback while a deploy holds the lease: if that deploy already switched and its release is
  * still being judged (Soaking, Halted), the rollback aborts it (switch back now; the deploy's own
  * next write finds the Service moved and stops). Before its switch, traffic is still on the
@@ -124,11 +135,8 @@ async function abortRunningDeploy(kube: Kube, service: ServiceConfig, environmen
   if (!observed.active || !phase || !UNJUDGED.includes(phase)) {
     throw new Error(`${held.message}. That deploy has not switched traffic yet (phase ${phase ?? 'none'} on ${observed.active ?? 'none'}): nothing of it is live to roll back`);
   }
-  const live = observed.deployments[observed.active];
-  if (from && from !== observed.activeRelease && !live?.image.endsWith(from)) {
-    ctx.log(`[${service.name}] release ${from} is not live (live: ${observed.activeRelease} on ${observed.active}, ${phase}); nothing to roll back`);
-    return { service: service.name, outcome: 'not-live', from: observed.active, to: observed.active, image: live?.image ?? '', release: observed.activeRelease, recoverySeconds: 0 };
-  }
+  const notLive = notLiveResult(service.name, observed, from, (m) => ctx.log(`[${service.name}] ${m}`));
+  if (notLive) return notLive;
   ctx.log(`[${service.name}] a deploy holds the lease and its release ${observed.activeRelease} is ${phase}: aborting it`);
   const back = await switchBack(kube, service, environment, `rollback by ${ctx.actor} during the deploy: ${reason}`, ctx.actor, 'RolledBack');
   const image = (await kube.observe(service.name)).deployments[back.to]?.image ?? '';
