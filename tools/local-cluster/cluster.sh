@@ -14,7 +14,21 @@ export KWOK_WORKDIR="$TRADING_HOME/kwok"
 KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
 BIN="$TRADING_BIN"
 
+ADDRESSES="$ROOT/tools/local-cluster/addresses.yaml" # the address plan: all of it in 198.18.0.0/15
+BLOCK=198.18.0.0/15
+
 kwokctl_() { "$BIN/kwokctl" --name "$NAME" "$@"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+# An address of the block that nothing here serves fails at once instead of leaving through eth0.
+route_block() {
+  as_root ip route replace unreachable "$BLOCK" 2>/dev/null ||
+    warn "could not route $BLOCK unreachable (needs root or passwordless sudo): an unserved cluster address would be sent to the default gateway; kwok's simulated pods serve nothing, so nothing dials one today"
+}
+unroute_block() {
+  # Kept while another local cluster runs (its addresses are in the same block).
+  [ -n "$(ls -A "$KWOK_WORKDIR/clusters" 2>/dev/null)" ] && return 0
+  ip route show "$BLOCK" | grep -q '^unreachable' && as_root ip route del unreachable "$BLOCK" 2>/dev/null || true
+}
 exists() { [ -d "$KWOK_WORKDIR/clusters/$NAME" ]; }
 api_ready() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --request-timeout=3s get --raw /readyz >/dev/null 2>&1; }
 
@@ -43,7 +57,8 @@ up() {
   step "Starting cluster $NAME (kwokctl --runtime binary, local control-plane binaries)"
   local started=$SECONDS
   mkdir -p "$(dirname "$KUBECONFIG_FILE")"
-  kwokctl_ create cluster --runtime binary --kubeconfig "$KUBECONFIG_FILE" --wait 60s \
+  route_block
+  kwokctl_ create cluster --runtime binary --kubeconfig "$KUBECONFIG_FILE" --wait 60s --config "$ADDRESSES" \
     --etcd-binary "$BIN/etcd" \
     --kube-apiserver-binary "$BIN/kube-apiserver" \
     --kube-controller-manager-binary "$BIN/kube-controller-manager" \
@@ -51,7 +66,8 @@ up() {
     --kwok-controller-binary "$BIN/kwok" \
     "${ports[@]}" ||
     { kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null 2>&1 || true; die "kwokctl could not start the cluster (logs: kwokctl --name $NAME logs kube-apiserver)"; }
-  kwokctl_ scale node --replicas "$NODES" >/dev/null
+  # Fake nodes: 198.18.0.11 and up, one /24 pod range each from 198.18.16.0/24 (addresses.yaml).
+  kwokctl_ scale node --replicas "$NODES" --param '.nodeIPs=["198.18.0.11"]' --param '.podCIDRs=["198.18.16.0/24"]' >/dev/null
   for _ in $(seq 1 60); do
     ready="$(kubectl --context "$CONTEXT" get nodes --no-headers 2>/dev/null | awk '$2=="Ready"' | wc -l)"
     [ "$ready" -ge "$NODES" ] && break
@@ -74,13 +90,16 @@ down() {
     kill -9 $(pgrep -f "$KWOK_WORKDIR/clusters/$NAME") 2>/dev/null || true
   fi
   rm -rf "$KWOK_WORKDIR/clusters/$NAME"
+  unroute_block
   echo "cluster $NAME: down"
 }
 
 status() {
   if exists && api_ready; then
     echo "cluster $NAME: up, context $CONTEXT"
-    kubectl --context "$CONTEXT" get nodes
+    if ip route show "$BLOCK" | grep -q '^unreachable'; then echo "addresses: $BLOCK, routed unreachable here"
+    else warn "addresses: $BLOCK has no unreachable route (rerun up as root)"; fi
+    kubectl --context "$CONTEXT" get nodes -o wide
   elif exists; then
     echo "cluster $NAME: stale (state present, API not answering); run down, then up"; return 1
   else

@@ -3,7 +3,7 @@
 // a Deployment becomes Available, and a Service's EndpointSlice follows a selector flip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { repoRoot, tryRun } from './scratch.mjs';
 
@@ -74,6 +74,55 @@ test('a Deployment becomes Available and a Service selector flip moves its Endpo
   await until('EndpointSlice to follow the flip to green', () => JSON.stringify(endpoints()) === JSON.stringify(green));
 });
 
+/** Is this IPv4 address inside that CIDR block? */
+function inBlock(ip, cidr) {
+  const [base, bits] = cidr.split('/');
+  const n = (a) => a.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+}
+/** Dial ip:port; how it ended and how long it took. */
+function dial(ip, port = 80) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port, timeout: 5000 });
+    const done = (outcome) => { socket.destroy(); resolve({ outcome, ms: Date.now() - started }); };
+    socket.once('connect', () => done('connected'));
+    socket.once('timeout', () => done('timeout'));
+    socket.once('error', (e) => done(e.code));
+  });
+}
+
+test('every cluster address lies in 198.18.0.0/15, which is routed unreachable here: nothing can leave through the gateway', async () => {
+  const jsonpath = (what, path) => kubectl('get', ...what, '-o', `jsonpath=${path}`).split(' ').filter(Boolean);
+  const nodeIPs = jsonpath(['nodes'], '{.items[*].status.addresses[?(@.type=="InternalIP")].address}');
+  const podCIDRs = jsonpath(['nodes'], '{.items[*].spec.podCIDRs[*]}');
+  const podIPs = jsonpath(['pods', '-A'], '{.items[*].status.podIP}');
+  const serviceIPs = jsonpath(['services', '-A'], '{.items[*].spec.clusterIP}');
+  const apiEndpoint = jsonpath(['endpointslices', '-n', 'default', '-l', 'kubernetes.io/service-name=kubernetes'], '{.items[*].endpoints[*].addresses[*]}');
+  assert.ok(nodeIPs.length >= 3 && podIPs.length >= 4 && serviceIPs.length >= 2, JSON.stringify({ nodeIPs, podIPs, serviceIPs }));
+  for (const ip of nodeIPs) assert.ok(inBlock(ip, '198.18.0.0/24'), `node IP ${ip}`);
+  for (const cidr of podCIDRs) assert.ok(inBlock(cidr.split('/')[0], '198.18.16.0/20'), `pod range ${cidr}`);
+  for (const ip of podIPs) assert.ok(inBlock(ip, '198.18.16.0/20'), `pod IP ${ip}`);
+  for (const ip of serviceIPs) assert.ok(inBlock(ip, '198.19.0.0/16'), `Service IP ${ip}`);
+  assert.deepEqual(apiEndpoint, ['198.18.0.1']);
+
+  // The block is routed `unreachable`, never through eth0 (whose gateway is outside this machine).
+  assert.match(execFileSync('ip', ['route', 'show', '198.18.0.0/15'], { encoding: 'utf8' }), /^unreachable 198\.18\.0\.0\/15/m);
+  for (const unused of ['198.18.0.250', '198.18.31.250', '198.19.255.250']) {
+    let route = '';
+    try { route = execFileSync('ip', ['route', 'get', unused], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }); } catch (e) { route = String(e.stderr); }
+    assert.doesNotMatch(route, /dev eth0|via /, `${unused}: ${route}`);
+    const { outcome, ms } = await dial(unused);
+    assert.match(outcome, /^E(HOST|NET)UNREACH$/, `${unused}: ${outcome}`);
+    assert.ok(ms < 1000, `${unused} failed after ${ms} ms, not at once`);
+  }
+  // The control plane listens on loopback only.
+  const port = new URL(kubectl('config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}')).port;
+  const listeners = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(listeners.length > 0 && listeners.every((l) => / 127\.0\.0\.1:\d+ /.test(l)), listeners.join('\n'));
+});
+
 test('a port in use is refused clearly', async () => {
   const busy = createServer().listen(0, '127.0.0.1');
   await new Promise((r) => busy.once('listening', r));
@@ -102,5 +151,6 @@ test('stale state (processes killed) is detected and replaced; down leaves no pr
   const down = nx('down');
   assert.equal(down.code, 0, down.out);
   assert.deepEqual(clusterProcesses(), []);
+  assert.equal(execFileSync('ip', ['route', 'show', '198.18.0.0/15'], { encoding: 'utf8' }), '', 'down removes the route it added (no other local cluster runs)');
   assert.notEqual(nx('status').code, 0);
 });
