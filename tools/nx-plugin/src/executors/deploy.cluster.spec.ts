@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import gkeDeployExecutor from './gke-deploy/gke-deploy.impl';
+import { ClusterClient } from '../release/cluster/client';
 import { Kube } from '../release/kube';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
@@ -128,6 +129,35 @@ describe('deploy and rollback against the local cluster', () => {
       clearTimeout(renewer);
     }
     expect(kubectl('-n', NS, 'get', 'lease', 'deploy-slow-clock', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('slow-clock-runner');
+  }, 30_000);
+
+  // Issue 17: every write checks the lease first. A holder whose renewals fail (here: the API
+  // refuses the lease's replace; everything else is the real cluster) stops writing at the renew
+  // deadline, two thirds of the duration after its last good renewal, before anyone may take over.
+  it('a lease holder whose renewals fail writes nothing after the renew deadline', async () => {
+    const real = await ClusterClient.connect({ context: CONTEXT, namespace: NS });
+    let refuse = false;
+    const coordination = new Proxy(real.coordination, {
+      get: (target, key, receiver) =>
+        key === 'replaceNamespacedLease' && refuse ? () => Promise.reject(Object.assign(new Error('injected: lease renewal refused'), { code: 500 })) : Reflect.get(target, key, receiver),
+    });
+    const kube = new Kube(new ClusterClient(real.k8s, real.server, real.target, { apps: real.apps, core: real.core, discovery: real.discovery, coordination }));
+    const lease = await kube.acquireLease('renewals-failing', 3, 'failing-holder');
+    const holding = kube.holding(lease);
+    const replicas = () => kubectl('-n', NS, 'get', 'deployment', 'agents-blue', '-o', 'jsonpath={.spec.replicas}');
+    const before = replicas();
+    try {
+      refuse = true;
+      await holding.scale('agents', 'blue', Number(before)); // within the deadline: written
+      await new Promise((r) => setTimeout(r, 2_300));
+      await expect(holding.scale('agents', 'blue', 0)).rejects.toThrow(/the deploy lease of renewals-failing was last renewed \d+\.\d s ago \(lease 3 s\): another run may take it over, so this run writes nothing more/);
+      await expect(holding.updateHistory('agents', (h) => h.slice(0, 1))).rejects.toThrow(/writes nothing more/);
+      expect(replicas()).toBe(before);
+      expect(kubectl('-n', NS, 'get', 'lease', 'deploy-renewals-failing', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('failing-holder');
+    } finally {
+      refuse = false;
+      await lease.release();
+    }
   }, 30_000);
 
   it('explains an unreachable API server and a missing context', async () => {

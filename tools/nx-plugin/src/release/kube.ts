@@ -9,7 +9,7 @@ import { deploymentStatus, observe, readyEndpoints } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 
 export { KubeError, type KubeTarget } from './cluster/client';
-export { LeaseHeld, type Lease } from './cluster/lease';
+export { LeaseHeld, LeaseLost, type Lease } from './cluster/lease';
 
 /**
  * The one handle the executors hold on a cluster. Each concern lives in its own module under
@@ -17,7 +17,24 @@ export { LeaseHeld, type Lease } from './cluster/lease';
  * (writes.ts), the release history (history-store.ts) and the deploy lease (lease.ts).
  */
 export class Kube {
-  constructor(private readonly c: ClusterClient) {}
+  constructor(
+    private readonly c: ClusterClient,
+    /** When set, every write checks first that this run still holds the lease (client-go's renew deadline). */
+    private readonly lease?: Lease,
+  ) {}
+
+  /** The same cluster, for a run that holds this service's deploy lease: no write once it is lost. */
+  holding(lease: Lease): Kube {
+    return new Kube(this.c, lease);
+  }
+  private guard<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      this.lease?.check();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return write();
+  }
 
   static async connect(target: KubeTarget): Promise<Kube> {
     return new Kube(await ClusterClient.connect(target));
@@ -37,15 +54,17 @@ export class Kube {
   readyEndpoints = (service: string): Promise<number> => readyEndpoints(this.c, service);
   deploymentStatus = (name: string) => deploymentStatus(this.c, name);
 
-  ensureNamespace = (): Promise<void> => ensureNamespace(this.c);
-  applyDeployment = (body: k8s.V1Deployment): Promise<void> => applyDeployment(this.c, body);
-  scale = (service: string, color: Color, replicas: number): Promise<void> => scale(this.c, service, color, replicas);
-  pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => pointService(this.c, body, annotations);
-  recordPhase = (service: string, release: string, annotations: Record<string, string>): Promise<void> => recordPhase(this.c, service, release, annotations);
-  deleteDeployment = (name: string): Promise<void> => deleteDeployment(this.c, name);
+  ensureNamespace = (): Promise<void> => this.guard(() => ensureNamespace(this.c));
+  applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
+  scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
+  pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));
+  recordPhase = (service: string, release: string, annotations: Record<string, string>): Promise<void> =>
+    this.guard(() => recordPhase(this.c, service, release, annotations));
+  deleteDeployment = (name: string): Promise<void> => this.guard(() => deleteDeployment(this.c, name));
 
   readHistory = (service: string): Promise<Release[]> => readHistory(this.c, service);
-  updateHistory = (service: string, change: (history: Release[]) => Release[]): Promise<Release[]> => updateHistory(this.c, service, change);
+  updateHistory = (service: string, change: (history: Release[]) => Release[]): Promise<Release[]> =>
+    updateHistory(this.c, service, change, () => this.lease?.check());
 
   acquireLease = (service: string, seconds: number, holder?: string, onWatch?: (message: string) => void, watchPollMs?: number): Promise<Lease> =>
     acquireLease(this.c, service, seconds, holder, onWatch, watchPollMs);

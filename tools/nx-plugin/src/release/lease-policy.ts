@@ -8,6 +8,17 @@ export function renewalLost(error: { takenOver: boolean }, lastRenewedMs: number
   return error.takenOver || nowMs - lastRenewedMs >= durationMs;
 }
 
+/**
+ * Whether the holder may still write, as client-go's leader election judges it with its renew
+ * deadline: only while its last successful renewal is younger than two thirds of the lease's
+ * duration. A contender waits a whole duration after it last saw the record change before taking
+ * over, so a holder that stops writing at the deadline never writes beside a new holder, with a
+ * third of the duration to spare for a slow clock or a write already on the wire.
+ */
+export function mayWrite(lastRenewedMs: number, nowMs: number, durationMs: number): boolean {
+  return nowMs - lastRenewedMs < (durationMs * 2) / 3;
+}
+
 export type Takeover = 'held' | 'watch' | 'expired';
 
 /**

@@ -14,9 +14,10 @@ export async function readHistory(c: ClusterClient, service: string): Promise<Re
 
 /**
  * Applies `change` to the history as stored now; on a conflict, reads again and reapplies it.
- * A change that returns the history it was given writes nothing.
+ * A change that returns the history it was given writes nothing. `beforeWrite` runs before each
+ * attempt's write (the lease check: a retry after a conflict checks again).
  */
-export async function updateHistory(c: ClusterClient, service: string, change: (history: Release[]) => Release[]): Promise<Release[]> {
+export async function updateHistory(c: ClusterClient, service: string, change: (history: Release[]) => Release[], beforeWrite: () => void = () => undefined): Promise<Release[]> {
   const { namespace } = c.target;
   const name = nameOf(service);
   return c.retryOnConflict('update the release history', async () => {
@@ -24,6 +25,7 @@ export async function updateHistory(c: ClusterClient, service: string, change: (
     const current = parseHistory(existing?.data?.history);
     const history = change(current);
     if (history === current) return current; // nothing to record: no write
+    beforeWrite();
     const body: k8s.V1ConfigMap = {
       metadata: { name, namespace, labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' }, resourceVersion: existing?.metadata?.resourceVersion },
       data: { history: JSON.stringify(history, null, 1) },

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { renewalLost, takeover } from '../lease-policy';
+import { mayWrite, renewalLost, takeover } from '../lease-policy';
 import { type ClusterClient, KubeError, statusOf } from './client';
 
 /** The lease now names another holder. */
@@ -8,9 +8,14 @@ class TakenOver extends KubeError {}
 /** Another holder has the lease and it has not expired. */
 export class LeaseHeld extends KubeError {}
 
+/** This run may no longer write: its lease was taken over, or not renewed in time. */
+export class LeaseLost extends KubeError {}
+
 export interface Lease {
   /** Set when a background renewal failed: someone else holds the lease now. */
   lost: Error | undefined;
+  /** Throws LeaseLost unless this run may still write (checked before every write: Kube.holding). */
+  check(): void;
   release(): Promise<void>;
 }
 
@@ -72,9 +77,18 @@ export async function acquireLease(
   // failed renewal is retried at the next tick; the lease is lost (and the deploy loop stops at its
   // next step) when another holder has it, or when no renewal succeeded for the lease's duration.
   let lastRenewed = Date.now();
+  const lastRenewedMs = () => lastRenewed;
   let inflight: Promise<void> | null = null;
   const handle: Lease = {
     lost: undefined,
+    check: () => {
+      if (handle.lost) throw new LeaseLost(`${handle.lost.message}: nothing more is written by this run`);
+      if (!mayWrite(lastRenewedMs(), Date.now(), seconds * 1000)) {
+        throw new LeaseLost(
+          `the deploy lease of ${service} was last renewed ${((Date.now() - lastRenewedMs()) / 1000).toFixed(1)} s ago (lease ${seconds} s): another run may take it over, so this run writes nothing more`,
+        );
+      }
+    },
     // Only while it is still ours: a holder that stalled past the lease's expiry and was taken
     // over must not delete the new holder's lease. The delete is guarded by the resourceVersion
     // just read. A renewal still in flight is awaited first: otherwise it lands between the read and

@@ -119,10 +119,12 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
       const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS, undefined, log);
       leases.set(w.service.name, lease);
+      // Every write of this service's deploy checks first that the lease is still this run's.
+      const holding = kube.holding(lease);
       const promotion = promotions.get(w.service.name);
-      if (promotion) promotion.lease = lease;
+      if (promotion) Object.assign(promotion, { lease, kube: holding });
       try {
-        return await deployService(kube, w, {
+        return await deployService(holding, w, {
           environment: options.environment,
           env,
           actor: ctx.actor,

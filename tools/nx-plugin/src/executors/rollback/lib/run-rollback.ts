@@ -209,7 +209,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
         return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error);
       }
       try {
-        return await rollbackService(kube, service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from);
+        return await rollbackService(kube.holding(lease), service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from);
       } finally {
         await lease.release().catch(() => undefined);
       }
