@@ -160,6 +160,34 @@ describe('deploy and rollback against the local cluster', () => {
     }
   }, 30_000);
 
+  // Issue 17: two deploys racing for a lease nobody holds, or taking over the same expired one.
+  it('two contenders racing for the same lease: exactly one gets it, the other is told who holds it', async () => {
+    const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
+    await kube.ensureNamespace();
+    for (let round = 0; round < 5; round++) {
+      const name = `race-${round}`;
+      const settled = await Promise.allSettled([kube.acquireLease(name, 30, 'runner-a'), kube.acquireLease(name, 30, 'runner-b')]);
+      const won = settled.filter((s) => s.status === 'fulfilled');
+      const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+      expect([won.length, lost.map((l) => String(l.reason))]).toEqual([1, [expect.any(String)]]);
+      const holder = kubectl('-n', NS, 'get', 'lease', `deploy-${name}`, '-o', 'jsonpath={.spec.holderIdentity}');
+      expect(lost.map((l) => (l.reason as Error).message)).toEqual([expect.stringMatching(new RegExp(`another deploy of ${name} holds the lease \\(${holder}`))]);
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<Kube['acquireLease']>>>).value.release();
+    }
+    // Both taking over the same expired lease after watching it: the replace of one gets a 409.
+    const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-race-takeover', namespace: NS }, spec: { holderIdentity: 'crashed', leaseDurationSeconds: 1, renewTime: stale } }),
+    });
+    const settled = await Promise.allSettled([kube.acquireLease('race-takeover', 30, 'runner-a', () => undefined, 100), kube.acquireLease('race-takeover', 30, 'runner-b', () => undefined, 100)]);
+    const holder = kubectl('-n', NS, 'get', 'lease', 'deploy-race-takeover', '-o', 'jsonpath={.spec.holderIdentity}');
+    expect(holder).toMatch(/^runner-[ab]$/);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? 'won' : (s.reason as Error).message)).sort()).toEqual(
+      [expect.stringMatching(new RegExp(`another deploy of race-takeover holds the lease \\(${holder}`)), 'won'].sort(),
+    );
+    for (const s of settled) if (s.status === 'fulfilled') await s.value.release();
+  }, 30_000);
+
   it('explains an unreachable API server and a missing context', async () => {
     const kubeconfig = join(root, 'dead.kubeconfig');
     writeFileSync(kubeconfig, JSON.stringify({

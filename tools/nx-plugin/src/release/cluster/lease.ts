@@ -1,3 +1,4 @@
+import type * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { mayWrite, renewalLost, takeover } from '../lease-policy';
 import { type ClusterClient, KubeError, statusOf } from './client';
@@ -35,38 +36,49 @@ export async function acquireLease(
   const name = `deploy-${service}`;
   const now = () => new c.k8s.V1MicroTime();
   const read = () => c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
-  let existing = await read();
-  let seen: { resourceVersion: string; atMs: number } | null = null;
   // Another holder's lease: refused while its own timestamps say it is valid; one that only looks
   // expired is watched for a whole lease duration on this machine's clock before it is taken.
-  while (existing?.spec?.holderIdentity && existing.spec.holderIdentity !== holder) {
-    const other = existing.spec.holderIdentity;
-    const renewedMs = existing.spec.renewTime ? new Date(existing.spec.renewTime).getTime() : 0;
-    const durationMs = (existing.spec.leaseDurationSeconds ?? 0) * 1000;
-    const verdict = takeover({ renewedMs, durationMs, resourceVersion: existing.metadata?.resourceVersion ?? '' }, seen, Date.now());
-    if (verdict === 'held') {
-      throw new LeaseHeld(
-        seen
-          ? `another deploy of ${service} holds the lease (${other}): it renewed it while this run watched; wait for it to finish`
-          : `another deploy of ${service} holds the lease (${other}, expires ${new Date(renewedMs + durationMs).toISOString()} unless renewed); wait for it to finish`,
-      );
+  const untilFree = async (lease: k8s.V1Lease | null): Promise<k8s.V1Lease | null> => {
+    let seen: { resourceVersion: string; atMs: number } | null = null;
+    while (lease?.spec?.holderIdentity && lease.spec.holderIdentity !== holder) {
+      const other = lease.spec.holderIdentity;
+      const renewedMs = lease.spec.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+      const durationMs = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
+      const verdict = takeover({ renewedMs, durationMs, resourceVersion: lease.metadata?.resourceVersion ?? '' }, seen, Date.now());
+      if (verdict === 'held') {
+        throw new LeaseHeld(
+          seen
+            ? `another deploy of ${service} holds the lease (${other}): it renewed it while this run watched; wait for it to finish`
+            : `another deploy of ${service} holds the lease (${other}, expires ${new Date(renewedMs + durationMs).toISOString()} unless renewed); wait for it to finish`,
+        );
+      }
+      if (verdict === 'expired') break;
+      if (!seen) {
+        seen = { resourceVersion: lease.metadata?.resourceVersion ?? '', atMs: Date.now() };
+        onWatch(`the deploy lease of ${service} (${other}) looks expired by its holder's clock; watching it for ${durationMs / 1000} s before taking it over`);
+      }
+      await new Promise((r) => setTimeout(r, watchPollMs));
+      lease = await read();
     }
-    if (verdict === 'expired') break;
-    if (!seen) {
-      seen = { resourceVersion: existing.metadata?.resourceVersion ?? '', atMs: Date.now() };
-      onWatch(`the deploy lease of ${service} (${other}) looks expired by its holder's clock; watching it for ${durationMs / 1000} s before taking it over`);
-    }
-    await new Promise((r) => setTimeout(r, watchPollMs));
-    existing = await read();
-  }
-  const spec = { holderIdentity: holder, leaseDurationSeconds: seconds, acquireTime: now(), renewTime: now() };
-  if (!existing) {
-    await c.call('create the deploy lease', () => c.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }));
-  } else {
-    existing.spec = spec;
-    // Guarded by the resourceVersion just read: of two deploys taking over at once, one fails.
-    await c.call('take the deploy lease', () => c.coordination.replaceNamespacedLease({ name, namespace, body: existing }));
-  }
+    return lease;
+  };
+  // Created, or taken over by a replace guarded by the resourceVersion just read: of two runs
+  // racing for it, one gets a 409 (created or changed meanwhile) and judges the winner as above.
+  const take = (lease: k8s.V1Lease | null): Promise<boolean> => {
+    const spec = { holderIdentity: holder, leaseDurationSeconds: seconds, acquireTime: now(), renewTime: now() };
+    const write = lease
+      ? c.coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } })
+      : c.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+    return write.then(
+      () => true,
+      (error: unknown) => {
+        if (statusOf(error) === 409) return false;
+        throw c.explain(error, lease ? 'take the deploy lease' : 'create the deploy lease');
+      },
+    );
+  };
+  let lease = await untilFree(await read());
+  while (!(await take(lease))) lease = await untilFree(await read());
   const renew = async () => {
     const lease = await c.call('renew the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
     if (lease.spec?.holderIdentity !== holder) throw new TakenOver(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);
