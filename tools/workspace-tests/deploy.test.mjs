@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { stopApiServer } from './api-server.mjs';
 import { pushVariant } from './images.mjs';
+import { assertStatusTruth } from './release-status.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
@@ -31,6 +33,7 @@ const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpa
 const replicas = (svc, color) => Number(kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.replicas}'));
 const imageOf = (svc, color) => kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+const truth = (service = 'execution-engine') => assertStatusTruth(scratch.dir, { namespace: NS, service });
 const nodes = () => kubectl('get', 'nodes', '-o', 'name').split('\n');
 const cordon = (on) => nodes().forEach((n) => kubectl(on ? 'cordon' : 'uncordon', n));
 
@@ -52,10 +55,6 @@ after(() => {
     /* cluster gone */
   }
   scratch?.cleanup();
-  // After the API-server stop above, new pods on this cluster never become Ready (cause still open):
-  // later test files get a fresh cluster instead of inheriting it.
-  tryRun(repoRoot, 'bash', ['tools/local-cluster/cluster.sh', 'down']);
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/local-cluster/cluster.sh', 'up']).code, 0, 'the local cluster must come back up');
 });
 
 test('a first deploy brings every service live on blue, with release history in the cluster', () => {
@@ -175,6 +174,7 @@ test('a deploy killed between apply and switch converges when rerun', async () =
   assert.equal(result.code, 0, result.out);
   assert.equal(selector('execution-engine'), 'green');
   assert.equal(imageOf('execution-engine', 'green'), images[4]);
+  assert.deepEqual(truth().warnings, []);
 });
 
 test('the API server stopped mid-deploy fails the deploy clearly and leaves traffic where it was', async () => {
@@ -183,23 +183,17 @@ test('the API server stopped mid-deploy fails the deploy clearly and leaves traf
   cordon(true);
   // Live on green now, so the deploy applies the new image to blue.
   const { exited, output } = await startDeployAndWaitForApply(images[3], 'blue');
-  run(repoRoot, join(process.env.TRADING_BIN ?? join(process.env.HOME, '.cache/trading-platform/bin'), 'kwokctl'), ['--name', 'local-staging', 'stop', 'cluster'], {
-    KWOK_WORKDIR: join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok'),
-  });
-  const code = await exited;
-  run(repoRoot, join(process.env.TRADING_BIN ?? join(process.env.HOME, '.cache/trading-platform/bin'), 'kwokctl'), ['--name', 'local-staging', 'start', 'cluster'], {
-    KWOK_WORKDIR: join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok'),
-  });
+  // Only kube-apiserver stops (etcd and kwok run on); the helper restarts the controller manager and
+  // scheduler that exit on their lost leader election, so pods are scheduled again afterwards.
+  const startApiServer = await stopApiServer();
+  let code;
+  try {
+    code = await exited;
+  } finally {
+    await startApiServer();
+  }
   assert.notEqual(code, 0);
   assert.match(output(), /cannot reach the Kubernetes API at https?:\/\/\S+ \(context kwok-local-staging\)/);
-  for (let i = 0; i < 60; i++) {
-    try {
-      kubectl('get', '--raw', '/readyz');
-      break;
-    } catch {
-      await sleep(500);
-    }
-  }
   cordon(false);
   assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
   assert.equal(imageOf('execution-engine', 'blue'), images[3], 'the idle colour had the new image applied, never switched to');
@@ -221,6 +215,40 @@ test('SIGTERM during a deploy (a cancelled job) releases its lease at once and l
   assert.match(output(), /interrupted \(SIGTERM\): canaries removed and leases released for execution-engine; each service's phase is recorded in the cluster/);
   assert.throws(() => kubectl('-n', NS, 'get', 'lease', 'deploy-execution-engine'), /NotFound/, 'no rerun has to wait for a dead lease');
   assert.equal(selector('execution-engine'), 'green');
+  assert.equal(truth().live.image, images[4], 'deploy:status: the interrupted release is not live');
+});
+
+// Issue 17: two deploys of different releases started at the same moment from two checkouts. The
+// nodes are cordoned so the winner is still rolling out when the loser asks for the lease.
+test('two deploys racing: one holds the lease and goes live, the other is refused and moves nothing', async () => {
+  const other = scratchCopy();
+  try {
+    for (const file of ['tools/deploy/environments.yaml']) writeFileSync(join(other.dir, file), readFileSync(join(scratch.dir, file)));
+    mkdirSync(join(other.dir, 'dist/execution-engine'), { recursive: true });
+    writeFileSync(join(other.dir, 'dist/execution-engine/image.json'), JSON.stringify({ project: 'execution-engine', reference: images[2], revision: 'e'.repeat(40) }));
+    record('execution-engine', images[3]); // neither is on a colour now (green: 4, live; blue: 1)
+    cordon(true);
+    const args = ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'];
+    const runs = [start(scratch.dir, 'npx', args), start(other.dir, 'npx', args)];
+    const image = [images[3], images[2]];
+    const first = await Promise.race(runs.map((r, i) => r.exited.then((code) => ({ i, code }))));
+    cordon(false);
+    const codes = await Promise.all(runs.map((r) => r.exited));
+    const loser = first.i;
+    const winner = 1 - loser;
+    assert.notEqual(codes[loser], 0, runs[loser].output());
+    assert.match(runs[loser].output(), /another deploy of execution-engine holds the lease \(/);
+    assert.equal(codes[winner], 0, runs[winner].output());
+    const live = selector('execution-engine');
+    assert.equal(imageOf('execution-engine', live), image[winner], 'the winner is live');
+    for (const color of ['blue', 'green']) assert.notEqual(imageOf('execution-engine', color), image[loser], 'the loser applied nothing');
+    const status = truth();
+    assert.equal(status.live.image, image[winner]);
+    assert.deepEqual(status.warnings, []);
+  } finally {
+    cordon(false);
+    other.cleanup();
+  }
 });
 
 test('bad input: unknown environment or service, missing context, and a dry run that touches nothing', () => {

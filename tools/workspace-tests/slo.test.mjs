@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { stopApiServer } from './api-server.mjs';
+import { assertStatusTruth } from './release-status.mjs';
 import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
 import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
@@ -30,6 +31,7 @@ const record = (image) => {
 const selector = (ns = NS) => kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const switchedAt = (ns = NS) => Date.parse(kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/switched-at}'));
 const replicas = (color, ns = NS) => Number(kubectl('-n', ns, 'get', 'deploy', `agents-${color}`, '-o', 'jsonpath={.spec.replicas}'));
+const truth = (ns = NS) => assertStatusTruth(scratch.dir, { namespace: ns, service: 'agents', environment: ns === NS ? 'staging' : 'production' });
 const history = (ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', 'agents-releases', '-o', 'jsonpath={.data.history}'));
 // Streamed, not static: the test reacts to the deploy's progress lines while it runs.
 const nxArgs = ['--output-style=stream-without-prefixes', '--services=agents'];
@@ -223,6 +225,7 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   assert.match(rerun.out, new RegExp(`\\| agents \\| soaked \\| ${to} \\|`));
   assert.equal(phase(), 'Promoted');
   assert.equal(replicas(from), 0, 'scaled down only after the soak passed');
+  assert.deepEqual(truth().warnings, []);
 });
 
 // Issue 17: the API server stopped during the soak. The soak cannot check health, halts, and cannot
@@ -258,6 +261,7 @@ test('the API server stopped during the soak: the deploy stops without claiming 
   assert.match(rerun.out, /resuming the soak an interrupted run left pending/);
   assert.match(rerun.out, /soak passed/);
   assert.equal(replicas(from), 0);
+  assert.deepEqual(truth().warnings, []);
 });
 
 test('production: a canary with errors never moves traffic; a healthy canary is followed by the swap and soak', async () => {
@@ -290,5 +294,49 @@ test('production: a canary with errors never moves traffic; a healthy canary is 
     assert.equal(selector(NS_PROD), 'green');
   } finally {
     await green.close();
+  }
+});
+
+// Issue 17: the executor SIGKILLed during the production canary. Traffic never moved; the canary it
+// left is an orphan that deploy:status reports; the rerun removes it, judges a canary of its own
+// (never promotes on the dead run's rounds), then swaps and soaks.
+test('production: a deploy killed during its canary leaves traffic untouched; the rerun removes the orphan, judges a new canary, swaps and soaks', async () => {
+  const from = selector(NS_PROD);
+  const to = from === 'blue' ? 'green' : 'blue';
+  const release = () => kubectl('-n', NS_PROD, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
+  const liveRelease = release();
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS_PROD, service: 'agents', color: from, track: 'canary' });
+  await waitForSeries(`namespace="${NS_PROD}",track="canary",color="${from}"`);
+  record(digest(3));
+  const run = deployInBackground('deploy:production', '--soakSeconds=4');
+  await run.waitFor(/analysis \(canary of agents\) round \d+: error-rate: last 0\.00%/);
+  process.kill(-run.child.pid, 'SIGKILL');
+  await run.exited;
+  assert.equal(selector(NS_PROD), from, 'traffic never moved');
+  assert.equal(release(), liveRelease);
+  assert.equal(replicas('canary', NS_PROD), 1, 'the killed run left its canary behind');
+  assert.match(truth(NS_PROD).warnings.join('\n'), /a canary is up/);
+
+  const next = await startExporter({ name: `slo-test-${to}-${process.pid}` }); // the new colour's pods after the swap
+  try {
+    next.target({ namespace: NS_PROD, service: 'agents', color: to });
+    await waitForSeries(`namespace="${NS_PROD}",color="${to}"`);
+    let rerun;
+    for (let i = 0; i < 15; i++) {
+      rerun = await prod('--soakSeconds=4');
+      if (!/holds the lease/.test(rerun.out)) break;
+      await sleep(3000);
+    }
+    assert.equal(rerun.code, 0, rerun.out);
+    assert.match(rerun.out, /removing the canary agents-canary an interrupted deploy left \(1\/1 available/);
+    assert.match(rerun.out, new RegExp(`canary: 1 pod\\(s\\)[\\s\\S]*canary passed[\\s\\S]*switch traffic ${from} -> ${to}[\\s\\S]*soak passed`));
+    assert.equal(selector(NS_PROD), to);
+    assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/);
+    const status = truth(NS_PROD);
+    assert.equal(status.phase, 'Promoted');
+    assert.deepEqual(status.warnings, []);
+  } finally {
+    await next.close();
   }
 });

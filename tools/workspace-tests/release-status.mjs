@@ -1,0 +1,38 @@
+// `nx run deploy:status --json` checked against what kubectl reads from the cluster, so each
+// scenario test can assert that the status command tells the truth after it (issue 17).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { tryRun } from './scratch.mjs';
+
+const CONTEXT = 'kwok-local-staging';
+
+/**
+ * One service's deploy:status entry, asserted equal to the cluster: the colour and release the
+ * active Service selects, the live colour's image, the ready endpoints behind the Service, the
+ * phase annotation, and whether a canary Deployment exists. Returns the entry for further checks.
+ */
+export function assertStatusTruth(dir, { namespace, service, environment = 'staging' }) {
+  const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, '-n', namespace, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  const result = tryRun(dir, 'npx', ['nx', 'run', 'deploy:status', `--environment=${environment}`, `--services=${service}`, '--json', '--output-style=static']);
+  assert.equal(result.code, 0, result.out);
+  const line = result.out.split('\n').find((l) => l.startsWith('['));
+  assert.ok(line, `no JSON line in deploy:status's output:\n${result.out}`);
+  const [status] = JSON.parse(line);
+  const svc = JSON.parse(kubectl('get', 'service', service, '-o', 'json'));
+  const color = svc.spec.selector['trading.dev/color'];
+  assert.equal(status.live?.color, color, 'live colour = what the active Service selects');
+  assert.equal(status.live?.release, svc.spec.selector['trading.dev/release'], 'live release = what the active Service selects');
+  assert.equal(status.live?.image, kubectl('get', 'deploy', `${service}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), 'live image');
+  const ready = kubectl('get', 'endpointslices', '-l', `kubernetes.io/service-name=${service}`, '-o', 'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}');
+  assert.equal(status.readyEndpoints, ready.split(' ').filter(Boolean).length, 'ready endpoints');
+  assert.equal(status.phase ?? '', svc.metadata.annotations?.['trading.dev/phase'] ?? '', 'phase');
+  let canary = false;
+  try {
+    kubectl('get', 'deploy', `${service}-canary`);
+    canary = true;
+  } catch {
+    /* none */
+  }
+  assert.equal(status.canary !== null, canary, 'canary shown iff one exists');
+  return status;
+}
