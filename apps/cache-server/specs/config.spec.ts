@@ -11,12 +11,26 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 3333,
       maxArtifactBytes: 1024 ** 3,
-      store: { kind: 'fs', dir: 'tmp/cache-server' },
+      shutdownGraceSeconds: 25,
+      store: { kind: 'fs', dir: 'tmp/cache-server', maxBytes: 0 },
       tokens: [
         { name: 'env:write', scope: 'read-write', token: 'w'.repeat(20) },
         { name: 'env:read', scope: 'read', token: 'r'.repeat(20) },
       ],
     });
+  });
+
+  it('caps the filesystem store, never below one artifact, and not a GCS store (a lifecycle rule does that)', () => {
+    const tokens = { CACHE_WRITE_TOKEN: 'w'.repeat(20) };
+    expect(loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: '5000', CACHE_MAX_ARTIFACT_BYTES: '1000', CACHE_SHUTDOWN_GRACE_SECONDS: '3' }, noFile)).toMatchObject({
+      store: { kind: 'fs', maxBytes: 5000 },
+      shutdownGraceSeconds: 3,
+    });
+    expect(() => loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: '500', CACHE_MAX_ARTIFACT_BYTES: '1000' }, noFile)).toThrow(
+      'CACHE_MAX_STORE_BYTES=500 is below CACHE_MAX_ARTIFACT_BYTES=1000: one artifact would not fit',
+    );
+    expect(() => loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: 'lots' }, noFile)).toThrow(ConfigError);
+    expect(() => loadConfig({ ...tokens, CACHE_STORE: 'gcs', CACHE_GCS_BUCKET: 'b', CACHE_MAX_STORE_BYTES: '5000' }, noFile)).toThrow(/lifecycle rule/);
   });
 
   it('reads a tokens file and a GCS store', () => {

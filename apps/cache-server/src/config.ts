@@ -5,7 +5,10 @@ export interface ServerConfig {
   host: string;
   port: number;
   maxArtifactBytes: number;
-  store: { kind: 'fs'; dir: string } | { kind: 'gcs'; bucket: string; prefix: string };
+  /** Seconds requests in flight get to finish on SIGTERM before the rest are cut off. */
+  shutdownGraceSeconds: number;
+  /** fs: total bytes kept (least recently read evicted first; 0: no cap). GCS: a bucket lifecycle rule. */
+  store: { kind: 'fs'; dir: string; maxBytes: number } | { kind: 'gcs'; bucket: string; prefix: string };
   tokens: TokenSpec[];
 }
 
@@ -57,9 +60,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (path: string) => s
 
   const kind = env.CACHE_STORE ?? 'fs';
   let store: ServerConfig['store'];
+  const maxArtifactBytes = int(env, 'CACHE_MAX_ARTIFACT_BYTES', 1024 ** 3, 1, Number.MAX_SAFE_INTEGER);
   if (kind === 'fs') {
-    store = { kind: 'fs', dir: env.CACHE_DIR || 'tmp/cache-server' };
+    const maxBytes = int(env, 'CACHE_MAX_STORE_BYTES', 0, 0, Number.MAX_SAFE_INTEGER);
+    if (maxBytes > 0 && maxBytes < maxArtifactBytes) {
+      throw new ConfigError(`CACHE_MAX_STORE_BYTES=${maxBytes} is below CACHE_MAX_ARTIFACT_BYTES=${maxArtifactBytes}: one artifact would not fit; raise it, or lower the artifact limit`);
+    }
+    store = { kind: 'fs', dir: env.CACHE_DIR || 'tmp/cache-server', maxBytes };
   } else if (kind === 'gcs') {
+    if (env.CACHE_MAX_STORE_BYTES) throw new ConfigError('CACHE_MAX_STORE_BYTES applies to the filesystem store; for GCS set a lifecycle rule on the bucket (docs/remote-cache.md)');
     if (!env.CACHE_GCS_BUCKET) throw new ConfigError('CACHE_STORE=gcs needs CACHE_GCS_BUCKET');
     store = { kind: 'gcs', bucket: env.CACHE_GCS_BUCKET, prefix: env.CACHE_GCS_PREFIX ?? 'nx-cache/' };
   } else {
@@ -69,7 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (path: string) => s
   return {
     host: env.CACHE_HOST || '127.0.0.1',
     port: int(env, 'CACHE_PORT', 3333, 0, 65535),
-    maxArtifactBytes: int(env, 'CACHE_MAX_ARTIFACT_BYTES', 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    maxArtifactBytes,
+    shutdownGraceSeconds: int(env, 'CACHE_SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
     store,
     tokens,
   };
