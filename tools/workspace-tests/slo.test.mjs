@@ -46,6 +46,22 @@ async function deployOnce(target, ...args) {
 /** A deploy in the background, so the test can change the traffic during its soak. */
 const deployInBackground = (target, ...args) => start(scratch.dir, 'npx', ['nx', 'run', target, ...nxArgs, ...args]);
 
+/**
+ * Deploys image `n` to the idle colour with a 60 s soak, healthy data for it, and returns once the
+ * soak has judged a healthy round: the colours, and the deploy still running in the background.
+ */
+async function startSoakOnIdleColour(n) {
+  const from = selector();
+  const to = from === 'blue' ? 'green' : 'blue';
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: to });
+  await waitForSeries(`namespace="${NS}",color="${to}"`);
+  record(digest(n));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  return { from, to, run };
+}
+
 before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
@@ -196,14 +212,7 @@ test('the alert entry point rolls back what a firing alert names; a resolved one
 // (from any machine) resumes the soak for the time left instead of promoting unjudged.
 test('a deploy killed mid-soak: the rerun resumes the soak for the time left, then promotes', async () => {
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
-  const from = selector();
-  const to = from === 'blue' ? 'green' : 'blue';
-  exporter.set({ errorRatio: 0, slowRatio: 0 });
-  exporter.target({ namespace: NS, service: 'agents', color: to });
-  await waitForSeries(`namespace="${NS}",color="${to}"`);
-  record(digest(7));
-  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
-  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  const { from, to, run } = await startSoakOnIdleColour(7);
   process.kill(-run.child.pid, 'SIGKILL');
   await run.exited;
   const phase = () => kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/phase}');
@@ -232,14 +241,7 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
 // even record that: the deploy fails saying it cannot tell where traffic is, the phase in the
 // cluster is still Soaking, and the rerun once the API is back resumes the soak and promotes.
 test('the API server stopped during the soak: the deploy stops without claiming anything, the rerun resumes and promotes', async () => {
-  const from = selector();
-  const to = from === 'blue' ? 'green' : 'blue';
-  exporter.set({ errorRatio: 0, slowRatio: 0 });
-  exporter.target({ namespace: NS, service: 'agents', color: to });
-  await waitForSeries(`namespace="${NS}",color="${to}"`);
-  record(digest(8));
-  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
-  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  const { from, to, run } = await startSoakOnIdleColour(8);
   const startApiServer = await stopApiServer();
   let code;
   try {
