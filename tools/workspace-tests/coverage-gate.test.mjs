@@ -45,3 +45,20 @@ test('the gate hashes the report it judges: a changed report is judged again, ne
   assert.notEqual(judged.code, 0);
   assert.match(judged.out, /Coverage gate for market-types: FAILED/);
 });
+
+// Issue 19: patch coverage. A change whose new lines no test runs, in each language, fails the
+// gate of its project on those lines (`--patchBase`, in CI $NX_BASE from nx-set-shas), naming them.
+test('patch coverage: new lines no test runs fail the gate of each language, named by file and line', () => {
+  const append = (file, text) => writeFileSync(join(scratch.dir, file), readFileSync(join(scratch.dir, file), 'utf8') + text);
+  append('libs/trading-core/src/trading_core/types.py', '\n\ndef clamp_quantity(quantity: Decimal, limit: Decimal) -> Decimal:\n    if quantity > limit:\n        return limit\n    return quantity\n');
+  append('libs/market-types/src/side.rs', '\n/// Twice the quantity (no test calls it).\npub fn doubled(quantity: i64) -> i64 {\n    quantity * 2\n}\n');
+  append('libs/api-client/src/lib/api-error.ts', '\nexport function describeApiError(error: ApiError): string {\n  return `${error.reason}: ${error.message}`;\n}\n');
+  run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'untested additions']);
+  const result = tryRun(scratch.dir, 'npx', ['nx', 'run-many', '-t', 'coverage', '-p', 'trading-core', 'market-types', 'api-client', '--patchBase=HEAD~1', '--output-style=static']);
+  assert.notEqual(result.code, 0, result.out);
+  for (const [project, file] of [['trading-core', 'libs/trading-core/src/trading_core/types.py'], ['market-types', 'libs/market-types/src/side.rs'], ['api-client', 'libs/api-client/src/lib/api-error.ts']]) {
+    assert.match(result.out, new RegExp(`patch: not run by any test: ${file.replace(/\./g, '\\.')} line\\(s\\) \\d+`), `${project}\n${result.out.slice(-6000)}`);
+    assert.match(result.out, new RegExp(`Coverage gate for ${project}: FAILED`));
+  }
+  assert.match(result.out, /patch \(lines changed since HEAD~1\): lines \d+\.\d\d% is below 90%/);
+});

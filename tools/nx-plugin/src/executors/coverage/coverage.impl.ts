@@ -8,7 +8,8 @@ export default async function coverageExecutor(
 ): Promise<{ success: boolean }> {
   const projectName = context.projectName;
   if (!projectName) throw new Error('coverage: run this executor for a project (nx run <project>:coverage)');
-  const evaluation = await runGate(options, {
+  // NX_BASE: what nrwl/nx-set-shas exports in CI, the base `nx affected` compares with.
+  const evaluation = await runGate({ ...options, patchBase: options.patchBase ?? (process.env.NX_BASE || undefined) }, {
     workspaceRoot: context.root,
     projectName,
     projectRoot: context.projectsConfigurations.projects[projectName].root,

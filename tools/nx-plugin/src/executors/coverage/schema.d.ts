@@ -10,4 +10,7 @@ export interface CoverageExecutorOptions {
   producedBy?: string;
   /** Metrics the project's report does not measure, gated without them (shown as "not measured"). */
   notMeasured?: Exclude<Metric, 'lines'>[];
+  /** Gate the lines changed since this ref (default: $NX_BASE, else no patch gate). */
+  patchBase?: string;
+  patchThreshold?: number;
 }

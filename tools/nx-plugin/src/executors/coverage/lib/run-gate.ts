@@ -1,8 +1,10 @@
-import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CoverageExecutorOptions } from '../schema';
-import { hasLineDetail, loadReport } from './load-report';
+import { detectFormat as detectFormatOf, hasLineDetail, loadReport } from './load-report';
 import { type FileCoverage, METRICS, type ReportFormat, ReportError, impossibleCounter, mergeFile, uniteFiles } from './model';
+import { changedLines } from './changed-lines';
+import { type PatchResult, evaluatePatch, lineRanges } from './patch';
 import { failureLines, renderMarkdown, renderTable } from './render';
 import { resolveReportPaths } from './resolve-paths';
 import { type Evaluation, evaluateThresholds } from './thresholds';
@@ -68,6 +70,35 @@ async function uniteDuplicates(
   return problems;
 }
 
+/**
+ * Patch coverage: the changed lines under the project since `base`, against the per-line hits of
+ * its reports (an Istanbul summary's lcov.info beside it). A file in several reports counts a line
+ * as run when any of them ran it.
+ */
+async function patchCoverage(reports: string[], options: CoverageExecutorOptions & { patchBase: string }, ctx: GateContext): Promise<PatchResult> {
+  const changed = changedLines(ctx.workspaceRoot, options.patchBase, ctx.projectRoot);
+  const hits = new Map<string, Map<number, number>>();
+  let detailed = 0;
+  for (const report of reports) {
+    const format = options.format ?? detectFormatOf(report);
+    const source = format && hasLineDetail(format) ? report : join(dirname(report), 'lcov.info');
+    if (!existsSync(join(ctx.workspaceRoot, source))) continue;
+    const parsed = await loadReport(join(ctx.workspaceRoot, source), source, source === report ? options.format : 'lcov', () => true);
+    detailed += 1;
+    for (const file of resolveReportPaths(parsed, ctx.workspaceRoot, ctx.projectRoot).files) {
+      if (!changed.has(file.path) || !file.lineHits) continue;
+      const into = hits.get(file.path) ?? new Map<number, number>();
+      for (const [line, n] of file.lineHits) into.set(line, Math.max(into.get(line) ?? 0, n));
+      hits.set(file.path, into);
+    }
+  }
+  if (detailed === 0) {
+    throw new ReportError(reports.join(', '), '', 'patch coverage needs per-line hits: an LCOV or Cobertura report (for Jest, add "lcov" to coverageReporters)');
+  }
+  const files: FileCoverage[] = [...hits].map(([path, lineHits]) => ({ path, lines: { total: 0, covered: 0 }, lineHits }));
+  return evaluatePatch(changed, files, options.patchThreshold ?? 90, options.patchBase);
+}
+
 /** Load, resolve and evaluate every report; print and write the summaries. */
 export async function runGate(options: CoverageExecutorOptions, ctx: GateContext): Promise<Evaluation | undefined> {
   const reports = options.reports.map((r) => r.replace(/\{projectRoot\}/g, ctx.projectRoot));
@@ -112,12 +143,24 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
   const byPath = new Map([...entries].map(([path, [only]]) => [path, only.file]));
 
   const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? [], options.notMeasured ?? []);
+  let patch: PatchResult | undefined;
+  if (options.patchBase) {
+    try {
+      patch = await patchCoverage(reports, { ...options, patchBase: options.patchBase }, ctx);
+    } catch (error) {
+      ctx.error(`coverage: ${(error as Error).message}`);
+      return undefined;
+    }
+    evaluation.checks.push(patch.check);
+    if (!patch.check.passed) evaluation.passed = false;
+  }
   ctx.log(renderTable(ctx.projectName, evaluation));
-  const markdown = renderMarkdown(ctx.projectName, evaluation);
+  if (patch) ctx.log(patchLines(patch, (path) => path).join('\n'));
+  const markdown = renderMarkdown(ctx.projectName, evaluation) + (patch ? `\n${patchLines(patch, githubLink).map((l) => `- ${l}`).join('\n')}\n` : '');
   writeAtomically(join(outputDir, 'coverage-gate.md'), markdown);
   writeAtomically(
     join(outputDir, 'coverage-gate.json'),
-    JSON.stringify({ project: ctx.projectName, reports, ...evaluation }, null, 2) + '\n',
+    JSON.stringify({ project: ctx.projectName, reports, ...evaluation, ...(patch ? { patch: { uncovered: patch.uncovered, unreported: patch.unreported } } : {}) }, null, 2) + '\n',
   );
   if (ctx.stepSummaryFile) appendFileSync(ctx.stepSummaryFile, markdown + '\n');
   if (!evaluation.passed) {
@@ -125,4 +168,21 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
     for (const line of failureLines(evaluation)) ctx.error(`  ${line}`);
   }
   return evaluation;
+}
+
+/** The uncovered changed lines, one line per file, with `show` rendering the file's reference. */
+function patchLines(patch: PatchResult, show: (path: string, lines: number[]) => string): string[] {
+  const { check } = patch;
+  if (check.total === 0) return [`patch: no executable line changed${patch.unreported.length ? ` (changed, not in any report: ${patch.unreported.join(', ')})` : ''}`];
+  return [
+    ...patch.uncovered.map((u) => `patch: not run by any test: ${show(u.path, u.lines)} line(s) ${lineRanges(u.lines)}`),
+    ...(patch.unreported.length ? [`patch: changed, not in any report: ${patch.unreported.join(', ')}`] : []),
+  ];
+}
+
+/** A link to the file's lines on GitHub when running in Actions, else the path. */
+function githubLink(path: string, lines: number[]): string {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_SHA: sha } = process.env;
+  if (!server || !repo || !sha) return `\`${path}\``;
+  return `[${path}](${server}/${repo}/blob/${sha}/${path}#L${lines[0]}-L${lines.at(-1)})`;
 }
