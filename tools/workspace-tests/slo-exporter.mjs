@@ -40,9 +40,13 @@ export async function startExporter({ name, rps = 400, tickMs = 100 }) {
   const file = join(TARGETS, `${name}.json`);
   return {
     port,
-    /** Registers (or relabels) the target: the labels Prometheus attaches to every series. */
+    /**
+     * Registers (or relabels) the target: the labels Prometheus attaches to every series. A list
+     * of label sets makes Prometheus scrape it once per set (the pods of several services).
+     */
     target(labels) {
-      writeFileSync(`${file}.tmp`, JSON.stringify([{ targets: [`127.0.0.1:${port}`], labels }]));
+      const groups = (Array.isArray(labels) ? labels : [labels]).map((l) => ({ targets: [`127.0.0.1:${port}`], labels: l }));
+      writeFileSync(`${file}.tmp`, JSON.stringify(groups));
       renameSync(`${file}.tmp`, file);
     },
     /** Changes the traffic from now on; returns the time of the change. */

@@ -13,12 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
+import { parse, stringify } from 'yaml';
 import { startCacheServer } from './cache-server.mjs';
 import { pushVariant } from './images.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
+import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-act-${process.pid}`;
+const NS_PROD = `it-act-prod-${process.pid}`;
+const SERVICES = ['agents', 'cache-server', 'dashboard', 'execution-engine'];
 const RUNNER_HOME = '/home/runner';
 const BASE = join(RUNNER_HOME, 'work', `act-${process.pid}`);
 const WORK = join(BASE, 'trading-platform');
@@ -60,9 +64,15 @@ const timings = [];
 const NO_PROXY = ['127.0.0.1', 'localhost', 'registry.npmjs.org', 'pypi.org', 'files.pythonhosted.org', 'index.crates.io', 'static.crates.io',
   'crates.io', 'proxy.golang.org', 'sum.golang.org', 'deb.debian.org'].join(',');
 
+/** The test's namespaces, and production's canary and soak shortened to seconds (the same code judges them). */
 function setNamespace(dir) {
   const file = join(dir, 'tools/deploy/environments.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  const envs = parse(readFileSync(file, 'utf8'));
+  Object.assign(envs.staging, { namespace: NS, scaleDownDelaySeconds: 1 });
+  Object.assign(envs.production, { namespace: NS_PROD, scaleDownDelaySeconds: 1, rolloutTimeoutSeconds: 60 });
+  Object.assign(envs.production.analysis, { intervalSeconds: 2, windowSeconds: 3, soakSeconds: 6 });
+  envs.production.canary.analysisSeconds = 6;
+  writeFileSync(file, stringify(envs));
 }
 
 function deploy(image) {
@@ -101,6 +111,7 @@ before(async () => {
   assert.equal(tryRun(repoRoot, 'bash', ['tools/workflow-runner/runner-user.sh']).code, 0);
   assert.equal(tryRun(repoRoot, 'bash', ['scripts/build-go-tools.sh', 'workflow-runner']).code, 0);
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
   for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
   deployer = scratchCopy();
   setNamespace(deployer.dir);
@@ -126,6 +137,8 @@ before(async () => {
   writeFileSync(join(BASE, 'act.env'), [
     `GITHUB_API_URL=${api.url}`,
     `NX_CACHE_DIRECTORY=${JOB_NX}/cache`, `NX_WORKSPACE_DATA_DIRECTORY=${JOB_NX}/workspace-data`,
+    // production-deploy.yml's integration-tests job runs scripts/test-all.sh: the run this test is part of.
+    'TEST_ALL_NESTED=skip',
     // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
     'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
     `NO_PROXY=${NO_PROXY}`, `no_proxy=${NO_PROXY}`,
@@ -139,7 +152,9 @@ after(async () => {
   cache?.child.kill();
   if (cacheWork) rmSync(cacheWork, { recursive: true, force: true });
   deployer?.cleanup();
-  try { kubectl('delete', 'namespace', NS, '--wait=false', '--ignore-not-found'); } catch { /* cluster gone */ }
+  for (const ns of [NS, NS_PROD]) {
+    try { kubectl('delete', 'namespace', ns, '--wait=false', '--ignore-not-found'); } catch { /* cluster gone */ }
+  }
   rmSync(BASE, { recursive: true, force: true });
   console.log(`act wall times:\n  ${timings.join('\n  ')}`);
 });
@@ -253,4 +268,49 @@ test('ci.yml security job: Semgrep passes; the dependency audits fail only becau
   assert.doesNotMatch(result.out, /does not contain a hash|Permission denied/);
   assert.match(result.out, /dependency audit failed: .*an unreachable advisory database fails too/);
   assert.deepEqual(rootOwned(), []);
+});
+
+// The production promotion, past its approval (GitHub's protected environment; act has none): the
+// integration-tests job (scripts/test-all.sh, which is the run this test belongs to, so it says so
+// and stops), then the deploy job as written: credentials from the stand-ins, setup, every image
+// built at this commit and pushed, and nx run deploy:production against the local cluster: each
+// service's canary judged by the SLO analysis on the local Prometheus, the swap, the soak.
+test('production-deploy.yml (past its approval): builds every image at this commit, canaries each service against the SLOs, swaps and soaks in the local cluster', async () => {
+  // What is live in production before: a release of each service (deployed as root, unjudged).
+  for (const service of SERVICES) {
+    mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
+    writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: images[1], revision: 'f'.repeat(40) }));
+  }
+  const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', '--output-style=static']);
+  assert.equal(first.code, 0, first.out);
+  // The pods' metrics: healthy canaries (beside blue, the live colour) and green after the swap.
+  const pods = await startExporter({ name: `act-prod-${process.pid}` });
+  try {
+    pods.target(SERVICES.flatMap((service) => [
+      { namespace: NS_PROD, service, color: 'blue', track: 'canary' },
+      { namespace: NS_PROD, service, color: 'green' },
+    ]));
+    for (const service of SERVICES) await waitForSeries(`namespace="${NS_PROD}",service="${service}",color="green"`);
+    const result = await act('production-deploy.yml', 'workflow_dispatch', { inputs: { reason: 'act: promote the staged commit' } },
+      '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`,
+      '--var', 'ARTIFACT_REGISTRY=127.0.0.1:5000/trading', '--var', 'PROMETHEUS_URL=http://127.0.0.1:9090');
+    assert.equal(result.code, 0, result.out.slice(-8000));
+    assert.match(result.out, /test-all: nested inside a run of scripts\/test-all\.sh/);
+    assert.match(result.out, /Promoting [0-9a-f]{40}: act: promote the staged commit/);
+    for (const service of SERVICES) {
+      assert.match(result.out, new RegExp(`\\[${service}\\] canary passed[\\s\\S]*\\[${service}\\] switch traffic blue -> green[\\s\\S]*\\[${service}\\] soak passed`), service);
+      assert.equal(kubectl('-n', NS_PROD, 'get', 'service', service, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}'), 'green', service);
+      // The job's own build: pushed by this run's docker-build step, now live on green.
+      const live = kubectl('-n', NS_PROD, 'get', 'deploy', `${service}-green`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+      assert.match(live, new RegExp(`^127\\.0\\.0\\.1:5000/trading/${service}@sha256:[0-9a-f]{64}$`));
+      const [, repository, digest] = /^127\.0\.0\.1:5000\/(.+)@(sha256:[0-9a-f]{64})$/.exec(live);
+      const manifest = await fetch(`http://127.0.0.1:5000/v2/${repository}/manifests/${digest}`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json' } });
+      assert.equal(manifest.status, 200, `${live} is in the registry`);
+      assert.notEqual(live, images[1]);
+    }
+    assert.match(readFileSync(join(BASE, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
+    assert.deepEqual(rootOwned(), []);
+  } finally {
+    await pods.close();
+  }
 });
