@@ -47,6 +47,20 @@ async function deployOnce(target, ...args) {
 const deployInBackground = (target, ...args) => start(scratch.dir, 'npx', ['nx', 'run', target, ...nxArgs, ...args]);
 
 /**
+ * Reruns a deploy after a killed one: refused while the dead run's lease has not lapsed (15 s after
+ * its last renewal, then 15 s watched on the rerun's clock), so retried every 3 s for up to a minute.
+ */
+async function rerunOnceLeaseLapses(rerun) {
+  let result;
+  for (let i = 0; i < 20; i++) {
+    result = await rerun();
+    if (!/holds the lease/.test(result.out)) break;
+    await sleep(3000);
+  }
+  return result;
+}
+
+/**
  * Deploys image `n` to the idle colour with a 60 s soak, healthy data for it, and returns once the
  * soak has judged a healthy round: the colours, and the deploy still running in the background.
  */
@@ -221,12 +235,7 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   assert.equal(replicas(from), 2, 'the old colour stays up while the soak is owed');
   // The killed run's lease lapses 15 s after its last renewal; a rerun then watches it for another
   // 15 s on its own clock before taking it over, and resumes.
-  let rerun;
-  for (let i = 0; i < 10; i++) {
-    rerun = await deploy('--soakSeconds=60');
-    if (!/holds the lease/.test(rerun.out)) break;
-    await sleep(3000);
-  }
+  const rerun = await rerunOnceLeaseLapses(() => deploy('--soakSeconds=60'));
   assert.equal(rerun.code, 0, rerun.out);
   const left = Number(/resuming the soak an interrupted run left pending: (\d+) s of it left/.exec(rerun.out)?.[1]);
   assert.ok(left > 0 && left < 60, `resumed with ${left} s left:\n${rerun.out}`);
@@ -324,12 +333,7 @@ test('production: a deploy killed during its canary leaves traffic untouched; th
   try {
     next.target({ namespace: NS_PROD, service: 'agents', color: to });
     await waitForSeries(`namespace="${NS_PROD}",color="${to}"`);
-    let rerun;
-    for (let i = 0; i < 15; i++) {
-      rerun = await prod('--soakSeconds=4');
-      if (!/holds the lease/.test(rerun.out)) break;
-      await sleep(3000);
-    }
+    const rerun = await rerunOnceLeaseLapses(() => prod('--soakSeconds=4'));
     assert.equal(rerun.code, 0, rerun.out);
     assert.match(rerun.out, /removing the canary agents-canary an interrupted deploy left \(1\/1 available/);
     assert.match(rerun.out, new RegExp(`canary: 1 pod\\(s\\)[\\s\\S]*canary passed[\\s\\S]*switch traffic ${from} -> ${to}[\\s\\S]*soak passed`));
