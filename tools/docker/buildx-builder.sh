@@ -20,6 +20,13 @@ if ! docker buildx inspect "$NAME" >/dev/null 2>&1; then
   docker buildx create --name "$NAME" --driver remote "unix://$BUILDKIT_SOCKET" >/dev/null
 fi
 docker buildx use "$NAME"
-docker buildx inspect --bootstrap "$NAME" | grep -q "Status: *running" ||
-  die "buildx builder $NAME cannot reach $BUILDKIT_SOCKET: is your user in the docker group? ($(id -Gn))"
+# A daemon that is busy (or was just restarted) can miss one bootstrap: try a few times, and say
+# what buildx answered rather than guess.
+running=""
+for attempt in 1 2 3 4 5; do
+  answer="$(docker buildx inspect --bootstrap "$NAME" 2>&1)" && grep -q "Status: *running" <<< "$answer" && { running=yes; break; }
+  [ "$attempt" = 5 ] || sleep 1
+done
+[ -n "$running" ] || [ -w "$BUILDKIT_SOCKET" ] || die "buildx builder $NAME cannot use $BUILDKIT_SOCKET: no write access for $(id -un) (groups: $(id -Gn)); the socket belongs to the docker group"
+[ -n "$running" ] || die "buildx builder $NAME does not answer on $BUILDKIT_SOCKET after 5 tries: $(tail -n 3 <<< "$answer" | tr '\n' ' ')"
 echo "buildx: builder $NAME (BuildKit on $BUILDKIT_SOCKET) is $(id -un)'s current builder"
