@@ -118,6 +118,8 @@ before(async () => {
 
   // The runner's clone: tracked files only, a GitHub-style origin (act reads github.repository from it).
   rmSync(BASE, { recursive: true, force: true });
+  // The runner's work folder is the runner's (a fresh runner user has none: mkdir as root would make it root's).
+  execFileSync('install', ['-d', '-o', 'runner', '-g', 'runner', join(RUNNER_HOME, 'work')]);
   mkdirSync(BASE, { recursive: true });
   const source = scratchCopy();
   run(BASE, 'git', ['clone', '-q', source.dir, WORK]);
