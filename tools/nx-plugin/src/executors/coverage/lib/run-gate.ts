@@ -1,6 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withSchemaDefaults } from '../../options';
 import type { CoverageExecutorOptions } from '../schema';
+import schema from '../schema.json';
 import { detectFormat as detectFormatOf, hasLineDetail, loadReport } from './load-report';
 import { type FileCoverage, METRICS, type ReportFormat, ReportError, impossibleCounter, mergeFile, uniteFiles } from './model';
 import { changedLines } from './changed-lines';
@@ -75,7 +77,7 @@ async function uniteDuplicates(
  * its reports (an Istanbul summary's lcov.info beside it). A file in several reports counts a line
  * as run when any of them ran it.
  */
-async function patchCoverage(reports: string[], options: CoverageExecutorOptions & { patchBase: string }, ctx: GateContext): Promise<PatchResult> {
+async function patchCoverage(reports: string[], options: Normalized & { patchBase: string }, ctx: GateContext): Promise<PatchResult> {
   const changed = changedLines(ctx.workspaceRoot, options.patchBase, ctx.projectRoot);
   const hits = new Map<string, Map<number, number>>();
   let detailed = 0;
@@ -96,11 +98,17 @@ async function patchCoverage(reports: string[], options: CoverageExecutorOptions
     throw new ReportError(reports.join(', '), '', 'patch coverage needs per-line hits: an LCOV or Cobertura report (for Jest, add "lcov" to coverageReporters)');
   }
   const files: FileCoverage[] = [...hits].map(([path, lineHits]) => ({ path, lines: { total: 0, covered: 0 }, lineHits }));
-  return evaluatePatch(changed, files, options.patchThreshold ?? 90, options.patchBase);
+  return evaluatePatch(changed, files, options.patchThreshold, options.patchBase);
 }
 
+type Normalized = CoverageExecutorOptions & Required<Pick<CoverageExecutorOptions, 'thresholds' | 'rules' | 'notMeasured' | 'producedBy' | 'patchThreshold'>>;
+
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeCoverageOptions = (options: CoverageExecutorOptions): Normalized => withSchemaDefaults(schema, options) as Normalized;
+
 /** Load, resolve and evaluate every report; print and write the summaries. */
-export async function runGate(options: CoverageExecutorOptions, ctx: GateContext): Promise<Evaluation | undefined> {
+export async function runGate(given: CoverageExecutorOptions, ctx: GateContext): Promise<Evaluation | undefined> {
+  const options = normalizeCoverageOptions(given);
   const reports = options.reports.map((r) => r.replace(/\{projectRoot\}/g, ctx.projectRoot));
   const outputDir = join(ctx.workspaceRoot, options.outputDir ?? dirname(reports[0]));
   // An earlier run's result must not outlive this one: a gate that stops on a report leaves none.
@@ -130,7 +138,7 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
     } catch (error) {
       if (!(error instanceof ReportError)) throw error;
       const hint = error.message.endsWith(': not found')
-        ? ` (expected at ${report}; it is written by \`nx run ${ctx.projectName}:${options.producedBy ?? 'test'}\`)`
+        ? ` (expected at ${report}; it is written by \`nx run ${ctx.projectName}:${options.producedBy}\`)`
         : '';
       problems.push(error.message + hint);
     }
@@ -142,7 +150,7 @@ export async function runGate(options: CoverageExecutorOptions, ctx: GateContext
   }
   const byPath = new Map([...entries].map(([path, [only]]) => [path, only.file]));
 
-  const evaluation = evaluateThresholds([...byPath.values()], options.thresholds ?? { lines: 80 }, options.rules ?? [], options.notMeasured ?? []);
+  const evaluation = evaluateThresholds([...byPath.values()], options.thresholds, options.rules, options.notMeasured);
   let patch: PatchResult | undefined;
   if (options.patchBase) {
     try {
