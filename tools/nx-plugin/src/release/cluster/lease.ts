@@ -89,15 +89,14 @@ export async function acquireLease(
   // failed renewal is retried at the next tick; the lease is lost (and the deploy loop stops at its
   // next step) when another holder has it, or when no renewal succeeded for the lease's duration.
   let lastRenewed = Date.now();
-  const lastRenewedMs = () => lastRenewed;
   let inflight: Promise<void> | null = null;
   const handle: Lease = {
     lost: undefined,
     check: () => {
       if (handle.lost) throw new LeaseLost(`${handle.lost.message}: nothing more is written by this run`);
-      if (!mayWrite(lastRenewedMs(), Date.now(), seconds * 1000)) {
+      if (!mayWrite(lastRenewed, Date.now(), seconds * 1000)) {
         throw new LeaseLost(
-          `the deploy lease of ${service} was last renewed ${((Date.now() - lastRenewedMs()) / 1000).toFixed(1)} s ago (lease ${seconds} s): another run may take it over, so this run writes nothing more`,
+          `the deploy lease of ${service} was last renewed ${((Date.now() - lastRenewed) / 1000).toFixed(1)} s ago (lease ${seconds} s): another run may take it over, so this run writes nothing more`,
         );
       }
     },
