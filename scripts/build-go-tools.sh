@@ -2,15 +2,15 @@
 # Build the Go programs the tests and the local cluster run, from the Go module proxy,
 # into a folder outside the clone. A stamp of each module's go.mod and go.sum skips
 # the build when nothing changed; Go's own build cache makes a rebuild incremental.
-#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
-#   (default: the first two)
+#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
+#   (default: the first three)
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null || die "Go is not installed (need Go 1.26+ on PATH)"
 
 build_module() {
   local name="$1"; shift
   local dir="$ROOT/tools/$name" stamp out
-  out="$TRADING_BIN"
+  out="${GO_TOOLS_OUT:-$TRADING_BIN}"
   stamp="$out/.$name.stamp"
   local want
   want="$(cat "$dir/go.mod" "$dir/go.sum" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
@@ -38,25 +38,32 @@ build_module() {
     versions="$(cd "$dir" && go list -m -f '-X {{.Path}}/version.Version={{.Version}}' github.com/moby/buildkit github.com/docker/buildx)"
     ldflags="${versions//$'\n'/ }"
   fi
-  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
+  (cd "$dir" && CGO_ENABLED="${GO_TOOLS_CGO:-1}" go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
   echo "$want" > "$stamp"
   echo "$name: built in $((SECONDS - started)) s"
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gcs-emulator local-cluster)
+[ ${#targets[@]} -gt 0 ] || targets=(gcs-emulator local-cluster local-node)
 for target in "${targets[@]}"; do
   case "$target" in
     gcs-emulator) build_module gcs-emulator github.com/fsouza/fake-gcs-server ;;
     local-cluster) build_module local-cluster \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
       k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+      k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy \
       sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl ./cmd/etcd ;;
+    # The real node's parts that are not Kubernetes' own: CoreDNS, the CNI plugins and the pod
+    # sandbox's pause program, static (the pause program goes into an image FROM scratch).
+    local-node) GO_TOOLS_OUT="$TRADING_HOME/local-node/bin" GO_TOOLS_CGO=0 build_module local-node \
+      github.com/coredns/coredns ./cmd/pause \
+      github.com/containernetworking/plugins/plugins/main/loopback github.com/containernetworking/plugins/plugins/main/bridge \
+      github.com/containernetworking/plugins/plugins/ipam/host-local github.com/containernetworking/plugins/plugins/meta/portmap ;;
     ci-tools) build_module ci-tools github.com/rhysd/actionlint/cmd/actionlint ;;
     image-scanner) build_module image-scanner github.com/anchore/grype/cmd/grype ;;
     workflow-runner) build_module workflow-runner github.com/nektos/act ;;
     image-builder) build_module image-builder \
       github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl github.com/docker/buildx/cmd/buildx ;;
-    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
+    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, local-node, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
   esac
 done

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The local staging cluster: a real Kubernetes control plane (kube-apiserver, controller-manager,
-# scheduler and etcd, built from Go modules by scripts/build-go-tools.sh) on loopback, with kwok
-# simulating the nodes and the kubelet's pod lifecycle (pods become Running and Ready).
+# scheduler and etcd, built from Go modules by scripts/build-go-tools.sh) on loopback, one real
+# node (tools/local-node/node.sh: kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) where the
+# trading-staging and trading-production namespaces run, and kwok nodes simulating the pod
+# lifecycle for every other namespace (the tests' own: fast, no container started).
+# LOCAL_CLUSTER_REAL_NODE=false leaves the real node out (kwok only).
 #   tools/local-cluster/cluster.sh up|down|status
 # Context: kwok-local-staging in ~/.kube/config (or $KUBECONFIG), the deploy targets' local default.
 # kubectl is built with the control plane (same version) and comes first on PATH (scripts/lib.sh).
@@ -15,7 +18,10 @@ KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
 BIN="$TRADING_BIN"
 
 ADDRESSES="$ROOT/tools/local-cluster/addresses.yaml" # the address plan: all of it in 198.18.0.0/15
+ADMISSION="$ROOT/tools/local-cluster/admission.yaml" # pods go to kwok nodes unless their namespace says otherwise
 BLOCK=198.18.0.0/15
+REAL_NODE="${LOCAL_CLUSTER_REAL_NODE:-true}"
+REAL_NAMESPACES=(trading-staging trading-production)
 
 kwokctl_() { "$BIN/kwokctl" --name "$NAME" "$@"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
@@ -43,9 +49,11 @@ up() {
   if exists; then
     if api_ready; then
       echo "cluster $NAME: already up (context $CONTEXT)"
+      real_node_up
       return 0
     fi
     warn "cluster $NAME: stale state in $KWOK_WORKDIR/clusters/$NAME (its processes are gone); deleting it and starting afresh"
+    bash "$ROOT/tools/local-node/node.sh" down >/dev/null # its pods belonged to the lost control plane
     kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null 2>&1 || rm -rf "$KWOK_WORKDIR/clusters/$NAME"
   fi
   local ports=()
@@ -64,6 +72,7 @@ up() {
     --kube-controller-manager-binary "$BIN/kube-controller-manager" \
     --kube-scheduler-binary "$BIN/kube-scheduler" \
     --kwok-controller-binary "$BIN/kwok" \
+    --extra-args "kube-apiserver=admission-control-config-file=$ADMISSION" \
     "${ports[@]}" ||
     { kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null 2>&1 || true; die "kwokctl could not start the cluster (logs: kwokctl --name $NAME logs kube-apiserver)"; }
   # Fake nodes: 198.18.0.11 and up, one /24 pod range each from 198.18.16.0/24 (addresses.yaml).
@@ -74,10 +83,25 @@ up() {
     sleep 0.5
   done
   [ "${ready:-0}" -ge "$NODES" ] || die "only ${ready:-0} of $NODES kwok nodes became Ready"
+  real_node_up
   echo "cluster $NAME: up in $((SECONDS - started)) s, $NODES nodes, context $CONTEXT ($(kubectl --context "$CONTEXT" version -o json | sed -n 's/.*"gitVersion": "\(v[^"]*\)".*/\1/p' | tail -1))"
 }
 
+# The real node, and the namespaces whose pods run on it (PodNodeSelector, admission.yaml).
+real_node_up() {
+  [ "$REAL_NODE" = true ] || { echo "real node: left out (LOCAL_CLUSTER_REAL_NODE=$REAL_NODE); every pod is simulated by kwok"; return 0; }
+  bash "$ROOT/tools/local-node/node.sh" up
+  local ns
+  for ns in "${REAL_NAMESPACES[@]}"; do
+    kubectl --context "$CONTEXT" get namespace "$ns" >/dev/null 2>&1 || kubectl --context "$CONTEXT" create namespace "$ns" >/dev/null
+    kubectl --context "$CONTEXT" annotate --overwrite namespace "$ns" scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real >/dev/null
+  done
+  echo "namespaces ${REAL_NAMESPACES[*]}: pods run on the real node"
+}
+
 down() {
+  # The node first, while the API still answers: its pods are deleted through the kubelet.
+  bash "$ROOT/tools/local-node/node.sh" down
   if exists; then
     kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null || rm -rf "$KWOK_WORKDIR/clusters/$NAME"
   fi
@@ -100,6 +124,7 @@ status() {
     if ip route show "$BLOCK" | grep -q '^unreachable'; then echo "addresses: $BLOCK, routed unreachable here"
     else warn "addresses: $BLOCK has no unreachable route (rerun up as root)"; fi
     kubectl --context "$CONTEXT" get nodes -o wide
+    if [ "$REAL_NODE" = true ]; then bash "$ROOT/tools/local-node/node.sh" status || return 1; fi
   elif exists; then
     echo "cluster $NAME: stale (state present, API not answering); run down, then up"; return 1
   else
