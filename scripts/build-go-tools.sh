@@ -2,7 +2,7 @@
 # Build the Go programs the tests and the local cluster run, from the Go module proxy,
 # into a folder outside the clone. A stamp of each module's go.mod and go.sum skips
 # the build when nothing changed; Go's own build cache makes a rebuild incremental.
-#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
+#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [prometheus] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
 #   (default: the first three)
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null || die "Go is not installed (need Go 1.26+ on PATH)"
@@ -32,13 +32,17 @@ build_module() {
     local minor="${kube#v1.}"; minor="${minor%%.*}"
     local pkg=k8s.io/component-base/version
     ldflags="-X $pkg.gitVersion=$kube -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  elif [ "$name" = prometheus ]; then
+    # The module's version v0.3XX.Y is Prometheus 3.XX.Y.
+    local v; v="$(cd "$dir" && go list -m -f '{{.Version}}' github.com/prometheus/prometheus)"; v="${v#v0.}"
+    ldflags="-X github.com/prometheus/common/version.Version=3.$((${v%%.*} - 300)).${v#*.}"
   elif [ "$name" = image-builder ]; then
     # BuildKit and buildx report their versions (buildx checks the daemon's) from these.
     local versions
     versions="$(cd "$dir" && go list -m -f '-X {{.Path}}/version.Version={{.Version}}' github.com/moby/buildkit github.com/docker/buildx)"
     ldflags="${versions//$'\n'/ }"
   fi
-  (cd "$dir" && CGO_ENABLED="${GO_TOOLS_CGO:-1}" go build -trimpath -ldflags "$ldflags" -o "$out/" "$@")
+  (cd "$dir" && CGO_ENABLED="${GO_TOOLS_CGO:-1}" go build -trimpath -tags "${GO_TOOLS_TAGS:-}" -ldflags "$ldflags" -o "$out/" "$@")
   echo "$want" > "$stamp"
   echo "$name: built in $((SECONDS - started)) s"
 }
@@ -59,11 +63,15 @@ for target in "${targets[@]}"; do
       github.com/coredns/coredns ./cmd/pause \
       github.com/containernetworking/plugins/plugins/main/loopback github.com/containernetworking/plugins/plugins/main/bridge \
       github.com/containernetworking/plugins/plugins/ipam/host-local github.com/containernetworking/plugins/plugins/meta/portmap ;;
+    # Prometheus with only the Kubernetes service discovery (Debian's package is built without
+    # it); API and PromQL are what the analysis needs, so no web UI assets are embedded.
+    prometheus) GO_TOOLS_CGO=0 GO_TOOLS_TAGS=remove_all_sd,enable_kubernetes_sd build_module prometheus \
+      github.com/prometheus/prometheus/cmd/prometheus github.com/prometheus/prometheus/cmd/promtool ;;
     ci-tools) build_module ci-tools github.com/rhysd/actionlint/cmd/actionlint ;;
     image-scanner) build_module image-scanner github.com/anchore/grype/cmd/grype ;;
     workflow-runner) build_module workflow-runner github.com/nektos/act ;;
     image-builder) build_module image-builder \
       github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl github.com/docker/buildx/cmd/buildx ;;
-    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, local-node, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
+    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, local-node, prometheus, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
   esac
 done

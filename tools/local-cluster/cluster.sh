@@ -97,6 +97,8 @@ real_node_up() {
     kubectl --context "$CONTEXT" annotate --overwrite namespace "$ns" scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real >/dev/null
   done
   echo "namespaces ${REAL_NAMESPACES[*]}: pods run on the real node"
+  # A running local Prometheus discovers this cluster's pods (a recreated cluster has new certificates).
+  bash "$ROOT/tools/prometheus/prometheus.sh" refresh >/dev/null || warn "prometheus: could not reload it for this cluster (bash tools/prometheus/prometheus.sh refresh)"
 }
 
 down() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install Prometheus (and promtool) from Debian's package. Ours runs on demand from
-# tools/prometheus/prometheus.sh, not as the package's system service.
+# Build Prometheus and promtool from their Go module (scripts/build-go-tools.sh prometheus) into
+# the tool folder outside the clone. Debian's package is built without Kubernetes service
+# discovery, which the local cluster's scrape configuration (kubernetes-scrape.yml) needs.
+# Ours runs on demand from tools/prometheus/prometheus.sh.
 source "$(dirname "$0")/../../scripts/lib.sh"
-if command -v prometheus >/dev/null && command -v promtool >/dev/null; then echo "prometheus: installed ($(prometheus --version 2>&1 | head -1 | cut -d' ' -f3))"; exit 0; fi
-apt_install prometheus
-# Without systemd the package's service does not start; if it did, it would hold :9090.
-echo "installed: prometheus $(prometheus --version 2>&1 | head -1 | cut -d' ' -f3)"
+bash "$ROOT/scripts/build-go-tools.sh" prometheus
+echo "prometheus: $("$TRADING_BIN/prometheus" --version 2>&1 | head -1 | cut -d' ' -f3), promtool in $TRADING_BIN"

@@ -1,36 +1,47 @@
 #!/usr/bin/env bash
 # Start, stop or check the local Prometheus that the deploy's SLO analysis queries.
-#   tools/prometheus/prometheus.sh up|down|status
-# It listens on $PROMETHEUS_ADDR (default 127.0.0.1:9090), scrapes every 1 s, and discovers its
-# targets from JSON files in $PROMETHEUS_TARGETS (file_sd: drop a file there and it is scraped
-# within a second; the labels in the file become the series' labels, as the Kubernetes relabelling
-# in tools/prometheus/kubernetes-scrape.yml does for pods in GKE). Data lives outside the clone.
+#   tools/prometheus/prometheus.sh up|down|status|refresh
+# It listens on $PROMETHEUS_ADDR (default 127.0.0.1:9090) and scrapes every 1 s: the pods of the
+# local cluster's real node, found by Kubernetes service discovery with the relabelling in
+# kubernetes-scrape.yml (what a cluster's Prometheus runs), and exporters described by JSON files
+# in $PROMETHEUS_TARGETS (file_sd: drop a file there and it is scraped within a second; the
+# labels in the file become the series' labels). Data lives outside the clone.
+# refresh: the cluster was recreated (new API port and certificates); read it again.
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 ADDR="${PROMETHEUS_ADDR:-127.0.0.1:9090}"
 STATE="$TRADING_HOME/prometheus"
 TARGETS="${PROMETHEUS_TARGETS:-$STATE/targets}"
 RULES="$(cd "$(dirname "$0")" && pwd)/rules"
+CONTEXT="kwok-${LOCAL_CLUSTER_NAME:-local-staging}"
 mkdir -p "$STATE" "$TARGETS"
+
+# The configuration from kubernetes-scrape.yml and the local cluster's kubeconfig (named by its
+# content, so that a reload after the cluster was recreated starts the discovery afresh).
+write_config() {
+  local kubeconfig="" tmp
+  rm -f "$STATE"/kubeconfig-*.yaml
+  if tmp="$(kubectl config view --context "$CONTEXT" --minify --flatten 2>/dev/null)" && [ -n "$tmp" ] && grep -q server: <<<"$tmp"; then
+    kubeconfig="$STATE/kubeconfig-$(sha256sum <<<"$tmp" | cut -c1-12).yaml"
+    printf '%s\n' "$tmp" >"$kubeconfig"
+  else
+    warn "prometheus: no kubeconfig context $CONTEXT (the local cluster is down): scraping file-discovered exporters only until 'prometheus.sh refresh'"
+  fi
+  node "$ROOT/tools/prometheus/local-config.mjs" "$RULES" "$TARGETS" $kubeconfig >"$STATE/prometheus.yml"
+  promtool check config "$STATE/prometheus.yml" >/dev/null || die "generated $STATE/prometheus.yml is invalid (promtool check config)"
+}
 
 healthy() { curl -fsS --max-time 2 "http://$ADDR/-/ready" >/dev/null 2>&1; }
 pid() { [ -f "$STATE/prometheus.pid" ] && kill -0 "$(cat "$STATE/prometheus.pid")" 2>/dev/null && cat "$STATE/prometheus.pid"; }
 
 up() {
-  command -v prometheus >/dev/null || die "prometheus is missing: run 'bash tools/prometheus/install.sh'"
+  [ -x "$TRADING_BIN/prometheus" ] || die "prometheus is not built: run 'bash tools/prometheus/install.sh' (Prometheus from its Go module, with Kubernetes service discovery)"
   if healthy; then echo "prometheus: already up on http://$ADDR"; return; fi
   if listening "$ADDR"; then
     die "port ${ADDR#*:} is in use by something that is not a ready Prometheus: free it or set PROMETHEUS_ADDR=127.0.0.1:<port>"
   fi
-  cat > "$STATE/prometheus.yml" <<YAML
-global: { scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 900ms }
-rule_files: [ "$RULES/*.yml" ]
-scrape_configs:
-  - job_name: services
-    file_sd_configs: [ { files: [ "$TARGETS/*.json" ], refresh_interval: 1s } ]
-YAML
-  promtool check config "$STATE/prometheus.yml" >/dev/null || die "generated $STATE/prometheus.yml is invalid (promtool check config)"
-  setsid prometheus --config.file="$STATE/prometheus.yml" --storage.tsdb.path="$STATE/data" \
+  write_config
+  setsid "$TRADING_BIN/prometheus" --config.file="$STATE/prometheus.yml" --storage.tsdb.path="$STATE/data" \
     --storage.tsdb.retention.time=2h --web.listen-address="$ADDR" --web.enable-lifecycle \
     >"$STATE/prometheus.log" 2>&1 < /dev/null &
   echo $! > "$STATE/prometheus.pid"
@@ -46,6 +57,13 @@ down() {
   kill -9 "$p" 2>/dev/null; echo "prometheus: killed"
 }
 
+refresh() {
+  healthy || { echo "prometheus: not running; nothing to refresh"; return 0; }
+  write_config
+  curl -fsS --max-time 10 -X POST "http://$ADDR/-/reload" >/dev/null || die "prometheus did not reload $STATE/prometheus.yml (log: $STATE/prometheus.log)"
+  echo "prometheus: reloaded (cluster context $CONTEXT)"
+}
+
 status() {
   if healthy; then echo "prometheus: up on http://$ADDR ($(ls "$TARGETS" | wc -l) target file(s))"; else echo "prometheus: down"; return 1; fi
 }
@@ -54,5 +72,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  refresh) refresh ;;
+  *) die "usage: $0 up|down|status|refresh" ;;
 esac

@@ -121,7 +121,7 @@ test('a release that never becomes ready times out: no switch, blue still active
   try {
     const result = deploy('--services=execution-engine', '--rolloutTimeoutSeconds=4');
     assert.notEqual(result.code, 0);
-    assert.match(result.out, /timed out after 4 s waiting for the green rollout.*traffic stays on blue, green scaled down/);
+    assert.match(result.out, /timed out after 4 s waiting for the green rollout.*\(\d\/\d pods Unschedulable: 0\/\d+ nodes are available.*\); traffic stays on blue, green scaled down/);
   } finally {
     cordon(false);
   }

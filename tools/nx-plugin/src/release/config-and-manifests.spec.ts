@@ -47,8 +47,17 @@ describe('manifests', () => {
     expect(c.image).toBe('img@sha256:1');
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(c.readinessProbe?.httpGet?.path).toBe('/healthz');
+    expect(c.lifecycle?.preStop?.sleep?.seconds).toBe(5); // keeps serving until kube-proxy has moved on
     expect(c.env).toContainEqual({ name: 'PORT', value: '8080' });
     expect(c.env).toContainEqual({ name: 'RUST_LOG', value: 'info' });
+  });
+
+  it('marks pods for scraping when the service has request metrics to analyse', () => {
+    const [cache] = loadServices(repoConfig, 'staging', ['cache-server']);
+    const annotations = (service: typeof engine) =>
+      deploymentManifest({ service, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' }).spec!.template.metadata!.annotations;
+    expect(annotations(engine)).toEqual({ 'prometheus.io/scrape': 'true' });
+    expect(annotations(cache)).toEqual({ 'prometheus.io/scrape': 'false' }); // analysis: { metrics: [] }
   });
 
   it('takes secret-backed variables from Secrets, never from the repository', () => {

@@ -10,6 +10,8 @@ export const COLOR_LABEL = 'trading.dev/color';
 export const SWITCHED_AT = 'trading.dev/switched-at';
 export const TRACK_LABEL = 'trading.dev/track';
 export const ENVIRONMENT_LABEL = 'trading.dev/environment';
+export const SCRAPE_ANNOTATION = 'prometheus.io/scrape';
+export const PRE_STOP_SECONDS = 5;
 export const deploymentName = (service: string, color: Color) => `${service}-${color}`;
 export const previewName = (service: string) => `${service}-preview`;
 export const canaryName = (service: string) => `${service}-canary`;
@@ -84,7 +86,9 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: podLabels },
+        // Scraped by annotation (tools/prometheus/kubernetes-scrape.yml): every service that has
+        // request metrics to analyse; one that declares none (analysis.metrics: []) serves no /metrics.
+        metadata: { labels: podLabels, annotations: { [SCRAPE_ANNOTATION]: String(service.analysis?.metrics?.length !== 0) } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
@@ -100,6 +104,9 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
               ],
               readinessProbe: probe(service.probes.readiness),
               livenessProbe: probe(service.probes.liveness),
+              // A terminating pod keeps serving while its endpoint's removal reaches every node's
+              // kube-proxy; without it a scale-down refuses the connections routed to it meanwhile.
+              lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
               resources: { requests: service.resources.requests, limits: service.resources.limits },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

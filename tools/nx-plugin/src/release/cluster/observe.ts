@@ -57,6 +57,14 @@ export async function readyEndpoints(c: ClusterClient, serviceName: string): Pro
   return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).reduce((n, e) => n + e.addresses.length, 0);
 }
 
+/** The pods of one colour of a service (by the Deployment's selector). */
+export async function podsOf(c: ClusterClient, service: string, color: Color): Promise<k8s.V1Pod[]> {
+  const pods = await c.call(`list the pods of ${service}-${color}`, () =>
+    c.core.listNamespacedPod({ namespace: c.target.namespace, labelSelector: `app.kubernetes.io/name=${service},${COLOR_LABEL}=${color}` }),
+  );
+  return pods.items;
+}
+
 /** Replicas and available replicas of a Deployment, or null when it does not exist. */
 export async function deploymentStatus(c: ClusterClient, name: string): Promise<{ replicas: number; available: number; image: string } | null> {
   const d = await c.readOrNull(`read Deployment ${name}`, () => c.apps.readNamespacedDeployment({ name, namespace: c.target.namespace }));

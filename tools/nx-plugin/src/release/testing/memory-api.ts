@@ -187,6 +187,17 @@ export class MemoryApi {
         this.enter('replaceNamespacedConfigMap');
         return this.replaceIn(this.configMaps, 'ConfigMap', name, body);
       },
+      listNamespacedPod: async ({ labelSelector }: { labelSelector: string }) => {
+        this.enter('listNamespacedPod');
+        const wanted = Object.fromEntries(labelSelector.split(',').map((kv) => kv.split('=') as [string, string]));
+        // A broken release's pods run but never pass their readiness probe.
+        return {
+          items: this.allPods().filter((p) => matches(wanted, p.labels)).map((p, i): k8s.V1Pod => ({
+            metadata: { name: `pod-${i}`, labels: clone(p.labels) },
+            status: { phase: 'Running', conditions: [{ type: 'Ready', status: p.ready ? 'True' : 'False' }], containerStatuses: [{ name: 'app', image: '', imageID: '', ready: p.ready, restartCount: 0, state: { running: {} } }] },
+          })),
+        };
+      },
     };
     const discovery = {
       listNamespacedEndpointSlice: async ({ labelSelector }: { labelSelector: string }) => {

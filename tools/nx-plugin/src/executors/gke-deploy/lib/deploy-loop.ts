@@ -4,6 +4,7 @@ import type { Kube, Lease } from '../../../release/kube';
 import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
 import { describe, nextStep, type Desired } from '../../../release/planner';
 import { removeOrphanCanary } from '../../../release/orphans';
+import { describePodProblems } from '../../../release/pod-problems';
 import { stateAnnotations } from '../../../release/release-state';
 import type { WantedRelease } from '../../../release/release-plan';
 
@@ -136,10 +137,12 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
       case 'wait-endpoints':
         waitingSince ??= Date.now();
         if (Date.now() - waitingSince > env.rolloutTimeoutSeconds * 1000) {
-          await kube.updateHistory(service.name, (h) => recordFailed(h, { ...entry(step.color), reason: text }));
+          // Why, in the pods' own words (CrashLoopBackOff, ImagePullBackOff, a missing Secret...).
+          const pods = describePodProblems(await kube.podsOf(service.name, step.color));
+          await kube.updateHistory(service.name, (h) => recordFailed(h, { ...entry(step.color), reason: `${text}: ${pods}` }));
           // The failed colour never took traffic; scale it down so it holds no capacity.
           if (step.color !== observed.active) await kube.scale(service.name, step.color, 0);
-          throw new Error(`${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text}; traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`);
+          throw new Error(`${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text} (${pods}); traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`);
         }
         await sleep(options.pollMs ?? 1000);
         break;

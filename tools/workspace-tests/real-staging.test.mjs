@@ -1,0 +1,173 @@
+// Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
+// CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
+// Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while
+// constant traffic goes through the active Service. A bad release is a real configuration change
+// (the agents' FAULT_ERROR_RATE / FAULT_DELAY_MS test aid) deployed as such. The tests run in
+// order and share the namespace's state.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pushVariant } from './images.mjs';
+import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
+import { startTraffic } from './traffic.mjs';
+
+const CONTEXT = 'kwok-local-staging';
+const NS = `it-real-staging-${process.pid}`;
+const INTERVAL = 3; // analysis interval, seconds
+const WINDOW = 6; // rate window, seconds
+const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let scratch;
+let traffic;
+let agentsFile;
+let baseAgents;
+
+// Asynchronous: the traffic and the selector watch run in this process while the deploy runs.
+async function deploy(...args) {
+  const run = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', '--services=agents', `--analysisIntervalSeconds=${INTERVAL}`, ...args]);
+  const code = await run.exited;
+  return { code, out: run.output() };
+}
+const selector = () => kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const phase = () => kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/phase}');
+const clusterIP = () => `http://${kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.clusterIP}')}`;
+/** The agents' service file with these environment variables added: a new release. */
+function configure(env) {
+  const extra = Object.entries(env).map(([k, v]) => `  ${k}: "${v}"`).join('\n');
+  writeFileSync(agentsFile, baseAgents.replace('env:\n', `env:\n${extra}\n`));
+}
+function record(image) {
+  mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
+  writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: image, revision: 'f'.repeat(40) }));
+}
+/** Watches the active Service's colour every 200 ms (without blocking the traffic); the moments it changed. */
+function watchSelector() {
+  const changes = [];
+  let last = selector();
+  let stopped = false;
+  (async () => {
+    while (!stopped) {
+      try {
+        const { stdout } = await promisify(execFile)('kubectl', ['--context', CONTEXT, '-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}']);
+        if (stdout && stdout !== last) changes.push({ at: Date.now(), from: last, to: stdout });
+        last = stdout || last;
+      } catch { /* a read failed: try again */ }
+      await sleep(200);
+    }
+  })();
+  return { changes, stop: () => { stopped = true; } };
+}
+/** Series the local Prometheus holds for the agents' pods of this namespace. */
+async function scraped(color) {
+  const query = encodeURIComponent(`sum(http_requests_total{namespace="${NS}",service="agents",color="${color}"})`);
+  const body = await (await fetch(`http://127.0.0.1:9090/api/v1/query?query=${query}`)).json();
+  return body.data.result.length ? Number(body.data.result[0].value[1]) : null;
+}
+
+before(() => {
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'monitoring:up']).code, 0, 'Prometheus must start');
+  scratch = scratchCopy();
+  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
+    .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 45').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 5')
+    .replace('    intervalSeconds: 10\n', `    intervalSeconds: 10\n    windowSeconds: ${WINDOW}\n`));
+  agentsFile = join(scratch.dir, 'tools/deploy/services/agents.yaml');
+  baseAgents = readFileSync(agentsFile, 'utf8');
+  // As the local cluster does for trading-staging: this namespace's pods run on the real node.
+  kubectl('create', 'namespace', NS);
+  kubectl('annotate', 'namespace', NS, 'scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real');
+  record(JSON.parse(readFileSync(join(repoRoot, 'dist/agents/image.json'), 'utf8')).reference);
+});
+
+after(async () => {
+  await traffic?.stop();
+  try { kubectl('delete', 'namespace', NS, '--wait=false'); } catch { /* cluster gone */ }
+  scratch?.cleanup();
+});
+
+test('a good release is promoted after a soak judged on its own metrics, losing no request', async () => {
+  const first = await deploy('--skipAnalysis');
+  assert.equal(first.code, 0, first.out);
+  assert.equal(selector(), 'blue');
+  const pods = JSON.parse(kubectl('-n', NS, 'get', 'pods', '-o', 'json')).items;
+  assert.ok(pods.length >= 2 && pods.every((p) => p.spec.nodeName === 'trading-node' && p.status.containerStatuses[0].ready), 'real pods on the real node');
+
+  // A new Service answers once every kube-proxy has its rules (here: about a second).
+  const url = clusterIP();
+  for (let i = 0; i < 40; i++) {
+    try { execFileSync('curl', ['-fsS', '--max-time', '1', `${url}/healthz`], { stdio: 'ignore' }); break; } catch { await sleep(250); }
+  }
+  traffic = startTraffic({ target: () => url, path: '/api/positions', ratePerSecond: 20 });
+  for (let i = 0; i < 40 && !(await scraped('blue')); i++) await sleep(500);
+  assert.ok(await scraped('blue'), 'Prometheus scrapes the blue pods it discovered');
+
+  configure({ LOG_LEVEL_NOTE: 'a config-only change is a new release' });
+  const started = Date.now();
+  const watch = watchSelector();
+  const result = await deploy('--soakSeconds=12');
+  await sleep(1000);
+  watch.stop();
+  assert.equal(result.code, 0, result.out);
+  assert.match(result.out, /analysis \(soak of agents on green\) round \d+: error-rate: last 0\.00%/);
+  assert.match(result.out, /soak passed after \d+ round\(s\)/);
+  assert.equal(selector(), 'green');
+  assert.equal(phase(), 'Promoted');
+  assert.deepEqual(watch.changes.map((c) => c.to), ['green']);
+  assert.ok(await scraped('green') > 0, 'the green pods were scraped');
+  const seen = traffic.seen(started, Date.now());
+  console.log(`promotion under load: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}` +
+    (seen.failed ? `; failures sent at ${traffic.failures(started, Date.now()).map((r) => `${((r.sent - watch.changes[0].at) / 1000).toFixed(2)} s`).join(', ')} from the switch` : ''));
+  assert.ok(seen.total > 100, 'traffic flowed during the promotion');
+  assert.equal(seen.failed, 0, 'no request lost during the promotion');
+});
+
+for (const [name, faults, metric] of [
+  ['5% errors', { FAULT_ERROR_RATE: '0.05' }, 'error-rate'],
+  ['p95 800 ms', { FAULT_DELAY_MS: '800' }, 'p95-latency'],
+]) {
+  test(`a release with ${name} is switched back automatically; clients see it only until the switch-back`, async () => {
+    const before = selector();
+    configure(faults);
+    const watch = watchSelector();
+    const result = await deploy('--soakSeconds=60');
+    await sleep(1000); // the watch's last read
+    watch.stop();
+    assert.notEqual(result.code, 0, result.out);
+    assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
+    assert.equal(selector(), before, 'traffic is back on the previous release');
+    assert.equal(phase(), 'Aborted', 'the analysis took it off traffic');
+    const [switched, back] = watch.changes;
+    assert.ok(switched && back && back.to === before, JSON.stringify(watch.changes));
+    const seconds = (back.at - switched.at) / 1000;
+    const during = traffic.seen(switched.at, back.at);
+    await sleep(2000);
+    const afterBack = traffic.seen(back.at + 1000, Date.now());
+    console.log(`${name}: switched back ${seconds.toFixed(1)} s after the switch (window ${WINDOW} s, interval ${INTERVAL} s); ` +
+      `clients: ${during.failed}/${during.total} failed while it was live ${JSON.stringify(during.statuses)}, ${afterBack.failed}/${afterBack.total} after`);
+    assert.ok(seconds <= WINDOW + 2 * INTERVAL + 6, `switched back after ${seconds} s`);
+    assert.equal(afterBack.failed, 0, 'no failure once traffic is back');
+  });
+}
+
+test('a release that crash-loops, or whose image cannot be pulled, never receives traffic; the time-out names the reason', async () => {
+  const live = selector();
+  const started = Date.now();
+  configure({ FAULT_ERROR_RATE: '2' }); // refused at start: the container exits, again and again
+  const crash = await deploy('--rolloutTimeoutSeconds=25', '--retryAborted');
+  assert.notEqual(crash.code, 0);
+  assert.match(crash.out, /timed out after 25 s .*pods CrashLoopBackOff \(last exit 1/, crash.out);
+  assert.equal(selector(), live);
+
+  configure({});
+  record(`127.0.0.1:5000/trading/agents@sha256:${'0'.repeat(64)}`);
+  const pull = await deploy('--rolloutTimeoutSeconds=15', '--retryAborted');
+  assert.notEqual(pull.code, 0);
+  assert.match(pull.out, /pods (ImagePullBackOff|ErrImagePull)/, pull.out);
+  assert.equal(selector(), live);
+  const seen = traffic.seen(started, Date.now());
+  assert.equal(seen.failed, 0, `clients saw nothing of either: ${JSON.stringify(seen.statuses)}`);
+});
