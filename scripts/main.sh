@@ -22,8 +22,20 @@ npx nx run-many -t $TARGETS --parallel="${NX_PARALLEL:-2}" --output-style=stream
 step "Images: nx run-many -t docker-build -c push"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
-step "Deploy: nx run deploy:staging (blue-green, local cluster; kwok pods serve no traffic to analyse, so --skipAnalysis)"
-npx nx run deploy:staging --skipAnalysis --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes
+# The trading services run on the local cluster's real node. The cache server is not deployed
+# here: its store is a GCS bucket reached through Workload Identity, which only GKE has.
+SERVICES=agents,execution-engine,dashboard
+step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real node, soak judged on the services' own metrics under traffic)"
+traffic_log="$(mktemp)"
+node tools/load/traffic.mjs --namespace trading-staging --seconds 900 --rate 10 \
+  agents=/api/positions execution-engine=/api/status dashboard=/healthz >"$traffic_log" 2>&1 &
+traffic_pid=$!
+deployed=0
+npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes || deployed=$?
+kill -TERM "$traffic_pid" 2>/dev/null || true
+wait "$traffic_pid" 2>/dev/null || true
+cat "$traffic_log"; rm -f "$traffic_log"
+[ "$deployed" = 0 ] || die "the staging deploy failed (see above); traffic stays on the last good release"
 
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "$TARGETS"
@@ -39,5 +51,11 @@ for record in dist/*/image.json; do
 done
 # What is live, read from the cluster by the same code operators use (also into the step summary).
 if status="$(npx nx run deploy:status --output-style=static 2>&1)"; then grep -E '^(Releases|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
-printf 'Analysis: skipped for this local deploy (kwok pods serve no traffic); the canary/soak/rollback paths are tested against Prometheus in tools/workspace-tests/slo.test.mjs\n'
+printf 'Answers through the active Services (trading-staging):\n'
+for svc in ${SERVICES//,/ }; do
+  ip="$(kubectl --context kwok-local-staging -n trading-staging get service "$svc" -o jsonpath='{.spec.clusterIP}')"
+  ready="$(kubectl --context kwok-local-staging -n trading-staging get endpointslices -l "kubernetes.io/service-name=$svc" -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}')"
+  printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
+done
+printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from './images.mjs';
 import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
-import { startTraffic } from './traffic.mjs';
+import { startTraffic } from '../load/traffic.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-real-staging-${process.pid}`;

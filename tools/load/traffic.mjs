@@ -1,4 +1,5 @@
-// Constant-rate HTTP traffic for the real-staging tests (the part Flagger's load tester plays):
+// Constant-rate HTTP traffic through a Service while a deploy is analysed (the part Flagger's load
+// tester plays), for the real-staging tests and the main job:
 // GETs at a fixed rate, each with a deadline, recorded with when it was sent and how it ended, so a
 // test can count what clients saw before, during and after a switch. Bounded: a rate, a deadline
 // per request and a stop; the target is re-read every second (a Service's ClusterIP).
@@ -57,3 +58,37 @@ export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 200
 }
 
 const count = (values) => values.reduce((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0) + 1 }), {});
+
+// CLI: traffic through the active Services of a namespace for a bounded time, then a summary.
+//   node tools/load/traffic.mjs --namespace trading-staging --seconds 300 agents=/api/positions execution-engine=/api/status
+// A Service that does not exist yet is looked up again every second (a first deploy creates it).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { execFileSync } = await import('node:child_process');
+  const { parseArgs } = await import('node:util');
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { namespace: { type: 'string' }, context: { type: 'string', default: 'kwok-local-staging' }, seconds: { type: 'string', default: '300' }, rate: { type: 'string', default: '10' } },
+  });
+  if (!values.namespace || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=\//.test(p))) {
+    console.error('usage: node tools/load/traffic.mjs --namespace NS [--context C] [--seconds N] [--rate R] service=/path ...');
+    process.exit(2);
+  }
+  const runs = positionals.map((p) => {
+    const [service, path] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
+    const target = () => {
+      const ip = execFileSync('kubectl', ['--context', values.context, '-n', values.namespace, 'get', 'service', service, '-o', 'jsonpath={.spec.clusterIP}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return ip ? `http://${ip}` : null;
+    };
+    return { service, path, traffic: startTraffic({ target, path, ratePerSecond: Number(values.rate) }) };
+  });
+  const finish = async () => {
+    for (const { service, path, traffic } of runs) {
+      const seen = await traffic.stop();
+      console.log(`traffic ${service}${path}: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}`);
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', finish);
+  process.on('SIGINT', finish);
+  setTimeout(finish, Number(values.seconds) * 1000);
+}
