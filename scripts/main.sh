@@ -25,16 +25,11 @@ npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-witho
 # The trading services run on the local cluster's real node. The cache server is not deployed
 # here: its store is a GCS bucket reached through Workload Identity, which only GKE has.
 SERVICES=agents,execution-engine,dashboard
-step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real node, soak judged on the services' own metrics under traffic)"
-traffic_log="$(mktemp)"
-node tools/load/traffic.mjs --namespace trading-staging --seconds 900 --rate 10 \
-  agents=/api/positions execution-engine=/api/status dashboard=/healthz >"$traffic_log" 2>&1 &
-traffic_pid=$!
+step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real node, soak judged on the services' own metrics under the load hook's traffic)"
+# The environment's load hook (analysis.load in environments.yaml) sends traffic through each
+# Service while it is judged; its request counts are in the deploy's log.
 deployed=0
 npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes || deployed=$?
-kill -TERM "$traffic_pid" 2>/dev/null || true
-wait "$traffic_pid" 2>/dev/null || true
-cat "$traffic_log"; rm -f "$traffic_log"
 [ "$deployed" = 0 ] || die "the staging deploy failed (see above); traffic stays on the last good release"
 
 step "Summary"

@@ -91,4 +91,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.on('SIGTERM', finish);
   process.on('SIGINT', finish);
   setTimeout(finish, Number(values.seconds) * 1000);
+  // Started as a deploy's load hook: end with that deploy, even one killed without a word.
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) finish(); }, 1000);
 }

@@ -12,6 +12,8 @@ export const serviceSchema = z.object({
   port: z.number().int().min(1).max(65535),
   replicas: z.record(z.string(), z.number().int().min(1).max(50)),
   probes: z.object({ readiness: z.string().startsWith('/'), liveness: z.string().startsWith('/') }),
+  /** What the analysis' load generator requests ({{path}}); default: the readiness probe's path. */
+  loadPath: z.string().startsWith('/').optional(),
   resources: z.object({
     requests: z.object({ cpu: quantity, memory: quantity }),
     limits: z.object({ memory: quantity, cpu: quantity.optional() }),

@@ -39,6 +39,8 @@ export const environmentAnalysisSchema = z.object({
   /** Consecutive inconclusive measurements of one metric tolerated before onInconclusive applies. */
   inconclusiveLimit: z.number().int().min(0).default(1),
   queryTimeoutSeconds: z.number().min(0.1).default(5),
+  /** Traffic during each canary and soak analysis (release/analysis/load-hook.ts): a command, stopped when the analysis ends. */
+  load: z.object({ command: z.array(z.string().min(1)).min(1) }).optional(),
 });
 export type EnvironmentAnalysis = z.infer<typeof environmentAnalysisSchema>;
 

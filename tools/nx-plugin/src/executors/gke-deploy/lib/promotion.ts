@@ -1,6 +1,7 @@
 import type { MetricSpec } from '../../../release/analysis/schema';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../../release/analysis/judge';
 import type { MetricsSource } from '../../../release/analysis/prometheus';
+import type { RunningLoad } from '../../../release/analysis/load-hook';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
 import type { EnvironmentConfig } from '../../../release/config';
 import { recordFailed } from '../../../release/history';
@@ -33,6 +34,8 @@ export interface PromotionContext {
   now?: () => number;
   /** The deploy's lease: once lost, the canary and the soak stop before their next write. */
   lease?: Lease;
+  /** Starts the environment's load generator for one analysis (absent: no load hook configured). */
+  startLoad?: () => RunningLoad;
 }
 
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -70,7 +73,16 @@ export function checkAnalysis(ctx: PromotionContext): void {
   }
 }
 
-function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+async function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+  const load = ctx.startLoad?.();
+  try {
+    return await measure(ctx, label, target, durationMs, health);
+  } finally {
+    await load?.stop();
+  }
+}
+
+function measure(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
   const a = ctx.env.analysis!;
   return runAnalysis({
     label,

@@ -5,6 +5,7 @@ import { PrometheusSource } from '../../../release/analysis/prometheus';
 import { loadAnalysisMetrics, loadEnvironment, loadServices } from '../../../release/config';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../../release/kube';
+import { renderLoadCommand, startLoad } from '../../../release/analysis/load-hook';
 import { onInterrupt } from '../../../release/interrupt';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
@@ -105,7 +106,18 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   const promotions = new Map<string, PromotionContext>();
   if (analysis && source) {
     for (const w of wanted) {
-      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log: (m: string) => ctx.log(`[${w.service.name}] ${m}`) };
+      const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
+      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log };
+      if (analysis.load) {
+        let command: string[];
+        try {
+          const vars = { service: w.service.name, namespace: env.namespace, context, path: w.service.loadPath ?? w.service.probes.readiness };
+          command = renderLoadCommand(analysis.load.command, vars);
+        } catch (error) {
+          throw new Error(`${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`);
+        }
+        promotion.startLoad = () => startLoad(command, ctx.workspaceRoot, log);
+      }
       try {
         checkAnalysis(promotion);
       } catch (error) {
