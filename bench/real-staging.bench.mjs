@@ -8,7 +8,7 @@
 // Needs: bash scripts/containers-up.sh, the agents image built (dist/agents/image.json), Prometheus
 // up (npx nx run monitoring:up). Stops and restarts the local cluster.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -65,6 +65,8 @@ try {
   Object.assign(envs.staging, { namespace: NS, scaleDownDelaySeconds: 30 });
   Object.assign(envs.staging.analysis, { intervalSeconds: 2, windowSeconds: 4 });
   writeFileSync(envFile, stringify(envs));
+  mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
+  copyFileSync(join(repoRoot, 'dist/agents/image.json'), join(scratch.dir, 'dist/agents/image.json'));
 
   const bare = timed(() => nxSync('show', 'projects'));
   run(repoRoot, 'bash', ['tools/local-cluster/cluster.sh', 'down']);
