@@ -78,7 +78,9 @@ async function analyse(ctx: PromotionContext, label: string, target: Record<stri
   try {
     return await measure(ctx, label, target, durationMs, health);
   } finally {
-    await load?.stop();
+    // Signalled now, not awaited: a verdict (a switch back above all) never waits for the load
+    // generator's in-flight requests; its summary line follows when it has exited.
+    load?.stop().catch(() => undefined);
   }
 }
 
