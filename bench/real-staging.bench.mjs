@@ -9,9 +9,9 @@
 // up (npx nx run monitoring:up). Stops and restarts the local cluster.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { timedGet } from '../tools/load/traffic.mjs';
 import { repoRoot, run, scratchCopy, start } from '../tools/workspace-tests/scratch.mjs';
 
 const NS = `bench-real-${process.pid}`;
@@ -21,16 +21,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const timed = (fn) => { const t = now(); const out = fn(); return { s: now() - t, out }; };
 
-/** One GET on a new connection: status and milliseconds, or status 0 on failure. */
-function probe(url) {
-  const t = now();
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: 2000 }, (res) => { res.resume(); res.on('end', () => resolve({ status: res.statusCode, ms: (now() - t) * 1000 })); });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: (now() - t) * 1000 }));
-    req.end();
-  });
-}
+/** One GET on a new connection: status and milliseconds (status 0 on failure). */
+const probe = (url) => timedGet(url, 2000);
 /** Seconds from `since` until `good` holds for 10 probes in a row (every 50 ms), while `work` runs. */
 async function until(url, since, good, work) {
   let streak = 0;

@@ -7,15 +7,18 @@
 // kept-alive connection would stay on the old colour after a switch and never reach the new one.
 import { get } from 'node:http';
 
-function request(url, timeoutMs) {
-  return new Promise((resolve, reject) => {
+/** One GET on a new connection, with a deadline: its status and milliseconds (status 0 and the error's code when it failed). Never rejects. */
+export function timedGet(url, timeoutMs = 2000) {
+  const sent = Date.now();
+  return new Promise((resolve) => {
+    const failed = (e) => resolve({ status: 0, ms: Date.now() - sent, error: e.code ?? e.message });
     const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode));
-      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - sent }));
+      res.on('error', failed);
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
-    req.on('error', reject);
+    req.on('error', failed);
   });
 }
 
@@ -30,9 +33,8 @@ export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 200
   const ticker = setInterval(() => {
     if (stopped || !url) return;
     const sent = Date.now();
-    const pending = request(`${url}${path}`, timeoutMs)
-      .then((status) => results.push({ sent, ms: Date.now() - sent, status }))
-      .catch((e) => results.push({ sent, ms: Date.now() - sent, status: 0, error: e.code ?? e.message }))
+    const pending = timedGet(`${url}${path}`, timeoutMs)
+      .then((r) => results.push({ sent, ...r }))
       .finally(() => inFlight.delete(pending));
     inFlight.add(pending);
   }, 1000 / ratePerSecond);
