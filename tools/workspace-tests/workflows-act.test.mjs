@@ -226,7 +226,7 @@ test('ci.yml on a pull request touching one library: the affected job runs it an
   const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
-  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test coverage build docker-build']) {
+  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test integration coverage build docker-build']) {
     assert.equal(stepOutcome(result.out, step.replace(/[().;:-]/g, '.')), 'Success', `${step}\n${result.out.slice(-5000)}`);
   }
   assert.deepEqual(ranProjects(result.out), ['agents', 'trading-core']);
@@ -251,7 +251,7 @@ test('ci.yml on a push to main: the affected job compares with the last successf
   const before = cache.log().length;
   const result = await act('ci.yml', 'push', { ref: 'refs/heads/main', before: previous, after: head },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
-  assert.equal(stepOutcome(result.out, 'nx affected -t lint test coverage build docker-build'), 'Success', result.out.slice(-5000));
+  assert.equal(stepOutcome(result.out, 'nx affected -t lint test integration coverage build docker-build'), 'Success', result.out.slice(-5000));
   assert.match(result.out, new RegExp(`Commit: ${previous}`));
   assert.deepEqual(ranProjects(result.out), ['agents', 'trading-core']);
   assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');

@@ -102,7 +102,7 @@ test("the CI entry point, with ci.yml's own targets, runs a library's dependents
   const ran = [...new Set([...result.out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
   assert.deepEqual(ran, ['agents', 'trading-core'], result.out);
   for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test']) assert.match(result.out, new RegExp(`nx run ${target}`));
-  assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test coverage build docker-build/);
+  assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test integration coverage build docker-build/);
 });
 
 test('reusable-workflow calls: the called jobs ask for no more than the caller grants, and get the secrets and env they read', () => {

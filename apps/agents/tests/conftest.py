@@ -25,3 +25,8 @@ def config() -> AgentConfig:
 @pytest.fixture
 def agent(config, mocker) -> TradingAgent:
     return TradingAgent(config, send=mocker.Mock(name="order_sink"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

@@ -64,3 +64,21 @@ def test_run_collects_intents(agent):
         ]
     )
     assert [i.instrument for i in intents] == ["ETH-USD"]
+
+
+def test_each_signal_says_why_it_sent_or_not(agent, config):
+    assert "below the entry threshold" in agent.decide(Signal("BTC-USD", D("0.1"), D(40000))).reason
+    tiny = TradingAgent(replace(config, lot=D(1000)), send=agent.send)
+    assert tiny.decide(Signal("BTC-USD", D("0.5"), D(40000))).reason == (
+        "position size rounds to zero lots"
+    )
+    agent.on_fill("BTC-USD", Side.BUY, D(5), D(40000), maker=True)
+    assert agent.decide(Signal("BTC-USD", D("0.9"), D(40000))).reason.startswith("risk limits: ")
+    agent.stop.tripped = True
+    assert agent.decide(Signal("BTC-USD", D("0.9"), D(40000))).reason.startswith("halted")
+
+
+def test_limit_prices_sit_on_each_instruments_tick(agent, config):
+    ticked = TradingAgent(replace(config, ticks={"BTC-USD": D("0.5")}), send=agent.send)
+    assert ticked.on_signal(Signal("BTC-USD", D("0.5"), D("40000.37"))).limit_price == D("40000.5")
+    assert ticked.on_signal(Signal("ETH-USD", D("0.5"), D("2000.376"))).limit_price == D("2000.38")

@@ -1,5 +1,8 @@
+import json
+import time
 from decimal import Decimal
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
@@ -7,6 +10,7 @@ from trading_core import Side
 
 from agents import __main__ as entry
 from agents.config import load_config
+from agents.orders import EngineClient
 from agents.service import create_app
 
 
@@ -102,3 +106,86 @@ def test_main_refuses_a_bad_fault_setting(mocker, monkeypatch):
     with pytest.raises(ValueError, match="FAULT_ERROR_RATE must be a number from 0 to 1"):
         entry.main()
     run.assert_not_called()
+
+
+def engine_double(answer):
+    """An engine stand-in for the service's unit tests (the real one: tests/integration)."""
+    calls = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content))
+        return answer(request) if callable(answer) else answer
+
+    return EngineClient("http://engine.test", transport=httpx.MockTransport(handle)), calls
+
+
+BUY = {"instrument": "BTC-USD", "price": "40000", "strength": "0.5"}
+
+
+def test_a_signal_becomes_a_booked_order_and_its_trades_a_position(agent, registry):
+    engine, calls = engine_double(
+        httpx.Response(201, json={"id": 3, "trades": [{"price": "39990", "quantity": "1"}]})
+    )
+    client = TestClient(create_app(agent, registry, engine=engine))
+    response = client.post("/api/signals", json=BUY)
+    assert response.status_code == 201, response.text
+    order = response.json()["order"]
+    assert (order["status"], order["engineOrderId"], order["filledQuantity"]) == ("booked", 3, "1")
+    assert calls[0]["client_order_id"] == order["clientOrderId"]
+    assert agent.positions["BTC-USD"].quantity == Decimal(1)
+    listed = client.get("/api/orders").json()
+    assert listed["counts"] == {"pending": 0, "booked": 1, "refused": 0}
+    assert listed["orders"][0]["clientOrderId"] == order["clientOrderId"]
+    assert registry.get_sample_value("agents_order_intents_total", {"outcome": "booked"}) == 1.0
+
+
+def test_an_engine_refusal_is_reported_and_nothing_is_filled(agent, registry):
+    engine, _ = engine_double(httpx.Response(422, text="price outside the band"))
+    client = TestClient(create_app(agent, registry, engine=engine))
+    response = client.post("/api/signals", json=BUY)
+    assert response.status_code == 200
+    assert response.json()["order"]["status"] == "refused"
+    assert response.json()["order"]["lastError"] == "HTTP 422: price outside the band"
+    assert agent.positions == {}
+
+
+def test_a_signal_without_an_intent_says_why(agent, registry):
+    client = TestClient(create_app(agent, registry))
+    response = client.post("/api/signals", json={**BUY, "strength": "0.1"})
+    assert response.status_code == 200
+    assert response.json() == {"order": None, "reason": "strength 0.1 below the entry threshold"}
+    bad = client.post("/api/signals", content=b"{")
+    assert bad.status_code == 400
+    assert "not JSON" in bad.json()["error"]
+
+
+def test_intents_the_engine_missed_are_kept_and_delivered_in_the_background(agent, registry):
+    up = {"now": False}
+
+    def answer(_):
+        if not up["now"]:
+            raise httpx.ConnectError("connection refused")
+        return httpx.Response(201, json={"id": 1, "trades": []})
+
+    engine, calls = engine_double(answer)
+    with TestClient(create_app(agent, registry, engine=engine, retry_seconds=0.05)) as client:
+        response = client.post("/api/signals", json=BUY)
+        assert response.status_code == 202
+        assert response.json()["order"]["status"] == "pending"
+        assert registry.get_sample_value("agents_order_intents_pending") == 1.0
+        up["now"] = True
+        deadline = time.monotonic() + 5
+        while client.get("/api/orders").json()["counts"]["booked"] == 0:
+            assert time.monotonic() < deadline, client.get("/api/orders").json()
+            time.sleep(0.02)
+        assert registry.get_sample_value("agents_order_intents_pending") == 0.0
+    assert len({c["client_order_id"] for c in calls}) == 1
+    assert len(calls) >= 4
+
+
+def test_main_sends_intents_to_engine_url(mocker, monkeypatch):
+    run = mocker.patch.object(entry.uvicorn, "run")
+    monkeypatch.setenv("ENGINE_URL", "http://engine.test:8080/")
+    entry.main()
+    app = run.call_args.args[0]
+    assert app.state.outbox.records == []

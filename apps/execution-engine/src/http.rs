@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::book::{OrderBook, Trade};
 use crate::faults::{FaultPlan, Faults};
+use crate::journal::{valid_client_order_id, Booked, Journal};
 use crate::orders::{InstrumentSpec, Order};
 use crate::risk::RiskLimits;
 
@@ -32,6 +33,7 @@ pub struct Engine {
     pub book: OrderBook,
     pub position: Quantity,
     pub next_id: u64,
+    pub journal: Journal,
 }
 
 #[derive(Clone)]
@@ -98,6 +100,12 @@ pub struct Status {
 
 #[derive(Debug, Deserialize)]
 pub struct NewOrder {
+    /// The engine's instrument; other instruments are refused (absent: the engine's own).
+    #[serde(default)]
+    pub instrument: Option<String>,
+    /// The client's id for this order: a retry with the same id gets the first booking back.
+    #[serde(default)]
+    pub client_order_id: Option<String>,
     pub side: Side,
     pub price: String,
     pub quantity: String,
@@ -106,15 +114,34 @@ pub struct NewOrder {
 #[derive(Debug, Serialize)]
 pub struct Accepted {
     pub id: OrderId,
+    pub client_order_id: Option<String>,
     pub trades: Vec<Trade>,
 }
+
+impl From<&Booked> for Accepted {
+    fn from(booked: &Booked) -> Accepted {
+        Accepted {
+            id: booked.id,
+            client_order_id: booked.client_order_id.clone(),
+            trades: booked.trades.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Orders<'a> {
+    pub orders: Vec<&'a Booked>,
+}
+
+/// How many bookings `GET /api/orders` lists, newest first.
+const LISTED_ORDERS: usize = 100;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .route("/api/status", get(status))
-        .route("/api/orders", post(submit))
+        .route("/api/orders", post(submit).get(orders))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -180,15 +207,41 @@ where
     raw.parse().map_err(|e: T::Err| format!("{field}: {e}"))
 }
 
+async fn orders(State(state): State<AppState>) -> Response {
+    let engine = state.engine.lock().expect("engine lock");
+    Json(Orders {
+        orders: engine.journal.recent(LISTED_ORDERS),
+    })
+    .into_response()
+}
+
 async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Response {
     let (price, quantity) = match (parse("price", &new.price), parse("quantity", &new.quantity)) {
         (Ok(p), Ok(q)) => (p, q),
         (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
+    if let Some(client) = &new.client_order_id {
+        if !valid_client_order_id(client) {
+            let reason = "client_order_id: 1 to 64 letters, digits, '-' or '_'";
+            return (StatusCode::BAD_REQUEST, reason).into_response();
+        }
+    }
     let mut engine = state.engine.lock().expect("engine lock");
-    engine.next_id += 1;
+    if let Some(booked) = new.client_order_id.as_deref().and_then(|c| engine.journal.find(c)) {
+        // A retry of an order already booked: the first booking, not a second order.
+        return (StatusCode::OK, Json(Accepted::from(booked))).into_response();
+    }
+    if let Some(instrument) = &new.instrument {
+        if *instrument != engine.spec.symbol {
+            let reason = format!(
+                "unknown instrument {instrument}: this engine trades {}",
+                engine.spec.symbol
+            );
+            return (StatusCode::UNPROCESSABLE_ENTITY, reason).into_response();
+        }
+    }
     let order = Order {
-        id: OrderId(engine.next_id),
+        id: OrderId(engine.next_id + 1),
         instrument: engine.spec.symbol.clone(),
         side: new.side,
         price,
@@ -204,9 +257,19 @@ async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Res
     if let Err(e) = engine.limits.check(&order, engine.position, reference) {
         return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
     }
-    let id = order.id;
-    let trades = engine.book.submit(order);
-    (StatusCode::CREATED, Json(Accepted { id, trades })).into_response()
+    engine.next_id += 1;
+    let booked = Booked {
+        id: order.id,
+        client_order_id: new.client_order_id,
+        instrument: order.instrument.clone(),
+        side: order.side,
+        price: order.price,
+        quantity: order.quantity,
+        trades: engine.book.submit(order),
+    };
+    let accepted = Accepted::from(&booked);
+    engine.journal.record(booked);
+    (StatusCode::CREATED, Json(accepted)).into_response()
 }
 
 #[cfg(test)]
@@ -237,6 +300,7 @@ mod tests {
             book: OrderBook::default(),
             position: Quantity::ZERO,
             next_id: 0,
+            journal: Journal::with_capacity(100),
         };
         router(AppState::new(engine, "test").with_faults(faults))
     }
@@ -396,5 +460,61 @@ mod tests {
         .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("per-order maximum"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_retried_client_order_id_gets_the_first_booking_not_a_second_order() {
+        let app = app();
+        let order = r#"{"instrument":"BTC-USD","client_order_id":"agents-1","side":"buy","price":"100","quantity":"1"}"#;
+        let (code, first) = call(&app, "POST", "/api/orders", order).await;
+        assert_eq!(code, StatusCode::CREATED, "{first}");
+        let (code, again) = call(&app, "POST", "/api/orders", order).await;
+        assert_eq!((code, again.as_str()), (StatusCode::OK, first.as_str()));
+        let (_, status) = call(&app, "GET", "/api/status", "").await;
+        let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(v["resting_bids"], 1);
+        call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"sell","price":"101","quantity":"2"}"#,
+        )
+        .await;
+        let (code, listed) = call(&app, "GET", "/api/orders", "").await;
+        assert_eq!(code, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+        let orders = v["orders"].as_array().unwrap();
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0]["id"], 2);
+        assert_eq!(orders[0]["client_order_id"], serde_json::Value::Null);
+        assert_eq!(orders[1]["client_order_id"], "agents-1");
+        assert_eq!(orders[1]["instrument"], "BTC-USD");
+        assert_eq!(orders[1]["side"], "buy");
+        assert_eq!(orders[1]["quantity"], "1");
+    }
+
+    #[tokio::test]
+    async fn other_instruments_and_malformed_client_ids_are_refused_and_not_booked() {
+        let app = app();
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"instrument":"ETH-USD","side":"buy","price":"100","quantity":"1"}"#,
+        )
+        .await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body, "unknown instrument ETH-USD: this engine trades BTC-USD");
+        let (code, body) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"client_order_id":"a b","side":"buy","price":"100","quantity":"1"}"#,
+        )
+        .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        assert!(body.starts_with("client_order_id:"), "{body}");
+        let (_, listed) = call(&app, "GET", "/api/orders", "").await;
+        assert_eq!(listed, r#"{"orders":[]}"#);
     }
 }

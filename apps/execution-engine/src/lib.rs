@@ -5,5 +5,6 @@ pub mod faults;
 pub mod gateway;
 pub mod healthcheck;
 pub mod http;
+pub mod journal;
 pub mod orders;
 pub mod risk;

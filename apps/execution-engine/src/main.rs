@@ -3,6 +3,7 @@
 
 use execution_engine::book::OrderBook;
 use execution_engine::http::{router, AppState, Engine};
+use execution_engine::journal::Journal;
 use execution_engine::orders::InstrumentSpec;
 use execution_engine::risk::RiskLimits;
 use market_types::Quantity;
@@ -32,6 +33,7 @@ fn default_engine() -> Engine {
         book: OrderBook::default(),
         position: Quantity::ZERO,
         next_id: 0,
+        journal: Journal::with_capacity(10_000),
     }
 }
 

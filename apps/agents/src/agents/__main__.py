@@ -8,11 +8,14 @@ import uvicorn
 from agents.agent import TradingAgent
 from agents.config import load_config
 from agents.faults import load_faults
+from agents.orders import EngineClient
 from agents.service import create_app
 
 
 def main() -> None:
+    # The service routes the agent's intents to its outbox, and from there to ENGINE_URL.
     agent = TradingAgent(load_config(), send=lambda intent: None)
+    engine = EngineClient(os.environ.get("ENGINE_URL"))
     faults = load_faults(os.environ)
     if faults.active:
         print(
@@ -21,7 +24,12 @@ def main() -> None:
             file=sys.stderr,
         )
     uvicorn.run(
-        create_app(agent, faults=faults),
+        create_app(
+            agent,
+            faults=faults,
+            engine=engine,
+            retry_seconds=float(os.environ.get("AGENTS_RETRY_SECONDS", "2")),
+        ),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=int(os.environ.get("PORT", "8000")),
         access_log=False,

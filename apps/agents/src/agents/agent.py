@@ -1,6 +1,6 @@
 """The agent loop: signals in, risk-checked order intents out."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +23,19 @@ class AgentConfig:
     limits: RiskLimits
     fees: FeeSchedule
     max_drawdown: Decimal
+    # Per-instrument price ticks (the venue's); instruments not listed use `tick`.
+    ticks: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def tick_for(self, instrument: str) -> Decimal:
+        return self.ticks.get(instrument, self.tick)
+
+
+@dataclass(frozen=True)
+class SignalOutcome:
+    """What one signal came to: an intent to send, or the reason there is none."""
+
+    intent: OrderIntent | None
+    reason: str
 
 
 @dataclass
@@ -50,11 +63,15 @@ class TradingAgent:
 
     def on_signal(self, signal: Signal) -> OrderIntent | None:
         """Turn one signal into at most one order intent."""
+        return self.decide(signal).intent
+
+    def decide(self, signal: Signal) -> SignalOutcome:
+        """Turn one signal into at most one order intent, sent to the sink, and say why."""
         self.marks[signal.instrument] = signal.price
         if self.stop.update(self.equity()):
-            return None
+            return SignalOutcome(None, "halted: the drawdown stop has tripped")
         if abs(signal.strength) < self.config.entry_threshold:
-            return None
+            return SignalOutcome(None, f"strength {signal.strength} below the entry threshold")
 
         side = Side.BUY if signal.strength > 0 else Side.SELL
         stop_price = signal.price - side.sign * self.config.stop_distance
@@ -66,17 +83,17 @@ class TradingAgent:
             self.config.lot,
         )
         if size == 0:
-            return None
-        limit = quantize(signal.price, self.config.tick)
+            return SignalOutcome(None, "position size rounds to zero lots")
+        limit = quantize(signal.price, self.config.tick_for(signal.instrument))
         intent = OrderIntent(signal.instrument, side, size, limit)
         held = {i: p.quantity for i, p in self.positions.items()}
         decision = self.config.limits.check(intent, held, self.marks)
         if not decision.approved:
             self.rejected += 1
-            return None
+            return SignalOutcome(None, f"risk limits: {decision.reason}")
         intent = OrderIntent(signal.instrument, side, decision.quantity, limit)
         self.send(intent)
-        return intent
+        return SignalOutcome(intent, "sent")
 
     def on_fill(
         self, instrument: str, side: Side, quantity: Decimal, price: Decimal, *, maker: bool

@@ -11,6 +11,8 @@ from agents.finance import FeeSchedule
 from agents.risk import RiskLimits
 
 DEFAULT_LIMITS = {"BTC-USD": "2", "ETH-USD": "40", "SOL-USD": "1500"}
+# The execution engine's price ticks (an order off its tick is refused there); others use 0.01.
+DEFAULT_TICKS = {"BTC-USD": "0.5"}
 
 
 def load_config(env: Mapping[str, str] = os.environ) -> AgentConfig:
@@ -30,4 +32,5 @@ def load_config(env: Mapping[str, str] = os.environ) -> AgentConfig:
         ),
         fees=FeeSchedule(maker_bps=Decimal("-1"), taker_bps=Decimal("5"), minimum=Decimal("0.01")),
         max_drawdown=dec("AGENTS_MAX_DRAWDOWN", "0.1"),
+        ticks={k: to_decimal(v) for k, v in DEFAULT_TICKS.items()},
     )

@@ -1,0 +1,74 @@
+"""Delivery of order intents to the execution engine over HTTP (`POST {ENGINE_URL}/api/orders`).
+
+The engine books (201, or 200 for a retry it already booked), refuses (4xx, with its reason), or
+cannot be reached (connection error, timeout, 5xx): then the intent stays pending in the outbox
+and is tried again, with the same client order id, by `deliver_pending`.
+"""
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+
+from agents.orders.outbox import Booking, OrderRecord
+
+
+class EngineClient:
+    def __init__(self, base_url: str | None, timeout: float = 2.0, transport=None) -> None:
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def post_order(self, record: OrderRecord) -> httpx.Response:
+        intent = record.intent
+        return await self._http.post(
+            f"{self.base_url}/api/orders",
+            json={
+                "instrument": intent.instrument,
+                "client_order_id": record.client_order_id,
+                "side": str(intent.side),
+                "price": str(intent.limit_price),
+                "quantity": str(intent.quantity),
+            },
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+async def deliver(
+    engine: EngineClient, record: OrderRecord, attempts: int = 3, backoff: float = 0.1
+) -> OrderRecord:
+    """Try to hand one pending intent to the engine; the record says how it ended."""
+    if engine.base_url is None:
+        record.last_error = "ENGINE_URL is not set: the intent is kept until it is"
+        return record
+    for attempt in range(attempts):
+        if attempt:
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
+        record.attempts += 1
+        try:
+            response = await engine.post_order(record)
+        except httpx.HTTPError as error:
+            record.last_error = f"engine unreachable: {type(error).__name__} {error}".strip()
+            continue
+        if response.status_code >= 500:
+            record.last_error = f"engine answered HTTP {response.status_code}"
+            continue
+        if response.status_code in (200, 201):
+            body = response.json()
+            record.status = "booked"
+            record.last_error = None
+            record.booking = Booking(
+                int(body["id"]),
+                tuple((Decimal(t["price"]), Decimal(t["quantity"])) for t in body["trades"]),
+            )
+            return record
+        record.status = "refused"
+        record.last_error = f"HTTP {response.status_code}: {response.text[:300]}"
+        return record
+    return record
+
+
+async def deliver_pending(engine: EngineClient, records: list[OrderRecord]) -> list[OrderRecord]:
+    """One pass over the pending intents, oldest first; each gets one try."""
+    return [await deliver(engine, record, attempts=1) for record in records]

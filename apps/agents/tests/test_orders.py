@@ -1,0 +1,108 @@
+import json
+from decimal import Decimal
+
+import httpx
+import pytest
+from trading_core import OrderIntent, Side
+
+from agents.orders import EngineClient, Outbox, deliver, deliver_pending
+
+pytestmark = pytest.mark.anyio
+
+INTENT = OrderIntent("BTC-USD", Side.BUY, Decimal("0.25"), Decimal("40000.5"))
+
+
+def engine_answering(*answers):
+    """An engine double for delivery's unit tests: answers in turn, recording each request."""
+    seen = []
+    queue = list(answers)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return EngineClient("http://engine.test/", transport=httpx.MockTransport(handle)), seen
+
+
+def booked(order_id=7, trades=()):
+    return httpx.Response(
+        201,
+        json={
+            "id": order_id,
+            "client_order_id": "x",
+            "trades": [{"price": p, "quantity": q} for p, q in trades],
+        },
+    )
+
+
+async def test_a_booked_intent_carries_the_engines_id_and_trades():
+    engine, seen = engine_answering(booked(7, [("40000", "0.1")]))
+    record = await deliver(engine, Outbox(prefix="t").add(INTENT))
+    assert record.status == "booked"
+    assert record.booking.engine_order_id == 7
+    assert record.booking.trades == ((Decimal("40000"), Decimal("0.1")),)
+    assert seen == [
+        {
+            "instrument": "BTC-USD",
+            "client_order_id": "t-1",
+            "side": "buy",
+            "price": "40000.5",
+            "quantity": "0.25",
+        }
+    ]
+    assert record.as_json()["filledQuantity"] == "0.1"
+
+
+async def test_a_refusal_is_final_and_keeps_the_engines_reason():
+    engine, seen = engine_answering(httpx.Response(422, text="price off tick"))
+    record = await deliver(engine, Outbox().add(INTENT))
+    assert (record.status, record.last_error, len(seen)) == (
+        "refused",
+        "HTTP 422: price off tick",
+        1,
+    )
+
+
+async def test_an_unreachable_engine_is_retried_with_the_same_id_then_left_pending():
+    engine, seen = engine_answering(httpx.ConnectError("refused"), httpx.Response(503))
+    record = await deliver(engine, Outbox().add(INTENT), attempts=3, backoff=0)
+    assert record.status == "pending"
+    assert record.attempts == 3
+    assert record.last_error == "engine answered HTTP 503"
+    assert len({s["client_order_id"] for s in seen}) == 1
+    engine, _ = engine_answering(httpx.ConnectError("refused"))
+    await deliver(engine, record, attempts=1)
+    assert record.last_error == "engine unreachable: ConnectError refused"
+
+
+async def test_pending_intents_are_delivered_later_oldest_first():
+    outbox = Outbox(prefix="t")
+    first, second = outbox.add(INTENT), outbox.add(INTENT)
+    engine, seen = engine_answering(booked(1), booked(2))
+    await deliver_pending(engine, outbox.pending())
+    assert [s["client_order_id"] for s in seen] == ["t-1", "t-2"]
+    assert (first.status, second.status) == ("booked", "booked")
+    assert outbox.pending() == []
+    assert outbox.counts() == {"pending": 0, "booked": 2, "refused": 0}
+    assert [r.client_order_id for r in outbox.recent(1)] == ["t-2"]
+
+
+async def test_without_an_engine_url_the_intent_is_kept():
+    record = await deliver(EngineClient(None), Outbox().add(INTENT))
+    assert (record.status, record.attempts) == ("pending", 0)
+    assert "ENGINE_URL" in record.last_error
+    assert record.as_json()["engineOrderId"] is None
+
+
+def test_the_outbox_forgets_the_oldest_answered_records_but_never_a_pending_one():
+    outbox = Outbox(prefix="t", keep_answered=2)
+    records = [outbox.add(INTENT) for _ in range(3)]
+    for record in records[1:]:
+        record.status = "booked"
+    outbox.add(INTENT).status = "refused"
+    outbox.add(INTENT)
+    assert [r.client_order_id for r in outbox.records] == ["t-1", "t-3", "t-4", "t-5"]
+    assert outbox.counts() == {"pending": 2, "booked": 1, "refused": 1}

@@ -1,0 +1,77 @@
+// Start the execution engine and the agents as real processes on free loopback ports.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+const ENGINE_BIN = resolve(ROOT, 'target/debug/execution-engine');
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function waitHealthy(url, child, log) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode}):\n${log()}`);
+    try {
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer /healthz within 30 s:\n${log()}`);
+}
+
+function start(command, args, env, url) {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const log = () => output.slice(-3000);
+  return {
+    url,
+    log,
+    ready: () => waitHealthy(url, child, log),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function startEngine(port) {
+  port ??= await freePort();
+  const engine = start(ENGINE_BIN, [], { PORT: String(port) }, `http://127.0.0.1:${port}`);
+  await engine.ready();
+  return engine;
+}
+
+export async function startAgents(engineUrl) {
+  const port = await freePort();
+  const agents = start('uv', ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', '-m', 'agents'],
+    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2' }, `http://127.0.0.1:${port}`);
+  await agents.ready();
+  return agents;
+}
+
+export async function call(url, path, body) {
+  const response = await fetch(`${url}${path}`, body === undefined ? {} : {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text };
+}
