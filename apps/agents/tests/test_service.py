@@ -1,6 +1,7 @@
 import json
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,9 +155,49 @@ def test_a_signal_without_an_intent_says_why(agent, registry):
     response = client.post("/api/signals", json={**BUY, "strength": "0.1"})
     assert response.status_code == 200
     assert response.json() == {"order": None, "reason": "strength 0.1 below the entry threshold"}
-    bad = client.post("/api/signals", content=b"{")
-    assert bad.status_code == 400
-    assert "not JSON" in bad.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "problem"),
+    [
+        (b"{", "body", "JSON decode error"),
+        (b'{"price": "1", "strength": "0.5"}', "instrument", "Field required"),
+        (b'{"instrument": "", "price": "1", "strength": "0.5"}', "instrument", "at least 1"),
+        (b'{"instrument": "BTC-USD", "price": "abc", "strength": "0.5"}', "price", "decimal"),
+        (b'{"instrument": "BTC-USD", "price": "NaN", "strength": "0.5"}', "price", "finite"),
+        (b'{"instrument": "BTC-USD", "price": "-1", "strength": "0.5"}', "price", "greater than 0"),
+        (b'{"instrument": "BTC-USD", "price": "1", "strength": "2"}', "strength", "less than or"),
+        (b'{"instrument": "X", "price": "1", "strength": "0", "qty": 1}', "qty", "not permitted"),
+    ],
+)
+def test_an_unusable_signal_is_refused_with_the_field_and_the_problem(
+    agent, registry, body, field, problem
+):
+    client = TestClient(create_app(agent, registry))
+    response = client.post(
+        "/api/signals", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert field in detail["loc"], detail
+    assert problem in detail["msg"], detail
+    assert agent.marks == {}
+
+
+def test_the_openapi_document_describes_the_api(client):
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"] == "agents"
+    assert set(doc["paths"]) == {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/positions",
+        "/api/risk/limits",
+        "/api/signals",
+        "/api/orders",
+    }
+    assert set(doc["paths"]["/api/signals"]["post"]["responses"]) == {"200", "201", "202", "422"}
+    assert "clientOrderId" in doc["components"]["schemas"]["OrderOut"]["required"]
 
 
 def test_intents_the_engine_missed_are_kept_and_delivered_in_the_background(agent, registry):
@@ -189,3 +230,18 @@ def test_main_sends_intents_to_engine_url(mocker, monkeypatch):
     entry.main()
     app = run.call_args.args[0]
     assert app.state.outbox.records == []
+
+
+def test_the_committed_openapi_document_is_the_one_the_code_describes():
+    committed = (Path(__file__).parents[1] / "openapi.json").read_text()
+    assert committed.rstrip("\n") == entry.openapi_document(), (
+        "apps/agents/openapi.json is stale: regenerate it with `npx nx run agents:openapi`"
+    )
+
+
+def test_main_prints_the_openapi_document(mocker, monkeypatch, capsys):
+    run = mocker.patch.object(entry.uvicorn, "run")
+    monkeypatch.setattr(entry.sys, "argv", ["agents", "openapi"])
+    entry.main()
+    assert json.loads(capsys.readouterr().out)["info"]["title"] == "agents"
+    run.assert_not_called()

@@ -14,7 +14,8 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <header>
           <nav>
             <Link href="/">Overview</Link> <Link href="/positions">Positions</Link>{' '}
-            <Link href="/risk">Risk limits</Link> <Link href="/engine">Engine</Link>
+            <Link href="/risk">Risk limits</Link> <Link href="/engine">Engine</Link>{' '}
+            <Link href="/orders">Orders</Link>
           </nav>
         </header>
         <main>{children}</main>

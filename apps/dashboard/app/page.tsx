@@ -14,6 +14,9 @@ export default function Overview() {
         <li>
           <Link href="/engine">Execution engine status</Link>
         </li>
+        <li>
+          <Link href="/orders">Orders</Link>: the agents' intents and the engine's bookings
+        </li>
       </ul>
     </section>
   );

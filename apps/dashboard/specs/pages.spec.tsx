@@ -1,6 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { ApiError } from '@trading/api-client';
 import EnginePage from '../app/engine/page';
+import OrdersPage from '../app/orders/page';
 import RootLayout from '../app/layout';
 import Overview from '../app/page';
 import PositionsPage from '../app/positions/page';
@@ -13,7 +14,14 @@ const client = serviceClient as jest.MockedFunction<typeof serviceClient>;
 
 function stubClient(overrides: Partial<ReturnType<typeof serviceClient>>) {
   const unreachable = () => Promise.reject(new ApiError('http://x', 'unreachable', 'unreachable (refused)'));
-  client.mockReturnValue({ positions: unreachable, riskLimits: unreachable, engineStatus: unreachable, ...overrides });
+  client.mockReturnValue({
+    positions: unreachable,
+    riskLimits: unreachable,
+    engineStatus: unreachable,
+    agentOrders: unreachable,
+    engineOrders: unreachable,
+    ...overrides,
+  });
 }
 
 describe('pages', () => {
@@ -48,9 +56,40 @@ describe('pages', () => {
     expect(screen.getByText('ETH-USD')).toBeInTheDocument();
   });
 
+  it('renders the agents\' order intents beside the engine\'s bookings', async () => {
+    stubClient({
+      agentOrders: async () => ({
+        counts: { pending: 1, booked: 1, refused: 0 },
+        orders: [
+          { clientOrderId: 'agents-a-2', instrument: 'BTC-USD', side: 'sell', quantity: '0.5', limitPrice: '40000.5', status: 'pending', attempts: 3, lastError: 'engine unreachable', engineOrderId: null, filledQuantity: '0' },
+          { clientOrderId: 'agents-a-1', instrument: 'BTC-USD', side: 'buy', quantity: '1', limitPrice: '40000', status: 'booked', attempts: 1, lastError: null, engineOrderId: 7, filledQuantity: '0.25' },
+        ],
+      }),
+      engineOrders: async () => ({
+        orders: [{ id: 7, client_order_id: 'agents-a-1', instrument: 'BTC-USD', side: 'buy', price: '40000', quantity: '1', trades: [{ maker: 6, taker: 7, price: '40000', quantity: '0.25' }] }],
+      }),
+    });
+    render(await OrdersPage());
+    expect(screen.getByText('1 booked, 1 pending, 0 refused')).toBeInTheDocument();
+    expect(screen.getByTitle('engine unreachable')).toHaveTextContent('pending');
+    const bookings = screen.getByRole('table', { name: 'Engine bookings' });
+    expect(bookings).toHaveTextContent('agents-a-1');
+    expect(bookings).toHaveTextContent('40,000');
+  });
+
+  it('the orders page shows each service on its own: empty lists, or an alert for the one down', async () => {
+    stubClient({ agentOrders: async () => ({ counts: { pending: 0, booked: 0, refused: 0 }, orders: [] }) });
+    render(await OrdersPage());
+    expect(screen.getByText('No order intents yet.')).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Execution engine unavailable.');
+    stubClient({ engineOrders: async () => ({ orders: [] }) });
+    render(await OrdersPage());
+    expect(screen.getByText('No bookings yet.')).toBeInTheDocument();
+  });
+
   it('renders the overview with links to every page', () => {
     render(<Overview />);
-    expect(screen.getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual(['/positions', '/risk', '/engine']);
+    expect(screen.getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual(['/positions', '/risk', '/engine', '/orders']);
   });
 
   it('renders the layout navigation around its children', () => {

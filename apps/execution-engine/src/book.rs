@@ -7,11 +7,15 @@ use serde::Serialize;
 
 use crate::orders::Order;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Trade {
+    #[schema(value_type = u64)]
     pub maker: OrderId,
+    #[schema(value_type = u64)]
     pub taker: OrderId,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub price: Price,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub quantity: Quantity,
 }
 

@@ -87,33 +87,44 @@ impl AppState {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub version: &'static str,
     pub instrument: String,
+    // Serialised as null when absent, never omitted: required in the document.
+    #[schema(value_type = Option<String>, pattern = r"^-?\d+(\.\d+)?$", required = true)]
     pub best_bid: Option<Price>,
+    // Serialised as null when absent, never omitted: required in the document.
+    #[schema(value_type = Option<String>, pattern = r"^-?\d+(\.\d+)?$", required = true)]
     pub best_ask: Option<Price>,
     pub resting_bids: usize,
     pub resting_asks: usize,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub position: Quantity,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewOrder {
     /// The engine's instrument; other instruments are refused (absent: the engine's own).
     #[serde(default)]
     pub instrument: Option<String>,
     /// The client's id for this order: a retry with the same id gets the first booking back.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
     pub client_order_id: Option<String>,
+    #[schema(value_type = crate::api_doc::SideDoc)]
     pub side: Side,
+    /// A decimal on the instrument's tick, e.g. "40000.5".
     pub price: String,
+    /// A decimal in the instrument's lots, e.g. "0.25".
     pub quantity: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
+    #[schema(value_type = u64)]
     pub id: OrderId,
+    #[schema(required = true)]
     pub client_order_id: Option<String>,
     pub trades: Vec<Trade>,
 }
@@ -128,7 +139,7 @@ impl From<&Booked> for Accepted {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Orders<'a> {
     pub orders: Vec<&'a Booked>,
 }
@@ -138,8 +149,9 @@ const LISTED_ORDERS: usize = 100;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
         .route("/api/status", get(status))
         .route("/api/orders", post(submit).get(orders))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -174,7 +186,17 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     response
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The process is up", content_type = "text/plain", body = String)))]
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn openapi() -> Response {
+    Json(crate::api_doc::document()).into_response()
+}
+
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String)))]
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let mut body = Vec::new();
     let encoder = TextEncoder::new();
     match encoder.encode(&state.registry.gather(), &mut body) {
@@ -187,7 +209,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn status(State(state): State<AppState>) -> Json<Status> {
+#[utoipa::path(get, path = "/api/status", responses((status = 200, description = "The book's top and the engine's version", body = Status)))]
+pub(crate) async fn status(State(state): State<AppState>) -> Json<Status> {
     let engine = state.engine.lock().expect("engine lock");
     Json(Status {
         version: state.version,
@@ -207,7 +230,8 @@ where
     raw.parse().map_err(|e: T::Err| format!("{field}: {e}"))
 }
 
-async fn orders(State(state): State<AppState>) -> Response {
+#[utoipa::path(get, path = "/api/orders", responses((status = 200, description = "The last 100 bookings, newest first", body = Orders)))]
+pub(crate) async fn orders(State(state): State<AppState>) -> Response {
     let engine = state.engine.lock().expect("engine lock");
     Json(Orders {
         orders: engine.journal.recent(LISTED_ORDERS),
@@ -215,7 +239,14 @@ async fn orders(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Response {
+#[utoipa::path(post, path = "/api/orders", request_body = NewOrder, responses(
+    (status = 201, description = "Booked: the order id and the trades it matched at once", body = Accepted),
+    (status = 200, description = "A retry of a client order id already booked: the first booking", body = Accepted),
+    (status = 400, description = "A price, quantity or client order id that does not parse", content_type = "text/plain", body = String),
+    (status = 415, description = "The body is not declared as JSON", content_type = "text/plain", body = String),
+    (status = 422, description = "Refused: unknown instrument, off tick or lot, or a pre-trade risk limit", content_type = "text/plain", body = String),
+))]
+pub(crate) async fn submit(State(state): State<AppState>, Json(new): Json<NewOrder>) -> Response {
     let (price, quantity) = match (parse("price", &new.price), parse("quantity", &new.quantity)) {
         (Ok(p), Ok(q)) => (p, q),
         (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
@@ -353,6 +384,15 @@ mod tests {
             body.contains(r#"http_requests_total{code="200",route="/healthz"} 4"#),
             "{body}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_is_served() {
+        let (code, body) = call(&app(), "GET", "/openapi.json", "").await;
+        assert_eq!(code, StatusCode::OK);
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(doc["info"]["title"], "execution-engine");
+        assert!(doc["paths"]["/api/orders"]["post"].is_object());
     }
 
     #[tokio::test]

@@ -8,13 +8,18 @@ use serde::Serialize;
 
 use crate::book::Trade;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Booked {
+    #[schema(value_type = u64)]
     pub id: OrderId,
+    #[schema(required = true)] // null when absent, never omitted
     pub client_order_id: Option<String>,
     pub instrument: String,
+    #[schema(value_type = crate::api_doc::SideDoc)]
     pub side: Side,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub price: Price,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub quantity: Quantity,
     pub trades: Vec<Trade>,
 }

@@ -1,5 +1,6 @@
 //! The execution engine: validate, risk-check, match and route orders.
 
+pub mod api_doc;
 pub mod book;
 pub mod faults;
 pub mod gateway;

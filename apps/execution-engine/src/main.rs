@@ -1,5 +1,6 @@
 //! Serve the execution engine: `execution-engine` (PORT, default 8080).
 //! `execution-engine healthcheck` probes a running engine's /healthz (the image's HEALTHCHECK).
+//! `execution-engine openapi` prints the OpenAPI document of its HTTP API.
 
 use execution_engine::book::OrderBook;
 use execution_engine::http::{router, AppState, Engine};
@@ -39,6 +40,11 @@ fn default_engine() -> Engine {
 
 fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+    if std::env::args().nth(1).as_deref() == Some("openapi") {
+        // The committed apps/execution-engine/openapi.json is this output (checked by api_doc's tests).
+        println!("{}", execution_engine::api_doc::document_json());
+        return Ok(());
+    }
     if std::env::args().nth(1).as_deref() == Some("healthcheck") {
         let addr = format!("127.0.0.1:{port}")
             .parse()

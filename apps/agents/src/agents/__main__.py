@@ -1,5 +1,7 @@
-"""Run the agents' HTTP service: `python -m agents` (PORT, default 8000)."""
+"""Run the agents' HTTP service: `python -m agents` (PORT, default 8000).
+`python -m agents openapi` prints the OpenAPI document (committed as apps/agents/openapi.json)."""
 
+import json
 import os
 import sys
 
@@ -12,7 +14,15 @@ from agents.orders import EngineClient
 from agents.service import create_app
 
 
+def openapi_document() -> str:
+    agent = TradingAgent(load_config({}), send=lambda intent: None)
+    return json.dumps(create_app(agent).openapi(), indent=2, sort_keys=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["openapi"]:
+        print(openapi_document())
+        return
     # The service routes the agent's intents to its outbox, and from there to ENGINE_URL.
     agent = TradingAgent(load_config(), send=lambda intent: None)
     engine = EngineClient(os.environ.get("ENGINE_URL"))

@@ -1,26 +1,36 @@
-"""HTTP service: health, readiness, Prometheus metrics and the agent's state as JSON."""
+"""HTTP service (FastAPI): health, readiness, Prometheus metrics, the agent's state as JSON, and
+signals in, order intents out to the execution engine. Its OpenAPI document is /openapi.json."""
 
 import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
+from trading_core import Signal
 
 from agents.agent import TradingAgent
+from agents.api_models import (
+    OrdersOut,
+    PositionOut,
+    PositionsOut,
+    RiskLimitsOut,
+    SignalIn,
+    SignalOutcomeOut,
+)
 from agents.faults import FaultPlan, Faults
 from agents.orders import EngineClient, OrderRecord, Outbox, deliver, deliver_pending
-from agents.signals import SignalError, parse_signal
 
 # Buckets bracket the SLO thresholds (p95 500 ms in the deploy analysis).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+# The HTTP API's own version (the document's info.version); not the package's, which the image,
+# running the sources without installing the project, has no metadata for.
+API_VERSION = "1.0.0"
 
 
 def create_app(
@@ -29,7 +39,7 @@ def create_app(
     faults: Faults | None = None,
     engine: EngineClient | None = None,
     retry_seconds: float = 2.0,
-) -> Starlette:
+) -> FastAPI:
     """The agents' HTTP service. The agent's order intents go to its outbox and from there to the
     engine (`engine`; none: they are kept until one is configured); pending ones are tried again
     every `retry_seconds`."""
@@ -37,18 +47,6 @@ def create_app(
     engine = engine or EngineClient(None)
     outbox = Outbox()
     agent.send = outbox.add
-    outcomes = Counter(
-        "agents_order_intents_total",
-        "Order intents by how the engine answered them",
-        ["outcome"],
-        registry=registry,
-    )
-    pending_gauge = Gauge(
-        "agents_order_intents_pending",
-        "Order intents not yet answered by the engine",
-        registry=registry,
-    )
-    pending_gauge.set_function(lambda: len(outbox.pending()))
     requests = Counter(
         "http_requests_total",
         "HTTP requests by route and status code",
@@ -62,86 +60,31 @@ def create_app(
         buckets=LATENCY_BUCKETS,
         registry=registry,
     )
+    outcomes = Counter(
+        "agents_order_intents_total",
+        "Order intents by how the engine answered them",
+        ["outcome"],
+        registry=registry,
+    )
+    pending_gauge = Gauge(
+        "agents_order_intents_pending",
+        "Order intents not yet answered by the engine",
+        registry=registry,
+    )
+    pending_gauge.set_function(lambda: len(outbox.pending()))
     state = {"ready": True}
 
-    async def healthz(_: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    async def readyz(_: Request) -> Response:
-        if agent.halted:
-            return PlainTextResponse("halted by drawdown stop", status_code=503)
-        return PlainTextResponse(
-            "ready" if state["ready"] else "not ready", status_code=200 if state["ready"] else 503
-        )
-
-    async def metrics(_: Request) -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-    async def positions(_: Request) -> Response:
-        return JSONResponse(
-            {
-                "equity": str(agent.equity()),
-                "halted": agent.halted,
-                "positions": [
-                    {
-                        "instrument": p.instrument,
-                        "quantity": str(p.quantity),
-                        "averagePrice": str(p.average_price),
-                        "realizedPnl": str(p.realized_pnl),
-                        "unrealizedPnl": str(p.unrealized_pnl(agent.marks.get(i, p.average_price))),
-                    }
-                    for i, p in sorted(agent.positions.items())
-                ],
-            }
-        )
-
-    async def risk_limits(_: Request) -> Response:
-        limits = agent.config.limits
-        return JSONResponse(
-            {
-                "maxGrossExposure": str(limits.max_gross_exposure),
-                "maxDrawdown": str(agent.config.max_drawdown),
-                "drawdown": str(agent.stop.drawdown(agent.equity())),
-                "maxPosition": {k: str(v) for k, v in sorted(limits.max_position.items())},
-            }
-        )
-
     def settle(record: OrderRecord) -> None:
-        """Once per booked intent: its immediate trades become the agent's fills."""
+        """Once per answered intent: counted, and its immediate trades become the agent's fills."""
         if record.status == "pending" or record.settled:
             return
         record.settled = True
         outcomes.labels(record.status).inc()
         if record.booking is None:
             return
+        intent = record.intent
         for price, quantity in record.booking.trades:
-            agent.on_fill(
-                record.intent.instrument, record.intent.side, quantity, price, maker=False
-            )
-
-    async def signals(request: Request) -> Response:
-        try:
-            signal = parse_signal(await request.body())
-        except SignalError as error:
-            return JSONResponse({"error": str(error)}, status_code=400)
-        outcome = agent.decide(signal)
-        if outcome.intent is None:
-            return JSONResponse({"order": None, "reason": outcome.reason})
-        record = next(r for r in reversed(outbox.records) if r.intent is outcome.intent)
-        await deliver(engine, record)
-        settle(record)
-        status = {"booked": 201, "pending": 202}.get(record.status, 200)
-        return JSONResponse(
-            {"order": record.as_json(), "reason": outcome.reason}, status_code=status
-        )
-
-    async def orders(_: Request) -> Response:
-        return JSONResponse(
-            {
-                "counts": outbox.counts(),
-                "orders": [record.as_json() for record in outbox.recent()],
-            }
-        )
+            agent.on_fill(intent.instrument, intent.side, quantity, price, maker=False)
 
     async def redeliver_forever() -> None:
         while True:
@@ -150,7 +93,7 @@ def create_app(
                 settle(record)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(redeliver_forever())
         try:
             yield
@@ -160,8 +103,95 @@ def create_app(
                 await task
             await engine.aclose()
 
+    app = FastAPI(
+        title="agents",
+        version=API_VERSION,
+        description="Trading agents: signals in, risk-checked order intents out to the engine.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.get("/healthz", response_class=PlainTextResponse, responses={200: TEXT})
+    async def healthz() -> str:
+        return "ok"
+
+    @app.get("/readyz", response_class=PlainTextResponse, responses={200: TEXT, 503: TEXT})
+    async def readyz() -> Response:
+        if agent.halted:
+            return PlainTextResponse("halted by drawdown stop", status_code=503)
+        ready = state["ready"]
+        return PlainTextResponse(
+            "ready" if ready else "not ready", status_code=200 if ready else 503
+        )
+
+    @app.get("/metrics", response_class=PlainTextResponse, responses={200: TEXT})
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/api/positions", response_model=PositionsOut)
+    async def positions() -> PositionsOut:
+        return PositionsOut(
+            equity=str(agent.equity()),
+            halted=agent.halted,
+            positions=[
+                PositionOut(
+                    instrument=p.instrument,
+                    quantity=str(p.quantity),
+                    average_price=str(p.average_price),
+                    realized_pnl=str(p.realized_pnl),
+                    unrealized_pnl=str(p.unrealized_pnl(agent.marks.get(i, p.average_price))),
+                )
+                for i, p in sorted(agent.positions.items())
+            ],
+        )
+
+    @app.get("/api/risk/limits", response_model=RiskLimitsOut)
+    async def risk_limits() -> RiskLimitsOut:
+        limits = agent.config.limits
+        return RiskLimitsOut(
+            max_gross_exposure=str(limits.max_gross_exposure),
+            max_drawdown=str(agent.config.max_drawdown),
+            drawdown=str(agent.stop.drawdown(agent.equity())),
+            max_position={k: str(v) for k, v in sorted(limits.max_position.items())},
+        )
+
+    @app.post(
+        "/api/signals",
+        response_model=SignalOutcomeOut,
+        responses={
+            201: {"model": SignalOutcomeOut, "description": "An order, booked by the engine"},
+            202: {
+                "model": SignalOutcomeOut,
+                "description": "An order kept until the engine takes it",
+            },
+        },
+        summary="A signal in; the order it makes, sent to the engine (200: none, or refused)",
+    )
+    async def signals(body: SignalIn, response: Response) -> SignalOutcomeOut:
+        outcome = agent.decide(Signal(body.instrument, body.strength, body.price))
+        if outcome.intent is None:
+            return SignalOutcomeOut(order=None, reason=outcome.reason)
+        record = next(r for r in reversed(outbox.records) if r.intent is outcome.intent)
+        await deliver(engine, record)
+        settle(record)
+        response.status_code = {"booked": 201, "pending": 202}.get(record.status, 200)
+        return SignalOutcomeOut.model_validate(
+            {"order": record.as_json(), "reason": outcome.reason}
+        )
+
+    @app.get("/api/orders", response_model=OrdersOut)
+    async def orders() -> OrdersOut:
+        return OrdersOut.model_validate(
+            {
+                "counts": outbox.counts(),
+                "orders": [record.as_json() for record in outbox.recent()],
+            }
+        )
+
     plan = FaultPlan(faults or Faults())
 
+    @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
         route = request.url.path if request.url.path in KNOWN_ROUTES else "other"
         started = time.perf_counter()
@@ -181,19 +211,6 @@ def create_app(
         requests.labels(route, str(response.status_code)).inc()
         return response
 
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics),
-            Route("/api/positions", positions),
-            Route("/api/risk/limits", risk_limits),
-            Route("/api/signals", signals, methods=["POST"]),
-            Route("/api/orders", orders),
-        ],
-        lifespan=lifespan,
-        middleware=[Middleware(BaseHTTPMiddleware, dispatch=observe)],
-    )
     app.state.readiness = state
     app.state.outbox = outbox
     return app
@@ -204,6 +221,7 @@ KNOWN_ROUTES = frozenset(
         "/healthz",
         "/readyz",
         "/metrics",
+        "/openapi.json",
         "/api/positions",
         "/api/risk/limits",
         "/api/signals",

@@ -76,4 +76,14 @@ describe('createApiClient', () => {
       global.fetch = original;
     }
   });
+
+  it('lists the agents\' order intents and the engine\'s bookings', async () => {
+    const intents = { counts: { pending: 0, booked: 1, refused: 0 }, orders: [{ clientOrderId: 'agents-1-1', instrument: 'BTC-USD', side: 'buy', quantity: '0.5', limitPrice: '40000', status: 'booked', attempts: 1, lastError: null, engineOrderId: 3, filledQuantity: '0' }] };
+    const bookings = { orders: [{ id: 3, client_order_id: 'agents-1-1', instrument: 'BTC-USD', side: 'buy', price: '40000', quantity: '0.5', trades: [] }] };
+    const fetchMock = jest.fn(async (url: string) => new Response(JSON.stringify(url.includes('8080') ? bookings : intents)));
+    const client = createApiClient({ agentsUrl: 'http://agents:8000', engineUrl: 'http://engine:8080', fetch: fetchMock as unknown as typeof fetch });
+    await expect(client.agentOrders()).resolves.toEqual(intents);
+    await expect(client.engineOrders()).resolves.toEqual(bookings);
+    expect(fetchMock.mock.calls.map((c) => c[0])).toEqual(['http://agents:8000/api/orders', 'http://engine:8080/api/orders']);
+  });
 });

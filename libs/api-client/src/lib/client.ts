@@ -1,13 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from './api-error';
-import {
-  engineStatusSchema,
-  positionsSchema,
-  riskLimitsSchema,
-  type EngineStatus,
-  type Positions,
-  type RiskLimits,
-} from './schemas';
+import { endpoints, type Service } from './endpoints';
+import type { AgentOrders, EngineOrders, EngineStatus, Positions, RiskLimits } from './schemas';
 
 export interface ApiClientOptions {
   /** Base URL of the agents service, e.g. http://127.0.0.1:8000 */
@@ -22,6 +16,8 @@ export interface ApiClient {
   positions(): Promise<Positions>;
   riskLimits(): Promise<RiskLimits>;
   engineStatus(): Promise<EngineStatus>;
+  agentOrders(): Promise<AgentOrders>;
+  engineOrders(): Promise<EngineOrders>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -57,9 +53,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return parsed.data;
   }
 
+  const base: Record<Service, string> = { agents: options.agentsUrl, engine: options.engineUrl };
+  const get = <T>(endpoint: { service: Service; path: string; schema: z.ZodType<T> }) =>
+    getJson(base[endpoint.service], endpoint.path, endpoint.schema);
+
   return {
-    positions: () => getJson(options.agentsUrl, '/api/positions', positionsSchema),
-    riskLimits: () => getJson(options.agentsUrl, '/api/risk/limits', riskLimitsSchema),
-    engineStatus: () => getJson(options.engineUrl, '/api/status', engineStatusSchema),
+    positions: () => get(endpoints.positions),
+    riskLimits: () => get(endpoints.riskLimits),
+    engineStatus: () => get(endpoints.engineStatus),
+    agentOrders: () => get(endpoints.agentOrders),
+    engineOrders: () => get(endpoints.engineOrders),
   };
 }

@@ -37,3 +37,42 @@ export const engineStatusSchema = z.object({
 export type Positions = z.infer<typeof positionsSchema>;
 export type RiskLimits = z.infer<typeof riskLimitsSchema>;
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
+
+const side = z.enum(['buy', 'sell']);
+
+/** The agents' order intents and how the engine answered them (GET /api/orders on the agents). */
+export const agentOrdersSchema = z.object({
+  counts: z.object({ pending: z.number().int(), booked: z.number().int(), refused: z.number().int() }),
+  orders: z.array(
+    z.object({
+      clientOrderId: z.string(),
+      instrument: z.string(),
+      side,
+      quantity: decimal,
+      limitPrice: decimal,
+      status: z.enum(['pending', 'booked', 'refused']),
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+      engineOrderId: z.number().int().nullable(),
+      filledQuantity: decimal,
+    }),
+  ),
+});
+
+/** The engine's bookings, newest first (GET /api/orders on the engine). */
+export const engineOrdersSchema = z.object({
+  orders: z.array(
+    z.object({
+      id: z.number().int(),
+      client_order_id: z.string().nullable(),
+      instrument: z.string(),
+      side,
+      price: decimal,
+      quantity: decimal,
+      trades: z.array(z.object({ maker: z.number().int(), taker: z.number().int(), price: decimal, quantity: decimal })),
+    }),
+  ),
+});
+
+export type AgentOrders = z.infer<typeof agentOrdersSchema>;
+export type EngineOrders = z.infer<typeof engineOrdersSchema>;
