@@ -5,31 +5,33 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, scratchCopy } from './scratch.mjs';
 
-// The `deploy` project depends on every deployed service, so a service change affects it too; the API
-// client and the dashboard depend on the services whose APIs they call.
+// The `deploy` project depends on every deployed service, so a service change affects it too.
 const cases = [
-  ['libs/trading-core/src/trading_core/money.py', '# touched\n', ['agents', 'api-client', 'dashboard', 'deploy', 'flow-integration', 'trading-core']],
-  ['libs/market-types/src/fixed.rs', '// touched\n', ['api-client', 'dashboard', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+  ['libs/trading-core/src/trading_core/money.py', '# touched\n', ['agents', 'deploy', 'flow-integration', 'trading-core']],
+  ['libs/market-types/src/fixed.rs', '// touched\n', ['deploy', 'execution-engine', 'flow-integration', 'market-types']],
   ['libs/api-client/src/lib/client.ts', '// touched\n', ['api-client', 'dashboard', 'deploy']],
-  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents', 'api-client', 'dashboard', 'deploy', 'flow-integration']],
-  ['apps/execution-engine/src/book.rs', '// touched\n', ['api-client', 'dashboard', 'deploy', 'execution-engine', 'flow-integration']],
+  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents', 'deploy', 'flow-integration']],
+  ['apps/execution-engine/src/book.rs', '// touched\n', ['deploy', 'execution-engine', 'flow-integration']],
   // The integration tests across agents and engine depend on both, and nothing depends on them.
   ['apps/flow-integration/specs/flow.mjs', '// touched\n', ['flow-integration']],
+  // A service's API document is a project of its own: the client (and the dashboard) depends on it,
+  // and the service, whose test checks it is current. A change inside the service leaves them alone.
+  ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'deploy', 'flow-integration']],
+  ['apps/execution-engine/api/openapi.json', '\n', ['api-client', 'dashboard', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration']],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'deploy']],
   ['apps/cache-server/src/hash.ts', '// touched\n', ['cache-server', 'deploy']],
   ['tools/deploy/services/agents.yaml', '# touched\n', ['deploy']],
   // Issue 19: a toolchain pin affects its own ecosystem's projects and their dependents only (and the
-  // root project, which owns it). The API client (and so the dashboard) depends on the agents' and the
-  // engine's APIs: its contract test reads their OpenAPI documents.
-  ['.python-version', '# touched\n', ['@trading/source', 'agents', 'api-client', 'dashboard', 'deploy', 'flow-integration', 'trading-core']],
-  ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'api-client', 'dashboard', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+  // root project, which owns it).
+  ['.python-version', '# touched\n', ['@trading/source', 'agents', 'deploy', 'flow-integration', 'trading-core']],
+  ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
   ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'deploy', 'flow-integration', 'local-cluster']],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads).
   ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
   ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
   ['tools/nx-plugin/src/executors/docker-build/lib/build-command.ts', '// touched\n',
-    ['@trading/nx-plugin', '@trading/source', 'agents', 'api-client', 'cache-server', 'dashboard', 'deploy', 'execution-engine', 'flow-integration']],
+    ['@trading/nx-plugin', '@trading/source', 'agents', 'cache-server', 'dashboard', 'deploy', 'execution-engine', 'flow-integration']],
 ];
 
 let scratch;

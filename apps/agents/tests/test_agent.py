@@ -82,3 +82,13 @@ def test_limit_prices_sit_on_each_instruments_tick(agent, config):
     ticked = TradingAgent(replace(config, ticks={"BTC-USD": D("0.5")}), send=agent.send)
     assert ticked.on_signal(Signal("BTC-USD", D("0.5"), D("40000.37"))).limit_price == D("40000.5")
     assert ticked.on_signal(Signal("ETH-USD", D("0.5"), D("2000.376"))).limit_price == D("2000.38")
+
+
+def test_a_price_below_one_tick_makes_no_order_and_raises_nothing(agent, config):
+    # Found by Schemathesis: 5e-324 divided by zero, a 0.3 buy was priced at 0.5 (one tick).
+    ticked = TradingAgent(replace(config, ticks={"BTC-USD": D("0.5")}), send=agent.send)
+    for price in (D("5e-324"), D("0.2"), D("0.3")):
+        outcome = ticked.decide(Signal("BTC-USD", D("0.5"), price))
+        assert outcome.intent is None
+        assert outcome.reason == f"price {price} is not above one tick (0.5)"
+    agent.send.assert_not_called()

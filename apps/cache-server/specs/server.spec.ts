@@ -171,6 +171,15 @@ describe('cache server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
+  it('serves its OpenAPI document without a token, naming every route it answers', async () => {
+    const response = await fetch(`${base}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const doc = (await response.json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/v1/cache/{hash}']);
+    expect(Object.keys(doc.paths['/v1/cache/{hash}']).filter((k) => k !== 'parameters').sort()).toEqual(['get', 'put']);
+  });
+
   it('logs each request with the token name and never the token', async () => {
     await put('12', await nxArtifact());
     await get('12');

@@ -4,6 +4,7 @@ import { ArtifactInspector } from './artifact-inspector';
 import type { AccessLogger } from './access-log';
 import { isValidHash } from './hash';
 import { HttpError } from './http-error';
+import openapiDocument from './openapi.json';
 import { CacheMetrics, rejectReason } from './metrics';
 import type { ArtifactStore } from './stores/store';
 import { canWrite, type Principal, type TokenRegistry } from './tokens';
@@ -27,6 +28,7 @@ export interface CacheServer extends Server {
 }
 
 const CACHE_PATH = /^\/v1\/cache\/([^/?#]*)$/;
+const OPENAPI = JSON.stringify(openapiDocument);
 
 interface Outcome {
   bytes: number;
@@ -134,6 +136,12 @@ export function createCacheServer(options: CacheServerOptions): CacheServer {
     const route = async (): Promise<void> => {
       if (path === '/healthz') {
         sendText(res, 200, 'ok');
+        return;
+      }
+      if (path === '/openapi.json' && req.method === 'GET') {
+        // This API's description (hand-written: src/openapi.json), for clients and the DAST scan.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(OPENAPI);
         return;
       }
       if (path === '/metrics' && req.method === 'GET') {

@@ -43,7 +43,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document as pretty JSON, as committed in apps/execution-engine/openapi.json.
+/// The document as pretty JSON, as committed in apps/execution-engine/api/openapi.json.
 pub fn document_json() -> String {
     serde_json::to_string_pretty(&document()).expect("the document serialises")
 }
@@ -54,11 +54,11 @@ mod tests {
 
     #[test]
     fn the_committed_document_is_the_one_the_code_describes() {
-        // After an API change: cargo run -q -p execution-engine -- openapi > apps/execution-engine/openapi.json
-        let committed = include_str!("../openapi.json");
+        // After an API change: npx nx run execution-engine:openapi
+        let committed = include_str!("../api/openapi.json");
         assert!(
             committed.trim_end() == document_json(),
-            "apps/execution-engine/openapi.json is stale: regenerate it with `npx nx run execution-engine:openapi`"
+            "apps/execution-engine/api/openapi.json is stale: regenerate it with `npx nx run execution-engine:openapi`"
         );
     }
 

@@ -115,8 +115,10 @@ pub struct NewOrder {
     #[schema(value_type = crate::api_doc::SideDoc)]
     pub side: Side,
     /// A decimal on the instrument's tick, e.g. "40000.5".
+    #[schema(pattern = r"^\d+(\.\d+)?$", example = "40000.5")]
     pub price: String,
     /// A decimal in the instrument's lots, e.g. "0.25".
+    #[schema(pattern = r"^\d+(\.\d+)?$", example = "0.25")]
     pub quantity: String,
 }
 

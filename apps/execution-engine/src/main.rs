@@ -41,7 +41,7 @@ fn default_engine() -> Engine {
 fn main() -> std::io::Result<()> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
     if std::env::args().nth(1).as_deref() == Some("openapi") {
-        // The committed apps/execution-engine/openapi.json is this output (checked by api_doc's tests).
+        // The committed apps/execution-engine/api/openapi.json is this output (checked by api_doc's tests).
         println!("{}", execution_engine::api_doc::document_json());
         return Ok(());
     }

@@ -73,6 +73,9 @@ class TradingAgent:
         if abs(signal.strength) < self.config.entry_threshold:
             return SignalOutcome(None, f"strength {signal.strength} below the entry threshold")
 
+        tick = self.config.tick_for(signal.instrument)
+        if signal.price <= tick:
+            return SignalOutcome(None, f"price {signal.price} is not above one tick ({tick})")
         side = Side.BUY if signal.strength > 0 else Side.SELL
         stop_price = signal.price - side.sign * self.config.stop_distance
         size = position_size(
@@ -84,7 +87,7 @@ class TradingAgent:
         )
         if size == 0:
             return SignalOutcome(None, "position size rounds to zero lots")
-        limit = quantize(signal.price, self.config.tick_for(signal.instrument))
+        limit = quantize(signal.price, tick)
         intent = OrderIntent(signal.instrument, side, size, limit)
         held = {i: p.quantity for i, p in self.positions.items()}
         decision = self.config.limits.check(intent, held, self.marks)

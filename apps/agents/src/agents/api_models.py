@@ -22,8 +22,15 @@ class SignalIn(ApiModel):
     """A model's view on an instrument: strength in [-1, 1] at a reference price."""
 
     instrument: str = Field(min_length=1, max_length=32, examples=["BTC-USD"])
-    price: Decimal = Field(gt=0, allow_inf_nan=False, examples=["40000"])
-    strength: Decimal = Field(ge=-1, le=1, allow_inf_nan=False, examples=["0.5"])
+    # At most 12 whole digits and 8 places: what the sizing's 28-digit arithmetic keeps exact.
+    price: Decimal = Field(
+        gt=0, max_digits=20, decimal_places=8, allow_inf_nan=False, examples=["40000"]
+    )
+    strength: Decimal = Field(ge=-1, le=1, decimal_places=6, allow_inf_nan=False, examples=["0.5"])
+
+
+class ErrorOut(BaseModel):
+    detail: str
 
 
 class OrderOut(ApiModel):

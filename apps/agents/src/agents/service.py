@@ -15,6 +15,7 @@ from trading_core import Signal
 
 from agents.agent import TradingAgent
 from agents.api_models import (
+    ErrorOut,
     OrdersOut,
     PositionOut,
     PositionsOut,
@@ -160,6 +161,7 @@ def create_app(
         "/api/signals",
         response_model=SignalOutcomeOut,
         responses={
+            400: {"model": ErrorOut, "description": "The body is not JSON (or not UTF-8)"},
             201: {"model": SignalOutcomeOut, "description": "An order, booked by the engine"},
             202: {
                 "model": SignalOutcomeOut,

@@ -8,8 +8,8 @@ import { endpoints } from './endpoints';
 type Doc = Record<string, any>;
 // The services' committed OpenAPI documents (each service's own test fails while its copy is stale).
 const docs: Record<'agents' | 'engine', Doc> = {
-  agents: JSON.parse(readFileSync(join(__dirname, '../../../../apps/agents/openapi.json'), 'utf8')),
-  engine: JSON.parse(readFileSync(join(__dirname, '../../../../apps/execution-engine/openapi.json'), 'utf8')),
+  agents: JSON.parse(readFileSync(join(__dirname, '../../../../apps/agents/api/openapi.json'), 'utf8')),
+  engine: JSON.parse(readFileSync(join(__dirname, '../../../../apps/execution-engine/api/openapi.json'), 'utf8')),
 };
 
 function responseSchema(doc: Doc, path: string): Doc {
