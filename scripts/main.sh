@@ -15,7 +15,7 @@ step "Prometheus (promtool lints the alert rules; the SLO analysis queries it)"
 bash tools/prometheus/install.sh
 bash tools/prometheus/prometheus.sh up
 
-TARGETS="${MAIN_TARGETS:-lint typecheck test integration coverage build}"
+TARGETS="${MAIN_TARGETS:-lint typecheck test integration e2e coverage build}"
 step "nx run-many -t $TARGETS"
 npx nx run-many -t $TARGETS --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 

@@ -43,6 +43,10 @@ for project in libs/trading-core apps/agents; do
   echo "  $project: $(cd "$project" && uv run --locked python --version)"
 done
 
+# The browser the e2e tests drive (Playwright cannot download one here): Debian's Chromium, or the
+# Google Chrome that GitHub's Ubuntu runners carry.
+command -v chromium >/dev/null || command -v google-chrome >/dev/null || apt_install chromium
+
 step "Go tools (GCS emulator for the cache server's tests)"
 bash scripts/build-go-tools.sh gcs-emulator
 

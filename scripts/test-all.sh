@@ -38,8 +38,8 @@ trap 'bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true; bash too
 step "CI tools (workflow lint, semgrep, audits)"
 bash scripts/install-ci-tools.sh
 
-step "Project tests, integration tests and coverage gates: nx run-many -t test integration coverage"
-npx nx run-many -t test integration coverage --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
+step "Project tests, integration and e2e tests, coverage gates: nx run-many -t test integration e2e coverage"
+npx nx run-many -t test integration e2e coverage --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 
 step "Service images: nx run-many -t docker-build -c push (to $DOCKER_REGISTRY)"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes

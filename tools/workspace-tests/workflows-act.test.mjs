@@ -226,11 +226,11 @@ test('ci.yml on a pull request touching one library: the affected job runs it an
   const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
-  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test integration coverage build docker-build',
+  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test integration e2e coverage build docker-build',
     'DAST (Schemathesis against the agents, engine and cache-server APIs)']) {
     assert.equal(stepOutcome(result.out, step.replace(/[().;:-]/g, '.')), 'Success', `${step}\n${result.out.slice(-5000)}`);
   }
-  assert.deepEqual(ranProjects(result.out), ['agents', 'flow-integration', 'trading-core']);
+  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
   assert.match(result.out, /nx run agents:docker-build/);
   // The integration tests of agents and engine run on a change to the agents' library; the DAST scans all three APIs.
   assert.match(result.out, /nx run flow-integration:integration/);
@@ -255,9 +255,9 @@ test('ci.yml on a push to main: the affected job compares with the last successf
   const before = cache.log().length;
   const result = await act('ci.yml', 'push', { ref: 'refs/heads/main', before: previous, after: head },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
-  assert.equal(stepOutcome(result.out, 'nx affected -t lint test integration coverage build docker-build'), 'Success', result.out.slice(-5000));
+  assert.equal(stepOutcome(result.out, 'nx affected -t lint test integration e2e coverage build docker-build'), 'Success', result.out.slice(-5000));
   assert.match(result.out, new RegExp(`Commit: ${previous}`));
-  assert.deepEqual(ranProjects(result.out), ['agents', 'flow-integration', 'trading-core']);
+  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
   assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');
   assert.equal(stepOutcome(result.out, 'Image vulnerability scan'), 'Failure');
   assert.deepEqual(rootOwned(), []);

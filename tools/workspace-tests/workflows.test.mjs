@@ -92,7 +92,7 @@ test('semgrep with the in-repo rules passes here and catches float money, a shel
 test("the CI entry point, with ci.yml's own targets, runs a library's dependents only and passes here", () => {
   const ci = runScripts(readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8')).find((s) => /ci-affected\.sh/.test(s.run));
   const args = /scripts\/ci-affected\.sh ([^\n]+)/.exec(ci.run)[1].trim().split(/\s+/);
-  assert.deepEqual(args, ['lint', 'test', 'coverage', 'build', 'docker-build']);
+  assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build']);
   const money = join(scratch.dir, 'libs/trading-core/src/trading_core/money.py');
   // A change that passes the lint (ruff format too): the module docstring grows a sentence.
   writeFileSync(money, readFileSync(money, 'utf8').replace('never binary floats.', 'never binary floats. Changed by a test.'));
@@ -100,9 +100,11 @@ test("the CI entry point, with ci.yml's own targets, runs a library's dependents
   const result = tryRun(scratch.dir, 'bash', ['scripts/ci-affected.sh', ...args], { NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md') });
   assert.equal(result.code, 0, result.out);
   const ran = [...new Set([...result.out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
-  assert.deepEqual(ran, ['agents', 'trading-core'], result.out);
-  for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test']) assert.match(result.out, new RegExp(`nx run ${target}`));
-  assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test integration coverage build docker-build/);
+  // The agents' dependents run too: their integration tests with the engine, and the dashboard's e2e
+  // tests (which build the dashboard first).
+  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core'], result.out);
+  for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test', 'flow-integration:integration', 'dashboard-e2e:e2e']) assert.match(result.out, new RegExp(`nx run ${target}`));
+  assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test integration e2e coverage build docker-build/);
 });
 
 test('reusable-workflow calls: the called jobs ask for no more than the caller grants, and get the secrets and env they read', () => {

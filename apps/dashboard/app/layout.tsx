@@ -2,6 +2,10 @@ import type { ReactNode } from 'react';
 import Link from 'next/link';
 import './global.css';
 
+// Rendered per request: the footer names the release this server runs (RELEASE_REVISION, which the
+// deploy sets from the pod's version label), never a value baked in at build time.
+export const dynamic = 'force-dynamic';
+
 export const metadata = {
   title: 'Trading dashboard',
   description: 'Positions, risk limits and execution engine status',
@@ -19,6 +23,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </nav>
         </header>
         <main>{children}</main>
+        <footer>
+          Release <span data-testid="release">{process.env.RELEASE_REVISION ?? 'development build'}</span>
+        </footer>
       </body>
     </html>
   );

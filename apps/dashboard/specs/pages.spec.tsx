@@ -97,6 +97,17 @@ describe('pages', () => {
     const { container } = render(<RootLayout>child</RootLayout>, { container: document.documentElement });
     expect(container.querySelector('nav')?.textContent).toContain('Risk limits');
     expect(container.querySelector('main')?.textContent).toBe('child');
+    expect(container.querySelector('footer')?.textContent).toBe('Release development build');
+  });
+
+  it('names the release it runs in the footer', () => {
+    process.env.RELEASE_REVISION = '0123456789ab';
+    try {
+      const { container } = render(<RootLayout>child</RootLayout>, { container: document.documentElement });
+      expect(container.querySelector('footer')?.textContent).toBe('Release 0123456789ab');
+    } finally {
+      delete process.env.RELEASE_REVISION;
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Agents and engine as real processes: a signal in, the booked order out (see ../README.md).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { call, startAgents, startEngine } from './flow.mjs';
+import { call, startAgents, startEngine } from '../../../tools/testing/local-services.mjs';
 
 const BUY = { instrument: 'BTC-USD', price: '40000', strength: '0.5' };
 let engine;

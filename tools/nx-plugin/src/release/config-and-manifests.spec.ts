@@ -50,6 +50,8 @@ describe('manifests', () => {
     expect(c.lifecycle?.preStop?.sleep?.seconds).toBe(5); // keeps serving until kube-proxy has moved on
     expect(c.env).toContainEqual({ name: 'PORT', value: '8080' });
     expect(c.env).toContainEqual({ name: 'RUST_LOG', value: 'info' });
+    // The release a pod runs, for the service to show (the dashboard's footer): from its own label.
+    expect(c.env).toContainEqual({ name: 'RELEASE_REVISION', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/version']" } } });
   });
 
   it('marks pods for scraping when the service has request metrics to analyse', () => {

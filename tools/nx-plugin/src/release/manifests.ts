@@ -99,6 +99,8 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
               ports: [{ name: 'http', containerPort: service.port }],
               env: [
                 { name: 'PORT', value: String(service.port) },
+                // The release this pod runs, read from its own label (the dashboard shows it).
+                { name: 'RELEASE_REVISION', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/version']" } } },
                 ...Object.entries(service.env).map(([name, value]) => ({ name, value })),
                 ...Object.entries(service.secretEnv).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
               ],

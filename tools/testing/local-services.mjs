@@ -1,9 +1,10 @@
-// Start the execution engine and the agents as real processes on free loopback ports.
+// The services as real processes on free loopback ports, for the integration, e2e and DAST tests:
+// the execution engine (its debug build), the agents (uv) and the dashboard (its standalone build).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 const ENGINE_BIN = resolve(ROOT, 'target/debug/execution-engine');
 
 export async function freePort() {
@@ -36,6 +37,7 @@ function start(command, args, env, url) {
   const log = () => output.slice(-3000);
   return {
     url,
+    pid: child.pid,
     log,
     ready: () => waitHealthy(url, child, log),
     async stop() {
@@ -60,6 +62,15 @@ export async function startAgents(engineUrl) {
     { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2' }, `http://127.0.0.1:${port}`);
   await agents.ready();
   return agents;
+}
+
+/** The dashboard's standalone server (`nx run dashboard:build` first), reading the given services. */
+export async function startDashboard({ agentsUrl, engineUrl, release }) {
+  const port = await freePort();
+  const dashboard = start('node', ['apps/dashboard/.next/standalone/apps/dashboard/server.js'],
+    { PORT: String(port), HOSTNAME: '127.0.0.1', AGENTS_URL: agentsUrl, ENGINE_URL: engineUrl, RELEASE_REVISION: release }, `http://127.0.0.1:${port}`);
+  await dashboard.ready();
+  return dashboard;
 }
 
 export async function call(url, path, body) {

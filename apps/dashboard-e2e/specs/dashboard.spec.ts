@@ -1,0 +1,56 @@
+// The dashboard in a real browser against the real agents and engine: live data on every page, a
+// trade submitted through the agents shown on the dashboard, the release named, a service down shown.
+import { expect, test } from '@playwright/test';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run through nx run dashboard-e2e:e2e (global-setup starts the services)`);
+  return value;
+};
+const dashboard = () => env('E2E_DASHBOARD_URL');
+
+test.describe.configure({ mode: 'serial' });
+
+test('every page renders the services\' live data and names the release', async ({ page }) => {
+  await page.goto(`${dashboard()}/engine`);
+  await expect(page.getByRole('heading', { name: 'Execution engine' })).toBeVisible();
+  await expect(page.getByText('BTC-USD')).toBeVisible();
+  await expect(page.getByTestId('release')).toHaveText(env('E2E_RELEASE'));
+  await page.goto(`${dashboard()}/risk`);
+  await expect(page.getByText('0% of 10% allowed')).toBeVisible();
+  await page.goto(`${dashboard()}/orders`);
+  await expect(page.getByText('No order intents yet.')).toBeVisible();
+  await expect(page.getByText('No bookings yet.')).toBeVisible();
+});
+
+test('a trade submitted through the agents appears on the dashboard: intent, booking, position, book', async ({ page, request }) => {
+  // Another participant offers 0.5 BTC at 39999.5; the agents' buy signal takes it and rests the rest.
+  const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { side: 'sell', price: '39999.5', quantity: '0.5' } });
+  expect(offer.status()).toBe(201);
+  const signal = await request.post(`${env('E2E_AGENTS_URL')}/api/signals`, { data: { instrument: 'BTC-USD', price: '39999.5', strength: '0.5' } });
+  expect(signal.status()).toBe(201);
+  const { order } = await signal.json();
+
+  await page.goto(`${dashboard()}/orders`);
+  await expect(page.getByText('1 booked, 0 pending, 0 refused')).toBeVisible();
+  const intent = page.getByRole('row', { name: new RegExp(order.clientOrderId) }).first();
+  await expect(intent).toContainText('booked');
+  await expect(page.getByRole('table', { name: 'Engine bookings' })).toContainText(order.clientOrderId);
+
+  await page.goto(`${dashboard()}/positions`);
+  await expect(page.getByRole('row', { name: /BTC-USD/ })).toContainText('0.5');
+  await page.goto(`${dashboard()}/engine`);
+  await expect(page.getByText('39,999.5')).toBeVisible(); // the agents' remainder is the best bid
+});
+
+test('a service down is shown as an alert, and the other pages keep working', async ({ page }) => {
+  process.kill(Number(env('E2E_ENGINE_PID')), 'SIGTERM');
+  await expect
+    .poll(async () => fetch(`${env('E2E_ENGINE_URL')}/healthz`).then(() => 'up', () => 'down'), { timeout: 10_000 })
+    .toBe('down');
+  await page.goto(`${dashboard()}/engine`);
+  await expect(page.getByRole('alert')).toContainText('Execution engine unavailable.');
+  await page.goto(`${dashboard()}/orders`);
+  await expect(page.getByRole('alert')).toContainText('Execution engine unavailable.');
+  await expect(page.getByText('1 booked, 0 pending, 0 refused')).toBeVisible(); // the agents still answer
+});
