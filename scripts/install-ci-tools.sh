@@ -3,7 +3,9 @@
 #   ShellCheck (Debian), actionlint (Go module, tools/ci-tools/go.mod), and from PyPI through
 #   `uv tool`: zizmor (workflow security audit), semgrep (rules in tools/security/semgrep),
 #   pip-audit (Python dependency audit), Schemathesis (the DAST, scripts/security/dast.sh). Safe to
-#   rerun. `install-ci-tools.sh dast` installs Schemathesis only (the affected job's DAST step).
+#   rerun. `install-ci-tools.sh dast` installs Schemathesis only (the affected job's DAST step);
+#   `install-ci-tools.sh load` installs oha only (the load generator of `nx run <svc>:load`, built
+#   from crates.io, pinned, into the tool folder outside the clone).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -11,6 +13,7 @@ ZIZMOR_VERSION=1.32.0
 SEMGREP_VERSION=1.185.0
 PIP_AUDIT_VERSION=2.10.1
 SCHEMATHESIS_VERSION=4.32.5
+OHA_VERSION=1.16.0
 # The tools' environments beside the folder their commands are linked into (TRADING_BIN may be set apart).
 export UV_TOOL_DIR="$(dirname "$TRADING_BIN")/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
 
@@ -19,6 +22,17 @@ tool() {
   if [ -x "$TRADING_BIN/$bin" ] && "$TRADING_BIN/$bin" --version 2>&1 | grep -q "$version"; then return; fi
   uv tool install --quiet --force "$name==$version" || die "uv could not install $name $version from PyPI"
 }
+if [ "${1:-}" = load ]; then
+  if ! "$TRADING_BIN/oha" --version 2>/dev/null | grep -q "$OHA_VERSION"; then
+    step "Building oha $OHA_VERSION (cargo install --locked; a few minutes the first time)"
+    CARGO_TARGET_DIR="$(dirname "$TRADING_BIN")/cargo-target/oha" \
+      cargo install --quiet --locked oha --version "$OHA_VERSION" --root "$(dirname "$TRADING_BIN")/oha" ||
+      die "cargo could not build oha $OHA_VERSION from crates.io"
+    ln -sf "$(dirname "$TRADING_BIN")/oha/bin/oha" "$TRADING_BIN/oha"
+  fi
+  echo "  $("$TRADING_BIN/oha" --version)"
+  exit 0
+fi
 if [ "${1:-}" = dast ]; then
   tool schemathesis "$SCHEMATHESIS_VERSION" st
   echo "  $(st --version)"

@@ -40,6 +40,7 @@ for gate in $(find coverage -name coverage-gate.json | sort); do
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(dirname "$gate")/coverage-gate.md" >> "$GITHUB_STEP_SUMMARY"; fi
 done
 node scripts/coverage-badge.mjs
+node scripts/test-mix.mjs | sed -n '3,$p'
 printf 'Images:\n'
 for record in dist/*/image.json; do
   node -e 'const r=require(process.argv[1]); console.log(`  ${r.project.padEnd(18)} ${(r.sizeBytes/1e6).toFixed(1).padStart(6)} MB  ${r.reference}`)' "$PWD/$record"

@@ -22,6 +22,7 @@ describe('combined inference', () => {
     const match = picomatch(createNodes[0]);
     expect(['apps/a/Dockerfile', 'apps/a/Cargo.toml', 'apps/a/jest.config.cjs', 'apps/a/pyproject.toml'].every((f) => match(f))).toBe(true);
     expect(match('apps/a/Dockerfile.dev')).toBe(false);
+    expect(match('apps/a/load.yaml')).toBe(true);
   });
 
   it('gives projects with a Dockerfile a docker-build target after build, and coverage where reports exist', async () => {
@@ -48,5 +49,19 @@ describe('combined inference', () => {
   it('uses the default target name', async () => {
     const [[, result]] = await createNodes[1](['apps/engine/Dockerfile'], undefined, { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2);
     expect(Object.keys(result.projects?.['apps/engine'].targets ?? {})).toEqual(['docker-build']);
+  });
+
+  it('gives projects with a load.yaml an uncached load target run by our executor', async () => {
+    writeFileSync(join(root, 'apps/engine/load.yaml'), 'endpoints: [/]\n');
+    writeFileSync(join(root, 'loose/load.yaml'), 'endpoints: [/]\n');
+    const results = await createNodes[1](['apps/engine/load.yaml', 'loose/load.yaml'], { loadTargetName: 'perf' }, { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2);
+    const byFile = Object.fromEntries(results);
+    expect(byFile['apps/engine/load.yaml'].projects?.['apps/engine'].targets?.perf).toMatchObject({
+      executor: '@trading/nx-plugin:load',
+      cache: false,
+      inputs: ['{projectRoot}/load.yaml', '{workspaceRoot}/tools/nx-plugin/src/executors/load/**/*'],
+      options: { config: 'load.yaml' },
+    });
+    expect(byFile['loose/load.yaml']).toEqual({});
   });
 });

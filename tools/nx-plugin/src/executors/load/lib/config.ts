@@ -1,0 +1,32 @@
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+/** A project's load.yaml: what to request, at what arrival rate, by how many users, and the bar. */
+export const loadConfigSchema = z
+  .object({
+    endpoints: z.array(z.string().regex(/^\/\S*$/, 'a path starting with /')).min(1),
+    /** Requests per second sent to each endpoint, whatever the answers take (open model). */
+    rate: z.number().positive(),
+    /** Concurrent connections (users) the generator keeps open. */
+    users: z.number().int().positive().max(10_000),
+    durationSeconds: z.number().positive().max(600),
+    /** The run fails when the 95th percentile latency is at or above this. */
+    p95Ms: z.number().positive(),
+  })
+  .strict();
+
+export type LoadConfig = z.infer<typeof loadConfigSchema>;
+
+export class LoadConfigError extends Error {}
+
+export function parseLoadConfig(text: string, file: string): LoadConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new LoadConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  const result = loadConfigSchema.safeParse(raw);
+  if (!result.success) throw new LoadConfigError(`${file}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}

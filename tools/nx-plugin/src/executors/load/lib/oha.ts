@@ -1,0 +1,63 @@
+/** oha's command line for one endpoint, and its JSON report (`--output-format json`) as figures. */
+import { z } from 'zod';
+
+export interface EndpointRun {
+  url: string;
+  rate: number;
+  users: number;
+  durationSeconds: number;
+}
+
+/** Constant arrival rate (-q) for a fixed time (-z), latency measured from each request's scheduled
+ * start (--latency-correction: coordinated omission corrected), no TUI, JSON out. */
+export function ohaArgs(run: EndpointRun): string[] {
+  return ['--no-tui', '--output-format', 'json', '--latency-correction', '-q', String(run.rate), '-c', String(run.users), '-z', `${run.durationSeconds}s`, run.url];
+}
+
+const ohaReportSchema = z.object({
+  summary: z.object({ total: z.number(), requestsPerSec: z.number().nullable().optional(), successRate: z.number().nullable().optional(), slowest: z.number().nullable().optional() }),
+  latencyPercentiles: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  statusCodeDistribution: z.record(z.string(), z.number()),
+  errorDistribution: z.record(z.string(), z.number()),
+});
+
+export interface EndpointFigures {
+  requests: number;
+  achievedRate: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Answers other than 2xx, and requests that got no answer (connection errors, timeouts). */
+  errors: number;
+  errorKinds: Record<string, number>;
+}
+
+const ms = (seconds: number | null | undefined) => Math.round((seconds ?? 0) * 1000 * 100) / 100;
+
+export function parseOhaReport(text: string): EndpointFigures {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`oha's report is not JSON: ${text.slice(0, 200)}`);
+  }
+  const parsed = ohaReportSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`oha's report has an unexpected shape: ${z.prettifyError(parsed.error)}`);
+  const r = parsed.data;
+  const answered = Object.values(r.statusCodeDistribution).reduce((a, b) => a + b, 0);
+  const failedAnswers = Object.entries(r.statusCodeDistribution).filter(([code]) => !/^2\d\d$/.test(code));
+  const unanswered = Object.values(r.errorDistribution).reduce((a, b) => a + b, 0);
+  const errorKinds = Object.fromEntries([...failedAnswers.map(([code, n]) => [`HTTP ${code}`, n] as const), ...Object.entries(r.errorDistribution)]);
+  const requests = answered + unanswered;
+  return {
+    requests,
+    achievedRate: r.summary.total > 0 ? Math.round((requests / r.summary.total) * 100) / 100 : 0,
+    p50Ms: ms(r.latencyPercentiles.p50),
+    p95Ms: ms(r.latencyPercentiles.p95),
+    p99Ms: ms(r.latencyPercentiles.p99),
+    maxMs: ms(r.summary.slowest),
+    errors: failedAnswers.reduce((a, [, n]) => a + n, 0) + unanswered,
+    errorKinds,
+  };
+}

@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LoadConfig, parseLoadConfig } from './config';
+import { ohaArgs, parseOhaReport } from './oha';
+import { type EndpointResult, renderLoad } from './render';
+import { judge, overall, type Verdict } from './verdict';
+
+export interface LoadRun {
+  workspaceRoot: string;
+  projectName: string;
+  projectRoot: string;
+  config: string;
+  baseUrl?: string;
+  durationSeconds?: number;
+  oha: string;
+  reportDir: string;
+  log: (message: string) => void;
+  stepSummaryFile?: string;
+}
+
+export class LoadError extends Error {}
+
+function runOha(oha: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(oha, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => reject(new LoadError(`${oha} could not start: ${e.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new LoadError(`oha exited ${code}: ${err.trim().slice(-500)}`))));
+  });
+}
+
+async function reachable(url: string): Promise<string | null> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return null;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    return `${url} does not answer (${cause})`;
+  }
+}
+
+/** Runs the project's load test endpoint by endpoint; returns the overall verdict. */
+export async function runLoad(run: LoadRun): Promise<Verdict> {
+  const base = run.baseUrl ?? process.env.LOAD_BASE_URL;
+  if (!base) throw new LoadError(`no service to load: pass --baseUrl=http://host:port or set LOAD_BASE_URL`);
+  if (!/^https?:\/\/[^/]+/.test(base)) throw new LoadError(`baseUrl ${base} is not an http(s) URL`);
+  const file = join(run.projectRoot, run.config);
+  const path = join(run.workspaceRoot, file);
+  if (!existsSync(path)) throw new LoadError(`${file} not found: the load target reads the project's load configuration from it`);
+  const config: LoadConfig = { ...parseLoadConfig(readFileSync(path, 'utf8'), file), ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}) };
+  const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) throw new LoadError(`${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load'`);
+  const unreachable = await reachable(new URL(config.endpoints[0], base).toString());
+  if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
+
+  const results: EndpointResult[] = [];
+  for (const [i, endpoint] of config.endpoints.entries()) {
+    const url = new URL(endpoint, base).toString();
+    run.log(`load ${run.projectName} ${i + 1}/${config.endpoints.length}: ${url}, ${config.users} users at ${config.rate} req/s for ${config.durationSeconds} s`);
+    const figures = parseOhaReport(await runOha(run.oha, ohaArgs({ url, rate: config.rate, users: config.users, durationSeconds: config.durationSeconds })));
+    const judged = judge(figures, config);
+    run.log(`  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`);
+    results.push({ path: endpoint, figures, ...judged });
+  }
+  const verdict = overall(results.map((r) => r.verdict));
+  const markdown = renderLoad(run.projectName, config, results, verdict);
+  const dir = join(run.workspaceRoot, run.reportDir);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${run.projectName}.json`), JSON.stringify({ project: run.projectName, baseUrl: base, config, verdict, results }, null, 2) + '\n');
+  run.log(markdown);
+  if (run.stepSummaryFile) appendFileSync(run.stepSummaryFile, markdown + '\n');
+  return verdict;
+}

@@ -1,0 +1,7 @@
+export interface LoadExecutorOptions {
+  config?: string;
+  baseUrl?: string;
+  durationSeconds?: number;
+  oha?: string;
+  reportDir?: string;
+}
