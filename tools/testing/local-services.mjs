@@ -49,9 +49,9 @@ function start(command, args, env, url) {
   };
 }
 
-export async function startEngine(port) {
+export async function startEngine(port, env = {}) {
   port ??= await freePort();
-  const engine = start(ENGINE_BIN, [], { PORT: String(port) }, `http://127.0.0.1:${port}`);
+  const engine = start(ENGINE_BIN, [], { PORT: String(port), ...env }, `http://127.0.0.1:${port}`);
   await engine.ready();
   return engine;
 }
