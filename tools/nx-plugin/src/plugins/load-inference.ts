@@ -24,9 +24,24 @@ export function loadTarget(): TargetConfiguration {
   };
 }
 
+/** The side-by-side regression check on the same configuration's first endpoint. */
+export function perfCompareTarget(): TargetConfiguration {
+  return {
+    executor: '@trading/nx-plugin:perf-compare',
+    cache: false,
+    inputs: ['{projectRoot}/load.yaml', '{workspaceRoot}/tools/nx-plugin/src/executors/perf-compare/**/*'],
+    outputs: ['{workspaceRoot}/reports/perf/{projectName}.json'],
+    options: { config: 'load.yaml' },
+    metadata: {
+      technologies: ['mann-whitney'],
+      description: 'Candidate (--candidateUrl) against the live release (--baselineUrl), side by side in interleaved rounds: fails on a significant slowdown beyond the tolerance',
+    },
+  };
+}
+
 export function loadNodes(configFile: string, options: LoadPluginOptions | undefined, context: CreateNodesContextV2): CreateNodesResult {
   const root = dirname(configFile);
   const isProject = ['project.json', 'package.json'].some((f) => existsSync(join(context.workspaceRoot, root, f)));
   if (root === '.' || !isProject) return {};
-  return { projects: { [root]: { targets: { [options?.loadTargetName ?? 'load']: loadTarget() } } } };
+  return { projects: { [root]: { targets: { [options?.loadTargetName ?? 'load']: loadTarget(), 'perf-compare': perfCompareTarget() } } } };
 }
