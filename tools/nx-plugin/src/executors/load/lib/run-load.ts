@@ -53,7 +53,7 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
   if (!existsSync(path)) throw new LoadError(`${file} not found: the load target reads the project's load configuration from it`);
   const config: LoadConfig = { ...parseLoadConfig(readFileSync(path, 'utf8'), file), ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}) };
   const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) throw new LoadError(`${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load'`);
+  if (version.error || version.status !== 0) throw new LoadError(`${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`);
   const unreachable = await reachable(new URL(config.endpoints[0], base).toString());
   if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
 
