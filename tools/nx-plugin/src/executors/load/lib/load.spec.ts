@@ -30,7 +30,7 @@ describe('load configuration', () => {
 describe('oha', () => {
   it('runs at a constant arrival rate with latency corrected for coordinated omission', () => {
     expect(ohaArgs({ url: 'http://s/api', rate: 500, users: 1000, durationSeconds: 10 })).toEqual([
-      '--no-tui', '--output-format', 'json', '--latency-correction', '-q', '500', '-c', '1000', '-z', '10s', 'http://s/api',
+      '--no-tui', '--output-format', 'json', '--latency-correction', '-w', '-q', '500', '-c', '1000', '-z', '10s', 'http://s/api',
     ]);
   });
 

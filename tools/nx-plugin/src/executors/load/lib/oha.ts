@@ -9,9 +9,11 @@ export interface EndpointRun {
 }
 
 /** Constant arrival rate (-q) for a fixed time (-z), latency measured from each request's scheduled
- * start (--latency-correction: coordinated omission corrected), no TUI, JSON out. */
+ * start (--latency-correction: coordinated omission corrected), requests in flight at the end
+ * awaited (-w; oha otherwise aborts them and counts "aborted due to deadline" errors that are the
+ * run's own cut, not the service's), no TUI, JSON out. */
 export function ohaArgs(run: EndpointRun): string[] {
-  return ['--no-tui', '--output-format', 'json', '--latency-correction', '-q', String(run.rate), '-c', String(run.users), '-z', `${run.durationSeconds}s`, run.url];
+  return ['--no-tui', '--output-format', 'json', '--latency-correction', '-w', '-q', String(run.rate), '-c', String(run.users), '-z', `${run.durationSeconds}s`, run.url];
 }
 
 const ohaReportSchema = z.object({
