@@ -1,5 +1,5 @@
 """Run the agents' HTTP service: `python -m agents` (PORT, default 8000).
-`python -m agents openapi` prints the OpenAPI document (committed as apps/agents/api/openapi.json)."""
+`python -m agents openapi` prints the OpenAPI document (apps/agents/api/openapi.json commits it)."""
 
 import json
 import os
