@@ -15,7 +15,8 @@ const cases = [
   // The integration tests across agents and engine depend on both, and nothing depends on them.
   ['apps/flow-integration/specs/flow.test.mjs', '// touched\n', ['flow-integration']],
   // The helpers that start the services as processes: every test project that uses them.
-  ['tools/testing/local-services.mjs', '// touched\n', ['dashboard-e2e', 'flow-integration', 'local-services']],
+  // (and the root project, whose workspace tests import them too)
+  ['tools/testing/local-services.mjs', '// touched\n', ['@trading/source', 'dashboard-e2e', 'flow-integration', 'local-services']],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.
   ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration']],
