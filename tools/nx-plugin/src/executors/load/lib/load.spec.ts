@@ -35,20 +35,22 @@ describe('oha', () => {
   });
 
   it('turns its report into figures: rate achieved, percentiles in ms, non-2xx and unanswered as errors', () => {
-    expect(parseOhaReport(report())).toEqual({ requests: 10000, achievedRate: 1000, p50Ms: 4, p95Ms: 42.5, p99Ms: 90, maxMs: 200, errors: 0, errorKinds: {} });
-    const bad = parseOhaReport(report({ statusCodeDistribution: { '200': 9000, '503': 800 }, errorDistribution: { 'connection refused': 200 } }));
+    expect(parseOhaReport(report(), 10)).toEqual({ requests: 10000, achievedRate: 1000, p50Ms: 4, p95Ms: 42.5, p99Ms: 90, maxMs: 200, errors: 0, errorKinds: {} });
+    const bad = parseOhaReport(report({ statusCodeDistribution: { '200': 9000, '503': 800 }, errorDistribution: { 'connection refused': 200 } }), 10);
     expect([bad.requests, bad.errors, bad.errorKinds]).toEqual([10000, 1000, { 'HTTP 503': 800, 'connection refused': 200 }]);
-    expect(parseOhaReport(report({ summary: { total: 0 }, latencyPercentiles: { p50: null, p95: null, p99: null } })).achievedRate).toBe(0);
+    // The rate is over the sending window: the wait for the last answers (-w) does not dilute it.
+    expect(parseOhaReport(report({ summary: { total: 10.15 } }), 10).achievedRate).toBe(1000);
+    expect(parseOhaReport(report({ statusCodeDistribution: {}, latencyPercentiles: { p50: null, p95: null, p99: null } }), 10).achievedRate).toBe(0);
   });
 
   it('refuses a report it cannot read', () => {
-    expect(() => parseOhaReport('Error: connection refused')).toThrow(/not JSON/);
-    expect(() => parseOhaReport('{"summary":{}}')).toThrow(/unexpected shape/);
+    expect(() => parseOhaReport('Error: connection refused', 10)).toThrow(/not JSON/);
+    expect(() => parseOhaReport('{"summary":{}}', 10)).toThrow(/unexpected shape/);
   });
 });
 
 describe('verdict', () => {
-  const figures = parseOhaReport(report());
+  const figures = parseOhaReport(report(), 10);
   it('passes under the bar with no error at the rate asked (within 1%)', () => {
     expect(judge(figures, { rate: 1000, p95Ms: 100 })).toEqual({ verdict: 'passed', reasons: [] });
     expect(judge({ ...figures, achievedRate: 990 }, { rate: 1000, p95Ms: 100 }).verdict).toBe('passed');

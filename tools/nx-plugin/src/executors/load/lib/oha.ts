@@ -37,7 +37,10 @@ export interface EndpointFigures {
 
 const ms = (seconds: number | null | undefined) => Math.round((seconds ?? 0) * 1000 * 100) / 100;
 
-export function parseOhaReport(text: string): EndpointFigures {
+/** The figures of one run of `durationSeconds`: the rate achieved is the requests oha started in that
+ * window over its length (with -w the run's total also holds the wait for the last answers, which
+ * would read as a rate shortfall the length of one latency). */
+export function parseOhaReport(text: string, durationSeconds: number): EndpointFigures {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -54,7 +57,7 @@ export function parseOhaReport(text: string): EndpointFigures {
   const requests = answered + unanswered;
   return {
     requests,
-    achievedRate: r.summary.total > 0 ? Math.round((requests / r.summary.total) * 100) / 100 : 0,
+    achievedRate: Math.round((requests / durationSeconds) * 100) / 100,
     p50Ms: ms(r.latencyPercentiles.p50),
     p95Ms: ms(r.latencyPercentiles.p95),
     p99Ms: ms(r.latencyPercentiles.p99),

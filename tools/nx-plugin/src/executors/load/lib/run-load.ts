@@ -61,7 +61,8 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
   for (const [i, endpoint] of config.endpoints.entries()) {
     const url = new URL(endpoint, base).toString();
     run.log(`load ${run.projectName} ${i + 1}/${config.endpoints.length}: ${url}, ${config.users} users at ${config.rate} req/s for ${config.durationSeconds} s`);
-    const figures = parseOhaReport(await runOha(run.oha, ohaArgs({ url, rate: config.rate, users: config.users, durationSeconds: config.durationSeconds })));
+    const args = ohaArgs({ url, rate: config.rate, users: config.users, durationSeconds: config.durationSeconds });
+    const figures = parseOhaReport(await runOha(run.oha, args), config.durationSeconds);
     const judged = judge(figures, config);
     run.log(`  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`);
     results.push({ path: endpoint, figures, ...judged });
