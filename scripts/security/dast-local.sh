@@ -9,6 +9,7 @@ cd "$ROOT"
 command -v st >/dev/null || die "Schemathesis (st) is missing: run 'bash scripts/install-ci-tools.sh'"
 
 step "DAST: build the engine and the cache server"
+remote_cache_preflight # the cache server's build goes through Nx: its remote cache, as ci-affected.sh uses it
 cargo build --quiet --package execution-engine
 npx nx run cache-server:build --output-style=static >/dev/null
 
