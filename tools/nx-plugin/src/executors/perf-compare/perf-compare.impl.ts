@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { compareSamples } from '../../release/analysis/mann-whitney';
-import { LoadConfigError, parseLoadConfig } from '../load/lib/config';
+import { LoadConfigError, readLoadConfig } from '../load/lib/config';
 import { withSchemaDefaults } from '../options';
 import { sampleSideBySide } from './lib/sample';
 import type { PerfCompareExecutorOptions } from './schema';
@@ -24,14 +24,9 @@ export default async function perfCompareExecutor(options: PerfCompareExecutorOp
     logger.error(`perf-compare ${project}: give both releases: --baselineUrl (the live one) and --candidateUrl, or PERF_BASELINE_URL and PERF_CANDIDATE_URL`);
     return { success: false };
   }
-  const file = join(context.projectsConfigurations.projects[project].root, o.config);
-  if (!existsSync(join(context.root, file))) {
-    logger.error(`perf-compare ${project}: ${file} not found (its first endpoint is the one measured)`);
-    return { success: false };
-  }
-  let path: string;
+  let path: string; // the load configuration's first endpoint is the one measured
   try {
-    path = parseLoadConfig(readFileSync(join(context.root, file), 'utf8'), file).endpoints[0];
+    path = readLoadConfig(context.root, context.projectsConfigurations.projects[project].root, o.config).endpoints[0];
   } catch (error) {
     if (error instanceof LoadConfigError) {
       logger.error(`perf-compare ${project}: ${error.message}`);

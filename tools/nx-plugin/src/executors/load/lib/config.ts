@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -29,4 +31,12 @@ export function parseLoadConfig(text: string, file: string): LoadConfig {
   const result = loadConfigSchema.safeParse(raw);
   if (!result.success) throw new LoadConfigError(`${file}: ${z.prettifyError(result.error)}`);
   return result.data;
+}
+
+/** A project's load configuration from its file (`config`, relative to the project root). */
+export function readLoadConfig(workspaceRoot: string, projectRoot: string, config: string): LoadConfig {
+  const file = join(projectRoot, config);
+  const path = join(workspaceRoot, file);
+  if (!existsSync(path)) throw new LoadConfigError(`${file} not found: the project's load configuration (endpoints, rate, users, duration, p95 bar) is read from it`);
+  return parseLoadConfig(readFileSync(path, 'utf8'), file);
 }

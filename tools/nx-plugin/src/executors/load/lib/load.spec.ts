@@ -1,4 +1,7 @@
-import { LoadConfigError, parseLoadConfig } from './config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LoadConfigError, parseLoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { renderLoad } from './render';
 import { judge, overall } from './verdict';
@@ -24,6 +27,17 @@ describe('load configuration', () => {
     expect(() => parseLoadConfig('endpoints: [api]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\n', 'l.yaml')).toThrow(/starting with \//);
     expect(() => parseLoadConfig('endpoints: [/]\nrate: 0\nusers: 1\ndurationSeconds: 1\np95Ms: 1\n', 'l.yaml')).toThrow(LoadConfigError);
     expect(() => parseLoadConfig('endpoints: [/]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\nextra: 1\n', 'l.yaml')).toThrow(/extra/);
+  });
+
+  it('is read from the project\'s file, and a missing file is named', () => {
+    const root = mkdtempSync(join(tmpdir(), 'load-config-'));
+    try {
+      expect(() => readLoadConfig(root, 'apps/x', 'load.yaml')).toThrow(/^apps\/x\/load.yaml not found: the project's load configuration/);
+      writeFileSync(join(root, 'load.yaml'), 'endpoints: [/a]\nrate: 5\nusers: 2\ndurationSeconds: 1\np95Ms: 50\n');
+      expect(readLoadConfig(root, '.', 'load.yaml').endpoints).toEqual(['/a']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

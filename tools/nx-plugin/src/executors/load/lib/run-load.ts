@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadConfig, parseLoadConfig } from './config';
+import { type LoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { type EndpointResult, renderLoad } from './render';
 import { judge, overall, type Verdict } from './verdict';
@@ -48,10 +48,7 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
   const base = run.baseUrl ?? process.env.LOAD_BASE_URL;
   if (!base) throw new LoadError(`no service to load: pass --baseUrl=http://host:port or set LOAD_BASE_URL`);
   if (!/^https?:\/\/[^/]+/.test(base)) throw new LoadError(`baseUrl ${base} is not an http(s) URL`);
-  const file = join(run.projectRoot, run.config);
-  const path = join(run.workspaceRoot, file);
-  if (!existsSync(path)) throw new LoadError(`${file} not found: the load target reads the project's load configuration from it`);
-  const config: LoadConfig = { ...parseLoadConfig(readFileSync(path, 'utf8'), file), ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}) };
+  const config: LoadConfig = { ...readLoadConfig(run.workspaceRoot, run.projectRoot, run.config), ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}) };
   const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) throw new LoadError(`${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`);
   const unreachable = await reachable(new URL(config.endpoints[0], base).toString());
