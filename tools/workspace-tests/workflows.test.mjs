@@ -25,7 +25,9 @@ let scratch;
 
 before(() => {
   assert.equal(tryRun(repoRoot, 'bash', ['scripts/install-ci-tools.sh']).code, 0, 'the CI tools must install');
-  scratch = scratchCopy();
+  // node_modules hard-linked, not symlinked: the CI entry point's run builds the dashboard (the e2e
+  // target's dependency), and Turbopack resolves next only inside the workspace root.
+  scratch = scratchCopy({ hardLinkNodeModules: true });
 });
 after(() => scratch?.cleanup());
 
