@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { stopApiServer } from './api-server.mjs';
 import { pushVariant } from './images.mjs';
 import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
+import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-deploy-${process.pid}`;
@@ -41,6 +41,7 @@ before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   for (const n of [1, 2, 3, 4]) images[n] = pushVariant('it-deploy', n);
   scratch = scratchCopy();
+  withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
     .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
@@ -222,6 +223,7 @@ test('SIGTERM during a deploy (a cancelled job) releases its lease at once and l
 // nodes are cordoned so the winner is still rolling out when the loser asks for the lease.
 test('two deploys racing: one holds the lease and goes live, the other is refused and moves nothing', async () => {
   const other = scratchCopy();
+  withSeveralReplicas(other.dir);
   try {
     for (const file of ['tools/deploy/environments.yaml']) writeFileSync(join(other.dir, file), readFileSync(join(scratch.dir, file)));
     mkdirSync(join(other.dir, 'dist/execution-engine'), { recursive: true });

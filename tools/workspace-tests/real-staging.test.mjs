@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from './images.mjs';
-import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
 import { startTraffic } from '../load/traffic.mjs';
 
 const CONTEXT = 'kwok-local-staging';
@@ -81,6 +81,7 @@ before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'monitoring:up']).code, 0, 'Prometheus must start');
   scratch = scratchCopy();
+  withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(envFile, 'utf8'));
   for (const [name, ns] of [['staging', NS], ['production', NS_PROD]]) {

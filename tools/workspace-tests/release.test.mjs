@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from './images.mjs';
 import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, tryRun, withSeveralReplicas } from './scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-release-${process.pid}`;
@@ -40,6 +40,7 @@ before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   image = pushVariant('it-release', 1);
   scratch = scratchCopy();
+  withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
     .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));

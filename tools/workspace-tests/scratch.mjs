@@ -1,6 +1,6 @@
 // A scratch copy of the workspace with its own git history, for tests that must change files.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,4 +97,16 @@ export function start(cwd, cmd, args, env = {}) {
       }
     },
   };
+}
+
+/**
+ * The agents and the engine run one replica each (their state is in the process). Tests of the
+ * rollout mechanics (scaling, canary beside live pods, scale-down) use several pods: this sets the
+ * scratch copy's service files back to 2 in staging and 3 in production.
+ */
+export function withSeveralReplicas(dir) {
+  for (const service of ['agents', 'execution-engine']) {
+    const file = join(dir, 'tools/deploy/services', `${service}.yaml`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^replicas: .*$/m, 'replicas: { staging: 2, production: 3 }'));
+  }
 }

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { stopApiServer } from './api-server.mjs';
 import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, scratchCopy, start, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
 import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
@@ -80,6 +80,7 @@ before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
   scratch = scratchCopy();
+  withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(envFile, 'utf8'));
   for (const [name, ns] of [['staging', NS], ['production', NS_PROD]]) {

@@ -44,6 +44,7 @@ test('a trade submitted through the agents appears on the dashboard: intent, boo
 });
 
 test('a service down is shown as an alert, and the other pages keep working', async ({ page }) => {
+  test.skip(!process.env.E2E_ENGINE_PID, 'against a deployed release: the engine is not this test\'s to stop');
   process.kill(Number(env('E2E_ENGINE_PID')), 'SIGTERM');
   await expect
     .poll(async () => fetch(`${env('E2E_ENGINE_URL')}/healthz`).then(() => 'up', () => 'down'), { timeout: 10_000 })

@@ -9,6 +9,7 @@ import { Kube } from '../release/kube';
 import { runDeploy } from './gke-deploy/lib/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
 import { runRollback } from './rollback/lib/run-rollback';
+import { withSeveralReplicas } from '../testing/several-replicas';
 
 // The deploy and rollback code against the real local cluster (npx nx run local-cluster:up).
 // The same paths run through `nx` in tools/workspace-tests/deploy.test.mjs.
@@ -34,6 +35,7 @@ beforeAll(() => {
   }
   root = mkdtempSync(join(tmpdir(), 'deploy-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
   for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, 1);

@@ -8,6 +8,7 @@ import { runRollback } from './rollback/lib/run-rollback';
 import { runStatus } from './release-status/lib/run-status';
 import { runDecision } from './release-decision/lib/run-decision';
 import type { ServiceStatus } from '../release/status';
+import { withSeveralReplicas } from '../testing/several-replicas';
 
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
 // whole pod template, the Services select it, the phase lives on the active Service, an aborted
@@ -54,6 +55,7 @@ beforeAll(() => {
   }
   root = mkdtempSync(join(tmpdir(), 'release-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'));
 }, 30_000);
