@@ -32,6 +32,10 @@ deployed=0
 npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes || deployed=$?
 [ "$deployed" = 0 ] || die "the staging deploy failed (see above); traffic stays on the last good release"
 
+step "Release gates on the staging deploy: load test and end-to-end in Chromium (scripts/staging-gates.sh)"
+gates=0
+bash scripts/staging-gates.sh trading-staging kwok-local-staging || gates=$?
+
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "$TARGETS"
 printf 'Coverage:\n'
@@ -53,5 +57,11 @@ for svc in ${SERVICES//,/ }; do
   ready="$(kubectl --context kwok-local-staging -n trading-staging get endpointslices -l "kubernetes.io/service-name=$svc" -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}')"
   printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
 done
+printf 'Release gates on trading-staging (%s):\n' "$([ "$gates" = 0 ] && echo passed || echo FAILED)"
+for report in reports/load/agents.json reports/load/execution-engine.json; do
+  [ -f "$report" ] || continue
+  node -e 'const r=require(process.argv[1]); for (const e of r.results) { const f=e.figures; console.log(`  load ${r.project.padEnd(17)} ${e.path.padEnd(18)} ${e.verdict.toUpperCase().padEnd(7)} ${f.achievedRate} req/s of ${r.config.rate}, ${r.config.users} users: p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors`) }' "$PWD/$report"
+done
 printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"
+[ "$gates" = 0 ] || die "a release gate failed against the staging deploy (see above)"

@@ -44,6 +44,7 @@ export default async function globalSetup() {
     E2E_DASHBOARD_URL: dashboard.url,
     E2E_RELEASE: release,
     E2E_ENGINE_PID: String(engine.pid),
+    E2E_FRESH: '1',
   });
   return async () => {
     await dashboard.stop();

@@ -51,7 +51,7 @@ test('the engine, the agents and the dashboard deploy onto the real node; the st
 });
 
 test('a signal posted to the deployed agents is booked by the deployed engine and shows on the dashboard, in Chromium', () => {
-  const result = tryRun(repoRoot, 'npx', ['nx', 'run', 'dashboard-e2e:e2e-deployed', '--output-style=static'], { E2E_NAMESPACE: NS, E2E_CONTEXT: CONTEXT });
+  const result = tryRun(repoRoot, 'npx', ['nx', 'run', 'dashboard-e2e:e2e-deployed', '--output-style=static'], { E2E_NAMESPACE: NS, E2E_CONTEXT: CONTEXT, E2E_FRESH: '1' });
   console.log(result.out.split('\n').filter((l) => /✓|✘|passed|failed|skipped|e2e against/.test(l)).join('\n'));
   assert.equal(result.code, 0, result.out);
   // The release the footer must name is the dashboard image's revision (the pods' version label).

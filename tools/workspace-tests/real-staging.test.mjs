@@ -228,6 +228,7 @@ test('production: a bad canary (a real pod behind the active Service) is analyse
     assert.deepEqual(watch.changes, [], 'the active Service never moved');
     assert.equal(selector(NS_PROD), 'blue');
     assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/);
+    assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-baseline'), /NotFound/); // and the baseline started beside it
     const seen = prodTraffic.seen(started, Date.now());
     console.log(`production canary: ${seen.failed}/${seen.total} client requests failed while the canary served its share ${JSON.stringify(seen.statuses)}`);
     assert.ok(seen.failed > 0, 'the canary really served part of the traffic');

@@ -8,6 +8,9 @@ const env = (name: string): string => {
   return value;
 };
 const dashboard = () => env('E2E_DASHBOARD_URL');
+// Services started for this run (or a namespace deployed for it) hold nothing yet: exact counts,
+// position and book are asserted. Against a long-lived deploy (staging) only what this run added.
+const fresh = process.env.E2E_FRESH === '1';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -19,8 +22,11 @@ test('every page renders the services\' live data and names the release', async 
   await page.goto(`${dashboard()}/risk`);
   await expect(page.getByText('0% of 10% allowed')).toBeVisible();
   await page.goto(`${dashboard()}/orders`);
-  await expect(page.getByText('No order intents yet.')).toBeVisible();
-  await expect(page.getByText('No bookings yet.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Order intents' })).toBeVisible();
+  if (fresh) {
+    await expect(page.getByText('No order intents yet.')).toBeVisible();
+    await expect(page.getByText('No bookings yet.')).toBeVisible();
+  }
 });
 
 test('a trade submitted through the agents appears on the dashboard: intent, booking, position, book', async ({ page, request }) => {
@@ -32,15 +38,16 @@ test('a trade submitted through the agents appears on the dashboard: intent, boo
   const { order } = await signal.json();
 
   await page.goto(`${dashboard()}/orders`);
-  await expect(page.getByText('1 booked, 0 pending, 0 refused')).toBeVisible();
+  if (fresh) await expect(page.getByText('1 booked, 0 pending, 0 refused')).toBeVisible();
   const intent = page.getByRole('row', { name: new RegExp(order.clientOrderId) }).first();
   await expect(intent).toContainText('booked');
   await expect(page.getByRole('table', { name: 'Engine bookings' })).toContainText(order.clientOrderId);
 
   await page.goto(`${dashboard()}/positions`);
-  await expect(page.getByRole('row', { name: /BTC-USD/ })).toContainText('0.5');
+  await expect(page.getByRole('row', { name: /BTC-USD/ })).toBeVisible();
+  if (fresh) await expect(page.getByRole('row', { name: /BTC-USD/ })).toContainText('0.5');
   await page.goto(`${dashboard()}/engine`);
-  await expect(page.getByText('39,999.5')).toBeVisible(); // the agents' remainder is the best bid
+  if (fresh) await expect(page.getByText('39,999.5')).toBeVisible(); // the agents' remainder is the best bid
 });
 
 test('a service down is shown as an alert, and the other pages keep working', async ({ page }) => {

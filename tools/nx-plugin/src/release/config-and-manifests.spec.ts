@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployConfigError, loadEnvironment, loadEnvironments, loadServices } from './config';
-import { deploymentFromTemplate, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
+import { baselineManifest, deploymentFromTemplate, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { wantedRelease } from './release-plan';
 
 const repoConfig = join(__dirname, '../../../deploy');
@@ -94,6 +94,19 @@ describe('manifests', () => {
     const own = releaseLabel(deploymentManifest(input));
     const labels = deploymentManifest({ ...input, canary: true, liveRelease: 'live123' }).spec!.template.metadata!.labels!;
     expect(labels).toMatchObject({ 'trading.dev/release': 'live123', 'trading.dev/canary-of': own, 'trading.dev/track': 'canary' });
+  });
+
+  it('makes the baseline from the live Deployment: same template and release, track=baseline, the canary\'s size, behind the active Service', () => {
+    const live = deploymentManifest({ service: engine, environment: 'production', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 3, revision: 'abcdef1234567890' });
+    const baseline = baselineManifest(live, 1);
+    expect(baseline.metadata).toMatchObject({ name: 'execution-engine-baseline', namespace: 'ns' });
+    expect(baseline.spec!.replicas).toBe(1);
+    expect(baseline.spec!.selector.matchLabels).toEqual({ ...live.spec!.selector.matchLabels, 'trading.dev/track': 'baseline' });
+    const labels = baseline.spec!.template.metadata!.labels!;
+    // The active Service selects colour and release: the baseline's pods match it like the live ones.
+    expect(labels).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': releaseLabel(live), 'app.kubernetes.io/version': 'abcdef123456', 'trading.dev/track': 'baseline' });
+    expect(baseline.spec!.template.spec).toEqual(live.spec!.template.spec);
+    expect(live.spec!.template.metadata!.labels!['trading.dev/track']).toBeUndefined(); // the live one untouched
   });
 
   it('restores a recorded template whole, under the same release name', () => {

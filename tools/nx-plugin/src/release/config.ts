@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type MetricSpec } from './analysis/schema';
+import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type ComparisonSpec, type MetricSpec } from './analysis/schema';
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, 'a Kubernetes quantity such as 100m or 128Mi');
 
@@ -88,6 +88,11 @@ export function loadServices(configDir: string, environment: string, only?: stri
 
 /** The analysis metric templates (analysis.yaml in the config folder). */
 export function loadAnalysisMetrics(configDir: string): MetricSpec[] {
+  return loadAnalysis(configDir).metrics;
+}
+
+/** analysis.yaml: the SLO metrics and the canary-versus-baseline comparisons. */
+export function loadAnalysis(configDir: string): { metrics: MetricSpec[]; comparisons: ComparisonSpec[] } {
   const path = join(configDir, 'analysis.yaml');
-  return validate(analysisFileSchema, readYaml(path), path).metrics;
+  return validate(analysisFileSchema, readYaml(path), path);
 }

@@ -15,6 +15,7 @@ export const PRE_STOP_SECONDS = 5;
 export const deploymentName = (service: string, color: Color) => `${service}-${color}`;
 export const previewName = (service: string) => `${service}-preview`;
 export const canaryName = (service: string) => `${service}-canary`;
+export const baselineName = (service: string) => `${service}-baseline`;
 
 export function labels(service: ServiceConfig, environment: string, color?: Color): Record<string, string> {
   return {
@@ -141,6 +142,29 @@ export function deploymentFromTemplate(input: Omit<DeploymentInput, 'image' | 'c
   return d;
 }
 
+
+/**
+ * The canary's baseline: the live colour's Deployment as it is (template, release, version), named
+ * <svc>-baseline with `replicas` pods labelled track=baseline. Its pods carry the live colour and
+ * release, so the active Service sends them their share beside the live and canary pods.
+ */
+export function baselineManifest(live: V1Deployment, replicas: number): V1Deployment {
+  const template = structuredClone(live.spec!.template);
+  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [TRACK_LABEL]: 'baseline' } };
+  const name = live.metadata!.labels!['app.kubernetes.io/name'];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: baselineName(name), namespace: live.metadata!.namespace, labels: template.metadata.labels },
+    spec: {
+      replicas,
+      revisionHistoryLimit: 1,
+      selector: { matchLabels: { ...live.spec!.selector.matchLabels, [TRACK_LABEL]: 'baseline' } },
+      strategy: live.spec!.strategy,
+      template,
+    },
+  };
+}
 
 /** The active Service (`<svc>`) or the preview Service (`<svc>-preview`), selecting one colour. */
 export function serviceManifest(service: ServiceConfig, environment: string, namespace: string, color: Color, preview: boolean, release: string): V1Service {

@@ -65,4 +65,26 @@ describe('PrometheusSource against a real Prometheus', () => {
       stalled.close();
     }
   });
+
+  it('reads a range query as one series of finite values, and calls no, several or bad series inconclusive', async () => {
+    const end = Math.floor(Date.now() / 1000);
+    expect(await source.queryRange('vector(0.02)', end - 9, end, 1)).toEqual({ values: Array(10).fill(0.02) });
+    // A step with no requests in its window is NaN: left out, not a zero.
+    expect(await source.queryRange('vector(0) / vector(0)', end - 4, end, 1)).toEqual({ values: [] });
+    expect(await source.queryRange('no_such_metric_anywhere', end - 4, end, 1)).toEqual({ inconclusive: 'no data (the query matched no series)' });
+    expect(await source.queryRange('label_replace(vector(1), "a", "x", "", "") or label_replace(vector(2), "a", "y", "", "")', end - 4, end, 1)).toEqual({
+      inconclusive: 'the query returned 2 series; aggregate it to one',
+    });
+    expect(await source.queryRange('sum(', end - 4, end, 1)).toMatchObject({ inconclusive: expect.stringMatching(/^Prometheus rejected the query \(HTTP 400\): .*parse error/) });
+    const server: Server = createServer((_, res) => res.writeHead(502).end('bad gateway'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      expect(await new PrometheusSource(`http://127.0.0.1:${port}`, 2000).queryRange('vector(1)', end - 4, end, 1)).toEqual({
+        inconclusive: `Prometheus at http://127.0.0.1:${port} answered HTTP 502 with something that is not a range result: bad gateway`,
+      });
+    } finally {
+      server.close();
+    }
+  });
 });

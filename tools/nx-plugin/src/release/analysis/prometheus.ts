@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SeriesResult } from './baseline-judge';
 
 /** Prometheus' instant-query answer (GET /api/v1/query), as far as the analysis reads it. */
 const answerSchema = z.object({
@@ -17,7 +18,15 @@ export type QueryResult = { value: number } | { inconclusive: string };
 /** The analysis' only view of Prometheus: one number per query, or why there is none. */
 export interface MetricsSource {
   query(promql: string): Promise<QueryResult>;
+  /** One series over [startSec, endSec] at stepSec (the canary-versus-baseline judgement). */
+  queryRange?(promql: string, startSec: number, endSec: number, stepSec: number): Promise<SeriesResult>;
 }
+
+const rangeSchema = z.object({
+  status: z.enum(['success', 'error']),
+  error: z.string().optional(),
+  data: z.object({ resultType: z.literal('matrix'), result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })) }).optional(),
+});
 
 /**
  * Instant queries against the Prometheus HTTP API. An unreachable server, an error answer, an
@@ -30,32 +39,33 @@ export class PrometheusSource implements MetricsSource {
     private readonly timeoutMs: number,
   ) {}
 
-  async query(promql: string): Promise<QueryResult> {
-    const endpoint = new URL('api/v1/query', this.url.endsWith('/') ? this.url : `${this.url}/`);
+  /** POSTs a query; the answer's text, or why there is none. */
+  private async post(path: string, params: Record<string, string>): Promise<{ status: number; text: string } | { inconclusive: string }> {
+    const endpoint = new URL(path, this.url.endsWith('/') ? this.url : `${this.url}/`);
     // The time-out covers the whole exchange, the body included: a server that sends headers and
     // then stalls is as unreachable as one that never answers.
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(endpoint, {
-        method: 'POST',
-        body: new URLSearchParams({ query: promql }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
+      const response = await fetch(endpoint, { method: 'POST', body: new URLSearchParams(params), signal: AbortSignal.timeout(this.timeoutMs) });
+      return { status: response.status, text: await response.text() };
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
       const why = timedOut ? `no answer within ${this.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
       return { inconclusive: `Prometheus at ${this.url} unreachable (${why})` };
     }
+  }
+
+  async query(promql: string): Promise<QueryResult> {
+    const answer = await this.post('api/v1/query', { query: promql });
+    if ('inconclusive' in answer) return answer;
+    const { status, text } = answer;
     let parsed: z.infer<typeof answerSchema>;
     try {
       parsed = answerSchema.parse(JSON.parse(text));
     } catch {
-      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${response.status} with something that is not a query result: ${text.slice(0, 120)}` };
+      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${status} with something that is not a query result: ${text.slice(0, 120)}` };
     }
-    if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${response.status}): ${parsed.error ?? 'no data'}` };
+    if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${status}): ${parsed.error ?? 'no data'}` };
     const { resultType, result } = parsed.data;
     let sample: string;
     if (resultType === 'scalar') {
@@ -69,5 +79,23 @@ export class PrometheusSource implements MetricsSource {
     const value = Number(sample);
     if (!Number.isFinite(value)) return { inconclusive: `no data (the query evaluated to ${sample}: no requests in the window)` };
     return { value };
+  }
+
+  /** A range query's one series; steps without a finite value (no requests in the window) are left out. */
+  async queryRange(promql: string, startSec: number, endSec: number, stepSec: number): Promise<SeriesResult> {
+    const answer = await this.post('api/v1/query_range', { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) });
+    if ('inconclusive' in answer) return answer;
+    const { status, text } = answer;
+    let parsed: z.infer<typeof rangeSchema>;
+    try {
+      parsed = rangeSchema.parse(JSON.parse(text));
+    } catch {
+      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${status} with something that is not a range result: ${text.slice(0, 120)}` };
+    }
+    if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${status}): ${parsed.error ?? 'no data'}` };
+    const series = parsed.data.result;
+    if (series.length === 0) return { inconclusive: 'no data (the query matched no series)' };
+    if (series.length > 1) return { inconclusive: `the query returned ${series.length} series; aggregate it to one` };
+    return { values: series[0].values.map(([, v]) => Number(v)).filter(Number.isFinite) };
   }
 }

@@ -22,7 +22,24 @@ export const metricSchema = z.object({
 });
 export type MetricSpec = z.infer<typeof metricSchema>;
 
-export const analysisFileSchema = z.object({ metrics: z.array(metricSchema).min(1) });
+/**
+ * Canary against baseline (Kayenta's judgement): one query evaluated over the canary's analysis
+ * time, step by step, for the canary's pods and for the baseline's (the live release started beside
+ * it); a regression when the canary's series is larger by a one-sided Mann-Whitney test (p < alpha)
+ * and its median more than `tolerance` above the baseline's.
+ */
+export const comparisonSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  /** PromQL with the metric placeholders; {{window}} is the comparison's own (two steps). */
+  query: z.string().min(1),
+  alpha: z.number().gt(0).lt(0.5).default(0.01),
+  /** Largest acceptable increase of the canary's median over the baseline's (0.1: 10%). */
+  tolerance: z.number().min(0).default(0.1),
+  unit: z.enum(['ratio', 'seconds', 'count']).default('count'),
+});
+export type ComparisonSpec = z.infer<typeof comparisonSchema>;
+
+export const analysisFileSchema = z.object({ metrics: z.array(metricSchema).min(1), comparisons: z.array(comparisonSchema).default([]) });
 
 /** What happens when Prometheus cannot be reached or a query returns no data. */
 export const inconclusiveActions = ['halt', 'rollback', 'continue'] as const;
@@ -48,12 +65,27 @@ export const canarySchema = z.object({
   /** New-version replicas added behind the active Service, beside the live ones. */
   replicas: z.number().int().min(1),
   analysisSeconds: z.number().min(0),
+  /**
+   * Baseline pods: as many pods of the live release as the canary has, started with it behind the
+   * active Service, so the canary is compared with pods of the same age under the same load
+   * (analysis.yaml's comparisons). Absent: the canary is judged by the absolute metrics only.
+   */
+  baseline: z
+    .object({
+      /** Resolution of the compared series: at least the scrape interval. */
+      stepSeconds: z.number().min(1),
+      /** Fewer values on either side make the judgement inconclusive (the canary fails). */
+      minSamples: z.number().int().min(5).default(20),
+    })
+    .optional(),
 });
 export type CanaryConfig = z.infer<typeof canarySchema>;
 
 /** Per service: which metrics apply (default all) and thresholds that differ from the defaults. */
 export const serviceAnalysisSchema = z.object({
   metrics: z.array(z.string()).optional(),
+  /** Which canary-versus-baseline comparisons apply (default all). */
+  comparisons: z.array(z.string()).optional(),
   failWhen: z.record(z.string(), failWhenSchema).default({}),
 });
 export type ServiceAnalysis = z.infer<typeof serviceAnalysisSchema>;

@@ -65,6 +65,11 @@ export async function podsOf(c: ClusterClient, service: string, color: Color): P
   return pods.items;
 }
 
+/** A Deployment as the cluster holds it, or null when it does not exist. */
+export async function readDeployment(c: ClusterClient, name: string): Promise<k8s.V1Deployment | null> {
+  return c.readOrNull(`read Deployment ${name}`, () => c.apps.readNamespacedDeployment({ name, namespace: c.target.namespace }));
+}
+
 /** Replicas and available replicas of a Deployment, or null when it does not exist. */
 export async function deploymentStatus(c: ClusterClient, name: string): Promise<{ replicas: number; available: number; image: string } | null> {
   const d = await c.readOrNull(`read Deployment ${name}`, () => c.apps.readNamespacedDeployment({ name, namespace: c.target.namespace }));

@@ -1,4 +1,6 @@
-import type { MetricSpec } from '../../../release/analysis/schema';
+import type { ComparisonSpec, MetricSpec } from '../../../release/analysis/schema';
+import { comparisonsFor } from '../../../release/analysis/baseline-judge';
+import { judgeCanaryAgainstBaseline } from './baseline';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../../release/analysis/judge';
 import type { MetricsSource } from '../../../release/analysis/prometheus';
 import type { RunningLoad } from '../../../release/analysis/load-hook';
@@ -6,7 +8,7 @@ import { runAnalysis } from '../../../release/analysis/run-analysis';
 import type { EnvironmentConfig } from '../../../release/config';
 import { recordFailed } from '../../../release/history';
 import type { Kube, Lease } from '../../../release/kube';
-import { type Color, canaryName, deploymentManifest } from '../../../release/manifests';
+import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../../release/manifests';
 import { stateAnnotations } from '../../../release/release-state';
 import { NoWayBack, switchBack } from '../../../release/switch-back';
 import type { WantedRelease } from '../../../release/release-plan';
@@ -27,6 +29,8 @@ export interface PromotionContext {
   environment: string;
   env: EnvironmentConfig;
   metrics: MetricSpec[];
+  /** Canary-versus-baseline comparisons (analysis.yaml); used when the canary config has a baseline. */
+  comparisons?: ComparisonSpec[];
   source: MetricsSource;
   actor: string;
   log: (message: string) => void;
@@ -69,6 +73,15 @@ export function checkAnalysis(ctx: PromotionContext): void {
       } catch (error) {
         throw new Error(`${ctx.wanted.service.name}: analysis metric ${m.name}: ${(error as Error).message}`);
       }
+    }
+  }
+  if (!ctx.env.canary?.baseline) return;
+  const { vars } = plan(ctx, { track: 'canary' });
+  for (const c of comparisonsFor(ctx.comparisons ?? [], ctx.wanted.service.analysis, ctx.wanted.service.name)) {
+    try {
+      renderQuery(c.query, vars);
+    } catch (error) {
+      throw new Error(`${ctx.wanted.service.name}: analysis comparison ${c.name}: ${(error as Error).message}`);
     }
   }
 }
@@ -156,8 +169,11 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
 
 /**
  * Production canary: runs `canary.replicas` pods of the new version behind the active Service
- * (beside the live colour's pods), analyses them, and removes them. Failure leaves traffic where
- * it was and scales the new colour down.
+ * (beside the live colour's pods), analyses them, and removes them. With `canary.baseline`, as
+ * many pods of the live release start beside them (track=baseline) and, once the absolute analysis
+ * passed, the canary's series are compared with the baseline's (Kayenta's judgement): slower beyond
+ * the tolerance with significance, or too little data to tell, fails the canary. Failure leaves
+ * traffic where it was and scales the new colour down.
  */
 export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRelease: string) => Promise<void> {
   return async (to, from, liveRelease) => {
@@ -165,28 +181,41 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
     const { service } = wanted;
     const config = env.canary!;
     const sleep = ctx.sleep ?? sleepDefault;
+    const now = ctx.now ?? Date.now;
     const name = canaryName(service.name);
-    log(`canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s`);
+    const comparisons = config.baseline ? comparisonsFor(ctx.comparisons ?? [], service.analysis, service.name) : [];
+    const live = comparisons.length ? await kube.readDeployment(deploymentName(service.name, from)) : null;
+    const started = [name, ...(live ? [baselineName(service.name)] : [])];
+    log(`canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s` + (live ? `, beside ${config.replicas} baseline pod(s) of the live release` : ''));
     await kube.applyDeployment(
       deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true, liveRelease }),
     );
+    if (live) await kube.applyDeployment(baselineManifest(live, config.replicas));
+    const removeAll = async () => {
+      for (const n of started) await kube.deleteDeployment(n);
+    };
     const fail = async (reason: string): Promise<never> => {
-      await kube.deleteDeployment(name);
+      await removeAll();
       await kube.scale(service.name, to, 0);
       await kube.updateHistory(service.name, (history) => recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
-      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary is removed and ${to} scaled down.`, 'canary-failed');
+      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary${live ? ' and its baseline are' : ' is'} removed and ${to} scaled down.`, 'canary-failed');
     };
     const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;
     for (;;) {
       if (ctx.lease?.lost) throw ctx.lease.lost;
-      const status = await kube.deploymentStatus(name);
-      if (status && status.available >= config.replicas) break;
-      if (Date.now() > deadline) await fail(`${status?.available ?? 0}/${config.replicas} canary pod(s) available after ${env.rolloutTimeoutSeconds} s`);
+      const statuses = await Promise.all(started.map((n) => kube.deploymentStatus(n)));
+      if (statuses.every((st) => st && st.available >= config.replicas)) break;
+      if (Date.now() > deadline) await fail(started.map((n, i) => `${n}: ${statuses[i]?.available ?? 0}/${config.replicas} pod(s) available`).join(', ') + ` after ${env.rolloutTimeoutSeconds} s`);
       await sleep(500);
     }
+    const since = now();
     const outcome = await analyse(ctx, `canary of ${service.name}`, { track: 'canary' }, config.analysisSeconds * 1000);
     if (outcome.status !== 'passed') await fail(`analysis ${outcome.status}: ${outcome.reason}`);
-    await kube.deleteDeployment(name);
+    if (live) {
+      const verdict = await judgeCanaryAgainstBaseline(ctx, comparisons, config.baseline!, since, now());
+      if (verdict.status !== 'passed') await fail(verdict.status === 'failed' ? verdict.reason : `against its baseline: inconclusive: ${verdict.reason}`);
+    }
+    await removeAll();
     log(`canary passed after ${outcome.rounds} round(s): ${outcome.reason}`);
   };
 }

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../../release/analysis/prometheus';
-import { loadAnalysisMetrics, loadEnvironment, loadServices } from '../../../release/config';
+import { loadAnalysis, loadEnvironment, loadServices } from '../../../release/config';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../../release/kube';
 import { renderLoadCommand, startLoad } from '../../../release/analysis/load-hook';
@@ -85,7 +85,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
 
   const kube = await Kube.connect({ context, namespace: env.namespace });
   await kube.ensureNamespace();
-  const metrics = analysis ? loadAnalysisMetrics(configDir) : [];
+  const { metrics, comparisons } = analysis ? loadAnalysis(configDir) : { metrics: [], comparisons: [] };
   const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000) : undefined;
   if (source && analysis!.onInconclusive !== 'continue') {
     // Fail before anything moves: a soak that cannot measure would halt after the switch.
@@ -107,7 +107,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   if (analysis && source) {
     for (const w of wanted) {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
-      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, source, actor: ctx.actor, log };
+      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, comparisons, source, actor: ctx.actor, log };
       if (analysis.load) {
         let command: string[];
         try {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The release gates against a deployed environment (issue 18): the load test of every service with
+# a load.yaml (1000 users at a constant arrival rate, p95 under 100 ms, no error) and the dashboard's
+# browser tests, both through the active Services. Run after `nx run deploy:staging` (main.sh does).
+#   bash scripts/staging-gates.sh [namespace] [context]    default: trading-staging, kwok-local-staging
+# The Services' ClusterIPs are reachable from this machine on the local cluster; on GKE run it where
+# they are (an in-cluster runner), or it stops at the first unreachable one.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+NAMESPACE="${1:-trading-staging}"
+CONTEXT="${2:-kwok-local-staging}"
+
+url() {
+  local ip
+  ip="$(kubectl --context "$CONTEXT" -n "$NAMESPACE" get service "$1" -o jsonpath='{.spec.clusterIP}' 2>&1)" \
+    || die "no Service $1 in $NAMESPACE ($CONTEXT): $ip. Deploy first: npx nx run deploy:staging"
+  curl -fsS --max-time 3 "http://$ip/healthz" >/dev/null 2>&1 \
+    || die "Service $1 in $NAMESPACE answers nothing at http://$ip/healthz: is it ready, and are ClusterIPs reachable from here?"
+  printf 'http://%s' "$ip"
+}
+
+failed=0
+for project in agents execution-engine; do
+  base="$(url "$project")" || exit 1
+  step "Load test: nx run $project:load --baseUrl=$base ($NAMESPACE)"
+  npx nx run "$project:load" --baseUrl="$base" --output-style=stream-without-prefixes || failed=1
+done
+url dashboard >/dev/null || exit 1
+step "End-to-end in Chromium against the release deployed in $NAMESPACE: nx run dashboard-e2e:e2e-deployed"
+E2E_NAMESPACE="$NAMESPACE" E2E_CONTEXT="$CONTEXT" npx nx run dashboard-e2e:e2e-deployed --output-style=stream-without-prefixes || failed=1
+[ "$failed" = 0 ] || die "a release gate failed against $NAMESPACE (see above; reports in reports/load and reports/e2e)"
+echo "release gates passed against $NAMESPACE: load (agents, execution-engine) and end-to-end"
