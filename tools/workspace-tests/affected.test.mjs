@@ -1,9 +1,11 @@
-// Affected precision: touching one file in each library and app selects exactly its dependents.
+// Affected precision: touching one file in each library and app selects exactly its dependents; a
+// change matrix (lockfile bumps in each ecosystem, toolchain pins, root configs, our executors) is
+// checked against the expected sets exactly, and precision and recall over it are printed.
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, scratchCopy } from './scratch.mjs';
+import { run, scratchCopy, tryRun } from './scratch.mjs';
 
 // The `deploy` project depends on every deployed service, so a service change affects it too.
 const cases = [
@@ -48,6 +50,30 @@ function affected() {
   return JSON.parse(out).sort();
 }
 
+// Over the whole matrix: projects affected and expected (true positives), affected only (false
+// positives), expected only (false negatives).
+const tally = { cases: 0, tp: 0, fp: 0, fn: 0 };
+function check(expected) {
+  const actual = affected();
+  tally.cases += 1;
+  tally.tp += actual.filter((p) => expected.includes(p)).length;
+  tally.fp += actual.filter((p) => !expected.includes(p)).length;
+  tally.fn += expected.filter((p) => !actual.includes(p)).length;
+  assert.deepEqual(actual, expected);
+}
+const restore = () => {
+  run(scratch.dir, 'git', ['checkout', '--', '.']);
+  run(scratch.dir, 'git', ['clean', '-fdq']);
+};
+/** A lockfile bump: the `version = "..."` line after `name = "<name>"` gets a new version. */
+function bumpLock(file, name) {
+  const path = join(scratch.dir, file);
+  const text = readFileSync(path, 'utf8');
+  const bumped = text.replace(new RegExp(`(\nname = "${name}"\nversion = ")([^"]+)"`), (_, head, version) => `${head}${version}-bumped"`);
+  assert.notEqual(bumped, text, `${name} is not locked in ${file}`);
+  writeFileSync(path, bumped);
+}
+
 test('no change affects nothing', () => {
   assert.deepEqual(affected(), []);
 });
@@ -56,7 +82,7 @@ for (const [file, line, expected] of cases) {
   test(`touching ${file} affects exactly ${expected.join(', ')}`, () => {
     appendFileSync(join(scratch.dir, file), line);
     try {
-      assert.deepEqual(affected(), expected);
+      check(expected);
     } finally {
       run(scratch.dir, 'git', ['checkout', '--', file]);
     }
@@ -72,8 +98,68 @@ test('bumping a package only the dashboard uses in package-lock.json affects the
   const next = lock.packages['node_modules/next'];
   writeFileSync(file, JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/next': { ...next, version: `${next.version}-bumped` } } }, null, 2) + '\n');
   try {
-    assert.deepEqual(affected(), ['@trading/source', 'dashboard', 'dashboard-e2e', 'deploy']);
+    check(['@trading/source', 'dashboard', 'dashboard-e2e', 'deploy']);
   } finally {
     run(scratch.dir, 'git', ['checkout', '--', 'package-lock.json']);
   }
+});
+
+test('bumping a package several projects use in package-lock.json (zod) affects those and their dependents', () => {
+  const file = join(scratch.dir, 'package-lock.json');
+  const lock = JSON.parse(readFileSync(file, 'utf8'));
+  const zod = lock.packages['node_modules/zod'];
+  writeFileSync(file, JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/zod': { ...zod, version: `${zod.version}-bumped` } } }, null, 2) + '\n');
+  try {
+    check(['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy']);
+  } finally {
+    restore();
+  }
+});
+
+// Cargo: each crate's tasks hash its locked closure (<crate>/cargo-closure.txt, written by the
+// cargo-closure sync generator) instead of Cargo.lock. A bump followed by `nx sync` (which CI checks
+// with `nx sync:check`) changes exactly the closures that hold the package. The bump is a real
+// `cargo update --precise` (crates.io's index): a hand edit of Cargo.lock is put back by the
+// `cargo metadata` that @monodon/rust runs while Nx builds its graph (seen while writing this).
+for (const [name, version, expected] of [
+  ['itoa', '1.0.14', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
+  ['proc-macro2', '1.0.100', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+]) {
+  test(`bumping ${name} in Cargo.lock affects exactly the crates that lock it, and their dependents`, () => {
+    run(scratch.dir, 'cargo', ['update', '--quiet', '-p', name, '--precise', version]);
+    try {
+      // Without the daemon: its file watcher may not have seen the bump yet.
+      const stale = tryRun(scratch.dir, 'npx', ['nx', 'sync:check'], { NX_DAEMON: 'false' });
+      assert.notEqual(stale.code, 0, 'sync:check must fail while a closure is stale');
+      assert.match(stale.out, /The locked Cargo dependency closures are stale after a Cargo.lock change: .*Run `npx nx sync`/);
+      run(scratch.dir, 'npx', ['nx', 'sync'], { NX_DAEMON: 'false' });
+      check(expected);
+    } finally {
+      restore();
+    }
+  });
+}
+
+// uv: each Python project locks its own environment (<project>/uv.lock, in its pythonSources).
+for (const [file, name, expected] of [
+  ['apps/agents/uv.lock', 'fastapi', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration']],
+  ['libs/trading-core/uv.lock', 'pytest', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
+]) {
+  test(`bumping ${name} in ${file} affects exactly its project and dependents`, () => {
+    bumpLock(file, name);
+    try {
+      check(expected);
+    } finally {
+      restore();
+    }
+  });
+}
+
+test('precision and recall over the change matrix', () => {
+  const precision = tally.tp / (tally.tp + tally.fp);
+  const recall = tally.tp / (tally.tp + tally.fn);
+  console.log(`affected over ${tally.cases} changes: precision ${precision.toFixed(3)} (${tally.fp} false positives), recall ${recall.toFixed(3)} (${tally.fn} false negatives)`);
+  assert.ok(tally.cases >= 25, `the matrix ran (${tally.cases} changes)`);
+  assert.equal(tally.fn, 0);
+  assert.equal(tally.fp, 0);
 });
