@@ -14,8 +14,13 @@ url() {
   local ip
   ip="$(kubectl --context "$CONTEXT" -n "$NAMESPACE" get service "$1" -o jsonpath='{.spec.clusterIP}' 2>&1)" \
     || die "no Service $1 in $NAMESPACE ($CONTEXT): $ip. Deploy first: npx nx run deploy:staging"
-  curl -fsS --max-time 3 "http://$ip/healthz" >/dev/null 2>&1 \
-    || die "Service $1 in $NAMESPACE answers nothing at http://$ip/healthz: is it ready, and are ClusterIPs reachable from here?"
+  # A Service created moments ago answers once every kube-proxy has its rules (about a second here).
+  local tries=0
+  until curl -fsS --max-time 2 "http://$ip/healthz" >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 20 ] || die "Service $1 in $NAMESPACE answers nothing at http://$ip/healthz after 10 s: is it ready, and are ClusterIPs reachable from here?"
+    sleep 0.5
+  done
   printf 'http://%s' "$ip"
 }
 
