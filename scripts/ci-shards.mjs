@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Sharded CI without a SaaS (issue 19). The affected tasks are computed once and split into N shards
+// balanced by each task's duration recorded by earlier runs; each shard runs exactly its tasks
+// through Nx (remote cache included) and records what it measured for the next plan.
+//   node scripts/ci-shards.mjs plan --shards N --targets "lint test ..." [--base B] [--head H] [--out plan.json]
+//   node scripts/ci-shards.mjs run --plan plan.json --shard K [--parallel P]
+// Durations: $CI_DURATIONS_FILE (default reports/ci/durations.json; CI keeps it with actions/cache).
+// In Actions the plan goes to the job's outputs (plan, shards) and both print to the step summary.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { byTarget, imbalance, missing, planShards, readProfile } from '../tools/ci-tools/shards/plan.mjs';
+
+const root = join(dirname(new URL(import.meta.url).pathname), '..');
+const durationsFile = process.env.CI_DURATIONS_FILE || join(root, 'reports/ci/durations.json');
+const fail = (message) => {
+  console.error(`ci-shards: ${message}`);
+  process.exit(1);
+};
+const summary = (text) => process.env.GITHUB_STEP_SUMMARY && appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${text}\n`);
+const output = (name, value) => process.env.GITHUB_OUTPUT && appendFileSync(process.env.GITHUB_OUTPUT, `${name}=${value}\n`);
+
+function readDurations() {
+  if (!existsSync(durationsFile)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(durationsFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+  } catch { /* reported below */ }
+  console.warn(`ci-shards: ${durationsFile} is not a JSON object of durations: planning without them`);
+  return {};
+}
+
+function affectedTasks(targets, base, head) {
+  return targets.flatMap((target) => {
+    const out = execFileSync('npx', ['nx', 'show', 'projects', '--affected', `--withTarget=${target}`, `--base=${base}`, `--head=${head}`, '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out).map((project) => `${project}:${target}`);
+  });
+}
+
+function plan(args) {
+  const count = Number(args.shards);
+  const targets = (args.targets ?? '').split(/[\s,]+/).filter(Boolean);
+  if (!targets.length) fail('give the targets: --targets "lint test ..."');
+  const base = args.base ?? process.env.NX_BASE ?? 'origin/main';
+  const head = args.head ?? process.env.NX_HEAD ?? 'HEAD';
+  for (const [name, ref] of [['base', base], ['head', head]]) {
+    if (spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).status !== 0) {
+      fail(`${name} commit '${ref}' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_${name.toUpperCase()}`);
+    }
+  }
+  const durations = readDurations();
+  let result;
+  try {
+    result = planShards(affectedTasks(targets, base, head), durations, count);
+  } catch (error) {
+    fail(`no plan: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ')}`);
+  }
+  const text = JSON.stringify(result);
+  if (args.out) {
+    mkdirSync(dirname(args.out), { recursive: true });
+    writeFileSync(args.out, text);
+  }
+  output('plan', text);
+  output('shards', JSON.stringify(result.shards.map((s) => s.shard)));
+  const lines = [
+    `### Shard plan: ${result.total} affected task(s) of ${targets.join(', ')} (${base}..${head}) in ${count} shard(s)`,
+    `Balanced by recorded durations (${Object.keys(durations).length} known; ${result.unmeasured.length} of these tasks unmeasured, estimated at the median); estimated imbalance max/mean ${imbalance(result.shards.map((s) => s.estimatedSeconds)).toFixed(2)}.`,
+    '| shard | tasks | estimated s |',
+    '|---|---|---|',
+    ...result.shards.map((s) => `| ${s.shard} | ${s.tasks.length} | ${s.estimatedSeconds.toFixed(0)} |`),
+  ];
+  console.log(lines.join('\n'));
+  summary(lines.join('\n'));
+}
+
+function run(args) {
+  const planText = args.plan && existsSync(args.plan) ? readFileSync(args.plan, 'utf8') : args.plan;
+  let parsed;
+  try {
+    parsed = JSON.parse(planText ?? '');
+  } catch {
+    fail('give the plan: --plan <file or JSON> (the plan step\'s output)');
+  }
+  const shard = parsed.shards?.find((s) => s.shard === Number(args.shard));
+  if (!shard) fail(`shard ${args.shard} is not in the plan (it has ${parsed.shards?.length ?? 0})`);
+  const started = Date.now();
+  const profiles = join(root, 'reports/ci', `shard-${shard.shard}`);
+  rmSync(profiles, { recursive: true, force: true });
+  mkdirSync(profiles, { recursive: true });
+  let failed = false;
+  const groups = byTarget(shard.tasks);
+  for (const [i, { target, projects }] of groups.entries()) {
+    console.log(`\n==> shard ${shard.shard}: nx run-many -t ${target} -p ${projects.join(',')}`);
+    const result = spawnSync('npx', ['nx', 'run-many', '-t', target, '-p', projects.join(','), `--parallel=${args.parallel ?? 2}`, '--output-style=static'], {
+      cwd: root,
+      stdio: 'inherit',
+      // Nx joins NX_PROFILE to its working directory: relative, or it lands in a path of its own.
+      env: { ...process.env, NX_PROFILE: relative(root, join(profiles, `${i}.json`)) },
+    });
+    if (result.status !== 0) failed = true;
+  }
+  const events = groups.flatMap((_, i) => {
+    const file = join(profiles, `${i}.json`);
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+  });
+  const { ran, measured } = readProfile(events);
+  const notRun = missing(shard.tasks, ran);
+  const durations = { ...readDurations(), ...measured };
+  mkdirSync(dirname(durationsFile), { recursive: true });
+  writeFileSync(durationsFile, JSON.stringify(durations, null, 2) + '\n');
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const replayed = shard.tasks.filter((t) => ran.has(t) && !(t in measured)).length;
+  const lines = [
+    `### Shard ${shard.shard} of ${parsed.count}: ${failed || notRun.length ? 'FAILED' : 'passed'} in ${seconds} s (estimated ${shard.estimatedSeconds.toFixed(0)} s)`,
+    `${shard.tasks.length} task(s) given, ${shard.tasks.length - notRun.length} run (${replayed} replayed from a cache), ${Object.keys(measured).length} timed for the next plan.`,
+    ...(notRun.length ? [`Given but never run: ${notRun.join(', ')}`] : []),
+  ];
+  console.log(`\n${lines.join('\n')}`);
+  summary(lines.join('\n'));
+  if (notRun.length) fail(`shard ${shard.shard} was given ${notRun.length} task(s) that never ran: ${notRun.join(', ')}`);
+  if (failed) fail(`shard ${shard.shard}: a task failed (see above)`);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const { values } = parseArgs({ args: rest, options: { shards: { type: 'string' }, targets: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, shard: { type: 'string' }, parallel: { type: 'string' } } });
+if (command === 'plan') plan(values);
+else if (command === 'run') run(values);
+else fail('usage: ci-shards.mjs plan --shards N --targets "..." | run --plan <plan> --shard K');

@@ -1,0 +1,108 @@
+// Sharded CI without a SaaS (issue 19): the pure planning (tools/ci-tools/shards/plan.mjs), then
+// scripts/ci-shards.mjs through Nx in a scratch copy: a change to nx.json affects every project; its
+// lint tasks are planned into 3 shards once, each shard runs exactly its own, durations are recorded
+// for the next plan, and a shard that runs none of the tasks it was given fails.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { byTarget, estimator, imbalance, missing, planShards, readProfile } from '../ci-tools/shards/plan.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+
+describe('planning (pure)', () => {
+  test('longest first onto the least loaded shard; deterministic; every task once', () => {
+    const durations = { 'a:test': 10, 'b:test': 9, 'c:test': 8, 'd:test': 7, 'e:lint': 1 };
+    const plan = planShards(Object.keys(durations).reverse(), durations, 2);
+    assert.deepEqual(plan.shards.map((s) => [s.tasks, s.estimatedSeconds]), [[['a:test', 'd:test', 'e:lint'], 18], [['b:test', 'c:test'], 17]]);
+    assert.deepEqual(planShards(Object.keys(durations), durations, 2), plan, 'the same inputs give the same plan');
+    assert.equal(plan.total, 5);
+    assert.deepEqual(planShards(['a:x', 'a:x'], {}, 3).shards.map((s) => s.tasks.length), [1, 0, 0]);
+  });
+
+  test('unmeasured tasks are estimated at the median of those measured (or the fallback) and listed', () => {
+    assert.equal(estimator({ 'a:t': 1, 'b:t': 5, 'c:t': 9 })('new:t'), 5);
+    assert.equal(estimator({}, 42)('new:t'), 42);
+    assert.deepEqual(planShards(['a:t', 'new:t'], { 'a:t': 3 }, 1).unmeasured, ['new:t']);
+    assert.throws(() => planShards(['a:t'], {}, 0), /shard count must be a positive integer, not 0/);
+  });
+
+  test('a shard runs per target exactly its projects; imbalance is max over mean', () => {
+    assert.deepEqual(byTarget(['a:lint', '@x/y:test', 'b:lint']), [{ target: 'lint', projects: ['a', 'b'] }, { target: 'test', projects: ['@x/y'] }]);
+    assert.throws(() => byTarget(['nocolon']), /not an Nx task id/);
+    assert.equal(imbalance([10, 10, 10]), 1);
+    assert.equal(imbalance([30, 0, 0]).toFixed(2), '3.00');
+  });
+
+  test('the profile says what ran; only real executions are timed; what never ran is named', () => {
+    const events = [
+      { ph: 'X', name: 'a:test', dur: 2_500_000, args: { status: 'success' } },
+      { ph: 'X', name: 'b:test', dur: 1_000, args: { status: 'local-cache' } },
+      { ph: 'X', name: 'c:lint', dur: 900_000, args: { status: 'failure' } },
+      { ph: 'M', name: 'thread_name' },
+    ];
+    const { ran, measured } = readProfile(events);
+    assert.deepEqual(measured, { 'a:test': 2.5, 'c:lint': 0.9 });
+    assert.deepEqual(missing(['a:test', 'b:test', 'c:lint', 'd:build'], ran), ['d:build']);
+  });
+});
+
+describe('through Nx in a scratch copy', () => {
+  let scratch;
+  let durations;
+  let env;
+  before(() => {
+    scratch = scratchCopy();
+    durations = join(scratch.dir, 'reports/ci/durations.json');
+    // The scratch copy builds Rust in the workspace's warm target directory, not a cold one of its own.
+    env = { CI_DURATIONS_FILE: durations, CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target') };
+    const nxJson = join(scratch.dir, 'nx.json');
+    writeFileSync(nxJson, readFileSync(nxJson, 'utf8').replace('"parallel": 2', '"parallel": 1'));
+    run(scratch.dir, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qam', 'a root config change: every project']);
+  });
+  after(() => scratch?.cleanup());
+
+  const shards = (...args) => tryRun(scratch.dir, 'node', ['scripts/ci-shards.mjs', ...args], env);
+
+  test('the affected lint tasks are planned once into 3 shards, each runs exactly its own, and the durations feed the next plan', () => {
+    const planned = shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'HEAD~1', '--out', 'reports/ci/plan.json');
+    assert.equal(planned.code, 0, planned.out);
+    const plan = JSON.parse(readFileSync(join(scratch.dir, 'reports/ci/plan.json'), 'utf8'));
+    const affected = JSON.parse(run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--withTarget=lint', '--base=HEAD~1', '--json'])).map((p) => `${p}:lint`).sort();
+    assert.ok(affected.length >= 10, `a root config change affects every project (${affected.length} lint tasks)`);
+    assert.deepEqual(plan.shards.flatMap((s) => s.tasks).sort(), affected, 'every affected task in exactly one shard');
+    const times = [];
+    for (const shard of plan.shards) {
+      const started = Date.now();
+      const result = shards('run', '--plan', 'reports/ci/plan.json', '--shard', String(shard.shard), '--parallel', '1');
+      times.push((Date.now() - started) / 1000);
+      assert.equal(result.code, 0, result.out.slice(-3000));
+      assert.match(result.out, new RegExp(`Shard ${shard.shard} of 3: passed .*\\n${shard.tasks.length} task\\(s\\) given, ${shard.tasks.length} run`));
+      // Only its own tasks: no other shard's lint task was started here.
+      const started_ = [...result.out.matchAll(/> nx run ([\w@/.-]+):lint/g)].map((m) => `${m[1]}:lint`);
+      assert.deepEqual([...new Set(started_)].sort(), [...shard.tasks].sort());
+    }
+    const recorded = JSON.parse(readFileSync(durations, 'utf8'));
+    assert.ok(affected.every((t) => Number.isFinite(recorded[t])), 'every task that ran was timed');
+    const again = shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'HEAD~1', '--out', 'reports/ci/plan2.json');
+    assert.match(again.out, /0 of these tasks unmeasured/);
+    const replanned = JSON.parse(readFileSync(join(scratch.dir, 'reports/ci/plan2.json'), 'utf8'));
+    console.log(`3 shards, sequential here: ${times.map((t) => `${t.toFixed(0)} s`).join(', ')} (sum ${times.reduce((a, b) => a + b, 0).toFixed(0)} s); ` +
+      `measured imbalance max/mean ${imbalance(times).toFixed(2)}; next plan's estimated imbalance ${imbalance(replanned.shards.map((s) => s.estimatedSeconds)).toFixed(2)}`);
+  });
+
+  test('a shard given tasks that ran none of them fails, naming them', () => {
+    // deploy has no lint target: Nx runs nothing for it.
+    const plan = JSON.stringify({ count: 1, total: 1, shards: [{ shard: 1, tasks: ['deploy:lint'], estimatedSeconds: 1 }], unmeasured: [] });
+    const result = shards('run', '--plan', plan, '--shard', '1');
+    assert.notEqual(result.code, 0);
+    assert.match(result.out, /shard 1 was given 1 task\(s\) that never ran: deploy:lint/);
+  });
+
+  test('bad input: no targets, an unknown base, a plan without the shard', () => {
+    assert.match(shards('plan', '--shards', '3').out, /give the targets/);
+    assert.match(shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'nope').out, /base commit 'nope' not found/);
+    assert.match(shards('run', '--plan', 'reports/ci/plan.json', '--shard', '4').out, /shard 4 is not in the plan \(it has 3\)/);
+    assert.match(shards('run', '--plan', '{not json').out, /give the plan/);
+    assert.ok(existsSync(durations));
+  });
+});
