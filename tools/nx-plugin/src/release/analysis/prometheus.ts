@@ -55,18 +55,25 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
-  async query(promql: string): Promise<QueryResult> {
-    const answer = await this.post('api/v1/query', { query: promql });
+  /** POSTs a query and reads its answer's data with `schema`, or says why there is none. */
+  private async ask<D>(path: string, params: Record<string, string>, schema: z.ZodType<{ status: 'success' | 'error'; error?: string; data?: D }>, what: string): Promise<D | { inconclusive: string }> {
+    const answer = await this.post(path, params);
     if ('inconclusive' in answer) return answer;
     const { status, text } = answer;
-    let parsed: z.infer<typeof answerSchema>;
+    let parsed: { status: 'success' | 'error'; error?: string; data?: D };
     try {
-      parsed = answerSchema.parse(JSON.parse(text));
+      parsed = schema.parse(JSON.parse(text));
     } catch {
-      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${status} with something that is not a query result: ${text.slice(0, 120)}` };
+      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${status} with something that is not ${what}: ${text.slice(0, 120)}` };
     }
     if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${status}): ${parsed.error ?? 'no data'}` };
-    const { resultType, result } = parsed.data;
+    return parsed.data;
+  }
+
+  async query(promql: string): Promise<QueryResult> {
+    const data = await this.ask('api/v1/query', { query: promql }, answerSchema, 'a query result');
+    if ('inconclusive' in data) return data;
+    const { resultType, result } = data;
     let sample: string;
     if (resultType === 'scalar') {
       sample = (result as [number, string])[1];
@@ -83,17 +90,10 @@ export class PrometheusSource implements MetricsSource {
 
   /** A range query's one series; steps without a finite value (no requests in the window) are left out. */
   async queryRange(promql: string, startSec: number, endSec: number, stepSec: number): Promise<SeriesResult> {
-    const answer = await this.post('api/v1/query_range', { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) });
-    if ('inconclusive' in answer) return answer;
-    const { status, text } = answer;
-    let parsed: z.infer<typeof rangeSchema>;
-    try {
-      parsed = rangeSchema.parse(JSON.parse(text));
-    } catch {
-      return { inconclusive: `Prometheus at ${this.url} answered HTTP ${status} with something that is not a range result: ${text.slice(0, 120)}` };
-    }
-    if (parsed.status === 'error' || !parsed.data) return { inconclusive: `Prometheus rejected the query (HTTP ${status}): ${parsed.error ?? 'no data'}` };
-    const series = parsed.data.result;
+    const params = { query: promql, start: String(startSec), end: String(endSec), step: String(stepSec) };
+    const data = await this.ask('api/v1/query_range', params, rangeSchema, 'a range result');
+    if ('inconclusive' in data) return data;
+    const series = data.result;
     if (series.length === 0) return { inconclusive: 'no data (the query matched no series)' };
     if (series.length > 1) return { inconclusive: `the query returned ${series.length} series; aggregate it to one` };
     return { values: series[0].values.map(([, v]) => Number(v)).filter(Number.isFinite) };
