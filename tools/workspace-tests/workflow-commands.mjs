@@ -1,5 +1,5 @@
 // What the GitHub workflows ask Nx to do: every `nx run p:t[:c]`, `nx affected|run-many -t …`
-// and scripts/ci-affected.sh call in their run: steps, and every script they run, checked
+// and scripts/ci-affected.sh / ci-shard.sh plan call in their run: steps, and every script they run, checked
 // against the project graph and the files in the repository.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +34,9 @@ export function invocations(run) {
       const configuration = args.map((a) => /^--configuration=([\w-]+)$/.exec(a)?.[1]).find(Boolean);
       for (const target of args.filter((a) => !a.startsWith('-'))) found.push({ kind: 'affected', target, configuration });
     }
+    // scripts/ci-shard.sh plan N target...: the sharded CI's targets, affected like ci-affected.sh's.
+    const shard = /scripts\/ci-shard\.sh plan \S+((?: [\w-]+)*)/.exec(line);
+    if (shard) for (const target of shard[1].trim().split(/\s+/).filter(Boolean)) found.push({ kind: 'affected', target });
     for (const m of line.matchAll(/\bbash ((?:scripts|tools)\/[\w/.-]+\.sh)/g)) found.push({ kind: 'script', path: m[1] });
   }
   return found;

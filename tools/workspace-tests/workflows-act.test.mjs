@@ -223,27 +223,41 @@ const MONEY = 'libs/trading-core/src/trading_core/money.py';
 /** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */
 const editMoney = (word) => readFileSync(join(WORK, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
 
-test('ci.yml on a pull request touching one library: the affected job runs it and its dependents only, reads the remote cache without writing, and stops only at the image scan (no vulnerability database here)', async () => {
+/** How often each outcome ended a step of this name (every shard runs each step once). */
+const stepOutcomes = (out, name) => [...out.matchAll(new RegExp(`(Success|Failure) - Main ${name}`, 'g'))].map((m) => m[1]);
+const SHARD_STEP = "nx affected, this shard's tasks of lint test integration e2e coverage build docker-build";
+/** Each shard's own tasks' seconds and estimate, from its summary line. */
+const shardTimes = (out) => [...new Map([...out.matchAll(/Shard (\d) of \d: \w+ in (\d+) s \(estimated (\d+) s\)/g)].map((m) => [m[1], { shard: Number(m[1]), seconds: Number(m[2]), estimated: Number(m[3]) }])).values()];
+
+// The affected tasks are planned once into the matrix's shards (plan job), each shard job runs its
+// own; act runs the matrix's jobs side by side on this one machine.
+test('ci.yml on a pull request touching one library: planned into 3 shards that together run it and its dependents only, read the remote cache without writing, and stop only at the image scan (no vulnerability database here)', async () => {
   commitAsRunner(MONEY, editMoney('Reviewed'), 'trading-core docs', { moveMain: false });
   const before = cache.log().length;
   const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
-  for (const step of ['Set up toolchains and dependencies', 'Container engine, registry, base images; promtool for monitoring:lint', 'nx affected -t lint test integration e2e coverage build docker-build',
-    'DAST (Schemathesis against the agents, engine and cache-server APIs)']) {
-    assert.equal(stepOutcome(result.out, step.replace(/[().;:-]/g, '.')), 'Success', `${step}\n${result.out.slice(-5000)}`);
+  assert.equal(stepOutcome(result.out, 'Plan the affected lint test integration e2e coverage build docker-build into shards'), 'Success', result.out.slice(-5000));
+  assert.match(result.out, /Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build .* in 3 shard\(s\)/);
+  // The plan job sets up too (the project graph needs the toolchains): four setups, three shards.
+  for (const [step, times] of [['Set up toolchains and dependencies', 4], ['Container engine, registry, base images; promtool for monitoring:lint', 3], [SHARD_STEP, 3]]) {
+    assert.deepEqual(stepOutcomes(result.out, step.replace(/[().;:,'-]/g, '.')), Array(times).fill('Success'), `${step}\n${result.out.slice(-5000)}`);
   }
+  for (const shard of [1, 2, 3]) assert.match(result.out, new RegExp(`Shard ${shard} of 3: passed`));
+  const times = shardTimes(result.out);
+  console.log(`ci.yml pull request, 3 shards side by side on one machine: ${times.map((t) => `shard ${t.shard} ${t.seconds} s (estimated ${t.estimated} s)`).join(', ')}; sum ${times.reduce((a, t) => a + t.seconds, 0)} s`);
   assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
   assert.match(result.out, /nx run agents:docker-build/);
-  // The integration tests of agents and engine run on a change to the agents' library; the DAST scans all three APIs.
+  // The integration tests of agents and engine run on a change to the agents' library; the DAST (shard 1 only) scans all three APIs.
   assert.match(result.out, /nx run flow-integration:integration/);
+  assert.deepEqual(stepOutcomes(result.out, 'DAST .Schemathesis against the agents, engine and cache-server APIs.'), ['Success']);
   assert.match(result.out, /DAST: the three APIs are clean/);
   assert.match(result.out, /remote cache: http:\/\/127\.0\.0\.1:\d+ answers; using it/);
   const requests = cache.log().slice(before);
   assert.ok(requests.some((r) => r.method === 'GET'), 'the remote cache was read');
   assert.ok(requests.some((r) => r.method === 'PUT' && r.status === 403), `uploads refused: read-only token\n${JSON.stringify(requests)}`);
   assert.ok(!requests.some((r) => r.method === 'PUT' && r.status === 200), 'nothing written from a pull request');
-  assert.equal(stepOutcome(result.out, 'Image vulnerability scan'), 'Failure');
+  assert.ok(stepOutcomes(result.out, 'Image vulnerability scan').includes('Failure'));
   assert.match(result.out, /failed to load vulnerability db/);
   // The reports are uploaded even so. act v0.2.89's artifact server refuses upload-artifact v6's blob
   // upload ("Error unauthorized", nektos/act#6021, open): a runner limitation; the attempt is asserted.
@@ -251,18 +265,21 @@ test('ci.yml on a pull request touching one library: the affected job runs it an
   assert.deepEqual(rootOwned(), []);
 });
 
-test('ci.yml on a push to main: the affected job compares with the last successful run and writes to the remote cache', async () => {
+test('ci.yml on a push to main: the shards compare with the last successful run and write to the remote cache; the required check aggregates them', async () => {
   const previous = commitAsRunner(MONEY, editMoney('Merged'), 'trading-core docs on main');
   const head = gitAsRunner('rev-parse', 'HEAD');
   Object.assign(apiState, { currentWorkflow: 'ci.yml', runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: previous }], commits: [head, previous] });
   const before = cache.log().length;
   const result = await act('ci.yml', 'push', { ref: 'refs/heads/main', before: previous, after: head },
-    '-j', 'affected', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
-  assert.equal(stepOutcome(result.out, 'nx affected -t lint test integration e2e coverage build docker-build'), 'Success', result.out.slice(-5000));
+    '-j', 'affected-result', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
+  assert.deepEqual(stepOutcomes(result.out, SHARD_STEP.replace(/[().;:,'-]/g, '.')), ['Success', 'Success', 'Success'], result.out.slice(-5000));
   assert.match(result.out, new RegExp(`Commit: ${previous}`));
   assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
   assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');
-  assert.equal(stepOutcome(result.out, 'Image vulnerability scan'), 'Failure');
+  assert.ok(stepOutcomes(result.out, 'Image vulnerability scan').includes('Failure'));
+  // The required check: the shards failed (the image scan), so it fails and says so.
+  assert.equal(stepOutcome(result.out, "Shards' results"), 'Failure');
+  assert.match(result.out, /plan: success; shards \[1,2,3\]: failure/);
   assert.deepEqual(rootOwned(), []);
 });
 

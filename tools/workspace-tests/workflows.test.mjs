@@ -1,8 +1,8 @@
 // The GitHub workflows: linted by actionlint (with shellcheck) and audited by zizmor with no
 // finding (tools installed by scripts/install-ci-tools.sh); every Nx project, target and script
-// they invoke exists; Semgrep's in-repo rules pass here and catch what they are for; and the CI
-// entry point (scripts/ci-affected.sh, with the exact targets ci.yml passes) runs only what a
-// change to one library affects, and passes on this repository.
+// they invoke exists; Semgrep's in-repo rules pass here and catch what they are for; and the sharded
+// CI's entry points (scripts/ci-shard.sh, with the exact targets and shard count ci.yml gives) run
+// only what a change to one library affects, and pass on this repository.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,22 +91,38 @@ test('semgrep with the in-repo rules passes here and catches float money, a shel
   run(scratch.dir, 'rm', ['-rf', 'apps/agents/bad']);
 });
 
-test("the CI entry point, with ci.yml's own targets, runs a library's dependents only and passes here", () => {
-  const ci = runScripts(readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8')).find((s) => /ci-affected\.sh/.test(s.run));
-  const args = /scripts\/ci-affected\.sh ([^\n]+)/.exec(ci.run)[1].trim().split(/\s+/);
+test("the sharded CI entry points, with ci.yml's own targets and shard count: a library's change is planned once into shards that together run its dependents only, and pass here", () => {
+  const ci = readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8');
+  const planStep = runScripts(ci).find((s) => /ci-shard\.sh plan/.test(s.run));
+  const args = /scripts\/ci-shard\.sh plan \S+ ([^\n]+)/.exec(planStep.run)[1].trim().split(/\s+/);
   assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build']);
+  const count = Number(parse(ci).jobs.plan.env.CI_SHARDS);
+  assert.equal(count, 3);
+  assert.match(runScripts(ci).find((s) => /ci-shard\.sh run/.test(s.run)).run, /ci-shard\.sh run "\$SHARD"/);
   const money = join(scratch.dir, 'libs/trading-core/src/trading_core/money.py');
   // A change that passes the lint (ruff format too): the module docstring grows a sentence.
   writeFileSync(money, readFileSync(money, 'utf8').replace('never binary floats.', 'never binary floats. Changed by a test.'));
   run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'touch trading-core']);
-  const result = tryRun(scratch.dir, 'bash', ['scripts/ci-affected.sh', ...args], { NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md') });
-  assert.equal(result.code, 0, result.out);
-  const ran = [...new Set([...result.out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
+  const env = { NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md'), GITHUB_OUTPUT: join(scratch.dir, 'outputs'), CI_DURATIONS_FILE: join(scratch.dir, 'durations.json') };
+  const planned = tryRun(scratch.dir, 'bash', ['scripts/ci-shard.sh', 'plan', String(count), ...args], env);
+  assert.equal(planned.code, 0, planned.out);
+  const outputs = Object.fromEntries(readFileSync(env.GITHUB_OUTPUT, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  assert.deepEqual(JSON.parse(outputs.shards), [1, 2, 3], 'the matrix is made of the plan');
+  writeFileSync(join(scratch.dir, 'plan.json'), outputs.plan);
+  let out = '';
+  for (const shard of JSON.parse(outputs.shards)) {
+    const result = tryRun(scratch.dir, 'bash', ['scripts/ci-shard.sh', 'run', String(shard), 'plan.json'], env);
+    assert.equal(result.code, 0, result.out);
+    out += result.out;
+  }
+  const ran = [...new Set([...out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
   // The agents' dependents run too: their integration tests with the engine, and the dashboard's e2e
   // tests (which build the dashboard first).
-  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core'], result.out);
-  for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test', 'flow-integration:integration', 'dashboard-e2e:e2e']) assert.match(result.out, new RegExp(`nx run ${target}`));
-  assert.match(readFileSync(join(scratch.dir, 'summary.md'), 'utf8'), /### Affected targets: lint test integration e2e coverage build docker-build/);
+  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core'], out);
+  for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test', 'flow-integration:integration', 'dashboard-e2e:e2e']) assert.match(out, new RegExp(`nx run ${target}`));
+  const summary = readFileSync(join(scratch.dir, 'summary.md'), 'utf8');
+  assert.match(summary, /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build .* in 3 shard\(s\)/);
+  for (const shard of [1, 2, 3]) assert.match(summary, new RegExp(`### Shard ${shard} of 3: passed`));
 });
 
 test('reusable-workflow calls: the called jobs ask for no more than the caller grants, and get the secrets and env they read', () => {
@@ -144,17 +160,17 @@ test('no step runs a repository script through sudo: the scripts ask for root on
 test('the affected job installs promtool before it runs monitoring:lint', () => {
   const { steps } = jobs.find((j) => j.file === 'ci.yml' && j.name === 'affected');
   const promtool = stepIndex(steps, (s) => /tools\/prometheus\/install\.sh/.test(s.run ?? ''));
-  const affected = stepIndex(steps, (s) => /ci-affected\.sh/.test(s.run ?? ''));
-  assert.ok(promtool >= 0 && promtool < affected, 'tools/prometheus/install.sh (Debian prometheus: promtool) before scripts/ci-affected.sh');
+  const affected = stepIndex(steps, (s) => /ci-shard\.sh run/.test(s.run ?? ''));
+  assert.ok(promtool >= 0 && promtool < affected, 'tools/prometheus/install.sh (Debian prometheus: promtool) before scripts/ci-shard.sh run');
 });
 
 test('every job that builds with Nx has the remote cache: server URL in its env, token on the building step', () => {
-  const building = jobs.filter((j) => j.steps.some((s) => /ci-affected\.sh|nx run-many/.test(s.run ?? '')));
+  const building = jobs.filter((j) => j.steps.some((s) => /ci-affected\.sh|ci-shard\.sh run|nx run-many/.test(s.run ?? '')));
   assert.ok(building.length >= 3);
   for (const { file, name, job, steps } of building) {
     const env = { ...parsed[file].env, ...job.env };
     assert.match(env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? '', /vars\.NX_REMOTE_CACHE_URL/, `${file} ${name}: NX_SELF_HOSTED_REMOTE_CACHE_SERVER`);
-    for (const step of steps.filter((s) => /ci-affected\.sh|nx run-many/.test(s.run ?? ''))) {
+    for (const step of steps.filter((s) => /ci-affected\.sh|ci-shard\.sh run|nx run-many/.test(s.run ?? ''))) {
       assert.match(step.env?.NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN ?? '', /secrets\.NX_CACHE_TOKEN/, `${file} ${name}: ${step.name}`);
     }
   }
