@@ -11,7 +11,6 @@ import { parse, stringify } from 'yaml';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pushVariant } from './images.mjs';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
 import { startTraffic } from '../load/traffic.mjs';
 
