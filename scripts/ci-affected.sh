@@ -21,10 +21,7 @@ head="${NX_HEAD:-HEAD}"
 git rev-parse --verify --quiet "$base^{commit}" >/dev/null ||
   die "base commit '$base' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_BASE"
 
-# Files generated from the whole workspace (the Rust crates' locked closures, from Cargo.lock) must
-# be current, or affected would miss the crates a lockfile change touches.
-step "Workspace in sync (npx nx sync:check)"
-npx nx sync:check || die "generated files are stale: run \`npx nx sync\` and commit the result"
+require_workspace_in_sync
 
 step "Remote cache"
 remote_cache_preflight

@@ -14,8 +14,7 @@ case "${1:-}" in
     shift 2
     base="${NX_BASE:-origin/main}"
     head="${NX_HEAD:-HEAD}"
-    step "Workspace in sync (npx nx sync:check)"
-    npx nx sync:check || die "generated files are stale: run \`npx nx sync\` and commit the result"
+    require_workspace_in_sync
     step "Affected ($base..$head): $*, in $count shard(s)"
     node scripts/ci-shards.mjs plan --shards "$count" --targets "$*" --base "$base" --head "$head"
     ;;

@@ -72,6 +72,13 @@ listening() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 # Append Markdown to the GitHub step summary when running in Actions.
 summary() { if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then printf '%s\n' "$@" >> "$GITHUB_STEP_SUMMARY"; fi; }
 
+# Files generated from the whole workspace (the Rust crates' locked closures, from Cargo.lock) must
+# be current, or affected would miss the crates a lockfile change touches.
+require_workspace_in_sync() {
+  step "Workspace in sync (npx nx sync:check)"
+  npx nx sync:check || die "generated files are stale: run \`npx nx sync\` and commit the result"
+}
+
 # Use the self-hosted Nx remote cache only when it answers. Nx 23 ends a run with
 # "Failed to send request" (exit 1) when the server is unreachable, so an outage
 # would fail CI: degrade to the local cache with a warning instead. A refused token
