@@ -30,7 +30,8 @@ const cases = [
   // root project, which owns it).
   ['.python-version', '# touched\n', ['@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
   ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
-  ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'local-cluster', 'local-services']],
+  // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs).
+  ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'ci-tools', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'local-cluster', 'local-services']],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads).
   ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
