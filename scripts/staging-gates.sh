@@ -24,6 +24,9 @@ url() {
   printf 'http://%s' "$ip"
 }
 
+# oha, the load generator (pinned, built once outside the clone; a no-op when present).
+bash scripts/install-ci-tools.sh load
+
 failed=0
 for project in agents execution-engine; do
   base="$(url "$project")" || exit 1
