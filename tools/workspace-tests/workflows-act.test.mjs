@@ -16,37 +16,18 @@ import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
 import { parse, stringify } from 'yaml';
 import { startCacheServer } from './cache-server.mjs';
 import { pushVariant } from './images.mjs';
-import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
+import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from './act-runner.mjs';
+import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
 import { startExporter, waitForSeries } from './slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-act-${process.pid}`;
 const NS_PROD = `it-act-prod-${process.pid}`;
 const SERVICES = ['agents', 'cache-server', 'dashboard', 'execution-engine'];
-const RUNNER_HOME = '/home/runner';
-const BASE = join(RUNNER_HOME, 'work', `act-${process.pid}`);
-const WORK = join(BASE, 'trading-platform');
-const JOB_NX = join(RUNNER_HOME, '.cache', 'act-job-nx'); // each job's Nx cache and workspace data
+let runner; // the runner user's clone and act (act-runner.mjs)
 const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8' }).trim();
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
-const asRunner = (...cmd) => {
-  const options = typeof cmd.at(-1) === 'object' ? cmd.pop() : {};
-  return execFileSync('sudo', ['-u', 'runner', '-H', ...cmd], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...options });
-};
-/** git in the runner's clone, as the runner (its files are the runner's). */
-const gitAsRunner = (...args) => asRunner('git', '-C', WORK, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args).trim();
-/** A one-file commit on the runner's main, which origin/main follows; returns the commit before it. */
-function commitAsRunner(file, text, message, { moveMain = true } = {}) {
-  const previous = gitAsRunner('rev-parse', 'HEAD');
-  asRunner('mkdir', '-p', join(WORK, file, '..'));
-  asRunner('tee', join(WORK, file), { input: text });
-  gitAsRunner('add', file);
-  gitAsRunner('commit', '-qm', message);
-  if (moveMain) gitAsRunner('update-ref', 'refs/remotes/origin/main', 'HEAD');
-  return previous;
-}
-const rootOwned = () => execFileSync('find', [RUNNER_HOME, '-user', 'root'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 const vars = ['GCP_PROJECT=acme', 'GKE_CLUSTER=staging-1', 'GKE_LOCATION=europe-west1',
   'GCP_WORKLOAD_IDENTITY_PROVIDER=projects/1/locations/global/workloadIdentityPools/github/providers/repo',
   'GCP_DEPLOY_SERVICE_ACCOUNT=deployer@acme.iam.gserviceaccount.com'].flatMap((v) => ['--var', v])
@@ -59,11 +40,6 @@ let deployer; // a scratch copy, as root, that deploys the release a rollback go
 let api;
 const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
 const images = {};
-const timings = [];
-/** What the egress guard lets through: this machine and the package registries the scripts use. */
-const NO_PROXY = ['127.0.0.1', 'localhost', 'registry.npmjs.org', 'pypi.org', 'files.pythonhosted.org', 'index.crates.io', 'static.crates.io',
-  'crates.io', 'proxy.golang.org', 'sum.golang.org', 'deb.debian.org'].join(',');
-
 /** The test's namespaces, and production's canary and soak shortened to seconds (the same code judges them). */
 function setNamespace(dir) {
   const file = join(dir, 'tools/deploy/environments.yaml');
@@ -85,71 +61,34 @@ function deploy(image) {
   assert.equal(result.code, 0, result.out);
 }
 
-/**
- * act.sh on one workflow and event, in the runner's clone; { code, out }, the wall time kept for the
- * summary. Asynchronous: the GitHub API stand-in answers from this process meanwhile.
- */
-async function act(workflow, event, payload, ...flags) {
-  // GitHub's runners are new for every job: no Nx cache from an earlier run (act.env points Nx here).
-  rmSync(JOB_NX, { recursive: true, force: true });
-  // Outside the runner's HOME: a file root writes there would be root's.
-  const eventFile = join(mkdtempSync(join(tmpdir(), 'act-event-')), `${event}.json`);
-  writeFileSync(eventFile, JSON.stringify(payload), { mode: 0o644 });
-  execFileSync('chmod', ['755', join(eventFile, '..')]);
-  const started = Date.now();
-  const child = start(WORK, 'bash', [join(repoRoot, 'tools/workflow-runner/act.sh'), workflow, event, '-e', eventFile, ...vars, ...flags], {
-    ACT_ENV_FILE: join(BASE, 'act.env'),
-    ACT_PATH_PREPEND: join(repoRoot, 'tools/workflow-runner/stand-ins/bin'),
-    STAND_IN_KUBECONFIG: join(BASE, 'local-cluster.kubeconfig'),
-    STAND_IN_LOG: join(BASE, 'stand-in.log'),
-  });
-  const code = await child.exited;
-  rmSync(join(eventFile, '..'), { recursive: true, force: true });
-  timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${((Date.now() - started) / 1000).toFixed(1)} s, exit ${code}`);
-  return { code, out: child.output() };
-}
+/** act.sh in the runner's clone, with the stand-ins for the cloud: { code, out }. */
+const act = (workflow, event, payload, ...flags) => runner.act(workflow, event, payload, [...vars, ...flags], {
+  ACT_PATH_PREPEND: join(repoRoot, 'tools/workflow-runner/stand-ins/bin'),
+  STAND_IN_KUBECONFIG: join(runner.base, 'local-cluster.kubeconfig'),
+  STAND_IN_LOG: join(runner.base, 'stand-in.log'),
+});
+const commitAsRunner = (...args) => runner.commit(...args);
+const gitAsRunner = (...args) => runner.git(...args);
+const rootOwned = () => runner.rootOwned();
 
 before(async () => {
-  assert.equal(process.getuid(), 0, 'the act tests create the runner user: run them as root (as .ci/run does)');
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/workflow-runner/runner-user.sh']).code, 0);
-  assert.equal(tryRun(repoRoot, 'bash', ['scripts/build-go-tools.sh', 'workflow-runner']).code, 0);
+  prepareRunnerUser();
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
   for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
   deployer = scratchCopy();
   setNamespace(deployer.dir);
-
-  // The runner's clone: tracked files only, a GitHub-style origin (act reads github.repository from it).
-  rmSync(BASE, { recursive: true, force: true });
-  // The runner's work folder is the runner's (a fresh runner user has none: mkdir as root would make it root's).
-  execFileSync('install', ['-d', '-o', 'runner', '-g', 'runner', join(RUNNER_HOME, 'work')]);
-  mkdirSync(BASE, { recursive: true });
-  const source = scratchCopy();
-  run(BASE, 'git', ['clone', '-q', source.dir, WORK]);
-  source.cleanup();
-  // The scratch copy committed its node_modules link (a link is no folder for .gitignore's `node_modules/`).
-  run(WORK, 'git', ['rm', '-q', '--cached', 'node_modules']);
-  rmSync(join(WORK, 'node_modules'), { force: true });
-  setNamespace(WORK);
-  run(WORK, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `test namespace ${NS}`]);
-  run(WORK, 'git', ['remote', 'set-url', 'origin', 'https://github.com/example-org/trading-platform.git']);
-  run(WORK, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
-  // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
-  writeFileSync(join(BASE, 'local-cluster.kubeconfig'), execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }), { mode: 0o600 });
   api = await startGitHubApi(apiState);
   cacheWork = mkdtempSync(join(tmpdir(), 'act-cache-'));
   cache = await startCacheServer(cacheWork, { write: WRITE, read: READ });
-  writeFileSync(join(BASE, 'act.env'), [
-    `GITHUB_API_URL=${api.url}`,
-    `NX_CACHE_DIRECTORY=${JOB_NX}/cache`, `NX_WORKSPACE_DATA_DIRECTORY=${JOB_NX}/workspace-data`,
+  runner = runnerWorkspace(`act-${process.pid}`, {
+    edit: setNamespace,
     // production-deploy.yml's integration-tests job runs scripts/test-all.sh: the run this test is part of.
-    'TEST_ALL_NESTED=skip',
-    // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
-    'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
-    `NO_PROXY=${NO_PROXY}`, `no_proxy=${NO_PROXY}`,
-    '',
-  ].join('\n'));
-  execFileSync('chown', ['-R', 'runner:runner', BASE]);
+    env: [`GITHUB_API_URL=${api.url}`, 'TEST_ALL_NESTED=skip'],
+  });
+  // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
+  writeFileSync(join(runner.base, 'local-cluster.kubeconfig'), execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }), { mode: 0o600 });
+  execFileSync('chown', ['runner:runner', join(runner.base, 'local-cluster.kubeconfig')]);
 });
 
 after(async () => {
@@ -160,8 +99,8 @@ after(async () => {
   for (const ns of [NS, NS_PROD]) {
     try { kubectl('delete', 'namespace', ns, '--wait=false', '--ignore-not-found'); } catch { /* cluster gone */ }
   }
-  rmSync(BASE, { recursive: true, force: true });
-  console.log(`act wall times:\n  ${timings.join('\n  ')}`);
+  runner?.cleanup();
+  console.log(`act wall times:\n  ${runner?.timings.join('\n  ')}`);
 });
 
 test('ci.yml on a pull request: the workflow lint job passes as the runner user and leaves nothing root-owned', async () => {
@@ -183,7 +122,7 @@ test('rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
   assert.equal(selector('execution-engine'), 'blue', 'traffic is back on the previous release');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /act: by hand/);
   assert.match(result.out, /stand-in auth: would exchange GitHub's OIDC token for deployer@acme/);
-  const gcloud = readFileSync(join(BASE, 'stand-in.log'), 'utf8');
+  const gcloud = readFileSync(join(runner.base, 'stand-in.log'), 'utf8');
   assert.match(gcloud, /gcloud container clusters get-credentials staging-1 --location europe-west1 --project acme/);
   assert.doesNotMatch(gcloud, /configure-docker/, 'a rollback configures no registry');
   assert.deepEqual(rootOwned(), []);
@@ -221,13 +160,9 @@ const ranProjects = (out) => [...new Set([...out.matchAll(/> nx run ([\w@/.-]+):
 const stepOutcome = (out, name) => new RegExp(`(Success|Failure) - Main ${name}`).exec(out)?.[1];
 const MONEY = 'libs/trading-core/src/trading_core/money.py';
 /** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */
-const editMoney = (word) => readFileSync(join(WORK, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
+const editMoney = (word) => readFileSync(join(runner.work, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
 
-/** How often each outcome ended a step of this name (every shard runs each step once). */
-const stepOutcomes = (out, name) => [...out.matchAll(new RegExp(`(Success|Failure) - Main ${name}`, 'g'))].map((m) => m[1]);
 const SHARD_STEP = "nx affected, this shard's tasks of lint test integration e2e coverage build docker-build";
-/** Each shard's own tasks' seconds and estimate, from its summary line. */
-const shardTimes = (out) => [...new Map([...out.matchAll(/Shard (\d) of \d: \w+ in (\d+) s \(estimated (\d+) s\)/g)].map((m) => [m[1], { shard: Number(m[1]), seconds: Number(m[2]), estimated: Number(m[3]) }])).values()];
 
 // The affected tasks are planned once into the matrix's shards (plan job), each shard job runs its
 // own; act runs the matrix's jobs side by side on this one machine.
@@ -237,11 +172,11 @@ test('ci.yml on a pull request touching one library: planned into 3 shards that 
   const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
-  assert.equal(stepOutcome(result.out, 'Plan the affected lint test integration e2e coverage build docker-build into shards'), 'Success', result.out.slice(-5000));
+  assert.equal(stepOutcome(result.out, 'Plan the affected lint test integration e2e coverage build docker-build into shards'), 'Success', failedSteps(result.out));
   assert.match(result.out, /Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build .* in 3 shard\(s\)/);
   // The plan job sets up too (the project graph needs the toolchains): four setups, three shards.
   for (const [step, times] of [['Set up toolchains and dependencies', 4], ['Container engine, registry, base images; promtool for monitoring:lint', 3], [SHARD_STEP, 3]]) {
-    assert.deepEqual(stepOutcomes(result.out, step.replace(/[().;:,'-]/g, '.')), Array(times).fill('Success'), `${step}\n${result.out.slice(-5000)}`);
+    assert.deepEqual(stepOutcomes(result.out, step.replace(/[().;:,'-]/g, '.')), Array(times).fill('Success'), `${step}\n${failedSteps(result.out)}`);
   }
   for (const shard of [1, 2, 3]) assert.match(result.out, new RegExp(`Shard ${shard} of 3: passed`));
   const times = shardTimes(result.out);
@@ -272,7 +207,7 @@ test('ci.yml on a push to main: the shards compare with the last successful run 
   const before = cache.log().length;
   const result = await act('ci.yml', 'push', { ref: 'refs/heads/main', before: previous, after: head },
     '-j', 'affected-result', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
-  assert.deepEqual(stepOutcomes(result.out, SHARD_STEP.replace(/[().;:,'-]/g, '.')), ['Success', 'Success', 'Success'], result.out.slice(-5000));
+  assert.deepEqual(stepOutcomes(result.out, SHARD_STEP.replace(/[().;:,'-]/g, '.')), ['Success', 'Success', 'Success'], failedSteps(result.out));
   assert.match(result.out, new RegExp(`Commit: ${previous}`));
   assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
   assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');
@@ -334,7 +269,7 @@ test('production-deploy.yml (past its approval): builds every image at this comm
       assert.equal(manifest.status, 200, `${live} is in the registry`);
       assert.notEqual(live, images[1]);
     }
-    assert.match(readFileSync(join(BASE, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
+    assert.match(readFileSync(join(runner.base, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
     assert.deepEqual(rootOwned(), []);
   } finally {
     await pods.close();
