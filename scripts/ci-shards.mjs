@@ -104,7 +104,7 @@ function run(args) {
     const file = join(profiles, `${i}.json`);
     return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
   });
-  const { ran, measured } = readProfile(events);
+  const { ran, measured } = readProfile(events, shard.tasks);
   const notRun = missing(shard.tasks, ran);
   const durations = { ...readDurations(), ...measured };
   mkdirSync(dirname(durationsFile), { recursive: true });

@@ -31,8 +31,10 @@ route_block() {
     warn "could not route $BLOCK unreachable (needs root or passwordless sudo): an unserved cluster address would be sent to the default gateway; kwok's simulated pods serve nothing, so nothing dials one today"
 }
 unroute_block() {
-  # Kept while another local cluster runs (its addresses are in the same block).
+  # Kept while another local cluster runs (its addresses are in the same block): one of this
+  # workdir's, or another user's (a CI job's cluster beside the machine's own).
   [ -n "$(ls -A "$KWOK_WORKDIR/clusters" 2>/dev/null)" ] && return 0
+  pgrep -f '/kwok/clusters/[^/]+/bin/kube-apiserver' >/dev/null && return 0
   ip route show "$BLOCK" | grep -q '^unreachable' && as_root ip route del unreachable "$BLOCK" 2>/dev/null || true
 }
 exists() { [ -d "$KWOK_WORKDIR/clusters/$NAME" ]; }
@@ -49,7 +51,8 @@ up() {
   if exists; then
     if api_ready; then
       echo "cluster $NAME: already up (context $CONTEXT)"
-      real_node_up
+      # Without the real node asked for, a running one is left as it is.
+      if [ "$REAL_NODE" = true ]; then real_node_up; fi
       return 0
     fi
     warn "cluster $NAME: stale state in $KWOK_WORKDIR/clusters/$NAME (its processes are gone); deleting it and starting afresh"
@@ -102,8 +105,11 @@ real_node_up() {
 }
 
 down() {
-  # The node first, while the API still answers: its pods are deleted through the kubelet.
-  bash "$ROOT/tools/local-node/node.sh" down
+  # The node first, while the API still answers: its pods are deleted through the kubelet. A
+  # cluster run without it (LOCAL_CLUSTER_REAL_NODE=false: a CI job's, a test's) leaves the
+  # machine's node alone: node.sh works as root on the machine's one node, which may serve another
+  # user's cluster.
+  if [ "$REAL_NODE" = true ]; then bash "$ROOT/tools/local-node/node.sh" down; fi
   if exists; then
     kwokctl_ delete cluster --kubeconfig "$KUBECONFIG_FILE" >/dev/null || rm -rf "$KWOK_WORKDIR/clusters/$NAME"
   fi

@@ -289,7 +289,8 @@ down() {
   ip addr del "$NODE_IP/32" dev lo 2>/dev/null || true
   ip route del local "$SERVICE_CIDR" dev lo 2>/dev/null || true
   # Mounts under the node's state (pod volumes, network namespaces, overlay snapshots), deepest first.
-  grep -F " $STATE/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # (None left is fine: a second `down` must pass too, and grep finding nothing would fail the pipe.)
+  { grep -F " $STATE/" /proc/self/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   local h
   for h in "${HIERARCHIES[@]}"; do
     [ -d "/sys/fs/cgroup/$h/$CGROUP" ] || continue

@@ -42,10 +42,12 @@ copy_cache "$CARGO_HOME/bin" "$RUNNER_HOME/.cargo/bin"
 copy_cache "$UV_CACHE_DIR" "$RUNNER_HOME/.cache/uv"
 copy_cache "$HOME/.npm" "$RUNNER_HOME/.npm"
 # Go tools the workflows build (scripts/build-go-tools.sh): this machine's builds, with their stamps,
-# so the runner's build finds them current (grype alone is a 9-minute build).
+# so the runner's build finds them current (grype alone is a 9-minute build, the control plane 17).
 runner_bin="$RUNNER_HOME/.cache/trading-platform/bin"
 mkdir -p "$runner_bin"
-for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx; do
+for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx \
+  local-cluster:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy,kwok,kwokctl,etcd \
+  prometheus:prometheus,promtool; do
   set_name="${pair%%:*}"
   IFS=, read -r -a programs <<< "${pair#*:}"
   [ -f "$TRADING_BIN/.$set_name.stamp" ] || continue

@@ -44,6 +44,21 @@ describe('planning (pure)', () => {
     assert.deepEqual(measured, { 'a:test': 2.5, 'c:lint': 0.9 });
     assert.deepEqual(missing(['a:test', 'b:test', 'c:lint', 'd:build'], ran), ['d:build']);
   });
+
+  // Found by the benchmark under act on a change affecting every project: the engine's build runs
+  // in its default configuration, so Nx's profile names it "execution-engine:build:production", and
+  // the shard failed for a task it had run ("given but never run: execution-engine:build").
+  test('a task run in its default configuration counts as the task the plan gave, and is timed under its id', () => {
+    const events = [
+      { ph: 'X', name: 'execution-engine:build:production', dur: 4_000_000, args: { status: 'success' } },
+      { ph: 'X', name: '@trading/source:test:all', dur: 1_000_000, args: { status: 'success' } },
+    ];
+    const assigned = ['execution-engine:build', '@trading/source:test:all', '@trading/source:test'];
+    const { ran, measured } = readProfile(events, assigned);
+    assert.deepEqual(measured, { 'execution-engine:build': 4, '@trading/source:test:all': 1 });
+    // A target whose name has a colon is itself, not another target in a configuration.
+    assert.deepEqual(missing(assigned, ran), ['@trading/source:test']);
+  });
 });
 
 describe('through Nx in a scratch copy', () => {

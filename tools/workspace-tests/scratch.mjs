@@ -80,11 +80,26 @@ export function tryRun(cwd, cmd, args, env = {}) {
  */
 export function start(cwd, cmd, args, env = {}) {
   const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: runEnv(cwd, env) });
+  // Whole lines only, per stream: a pipe hands a line over in pieces, and the other stream's output
+  // could land between them (and a character split between pieces must stay one: utf8 decoding).
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = () => stripVTControlCharacters(out);
+  const partial = { stdout: '', stderr: '' };
+  for (const name of ['stdout', 'stderr']) {
+    child[name].setEncoding('utf8');
+    child[name].on('data', (text) => {
+      const pieces = (partial[name] + text).split('\n');
+      partial[name] = pieces.pop();
+      if (pieces.length) out += `${pieces.join('\n')}\n`;
+    });
+  }
+  // Exited: once the output is read to its end, or 2 s after the exit (a background process it
+  // started may hold the pipes open).
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  const exited = new Promise((resolve) => child.on('exit', (code) => {
+    Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => resolve(code));
+  }));
+  // The unfinished last lines too: a prompt without a newline is seen as soon as it is written.
+  const output = () => stripVTControlCharacters(out + partial.stdout + partial.stderr);
   return {
     child,
     exited,

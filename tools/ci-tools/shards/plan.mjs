@@ -49,16 +49,27 @@ const RAN = new Set(['success', 'failure']);
 
 /**
  * Reads NX_PROFILE's trace events: which tasks ran (any status: a cache hit ran as a replay) and the
- * seconds of those really executed. New durations replace old ones; replays keep the old.
+ * seconds of those really executed, by the ids of the `assigned` tasks. New durations replace old
+ * ones; replays keep the old.
  */
-export function readProfile(events) {
+export function readProfile(events, assigned = []) {
+  // A task run in its default configuration is named "project:target:configuration" there: it is
+  // the assigned "project:target" (an assigned id matching the whole name comes first: target
+  // names may hold a colon, as in "test:all").
+  const ids = new Set(assigned);
+  const taskOf = (name) => {
+    if (ids.has(name)) return name;
+    const withoutConfiguration = name.slice(0, name.lastIndexOf(':'));
+    return ids.has(withoutConfiguration) ? withoutConfiguration : name;
+  };
   const ran = new Map();
   const measured = {};
   for (const e of events) {
     if (e.ph !== 'X' || typeof e.name !== 'string') continue;
     const status = e.args?.status ?? 'unknown';
-    ran.set(e.name, status);
-    if (RAN.has(status) && Number.isFinite(e.dur)) measured[e.name] = Math.round(e.dur / 1e4) / 100;
+    const task = taskOf(e.name);
+    ran.set(task, status);
+    if (RAN.has(status) && Number.isFinite(e.dur)) measured[task] = Math.round(e.dur / 1e4) / 100;
   }
   return { ran, measured };
 }
