@@ -7,7 +7,8 @@
 // Durations: $CI_DURATIONS_FILE (default reports/ci/durations.json; CI keeps it with actions/cache).
 // In Actions the plan goes to the job's outputs (plan, shards) and both print to the step summary.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { byTarget, imbalance, missing, planShards, readProfile } from '../tools/ci-tools/shards/plan.mjs';
@@ -38,6 +39,20 @@ function affectedTasks(targets, base, head) {
   });
 }
 
+/** Nx's task graph of these tasks: which task depends on which (ids may carry a configuration). */
+function taskDependencies(tasks) {
+  if (!tasks.length) return {};
+  const targets = [...new Set(tasks.map((t) => t.slice(t.lastIndexOf(':') + 1)))];
+  const projects = [...new Set(tasks.map((t) => t.slice(0, t.lastIndexOf(':'))))];
+  const file = join(mkdtempSync(join(tmpdir(), 'ci-shards-')), 'graph.json');
+  try {
+    execFileSync('npx', ['nx', 'run-many', '-t', ...targets, '-p', projects.join(','), `--graph=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(readFileSync(file, 'utf8')).tasks.dependencies;
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
+}
+
 function plan(args) {
   const count = Number(args.shards);
   const targets = (args.targets ?? '').split(/[\s,]+/).filter(Boolean);
@@ -52,7 +67,8 @@ function plan(args) {
   const durations = readDurations();
   let result;
   try {
-    result = planShards(affectedTasks(targets, base, head), durations, count);
+    const tasks = affectedTasks(targets, base, head);
+    result = planShards(tasks, durations, count, undefined, taskDependencies(tasks));
   } catch (error) {
     fail(`no plan: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ')}`);
   }

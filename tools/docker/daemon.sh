@@ -66,7 +66,11 @@ start_buildkit() {
     echo "buildkit: not built (bash scripts/build-go-tools.sh image-builder); builds use the classic builder"
     return 0
   fi
-  install -D -m 0755 "$(command -v buildx)" "$PLUGIN_DIR/docker-buildx.tmp" && mv "$PLUGIN_DIR/docker-buildx.tmp" "$PLUGIN_DIR/docker-buildx"
+  # Replaced atomically through a file of this process's own: jobs side by side on one machine
+  # (act's parallel shards, a self-hosted runner's) start this at the same time.
+  if ! cmp -s "$(command -v buildx)" "$PLUGIN_DIR/docker-buildx"; then
+    install -D -m 0755 "$(command -v buildx)" "$PLUGIN_DIR/.docker-buildx.$$" && mv -f "$PLUGIN_DIR/.docker-buildx.$$" "$PLUGIN_DIR/docker-buildx"
+  fi
   if buildkit_up; then echo "buildkit: already running on $BUILDKIT_SOCKET"; return 0; fi
   mkdir -p "$(dirname "$BUILDKIT_SOCKET")"
   # Members of the docker group may build, as they may use dockerd. The registry is plain HTTP.

@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
 export const RUNNER_HOME = '/home/runner';
-/** Each job's Nx cache and workspace data (act.env points Nx here). */
-export const JOB_NX = join(RUNNER_HOME, '.cache', 'act-job-nx');
 /** What the egress guard lets through: this machine and the package registries the scripts use. */
 const NO_PROXY = ['127.0.0.1', 'localhost', 'registry.npmjs.org', 'pypi.org', 'files.pythonhosted.org', 'index.crates.io', 'static.crates.io',
   'crates.io', 'proxy.golang.org', 'sum.golang.org', 'deb.debian.org'].join(',');
@@ -47,7 +45,11 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
   run(work, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
   writeFileSync(join(base, 'act.env'), [
     ...env,
-    `NX_CACHE_DIRECTORY=${JOB_NX}/cache`, `NX_WORKSPACE_DATA_DIRECTORY=${JOB_NX}/workspace-data`,
+    // Each job's own Nx cache and workspace data, in its own copy of the workspace (act's per-job
+    // folder, removed after the run), as on GitHub where every job has a new runner: side-by-side
+    // shards share nothing but the remote cache. (Nx 23 would otherwise share one cache between
+    // checkouts of the workspace, under ~/.nx.)
+    'NX_CACHE_DIRECTORY=.nx/cache', 'NX_WORKSPACE_DATA_DIRECTORY=.nx/workspace-data',
     // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
     'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
     `NO_PROXY=${NO_PROXY}`, `no_proxy=${NO_PROXY}`,
@@ -85,8 +87,6 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
      * also kept in `timings`. Asynchronous: stand-in servers in this process answer meanwhile.
      */
     async act(workflow, event, payload, flags = [], extraEnv = {}) {
-      // GitHub's runners are new for every job: no Nx cache from an earlier run.
-      rmSync(JOB_NX, { recursive: true, force: true });
       // Outside the runner's HOME: a file root writes there would be root's.
       const eventFile = join(mkdtempSync(join(tmpdir(), 'act-event-')), `${event}.json`);
       writeFileSync(eventFile, JSON.stringify(payload), { mode: 0o644 });

@@ -19,6 +19,21 @@ describe('planning (pure)', () => {
     assert.deepEqual(planShards(['a:x', 'a:x'], {}, 3).shards.map((s) => s.tasks.length), [1, 0, 0]);
   });
 
+  // Found by the benchmark under act on a change affecting every project: the plugin's coverage went
+  // to shard 1 and its test to shard 3, so shard 1 ran the test again (coverage depends on it): twice
+  // the work, and two runs of the cluster specs at once on one machine.
+  test('a task and the planned tasks it depends on go to one shard, configurations included', () => {
+    const durations = { 'p:test': 90, 'p:coverage': 5, 'a:test': 40, 'b:test': 40, 'e:build': 20, 'e:docker-build': 10 };
+    const dependencies = { 'p:coverage': ['p:test'], 'e:docker-build': ['e:build:production'], 'a:test': ['lib:build'] };
+    const plan = planShards(Object.keys(durations), durations, 3, 60, dependencies);
+    const shardOf = (task) => plan.shards.find((s) => s.tasks.includes(task)).shard;
+    assert.equal(shardOf('p:coverage'), shardOf('p:test'));
+    assert.equal(shardOf('e:docker-build'), shardOf('e:build'));
+    assert.deepEqual(plan.shards.map((s) => s.estimatedSeconds), [95, 70, 40]);
+    // A dependency outside the plan (lib:build is not affected) joins nothing.
+    assert.equal(plan.total, 6);
+  });
+
   test('unmeasured tasks are estimated at the median of those measured (or the fallback) and listed', () => {
     assert.equal(estimator({ 'a:t': 1, 'b:t': 5, 'c:t': 9 })('new:t'), 5);
     assert.equal(estimator({}, 42)('new:t'), 42);

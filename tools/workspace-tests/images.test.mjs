@@ -4,7 +4,7 @@
 // paths, through nx, against the real daemon and registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,4 +165,25 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
   const step = /#(\d+) \[deps \d+\/\d+\] RUN --mount=type=cache,id=uv/.exec(second.out);
   assert.ok(step, second.out);
   assert.match(second.out, new RegExp(`#${step[1]} CACHED`));
+});
+
+// Found by the sharding benchmark under act: side-by-side CI jobs on one machine start the container
+// environment together, and one shard failed ("mv: cannot stat …/docker-buildx.tmp": another
+// start had moved the shared temporary file first).
+test('starting the container engine from several jobs at once succeeds in every one of them', async () => {
+  const { spawn } = await import('node:child_process');
+  const startOnce = () => new Promise((resolve) => {
+    const child = spawn('bash', ['tools/docker/daemon.sh', 'start'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  for (let round = 0; round < 3; round++) {
+    // Each round installs the buildx plugin afresh, from all four at once.
+    rmSync('/usr/local/lib/docker/cli-plugins/docker-buildx', { force: true });
+    const results = await Promise.all(Array.from({ length: 4 }, startOnce));
+    for (const r of results) assert.equal(r.code, 0, r.out);
+  }
+  assert.equal(docker('buildx', 'version').length > 0, true);
 });

@@ -9,22 +9,60 @@ export function estimator(durations, fallback = 60) {
 }
 
 /**
- * Splits tasks into `count` shards, longest first onto the least loaded shard (LPT: within 4/3 of
- * the best possible makespan). Deterministic: ties go by task id and by shard index, so every job
- * that computes the plan from the same inputs gets the same one.
+ * The planned task an Nx task name stands for, or null. A task run in its default configuration is
+ * named "project:target:configuration" in Nx's task graph and profile: it is the planned
+ * "project:target" (a planned id matching the whole name comes first: target names may hold a
+ * colon, as in "test:all").
  */
-export function planShards(tasks, durations, count, fallback = 60) {
+function plannedId(planned, name) {
+  if (planned.has(name)) return name;
+  const withoutConfiguration = name.slice(0, name.lastIndexOf(':'));
+  return planned.has(withoutConfiguration) ? withoutConfiguration : null;
+}
+
+/**
+ * The planned tasks in units that must share a shard: a task and the planned tasks it depends on
+ * (`dependencies`: Nx's task graph, whose ids may carry a configuration, "e:build:production").
+ * Otherwise the shard of, say, a coverage task would run its test again. Union-find; sorted units.
+ */
+export function unitsOf(tasks, dependencies = {}) {
+  const planned = new Set(tasks);
+  const idOf = (name) => plannedId(planned, name);
+  const parent = new Map([...planned].map((t) => [t, t]));
+  const find = (t) => (parent.get(t) === t ? t : find(parent.get(t)));
+  for (const [from, tos] of Object.entries(dependencies)) {
+    const a = idOf(from);
+    if (!a) continue;
+    for (const to of tos) {
+      const b = idOf(to);
+      if (b) parent.set(find(a), find(b));
+    }
+  }
+  const units = new Map();
+  for (const t of planned) units.set(find(t), [...(units.get(find(t)) ?? []), t]);
+  return [...units.values()].map((u) => u.sort());
+}
+
+/**
+ * Splits tasks into `count` shards, longest first onto the least loaded shard (LPT: within 4/3 of
+ * the best possible makespan), a task together with the planned tasks it depends on (unitsOf).
+ * Deterministic: ties go by task id and by shard index, so every job that computes the plan from
+ * the same inputs gets the same one.
+ */
+export function planShards(tasks, durations, count, fallback = 60, dependencies = {}) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`shard count must be a positive integer, not ${count}`);
   const estimate = estimator(durations, fallback);
   const shards = Array.from({ length: count }, (_, i) => ({ shard: i + 1, tasks: [], estimatedSeconds: 0 }));
-  const sorted = [...new Set(tasks)].sort((a, b) => estimate(b) - estimate(a) || a.localeCompare(b));
-  for (const task of sorted) {
+  const units = unitsOf(tasks, dependencies).map((unit) => ({ unit, seconds: unit.reduce((sum, t) => sum + estimate(t), 0) }));
+  units.sort((a, b) => b.seconds - a.seconds || a.unit[0].localeCompare(b.unit[0]));
+  for (const { unit, seconds } of units) {
     const target = shards.reduce((best, s) => (s.estimatedSeconds < best.estimatedSeconds ? s : best));
-    target.tasks.push(task);
-    target.estimatedSeconds += estimate(task);
+    target.tasks.push(...unit);
+    target.estimatedSeconds += seconds;
   }
   for (const s of shards) s.tasks.sort();
-  return { count, total: sorted.length, shards, unmeasured: sorted.filter((t) => !Number.isFinite(durations[t])) };
+  const all = units.flatMap((u) => u.unit).sort();
+  return { count, total: all.length, shards, unmeasured: all.filter((t) => !Number.isFinite(durations[t])) };
 }
 
 /** max / mean of the shards' loads: 1.00 is a perfect balance. */
@@ -53,15 +91,8 @@ const RAN = new Set(['success', 'failure']);
  * ones; replays keep the old.
  */
 export function readProfile(events, assigned = []) {
-  // A task run in its default configuration is named "project:target:configuration" there: it is
-  // the assigned "project:target" (an assigned id matching the whole name comes first: target
-  // names may hold a colon, as in "test:all").
   const ids = new Set(assigned);
-  const taskOf = (name) => {
-    if (ids.has(name)) return name;
-    const withoutConfiguration = name.slice(0, name.lastIndexOf(':'));
-    return ids.has(withoutConfiguration) ? withoutConfiguration : name;
-  };
+  const taskOf = (name) => plannedId(ids, name) ?? name;
   const ran = new Map();
   const measured = {};
   for (const e of events) {
