@@ -122,6 +122,8 @@ function run(args) {
   });
   const { ran, measured } = readProfile(events, shard.tasks);
   const notRun = missing(shard.tasks, ran);
+  // In the log too: what a later plan is balanced by, readable without the cache entry.
+  console.log(`Durations measured (s): ${JSON.stringify(measured)}`);
   const durations = { ...readDurations(), ...measured };
   mkdirSync(dirname(durationsFile), { recursive: true });
   writeFileSync(durationsFile, JSON.stringify(durations, null, 2) + '\n');
