@@ -13,10 +13,10 @@
 // Needs: root; bash scripts/containers-up.sh. The machine's own local cluster and Prometheus must be
 // down: the plugin's cluster specs, run by a shard as the runner user, start the runner's own
 // (jest.global-setup.cjs) and its Prometheus must be the one on 127.0.0.1:9090.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubApi } from '../tools/workflow-runner/github-api-stand-in.mjs';
-import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
+import { failedSteps, prepareRunnerUser, RUNNER_HOME, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
 
 const counts = (process.argv[2] ?? '1 3').split(/\s+/).filter(Boolean).map(Number);
 const SHARD_STEP = "nx affected, this shard.s tasks of lint test integration e2e coverage build docker-build";
@@ -29,6 +29,9 @@ if (await fetch('http://127.0.0.1:9090/-/ready').then(() => true, () => false)) 
   fail('something answers on 127.0.0.1:9090: stop the machine\'s Prometheus (bash tools/prometheus/prometheus.sh down) and local cluster (npx nx run local-cluster:down) first');
 }
 prepareRunnerUser();
+// A fresh Actions cache, as for a new repository: act gives every run the same run id, so cache keys
+// that GitHub makes unique per run (ci-durations-<run id>-…) would otherwise hit an earlier run's.
+rmSync(join(RUNNER_HOME, '.cache/act/cache-server'), { recursive: true, force: true });
 const api = await startGitHubApi({ runs: [], commits: [] });
 const SEED = `# The benchmark's own (not in the repository): saves durations where ci.yml's shards keep them.
 name: Seed durations (benchmark)
@@ -44,11 +47,11 @@ jobs:
     steps:
       - uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5, as ci.yml
         with:
-          path: \${{ github.workspace }}/../ci-durations
+          path: \${{ runner.temp }}/ci-durations
           key: ci-durations-bench-seed-\${{ inputs.nonce }}
       - env:
           DURATIONS: \${{ inputs.durations }}
-        run: mkdir -p "$GITHUB_WORKSPACE/../ci-durations" && printf '%s' "$DURATIONS" > "$GITHUB_WORKSPACE/../ci-durations/durations.json"
+        run: mkdir -p "$RUNNER_TEMP/ci-durations" && printf '%s' "$DURATIONS" > "$RUNNER_TEMP/ci-durations/durations.json"
 `;
 const runner = runnerWorkspace(`bench-shards-${process.pid}`, {
   env: [`GITHUB_API_URL=${api.url}`],

@@ -237,3 +237,16 @@ test('the Python audit exports hashed requirements without the local path depend
   if (audit.code !== 0) assert.match(audit.out, /dependency audit failed: .*an unreachable advisory database fails too/);
   else assert.match(audit.out, /No known vulnerabilities found/);
 });
+
+// Found by the sharding benchmark under act: ci.yml kept its durations at
+// `${{ github.workspace }}/../ci-durations`, and actions/cache refuses a path with "." or ".."
+// ("Relative pathing '.' and '..' is not allowed"): it restored nothing and saved nothing, ever,
+// so every plan was balanced by the 60 s default.
+test('no actions/cache path has a "." or ".." segment (actions/cache would neither save nor restore it)', () => {
+  const bad = jobs.flatMap(({ file, name, steps }) => steps
+    .filter((s) => /^actions\/cache(\/(save|restore))?@/.test(s.uses ?? ''))
+    .flatMap((s) => String(s.with?.path ?? '').split('\n').map((p) => p.trim()).filter(Boolean)
+      .filter((p) => p.split('/').some((segment) => segment === '.' || segment === '..'))
+      .map((p) => `${file} ${name}: ${p}`)));
+  assert.deepEqual(bad, []);
+});
