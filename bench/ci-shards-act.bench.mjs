@@ -47,11 +47,11 @@ jobs:
     steps:
       - uses: actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5, as ci.yml
         with:
-          path: \${{ runner.temp }}/ci-durations
+          path: ~/ci-durations
           key: ci-durations-bench-seed-\${{ inputs.nonce }}
       - env:
           DURATIONS: \${{ inputs.durations }}
-        run: mkdir -p "$RUNNER_TEMP/ci-durations" && printf '%s' "$DURATIONS" > "$RUNNER_TEMP/ci-durations/durations.json"
+        run: mkdir -p ~/ci-durations && printf '%s' "$DURATIONS" > ~/ci-durations/durations.json
 `;
 const runner = runnerWorkspace(`bench-shards-${process.pid}`, {
   env: [`GITHUB_API_URL=${api.url}`],
