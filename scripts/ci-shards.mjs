@@ -42,8 +42,9 @@ function affectedTasks(targets, base, head) {
 /** Nx's task graph of these tasks: which task depends on which (ids may carry a configuration). */
 function taskDependencies(tasks) {
   if (!tasks.length) return {};
-  const targets = [...new Set(tasks.map((t) => t.slice(t.lastIndexOf(':') + 1)))];
-  const projects = [...new Set(tasks.map((t) => t.slice(0, t.lastIndexOf(':'))))];
+  const groups = byTarget(tasks);
+  const targets = groups.map((g) => g.target);
+  const projects = [...new Set(groups.flatMap((g) => g.projects))];
   const file = join(mkdtempSync(join(tmpdir(), 'ci-shards-')), 'graph.json');
   try {
     execFileSync('npx', ['nx', 'run-many', '-t', ...targets, '-p', projects.join(','), `--graph=${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
