@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 # The production workflow's integration-tests job runs this script. Under the workflow tests
-# (tools/workspace-tests/workflows-act.test.mjs) that job runs inside this very script's run, which
+# (tools/ci-tools/workspace-tests/workflows-act.test.mjs) that job runs inside this very script's run, which
 # already runs every test at this commit and owns the cluster this would tear down: the test sets
 # TEST_ALL_NESTED=skip for its act jobs only, and the job says so instead of recursing.
 if [ "${TEST_ALL_NESTED:-}" = skip ]; then
@@ -17,7 +17,9 @@ if [ "${TEST_ALL_NESTED:-}" = skip ]; then
 fi
 
 bash scripts/setup.sh
-bash scripts/containers-up.sh
+step "The local stack: container engine, registry, base images, cluster with its real node, Prometheus"
+bash tools/stack.sh up
+trap 'bash tools/stack.sh down cluster prometheus >/dev/null 2>&1 || true' EXIT
 # Local copies of images already pushed to the local registry (the registry keeps them; a test that
 # runs one pulls it back): with the vfs storage driver every run's images would otherwise pile up
 # (measured: 32 GB after a day of runs, and a build failing with "no space left on device").
@@ -25,15 +27,6 @@ step "Reclaiming disk: local copies of pushed images, dangling images"
 docker images --format '{{.Repository}}:{{.Tag}}' | grep '^127\.0\.0\.1:5000/' | xargs -r docker rmi -f >/dev/null 2>&1 || true
 docker image prune -f >/dev/null 2>&1 || true
 echo "docker: $(docker images -q | wc -l) local images left; $(df -h --output=avail "$TRADING_HOME" | tail -1 | tr -d ' ') free"
-
-step "Local cluster (Kubernetes control plane and kwok from Go modules; cached after the first build)"
-bash scripts/build-go-tools.sh local-cluster
-bash tools/local-cluster/cluster.sh up
-
-step "Prometheus (Debian package) for the SLO analysis tests"
-bash tools/prometheus/install.sh
-bash tools/prometheus/prometheus.sh up
-trap 'bash tools/local-cluster/cluster.sh down >/dev/null 2>&1 || true; bash tools/prometheus/prometheus.sh down >/dev/null 2>&1 || true' EXIT
 
 step "CI tools (workflow lint, semgrep, audits)"
 bash scripts/install-ci-tools.sh
@@ -44,6 +37,9 @@ npx nx run-many -t test integration e2e coverage --parallel="${NX_PARALLEL:-2}" 
 step "Service images: nx run-many -t docker-build -c push (to $DOCKER_REGISTRY)"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
-step "Workspace tests (node --test tools/workspace-tests/*.test.mjs)"
-# A glob, quoted for Node to expand: since Node 21, node --test takes files and globs, not folders.
-node --test --test-concurrency=1 'tools/workspace-tests/*.test.mjs'
+# Each project's workspace tests are its workspace-test--<file> targets (inferred from
+# <project>/workspace-tests/*.test.mjs by our plugin): side by side where the locks their files
+# declare allow (tools/workspace-tests/run.sh), alone where they measure time, replayed from the
+# cache where their outcome depends only on their inputs.
+step "Workspace tests: nx run-many -t workspace-test"
+npx nx run-many -t workspace-test --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes

@@ -5,8 +5,8 @@
 //   Python `def test_…`, Rust `#[test]` / `#[tokio::test]`, JS/TS `it(…)` / `test(…)`; a
 //   parametrized test (pytest.mark.parametrize, it.each) counts once: declarations, not cases.
 // Kinds: a project tagged type:e2e holds e2e tests, type:integration integration tests; the plugin's
-// *.cluster.spec.ts run against a real API server and tools/workspace-tests against real services,
-// clusters and workflows: integration. Everything else a project's test target runs is unit.
+// *.cluster.spec.ts run against a real API server and each project's workspace-tests/ against real
+// services, clusters and workflows: integration. Everything else a project's test target runs is unit.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ const projects = Object.values(graph)
   .filter((p) => p.root !== '.')
   .sort((a, b) => b.root.length - a.root.length); // deepest root first: nested projects own their files
 
+// The workspace tests of a project (its workspace-test--* targets); those under scripts/ are the root's.
+const WORKSPACE_TEST = /(^|\/)workspace-tests\/[^/]+\.test\.mjs$/;
 const TEST_FILE = /(^|\/)(tests?|specs?)\/|[._](spec|test)\.[cm]?[jt]sx?$|\.rs$/;
 function countTests(path, text) {
   if (path.endsWith('.py')) return (text.match(/^\s*(async\s+)?def test_\w+/gm) ?? []).length;
@@ -36,7 +38,7 @@ function countTests(path, text) {
 function kindOf(project, path) {
   const tags = project?.tags ?? [];
   if (tags.includes('type:e2e')) return 'e2e';
-  if (tags.includes('type:integration') || path.endsWith('.cluster.spec.ts') || path.startsWith('tools/workspace-tests/')) return 'integration';
+  if (tags.includes('type:integration') || path.endsWith('.cluster.spec.ts') || WORKSPACE_TEST.test(path)) return 'integration';
   return 'unit';
 }
 
@@ -44,7 +46,7 @@ const rows = new Map();
 for (const path of files) {
   if (!TEST_FILE.test(path) || path.includes('node_modules/')) continue;
   const project = projects.find((p) => path.startsWith(`${p.root}/`));
-  const name = path.startsWith('tools/workspace-tests/') ? 'workspace tests' : project?.name;
+  const name = project?.name ?? (WORKSPACE_TEST.test(path) ? 'workspace (root)' : undefined);
   if (!name) continue;
   const n = countTests(path, readFileSync(join(root, path), 'utf8'));
   if (n === 0) continue;

@@ -1,3 +1,4 @@
+// @workspace-test cached
 // The helpers every workspace test runs commands with. start() collects a child's stdout and
 // stderr together: a line must arrive whole even when the pipe hands it over in pieces with the
 // other stream's output in between (act's side-by-side jobs write thousands of lines; the

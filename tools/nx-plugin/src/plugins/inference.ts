@@ -2,23 +2,28 @@ import { type CreateNodesV2, createNodesFromFiles } from '@nx/devkit';
 import { COVERAGE_CONFIG_GLOB, type CoveragePluginOptions, coverageNodes } from './coverage-inference';
 import { DOCKERFILE_GLOB, type DockerPluginOptions, dockerNodes } from './docker-inference';
 import { LOAD_CONFIG_GLOB, type LoadPluginOptions, loadNodes } from './load-inference';
+import { WORKSPACE_TEST_GLOB, type WorkspaceTestPluginOptions, workspaceTestNodes } from './workspace-test-inference';
 
-export type PluginOptions = CoveragePluginOptions & DockerPluginOptions & LoadPluginOptions;
+export type PluginOptions = CoveragePluginOptions & DockerPluginOptions & LoadPluginOptions & WorkspaceTestPluginOptions;
 
 const globBody = (glob: string) => glob.replace(/^\*\*\//, '');
+const isWorkspaceTest = (file: string) => /(^|\/)workspace-tests\/[^/]+\.test\.mjs$/.test(file);
 
 /**
- * One plugin entry, three inferences: `coverage` for projects whose test tooling writes a
- * report, `docker-build` for projects with a Dockerfile, `load` for projects with a load.yaml.
+ * One plugin entry, four inferences: `coverage` for projects whose test tooling writes a report,
+ * `docker-build` for projects with a Dockerfile, `load` for projects with a load.yaml, and
+ * `workspace-test--<file>` for each file in a project's workspace-tests/ folder.
  */
 export const createNodes: CreateNodesV2<PluginOptions> = [
-  `**/{${globBody(COVERAGE_CONFIG_GLOB).replace(/^\{|\}$/g, '')},${globBody(DOCKERFILE_GLOB)},${globBody(LOAD_CONFIG_GLOB)}}`,
-  (files, options, context) =>
-    createNodesFromFiles(
+  `**/{${globBody(COVERAGE_CONFIG_GLOB).replace(/^\{|\}$/g, '')},${globBody(DOCKERFILE_GLOB)},${globBody(LOAD_CONFIG_GLOB)},${globBody(WORKSPACE_TEST_GLOB)}}`,
+  async (files, options, context) => [
+    ...(await createNodesFromFiles(
       (file, opts, ctx) =>
         file.endsWith('Dockerfile') ? dockerNodes(file, opts, ctx) : file.endsWith('load.yaml') ? loadNodes(file, opts, ctx) : coverageNodes(file, opts, ctx),
-      files,
+      files.filter((f) => !isWorkspaceTest(f)),
       options ?? {},
       context,
-    ),
+    )),
+    ...workspaceTestNodes(files.filter(isWorkspaceTest), options, context),
+  ],
 ];

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker,cluster,prometheus quiet
 // Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
 // CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
 // Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while
@@ -11,8 +12,8 @@ import { parse, stringify } from 'yaml';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
-import { startTraffic } from '../load/traffic.mjs';
+import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { startTraffic } from '../../load/traffic.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-real-staging-${process.pid}`;

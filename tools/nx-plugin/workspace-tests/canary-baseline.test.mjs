@@ -1,3 +1,4 @@
+// @workspace-test uses=docker,cluster,prometheus quiet
 // Issue 18: the production canary judged against a baseline of the live release (Kayenta-style),
 // on the local cluster's real node with the local Prometheus. Every release answers in about
 // 20 ms (the agents' FAULT_DELAY_MS test aid) and the slowed ones in 26 ms: a planted 30% slowdown
@@ -11,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-canary-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test quiet
 // Performance regression detection, side by side, through nx against real engines: a candidate with
 // a planted 30% slowdown is flagged, an unchanged one is not; each five times, false positives and
 // negatives counted and printed.
@@ -5,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startEngine } from '../testing/local-services.mjs';
-import { repoRoot, run, tryRun } from './scratch.mjs';
+import { startEngine } from '../../testing/local-services.mjs';
+import { repoRoot, run, tryRun } from '../../workspace-tests/scratch.mjs';
 
 // Both releases answer in about 20 ms (planted delay); the slow candidate in 26 ms: 30% slower.
 const BASE_DELAY_MS = '20';

@@ -1,3 +1,4 @@
+// @workspace-test
 // The DAST (Schemathesis) against the three APIs as this checkout builds them, and the proof that it
 // finds something: the agents with a planted unhandled input (a valid signal answered 500).
 import assert from 'node:assert/strict';
@@ -5,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { repoRoot, start, tryRun } from './scratch.mjs';
+import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const failuresIn = (report) =>
   [...readFileSync(report, 'utf8').matchAll(/<testsuite [^>]*(?:failures|errors)="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker,cluster
 // The service and library generators, through `nx g` in a scratch copy: one service per language
 // is generated, a Python and a Rust library are wired into them, all show up in the project graph
 // and `nx affected`, pass lint, test, coverage, build and docker-build through nx like the
@@ -7,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-generated-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test quiet
 // nx run <svc>:load against the real engine (its debug build) with the real oha: a healthy service
 // at a rate it sustains passes; planted latency and errors fail it, named; a rate the generator
 // cannot reach marks the run invalid; no URL or an unreachable one is a clear error.
@@ -5,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, startEngine } from '../testing/local-services.mjs';
-import { repoRoot, run, tryRun } from './scratch.mjs';
+import { freePort, startEngine } from '../../testing/local-services.mjs';
+import { repoRoot, run, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const dir = join(repoRoot, 'tmp', `load-test-${process.pid}`);
 const engines = [];

@@ -1,10 +1,11 @@
+// @workspace-test cached
 // Caching: a second run replays every task from the local cache, and a change to a library
 // re-runs its dependents' tasks while the rest still come from the cache.
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, scratchCopy } from './scratch.mjs';
+import { run, scratchCopy } from '../../tools/workspace-tests/scratch.mjs';
 
 const projects = 'trading-core,agents,api-client';
 let scratch;

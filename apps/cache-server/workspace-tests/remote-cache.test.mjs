@@ -1,3 +1,4 @@
+// @workspace-test
 // The self-hosted remote cache with the real Nx client: a cold run in one clone fills it,
 // another clone replays from it, a read-only token writes nothing, a wrong token fails
 // clearly, rejected uploads are never served, and an outage degrades CI to the local cache.
@@ -7,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { startCacheServer } from './cache-server.mjs';
-import { run, scratchCopy, tryRun } from './scratch.mjs';
+import { startCacheServer } from '../../../tools/workspace-tests/cache-server.mjs';
+import { run, scratchCopy, tryRun } from '../../../tools/workspace-tests/scratch.mjs';
 
 const WRITE = `write-${randomBytes(12).toString('hex')}`;
 const READ = `read-${randomBytes(12).toString('hex')}`;

@@ -1,9 +1,10 @@
+// @workspace-test cached
 // The test pyramid report counts each kind where it lives, and adds up.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, tryRun } from './scratch.mjs';
+import { repoRoot, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 
 test('scripts/test-mix.mjs counts unit, integration and e2e tests per project and the mix, into the step summary', () => {
   const summary = join(repoRoot, 'tmp', `test-mix-${process.pid}.md`);

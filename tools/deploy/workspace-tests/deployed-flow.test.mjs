@@ -1,3 +1,4 @@
+// @workspace-test uses=docker,cluster
 // Issue 18: the flow on the deployed services. The engine, the agents and the dashboard are
 // deployed with `nx run deploy:staging` onto the local cluster's real node (a namespace of this
 // test's own, annotated for the real node as trading-staging is), then the dashboard's browser tests
@@ -8,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
+import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-flow-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker,cluster
 // Issue 17's release scenarios through `nx run deploy:*`, as an operator runs them, against the local
 // cluster (kwok nodes: pods are Ready but serve nothing, so the deploys say --skipAnalysis; the
 // analysed paths are in slo.test.mjs). The same scenarios run through the executors' code in
@@ -7,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pushVariant } from './images.mjs';
-import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, scratchCopy, tryRun, withSeveralReplicas } from './scratch.mjs';
+import { pushVariant } from '../../workspace-tests/images.mjs';
+import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
+import { repoRoot, scratchCopy, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-release-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker exclusive=cluster
 // Blue-green deploys and rollbacks through `nx run deploy:*` against the local cluster (a real
 // kube-apiserver with kwok nodes), in a scratch copy whose image records point at real images
 // pushed to the local registry. The tests run in order and share the cluster state. The SLO
@@ -8,10 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { stopApiServer } from './api-server.mjs';
-import { pushVariant } from './images.mjs';
-import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
+import { stopApiServer } from '../../workspace-tests/api-server.mjs';
+import { pushVariant } from '../../workspace-tests/images.mjs';
+import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
+import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-deploy-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test cached
 // The stack is current and one: the Node.js .nvmrc pins is what CI, the scripts and the images run,
 // nothing in the repository pins an older Node, and the npm tree holds one @nx/devkit.
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { repoRoot, run, tryRun } from './scratch.mjs';
+import { repoRoot, run, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 
 const pinned = readFileSync(join(repoRoot, '.nvmrc'), 'utf8').trim();
 const major = pinned.split('.')[0];
@@ -36,7 +37,7 @@ test('every workflow sets Node up from .nvmrc, never from a version of its own',
 
 test('nothing in the repository pins Node 20 or 22 any more', () => {
   const hits = tryRun(repoRoot, 'git', ['grep', '-nIE', String.raw`node:2[02]\b|--target=node2[0-3]|node-version: *2[02]|Node(\.js)? 2[02]\.[0-9]+\+`,
-    '--', '.', ':!package-lock.json', ':!tools/workspace-tests/stack.test.mjs']);
+    '--', '.', ':!package-lock.json', ':!scripts/workspace-tests/stack.test.mjs']);
   assert.equal(hits.out.trim(), '', 'files that still pin an old Node');
 });
 

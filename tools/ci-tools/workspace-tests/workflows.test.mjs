@@ -1,3 +1,4 @@
+// @workspace-test
 // The GitHub workflows: linted by actionlint (with shellcheck) and audited by zizmor with no
 // finding (tools installed by scripts/install-ci-tools.sh); every Nx project, target and script
 // they invoke exists; Semgrep's in-repo rules pass here and catch what they are for; and the sharded
@@ -8,9 +9,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
-import { check, invocations, runScripts } from './workflow-commands.mjs';
-import { reusableCallProblems } from './workflow-calls.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { check, invocations, runScripts } from '../../workspace-tests/workflow-commands.mjs';
+import { reusableCallProblems } from '../../workspace-tests/workflow-calls.mjs';
 import { existsSync } from 'node:fs';
 import { parse } from 'yaml';
 

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker exclusive=cluster
 // The local staging cluster through its Nx targets: a real kube-apiserver, controller-manager,
 // scheduler and etcd (built from Go modules) with kwok nodes, and one real node (kubelet,
 // containerd, runc, CNI, kube-proxy, CoreDNS) for the namespaces that ask for it. Controllers
@@ -10,7 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
-import { repoRoot, tryRun } from './scratch.mjs';
+import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-${process.pid}`;

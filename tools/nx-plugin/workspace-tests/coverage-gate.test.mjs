@@ -1,10 +1,11 @@
+// @workspace-test
 // The coverage gate through nx on real tests: removing the tests of a financial module makes
 // `nx run agents:coverage` fail and name that module.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, scratchCopy, tryRun } from './scratch.mjs';
+import { run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 let scratch;
 before(() => {

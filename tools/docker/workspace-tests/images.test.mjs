@@ -1,3 +1,4 @@
+// @workspace-test exclusive=docker
 // The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
 // it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
 // non-root user, and comes back from the local registry by digest. Then the executor's failure
@@ -9,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, tryRun } from './scratch.mjs';
+import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

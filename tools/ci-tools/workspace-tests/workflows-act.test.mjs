@@ -1,3 +1,4 @@
+// @workspace-test exclusive=docker,cluster,prometheus
 // The workflows themselves, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them:
 // as the non-root user `runner` with passwordless sudo and its own HOME, the pinned actions from
 // their local copies, setup-node/-go/-python from the machine's toolchains, events from JSON.
@@ -12,13 +13,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startGitHubApi } from '../workflow-runner/github-api-stand-in.mjs';
+import { startGitHubApi } from '../../workflow-runner/github-api-stand-in.mjs';
 import { parse, stringify } from 'yaml';
-import { startCacheServer } from './cache-server.mjs';
-import { pushVariant } from './images.mjs';
-import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from './act-runner.mjs';
-import { repoRoot, scratchCopy, tryRun } from './scratch.mjs';
-import { startExporter, waitForSeries } from './slo-exporter.mjs';
+import { startCacheServer } from '../../workspace-tests/cache-server.mjs';
+import { pushVariant } from '../../workspace-tests/images.mjs';
+import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from '../../workspace-tests/act-runner.mjs';
+import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-act-${process.pid}`;

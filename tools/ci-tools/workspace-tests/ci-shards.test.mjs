@@ -1,3 +1,4 @@
+// @workspace-test
 // Sharded CI without a SaaS (issue 19): the pure planning (tools/ci-tools/shards/plan.mjs), then
 // scripts/ci-shards.mjs through Nx in a scratch copy: a change to nx.json affects every project; its
 // lint tasks are planned into 3 shards once, each shard runs exactly its own, durations are recorded
@@ -6,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { byTarget, estimator, imbalance, missing, planShards, readProfile } from '../ci-tools/shards/plan.mjs';
-import { repoRoot, run, scratchCopy, tryRun } from './scratch.mjs';
+import { byTarget, estimator, imbalance, missing, planShards, readProfile } from '../shards/plan.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 describe('planning (pure)', () => {
   test('longest first onto the least loaded shard; deterministic; every task once', () => {

@@ -1,3 +1,4 @@
+// @workspace-test uses=docker exclusive=cluster,prometheus quiet
 // The deploy's SLO analysis through `nx run deploy:*` against the local cluster and a real
 // Prometheus (Debian package, started by tools/prometheus/prometheus.sh) scraping an exporter on
 // loopback that stands for the new version's pods: healthy data completes the soak; 2% errors or
@@ -9,10 +10,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { stopApiServer } from './api-server.mjs';
-import { assertStatusTruth } from './release-status.mjs';
-import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from './scratch.mjs';
-import { startExporter, waitForSeries } from './slo-exporter.mjs';
+import { stopApiServer } from '../../workspace-tests/api-server.mjs';
+import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
+import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
 
 const CONTEXT = 'kwok-local-staging';
 const NS = `it-slo-${process.pid}`;

@@ -1,3 +1,4 @@
+// @workspace-test cached
 // Affected precision: touching one file in each library and app selects exactly its dependents; a
 // change matrix (lockfile bumps in each ecosystem, toolchain pins, root configs, our executors) is
 // checked against the expected sets exactly, and precision and recall over it are printed.
@@ -5,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { run, scratchCopy, tryRun } from './scratch.mjs';
+import { run, scratchCopy, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 
 // The `deploy` project depends on every deployed service, so a service change affects it too.
 const cases = [

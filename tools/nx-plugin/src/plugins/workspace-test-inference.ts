@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { CreateNodesContextV2, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
+
+export interface WorkspaceTestPluginOptions {
+  /** The target that runs all of a project's workspace tests; each file is `<name>--<file>`. */
+  workspaceTestTargetName?: string;
+  /** The launcher that brings up a test's services and holds its locks. */
+  workspaceTestLauncher?: string;
+}
+
+/** A project's workspace tests: Node test files in its `workspace-tests/` folder. */
+export const WORKSPACE_TEST_GLOB = '**/workspace-tests/*.test.mjs';
+const DEFAULT_TARGET = 'workspace-test';
+const DEFAULT_LAUNCHER = 'tools/workspace-tests/run.sh';
+
+/** The parts of the local stack a workspace test can use (tools/stack.sh). */
+export const STACK_PARTS = ['docker', 'cluster', 'prometheus'] as const;
+export type StackPart = (typeof STACK_PARTS)[number];
+
+/**
+ * What a test file declares on its `// @workspace-test` line:
+ * `uses=a,b` parts it needs up (shared), `exclusive=a,b` parts it disrupts (nobody else uses them
+ * meanwhile), `quiet` (it measures time or rates: never beside another task), `cached` (its outcome
+ * depends only on its inputs, so Nx may replay it).
+ */
+export interface WorkspaceTestDeclaration {
+  uses: StackPart[];
+  exclusive: StackPart[];
+  quiet: boolean;
+  cached: boolean;
+}
+
+const PRAGMA = /^\/\/ @workspace-test\b(.*)$/m;
+
+function parts(value: string, key: string, file: string): StackPart[] {
+  const list = value.split(',').filter(Boolean);
+  for (const part of list) {
+    if (!(STACK_PARTS as readonly string[]).includes(part)) {
+      throw new Error(`${file}: ${key}=${part} is not a part of the stack (one of ${STACK_PARTS.join(', ')})`);
+    }
+  }
+  return list as StackPart[];
+}
+
+/** Parses a test file's declaration; a file without one, or with an unknown word, is an error naming it. */
+export function parseDeclaration(text: string, file: string): WorkspaceTestDeclaration {
+  const match = PRAGMA.exec(text);
+  if (!match) throw new Error(`${file}: no "// @workspace-test" line saying what it uses (e.g. "// @workspace-test uses=docker,cluster"; an empty one for nothing)`);
+  const declaration: WorkspaceTestDeclaration = { uses: [], exclusive: [], quiet: false, cached: false };
+  for (const word of match[1].trim().split(/\s+/).filter(Boolean)) {
+    const [key, value] = word.split('=', 2);
+    if (key === 'uses' && value !== undefined) declaration.uses = parts(value, key, file);
+    else if (key === 'exclusive' && value !== undefined) declaration.exclusive = parts(value, key, file);
+    else if (word === 'quiet') declaration.quiet = true;
+    else if (word === 'cached') declaration.cached = true;
+    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, quiet, cached)`);
+  }
+  return declaration;
+}
+
+/** The nearest folder at or above `dir` holding a project.json or package.json: the test's project. */
+export function owningProjectRoot(dir: string, workspaceRoot: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (['project.json', 'package.json'].some((f) => existsSync(join(workspaceRoot, current, f)))) return current;
+    if (current === '.' || current === dirname(current)) return '.';
+  }
+}
+
+export function workspaceTestTarget(file: string, declaration: WorkspaceTestDeclaration, launcher = DEFAULT_LAUNCHER): TargetConfiguration {
+  const flags = [
+    ...(declaration.uses.length ? [`--uses ${declaration.uses.join(',')}`] : []),
+    ...(declaration.exclusive.length ? [`--exclusive ${declaration.exclusive.join(',')}`] : []),
+  ];
+  const stack = [...new Set([...declaration.uses, ...declaration.exclusive])];
+  return {
+    command: ['bash', launcher, ...flags, file].join(' '),
+    options: { cwd: '{workspaceRoot}' },
+    // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
+    cache: declaration.cached,
+    ...(declaration.cached ? { inputs: ['default', '^production', { externalDependencies: ['nx'] }] } : {}),
+    // The launcher's JUnit report: reports/workspace-tests/ mirrors the test's path.
+    outputs: [`{workspaceRoot}/reports/workspace-tests/${file.replace(/\.test\.mjs$/, '.xml')}`],
+    ...(declaration.quiet ? { parallelism: false } : {}),
+    metadata: {
+      technologies: ['node'],
+      description: `Workspace test ${file}${stack.length ? ` against the local ${stack.join(', ')}` : ''}${declaration.quiet ? ' (alone: it measures time)' : ''}`,
+      stack,
+      exclusive: declaration.exclusive,
+    },
+  };
+}
+
+/**
+ * Every workspace test file becomes a target of the project it lives in (`workspace-test--<file>`),
+ * and each such project gets `workspace-test`, which runs them all. Files are grouped by project,
+ * so one file's result carries the project's targets.
+ */
+export function workspaceTestNodes(files: readonly string[], options: WorkspaceTestPluginOptions | undefined, context: CreateNodesContextV2): Array<readonly [string, CreateNodesResult]> {
+  const name = options?.workspaceTestTargetName ?? DEFAULT_TARGET;
+  const byProject = new Map<string, Record<string, TargetConfiguration>>();
+  const results: Array<readonly [string, CreateNodesResult]> = [];
+  for (const file of [...files].sort()) {
+    const declaration = parseDeclaration(readFileSync(join(context.workspaceRoot, file), 'utf8'), file);
+    const root = owningProjectRoot(dirname(file), context.workspaceRoot);
+    const targets = byProject.get(root) ?? {};
+    if (!byProject.has(root)) {
+      byProject.set(root, targets);
+      results.push([file, { projects: { [root]: { targets } } }]);
+    } else {
+      results.push([file, {}]);
+    }
+    targets[`${name}--${basename(file, '.test.mjs')}`] = workspaceTestTarget(file, declaration, options?.workspaceTestLauncher);
+  }
+  for (const targets of byProject.values()) {
+    targets[name] = {
+      executor: 'nx:noop',
+      dependsOn: Object.keys(targets).sort(),
+      metadata: { technologies: ['node'], description: 'All of this project\'s workspace tests (nx run-many -t workspace-test runs them side by side where their locks allow)' },
+    };
+  }
+  return results;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The local stack, in one order: the container engine with the registry and the base images, the
+# local Kubernetes cluster with its real node, Prometheus. The main job, scripts/test-all.sh, the
+# plugin's Jest setup, the workspace tests' launcher and the workflows bring services up through
+# this script only.
+#   bash tools/stack.sh up|down|status [docker] [cluster] [prometheus]    (no part: all of them)
+# up is idempotent (a second or two per part already up) and runs under one lock, so parallel jobs
+# and tests on one machine bring the stack up once; down goes in the reverse order.
+# LOCAL_CLUSTER_REAL_NODE=false leaves the real node out of the cluster (kwok's simulated nodes only).
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+
+PARTS=(docker cluster prometheus)
+usage() { die "usage: bash tools/stack.sh up|down|status [${PARTS[*]}]"; }
+
+action="${1:-}"
+[ $# -gt 0 ] && shift
+case "$action" in up | down | status) ;; *) usage ;; esac
+for part in "$@"; do
+  [[ " ${PARTS[*]} " == *" $part "* ]] || die "unknown part '$part' of the stack: one of ${PARTS[*]}"
+done
+
+# One bring-up at a time on a machine: the lock is taken once, by the outermost call; `flock -o`
+# keeps it out of the daemons the parts start (they would hold it for their lifetime otherwise).
+if [ "$action" != status ] && [ -z "${STACK_LOCKED:-}" ]; then
+  mkdir -p "$TRADING_HOME/locks"
+  if ! flock -n "$TRADING_HOME/locks/stack.lock" true; then echo "stack: waiting for another bring-up on this machine to finish"; fi
+  STACK_LOCKED=1 exec flock -o -w 3600 "$TRADING_HOME/locks/stack.lock" bash "$0" "$action" "$@"
+fi
+
+# The parts asked for, in the stack's order (down: reversed).
+selected=()
+for part in "${PARTS[@]}"; do
+  if [ $# -eq 0 ] || [[ " $* " == *" $part "* ]]; then selected+=("$part"); fi
+done
+if [ "$action" = down ]; then
+  reversed=()
+  for ((i = ${#selected[@]} - 1; i >= 0; i--)); do reversed+=("${selected[i]}"); done
+  selected=("${reversed[@]}")
+fi
+
+docker_up() {
+  step "Container engine, registry and base images"
+  bash tools/docker/install.sh
+  bash scripts/build-go-tools.sh image-builder
+  bash tools/docker/daemon.sh start
+  bash tools/docker/buildx-builder.sh
+  bash tools/docker/bases.sh
+}
+
+cluster_up() {
+  step "Local cluster (Kubernetes control plane and kwok from Go modules; cached after the first build)"
+  bash scripts/build-go-tools.sh local-cluster
+  bash tools/local-cluster/cluster.sh up
+}
+
+prometheus_up() {
+  step "Prometheus (built from Go modules) for the SLO analysis"
+  bash tools/prometheus/install.sh
+  bash tools/prometheus/prometheus.sh up
+}
+
+rc=0
+for part in "${selected[@]}"; do
+  case "$action:$part" in
+    up:docker) docker_up ;;
+    up:cluster) cluster_up ;;
+    up:prometheus) prometheus_up ;;
+    down:docker) bash tools/docker/daemon.sh stop ;;
+    down:cluster) bash tools/local-cluster/cluster.sh down ;;
+    down:prometheus) bash tools/prometheus/prometheus.sh down ;;
+    status:docker) bash tools/docker/daemon.sh status || rc=1 ;;
+    status:cluster) bash tools/local-cluster/cluster.sh status || rc=1 ;;
+    status:prometheus) bash tools/prometheus/prometheus.sh status || rc=1 ;;
+  esac
+done
+exit "$rc"

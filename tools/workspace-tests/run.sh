@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs one workspace test file as its Nx target does (workspace-test--<name>, inferred by our plugin
+# from the file's `// @workspace-test` line): the parts of the local stack it uses are brought up
+# (tools/stack.sh, idempotent), and it holds a lock on each while it runs: shared where it only uses
+# a part, exclusive where it disrupts one (stops the API server, cordons the nodes, restarts
+# Prometheus). Tests that share nothing run side by side; one that disrupts a part waits for the
+# tests using it, and they for it. Locks are taken in one order (docker, cluster, prometheus), so
+# no two tests wait on each other.
+#   bash tools/workspace-tests/run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...]
+# The node test runner's report goes to the console and, as JUnit, to reports/workspace-tests/.
+source "$(dirname "$0")/../../scripts/lib.sh"
+cd "$ROOT"
+
+PARTS=(docker cluster prometheus)
+uses=() exclusive=() inside=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --uses) IFS=, read -r -a uses <<<"$2"; shift 2 ;;
+    --exclusive) IFS=, read -r -a exclusive <<<"$2"; shift 2 ;;
+    --inside) inside=true; shift ;;
+    -*) die "run.sh: unknown option $1 (usage: run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...])" ;;
+    *) break ;;
+  esac
+done
+file="${1:-}"
+[ -n "$file" ] || die "run.sh: which test file? (usage: run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...])"
+[ -f "$file" ] || die "run.sh: no test file $file"
+shift
+for part in "${uses[@]}" "${exclusive[@]}"; do
+  [[ " ${PARTS[*]} " == *" $part "* ]] || die "run.sh: unknown part '$part' of the stack: one of ${PARTS[*]}"
+done
+has() { local x="$1"; shift; [[ " $* " == *" $x "* ]]; }
+# Every part the test needs up, in the stack's order.
+all=()
+for part in "${PARTS[@]}"; do if has "$part" "${uses[@]}" "${exclusive[@]}"; then all+=("$part"); fi; done
+
+if [ "$inside" = false ]; then
+  # Under the locks, the same script runs the test (--inside). `flock -o`: the lock stays with the
+  # waiting flock process, never with the daemons the test or the stack starts.
+  mkdir -p "$TRADING_HOME/locks"
+  chain=()
+  for part in "${PARTS[@]}"; do
+    mode=
+    if has "$part" "${exclusive[@]}"; then mode=-x; elif has "$part" "${uses[@]}"; then mode=-s; fi
+    [ -n "$mode" ] || continue
+    lock="$TRADING_HOME/locks/$part.lock"
+    flock -n "$mode" "$lock" true || echo "workspace test $file: waiting for the $part lock ($([ "$mode" = -x ] && echo exclusive || echo shared)): another test holds it"
+    chain+=(flock -o -w 3600 "$mode" "$lock")
+  done
+  args=(--inside)
+  if [ ${#all[@]} -gt 0 ]; then args+=(--uses "$(IFS=,; echo "${all[*]}")"); fi
+  exec ${chain[@]+"${chain[@]}"} bash "$0" "${args[@]}" "$file" "$@"
+fi
+
+if [ ${#all[@]} -gt 0 ]; then bash tools/stack.sh up "${all[@]}"; fi
+
+junit="reports/workspace-tests/${file%.test.mjs}.xml" # the target's output (the plugin names it alike)
+mkdir -p "$(dirname "$junit")"
+step "Workspace test $file${all[*]:+ (stack: ${all[*]})}"
+exec node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$junit" "$@" "$file"
