@@ -2,7 +2,8 @@
 // Sharded CI without a SaaS (issue 19). The affected tasks are computed once and split into N shards
 // balanced by each task's duration recorded by earlier runs; each shard runs exactly its tasks
 // through Nx (remote cache included) and records what it measured for the next plan.
-//   node scripts/ci-shards.mjs plan --shards N --targets "lint test ..." [--base B] [--head H] [--out plan.json]
+//   node scripts/ci-shards.mjs plan --shards N --targets "lint test workspace-test--* ..." [--base B] [--head H] [--out plan.json]
+// A target may be a glob: "workspace-test--*" plans each workspace test file as a task of its own.
 //   node scripts/ci-shards.mjs run --plan plan.json --shard K [--parallel P]
 // Durations: $CI_DURATIONS_FILE (default reports/ci/durations.json; CI keeps it with actions/cache).
 // In Actions the plan goes to the job's outputs (plan, shards) and both print to the step summary.
@@ -11,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { byTarget, imbalance, missing, planShards, readProfile } from '../tools/ci-tools/shards/plan.mjs';
+import { byTarget, imbalance, missing, planShards, readProfile, tasksOf } from '../tools/ci-tools/shards/plan.mjs';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const durationsFile = process.env.CI_DURATIONS_FILE || join(root, 'reports/ci/durations.json');
@@ -32,11 +33,18 @@ function readDurations() {
   return {};
 }
 
+/** The affected projects' tasks of these targets (globs allowed): one affected computation, one graph. */
 function affectedTasks(targets, base, head) {
-  return targets.flatMap((target) => {
-    const out = execFileSync('npx', ['nx', 'show', 'projects', '--affected', `--withTarget=${target}`, `--base=${base}`, `--head=${head}`, '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out).map((project) => `${project}:${target}`);
-  });
+  const nx = (...args) => execFileSync('npx', ['nx', ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const projects = JSON.parse(nx('show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json'));
+  const file = join(mkdtempSync(join(tmpdir(), 'ci-shards-')), 'graph.json');
+  try {
+    nx('graph', `--file=${file}`);
+    const nodes = JSON.parse(readFileSync(file, 'utf8')).graph.nodes;
+    return tasksOf(targets, Object.fromEntries(projects.map((p) => [p, Object.keys(nodes[p]?.data.targets ?? {})])));
+  } finally {
+    rmSync(dirname(file), { recursive: true, force: true });
+  }
 }
 
 /** Nx's task graph of these tasks: which task depends on which (ids may carry a configuration). */
@@ -88,6 +96,8 @@ function plan(args) {
     ...result.shards.map((s) => `| ${s.shard} | ${s.tasks.length} | ${s.estimatedSeconds.toFixed(0)} |`),
   ];
   console.log(lines.join('\n'));
+  // Which tasks each shard got, in the log (the summary keeps the table short).
+  for (const s of result.shards) console.log(`shard ${s.shard} tasks: ${s.tasks.join(', ')}`);
   summary(lines.join('\n'));
 }
 

@@ -8,12 +8,9 @@ cd "$ROOT"
 started=$SECONDS
 
 bash scripts/setup.sh
-bash scripts/containers-up.sh
-step "Local staging cluster"
-bash tools/local-cluster/cluster.sh up
-step "Prometheus (promtool lints the alert rules; the SLO analysis queries it)"
-bash tools/prometheus/install.sh
-bash tools/prometheus/prometheus.sh up
+# The container engine and registry, the local staging cluster with its real node, Prometheus
+# (promtool lints the alert rules; the SLO analysis queries it).
+bash tools/stack.sh up
 
 TARGETS="${MAIN_TARGETS:-lint typecheck test integration e2e coverage build}"
 step "nx run-many -t $TARGETS"

@@ -12,8 +12,6 @@ module.exports = async () => {
   if (process.env.NX_PLUGIN_SPECS_SERVICES === 'skip') return;
   const root = resolve(__dirname, '../..');
   const env = { LOCAL_CLUSTER_REAL_NODE: 'false', ...process.env };
-  for (const script of ['tools/local-cluster/cluster.sh', 'tools/prometheus/prometheus.sh']) {
-    // Their progress goes to stderr: Jest's reporters keep stdout.
-    execFileSync('bash', [script, 'up'], { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
-  }
+  // Their progress goes to stderr: Jest's reporters keep stdout.
+  execFileSync('bash', ['tools/stack.sh', 'up', 'cluster', 'prometheus'], { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
 };

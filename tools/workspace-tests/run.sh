@@ -29,6 +29,12 @@ shift
 for part in "${uses[@]}" "${exclusive[@]}"; do
   [[ " ${PARTS[*]} " == *" $part "* ]] || die "run.sh: unknown part '$part' of the stack: one of ${PARTS[*]}"
 done
+# Inside a run of the workspace tests that runs this very test itself (a scratch copy's or act's CI
+# run within workflows.test.mjs and workflows-act.test.mjs), it is not run a second time.
+if [ "${TEST_ALL_NESTED:-}" = skip ]; then
+  echo "workspace test $file: not run here, nested inside a run of the workspace tests that runs it itself (TEST_ALL_NESTED=skip)"
+  exit 0
+fi
 has() { local x="$1"; shift; [[ " $* " == *" $x "* ]]; }
 # Every part the test needs up, in the stack's order.
 all=()

@@ -3,6 +3,7 @@
 // against the project graph and the files in the repository.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import picomatch from 'picomatch';
 import { parse } from 'yaml';
 
 /** Every run: script of every job step in a workflow's text. */
@@ -35,8 +36,9 @@ export function invocations(run) {
       for (const target of args.filter((a) => !a.startsWith('-'))) found.push({ kind: 'affected', target, configuration });
     }
     // scripts/ci-shard.sh plan N target...: the sharded CI's targets, affected like ci-affected.sh's.
-    const shard = /scripts\/ci-shard\.sh plan \S+((?: [\w-]+)*)/.exec(line);
-    if (shard) for (const target of shard[1].trim().split(/\s+/).filter(Boolean)) found.push({ kind: 'affected', target });
+    // A target may be a quoted glob ('workspace-test--*'), matched against the targets Nx knows.
+    const shard = /scripts\/ci-shard\.sh plan \S+((?: '?[\w*-]+'?)*)/.exec(line);
+    if (shard) for (const target of shard[1].trim().split(/\s+/).filter(Boolean)) found.push({ kind: 'affected', target: target.replace(/^'|'$/g, '') });
     for (const m of line.matchAll(/\bbash ((?:scripts|tools)\/[\w/.-]+\.sh)/g)) found.push({ kind: 'script', path: m[1] });
   }
   return found;
@@ -55,7 +57,8 @@ export function check(found, graph, root) {
       else if (!target) problems.push(`project ${f.project} has no target ${f.target}`);
       else if (f.configuration && !target.configurations?.[f.configuration]) problems.push(`${f.project}:${f.target} has no configuration ${f.configuration}`);
     } else {
-      const withTarget = Object.values(projects).filter((p) => p.data.targets?.[f.target]);
+      const matches = picomatch(f.target);
+      const withTarget = Object.values(projects).filter((p) => Object.keys(p.data.targets ?? {}).some(matches));
       if (withTarget.length === 0) problems.push(`no project has a target ${f.target} (nx ${f.kind})`);
       else if (f.configuration && !withTarget.some((p) => p.data.targets[f.target].configurations?.[f.configuration])) {
         problems.push(`no project's ${f.target} has a configuration ${f.configuration}`);

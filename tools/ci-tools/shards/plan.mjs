@@ -1,5 +1,22 @@
 // Sharding the affected tasks of a CI run without a SaaS (pure: no I/O). Tasks are Nx task ids
 // ("project:target"); durations are seconds measured by earlier runs (real runs only, not cache hits).
+import picomatch from 'picomatch';
+
+/**
+ * The tasks the given targets name in the given projects (`targetsOf`: project -> its target names).
+ * A target may be a glob ("workspace-test--*": every workspace test target, one task per file), so
+ * the shards balance each test file on its own.
+ */
+export function tasksOf(targets, targetsOf) {
+  const tasks = [];
+  for (const target of targets) {
+    const matches = picomatch(target);
+    for (const [project, names] of Object.entries(targetsOf)) {
+      for (const name of [...names].sort()) if (matches(name)) tasks.push(`${project}:${name}`);
+    }
+  }
+  return [...new Set(tasks)];
+}
 
 /** A task's expected seconds: its recorded duration, else the median of those recorded, else `fallback`. */
 export function estimator(durations, fallback = 60) {

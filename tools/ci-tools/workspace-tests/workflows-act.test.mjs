@@ -163,7 +163,10 @@ const MONEY = 'libs/trading-core/src/trading_core/money.py';
 /** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */
 const editMoney = (word) => readFileSync(join(runner.work, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
 
-const SHARD_STEP = "nx affected, this shard's tasks of lint test integration e2e coverage build docker-build";
+const SHARD_STEP = "nx affected, this shard's tasks of lint test integration e2e coverage build docker-build and workspace tests";
+const PLAN_STEP = 'Plan the affected lint test integration e2e coverage build docker-build and workspace tests into shards';
+/** The tasks the plan job's log lists for its shards. */
+const plannedTasks = (out) => [...out.matchAll(/^.*shard \d+ tasks: (.*)$/gm)].flatMap((m) => m[1].split(', ')).sort();
 
 // The affected tasks are planned once into the matrix's shards (plan job), each shard job runs its
 // own; act runs the matrix's jobs side by side on this one machine.
@@ -173,8 +176,8 @@ test('ci.yml on a pull request touching one library: planned into 3 shards that 
   const result = await act('ci.yml', 'pull_request', { number: 8, pull_request: { number: 8, base: { ref: 'main' }, head: { ref: 'money' } } },
     '-j', 'affected', '-s', `NX_CACHE_TOKEN=${READ}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.notEqual(result.code, 0, 'the image scan cannot fetch its database here');
-  assert.equal(stepOutcome(result.out, 'Plan the affected lint test integration e2e coverage build docker-build into shards'), 'Success', failedSteps(result.out));
-  assert.match(result.out, /Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build .* in 3 shard\(s\)/);
+  assert.equal(stepOutcome(result.out, PLAN_STEP.replace(/[().;:,'-]/g, '.')), 'Success', failedSteps(result.out));
+  assert.match(result.out, /Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/);
   // The plan job sets up too (the project graph needs the toolchains): four setups, three shards.
   for (const [step, times] of [['Set up toolchains and dependencies', 4], ['Container engine, registry, base images; promtool for monitoring:lint', 3], [SHARD_STEP, 3]]) {
     assert.deepEqual(stepOutcomes(result.out, step.replace(/[().;:,'-]/g, '.')), Array(times).fill('Success'), `${step}\n${failedSteps(result.out)}`);
@@ -182,7 +185,11 @@ test('ci.yml on a pull request touching one library: planned into 3 shards that 
   for (const shard of [1, 2, 3]) assert.match(result.out, new RegExp(`Shard ${shard} of 3: passed`));
   const times = shardTimes(result.out);
   console.log(`ci.yml pull request, 3 shards side by side on one machine: ${times.map((t) => `shard ${t.shard} ${t.seconds} s (estimated ${t.estimated} s)`).join(', ')}; sum ${times.reduce((a, t) => a + t.seconds, 0)} s`);
-  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
+  // deploy: the deployed services' workspace test, planned as a task; inside this run (itself a
+  // workspace test) it says it is nested instead of driving the local stack a second time.
+  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']);
+  assert.ok(plannedTasks(result.out).includes('deploy:workspace-test--deployed-flow'), plannedTasks(result.out).join(' '));
+  assert.match(result.out, /workspace test tools\/deploy\/workspace-tests\/deployed-flow\.test\.mjs: not run here, nested/);
   assert.match(result.out, /nx run agents:docker-build/);
   // The integration tests of agents and engine run on a change to the agents' library; the DAST (shard 1 only) scans all three APIs.
   assert.match(result.out, /nx run flow-integration:integration/);
@@ -210,12 +217,35 @@ test('ci.yml on a push to main: the shards compare with the last successful run 
     '-j', 'affected-result', '-s', `NX_CACHE_TOKEN=${WRITE}`, '--var', `NX_REMOTE_CACHE_URL=${cache.address}`);
   assert.deepEqual(stepOutcomes(result.out, SHARD_STEP.replace(/[().;:,'-]/g, '.')), ['Success', 'Success', 'Success'], failedSteps(result.out));
   assert.match(result.out, new RegExp(`Commit: ${previous}`));
-  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core']);
+  assert.deepEqual(ranProjects(result.out), ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']);
   assert.ok(cache.log().slice(before).some((r) => r.method === 'PUT' && r.status === 200), 'main writes to the remote cache');
   assert.ok(stepOutcomes(result.out, 'Image vulnerability scan').includes('Failure'));
   // The required check: the shards failed (the image scan), so it fails and says so.
   assert.equal(stepOutcome(result.out, "Shards' results"), 'Failure');
   assert.match(result.out, /plan: success; shards \[1,2,3\]: failure/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+// Issue 29: the workspace tests are tasks of the projects they test, so a change to the release
+// engine plans its deploy scenarios, and a change to the dashboard does not (the plan job alone).
+test('ci.yml\'s plan on a pull request: a release-engine change plans the deploy scenarios, a dashboard change does not', async () => {
+  const plan = async (file, text, number) => {
+    commitAsRunner(file, text, `touch ${file}`, { moveMain: false });
+    const result = await act('ci.yml', 'pull_request', { number, pull_request: { number, base: { ref: 'main' }, head: { ref: `t${number}` } } }, '-j', 'plan');
+    assert.equal(stepOutcome(result.out, PLAN_STEP.replace(/[().;:,'-]/g, '.')), 'Success', failedSteps(result.out));
+    gitAsRunner('reset', '-q', '--hard', 'HEAD~1'); // the next plan sees only its own change
+    return plannedTasks(result.out);
+  };
+  const planner = 'tools/nx-plugin/src/release/planner.ts';
+  const engine = await plan(planner, `${readFileSync(join(runner.work, planner), 'utf8')}// touched\n`, 11);
+  for (const scenario of ['deploy', 'release', 'slo', 'real-staging', 'canary-baseline']) {
+    assert.ok(engine.includes(`@trading/nx-plugin:workspace-test--${scenario}`), `${scenario} planned for a release-engine change: ${engine.join(' ')}`);
+  }
+  const page = 'apps/dashboard/lib/format.ts';
+  const dashboard = await plan(page, `${readFileSync(join(runner.work, page), 'utf8')}// touched\n`, 12);
+  assert.ok(dashboard.includes('dashboard:test'), dashboard.join(' '));
+  assert.deepEqual(dashboard.filter((t) => t.startsWith('@trading/nx-plugin:')), [], 'no deploy scenario for a dashboard change');
+  console.log(`plan for ${planner}: ${engine.filter((t) => t.includes('workspace-test')).length} workspace tests of ${engine.length} tasks; for ${page}: ${dashboard.filter((t) => t.includes('workspace-test')).join(', ')} of ${dashboard.length}`);
   assert.deepEqual(rootOwned(), []);
 });
 

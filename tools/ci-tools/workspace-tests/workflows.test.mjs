@@ -95,8 +95,8 @@ test('semgrep with the in-repo rules passes here and catches float money, a shel
 test("the sharded CI entry points, with ci.yml's own targets and shard count: a library's change is planned once into shards that together run its dependents only, and pass here", () => {
   const ci = readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8');
   const planStep = runScripts(ci).find((s) => /ci-shard\.sh plan/.test(s.run));
-  const args = /scripts\/ci-shard\.sh plan \S+ ([^\n]+)/.exec(planStep.run)[1].trim().split(/\s+/);
-  assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build']);
+  const args = /scripts\/ci-shard\.sh plan \S+ ([^\n]+)/.exec(planStep.run)[1].trim().split(/\s+/).map((a) => a.replace(/^'|'$/g, ''));
+  assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build', 'workspace-test--*']);
   // The repository variable CI_SHARDS, else the workflow's default.
   const count = Number(/^\$\{\{ vars\.CI_SHARDS \|\| '(\d+)' \}\}$/.exec(parse(ci).jobs.plan.env.CI_SHARDS)?.[1]);
   assert.equal(count, 3);
@@ -105,7 +105,9 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
   // A change that passes the lint (ruff format too): the module docstring grows a sentence.
   writeFileSync(money, readFileSync(money, 'utf8').replace('never binary floats.', 'never binary floats. Changed by a test.'));
   run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'touch trading-core']);
-  const env = { NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md'), GITHUB_OUTPUT: join(scratch.dir, 'outputs'), CI_DURATIONS_FILE: join(scratch.dir, 'durations.json') };
+  // The workspace tests the change affects are planned and run as tasks; inside this test (itself a
+  // workspace test) they say they are nested instead of driving the stack a second time.
+  const env = { TEST_ALL_NESTED: 'skip', NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md'), GITHUB_OUTPUT: join(scratch.dir, 'outputs'), CI_DURATIONS_FILE: join(scratch.dir, 'durations.json') };
   const planned = tryRun(scratch.dir, 'bash', ['scripts/ci-shard.sh', 'plan', String(count), ...args], env);
   assert.equal(planned.code, 0, planned.out);
   const outputs = Object.fromEntries(readFileSync(env.GITHUB_OUTPUT, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
@@ -120,10 +122,12 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
   const ran = [...new Set([...out.matchAll(/> nx run ([\w@/.-]+):([\w-]+)/g)].map((m) => m[1]))].sort();
   // The agents' dependents run too: their integration tests with the engine, and the dashboard's e2e
   // tests (which build the dashboard first).
-  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'flow-integration', 'trading-core'], out);
+  // deploy: its workspace test of the deployed services (deploy:workspace-test--deployed-flow).
+  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core'], out);
+  assert.match(out, /workspace test tools\/deploy\/workspace-tests\/deployed-flow\.test\.mjs: not run here, nested inside a run of the workspace tests/);
   for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test', 'flow-integration:integration', 'dashboard-e2e:e2e']) assert.match(out, new RegExp(`nx run ${target}`));
   const summary = readFileSync(join(scratch.dir, 'summary.md'), 'utf8');
-  assert.match(summary, /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build .* in 3 shard\(s\)/);
+  assert.match(summary, /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/);
   for (const shard of [1, 2, 3]) assert.match(summary, new RegExp(`### Shard ${shard} of 3: passed`));
 });
 

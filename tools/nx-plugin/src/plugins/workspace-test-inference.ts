@@ -78,7 +78,7 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
     options: { cwd: '{workspaceRoot}' },
     // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
     cache: declaration.cached,
-    ...(declaration.cached ? { inputs: ['default', '^production', { externalDependencies: ['nx'] }] } : {}),
+    ...(declaration.cached ? { inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }] } : {}),
     // The launcher's JUnit report: reports/workspace-tests/ mirrors the test's path.
     outputs: [`{workspaceRoot}/reports/workspace-tests/${file.replace(/\.test\.mjs$/, '.xml')}`],
     ...(declaration.quiet ? { parallelism: false } : {}),

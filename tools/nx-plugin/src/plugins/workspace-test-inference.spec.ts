@@ -1,0 +1,93 @@
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNodes } from './inference';
+import { owningProjectRoot, parseDeclaration, workspaceTestNodes, workspaceTestTarget } from './workspace-test-inference';
+
+describe('workspace test declarations', () => {
+  it('reads the parts used and disrupted, quiet and cached', () => {
+    expect(parseDeclaration('// @workspace-test uses=docker,cluster exclusive=prometheus quiet cached\nimport x;', 'a.test.mjs')).toEqual({
+      uses: ['docker', 'cluster'],
+      exclusive: ['prometheus'],
+      quiet: true,
+      cached: true,
+    });
+    expect(parseDeclaration('// header\n// @workspace-test\n', 'b.test.mjs')).toEqual({ uses: [], exclusive: [], quiet: false, cached: false });
+  });
+
+  it('refuses a file without a declaration, an unknown part or an unknown word, naming the file', () => {
+    expect(() => parseDeclaration('import x;', 'x/a.test.mjs')).toThrow(/x\/a\.test\.mjs: no "\/\/ @workspace-test" line/);
+    expect(() => parseDeclaration('// @workspace-test uses=docker,kafka', 'a.test.mjs')).toThrow(/a\.test\.mjs: uses=kafka is not a part of the stack/);
+    expect(() => parseDeclaration('// @workspace-test exclusive=', 'a.test.mjs')).not.toThrow();
+    expect(() => parseDeclaration('// @workspace-test fast', 'a.test.mjs')).toThrow(/unknown word "fast"/);
+    expect(() => parseDeclaration('// @workspace-test uses', 'a.test.mjs')).toThrow(/unknown word "uses"/);
+  });
+});
+
+describe('workspace test targets', () => {
+  it('a test of shared services is never cached and says what it locks', () => {
+    const target = workspaceTestTarget('tools/p/workspace-tests/deploy.test.mjs', { uses: ['docker'], exclusive: ['cluster'], quiet: false, cached: false });
+    expect(target).toMatchObject({
+      command: 'bash tools/workspace-tests/run.sh --uses docker --exclusive cluster tools/p/workspace-tests/deploy.test.mjs',
+      cache: false,
+      outputs: ['{workspaceRoot}/reports/workspace-tests/tools/p/workspace-tests/deploy.xml'],
+      metadata: { stack: ['docker', 'cluster'], exclusive: ['cluster'] },
+    });
+    expect(target.inputs).toBeUndefined();
+    expect(target.parallelism).toBeUndefined();
+  });
+
+  it('a cached test hashes its project, its dependencies and Nx; a quiet one never runs beside another task', () => {
+    const target = workspaceTestTarget('scripts/workspace-tests/a.test.mjs', { uses: [], exclusive: [], quiet: true, cached: true }, 'run.sh');
+    expect(target).toMatchObject({
+      command: 'bash run.sh scripts/workspace-tests/a.test.mjs',
+      cache: true,
+      inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
+      parallelism: false,
+    });
+  });
+});
+
+describe('workspace test inference', () => {
+  let root: string;
+  const context = () => ({ workspaceRoot: root, nxJsonConfiguration: {} }) as CreateNodesContextV2;
+  const write = (file: string, text: string) => {
+    mkdirSync(join(root, file, '..'), { recursive: true });
+    writeFileSync(join(root, file), text);
+  };
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'infer-wt-'));
+    write('project.json', '{}');
+    write('apps/a/project.json', '{}');
+    write('apps/a/workspace-tests/one.test.mjs', '// @workspace-test uses=cluster\n');
+    write('apps/a/workspace-tests/two.test.mjs', '// @workspace-test cached\n');
+    write('scripts/workspace-tests/root.test.mjs', '// @workspace-test\n');
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('finds the owning project: the nearest folder with a project.json, else the root', () => {
+    expect(owningProjectRoot('apps/a/workspace-tests', root)).toBe('apps/a');
+    expect(owningProjectRoot('scripts/workspace-tests', root)).toBe('.');
+  });
+
+  it('gives each project a target per file and one that runs them all', () => {
+    const results = workspaceTestNodes(['apps/a/workspace-tests/two.test.mjs', 'scripts/workspace-tests/root.test.mjs', 'apps/a/workspace-tests/one.test.mjs'], { workspaceTestTargetName: 'wt' }, context());
+    const projects = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
+    expect(Object.keys(projects).sort()).toEqual(['.', 'apps/a']);
+    expect(Object.keys(projects['apps/a'].targets).sort()).toEqual(['wt', 'wt--one', 'wt--two']);
+    expect(projects['apps/a'].targets.wt).toMatchObject({ executor: 'nx:noop', dependsOn: ['wt--one', 'wt--two'] });
+    expect(projects['.'].targets['wt--root'].cache).toBe(false);
+  });
+
+  it('is part of the plugin\'s one glob and entry point', async () => {
+    const results = await createNodes[1](['apps/a/workspace-tests/one.test.mjs'], undefined, context());
+    expect(results).toHaveLength(1);
+    expect(Object.keys(results[0][1].projects?.['apps/a'].targets ?? {}).sort()).toEqual(['workspace-test', 'workspace-test--one']);
+  });
+
+  it('a bad declaration fails the graph, naming the file', () => {
+    write('apps/a/workspace-tests/bad.test.mjs', '// @workspace-test uses=nothing\n');
+    expect(() => workspaceTestNodes(['apps/a/workspace-tests/bad.test.mjs'], undefined, context())).toThrow(/apps\/a\/workspace-tests\/bad\.test\.mjs: uses=nothing/);
+  });
+});
