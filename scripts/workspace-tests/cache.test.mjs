@@ -46,3 +46,28 @@ test('changing trading-core re-runs trading-core and agents only', () => {
     'trading-core:test': 'ran',
   });
 });
+
+// Issue 29: a workspace test whose outcome is its inputs' is replayed until one of them changes; one
+// that drives the shared stack is never replayed.
+test('a cacheable workspace test replays until a declared input changes; one that drives the stack always runs', () => {
+  const scratchTest = () => {
+    const out = run(scratch.dir, 'npx', ['nx', 'run', 'workspace-testing:workspace-test--scratch', '--output-style=static']);
+    assert.match(out, /Successfully ran target workspace-test--scratch/);
+    return /local cache|existing outputs match the cache/.test(out) ? 'cache' : 'ran';
+  };
+  assert.equal(scratchTest(), 'ran', 'first run');
+  assert.equal(scratchTest(), 'cache', 'nothing changed: replayed');
+  appendFileSync(join(scratch.dir, 'apps/dashboard/lib/format.ts'), '// not an input of the helpers\n');
+  assert.equal(scratchTest(), 'cache', 'a file outside its inputs changed: replayed');
+  for (const input of ['tools/workspace-tests/scratch.mjs', 'tools/workspace-tests/scratch.test.mjs']) {
+    appendFileSync(join(scratch.dir, input), '// changed\n');
+    assert.equal(scratchTest(), 'ran', `${input} changed: run again`);
+    assert.equal(scratchTest(), 'cache', `${input} changed once: replayed after`);
+  }
+  // deploy:workspace-test--deployed-flow drives the cluster: run each time (nested, it only says so).
+  for (const _ of [1, 2]) {
+    const out = run(scratch.dir, 'npx', ['nx', 'run', 'deploy:workspace-test--deployed-flow', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
+    assert.match(out, /deployed-flow\.test\.mjs: not run here, nested/);
+    assert.doesNotMatch(out, /local cache|existing outputs match the cache/);
+  }
+});
