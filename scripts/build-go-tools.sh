@@ -4,6 +4,7 @@
 # the build when nothing changed; Go's own build cache makes a rebuild incremental.
 #   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [prometheus] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
 #   (default: the first three)
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 command -v go >/dev/null || die "Go is not installed (need Go 1.26+ on PATH)"
 

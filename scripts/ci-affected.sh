@@ -4,6 +4,7 @@
 #   scripts/ci-affected.sh [target ...] [--nx-flag ...]   (default: lint test coverage build)
 # Arguments starting with - go to nx as they are (e.g. --configuration=push).
 # NX_BASE / NX_HEAD choose the compared commits (nrwl/nx-set-shas sets them in Actions).
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

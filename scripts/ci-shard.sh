@@ -4,6 +4,7 @@
 #   scripts/ci-shard.sh run K PLAN_FILE     shard K's tasks, exactly, with the self-hosted remote cache
 # NX_BASE / NX_HEAD choose the compared commits (nrwl/nx-set-shas sets them in Actions); the
 # durations that balance the plan are in $CI_DURATIONS_FILE (ci.yml keeps it with actions/cache).
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

@@ -6,6 +6,7 @@
 # Only a registry the caller names is configured for Docker: lib.sh defaults DOCKER_REGISTRY to the
 # local registry, which a rollback (no images) must not hand to gcloud.
 registry="${DOCKER_REGISTRY:-}"
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 environment="${1:-}"
 case "$environment" in

@@ -6,6 +6,7 @@
 #   rerun. `install-ci-tools.sh dast` installs Schemathesis only (the affected job's DAST step);
 #   `install-ci-tools.sh load` installs oha only (the load generator of `nx run <svc>:load`, built
 #   from crates.io, pinned, into the tool folder outside the clone).
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -15,7 +16,8 @@ PIP_AUDIT_VERSION=2.10.1
 SCHEMATHESIS_VERSION=4.32.5
 OHA_VERSION=1.16.0
 # The tools' environments beside the folder their commands are linked into (TRADING_BIN may be set apart).
-export UV_TOOL_DIR="$(dirname "$TRADING_BIN")/uv-tools" UV_TOOL_BIN_DIR="$TRADING_BIN"
+UV_TOOL_DIR="$(dirname "$TRADING_BIN")/uv-tools"
+export UV_TOOL_DIR UV_TOOL_BIN_DIR="$TRADING_BIN"
 
 tool() {
   local name="$1" version="$2" bin="${3:-$1}"

@@ -6,6 +6,7 @@
 # clone ($TRADING_HOME/node/<version>) and is linked as $TRADING_BIN/node, which lib.sh puts first
 # on PATH, and as /usr/local/bin/node for your shell when you are root (or pass NODE_LINK_DIR).
 # Safe to rerun; a no-op when the right Node is already first on PATH.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 version="$(tr -d ' v\n' < "$ROOT/.nvmrc")"

@@ -3,6 +3,7 @@
 # the local staging cluster; lint, typecheck, test, gate coverage and build every project through
 # Nx (cached, in parallel); build and push the service images; deploy them to the local cluster
 # with a blue-green swap; print what is live.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 started=$SECONDS
@@ -12,9 +13,9 @@ bash scripts/setup.sh
 # (promtool lints the alert rules; the SLO analysis queries it).
 bash tools/stack.sh up
 
-TARGETS="${MAIN_TARGETS:-lint typecheck test integration e2e coverage build}"
-step "nx run-many -t $TARGETS"
-npx nx run-many -t $TARGETS --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
+read -r -a TARGETS <<<"${MAIN_TARGETS:-lint typecheck test integration e2e coverage build}"
+step "nx run-many -t ${TARGETS[*]}"
+npx nx run-many -t "${TARGETS[@]}" --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 
 step "Images: nx run-many -t docker-build -c push"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
@@ -34,18 +35,17 @@ gates=0
 bash scripts/staging-gates.sh trading-staging kwok-local-staging || gates=$?
 
 step "Summary"
-printf 'Checks:   %s (every project, through Nx)\n' "$TARGETS"
+printf 'Checks:   %s (every project, through Nx)\n' "${TARGETS[*]}"
 printf 'Coverage:\n'
-for gate in $(find coverage -name coverage-gate.json | sort); do
-  node -e 'const g=require(process.argv[1]); const t=g.totals; const f=(m)=>t[m]?`${m} ${(t[m].covered*100/Math.max(t[m].total,1)).toFixed(1)}%`:null; console.log(`  ${g.project.padEnd(20)} ${g.passed?"pass":"FAIL"}  ${["lines","branches","functions"].map(f).filter(Boolean).join(", ")}`)' "$PWD/$gate"
+mapfile -t coverage_gates < <(find coverage -name coverage-gate.json | sort)
+node scripts/main-summary.mjs coverage "${coverage_gates[@]}"
+for gate in "${coverage_gates[@]}"; do
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(dirname "$gate")/coverage-gate.md" >> "$GITHUB_STEP_SUMMARY"; fi
 done
 node scripts/coverage-badge.mjs
 node scripts/test-mix.mjs | sed -n '3,$p'
 printf 'Images:\n'
-for record in dist/*/image.json; do
-  node -e 'const r=require(process.argv[1]); console.log(`  ${r.project.padEnd(18)} ${(r.sizeBytes/1e6).toFixed(1).padStart(6)} MB  ${r.reference}`)' "$PWD/$record"
-done
+node scripts/main-summary.mjs images dist/*/image.json
 # What is live, read from the cluster by the same code operators use (also into the step summary).
 if status="$(npx nx run deploy:status --output-style=static 2>&1)"; then grep -E '^(Releases|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
 printf 'Answers through the active Services (trading-staging):\n'
@@ -55,10 +55,9 @@ for svc in ${SERVICES//,/ }; do
   printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
 done
 printf 'Release gates on trading-staging (%s):\n' "$([ "$gates" = 0 ] && echo passed || echo FAILED)"
-for report in reports/load/agents.json reports/load/execution-engine.json; do
-  [ -f "$report" ] || continue
-  node -e 'const r=require(process.argv[1]); for (const e of r.results) { const f=e.figures; console.log(`  load ${r.project.padEnd(17)} ${e.path.padEnd(18)} ${e.verdict.toUpperCase().padEnd(7)} ${f.achievedRate} req/s of ${r.config.rate}, ${r.config.users} users: p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors`) }' "$PWD/$report"
-done
+loads=()
+for report in reports/load/agents.json reports/load/execution-engine.json; do if [ -f "$report" ]; then loads+=("$report"); fi; done
+node scripts/main-summary.mjs load ${loads[@]+"${loads[@]}"}
 printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"
 [ "$gates" = 0 ] || die "a release gate failed against the staging deploy (see above)"

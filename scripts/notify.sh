@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Post a one-line deploy notification to a chat webhook (Slack-compatible JSON {"text": ...}).
 #   scripts/notify.sh <what> <outcome>      NOTIFY_WEBHOOK_URL unset: print only.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 what="${1:?what}" outcome="${2:?outcome}"
 run_url="${GITHUB_SERVER_URL:-}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"

@@ -2,6 +2,7 @@
 # The rollback workflow's step: from workflow_dispatch inputs (SERVICE, TARGET_ENVIRONMENT,
 # REASON) or from a repository_dispatch alert ($GITHUB_EVENT_PATH's client_payload, an
 # Alertmanager webhook payload), run nx run deploy:rollback.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 args=(--output-style=stream-without-prefixes)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the workspace needs: npm packages, uv and the Python environments,
 # cargo crates and the Rust coverage tool. Safe to rerun; fast when already installed.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

@@ -5,6 +5,7 @@
 #   bash scripts/staging-gates.sh [namespace] [context]    default: trading-staging, kwok-local-staging
 # The Services' ClusterIPs are reachable from this machine on the local cluster; on GKE run it where
 # they are (an in-cluster runner), or it stops at the first unreachable one.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 NAMESPACE="${1:-trading-staging}"

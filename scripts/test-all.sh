@@ -4,6 +4,7 @@
 # project's tests through Nx, builds and pushes the service images, and runs the workspace tests
 # (affected precision, caching, remote cache, images, cluster, deploys, SLO analysis with a real
 # Prometheus, workflow lint and semgrep) against the real things.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

@@ -7,6 +7,7 @@
 # up is idempotent (a second or two per part already up) and runs under one lock, so parallel jobs
 # and tests on one machine bring the stack up once; down goes in the reverse order.
 # LOCAL_CLUSTER_REAL_NODE=false leaves the real node out of the cluster (kwok's simulated nodes only).
+# shellcheck source=../scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 

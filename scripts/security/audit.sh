@@ -4,6 +4,7 @@
 #   python  pip-audit of each uv project's locked requirements (any known vulnerability fails)
 #   rust    cargo audit of Cargo.lock (RustSec advisory database; cargo-audit installed pinned)
 #   scripts/security/audit.sh [npm] [python] [rust]     (default: all three)
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 CARGO_AUDIT_VERSION=0.22.0

@@ -4,6 +4,7 @@
 # server with a throwaway store and token), runs scripts/security/dast.sh against each, stops them.
 # Every service is scanned even when one has findings; any finding fails.
 #   scripts/security/dast-local.sh        (the ci.yml affected job runs it after the tests)
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 command -v st >/dev/null || die "Schemathesis (st) is missing: run 'bash scripts/install-ci-tools.sh'"

@@ -7,6 +7,7 @@
 #   scripts/security/dast.sh <name> <base-url>
 #   DAST_MAX_EXAMPLES (default 50 per operation), DAST_SEED (reproduce a run),
 #   DAST_BEARER_TOKEN (sent as Authorization: Bearer, for APIs behind a token)
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 [ $# -eq 2 ] || die "usage: scripts/security/dast.sh <name> <base-url>   (e.g. agents http://127.0.0.1:8000)"
@@ -17,6 +18,7 @@ curl -fsS -m 5 -o /dev/null "$base/openapi.json" ||
 report="reports/dast/$name.xml"
 mkdir -p "$(dirname "$report")"
 rm -f "$report"
+# shellcheck disable=SC2054 # --checks takes one comma-separated word
 args=(run "$base/openapi.json" --url "$base"
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth
   --max-examples "${DAST_MAX_EXAMPLES:-50}" --workers 1 --request-timeout 10 --generation-database none
@@ -29,6 +31,7 @@ st --config-file tools/security/schemathesis.toml "${args[@]}"
 code=$?
 set -e
 [ -s "$report" ] || die "$name: Schemathesis wrote no report (exit $code): the scan did not run"
+# shellcheck disable=SC2016 # JavaScript template literals, not shell expansions
 read -r cases failures < <(node -e '
   const xml = require("fs").readFileSync(process.argv[1], "utf8");
   const attr = (n) => [...xml.matchAll(new RegExp(`<testsuite [^>]*${n}="(\\d+)"`, "g"))].reduce((s, m) => s + Number(m[1]), 0);

@@ -2,6 +2,7 @@
 # Lint the GitHub Actions workflows: actionlint (with shellcheck on every run: script) and
 # zizmor's security audits at the strictest persona (auditor), offline. Any finding fails.
 # Install the tools first: bash scripts/install-ci-tools.sh
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 for tool in actionlint shellcheck zizmor; do

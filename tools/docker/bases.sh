@@ -13,6 +13,7 @@
 #
 # An image is rebuilt only when this script (or, for the Node image, the Node version) changes:
 # their hash is the image's label.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
 
@@ -44,7 +45,12 @@ unpack_packages() {
   local debs="$WORK/debs"
   mkdir -p "$debs" "$rootfs"
   (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$@" >/dev/null) || die "apt-get download $* failed (is Debian's mirror reachable? try 'apt-get update')"
-  for pkg in "$@"; do dpkg-deb -x "$(ls -t "$debs"/"${pkg}"_*.deb | head -1)" "$rootfs"; done
+  local pkg newest
+  for pkg in "$@"; do
+    # The newest download of the package (an older one may be left from an earlier run).
+    newest="$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -printf '%T@ %p\n' | sort -rn | head -1 | cut -d' ' -f2-)"
+    dpkg-deb -x "$newest" "$rootfs"
+  done
 }
 
 add_users() {

@@ -3,6 +3,7 @@
 # named "trading" (remote driver), so `docker buildx build` and the docker-build executor's
 # builder "auto" use it. A user without it keeps the classic builder. Idempotent.
 #   tools/docker/buildx-builder.sh [--check]
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
 NAME=trading

@@ -6,6 +6,7 @@
 #   worker, overlayfs snapshots, host network) on $BUILDKIT_SOCKET, with the buildx docker CLI
 #   plugin installed for every user. tools/docker/buildx-builder.sh makes it a user's builder.
 #   tools/docker/daemon.sh start|stop|status
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
 # Programs the calling user built (buildkitd), when root has not built its own.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the container tooling from Debian's packages: the Docker engine (docker.io),
 # the registry (docker-registry) and debootstrap for the base images.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)

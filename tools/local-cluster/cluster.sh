@@ -8,6 +8,7 @@
 #   tools/local-cluster/cluster.sh up|down|status
 # Context: kwok-local-staging in ~/.kube/config (or $KUBECONFIG), the deploy targets' local default.
 # kubectl is built with the control plane (same version) and comes first on PATH (scripts/lib.sh).
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 NAME="${LOCAL_CLUSTER_NAME:-local-staging}"
@@ -35,7 +36,7 @@ unroute_block() {
   # workdir's, or another user's (a CI job's cluster beside the machine's own).
   [ -n "$(ls -A "$KWOK_WORKDIR/clusters" 2>/dev/null)" ] && return 0
   pgrep -f '/kwok/clusters/[^/]+/bin/kube-apiserver' >/dev/null && return 0
-  ip route show "$BLOCK" | grep -q '^unreachable' && as_root ip route del unreachable "$BLOCK" 2>/dev/null || true
+  if ip route show "$BLOCK" | grep -q '^unreachable'; then as_root ip route del unreachable "$BLOCK" 2>/dev/null || true; fi
 }
 exists() { [ -d "$KWOK_WORKDIR/clusters/$NAME" ]; }
 api_ready() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --request-timeout=3s get --raw /readyz >/dev/null 2>&1; }
@@ -115,9 +116,9 @@ down() {
   fi
   # Whatever kwokctl started for this cluster must be gone, even after a crash.
   local left
-  left="$(pgrep -f "$KWOK_WORKDIR/clusters/$NAME" || true)"
-  if [ -n "$left" ]; then
-    kill $left 2>/dev/null || true
+  mapfile -t left < <(pgrep -f "$KWOK_WORKDIR/clusters/$NAME" || true)
+  if [ ${#left[@]} -gt 0 ]; then
+    kill "${left[@]}" 2>/dev/null || true
     sleep 1
     kill -9 $(pgrep -f "$KWOK_WORKDIR/clusters/$NAME") 2>/dev/null || true
   fi

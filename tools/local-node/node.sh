@@ -7,6 +7,7 @@
 # Run by tools/local-cluster/cluster.sh after the control plane is up, and before it stops.
 # The address plan (tools/local-cluster/addresses.yaml): node IP 198.18.0.2 on loopback, pods
 # in 198.18.32.0/24 on a bridge, Services in 198.19.0.0/16; nothing masqueraded, nothing leaves.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
 
@@ -48,8 +49,8 @@ stop() { # name: TERM, then KILL after 10 s
   fi
   rm -f "$(pidfile "$name")"
 }
-wait_for() { # seconds, description, command...
-  local seconds="$1" what="$2"; shift 2
+wait_for() { # seconds, description (for the reader of the call), command...
+  local seconds="$1"; shift 2
   for _ in $(seq 1 $((seconds * 4))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done
   return 1
 }
@@ -268,9 +269,9 @@ down() {
   stop containerd
   # Shims of a crashed containerd, and anything else still running from the node's state folder.
   pkill -9 -f "containerd-shim-runc-v2 .*-address $STATE/containerd" 2>/dev/null || true
-  [ -x "$TRADING_BIN/kube-proxy" ] && "$TRADING_BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+  if [ -x "$TRADING_BIN/kube-proxy" ]; then "$TRADING_BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
   for chain in CNI-HOSTPORT-DNAT CNI-HOSTPORT-SETMARK CNI-HOSTPORT-MASQ; do
-    iptables -t nat -F "$chain" 2>/dev/null && iptables -t nat -X "$chain" 2>/dev/null || true
+    if iptables -t nat -F "$chain" 2>/dev/null; then iptables -t nat -X "$chain" 2>/dev/null || true; fi
   done
   local ipt table chain
   for ipt in iptables ip6tables; do

@@ -7,6 +7,7 @@
 # in $PROMETHEUS_TARGETS (file_sd: drop a file there and it is scraped within a second; the
 # labels in the file become the series' labels). Data lives outside the clone.
 # refresh: the cluster was recreated (new API port and certificates); read it again.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 ADDR="${PROMETHEUS_ADDR:-127.0.0.1:9090}"
@@ -27,7 +28,7 @@ write_config() {
   else
     warn "prometheus: no kubeconfig context $CONTEXT (the local cluster is down): scraping file-discovered exporters only until 'prometheus.sh refresh'"
   fi
-  node "$ROOT/tools/prometheus/local-config.mjs" "$RULES" "$TARGETS" $kubeconfig >"$STATE/prometheus.yml"
+  node "$ROOT/tools/prometheus/local-config.mjs" "$RULES" "$TARGETS" ${kubeconfig:+"$kubeconfig"} >"$STATE/prometheus.yml"
   promtool check config "$STATE/prometheus.yml" >/dev/null || die "generated $STATE/prometheus.yml is invalid (promtool check config)"
 }
 
@@ -65,7 +66,7 @@ refresh() {
 }
 
 status() {
-  if healthy; then echo "prometheus: up on http://$ADDR ($(ls "$TARGETS" | wc -l) target file(s))"; else echo "prometheus: down"; return 1; fi
+  if healthy; then echo "prometheus: up on http://$ADDR ($(find "$TARGETS" -maxdepth 1 -type f | wc -l) target file(s))"; else echo "prometheus: down"; return 1; fi
 }
 
 case "${1:-}" in

@@ -12,6 +12,7 @@
 # ACT_ENV_FILE adds variables to every step; ACT_PATH_PREPEND puts folders first on the steps' PATH
 # (the tests' stand-ins for gcloud).
 ORIGINAL_PATH="$PATH" # before lib.sh puts this user's tool folders on it
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 workflow="${1:?usage: act.sh <workflow.yml> <event> [act flags...]}"
 event="${2:?usage: act.sh <workflow.yml> <event> [act flags...]}"

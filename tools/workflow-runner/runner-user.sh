@@ -4,6 +4,7 @@
 # of this machine's warm ones (cargo registry and tools, uv, npm, and the Go tools built here), so a
 # job reuses them instead of rebuilding, and everything under its HOME is its own.
 # Idempotent.   tools/workflow-runner/runner-user.sh      (as root)
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "runner-user.sh creates a user: run it as root"
 USER_NAME="${RUNNER_USER:-runner}"

@@ -8,6 +8,7 @@
 # no two tests wait on each other.
 #   bash tools/workspace-tests/run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...]
 # The node test runner's report goes to the console and, as JUnit, to reports/workspace-tests/.
+# shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$ROOT"
 
