@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushVariant } from '../tools/workspace-tests/images.mjs';
 import { run, scratchCopy } from '../tools/workspace-tests/scratch.mjs';
+import { CONTEXT } from '../tools/workspace-tests/local-stack.mjs';
 
 const NS = `bench-deploy-${process.pid}`;
 const seconds = (fn) => {
@@ -42,7 +43,7 @@ try {
   console.log(`ratio rollback command / bare nx: ${(rollback.s / bare.s).toFixed(2)}; recovery / 60 s bar: ${(recovery / 60).toFixed(3)}`);
 } finally {
   try {
-    execFileSync('kubectl', ['--context', 'kwok-local-staging', 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
   } catch {
     /* cluster gone */
   }

@@ -7,16 +7,14 @@
 // restored release's answers apart: it answers in milliseconds, the slow one after 300 ms).
 // Needs: bash scripts/containers-up.sh, the agents image built (dist/agents/image.json), Prometheus
 // up (npx nx run monitoring:up). Stops and restarts the local cluster.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { timedGet } from '../tools/load/traffic.mjs';
 import { repoRoot, run, scratchCopy, start } from '../tools/workspace-tests/scratch.mjs';
+import { kubectl } from '../tools/workspace-tests/local-stack.mjs';
 
 const NS = `bench-real-${process.pid}`;
-const CONTEXT = 'kwok-local-staging';
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const timed = (fn) => { const t = now(); const out = fn(); return { s: now() - t, out }; };

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { scratchCopy, start } from '../tools/workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../tools/workspace-tests/slo-exporter.mjs';
+import { CONTEXT, kubectlIn } from '../tools/workspace-tests/local-stack.mjs';
 
 const NS = `bench-slo-${process.pid}`;
 const INTERVAL = 2;
 const TRIALS = Number(process.env.SLO_BENCH_TRIALS ?? 3);
-const kubectl = (...args) => execFileSync('kubectl', ['--context', 'kwok-local-staging', '-n', NS, ...args], { encoding: 'utf8' }).trim();
+const kubectl = kubectlIn(NS);
 const digest = (n) => `127.0.0.1:5000/trading/bench-slo@sha256:${String(n % 10).repeat(64)}`;
 
 const deploy = (scratch, ...args) => start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args]);
@@ -62,7 +63,7 @@ try {
 } finally {
   await exporter.close();
   try {
-    execFileSync('kubectl', ['--context', 'kwok-local-staging', 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
   } catch {
     /* cluster gone */
   }

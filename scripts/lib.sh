@@ -4,6 +4,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
+# The local stack's names and addresses (.env, which Nx loads into every task too): a variable set
+# in the environment wins.
+while IFS= read -r line; do
+  [[ $line =~ ^([A-Z_][A-Z0-9_]*)=(.*)$ ]] || continue
+  [ -n "${!BASH_REMATCH[1]:-}" ] || export "${BASH_REMATCH[1]}=${BASH_REMATCH[2]}"
+done <"$ROOT/.env"
+unset line
 # Reusable caches live outside the clone so a fresh clone reuses them.
 export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"

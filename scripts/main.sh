@@ -32,7 +32,7 @@ npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN
 
 step "Release gates on the staging deploy: load test and end-to-end in Chromium (scripts/staging-gates.sh)"
 gates=0
-bash scripts/staging-gates.sh trading-staging kwok-local-staging || gates=$?
+bash scripts/staging-gates.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" || gates=$?
 
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "${TARGETS[*]}"
@@ -50,8 +50,8 @@ node scripts/main-summary.mjs images dist/*/image.json
 if status="$(npx nx run deploy:status --output-style=static 2>&1)"; then grep -E '^(Releases|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
 printf 'Answers through the active Services (trading-staging):\n'
 for svc in ${SERVICES//,/ }; do
-  ip="$(kubectl --context kwok-local-staging -n trading-staging get service "$svc" -o jsonpath='{.spec.clusterIP}')"
-  ready="$(kubectl --context kwok-local-staging -n trading-staging get endpointslices -l "kubernetes.io/service-name=$svc" -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}')"
+  ip="$(kubectl --context "$LOCAL_CLUSTER_CONTEXT" -n trading-staging get service "$svc" -o jsonpath='{.spec.clusterIP}')"
+  ready="$(kubectl --context "$LOCAL_CLUSTER_CONTEXT" -n trading-staging get endpointslices -l "kubernetes.io/service-name=$svc" -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}')"
   printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
 done
 printf 'Release gates on trading-staging (%s):\n' "$([ "$gates" = 0 ] && echo passed || echo FAILED)"

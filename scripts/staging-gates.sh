@@ -2,14 +2,14 @@
 # The release gates against a deployed environment (issue 18): the load test of every service with
 # a load.yaml (1000 users at a constant arrival rate, p95 under 100 ms, no error) and the dashboard's
 # browser tests, both through the active Services. Run after `nx run deploy:staging` (main.sh does).
-#   bash scripts/staging-gates.sh [namespace] [context]    default: trading-staging, kwok-local-staging
+#   bash scripts/staging-gates.sh [namespace] [context]    default: trading-staging, the local cluster ($LOCAL_CLUSTER_CONTEXT)
 # The Services' ClusterIPs are reachable from this machine on the local cluster; on GKE run it where
 # they are (an in-cluster runner), or it stops at the first unreachable one.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 NAMESPACE="${1:-trading-staging}"
-CONTEXT="${2:-kwok-local-staging}"
+CONTEXT="${2:-$LOCAL_CLUSTER_CONTEXT}"
 
 url() {
   local ip

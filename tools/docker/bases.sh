@@ -113,7 +113,7 @@ fi
 # BuildKit resolves a FROM through a registry, never the Docker engine's own images: publish the
 # bases to the local registry too. The docker-build targets name them there; the classic builder
 # finds the same tags locally.
-REGISTRY_ADDR="${LOCAL_REGISTRY:-127.0.0.1:5000}"
+REGISTRY_ADDR="$LOCAL_REGISTRY" # .env
 step "Base images in the local registry ($REGISTRY_ADDR/trading-base)"
 curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 ||
   die "no registry answers on $REGISTRY_ADDR: run 'bash tools/docker/daemon.sh start' first"

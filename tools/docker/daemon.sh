@@ -13,7 +13,7 @@ become_root "$0" "$@"
 if [ -n "${TRADING_CALLER_BIN:-}" ]; then PATH="$PATH:$TRADING_CALLER_BIN"; fi
 
 STATE="$TRADING_HOME/docker-state"
-REGISTRY_ADDR="${LOCAL_REGISTRY:-127.0.0.1:5000}"
+REGISTRY_ADDR="$LOCAL_REGISTRY" # .env
 BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
 PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 mkdir -p "$STATE"

@@ -69,10 +69,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { namespace: { type: 'string' }, context: { type: 'string', default: 'kwok-local-staging' }, seconds: { type: 'string', default: '300' }, rate: { type: 'string', default: '10' } },
+    options: { namespace: { type: 'string' }, context: { type: 'string', default: process.env.LOCAL_CLUSTER_CONTEXT }, seconds: { type: 'string', default: '300' }, rate: { type: 'string', default: '10' } },
   });
-  if (!values.namespace || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=\//.test(p))) {
-    console.error('usage: node tools/load/traffic.mjs --namespace NS [--context C] [--seconds N] [--rate R] service=/path ...');
+  if (!values.namespace || !values.context || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=\//.test(p))) {
+    console.error('usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] service=/path ...');
     process.exit(2);
   }
   const runs = positionals.map((p) => {

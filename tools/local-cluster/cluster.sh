@@ -6,13 +6,15 @@
 # lifecycle for every other namespace (the tests' own: fast, no container started).
 # LOCAL_CLUSTER_REAL_NODE=false leaves the real node out (kwok only).
 #   tools/local-cluster/cluster.sh up|down|status
-# Context: kwok-local-staging in ~/.kube/config (or $KUBECONFIG), the deploy targets' local default.
+# Context: $LOCAL_CLUSTER_CONTEXT (kwok-<name>; .env) in ~/.kube/config (or $KUBECONFIG), the deploy
+# targets' local default.
 # kubectl is built with the control plane (same version) and comes first on PATH (scripts/lib.sh).
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
-NAME="${LOCAL_CLUSTER_NAME:-local-staging}"
-CONTEXT="kwok-$NAME"
+NAME="$LOCAL_CLUSTER_NAME" # .env
+CONTEXT="kwok-$NAME"       # kwokctl's name for it
+[ "$CONTEXT" = "$LOCAL_CLUSTER_CONTEXT" ] || die "LOCAL_CLUSTER_CONTEXT=$LOCAL_CLUSTER_CONTEXT, but kwokctl names cluster $NAME's context $CONTEXT: set both, or neither (.env)"
 NODES="${LOCAL_CLUSTER_NODES:-3}"
 export KWOK_WORKDIR="$TRADING_HOME/kwok"
 KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
@@ -20,7 +22,7 @@ BIN="$TRADING_BIN"
 
 ADDRESSES="$ROOT/tools/local-cluster/addresses.yaml" # the address plan: all of it in 198.18.0.0/15
 ADMISSION="$ROOT/tools/local-cluster/admission.yaml" # pods go to kwok nodes unless their namespace says otherwise
-BLOCK=198.18.0.0/15
+BLOCK="$LOCAL_CLUSTER_BLOCK" # .env; addresses.yaml hands out addresses inside it
 REAL_NODE="${LOCAL_CLUSTER_REAL_NODE:-true}"
 REAL_NAMESPACES=(trading-staging trading-production)
 

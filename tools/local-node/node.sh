@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
 
-CLUSTER="${LOCAL_CLUSTER_NAME:-local-staging}"
+CLUSTER="$LOCAL_CLUSTER_NAME"
 CONTEXT="kwok-$CLUSTER"
 KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
 NODE="${LOCAL_NODE_NAME:-trading-node}"

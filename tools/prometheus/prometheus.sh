@@ -10,11 +10,11 @@
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
-ADDR="${PROMETHEUS_ADDR:-127.0.0.1:9090}"
+ADDR="$PROMETHEUS_ADDR" # .env
 STATE="$TRADING_HOME/prometheus"
 TARGETS="${PROMETHEUS_TARGETS:-$STATE/targets}"
 RULES="$(cd "$(dirname "$0")" && pwd)/rules"
-CONTEXT="kwok-${LOCAL_CLUSTER_NAME:-local-staging}"
+CONTEXT="$LOCAL_CLUSTER_CONTEXT"
 mkdir -p "$STATE" "$TARGETS"
 
 # The configuration from kubernetes-scrape.yml and the local cluster's kubeconfig (named by its

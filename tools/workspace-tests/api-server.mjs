@@ -7,9 +7,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLUSTER_NAME, CONTEXT } from './local-stack.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const clusterDir = () => join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), 'kwok/clusters/local-staging');
+const clusterDir = () => join(process.env.TRADING_HOME ?? join(process.env.HOME, '.cache/trading-platform'), `kwok/clusters/${CLUSTER_NAME}`);
 const COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
 
 /** Each component's process as kwokctl started it: pid, command line. */
@@ -38,7 +39,7 @@ export async function stopApiServer() {
     respawn(dir, api);
     for (let i = 0; i < 120; i++) {
       try {
-        execFileSync('kubectl', ['--context', 'kwok-local-staging', '--request-timeout=2s', 'get', '--raw', '/readyz'], { stdio: 'ignore' });
+        execFileSync('kubectl', ['--context', CONTEXT, '--request-timeout=2s', 'get', '--raw', '/readyz'], { stdio: 'ignore' });
         for (const p of processes.slice(1)) {
           const alive = existsSync(`/proc/${p.pid}`);
           if (alive && p.component === 'kwok-controller') continue;

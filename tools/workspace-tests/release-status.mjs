@@ -1,10 +1,9 @@
 // `nx run deploy:status --json` checked against what kubectl reads from the cluster, so each
 // scenario test can assert that the status command tells the truth after it (issue 17).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { tryRun } from './scratch.mjs';
+import { kubectlIn } from './local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 
 /**
  * One service's deploy:status entry, asserted equal to the cluster: the colour and release the
@@ -12,7 +11,7 @@ const CONTEXT = 'kwok-local-staging';
  * phase annotation, and whether a canary Deployment exists. Returns the entry for further checks.
  */
 export function assertStatusTruth(dir, { namespace, service, environment = 'staging' }) {
-  const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, '-n', namespace, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  const kubectl = kubectlIn(namespace);
   const result = tryRun(dir, 'npx', ['nx', 'run', 'deploy:status', `--environment=${environment}`, `--services=${service}`, '--json', '--output-style=static']);
   assert.equal(result.code, 0, result.out);
   const line = result.out.split('\n').find((l) => l.startsWith('['));

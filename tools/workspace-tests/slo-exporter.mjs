@@ -8,7 +8,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Histogram, Registry } from 'prom-client';
 
-export const PROMETHEUS_URL = `http://${process.env.PROMETHEUS_ADDR ?? '127.0.0.1:9090'}`;
+import { PROMETHEUS_URL } from './local-stack.mjs';
+
+export { PROMETHEUS_URL };
 const TARGETS = process.env.PROMETHEUS_TARGETS ?? join(process.env.TRADING_HOME ?? join(homedir(), '.cache/trading-platform'), 'prometheus/targets');
 
 export async function startExporter({ name, rps = 400, tickMs = 100 }) {

@@ -20,13 +20,12 @@ import { pushVariant } from '../../workspace-tests/images.mjs';
 import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from '../../workspace-tests/act-runner.mjs';
 import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-act-${process.pid}`;
 const NS_PROD = `it-act-prod-${process.pid}`;
 const SERVICES = ['agents', 'cache-server', 'dashboard', 'execution-engine'];
 let runner; // the runner user's clone and act (act-runner.mjs)
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8' }).trim();
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
 const vars = ['GCP_PROJECT=acme', 'GKE_CLUSTER=staging-1', 'GKE_LOCATION=europe-west1',

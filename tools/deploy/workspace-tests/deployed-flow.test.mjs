@@ -10,11 +10,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-flow-${process.pid}`;
 const SERVICES = ['execution-engine', 'agents', 'dashboard'];
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, '-n', NS, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const kubectl = kubectlIn(NS);
 let scratch;
 const images = {};
 

@@ -12,19 +12,18 @@ import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
+import { CLUSTER_NAME, CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-${process.pid}`;
 const REAL_NS = `it-real-${process.pid}`; // annotated for the real node, as trading-staging is
 const NODE = 'trading-node';
 const NODE_STATE = join(process.env.TRADING_HOME ?? join(homedir(), '.cache/trading-platform'), 'local-node/state');
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const apply = (manifest) => execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], { input: JSON.stringify(manifest), encoding: 'utf8' });
 const nx = (target, env = {}) => tryRun(repoRoot, 'npx', ['nx', 'run', `local-cluster:${target}`, '--output-style=static'], env);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const clusterProcesses = () => {
   try {
-    return execFileSync('pgrep', ['-f', 'kwok/clusters/local-staging'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `kwok/clusters/${CLUSTER_NAME}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   } catch {
     return [];
   }
@@ -254,7 +253,7 @@ function hostLeftovers() {
 
 test('stale state (processes killed) is detected and replaced; down leaves no process, mount, link, rule, cgroup or sysctl behind', async () => {
   assert.equal(nx('up').code, 0);
-  execFileSync('pkill', ['-9', '-f', 'kwok/clusters/local-staging']);
+  execFileSync('pkill', ['-9', '-f', `kwok/clusters/${CLUSTER_NAME}`]);
   await sleep(500);
   const status = nx('status');
   assert.notEqual(status.code, 0);

@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-canary-${process.pid}`;
 const RUNS = 5;
 const BASE_DELAY_MS = 20;
 const SLOW_DELAY_MS = 26;
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, '-n', NS, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const kubectl = kubectlIn(NS);
 let scratch;
 let agentsFile;
 let baseAgents;

@@ -13,11 +13,10 @@ import { stopApiServer } from '../../workspace-tests/api-server.mjs';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-deploy-${process.pid}`;
 const SERVICES = ['agents', 'dashboard', 'execution-engine'];
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let scratch;
 const images = {};
@@ -195,7 +194,7 @@ test('the API server stopped mid-deploy fails the deploy clearly and leaves traf
     await startApiServer();
   }
   assert.notEqual(code, 0);
-  assert.match(output(), /cannot reach the Kubernetes API at https?:\/\/\S+ \(context kwok-local-staging\)/);
+  assert.match(output(), new RegExp(String.raw`cannot reach the Kubernetes API at https?://\S+ \(context ${CONTEXT}\)`));
   cordon(false);
   assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
   assert.equal(imageOf('execution-engine', 'blue'), images[3], 'the idle colour had the new image applied, never switched to');

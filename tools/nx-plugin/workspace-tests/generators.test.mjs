@@ -4,16 +4,14 @@
 // and `nx affected`, pass lint, test, coverage, build and docker-build through nx like the
 // hand-written projects, and the services are deployed to the local cluster by `nx run deploy:staging`.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-generated-${process.pid}`;
 const SERVICES = { python: 'gen-quotes', rust: 'gen-router', nextjs: 'gen-blotter' };
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 let scratch;
 const nx = (...args) => tryRun(scratch.dir, 'npx', ['nx', ...args, '--output-style=static']);
 const generate = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'g', '@trading/nx-plugin:service', ...args]);

@@ -14,13 +14,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { startTraffic } from '../../load/traffic.mjs';
+import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-real-staging-${process.pid}`;
 const NS_PROD = `it-real-production-${process.pid}`;
 const INTERVAL = 3; // analysis interval, seconds
 const WINDOW = 6; // rate window, seconds
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let scratch;
 let traffic;
@@ -129,7 +128,7 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   assert.match(result.out, /analysis \(soak of agents on green\) round \d+: error-rate: last 0\.00%/);
   assert.match(result.out, /soak passed after \d+ round\(s\)/);
   // The environment's load hook drove its own traffic through the Service for the soak, then stopped.
-  assert.match(result.out, /\[agents\] load: node tools\/load\/traffic\.mjs --context kwok-local-staging --namespace it-real-staging-\d+ .* agents=\/api\/positions/);
+  assert.match(result.out, new RegExp(String.raw`\[agents\] load: node tools/load/traffic\.mjs --context ${CONTEXT} --namespace it-real-staging-\d+ .* agents=/api/positions`));
   assert.match(result.out, /\[agents\] load: traffic agents\/api\/positions: \d+ requests, 0 failed/);
   assert.equal(selector(), 'green');
   assert.equal(phase(), 'Promoted');

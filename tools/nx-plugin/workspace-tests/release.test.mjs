@@ -11,11 +11,11 @@ import { after, before, test } from 'node:test';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, scratchCopy, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-release-${process.pid}`;
 const SVC = 'execution-engine';
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, '-n', NS, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+const kubectl = kubectlIn(NS);
 const json = (...args) => JSON.parse(kubectl('get', ...args, '-o', 'json'));
 let scratch;
 let image;

@@ -5,7 +5,6 @@
 // a p95 of 800 ms roll back within two analysis intervals; Prometheus stopped mid-soak halts;
 // the production canary; and the alert entry point of the rollback. Tests run in order.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,12 +13,11 @@ import { stopApiServer } from '../../workspace-tests/api-server.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { kubectl } from '../../workspace-tests/local-stack.mjs';
 
-const CONTEXT = 'kwok-local-staging';
 const NS = `it-slo-${process.pid}`;
 const NS_PROD = `it-slo-prod-${process.pid}`;
 const INTERVAL = 2;
-const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const digest = (n) => `127.0.0.1:5000/trading/slo-test@sha256:${String(n).repeat(64).slice(0, 64)}`;
 let scratch;

@@ -13,7 +13,7 @@ import { withSeveralReplicas } from '../testing/several-replicas';
 
 // The deploy and rollback code against the real local cluster (npx nx run local-cluster:up).
 // The same paths run through `nx` in tools/workspace-tests/deploy.test.mjs.
-const CONTEXT = 'kwok-local-staging';
+import { LOCAL_CONTEXT as CONTEXT } from '../testing/local-cluster';
 const NS = `jest-deploy-${process.pid}`;
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const digest = (n: number) => `reg.local/trading/svc@sha256:${String(n).repeat(64).slice(0, 64)}`;

@@ -14,7 +14,7 @@ import { withSeveralReplicas } from '../testing/several-replicas';
 // see them and covers the configured variants (onInconclusive: rollback, continue).
 type ExporterModule = typeof ExporterTypes;
 
-const CONTEXT = 'kwok-local-staging';
+import { LOCAL_CONTEXT as CONTEXT } from '../testing/local-cluster';
 const NS = `jest-slo-${process.pid}`;
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const digest = (n: number) => `reg.local/trading/slo@sha256:${String(n).repeat(64).slice(0, 64)}`;

@@ -13,7 +13,7 @@ import { withSeveralReplicas } from '../testing/several-replicas';
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
 // whole pod template, the Services select it, the phase lives on the active Service, an aborted
 // release is not retried silently, and a rollback acts only while the release it names is live.
-const CONTEXT = 'kwok-local-staging';
+import { LOCAL_CONTEXT as CONTEXT } from '../testing/local-cluster';
 const NS = `jest-release-${process.pid}`;
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 const json = (...args: string[]) => JSON.parse(kubectl('-n', NS, 'get', ...args, '-o', 'json'));

@@ -1,15 +1,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeployConfigError, loadEnvironment, loadEnvironments, loadServices } from './config';
+import { DeployConfigError, expandVariables, loadEnvironment, loadEnvironments, loadServices } from './config';
 import { baselineManifest, deploymentFromTemplate, deploymentManifest, releaseLabel, serviceManifest } from './manifests';
 import { wantedRelease } from './release-plan';
+import { LOCAL_CONTEXT } from '../testing/local-cluster';
 
 const repoConfig = join(__dirname, '../../../deploy');
 
 describe('deploy configuration', () => {
   it('loads the repository environments and services', () => {
-    expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: 'kwok-local-staging' });
+    expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: LOCAL_CONTEXT });
     expect(Object.entries(loadEnvironments(repoConfig)).map(([name, env]) => [name, env.namespace])).toEqual([['staging', 'trading-staging'], ['production', 'trading-production']]);
     expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'cache-server', 'dashboard', 'execution-engine']);
     expect(loadServices(repoConfig, 'staging', ['dashboard']).map((s) => s.name)).toEqual(['dashboard']);
@@ -30,6 +31,12 @@ describe('deploy configuration', () => {
     expect(() => loadServices(dir, 'staging')).toThrow(/cpu/);
     writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { production: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: 1m, memory: 1Mi }, limits: { memory: 1Mi } }\n');
     expect(() => loadServices(dir, 'staging')).toThrow(/no replica count for staging/);
+  });
+
+  it('expands ${NAME} from the environment, and names a variable that is not set', () => {
+    expect(expandVariables({ context: 'kwok-${A}', load: ['--ctx', '${A}', '{{context}}'], n: 3 }, 'here', { A: 'x' })).toEqual({ context: 'kwok-x', load: ['--ctx', 'x', '{{context}}'], n: 3 });
+    expect(() => expandVariables({ context: '${NOPE}' }, 'environments.yaml (qa)', {})).toThrow(/environments\.yaml \(qa\): \$\{NOPE\} is not set/);
+    expect(() => expandVariables('${A}', 'here', { A: '' })).toThrow(/\$\{A\} is not set/);
   });
 });
 

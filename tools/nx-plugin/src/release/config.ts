@@ -55,13 +55,31 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   return result.data;
 }
 
+/**
+ * `${NAME}` in a string of environments.yaml is the environment variable NAME (the local cluster's
+ * context is LOCAL_CLUSTER_CONTEXT, from the workspace's .env, which Nx loads into every task). An
+ * unset one is an error naming it: a deploy never guesses its cluster.
+ */
+export function expandVariables(value: unknown, where: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (!found) throw new DeployConfigError(`${where}: \${${name}} is not set (nx loads it from the workspace's .env into every task; set it, or run through nx)`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v) => expandVariables(v, where, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVariables(v, where, env)]));
+  return value;
+}
+
 export function loadEnvironment(configDir: string, name: string): EnvironmentConfig {
   const path = join(configDir, 'environments.yaml');
   const all = readYaml(path) as Record<string, unknown> | null;
   if (!all || typeof all !== 'object' || !(name in all)) {
     throw new DeployConfigError(`unknown environment "${name}": ${path} defines ${Object.keys(all ?? {}).join(', ') || 'none'}`);
   }
-  return validate(environmentSchema, all[name], `${path} (${name})`);
+  return validate(environmentSchema, expandVariables(all[name], `${path} (${name})`), `${path} (${name})`);
 }
 
 /** Every environment in environments.yaml, each validated. */
@@ -69,7 +87,7 @@ export function loadEnvironments(configDir: string): Record<string, EnvironmentC
   const path = join(configDir, 'environments.yaml');
   const all = readYaml(path) as Record<string, unknown> | null;
   if (!all || typeof all !== 'object') throw new DeployConfigError(`${path} defines no environment`);
-  return Object.fromEntries(Object.entries(all).map(([name, value]) => [name, validate(environmentSchema, value, `${path} (${name})`)]));
+  return Object.fromEntries(Object.entries(all).map(([name, value]) => [name, validate(environmentSchema, expandVariables(value, `${path} (${name})`), `${path} (${name})`)]));
 }
 
 export function loadServices(configDir: string, environment: string, only?: string[]): ServiceConfig[] {

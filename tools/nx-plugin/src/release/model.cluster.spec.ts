@@ -8,7 +8,7 @@ import { type Command, modelEnv, World } from './testing/model-world';
 // change, a failed soak switched back, a halted soak, abort, rerun, rollback) against the real
 // local API server and against the in-memory one. After every command, what an operator sees
 // (live colour, release, phase, the history's live release) must be the same in both.
-const CONTEXT = 'kwok-local-staging';
+import { LOCAL_CONTEXT as CONTEXT } from '../testing/local-cluster';
 const NS = `jest-model-${process.pid}`;
 const kubectl = (...args: string[]) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 
