@@ -75,6 +75,33 @@ apt_install() {
     die "apt-get could not install $*"
 }
 
+# Daemons, started and stopped one way (tools/docker/daemon.sh, tools/prometheus/prometheus.sh,
+# tools/local-node/node.sh): detached in a session of their own, output to a log, pid to a file.
+daemon_running() { local p; p="$(cat "$1" 2>/dev/null)" && kill -0 "$p" 2>/dev/null; } # pidfile
+daemon_start() { # pidfile log command...: started unless the pid file names a live process
+  local pidfile="$1" log="$2"
+  shift 2
+  daemon_running "$pidfile" && return 0
+  setsid "$@" >"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+daemon_stop() { # pidfile [grace seconds, 10]: TERM, then KILL; 1 when none was running
+  local pidfile="$1" grace="${2:-10}" p
+  if ! daemon_running "$pidfile"; then rm -f "$pidfile"; return 1; fi
+  p="$(cat "$pidfile")"
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 1 $((grace * 4))); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
+  kill -9 "$p" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+daemon_wait() { # what seconds log check...: until the check passes, else the log's tail and an error
+  local what="$1" seconds="$2" log="$3"
+  shift 3
+  for _ in $(seq 1 $((seconds * 2))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  tail -n 20 "$log" >&2 || true
+  die "$what did not come up within $seconds s (log: $log)"
+}
+
 # Whether something accepts TCP connections on host:port.
 listening() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
 

@@ -44,7 +44,7 @@ docker_up() {
   step "Container engine, registry and base images"
   bash tools/docker/install.sh
   bash scripts/build-go-tools.sh image-builder
-  bash tools/docker/daemon.sh start
+  bash tools/docker/daemon.sh up
   bash tools/docker/buildx-builder.sh
   bash tools/docker/bases.sh
 }
@@ -67,7 +67,7 @@ for part in "${selected[@]}"; do
     up:docker) docker_up ;;
     up:cluster) cluster_up ;;
     up:prometheus) prometheus_up ;;
-    down:docker) bash tools/docker/daemon.sh stop ;;
+    down:docker) bash tools/docker/daemon.sh down ;;
     down:cluster) bash tools/local-cluster/cluster.sh down ;;
     down:prometheus) bash tools/prometheus/prometheus.sh down ;;
     status:docker) bash tools/docker/daemon.sh status || rc=1 ;;

@@ -23,7 +23,7 @@ STAMP="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
 WORK="$TRADING_HOME/base-images"
 mkdir -p "$WORK"
 
-docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/docker/daemon.sh start' first"
+docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/docker/daemon.sh up' first"
 for tool in debootstrap apt-get dpkg-deb; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'bash tools/docker/install.sh'"
 done
@@ -116,7 +116,7 @@ fi
 REGISTRY_ADDR="$LOCAL_REGISTRY" # .env
 step "Base images in the local registry ($REGISTRY_ADDR/trading-base)"
 curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 ||
-  die "no registry answers on $REGISTRY_ADDR: run 'bash tools/docker/daemon.sh start' first"
+  die "no registry answers on $REGISTRY_ADDR: run 'bash tools/docker/daemon.sh up' first"
 for image in "runtime:$SUITE" "node:$node_major" python:3.11; do
   docker tag "trading-base/$image" "$REGISTRY_ADDR/trading-base/$image"
   docker push -q "$REGISTRY_ADDR/trading-base/$image" >/dev/null || die "could not push $REGISTRY_ADDR/trading-base/$image"

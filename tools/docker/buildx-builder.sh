@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make the local BuildKit daemon (tools/docker/daemon.sh start) this user's current buildx builder,
+# Make the local BuildKit daemon (tools/docker/daemon.sh up) this user's current buildx builder,
 # named "trading" (remote driver), so `docker buildx build` and the docker-build executor's
 # builder "auto" use it. A user without it keeps the classic builder. Idempotent.
 #   tools/docker/buildx-builder.sh [--check]
@@ -9,10 +9,10 @@ BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
 NAME=trading
 
 if ! docker buildx version >/dev/null 2>&1; then
-  echo "buildx: not installed (tools/docker/daemon.sh start installs it once BuildKit is built); builds use the classic builder"
+  echo "buildx: not installed (tools/docker/daemon.sh up installs it once BuildKit is built); builds use the classic builder"
   exit 0
 fi
-[ -S "$BUILDKIT_SOCKET" ] || die "no BuildKit daemon on $BUILDKIT_SOCKET: run 'bash tools/docker/daemon.sh start'"
+[ -S "$BUILDKIT_SOCKET" ] || die "no BuildKit daemon on $BUILDKIT_SOCKET: run 'bash tools/docker/daemon.sh up'"
 if [ "${1:-}" = --check ]; then
   docker buildx inspect "$NAME" 2>/dev/null | grep -q "Status: *running" || die "builder $NAME is not running"
   exit 0

@@ -5,7 +5,7 @@
 #   buildkitd (BuildKit, built from Go modules by scripts/build-go-tools.sh image-builder; runc
 #   worker, overlayfs snapshots, host network) on $BUILDKIT_SOCKET, with the buildx docker CLI
 #   plugin installed for every user. tools/docker/buildx-builder.sh makes it a user's builder.
-#   tools/docker/daemon.sh start|stop|status
+#   tools/docker/daemon.sh up|down|status
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 become_root "$0" "$@"
@@ -22,22 +22,15 @@ docker_up() { docker info >/dev/null 2>&1; }
 registry_up() { curl -fsS --max-time 2 "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
 buildkit_up() { [ -S "$BUILDKIT_SOCKET" ] && buildctl --addr "unix://$BUILDKIT_SOCKET" debug workers >/dev/null 2>&1; }
 
-wait_for() {
-  local what="$1" check="$2" log="$3"
-  for _ in $(seq 1 60); do "$check" && return 0; sleep 0.5; done
-  tail -n 20 "$log" >&2 || true
-  die "$what did not come up within 30 s (log: $log)"
-}
-
-start() {
+up() {
   command -v dockerd >/dev/null || die "dockerd is missing: run 'bash tools/docker/install.sh'"
   command -v docker-registry >/dev/null || die "docker-registry is missing: run 'bash tools/docker/install.sh'"
   if docker_up; then echo "docker: already running"; else
     echo "docker: starting dockerd (data in $TRADING_HOME/docker, log $STATE/dockerd.log)"
-    setsid dockerd --storage-driver=vfs --iptables=false --bridge=none \
-      --data-root "$TRADING_HOME/docker" --pidfile "$STATE/dockerd.pid" \
-      >"$STATE/dockerd.log" 2>&1 < /dev/null &
-    wait_for dockerd docker_up "$STATE/dockerd.log"
+    # dockerd writes a pid file of its own too, and refuses one naming a live process: its own name.
+    daemon_start "$STATE/dockerd.pid" "$STATE/dockerd.log" dockerd --storage-driver=vfs --iptables=false --bridge=none \
+      --data-root "$TRADING_HOME/docker" --pidfile "$STATE/dockerd.self.pid"
+    daemon_wait dockerd 30 "$STATE/dockerd.log" docker_up
     echo "docker: up ($(docker version -f '{{.Server.Version}}'))"
   fi
   if registry_up; then echo "registry: already answering on $REGISTRY_ADDR"; else
@@ -53,9 +46,8 @@ storage:
 http:
   addr: $REGISTRY_ADDR
 YAML
-    setsid docker-registry serve "$STATE/registry.yml" >"$STATE/registry.log" 2>&1 < /dev/null &
-    echo $! > "$STATE/registry.pid"
-    wait_for registry registry_up "$STATE/registry.log"
+    daemon_start "$STATE/registry.pid" "$STATE/registry.log" docker-registry serve "$STATE/registry.yml"
+    daemon_wait registry 30 "$STATE/registry.log" registry_up
     echo "registry: up on $REGISTRY_ADDR"
   fi
   start_buildkit
@@ -91,28 +83,16 @@ root = "$TRADING_HOME/buildkit"
   http = true
 TOML
   echo "buildkit: starting buildkitd (state in $TRADING_HOME/buildkit, log $STATE/buildkitd.log)"
-  setsid buildkitd --config "$STATE/buildkitd.toml" --oci-worker-net host --allow-insecure-entitlement network.host >"$STATE/buildkitd.log" 2>&1 < /dev/null &
-  echo $! > "$STATE/buildkitd.pid"
-  wait_for buildkitd buildkit_up "$STATE/buildkitd.log"
+  daemon_start "$STATE/buildkitd.pid" "$STATE/buildkitd.log" buildkitd --config "$STATE/buildkitd.toml" --oci-worker-net host --allow-insecure-entitlement network.host
+  daemon_wait buildkitd 30 "$STATE/buildkitd.log" buildkit_up
   echo "buildkit: up on $BUILDKIT_SOCKET ($(buildkitd --version | awk '{print $3}'))"
 }
 
-stop_pidfile() {
-  local name="$1" file="$2"
-  if [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null; then
-    kill "$(cat "$file")"
-    for _ in $(seq 1 40); do kill -0 "$(cat "$file")" 2>/dev/null || break; sleep 0.25; done
-    echo "$name: stopped"
-  else
-    echo "$name: not running (started elsewhere, or already stopped)"
-  fi
-  rm -f "$file"
-}
-
-stop() {
-  stop_pidfile buildkitd "$STATE/buildkitd.pid"
-  stop_pidfile registry "$STATE/registry.pid"
-  stop_pidfile dockerd "$STATE/dockerd.pid"
+down() {
+  local name
+  for name in buildkitd registry dockerd; do
+    if daemon_stop "$STATE/$name.pid"; then echo "$name: stopped"; else echo "$name: not running (started elsewhere, or already stopped)"; fi
+  done
 }
 
 status() {
@@ -126,8 +106,8 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  up) up ;;
+  down) down ;;
   status) status ;;
-  *) die "usage: tools/docker/daemon.sh start|stop|status" ;;
+  *) die "usage: tools/docker/daemon.sh up|down|status" ;;
 esac

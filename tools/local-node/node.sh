@@ -32,23 +32,9 @@ HIERARCHIES=(cpu cpuacct cpuset memory devices freezer blkio pids perf_event net
 export CONTAINERD_ADDRESS="$STATE/containerd/containerd.sock" CONTAINERD_NAMESPACE=k8s.io
 kubectl_() { kubectl --kubeconfig "$KUBECONFIG_FILE" --context "$CONTEXT" --request-timeout=5s "$@"; }
 pidfile() { echo "$STATE/run/$1.pid"; }
-running() { local p; p="$(cat "$(pidfile "$1")" 2>/dev/null)" && kill -0 "$p" 2>/dev/null; }
-start() { # name, command...: a daemon with its pid file and log
-  local name="$1"; shift
-  running "$name" && return 0
-  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$(pidfile "$name")"
-}
-stop() { # name: TERM, then KILL after 10 s
-  local name="$1" p
-  p="$(cat "$(pidfile "$name")" 2>/dev/null)" || return 0
-  if kill -0 "$p" 2>/dev/null; then
-    kill "$p" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
-    kill -9 "$p" 2>/dev/null || true
-  fi
-  rm -f "$(pidfile "$name")"
-}
+running() { daemon_running "$(pidfile "$1")"; }
+start() { local name="$1"; shift; daemon_start "$(pidfile "$name")" "$STATE/logs/$name.log" "$@"; } # name, command...
+stop() { daemon_stop "$(pidfile "$1")" || true; } # name
 wait_for() { # seconds, description (for the reader of the call), command...
   local seconds="$1"; shift 2
   for _ in $(seq 1 $((seconds * 4))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.25; done

@@ -4,6 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   // The cluster specs' local cluster and Prometheus, started when they are not up.
   globalSetup: '<rootDir>/jest.global-setup.cjs',
+  globalTeardown: '<rootDir>/jest.global-teardown.cjs',
   // @kubernetes/client-node 2.x and some of its dependencies are ESM-only: compile them too.
   transform: { '^.+\\.ts$': ['@swc/jest'], '^.+\\.m?js$': ['@swc/jest'] },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi|jsonpath-plus|rfc4648|socks-proxy-agent|agent-base)/)'],

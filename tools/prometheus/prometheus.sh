@@ -33,7 +33,6 @@ write_config() {
 }
 
 healthy() { curl -fsS --max-time 2 "http://$ADDR/-/ready" >/dev/null 2>&1; }
-pid() { [ -f "$STATE/prometheus.pid" ] && kill -0 "$(cat "$STATE/prometheus.pid")" 2>/dev/null && cat "$STATE/prometheus.pid"; }
 
 up() {
   [ -x "$TRADING_BIN/prometheus" ] || die "prometheus is not built: run 'bash tools/prometheus/install.sh' (Prometheus from its Go module, with Kubernetes service discovery)"
@@ -42,20 +41,14 @@ up() {
     die "port ${ADDR#*:} is in use by something that is not a ready Prometheus: free it or set PROMETHEUS_ADDR=127.0.0.1:<port>"
   fi
   write_config
-  setsid "$TRADING_BIN/prometheus" --config.file="$STATE/prometheus.yml" --storage.tsdb.path="$STATE/data" \
-    --storage.tsdb.retention.time=2h --web.listen-address="$ADDR" --web.enable-lifecycle \
-    >"$STATE/prometheus.log" 2>&1 < /dev/null &
-  echo $! > "$STATE/prometheus.pid"
-  for _ in $(seq 1 60); do healthy && { echo "prometheus: up on http://$ADDR (targets: $TARGETS)"; return; }; sleep 0.5; done
-  tail -n 20 "$STATE/prometheus.log" >&2
-  die "prometheus did not become ready within 30 s (log: $STATE/prometheus.log)"
+  daemon_start "$STATE/prometheus.pid" "$STATE/prometheus.log" "$TRADING_BIN/prometheus" --config.file="$STATE/prometheus.yml" \
+    --storage.tsdb.path="$STATE/data" --storage.tsdb.retention.time=2h --web.listen-address="$ADDR" --web.enable-lifecycle
+  daemon_wait prometheus 30 "$STATE/prometheus.log" healthy
+  echo "prometheus: up on http://$ADDR (targets: $TARGETS)"
 }
 
 down() {
-  local p; p="$(pid)" || { echo "prometheus: not running"; return; }
-  kill "$p"
-  for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || { echo "prometheus: stopped"; return; }; sleep 0.25; done
-  kill -9 "$p" 2>/dev/null; echo "prometheus: killed"
+  if daemon_stop "$STATE/prometheus.pid"; then echo "prometheus: stopped"; else echo "prometheus: not running"; fi
 }
 
 refresh() {

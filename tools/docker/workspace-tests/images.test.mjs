@@ -174,7 +174,7 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
 test('starting the container engine from several jobs at once succeeds in every one of them', async () => {
   const { spawn } = await import('node:child_process');
   const startOnce = () => new Promise((resolve) => {
-    const child = spawn('bash', ['tools/docker/daemon.sh', 'start'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
