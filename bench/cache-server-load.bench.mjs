@@ -41,7 +41,14 @@ function artifact(seed) {
     return Buffer.concat([header, body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
   };
   const code = Buffer.alloc(4);
-  return gzipSync(Buffer.concat([entry('dist/out.bin', randomBytes(ARTIFACT_BYTES)), entry('terminalOutput', Buffer.from(`task ${seed}`)), entry('code', code), Buffer.alloc(1024)]));
+  return gzipSync(
+    Buffer.concat([
+      entry('dist/out.bin', randomBytes(ARTIFACT_BYTES)),
+      entry('terminalOutput', Buffer.from(`task ${seed}`)),
+      entry('code', code),
+      Buffer.alloc(1024),
+    ]),
+  );
 }
 
 execFileSync('npx', ['tsc', '-p', 'apps/cache-server/tsconfig.app.json', '--outDir', join(work, 'server')], { cwd: repoRoot });
@@ -49,7 +56,15 @@ const sample = artifact(0);
 const total = CLIENTS * TASKS * sample.length;
 const cap = Math.floor(total / 2);
 const server = spawn(process.execPath, [join(work, 'server/main.js')], {
-  env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), CACHE_DIR: join(work, 'store'), CACHE_PORT: '0', CACHE_WRITE_TOKEN: WRITE, CACHE_MAX_STORE_BYTES: String(cap), CACHE_MAX_ARTIFACT_BYTES: String(1024 * 1024) },
+  env: {
+    ...process.env,
+    NODE_PATH: join(repoRoot, 'node_modules'),
+    CACHE_DIR: join(work, 'store'),
+    CACHE_PORT: '0',
+    CACHE_WRITE_TOKEN: WRITE,
+    CACHE_MAX_STORE_BYTES: String(cap),
+    CACHE_MAX_ARTIFACT_BYTES: String(1024 * 1024),
+  },
   stdio: ['ignore', openSync(join(work, 'access.log'), 'a'), 'pipe'],
 });
 const url = await new Promise((resolve) =>
@@ -102,18 +117,31 @@ try {
   const one = await round(1);
   const many = await round(CLIENTS);
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  const metric = (name) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+  const metric = (name) =>
+    Number(
+      metrics
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.split(' ')[1] ?? NaN,
+    );
   const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
-  const row = (r, kind) => `${kind.padEnd(5)} p50 ${percentile(r.latencies[kind], 50).toFixed(1)} ms, p95 ${percentile(r.latencies[kind], 95).toFixed(1)} ms, max ${Math.max(...r.latencies[kind]).toFixed(1)} ms`;
+  const row = (r, kind) =>
+    `${kind.padEnd(5)} p50 ${percentile(r.latencies[kind], 50).toFixed(1)} ms, p95 ${percentile(r.latencies[kind], 95).toFixed(1)} ms, max ${Math.max(...r.latencies[kind]).toFixed(1)} ms`;
   for (const r of [one, many]) {
-    console.log(`${r.clients} client(s) x ${TASKS} tasks: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${(r.requests / r.seconds).toFixed(0)} req/s, ${((2 * TASKS * r.clients * sample.length) / r.seconds / 1e6).toFixed(1)} MB/s of artifacts; errors ${r.errors.length}; replays that found their entry evicted ${r.counts.evictedBeforeReplay}`);
+    console.log(
+      `${r.clients} client(s) x ${TASKS} tasks: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${(r.requests / r.seconds).toFixed(0)} req/s, ${((2 * TASKS * r.clients * sample.length) / r.seconds / 1e6).toFixed(1)} MB/s of artifacts; errors ${r.errors.length}; replays that found their entry evicted ${r.counts.evictedBeforeReplay}`,
+    );
     for (const kind of ['miss', 'put', 'hit']) console.log(`  ${row(r, kind)}`);
   }
   for (const kind of ['miss', 'put', 'hit']) {
-    console.log(`ratio p95 ${kind} at ${CLIENTS} clients / 1 client: ${(percentile(many.latencies[kind], 95) / percentile(one.latencies[kind], 95)).toFixed(2)}`);
+    console.log(
+      `ratio p95 ${kind} at ${CLIENTS} clients / 1 client: ${(percentile(many.latencies[kind], 95) / percentile(one.latencies[kind], 95)).toFixed(2)}`,
+    );
   }
   console.log(`ratio throughput ${CLIENTS} clients / 1 client: ${(many.requests / many.seconds / (one.requests / one.seconds)).toFixed(2)}`);
-  console.log(`retention: cap ${cap} bytes (half of the ${total} written); store now ${metric('nx_cache_store_bytes')} bytes (ratio to cap ${(metric('nx_cache_store_bytes') / cap).toFixed(3)}), ${metric('nx_cache_evictions_total')} evictions`);
+  console.log(
+    `retention: cap ${cap} bytes (half of the ${total} written); store now ${metric('nx_cache_store_bytes')} bytes (ratio to cap ${(metric('nx_cache_store_bytes') / cap).toFixed(3)}), ${metric('nx_cache_evictions_total')} evictions`,
+  );
   console.log(`server peak RSS ${rss.toFixed(0)} MiB`);
   const errors = [...one.errors, ...many.errors];
   if (errors.length) {

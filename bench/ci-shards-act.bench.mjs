@@ -19,14 +19,21 @@ import { startGitHubApi } from '../tools/workflow-runner/github-api-stand-in.mjs
 import { failedSteps, prepareRunnerUser, RUNNER_HOME, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
 
 const counts = (process.argv[2] ?? '1 3').split(/\s+/).filter(Boolean).map(Number);
-const SHARD_STEP = "nx affected, this shard.s tasks of lint test integration e2e coverage build docker-build";
+const SHARD_STEP = 'nx affected, this shard.s tasks of lint test integration e2e coverage build docker-build';
 const fail = (message) => {
   console.error(`ci-shards-act bench: ${message}`);
   process.exit(1);
 };
 
-if (await fetch('http://127.0.0.1:9090/-/ready').then(() => true, () => false)) {
-  fail('something answers on 127.0.0.1:9090: stop the machine\'s Prometheus (bash tools/prometheus/prometheus.sh down) and local cluster (npx nx run local-cluster:down) first');
+if (
+  await fetch('http://127.0.0.1:9090/-/ready').then(
+    () => true,
+    () => false,
+  )
+) {
+  fail(
+    "something answers on 127.0.0.1:9090: stop the machine's Prometheus (bash tools/prometheus/prometheus.sh down) and local cluster (npx nx run local-cluster:down) first",
+  );
 }
 prepareRunnerUser();
 // A fresh Actions cache, as for a new repository: act gives every run the same run id, so cache keys
@@ -65,8 +72,12 @@ const results = [];
 try {
   for (const count of counts) {
     console.log(`\n==> ci.yml pull request, ${count} shard(s) (act; the log goes to reports/bench/ci-shards-act-${count}.log)`);
-    const result = await runner.act('ci.yml', 'pull_request', { number: 11, pull_request: { number: 11, base: { ref: 'main' }, head: { ref: 'every-project' } } },
-      ['-j', 'affected-result', '--var', `CI_SHARDS=${count}`, '-s', 'GITHUB_TOKEN=token-for-the-github-api-stand-in']);
+    const result = await runner.act(
+      'ci.yml',
+      'pull_request',
+      { number: 11, pull_request: { number: 11, base: { ref: 'main' }, head: { ref: 'every-project' } } },
+      ['-j', 'affected-result', '--var', `CI_SHARDS=${count}`, '-s', 'GITHUB_TOKEN=token-for-the-github-api-stand-in'],
+    );
     writeFileSync(join(import.meta.dirname, '..', 'reports', 'bench', `ci-shards-act-${count}.log`), result.out);
     const shards = shardTimes(result.out).sort((a, b) => a.shard - b.shard);
     const outcomes = stepOutcomes(result.out, SHARD_STEP);
@@ -77,12 +88,16 @@ try {
     if (count === 1) {
       const measured = /Durations measured \(s\): (\{.*\})/.exec(result.out)?.[1];
       if (!measured) fail('the 1-shard run printed no measured durations');
-      const seed = await runner.act('bench-seed-durations.yml', 'workflow_dispatch', { inputs: { durations: measured, nonce: `${process.pid}-${Date.now()}` } });
+      const seed = await runner.act('bench-seed-durations.yml', 'workflow_dispatch', {
+        inputs: { durations: measured, nonce: `${process.pid}-${Date.now()}` },
+      });
       if (seed.code !== 0) fail(`seeding the durations failed\n${failedSteps(seed.out)}`);
       console.log(`durations of ${Object.keys(JSON.parse(measured)).length} tasks saved for the next plans`);
     }
     results.push({ count, wall: result.seconds, tasks, shards });
-    console.log(`${count} shard(s): wall ${result.seconds.toFixed(0)} s; ${shards.map((s) => `shard ${s.shard} ${s.seconds} s (est. ${s.estimated} s)`).join(', ')}`);
+    console.log(
+      `${count} shard(s): wall ${result.seconds.toFixed(0)} s; ${shards.map((s) => `shard ${s.shard} ${s.seconds} s (est. ${s.estimated} s)`).join(', ')}`,
+    );
   }
 } finally {
   await api.close();
@@ -93,12 +108,17 @@ const lines = ['| shards | tasks | wall s | shard times s (estimated) | sum of s
 for (const r of results) {
   const sum = r.shards.reduce((a, s) => a + s.seconds, 0);
   const slowest = Math.max(...r.shards.map((s) => s.seconds));
-  lines.push(`| ${r.count} | ${r.tasks} | ${r.wall.toFixed(0)} | ${r.shards.map((s) => `${s.seconds} (${s.estimated})`).join(', ')} | ${sum} | ${(slowest / (sum / r.shards.length)).toFixed(2)} |`);
+  lines.push(
+    `| ${r.count} | ${r.tasks} | ${r.wall.toFixed(0)} | ${r.shards.map((s) => `${s.seconds} (${s.estimated})`).join(', ')} | ${sum} | ${(slowest / (sum / r.shards.length)).toFixed(2)} |`,
+  );
 }
 const [one, many] = [results.find((r) => r.count === 1), results.find((r) => r.count > 1)];
 if (one && many) {
   const sum = many.shards.reduce((a, s) => a + s.seconds, 0);
-  lines.push('', `ratio wall ${many.count} shards / 1 shard: ${(many.wall / one.wall).toFixed(2)}; sum of ${many.count} shards' times / 1 shard's: ${(sum / one.shards[0].seconds).toFixed(2)} (one machine: the shards compete for its 2 cores; on GitHub each has its own runner)`);
+  lines.push(
+    '',
+    `ratio wall ${many.count} shards / 1 shard: ${(many.wall / one.wall).toFixed(2)}; sum of ${many.count} shards' times / 1 shard's: ${(sum / one.shards[0].seconds).toFixed(2)} (one machine: the shards compete for its 2 cores; on GitHub each has its own runner)`,
+  );
 }
 console.log(`\n${lines.join('\n')}`);
 if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `### ci.yml shards under act\n${lines.join('\n')}\n`);

@@ -30,9 +30,8 @@ function* cobertura(targetBytes) {
   for (let f = 0; bytes < targetBytes; f++) {
     let s = `<class name="c${f}" filename="${f % 10 === 0 ? 'risk' : 'app'}/file${f}.py"><methods/><lines>\n`;
     for (let l = 1; l <= LINES_PER_FILE; l++) {
-      s += l % 5 === 0
-        ? `<line number="${l}" hits="1" branch="true" condition-coverage="50% (1/2)"/>\n`
-        : `<line number="${l}" hits="${l % 7 === 0 ? 0 : 3}"/>\n`;
+      s +=
+        l % 5 === 0 ? `<line number="${l}" hits="1" branch="true" condition-coverage="50% (1/2)"/>\n` : `<line number="${l}" hits="${l % 7 === 0 ? 0 : 3}"/>\n`;
     }
     s += '</lines></class>\n';
     bytes += s.length;
@@ -70,7 +69,9 @@ try {
   }
   const ratio = (a, b) => (results[a].maxRssMb / results[b].maxRssMb).toFixed(2);
   console.log(`peak RSS ratio large/small (10x the input): lcov ${ratio('large.info', 'small.info')}, cobertura ${ratio('large.xml', 'small.xml')}`);
-  console.log(`throughput: lcov ${(1e6 / results['large.info'].ms * 1000 / 1e6).toFixed(2)} M lines/s, cobertura ${(50 / (results['large.xml'].ms / 1000)).toFixed(1)} MB/s`);
+  console.log(
+    `throughput: lcov ${(((1e6 / results['large.info'].ms) * 1000) / 1e6).toFixed(2)} M lines/s, cobertura ${(50 / (results['large.xml'].ms / 1000)).toFixed(1)} MB/s`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -19,7 +19,10 @@ const seconds = (fn) => {
 const scratch = scratchCopy();
 try {
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'),
+  );
   const record = (project, image) => {
     mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
     writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'b'.repeat(40) }));

@@ -53,5 +53,7 @@ for (const { project, file, line } of services) {
 console.log('budgets: rebuild <= 0.20 of cold; engine <= 40 MB, agents <= 200 MB, dashboard <= 250 MB');
 for (const r of rows) {
   const budget = { 'execution-engine': 40, agents: 200, dashboard: 250 }[r.project];
-  console.log(`${r.project.padEnd(18)} ${r.builder.padEnd(9)} ratio ${(r.warm / r.cold).toFixed(3)} ${r.warm / r.cold <= 0.2 ? 'within' : 'OVER'}   size ${r.mb.toFixed(1)} MB ${r.mb <= budget ? 'within' : 'OVER'}`);
+  console.log(
+    `${r.project.padEnd(18)} ${r.builder.padEnd(9)} ratio ${(r.warm / r.cold).toFixed(3)} ${r.warm / r.cold <= 0.2 ? 'within' : 'OVER'}   size ${r.mb.toFixed(1)} MB ${r.mb <= budget ? 'within' : 'OVER'}`,
+  );
 }

@@ -15,12 +15,9 @@ const targets = ['lint', 'test', 'build'];
 const scratch = scratchCopy({ hardLinkNodeModules: true });
 try {
   console.log(`scratch copy: ${scratch.dir}`);
-  const cold = timed('cold  run-many -t lint test build', () =>
-    run(scratch.dir, 'npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']));
-  const warm = timed('warm  run-many -t lint test build', () =>
-    run(scratch.dir, 'npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']));
-  const noop = timed('no-op affected -t lint test build', () =>
-    run(scratch.dir, 'npx', ['nx', 'affected', '-t', ...targets, '--base=HEAD', '--parallel=2']));
+  const cold = timed('cold  run-many -t lint test build', () => run(scratch.dir, 'npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']));
+  const warm = timed('warm  run-many -t lint test build', () => run(scratch.dir, 'npx', ['nx', 'run-many', '-t', ...targets, '--parallel=2']));
+  const noop = timed('no-op affected -t lint test build', () => run(scratch.dir, 'npx', ['nx', 'affected', '-t', ...targets, '--base=HEAD', '--parallel=2']));
   const hits = /read the output from the cache instead of running the command for (\d+) out of (\d+) tasks/.exec(warm.out);
   console.log(`warm run cache hits: ${hits ? `${hits[1]}/${hits[2]}` : 'none reported'}`);
   console.log(`ratio warm/cold:  ${(warm.seconds / cold.seconds).toFixed(3)}`);

@@ -17,7 +17,11 @@ import { kubectl } from '../tools/workspace-tests/local-stack.mjs';
 const NS = `bench-real-${process.pid}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
-const timed = (fn) => { const t = now(); const out = fn(); return { s: now() - t, out }; };
+const timed = (fn) => {
+  const t = now();
+  const out = fn();
+  return { s: now() - t, out };
+};
 
 /** One GET on a new connection: status and milliseconds (status 0 on failure). */
 const probe = (url) => timedGet(url, 2000);
@@ -26,10 +30,18 @@ async function until(url, since, good, work) {
   let streak = 0;
   let first = null;
   let done = false;
-  const running = work().finally(() => { done = true; });
+  const running = work().finally(() => {
+    done = true;
+  });
   while (streak < 10) {
     const r = await probe(url);
-    if (good(r)) { first ??= now(); streak++; } else { first = null; streak = 0; }
+    if (good(r)) {
+      first ??= now();
+      streak++;
+    } else {
+      first = null;
+      streak = 0;
+    }
     if (done && streak === 0 && now() - since > 120) throw new Error(`${url}: never good within 120 s`);
     await sleep(50);
   }
@@ -47,7 +59,16 @@ const nx = async (...args) => {
 };
 const agentsFile = join(scratch.dir, 'tools/deploy/services/agents.yaml');
 const baseAgents = readFileSync(agentsFile, 'utf8');
-const configure = (env) => writeFileSync(agentsFile, baseAgents.replace('env:\n', `env:\n${Object.entries(env).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`));
+const configure = (env) =>
+  writeFileSync(
+    agentsFile,
+    baseAgents.replace(
+      'env:\n',
+      `env:\n${Object.entries(env)
+        .map(([k, v]) => `  ${k}: "${v}"`)
+        .join('\n')}\n`,
+    ),
+  );
 
 try {
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
@@ -68,15 +89,25 @@ try {
   const deployStart = now();
   const first = timed(() => nxSync('run', 'deploy:staging', '--services=agents', '--skipAnalysis'));
   const url = `http://${kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.clusterIP}')}/api/positions`;
-  const firstAnswer = await until(url, deployStart, (r) => r.status === 200, async () => {});
+  const firstAnswer = await until(
+    url,
+    deployStart,
+    (r) => r.status === 200,
+    async () => {},
+  );
 
   configure({ FAULT_DELAY_MS: '300' });
   await nx('run', 'deploy:staging', '--services=agents', '--skipAnalysis');
   const rollbackStart = now();
   let rollbackOut = '';
-  const restored = await until(url, rollbackStart, (r) => r.status === 200 && r.ms < 150, async () => {
-    rollbackOut = await nx('run', 'deploy:rollback', '--services=agents', '--reason=bench');
-  });
+  const restored = await until(
+    url,
+    rollbackStart,
+    (r) => r.status === 200 && r.ms < 150,
+    async () => {
+      rollbackOut = await nx('run', 'deploy:rollback', '--services=agents', '--reason=bench');
+    },
+  );
   const reported = Number(/recovered in ([\d.]+) s/.exec(rollbackOut)?.[1]);
 
   configure({ FAULT_ERROR_RATE: '0.5' });
@@ -84,7 +115,13 @@ try {
   const samples = [];
   let finished = false;
   const deploying = nx('run', 'deploy:staging', '--services=agents', '--analysisIntervalSeconds=2', '--soakSeconds=60')
-    .then(() => 'promoted', () => 'switched back').finally(() => { finished = true; });
+    .then(
+      () => 'promoted',
+      () => 'switched back',
+    )
+    .finally(() => {
+      finished = true;
+    });
   while (!finished) {
     const r = await probe(url);
     samples.push({ t: now(), bad: r.status === 0 || r.status >= 500 });
@@ -93,7 +130,7 @@ try {
   const outcome = await deploying;
   const errors = samples.filter((x) => x.bad);
   const firstError = errors[0]?.t ?? null;
-  const back = errors.length ? samples.find((x) => !x.bad && x.t > errors.at(-1).t)?.t ?? null : null;
+  const back = errors.length ? (samples.find((x) => !x.bad && x.t > errors.at(-1).t)?.t ?? null) : null;
 
   const line = (label, s) => console.log(`${label.padEnd(58)} ${s.toFixed(2).padStart(7)} s`);
   line('bare nx invocation (nx show projects)', bare.s);
@@ -106,10 +143,16 @@ try {
   if (firstError !== null && back !== null) line('SLO breach: first client error to traffic back', back - firstError);
   line('  whole deploy that was switched back (nx command)', now() - breachStart);
   console.log(`outcome of the bad release: ${outcome}`);
-  console.log(`ratios to bare nx: cold up ${(cold.s / bare.s).toFixed(1)}, warm up ${(warm.s / bare.s).toFixed(1)}, ` +
-    `rollback until restored ${(restored / bare.s).toFixed(1)}${back !== null ? `, breach to traffic back ${((back - firstError) / bare.s).toFixed(1)}` : ''}; ` +
-    `rollback / 60 s bar ${(restored / 60).toFixed(3)}`);
+  console.log(
+    `ratios to bare nx: cold up ${(cold.s / bare.s).toFixed(1)}, warm up ${(warm.s / bare.s).toFixed(1)}, ` +
+      `rollback until restored ${(restored / bare.s).toFixed(1)}${back !== null ? `, breach to traffic back ${((back - firstError) / bare.s).toFixed(1)}` : ''}; ` +
+      `rollback / 60 s bar ${(restored / 60).toFixed(3)}`,
+  );
 } finally {
-  try { kubectl('delete', 'namespace', NS, '--wait=false'); } catch { /* cluster gone */ }
+  try {
+    kubectl('delete', 'namespace', NS, '--wait=false');
+  } catch {
+    /* cluster gone */
+  }
   scratch.cleanup();
 }

@@ -33,7 +33,21 @@ const url = await new Promise((resolve) =>
 const clones = [];
 try {
   // 1. cold run versus remote replay
-  const args = ['nx', 'run-many', '-t', 'lint', 'typecheck', 'test', 'build', '-p', 'api-client', 'cache-server', '@trading/nx-plugin', 'dashboard', '--parallel=2'];
+  const args = [
+    'nx',
+    'run-many',
+    '-t',
+    'lint',
+    'typecheck',
+    'test',
+    'build',
+    '-p',
+    'api-client',
+    'cache-server',
+    '@trading/nx-plugin',
+    'dashboard',
+    '--parallel=2',
+  ];
   const env = { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: WRITE };
   const timedRun = () => {
     const scratch = scratchCopy({ hardLinkNodeModules: true });
@@ -73,7 +87,9 @@ try {
     request(`${url}/v1/cache/200`, { headers: { Authorization: `Bearer ${WRITE}` } }, (res) => {
       res.on('data', (chunk) => (bytes += chunk.length));
       res.on('end', () => resolve({ status: res.statusCode, bytes, s: seconds(start) }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
   const mib = size / 1024 / 1024;
   const peak = rssPeakMiB(server.pid);

@@ -19,7 +19,8 @@ const TRIALS = Number(process.env.SLO_BENCH_TRIALS ?? 3);
 const kubectl = kubectlIn(NS);
 const digest = (n) => `127.0.0.1:5000/trading/bench-slo@sha256:${String(n % 10).repeat(64)}`;
 
-const deploy = (scratch, ...args) => start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args]);
+const deploy = (scratch, ...args) =>
+  start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=agents', '--output-style=stream-without-prefixes', ...args]);
 const record = (scratch, n) => {
   mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
   writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: digest(n), revision: 'e'.repeat(40) }));
@@ -54,12 +55,18 @@ try {
     const firstBad = exporter.firstScrapeAfter(changed);
     const round = /failed in round (\d+)/.exec(run.output())[1];
     results.push((back - firstBad) / 1000);
-    console.log(`trial ${trial + 1}: ${live} -> ${next}, 2% errors, first bad scrape -> traffic back on ${live}: ${((back - firstBad) / 1000).toFixed(2)} s (tripped in round ${round})`);
+    console.log(
+      `trial ${trial + 1}: ${live} -> ${next}, 2% errors, first bad scrape -> traffic back on ${live}: ${((back - firstBad) / 1000).toFixed(2)} s (tripped in round ${round})`,
+    );
   }
   const sorted = [...results].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  console.log(`first bad scrape -> traffic back: min ${sorted[0].toFixed(2)} s, median ${median.toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s over ${results.length} trial(s)`);
-  console.log(`ratio median / two analysis intervals (${2 * INTERVAL} s): ${(median / (2 * INTERVAL)).toFixed(2)}; max / two intervals: ${(sorted.at(-1) / (2 * INTERVAL)).toFixed(2)}; median / 60 s recovery bar: ${(median / 60).toFixed(3)}`);
+  console.log(
+    `first bad scrape -> traffic back: min ${sorted[0].toFixed(2)} s, median ${median.toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s over ${results.length} trial(s)`,
+  );
+  console.log(
+    `ratio median / two analysis intervals (${2 * INTERVAL} s): ${(median / (2 * INTERVAL)).toFixed(2)}; max / two intervals: ${(sorted.at(-1) / (2 * INTERVAL)).toFixed(2)}; median / 60 s recovery bar: ${(median / 60).toFixed(3)}`,
+  );
 } finally {
   await exporter.close();
   try {

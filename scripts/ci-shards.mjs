@@ -28,7 +28,9 @@ function readDurations() {
   try {
     const parsed = JSON.parse(readFileSync(durationsFile, 'utf8'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   console.warn(`ci-shards: ${durationsFile} is not a JSON object of durations: planning without them`);
   return {};
 }
@@ -68,7 +70,10 @@ function plan(args) {
   if (!targets.length) fail('give the targets: --targets "lint test ..."');
   const base = args.base ?? process.env.NX_BASE ?? 'origin/main';
   const head = args.head ?? process.env.NX_HEAD ?? 'HEAD';
-  for (const [name, ref] of [['base', base], ['head', head]]) {
+  for (const [name, ref] of [
+    ['base', base],
+    ['head', head],
+  ]) {
     if (spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).status !== 0) {
       fail(`${name} commit '${ref}' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_${name.toUpperCase()}`);
     }
@@ -79,7 +84,13 @@ function plan(args) {
     const tasks = affectedTasks(targets, base, head);
     result = planShards(tasks, durations, count, undefined, taskDependencies(tasks));
   } catch (error) {
-    fail(`no plan: ${String(error.stderr || error.message).trim().split('\n').slice(-3).join(' ')}`);
+    fail(
+      `no plan: ${String(error.stderr || error.message)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ')}`,
+    );
   }
   const text = JSON.stringify(result);
   if (args.out) {
@@ -107,7 +118,7 @@ function run(args) {
   try {
     parsed = JSON.parse(planText ?? '');
   } catch {
-    fail('give the plan: --plan <file or JSON> (the plan step\'s output)');
+    fail("give the plan: --plan <file or JSON> (the plan step's output)");
   }
   const shard = parsed.shards?.find((s) => s.shard === Number(args.shard));
   if (!shard) fail(`shard ${args.shard} is not in the plan (it has ${parsed.shards?.length ?? 0})`);
@@ -152,7 +163,19 @@ function run(args) {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const { values } = parseArgs({ args: rest, options: { shards: { type: 'string' }, targets: { type: 'string' }, base: { type: 'string' }, head: { type: 'string' }, out: { type: 'string' }, plan: { type: 'string' }, shard: { type: 'string' }, parallel: { type: 'string' } } });
+const { values } = parseArgs({
+  args: rest,
+  options: {
+    shards: { type: 'string' },
+    targets: { type: 'string' },
+    base: { type: 'string' },
+    head: { type: 'string' },
+    out: { type: 'string' },
+    plan: { type: 'string' },
+    shard: { type: 'string' },
+    parallel: { type: 'string' },
+  },
+});
 if (command === 'plan') plan(values);
 else if (command === 'run') run(values);
 else fail('usage: ci-shards.mjs plan --shards N --targets "..." | run --plan <plan> --shard K');

@@ -13,6 +13,9 @@ bash scripts/setup.sh
 # (promtool lints the alert rules; the SLO analysis queries it).
 bash tools/stack.sh up
 
+step "Formatting: nx format:check (Prettier over TypeScript and JavaScript; npx nx format:write fixes it)"
+npx nx format:check --all || die "files are not formatted (above): run npx nx format:write and commit the result"
+
 read -r -a TARGETS <<<"${MAIN_TARGETS:-lint typecheck test integration e2e coverage build}"
 step "nx run-many -t ${TARGETS[*]}"
 npx nx run-many -t "${TARGETS[@]}" --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes

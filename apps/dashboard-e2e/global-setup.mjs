@@ -11,9 +11,14 @@ import { startAgents, startDashboard, startEngine } from '../../tools/testing/lo
 function deployed(namespace, context) {
   const kubectl = (...args) => {
     try {
-      return execFileSync('kubectl', [...(context ? ['--context', context] : []), '-n', namespace, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+      return execFileSync('kubectl', [...(context ? ['--context', context] : []), '-n', namespace, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
     } catch (error) {
-      throw new Error(`E2E_NAMESPACE=${namespace}: kubectl ${args.join(' ')} failed (${String(error.stderr || error.message).trim()}); is the release deployed and the cluster reachable?`);
+      throw new Error(
+        `E2E_NAMESPACE=${namespace}: kubectl ${args.join(' ')} failed (${String(error.stderr || error.message).trim()}); is the release deployed and the cluster reachable?`,
+      );
     }
   };
   const url = (service) => {

@@ -23,7 +23,11 @@ const cases = [
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.
   ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration']],
-  ['apps/execution-engine/api/openapi.json', '\n', ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration']],
+  [
+    'apps/execution-engine/api/openapi.json',
+    '\n',
+    ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration'],
+  ],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'dashboard-e2e', 'deploy']],
   ['apps/cache-server/src/hash.ts', '// touched\n', ['cache-server', 'deploy']],
   ['tools/deploy/services/agents.yaml', '# touched\n', ['deploy']],
@@ -32,13 +36,32 @@ const cases = [
   ['.python-version', '# touched\n', ['@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
   ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
   // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs).
-  ['.nvmrc', '\n', ['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'ci-tools', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'local-cluster', 'local-services']],
+  [
+    '.nvmrc',
+    '\n',
+    [
+      '@trading/nx-plugin',
+      '@trading/source',
+      'api-client',
+      'cache-server',
+      'ci-tools',
+      'dashboard',
+      'dashboard-e2e',
+      'deploy',
+      'flow-integration',
+      'local-cluster',
+      'local-services',
+    ],
+  ],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads).
   ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
   ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
-  ['tools/nx-plugin/src/executors/docker-build/lib/build-command.ts', '// touched\n',
-    ['@trading/nx-plugin', '@trading/source', 'agents', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
+  [
+    'tools/nx-plugin/src/executors/docker-build/lib/build-command.ts',
+    '// touched\n',
+    ['@trading/nx-plugin', '@trading/source', 'agents', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration'],
+  ],
 ];
 
 let scratch;
@@ -98,7 +121,10 @@ test('bumping a package only the dashboard uses in package-lock.json affects the
   const file = join(scratch.dir, 'package-lock.json');
   const lock = JSON.parse(readFileSync(file, 'utf8'));
   const next = lock.packages['node_modules/next'];
-  writeFileSync(file, JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/next': { ...next, version: `${next.version}-bumped` } } }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/next': { ...next, version: `${next.version}-bumped` } } }, null, 2) + '\n',
+  );
   try {
     check(['@trading/source', 'dashboard', 'dashboard-e2e', 'deploy']);
   } finally {
@@ -110,7 +136,10 @@ test('bumping a package several projects use in package-lock.json (zod) affects 
   const file = join(scratch.dir, 'package-lock.json');
   const lock = JSON.parse(readFileSync(file, 'utf8'));
   const zod = lock.packages['node_modules/zod'];
-  writeFileSync(file, JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/zod': { ...zod, version: `${zod.version}-bumped` } } }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify({ ...lock, packages: { ...lock.packages, 'node_modules/zod': { ...zod, version: `${zod.version}-bumped` } } }, null, 2) + '\n',
+  );
   try {
     check(['@trading/nx-plugin', '@trading/source', 'api-client', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy']);
   } finally {
@@ -160,7 +189,9 @@ for (const [file, name, expected] of [
 test('precision and recall over the change matrix', () => {
   const precision = tally.tp / (tally.tp + tally.fp);
   const recall = tally.tp / (tally.tp + tally.fn);
-  console.log(`affected over ${tally.cases} changes: precision ${precision.toFixed(3)} (${tally.fp} false positives), recall ${recall.toFixed(3)} (${tally.fn} false negatives)`);
+  console.log(
+    `affected over ${tally.cases} changes: precision ${precision.toFixed(3)} (${tally.fp} false positives), recall ${recall.toFixed(3)} (${tally.fn} false negatives)`,
+  );
   assert.ok(tally.cases >= 24, `the whole matrix ran (${tally.cases} changes)`);
   assert.equal(tally.fn, 0);
   assert.equal(tally.fp, 0);

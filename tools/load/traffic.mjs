@@ -26,7 +26,13 @@ export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 200
   const results = [];
   let url = null;
   let stopped = false;
-  const refresh = () => { try { url = target(); } catch { url = null; } };
+  const refresh = () => {
+    try {
+      url = target();
+    } catch {
+      url = null;
+    }
+  };
   refresh();
   const refresher = setInterval(refresh, 1000);
   const inFlight = new Set();
@@ -69,16 +75,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { parseArgs } = await import('node:util');
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { namespace: { type: 'string' }, context: { type: 'string', default: process.env.LOCAL_CLUSTER_CONTEXT }, seconds: { type: 'string', default: '300' }, rate: { type: 'string', default: '10' } },
+    options: {
+      namespace: { type: 'string' },
+      context: { type: 'string', default: process.env.LOCAL_CLUSTER_CONTEXT },
+      seconds: { type: 'string', default: '300' },
+      rate: { type: 'string', default: '10' },
+    },
   });
   if (!values.namespace || !values.context || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=\//.test(p))) {
-    console.error('usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] service=/path ...');
+    console.error(
+      'usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] service=/path ...',
+    );
     process.exit(2);
   }
   const runs = positionals.map((p) => {
     const [service, path] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
     const target = () => {
-      const ip = execFileSync('kubectl', ['--context', values.context, '-n', values.namespace, 'get', 'service', service, '-o', 'jsonpath={.spec.clusterIP}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const ip = execFileSync('kubectl', ['--context', values.context, '-n', values.namespace, 'get', 'service', service, '-o', 'jsonpath={.spec.clusterIP}'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
       return ip ? `http://${ip}` : null;
     };
     return { service, path, traffic: startTraffic({ target, path, ratePerSecond: Number(values.rate) }) };
@@ -95,5 +111,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   setTimeout(finish, Number(values.seconds) * 1000);
   // Started as a deploy's load hook: end with that deploy, even one killed without a word.
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) finish(); }, 1000);
+  setInterval(() => {
+    if (process.ppid !== parent) finish();
+  }, 1000);
 }

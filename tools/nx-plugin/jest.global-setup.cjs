@@ -20,9 +20,13 @@ module.exports = async () => {
   const locks = join(process.env.TRADING_HOME || join(homedir(), '.cache/trading-platform'), 'locks');
   mkdirSync(locks, { recursive: true });
   // The holder keeps both locks until its stdin (this process) closes: when Jest exits, however.
-  const holder = spawn('flock', ['-s', join(locks, 'cluster.lock'), 'flock', '-s', join(locks, 'prometheus.lock'), 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const holder = spawn(
+    'flock',
+    ['-s', join(locks, 'cluster.lock'), 'flock', '-s', join(locks, 'prometheus.lock'), 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   await new Promise((resolveLocked, reject) => {
     holder.stdout.once('data', resolveLocked);
     holder.once('exit', (code) => reject(new Error(`could not take the cluster and Prometheus locks in ${locks} (flock exit ${code})`)));

@@ -21,16 +21,19 @@ const cluster = parse(readFileSync(join(here, 'kubernetes-scrape.yml'), 'utf8'))
 const kubernetesJobs = kubeconfig
   ? cluster.scrape_configs.map((job) => ({
       ...job,
-      kubernetes_sd_configs: job.kubernetes_sd_configs.map(({ namespaces, ...sd }) => ({ ...sd, kubeconfig_file: kubeconfig, attach_metadata: { node: true } })),
+      kubernetes_sd_configs: job.kubernetes_sd_configs.map(({ namespaces, ...sd }) => ({
+        ...sd,
+        kubeconfig_file: kubeconfig,
+        attach_metadata: { node: true },
+      })),
       relabel_configs: [{ source_labels: ['__meta_kubernetes_node_label_type'], regex: 'kwok', action: 'drop' }, ...job.relabel_configs],
     }))
   : [];
 
-process.stdout.write(stringify({
-  global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
-  rule_files: [join(rules, '*.yml')],
-  scrape_configs: [
-    ...kubernetesJobs,
-    { job_name: 'exporters', file_sd_configs: [{ files: [join(targets, '*.json')], refresh_interval: '1s' }] },
-  ],
-}));
+process.stdout.write(
+  stringify({
+    global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
+    rule_files: [join(rules, '*.yml')],
+    scrape_configs: [...kubernetesJobs, { job_name: 'exporters', file_sd_configs: [{ files: [join(targets, '*.json')], refresh_interval: '1s' }] }],
+  }),
+);

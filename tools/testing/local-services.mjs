@@ -58,8 +58,12 @@ export async function startEngine(port, env = {}) {
 
 export async function startAgents(engineUrl) {
   const port = await freePort();
-  const agents = start('uv', ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', '-m', 'agents'],
-    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2' }, `http://127.0.0.1:${port}`);
+  const agents = start(
+    'uv',
+    ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', '-m', 'agents'],
+    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2' },
+    `http://127.0.0.1:${port}`,
+  );
   await agents.ready();
   return agents;
 }
@@ -67,16 +71,27 @@ export async function startAgents(engineUrl) {
 /** The dashboard's standalone server (`nx run dashboard:build` first), reading the given services. */
 export async function startDashboard({ agentsUrl, engineUrl, release }) {
   const port = await freePort();
-  const dashboard = start('node', ['apps/dashboard/.next/standalone/apps/dashboard/server.js'],
-    { PORT: String(port), HOSTNAME: '127.0.0.1', AGENTS_URL: agentsUrl, ENGINE_URL: engineUrl, RELEASE_REVISION: release }, `http://127.0.0.1:${port}`);
+  const dashboard = start(
+    'node',
+    ['apps/dashboard/.next/standalone/apps/dashboard/server.js'],
+    { PORT: String(port), HOSTNAME: '127.0.0.1', AGENTS_URL: agentsUrl, ENGINE_URL: engineUrl, RELEASE_REVISION: release },
+    `http://127.0.0.1:${port}`,
+  );
   await dashboard.ready();
   return dashboard;
 }
 
 export async function call(url, path, body) {
-  const response = await fetch(`${url}${path}`, body === undefined ? {} : {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const response = await fetch(
+    `${url}${path}`,
+    body === undefined
+      ? {}
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+  );
   const text = await response.text();
   let json;
   try {

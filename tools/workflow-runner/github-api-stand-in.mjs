@@ -14,12 +14,20 @@ export async function startGitHubApi(state) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://stand-in');
     requests.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams) });
-    const send = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    const send = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
     let m;
     if ((m = /^\/repos\/[^/]+\/[^/]+\/actions\/workflows\/([^/]+)\/runs$/.exec(url.pathname))) {
       const q = url.searchParams;
-      const runs = state.runs.filter((r) => r.workflow === decodeURIComponent(m[1]) && (!q.get('event') || r.event === q.get('event'))
-        && (!q.get('branch') || r.branch === q.get('branch')) && (!q.get('status') || q.get('status') === 'success'));
+      const runs = state.runs.filter(
+        (r) =>
+          r.workflow === decodeURIComponent(m[1]) &&
+          (!q.get('event') || r.event === q.get('event')) &&
+          (!q.get('branch') || r.branch === q.get('branch')) &&
+          (!q.get('status') || q.get('status') === 'success'),
+      );
       return send(200, { total_count: runs.length, workflow_runs: runs.map((r) => ({ head_sha: r.head_sha, event: r.event, conclusion: 'success' })) });
     }
     if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
@@ -31,7 +39,11 @@ export async function startGitHubApi(state) {
     if ((m = /^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]{40})$/.exec(url.pathname))) {
       return state.commits.includes(m[1]) ? send(200, { sha: m[1] }) : send(404, { message: 'No commit found for SHA' });
     }
-    if (/^\/repos\/[^/]+\/[^/]+\/commits$/.test(url.pathname)) return send(200, state.commits.map((sha) => ({ sha })));
+    if (/^\/repos\/[^/]+\/[^/]+\/commits$/.test(url.pathname))
+      return send(
+        200,
+        state.commits.map((sha) => ({ sha })),
+      );
     return send(404, { message: `stand-in: ${req.method} ${url.pathname} is not served` });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

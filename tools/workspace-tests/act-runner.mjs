@@ -9,8 +9,19 @@ import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
 
 export const RUNNER_HOME = '/home/runner';
 /** What the egress guard lets through: this machine and the package registries the scripts use. */
-const NO_PROXY = ['127.0.0.1', 'localhost', 'registry.npmjs.org', 'pypi.org', 'files.pythonhosted.org', 'index.crates.io', 'static.crates.io',
-  'crates.io', 'proxy.golang.org', 'sum.golang.org', 'deb.debian.org'].join(',');
+const NO_PROXY = [
+  '127.0.0.1',
+  'localhost',
+  'registry.npmjs.org',
+  'pypi.org',
+  'files.pythonhosted.org',
+  'index.crates.io',
+  'static.crates.io',
+  'crates.io',
+  'proxy.golang.org',
+  'sum.golang.org',
+  'deb.debian.org',
+].join(',');
 
 /** Creates the runner user (idempotent; warm caches copied) and builds act. Needs root. */
 export function prepareRunnerUser() {
@@ -43,18 +54,26 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
   run(work, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `runner workspace ${name}`, '--allow-empty']);
   run(work, 'git', ['remote', 'set-url', 'origin', 'https://github.com/example-org/trading-platform.git']);
   run(work, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
-  writeFileSync(join(base, 'act.env'), [
-    ...env,
-    // Each job's own Nx cache and workspace data, in its own copy of the workspace (act's per-job
-    // folder, removed after the run), as on GitHub where every job has a new runner: side-by-side
-    // shards share nothing but the remote cache. (Nx 23 would otherwise share one cache between
-    // checkouts of the workspace, under ~/.nx.)
-    'NX_CACHE_DIRECTORY=.nx/cache', 'NX_WORKSPACE_DATA_DIRECTORY=.nx/workspace-data',
-    // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
-    'HTTP_PROXY=http://127.0.0.1:9', 'HTTPS_PROXY=http://127.0.0.1:9', 'http_proxy=http://127.0.0.1:9', 'https_proxy=http://127.0.0.1:9',
-    `NO_PROXY=${NO_PROXY}`, `no_proxy=${NO_PROXY}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(base, 'act.env'),
+    [
+      ...env,
+      // Each job's own Nx cache and workspace data, in its own copy of the workspace (act's per-job
+      // folder, removed after the run), as on GitHub where every job has a new runner: side-by-side
+      // shards share nothing but the remote cache. (Nx 23 would otherwise share one cache between
+      // checkouts of the workspace, under ~/.nx.)
+      'NX_CACHE_DIRECTORY=.nx/cache',
+      'NX_WORKSPACE_DATA_DIRECTORY=.nx/workspace-data',
+      // Egress guard: anything that honours the proxy variables and is not a package registry or this machine fails.
+      'HTTP_PROXY=http://127.0.0.1:9',
+      'HTTPS_PROXY=http://127.0.0.1:9',
+      'http_proxy=http://127.0.0.1:9',
+      'https_proxy=http://127.0.0.1:9',
+      `NO_PROXY=${NO_PROXY}`,
+      `no_proxy=${NO_PROXY}`,
+      '',
+    ].join('\n'),
+  );
   execFileSync('chown', ['-R', 'runner:runner', base]);
 
   const timings = [];
@@ -109,8 +128,14 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
 /** How each step named `name` (a regular expression) ended, in log order. */
 export const stepOutcomes = (out, name) => [...out.matchAll(new RegExp(`(Success|Failure) - Main ${name}`, 'g'))].map((m) => m[1]);
 /** Each shard's own tasks' seconds and estimate, from its summary line. */
-export const shardTimes = (out) => [...new Map([...out.matchAll(/Shard (\d+) of \d+: \w+ in (\d+) s \(estimated (\d+) s\)/g)]
-  .map((m) => [m[1], { shard: Number(m[1]), seconds: Number(m[2]), estimated: Number(m[3]) }])).values()];
+export const shardTimes = (out) => [
+  ...new Map(
+    [...out.matchAll(/Shard (\d+) of \d+: \w+ in (\d+) s \(estimated (\d+) s\)/g)].map((m) => [
+      m[1],
+      { shard: Number(m[1]), seconds: Number(m[2]), estimated: Number(m[3]) },
+    ]),
+  ).values(),
+];
 
 /**
  * For an assertion's message: every failed step with the last lines its job printed before it (act
@@ -122,7 +147,12 @@ export function failedSteps(out, tail = 3000) {
   lines.forEach((line, i) => {
     if (!/(❌|Failure - )/.test(line)) return;
     const job = /^\s*(\[[^\]]+\])/.exec(line)?.[1];
-    const own = job ? lines.slice(0, i).filter((l) => l.trimStart().startsWith(job)).slice(-25) : [];
+    const own = job
+      ? lines
+          .slice(0, i)
+          .filter((l) => l.trimStart().startsWith(job))
+          .slice(-25)
+      : [];
     report.push(`--- ${line.trim()}\n${own.join('\n')}`);
   });
   return `${report.join('\n')}\n--- the log's end:\n${out.slice(-tail)}`;

@@ -13,7 +13,14 @@ export async function startCacheServer(work, { write, read }) {
   }
   const child = spawn(process.execPath, [join(work, 'server/main.js')], {
     // Compiled outside the workspace: resolve its packages from the workspace's node_modules.
-    env: { ...process.env, NODE_PATH: join(repoRoot, 'node_modules'), CACHE_DIR: join(work, 'store'), CACHE_PORT: '0', CACHE_WRITE_TOKEN: write, CACHE_READ_TOKEN: read },
+    env: {
+      ...process.env,
+      NODE_PATH: join(repoRoot, 'node_modules'),
+      CACHE_DIR: join(work, 'store'),
+      CACHE_PORT: '0',
+      CACHE_WRITE_TOKEN: write,
+      CACHE_READ_TOKEN: read,
+    },
     // The access log goes to a file: the tests block their event loop while Nx runs.
     stdio: ['ignore', openSync(join(work, 'access.log'), 'a'), 'pipe'],
   });
@@ -24,6 +31,10 @@ export async function startCacheServer(work, { write, read }) {
     });
     child.once('exit', (code) => reject(new Error(`cache server exited with ${code}`)));
   });
-  const log = () => readFileSync(join(work, 'access.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const log = () =>
+    readFileSync(join(work, 'access.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   return { child, address, log };
 }

@@ -15,4 +15,7 @@ export const PROMETHEUS_URL = `http://${process.env.PROMETHEUS_ADDR}`;
 /** kubectl against the local cluster: its trimmed output; a failure throws with kubectl's message. */
 export const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 /** kubectl in one namespace of the local cluster. */
-export const kubectlIn = (namespace) => (...args) => kubectl('-n', namespace, ...args);
+export const kubectlIn =
+  (namespace) =>
+  (...args) =>
+    kubectl('-n', namespace, ...args);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { tryRun } from './scratch.mjs';
 import { kubectlIn } from './local-stack.mjs';
 
-
 /**
  * One service's deploy:status entry, asserted equal to the cluster: the colour and release the
  * active Service selects, the live colour's image, the ready endpoints behind the Service, the
@@ -22,7 +21,14 @@ export function assertStatusTruth(dir, { namespace, service, environment = 'stag
   assert.equal(status.live?.color, color, 'live colour = what the active Service selects');
   assert.equal(status.live?.release, svc.spec.selector['trading.dev/release'], 'live release = what the active Service selects');
   assert.equal(status.live?.image, kubectl('get', 'deploy', `${service}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), 'live image');
-  const ready = kubectl('get', 'endpointslices', '-l', `kubernetes.io/service-name=${service}`, '-o', 'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}');
+  const ready = kubectl(
+    'get',
+    'endpointslices',
+    '-l',
+    `kubernetes.io/service-name=${service}`,
+    '-o',
+    'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}',
+  );
   assert.equal(status.readyEndpoints, ready.split(' ').filter(Boolean).length, 'ready endpoints');
   assert.equal(status.phase ?? '', svc.metadata.annotations?.['trading.dev/phase'] ?? '', 'phase');
   let canary = false;

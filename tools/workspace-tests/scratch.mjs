@@ -11,10 +11,13 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 function runEnv(cwd, env) {
   // Nx 23 shares its cache between checkouts of one workspace (~/.nx/<id>); a scratch copy
   // keeps its own so that what it measures is its own runs.
-  const isolated = cwd === repoRoot ? {} : {
-    NX_CACHE_DIRECTORY: join(cwd, '.nx/cache'),
-    NX_WORKSPACE_DATA_DIRECTORY: join(cwd, '.nx/workspace-data'),
-  };
+  const isolated =
+    cwd === repoRoot
+      ? {}
+      : {
+          NX_CACHE_DIRECTORY: join(cwd, '.nx/cache'),
+          NX_WORKSPACE_DATA_DIRECTORY: join(cwd, '.nx/workspace-data'),
+        };
   const base = { ...process.env };
   delete base.NX_SKIP_NX_CACHE; // these tests measure caching: an inherited skip would void them
   return { ...base, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NO_COLOR: '1', ...isolated, ...env };
@@ -38,9 +41,7 @@ export function run(cwd, cmd, args, env = {}) {
  */
 export function scratchCopy({ hardLinkNodeModules = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'nx-scratch-'));
-  const files = run(repoRoot, 'git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
-    .split('\0')
-    .filter(Boolean);
+  const files = run(repoRoot, 'git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']).split('\0').filter(Boolean);
   for (const file of files) {
     const target = join(dir, file);
     mkdirSync(dirname(target), { recursive: true });
@@ -95,9 +96,11 @@ export function start(cwd, cmd, args, env = {}) {
   // Exited: once the output is read to its end, or 2 s after the exit (a background process it
   // started may hold the pipes open).
   const closed = new Promise((resolve) => child.on('close', resolve));
-  const exited = new Promise((resolve) => child.on('exit', (code) => {
-    Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => resolve(code));
-  }));
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code) => {
+      Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]).then(() => resolve(code));
+    }),
+  );
   // The unfinished last lines too: a prompt without a newline is seen as soon as it is written.
   const output = () => stripVTControlCharacters(out + partial.stdout + partial.stderr);
   return {

@@ -22,7 +22,7 @@ await pause();
 process.stdout.write(check.subarray(12));
 `;
 
-test('start() keeps each stream\'s lines whole and its characters intact, however the pipes split them', async () => {
+test("start() keeps each stream's lines whole and its characters intact, however the pipes split them", async () => {
   const child = start(repoRoot, process.execPath, ['--input-type=module', '-e', script]);
   assert.equal(await child.exited, 0);
   const lines = child.output().split('\n');

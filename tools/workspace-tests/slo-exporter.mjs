@@ -16,7 +16,13 @@ const TARGETS = process.env.PROMETHEUS_TARGETS ?? join(process.env.TRADING_HOME 
 export async function startExporter({ name, rps = 400, tickMs = 100 }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['route', 'code'], registers: [registry] });
-  const latency = new Histogram({ name: 'http_request_duration_seconds', help: 'latency', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5], registers: [registry] });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'latency',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+    registers: [registry],
+  });
   const state = { errorRatio: 0, slowRatio: 0, slowSeconds: 0.8, changedAt: 0, scrapes: [] };
   let errorCarry = 0;
   let slowCarry = 0;

@@ -5,7 +5,22 @@
 import { parse } from 'yaml';
 
 const LEVEL = { none: 0, read: 1, write: 2 };
-const SCOPES = ['actions', 'attestations', 'checks', 'contents', 'deployments', 'discussions', 'id-token', 'issues', 'models', 'packages', 'pages', 'pull-requests', 'security-events', 'statuses'];
+const SCOPES = [
+  'actions',
+  'attestations',
+  'checks',
+  'contents',
+  'deployments',
+  'discussions',
+  'id-token',
+  'issues',
+  'models',
+  'packages',
+  'pages',
+  'pull-requests',
+  'security-events',
+  'statuses',
+];
 
 /** A permissions value (`read-all`, `write-all`, `{}` or a map) as { scope: level }. */
 export function permissionMap(value) {
@@ -16,7 +31,8 @@ export function permissionMap(value) {
 /** The permissions a job runs with: its own, else its workflow's (a missing block is GitHub's default, treated as write-all). */
 const effective = (workflow, job) => permissionMap(job.permissions ?? workflow.permissions ?? 'write-all');
 
-const secretsRead = (value) => [...JSON.stringify(value ?? {}).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]).filter((n) => n !== 'GITHUB_TOKEN');
+const secretsRead = (value) =>
+  [...JSON.stringify(value ?? {}).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]).filter((n) => n !== 'GITHUB_TOKEN');
 
 /** Every variable a job sets for its steps: workflow env, job env. */
 const envOf = (workflow, job) => new Set([...Object.keys(workflow.env ?? {}), ...Object.keys(job.env ?? {})]);
@@ -35,9 +51,15 @@ export function reusableCallProblems(workflows) {
       const calledFile = local[1];
       const called = parsed[calledFile];
       const where = `${file} ${jobName} -> ${calledFile}`;
-      if (!called) { problems.push(`${where}: no such workflow`); continue; }
+      if (!called) {
+        problems.push(`${where}: no such workflow`);
+        continue;
+      }
       const trigger = called.on?.workflow_call;
-      if (trigger === undefined) { problems.push(`${where}: it has no workflow_call trigger`); continue; }
+      if (trigger === undefined) {
+        problems.push(`${where}: it has no workflow_call trigger`);
+        continue;
+      }
       const granted = effective(workflow, job);
       const declared = trigger?.secrets ?? {};
       const passed = job.secrets === 'inherit' ? null : new Set(Object.keys(job.secrets ?? {}));
@@ -48,7 +70,8 @@ export function reusableCallProblems(workflows) {
         const at = `${where} ${calledJobName}`;
         const asked = effective(called, calledJob);
         for (const scope of SCOPES) {
-          if (LEVEL[asked[scope]] > LEVEL[granted[scope]]) problems.push(`${at}: asks for ${scope}: ${asked[scope]}, the calling job grants ${scope}: ${granted[scope]}`);
+          if (LEVEL[asked[scope]] > LEVEL[granted[scope]])
+            problems.push(`${at}: asks for ${scope}: ${asked[scope]}, the calling job grants ${scope}: ${granted[scope]}`);
         }
         // An environment's own secrets reach a job that names the environment; anything else must be passed.
         if (!calledJob.environment) {

@@ -9,14 +9,17 @@ import { parse } from 'yaml';
 /** Every run: script of every job step in a workflow's text. */
 export function runScripts(text) {
   const workflow = parse(text);
-  return Object.entries(workflow.jobs ?? {}).flatMap(([job, spec]) => (spec.steps ?? []).filter((s) => s.run).map((s) => ({ job, step: s.name ?? s.run.split('\n')[0], run: s.run })));
+  return Object.entries(workflow.jobs ?? {}).flatMap(([job, spec]) =>
+    (spec.steps ?? []).filter((s) => s.run).map((s) => ({ job, step: s.name ?? s.run.split('\n')[0], run: s.run })),
+  );
 }
 
 /** The Nx invocations and script paths in one run: script. */
 export function invocations(run) {
   const found = [];
   for (const line of run.split('\n')) {
-    for (const m of line.matchAll(/\bnx run ([\w@/.-]+):([\w-]+)(?::([\w-]+))?/g)) found.push({ kind: 'run', project: m[1], target: m[2], configuration: m[3] });
+    for (const m of line.matchAll(/\bnx run ([\w@/.-]+):([\w-]+)(?::([\w-]+))?/g))
+      found.push({ kind: 'run', project: m[1], target: m[2], configuration: m[3] });
     const many = /\bnx (affected|run-many)\b(.*)$/.exec(line);
     if (many) {
       // -t a b c | --targets=a,b: the targets are the words after it up to the next flag.

@@ -3,7 +3,13 @@ import { jsonLineLogger } from '../src/access-log';
 it('writes one JSON object per line with a timestamp', () => {
   const lines: string[] = [];
   jsonLineLogger((line) => lines.push(line))({
-    method: 'GET', path: '/v1/cache/1', status: 404, bytes: 0, ms: 1, principal: 'ci-pr', remote: '127.0.0.1',
+    method: 'GET',
+    path: '/v1/cache/1',
+    status: 404,
+    bytes: 0,
+    ms: 1,
+    principal: 'ci-pr',
+    remote: '127.0.0.1',
   });
   expect(lines).toHaveLength(1);
   expect(lines[0].endsWith('\n')).toBe(true);

@@ -22,10 +22,12 @@ describe('loadConfig', () => {
 
   it('caps the filesystem store, never below one artifact, and not a GCS store (a lifecycle rule does that)', () => {
     const tokens = { CACHE_WRITE_TOKEN: 'w'.repeat(20) };
-    expect(loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: '5000', CACHE_MAX_ARTIFACT_BYTES: '1000', CACHE_SHUTDOWN_GRACE_SECONDS: '3' }, noFile)).toMatchObject({
-      store: { kind: 'fs', maxBytes: 5000 },
-      shutdownGraceSeconds: 3,
-    });
+    expect(loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: '5000', CACHE_MAX_ARTIFACT_BYTES: '1000', CACHE_SHUTDOWN_GRACE_SECONDS: '3' }, noFile)).toMatchObject(
+      {
+        store: { kind: 'fs', maxBytes: 5000 },
+        shutdownGraceSeconds: 3,
+      },
+    );
     expect(() => loadConfig({ ...tokens, CACHE_MAX_STORE_BYTES: '500', CACHE_MAX_ARTIFACT_BYTES: '1000' }, noFile)).toThrow(
       'CACHE_MAX_STORE_BYTES=500 is below CACHE_MAX_ARTIFACT_BYTES=1000: one artifact would not fit',
     );

@@ -177,7 +177,11 @@ describe('cache server', () => {
     expect(response.headers.get('content-type')).toBe('application/json');
     const doc = (await response.json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/v1/cache/{hash}']);
-    expect(Object.keys(doc.paths['/v1/cache/{hash}']).filter((k) => k !== 'parameters').sort()).toEqual(['get', 'put']);
+    expect(
+      Object.keys(doc.paths['/v1/cache/{hash}'])
+        .filter((k) => k !== 'parameters')
+        .sort(),
+    ).toEqual(['get', 'put']);
   });
 
   it('logs each request with the token name and never the token', async () => {

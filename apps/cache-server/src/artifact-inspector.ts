@@ -37,9 +37,7 @@ export class ArtifactInspector extends Transform {
     this.verdict = new Promise<void>((resolve, reject) => {
       fail = (error: Error) =>
         reject(error instanceof HttpError ? error : new HttpError(400, `artifact rejected: not a valid gzip tar archive (${error.message})`));
-      tar.on('finish', () =>
-        sawCode ? resolve() : reject(new HttpError(400, 'artifact rejected: no exit code entry, not an Nx cache artifact')),
-      );
+      tar.on('finish', () => (sawCode ? resolve() : reject(new HttpError(400, 'artifact rejected: no exit code entry, not an Nx cache artifact'))));
     });
     this.gunzip.on('error', fail);
     tar.on('error', fail);

@@ -64,11 +64,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, readFile: (path: string) => s
   if (kind === 'fs') {
     const maxBytes = int(env, 'CACHE_MAX_STORE_BYTES', 0, 0, Number.MAX_SAFE_INTEGER);
     if (maxBytes > 0 && maxBytes < maxArtifactBytes) {
-      throw new ConfigError(`CACHE_MAX_STORE_BYTES=${maxBytes} is below CACHE_MAX_ARTIFACT_BYTES=${maxArtifactBytes}: one artifact would not fit; raise it, or lower the artifact limit`);
+      throw new ConfigError(
+        `CACHE_MAX_STORE_BYTES=${maxBytes} is below CACHE_MAX_ARTIFACT_BYTES=${maxArtifactBytes}: one artifact would not fit; raise it, or lower the artifact limit`,
+      );
     }
     store = { kind: 'fs', dir: env.CACHE_DIR || 'tmp/cache-server', maxBytes };
   } else if (kind === 'gcs') {
-    if (env.CACHE_MAX_STORE_BYTES) throw new ConfigError('CACHE_MAX_STORE_BYTES applies to the filesystem store; for GCS set a lifecycle rule on the bucket (docs/remote-cache.md)');
+    if (env.CACHE_MAX_STORE_BYTES)
+      throw new ConfigError('CACHE_MAX_STORE_BYTES applies to the filesystem store; for GCS set a lifecycle rule on the bucket (docs/remote-cache.md)');
     if (!env.CACHE_GCS_BUCKET) throw new ConfigError('CACHE_STORE=gcs needs CACHE_GCS_BUCKET');
     store = { kind: 'gcs', bucket: env.CACHE_GCS_BUCKET, prefix: env.CACHE_GCS_PREFIX ?? 'nx-cache/' };
   } else {

@@ -11,7 +11,11 @@ import { TokenRegistry } from './tokens';
 
 async function openStore(config: ServerConfig['store'], metrics: CacheMetrics): Promise<ArtifactStore> {
   if (config.kind === 'fs') {
-    return new FsStore(config.dir, { maxBytes: config.maxBytes, onEvict: (bytes) => metrics.evicted(bytes), onSize: (bytes) => metrics.storeSize(bytes) }).init();
+    return new FsStore(config.dir, {
+      maxBytes: config.maxBytes,
+      onEvict: (bytes) => metrics.evicted(bytes),
+      onSize: (bytes) => metrics.storeSize(bytes),
+    }).init();
   }
   // Credentials come from the environment (Workload Identity on GKE);
   // STORAGE_EMULATOR_HOST points the client at an emulator.

@@ -10,7 +10,12 @@ export type RejectReason = 'unauthenticated' | 'read-only-token' | 'exists' | 't
  */
 export class CacheMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'nx_cache_requests_total', help: 'Requests by method and status', labelNames: ['method', 'status'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'nx_cache_requests_total',
+    help: 'Requests by method and status',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  });
   private readonly latency = new Histogram({
     name: 'nx_cache_request_duration_seconds',
     help: 'Request latency, from the first byte in to the last byte out',
@@ -22,9 +27,18 @@ export class CacheMetrics {
   private readonly misses = new Counter({ name: 'nx_cache_misses_total', help: 'GET and HEAD of an entry not stored', registers: [this.registry] });
   private readonly bytesOut = new Counter({ name: 'nx_cache_bytes_sent_total', help: 'Artifact bytes served', registers: [this.registry] });
   private readonly bytesIn = new Counter({ name: 'nx_cache_bytes_received_total', help: 'Artifact bytes stored', registers: [this.registry] });
-  private readonly rejected = new Counter({ name: 'nx_cache_uploads_rejected_total', help: 'Uploads refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly rejected = new Counter({
+    name: 'nx_cache_uploads_rejected_total',
+    help: 'Uploads refused, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   private readonly evictions = new Counter({ name: 'nx_cache_evictions_total', help: 'Entries evicted by the retention policy', registers: [this.registry] });
-  private readonly evictedBytes = new Counter({ name: 'nx_cache_evicted_bytes_total', help: 'Bytes evicted by the retention policy', registers: [this.registry] });
+  private readonly evictedBytes = new Counter({
+    name: 'nx_cache_evicted_bytes_total',
+    help: 'Bytes evicted by the retention policy',
+    registers: [this.registry],
+  });
   private readonly storeBytes = new Gauge({ name: 'nx_cache_store_bytes', help: 'Bytes held by the filesystem store', registers: [this.registry] });
 
   request(method: string, status: number, seconds: number): void {

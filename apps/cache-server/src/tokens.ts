@@ -16,9 +16,7 @@ export interface Principal {
   scope: Scope;
 }
 
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
 
 interface Entry extends Principal {
   digest: Buffer;

@@ -43,8 +43,7 @@ function outcomes(out) {
 
 const log = () => server.log();
 
-const stored = () =>
-  readdirSync(join(work, 'store'), { recursive: true }).filter((p) => !p.startsWith('.incoming') && /\/\w+$/.test(p));
+const stored = () => readdirSync(join(work, 'store'), { recursive: true }).filter((p) => !p.startsWith('.incoming') && /\/\w+$/.test(p));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'remote-cache-'));
@@ -63,7 +62,10 @@ test('a cold run fills the remote cache; a fresh clone replays every task from i
   assert.equal(first.code, 0, first.out);
   const cold = outcomes(first.out);
   assert.equal(Object.keys(cold).length, 4, JSON.stringify(cold));
-  assert.ok(Object.values(cold).every((s) => s === 'ran'), JSON.stringify(cold));
+  assert.ok(
+    Object.values(cold).every((s) => s === 'ran'),
+    JSON.stringify(cold),
+  );
   assert.equal(stored().length, 4, JSON.stringify(log()));
 
   const second = nx(clone(), READ);
@@ -85,7 +87,9 @@ test('a read-only token reads but writes nothing; rejected uploads are never ser
 
   // Plant a corrupted and a truncated upload for that very hash: both are refused.
   const corrupt = await fetch(`${url}/v1/cache/${hash}`, {
-    method: 'PUT', headers: { Authorization: `Bearer ${WRITE}` }, body: randomBytes(4096),
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${WRITE}` },
+    body: randomBytes(4096),
   });
   assert.equal(corrupt.status, 400);
   // So the next run in this clone asks the remote cache instead of its local one.
@@ -110,8 +114,12 @@ test('a pull request without secrets (fork, Dependabot) runs the CI entry point 
   const before = log().length;
   const summary = join(dir, 'summary.md');
   const ci = tryRun(dir, 'bash', ['scripts/ci-affected.sh', 'typecheck'], {
-    NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary,
-    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '',
+    NX_BASE: 'HEAD~1',
+    NX_HEAD: 'HEAD',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: summary,
+    NX_SELF_HOSTED_REMOTE_CACHE_SERVER: url,
+    NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '',
   });
   assert.equal(ci.code, 0, ci.out);
   assert.match(ci.out, /::notice::remote cache: no access token .*local cache only/);

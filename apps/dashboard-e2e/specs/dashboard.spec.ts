@@ -14,7 +14,7 @@ const fresh = process.env.E2E_FRESH === '1';
 
 test.describe.configure({ mode: 'serial' });
 
-test('every page renders the services\' live data and names the release', async ({ page }) => {
+test("every page renders the services' live data and names the release", async ({ page }) => {
   await page.goto(`${dashboard()}/engine`);
   await expect(page.getByRole('heading', { name: 'Execution engine' })).toBeVisible();
   await expect(page.getByText('BTC-USD')).toBeVisible();
@@ -51,10 +51,17 @@ test('a trade submitted through the agents appears on the dashboard: intent, boo
 });
 
 test('a service down is shown as an alert, and the other pages keep working', async ({ page }) => {
-  test.skip(!process.env.E2E_ENGINE_PID, 'against a deployed release: the engine is not this test\'s to stop');
+  test.skip(!process.env.E2E_ENGINE_PID, "against a deployed release: the engine is not this test's to stop");
   process.kill(Number(env('E2E_ENGINE_PID')), 'SIGTERM');
   await expect
-    .poll(async () => fetch(`${env('E2E_ENGINE_URL')}/healthz`).then(() => 'up', () => 'down'), { timeout: 10_000 })
+    .poll(
+      async () =>
+        fetch(`${env('E2E_ENGINE_URL')}/healthz`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      { timeout: 10_000 },
+    )
     .toBe('down');
   await page.goto(`${dashboard()}/engine`);
   await expect(page.getByRole('alert')).toContainText('Execution engine unavailable.');

@@ -17,8 +17,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <header>
           <nav>
-            <Link href="/">Overview</Link> <Link href="/positions">Positions</Link>{' '}
-            <Link href="/risk">Risk limits</Link> <Link href="/engine">Engine</Link>{' '}
+            <Link href="/">Overview</Link> <Link href="/positions">Positions</Link> <Link href="/risk">Risk limits</Link> <Link href="/engine">Engine</Link>{' '}
             <Link href="/orders">Orders</Link>
           </nav>
         </header>

@@ -11,9 +11,7 @@ describe('PositionsTable', () => {
         data={{
           equity: '250000.5',
           halted: false,
-          positions: [
-            { instrument: 'BTC-USD', quantity: '1.5', averagePrice: '40000', realizedPnl: '-12', unrealizedPnl: '300' },
-          ],
+          positions: [{ instrument: 'BTC-USD', quantity: '1.5', averagePrice: '40000', realizedPnl: '-12', unrealizedPnl: '300' }],
         }}
       />,
     );
@@ -34,11 +32,7 @@ describe('PositionsTable', () => {
 
 describe('RiskLimitsPanel', () => {
   it('shows limits per instrument and drawdown against its maximum', () => {
-    render(
-      <RiskLimitsPanel
-        data={{ maxGrossExposure: '500000', maxDrawdown: '0.1', drawdown: '0.025', maxPosition: { 'BTC-USD': '2', 'ETH-USD': '40' } }}
-      />,
-    );
+    render(<RiskLimitsPanel data={{ maxGrossExposure: '500000', maxDrawdown: '0.1', drawdown: '0.025', maxPosition: { 'BTC-USD': '2', 'ETH-USD': '40' } }} />);
     expect(screen.getByText('500,000')).toBeInTheDocument();
     expect(screen.getByText('2.5% of 10% allowed')).toBeInTheDocument();
     expect(within(screen.getByRole('row', { name: /ETH-USD/ })).getByText('40')).toBeInTheDocument();

@@ -56,17 +56,49 @@ describe('pages', () => {
     expect(screen.getByText('ETH-USD')).toBeInTheDocument();
   });
 
-  it('renders the agents\' order intents beside the engine\'s bookings', async () => {
+  it("renders the agents' order intents beside the engine's bookings", async () => {
     stubClient({
       agentOrders: async () => ({
         counts: { pending: 1, booked: 1, refused: 0 },
         orders: [
-          { clientOrderId: 'agents-a-2', instrument: 'BTC-USD', side: 'sell', quantity: '0.5', limitPrice: '40000.5', status: 'pending', attempts: 3, lastError: 'engine unreachable', engineOrderId: null, filledQuantity: '0' },
-          { clientOrderId: 'agents-a-1', instrument: 'BTC-USD', side: 'buy', quantity: '1', limitPrice: '40000', status: 'booked', attempts: 1, lastError: null, engineOrderId: 7, filledQuantity: '0.25' },
+          {
+            clientOrderId: 'agents-a-2',
+            instrument: 'BTC-USD',
+            side: 'sell',
+            quantity: '0.5',
+            limitPrice: '40000.5',
+            status: 'pending',
+            attempts: 3,
+            lastError: 'engine unreachable',
+            engineOrderId: null,
+            filledQuantity: '0',
+          },
+          {
+            clientOrderId: 'agents-a-1',
+            instrument: 'BTC-USD',
+            side: 'buy',
+            quantity: '1',
+            limitPrice: '40000',
+            status: 'booked',
+            attempts: 1,
+            lastError: null,
+            engineOrderId: 7,
+            filledQuantity: '0.25',
+          },
         ],
       }),
       engineOrders: async () => ({
-        orders: [{ id: 7, client_order_id: 'agents-a-1', instrument: 'BTC-USD', side: 'buy', price: '40000', quantity: '1', trades: [{ maker: 6, taker: 7, price: '40000', quantity: '0.25' }] }],
+        orders: [
+          {
+            id: 7,
+            client_order_id: 'agents-a-1',
+            instrument: 'BTC-USD',
+            side: 'buy',
+            price: '40000',
+            quantity: '1',
+            trades: [{ maker: 6, taker: 7, price: '40000', quantity: '0.25' }],
+          },
+        ],
       }),
     });
     render(await OrdersPage());

@@ -15,8 +15,12 @@ describe('serviceClient', () => {
       urls.push(url);
       return new Response('{}');
     }) as unknown as typeof fetch;
-    await serviceClient({ AGENTS_URL: 'http://agents.staging:8000' }).positions().catch(() => undefined);
-    await serviceClient({}).engineStatus().catch(() => undefined);
+    await serviceClient({ AGENTS_URL: 'http://agents.staging:8000' })
+      .positions()
+      .catch(() => undefined);
+    await serviceClient({})
+      .engineStatus()
+      .catch(() => undefined);
     expect(urls).toEqual(['http://agents.staging:8000/api/positions', 'http://127.0.0.1:8080/api/status']);
   });
 });

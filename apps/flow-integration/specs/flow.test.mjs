@@ -41,13 +41,19 @@ test('a signal posted to the agents is booked in the engine under the same clien
   const status = (await call(engine.url, '/api/status')).json;
   assert.equal(status.best_bid, '40000');
   // A retry of the same order (an answer lost on the way back) gets the first booking, not a second order.
-  const retry = await call(engine.url, '/api/orders', { instrument: 'BTC-USD', client_order_id: order.clientOrderId, side: 'buy', price: '40000', quantity: order.quantity });
+  const retry = await call(engine.url, '/api/orders', {
+    instrument: 'BTC-USD',
+    client_order_id: order.clientOrderId,
+    side: 'buy',
+    price: '40000',
+    quantity: order.quantity,
+  });
   assert.equal(retry.status, 200, retry.text);
   assert.equal(retry.json.id, order.engineOrderId);
   assert.equal((await call(engine.url, '/api/status')).json.resting_bids, status.resting_bids);
 });
 
-test('a booked order that trades becomes the agents\' position', async () => {
+test("a booked order that trades becomes the agents' position", async () => {
   // Another participant's offer rests in the book; the agents' buy takes it.
   const offer = await call(engine.url, '/api/orders', { side: 'sell', price: '39999.5', quantity: '0.5' });
   assert.equal(offer.status, 201, offer.text);
@@ -60,7 +66,7 @@ test('a booked order that trades becomes the agents\' position', async () => {
   assert.equal(btc?.averagePrice, '39999.5');
 });
 
-test('refusals are reported with their reasons: the agents\' risk limits, and the engine\'s', async () => {
+test("refusals are reported with their reasons: the agents' risk limits, and the engine's", async () => {
   const weak = await call(agents.url, '/api/signals', { ...BUY, strength: '0.1' });
   assert.deepEqual([weak.status, weak.json.order], [200, null]);
   assert.match(weak.json.reason, /below the entry threshold/);
@@ -70,7 +76,10 @@ test('refusals are reported with their reasons: the agents\' risk limits, and th
   assert.equal(eth.json.order.status, 'refused');
   assert.equal(eth.json.order.lastError, 'HTTP 422: unknown instrument ETH-USD: this engine trades BTC-USD');
   // Far outside the engine's price band around the book's mid (other participants quote 39990/40010).
-  for (const [side, price] of [['buy', '39990'], ['sell', '40010']]) {
+  for (const [side, price] of [
+    ['buy', '39990'],
+    ['sell', '40010'],
+  ]) {
     assert.equal((await call(engine.url, '/api/orders', { side, price, quantity: '1' })).status, 201);
   }
   const far = await call(agents.url, '/api/signals', { ...BUY, price: '30000', strength: '-0.5' });
@@ -93,7 +102,8 @@ test('with the engine down an intent is kept, then delivered once when the engin
   assert.match(metrics, /^agents_order_intents_pending 1\.0$/m);
   engine = await startEngine(port);
   const delivered = await waitFor('the kept intent to be booked', async () =>
-    (await call(agents.url, '/api/orders')).json.orders.find((o) => o.clientOrderId === id && o.status === 'booked'));
+    (await call(agents.url, '/api/orders')).json.orders.find((o) => o.clientOrderId === id && o.status === 'booked'),
+  );
   assert.ok(delivered.attempts >= 4, `tried ${delivered.attempts} times`);
   // Give the background delivery a few more rounds: it must not book the order again.
   await new Promise((r) => setTimeout(r, 1000));

@@ -20,7 +20,9 @@ export function tasksOf(targets, targetsOf) {
 
 /** A task's expected seconds: its recorded duration, else the median of those recorded, else `fallback`. */
 export function estimator(durations, fallback = 60) {
-  const known = Object.values(durations).filter((s) => Number.isFinite(s) && s >= 0).sort((a, b) => a - b);
+  const known = Object.values(durations)
+    .filter((s) => Number.isFinite(s) && s >= 0)
+    .sort((a, b) => a - b);
   const median = known.length ? known[known.length >> 1] : fallback;
   return (task) => (Number.isFinite(durations[task]) ? durations[task] : median);
 }

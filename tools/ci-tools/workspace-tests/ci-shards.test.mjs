@@ -14,10 +14,19 @@ describe('planning (pure)', () => {
   test('longest first onto the least loaded shard; deterministic; every task once', () => {
     const durations = { 'a:test': 10, 'b:test': 9, 'c:test': 8, 'd:test': 7, 'e:lint': 1 };
     const plan = planShards(Object.keys(durations).reverse(), durations, 2);
-    assert.deepEqual(plan.shards.map((s) => [s.tasks, s.estimatedSeconds]), [[['a:test', 'd:test', 'e:lint'], 18], [['b:test', 'c:test'], 17]]);
+    assert.deepEqual(
+      plan.shards.map((s) => [s.tasks, s.estimatedSeconds]),
+      [
+        [['a:test', 'd:test', 'e:lint'], 18],
+        [['b:test', 'c:test'], 17],
+      ],
+    );
     assert.deepEqual(planShards(Object.keys(durations), durations, 2), plan, 'the same inputs give the same plan');
     assert.equal(plan.total, 5);
-    assert.deepEqual(planShards(['a:x', 'a:x'], {}, 3).shards.map((s) => s.tasks.length), [1, 0, 0]);
+    assert.deepEqual(
+      planShards(['a:x', 'a:x'], {}, 3).shards.map((s) => s.tasks.length),
+      [1, 0, 0],
+    );
   });
 
   // Found by the benchmark under act on a change affecting every project: the plugin's coverage went
@@ -30,7 +39,10 @@ describe('planning (pure)', () => {
     const shardOf = (task) => plan.shards.find((s) => s.tasks.includes(task)).shard;
     assert.equal(shardOf('p:coverage'), shardOf('p:test'));
     assert.equal(shardOf('e:docker-build'), shardOf('e:build'));
-    assert.deepEqual(plan.shards.map((s) => s.estimatedSeconds), [95, 70, 40]);
+    assert.deepEqual(
+      plan.shards.map((s) => s.estimatedSeconds),
+      [95, 70, 40],
+    );
     // A dependency outside the plan (lib:build is not affected) joins nothing.
     assert.equal(plan.total, 6);
   });
@@ -43,7 +55,10 @@ describe('planning (pure)', () => {
   });
 
   test('a shard runs per target exactly its projects; imbalance is max over mean', () => {
-    assert.deepEqual(byTarget(['a:lint', '@x/y:test', 'b:lint']), [{ target: 'lint', projects: ['a', 'b'] }, { target: 'test', projects: ['@x/y'] }]);
+    assert.deepEqual(byTarget(['a:lint', '@x/y:test', 'b:lint']), [
+      { target: 'lint', projects: ['a', 'b'] },
+      { target: 'test', projects: ['@x/y'] },
+    ]);
     assert.throws(() => byTarget(['nocolon']), /not an Nx task id/);
     assert.equal(imbalance([10, 10, 10]), 1);
     assert.equal(imbalance([30, 0, 0]).toFixed(2), '3.00');
@@ -98,7 +113,9 @@ describe('through Nx in a scratch copy', () => {
     const planned = shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'HEAD~1', '--out', 'reports/ci/plan.json');
     assert.equal(planned.code, 0, planned.out);
     const plan = JSON.parse(readFileSync(join(scratch.dir, 'reports/ci/plan.json'), 'utf8'));
-    const affected = JSON.parse(run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--withTarget=lint', '--base=HEAD~1', '--json'])).map((p) => `${p}:lint`).sort();
+    const affected = JSON.parse(run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--withTarget=lint', '--base=HEAD~1', '--json']))
+      .map((p) => `${p}:lint`)
+      .sort();
     assert.ok(affected.length >= 10, `a root config change affects every project (${affected.length} lint tasks)`);
     assert.deepEqual(plan.shards.flatMap((s) => s.tasks).sort(), affected, 'every affected task in exactly one shard');
     const times = [];
@@ -113,12 +130,17 @@ describe('through Nx in a scratch copy', () => {
       assert.deepEqual([...new Set(started_)].sort(), [...shard.tasks].sort());
     }
     const recorded = JSON.parse(readFileSync(durations, 'utf8'));
-    assert.ok(affected.every((t) => Number.isFinite(recorded[t])), 'every task that ran was timed');
+    assert.ok(
+      affected.every((t) => Number.isFinite(recorded[t])),
+      'every task that ran was timed',
+    );
     const again = shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'HEAD~1', '--out', 'reports/ci/plan2.json');
     assert.match(again.out, /0 of these tasks unmeasured/);
     const replanned = JSON.parse(readFileSync(join(scratch.dir, 'reports/ci/plan2.json'), 'utf8'));
-    console.log(`3 shards, sequential here: ${times.map((t) => `${t.toFixed(0)} s`).join(', ')} (sum ${times.reduce((a, b) => a + b, 0).toFixed(0)} s); ` +
-      `measured imbalance max/mean ${imbalance(times).toFixed(2)}; next plan's estimated imbalance ${imbalance(replanned.shards.map((s) => s.estimatedSeconds)).toFixed(2)}`);
+    console.log(
+      `3 shards, sequential here: ${times.map((t) => `${t.toFixed(0)} s`).join(', ')} (sum ${times.reduce((a, b) => a + b, 0).toFixed(0)} s); ` +
+        `measured imbalance max/mean ${imbalance(times).toFixed(2)}; next plan's estimated imbalance ${imbalance(replanned.shards.map((s) => s.estimatedSeconds)).toFixed(2)}`,
+    );
   });
 
   test('a shard given tasks that ran none of them fails, naming them', () => {

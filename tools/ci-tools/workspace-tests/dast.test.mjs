@@ -28,7 +28,11 @@ test('the agents, engine and cache-server APIs pass the DAST: no server error, c
   const result = tryRun(repoRoot, 'bash', ['scripts/security/dast-local.sh']);
   assert.equal(result.code, 0, result.out.slice(-6000));
   assert.match(result.out, /DAST: the three APIs are clean/);
-  for (const [name, operations] of [['execution-engine', 5], ['agents', 7], ['cache-server', 4]]) {
+  for (const [name, operations] of [
+    ['execution-engine', 5],
+    ['agents', 7],
+    ['cache-server', 4],
+  ]) {
     assert.match(result.out, new RegExp(`DAST ${name}: ${operations} operations, no finding`));
     const report = join(repoRoot, 'reports/dast', `${name}.xml`);
     assert.ok(existsSync(report), `${report} written`);
@@ -38,8 +42,10 @@ test('the agents, engine and cache-server APIs pass the DAST: no server error, c
 
 test('a planted defect (a valid input answered 500) is found, named and fails the scan', async () => {
   const port = await freePort();
-  planted = start(repoRoot, 'uv', ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', 'tools/security/dast/planted-defect.py'],
-    { PORT: String(port), HOST: '127.0.0.1' });
+  planted = start(repoRoot, 'uv', ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', 'tools/security/dast/planted-defect.py'], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
   await planted.waitFor(/Uvicorn running/, 60_000);
   const result = tryRun(repoRoot, 'bash', ['scripts/security/dast.sh', 'agents-planted', `http://127.0.0.1:${port}`]);
   assert.notEqual(result.code, 0, result.out.slice(-4000));

@@ -42,10 +42,21 @@ test('the four workflows exist and pass actionlint, shellcheck and zizmor (audit
 
 test('the workflow lint fails on an unpinned action, a template injection and a shell bug', () => {
   const bad = join(scratch.dir, '.github/workflows/bad.yml');
-  writeFileSync(bad, [
-    'name: bad', 'on: pull_request_target', 'permissions: write-all', 'jobs:', '  x:', '    runs-on: ubuntu-24.04', '    steps:',
-    '      - uses: actions/checkout@v4', '      - run: echo "${{ github.event.pull_request.title }}"; cd $DIR', '',
-  ].join('\n'));
+  writeFileSync(
+    bad,
+    [
+      'name: bad',
+      'on: pull_request_target',
+      'permissions: write-all',
+      'jobs:',
+      '  x:',
+      '    runs-on: ubuntu-24.04',
+      '    steps:',
+      '      - uses: actions/checkout@v4',
+      '      - run: echo "${{ github.event.pull_request.title }}"; cd $DIR',
+      '',
+    ].join('\n'),
+  );
   try {
     // The script stops at actionlint's findings; zizmor is asked about the same file directly.
     const result = tryRun(scratch.dir, 'bash', ['scripts/security/lint-workflows.sh']);
@@ -63,7 +74,9 @@ test('every Nx project, target, configuration and script the workflows invoke ex
   const graphFile = join(scratch.dir, 'graph.json');
   run(repoRoot, 'npx', ['nx', 'graph', `--file=${graphFile}`]);
   const graph = JSON.parse(readFileSync(graphFile, 'utf8'));
-  const all = files.flatMap((f) => runScripts(readFileSync(join(WORKFLOWS, f), 'utf8')).flatMap((s) => invocations(s.run).map((i) => ({ ...i, where: `${f} ${s.job}: ${s.step}` }))));
+  const all = files.flatMap((f) =>
+    runScripts(readFileSync(join(WORKFLOWS, f), 'utf8')).flatMap((s) => invocations(s.run).map((i) => ({ ...i, where: `${f} ${s.job}: ${s.step}` }))),
+  );
   const runs = all.filter((i) => i.kind === 'run').map((i) => `${i.project}:${i.target}`);
   for (const expected of ['deploy:staging', 'deploy:production']) assert.ok(runs.includes(expected), `${expected} in ${runs}`);
   assert.ok(all.some((i) => i.kind === 'affected' && i.target === 'docker-build' && i.configuration === 'push'));
@@ -71,7 +84,10 @@ test('every Nx project, target, configuration and script the workflows invoke ex
   // The checker itself catches a missing target, configuration, project and script.
   const wrong = invocations('npx nx run deploy:canary\nnpx nx run nope:build\nnpx nx affected -t docker-build -c fast\nbash scripts/nope.sh');
   assert.deepEqual(check(wrong, graph, repoRoot), [
-    'project deploy has no target canary', 'project nope does not exist', "no project's docker-build has a configuration fast", 'script scripts/nope.sh does not exist',
+    'project deploy has no target canary',
+    'project nope does not exist',
+    "no project's docker-build has a configuration fast",
+    'script scripts/nope.sh does not exist',
   ]);
 });
 
@@ -80,12 +96,16 @@ test('semgrep with the in-repo rules passes here and catches float money, a shel
   assert.equal(clean.code, 0, clean.out);
   mkdirSync(join(scratch.dir, 'apps/agents/src/agents/finance'), { recursive: true });
   appendFileSync(join(scratch.dir, 'apps/agents/src/agents/finance/vwap.py'), '\n\ndef bad_total(x) -> float:\n    return float(x)\n');
-  appendFileSync(join(scratch.dir, 'apps/cache-server/src/hash.ts'), "\nimport { execSync } from 'node:child_process';\nexport const run = (c: string) => execSync(`sh ${c}`);\n");
+  appendFileSync(
+    join(scratch.dir, 'apps/cache-server/src/hash.ts'),
+    "\nimport { execSync } from 'node:child_process';\nexport const run = (c: string) => execSync(`sh ${c}`);\n",
+  );
   mkdirSync(join(scratch.dir, 'apps/agents/bad'));
   writeFileSync(join(scratch.dir, 'apps/agents/bad/Dockerfile'), 'ARG BASE=x\nFROM ${BASE} AS build\nFROM build\nFROM debian:bookworm\nUSER root\n');
   const dirty = tryRun(scratch.dir, 'bash', ['scripts/security/semgrep.sh', 'apps']);
   assert.notEqual(dirty.code, 0);
-  for (const id of ['no-float-in-money-or-risk-python', 'no-shell-exec-node', 'dockerfile-base-image-must-be-an-arg', 'dockerfile-user-root']) assert.match(dirty.out, new RegExp(id));
+  for (const id of ['no-float-in-money-or-risk-python', 'no-shell-exec-node', 'dockerfile-base-image-must-be-an-arg', 'dockerfile-user-root'])
+    assert.match(dirty.out, new RegExp(id));
   assert.match(dirty.out, /FROM debian:bookworm/);
   assert.doesNotMatch(dirty.out, /┆ FROM build/, 'a build stage is not an image');
   run(scratch.dir, 'git', ['checkout', '--', 'apps']);
@@ -95,7 +115,11 @@ test('semgrep with the in-repo rules passes here and catches float money, a shel
 test("the sharded CI entry points, with ci.yml's own targets and shard count: a library's change is planned once into shards that together run its dependents only, and pass here", () => {
   const ci = readFileSync(join(WORKFLOWS, 'ci.yml'), 'utf8');
   const planStep = runScripts(ci).find((s) => /ci-shard\.sh plan/.test(s.run));
-  const args = /scripts\/ci-shard\.sh plan \S+ ([^\n]+)/.exec(planStep.run)[1].trim().split(/\s+/).map((a) => a.replace(/^'|'$/g, ''));
+  const args = /scripts\/ci-shard\.sh plan \S+ ([^\n]+)/
+    .exec(planStep.run)[1]
+    .trim()
+    .split(/\s+/)
+    .map((a) => a.replace(/^'|'$/g, ''));
   assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build', 'workspace-test--*']);
   // The repository variable CI_SHARDS, else the workflow's default.
   const count = Number(/^\$\{\{ vars\.CI_SHARDS \|\| '(\d+)' \}\}$/.exec(parse(ci).jobs.plan.env.CI_SHARDS)?.[1]);
@@ -107,10 +131,22 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
   run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'touch trading-core']);
   // The workspace tests the change affects are planned and run as tasks; inside this test (itself a
   // workspace test) they say they are nested instead of driving the stack a second time.
-  const env = { TEST_ALL_NESTED: 'skip', NX_BASE: 'HEAD~1', NX_HEAD: 'HEAD', GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md'), GITHUB_OUTPUT: join(scratch.dir, 'outputs'), CI_DURATIONS_FILE: join(scratch.dir, 'durations.json') };
+  const env = {
+    TEST_ALL_NESTED: 'skip',
+    NX_BASE: 'HEAD~1',
+    NX_HEAD: 'HEAD',
+    GITHUB_STEP_SUMMARY: join(scratch.dir, 'summary.md'),
+    GITHUB_OUTPUT: join(scratch.dir, 'outputs'),
+    CI_DURATIONS_FILE: join(scratch.dir, 'durations.json'),
+  };
   const planned = tryRun(scratch.dir, 'bash', ['scripts/ci-shard.sh', 'plan', String(count), ...args], env);
   assert.equal(planned.code, 0, planned.out);
-  const outputs = Object.fromEntries(readFileSync(env.GITHUB_OUTPUT, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const outputs = Object.fromEntries(
+    readFileSync(env.GITHUB_OUTPUT, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   assert.deepEqual(JSON.parse(outputs.shards), [1, 2, 3], 'the matrix is made of the plan');
   writeFileSync(join(scratch.dir, 'plan.json'), outputs.plan);
   let out = '';
@@ -125,9 +161,21 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
   // deploy: its workspace test of the deployed services (deploy:workspace-test--deployed-flow).
   assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core'], out);
   assert.match(out, /workspace test tools\/deploy\/workspace-tests\/deployed-flow\.test\.mjs: not run here, nested inside a run of the workspace tests/);
-  for (const target of ['agents:lint', 'agents:test', 'agents:coverage', 'agents:docker-build', 'trading-core:test', 'flow-integration:integration', 'dashboard-e2e:e2e']) assert.match(out, new RegExp(`nx run ${target}`));
+  for (const target of [
+    'agents:lint',
+    'agents:test',
+    'agents:coverage',
+    'agents:docker-build',
+    'trading-core:test',
+    'flow-integration:integration',
+    'dashboard-e2e:e2e',
+  ])
+    assert.match(out, new RegExp(`nx run ${target}`));
   const summary = readFileSync(join(scratch.dir, 'summary.md'), 'utf8');
-  assert.match(summary, /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/);
+  assert.match(
+    summary,
+    /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/,
+  );
   for (const shard of [1, 2, 3]) assert.match(summary, new RegExp(`### Shard ${shard} of 3: passed`));
 });
 
@@ -138,8 +186,10 @@ test('reusable-workflow calls: the called jobs ask for no more than the caller g
   const planted = {
     ...texts,
     'ci.yml': texts['ci.yml'].replace(/\n\s+actions: read # the called job's nrwl\/nx-set-shas/, ''),
-    'staging-deploy.yml': texts['staging-deploy.yml'].replace(/\n\s+NX_SELF_HOSTED_REMOTE_CACHE_SERVER: .*/, '')
-      .replace('    environment:\n      name: staging\n', '').replace('secrets.NX_CACHE_TOKEN', 'secrets.CACHE_TOKEN_NOBODY_PASSES'),
+    'staging-deploy.yml': texts['staging-deploy.yml']
+      .replace(/\n\s+NX_SELF_HOSTED_REMOTE_CACHE_SERVER: .*/, '')
+      .replace('    environment:\n      name: staging\n', '')
+      .replace('secrets.NX_CACHE_TOKEN', 'secrets.CACHE_TOKEN_NOBODY_PASSES'),
   };
   assert.deepEqual(reusableCallProblems(planted), [
     'ci.yml staging -> staging-deploy.yml deploy: asks for actions: read, the calling job grants actions: none',
@@ -159,7 +209,9 @@ test('every job that runs scripts/setup.sh or test-all.sh sets up the pinned Pyt
 });
 
 test('no step runs a repository script through sudo: the scripts ask for root only where they need it', () => {
-  const sudo = jobs.flatMap(({ file, name, steps }) => steps.filter((s) => /\bsudo\b[^\n]*\b(bash|sh) /.test(s.run ?? '')).map((s) => `${file} ${name}: ${s.name}`));
+  const sudo = jobs.flatMap(({ file, name, steps }) =>
+    steps.filter((s) => /\bsudo\b[^\n]*\b(bash|sh) /.test(s.run ?? '')).map((s) => `${file} ${name}: ${s.name}`),
+  );
   assert.deepEqual(sudo, []);
 });
 
@@ -193,10 +245,14 @@ test('the staging deploy compares against the last successful CI run on main, fo
 });
 
 test('every action is pinned by full SHA with its tag, to a release that runs on Node 24 where the pinned copy is at hand', (t) => {
-  const shared = [process.env.SHARED_ACTIONS, join(repoRoot, '../shared/github-actions'), '/work/shared/github-actions'].find((d) => d && existsSync(d)) ?? join(repoRoot, '../shared/github-actions');
+  const shared =
+    [process.env.SHARED_ACTIONS, join(repoRoot, '../shared/github-actions'), '/work/shared/github-actions'].find((d) => d && existsSync(d)) ??
+    join(repoRoot, '../shared/github-actions');
   const uses = [...new Set(jobs.flatMap((j) => j.steps.map((s) => s.uses).filter(Boolean)))];
   for (const use of uses) assert.match(use, /^[\w-]+\/[\w-]+@[0-9a-f]{40}$/, use);
-  for (const file of files) for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40})(.*)/g)) assert.match(m[2], /# v\d+\.\d+\.\d+/, `${file}: ${m[1]} needs its tag as a comment`);
+  for (const file of files)
+    for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40})(.*)/g))
+      assert.match(m[2], /# v\d+\.\d+\.\d+/, `${file}: ${m[1]} needs its tag as a comment`);
   if (!existsSync(shared)) return t.skip(`${shared} is absent: the runtimes of the pinned actions are not checked`);
   for (const use of uses) {
     const [repo, sha] = use.split('@');
@@ -218,9 +274,14 @@ test('GKE credentials configure Docker only for a registry the workflow names (t
   try {
     const log = join(home, 'gcloud.log');
     const env = {
-      PATH: `${join(repoRoot, 'tools/workflow-runner/stand-ins/bin')}:${process.env.PATH}`, STAND_IN_LOG: log,
-      STAND_IN_KUBECONFIG: process.env.KUBECONFIG ?? join(process.env.HOME, '.kube/config'), KUBECONFIG: join(home, 'kubeconfig'),
-      GITHUB_ENV: join(home, 'github-env'), GCP_PROJECT: 'acme', GKE_LOCATION: 'europe-west1', GKE_CLUSTER: 'staging-1',
+      PATH: `${join(repoRoot, 'tools/workflow-runner/stand-ins/bin')}:${process.env.PATH}`,
+      STAND_IN_LOG: log,
+      STAND_IN_KUBECONFIG: process.env.KUBECONFIG ?? join(process.env.HOME, '.kube/config'),
+      KUBECONFIG: join(home, 'kubeconfig'),
+      GITHUB_ENV: join(home, 'github-env'),
+      GCP_PROJECT: 'acme',
+      GKE_LOCATION: 'europe-west1',
+      GKE_CLUSTER: 'staging-1',
     };
     const rollback = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: '' });
     assert.equal(rollback.code, 0, rollback.out);
@@ -248,10 +309,17 @@ test('the Python audit exports hashed requirements without the local path depend
 // ("Relative pathing '.' and '..' is not allowed"): it restored nothing and saved nothing, ever,
 // so every plan was balanced by the 60 s default.
 test('no actions/cache path has a "." or ".." segment (actions/cache would neither save nor restore it)', () => {
-  const bad = jobs.flatMap(({ file, name, steps }) => steps
-    .filter((s) => /^actions\/cache(\/(save|restore))?@/.test(s.uses ?? ''))
-    .flatMap((s) => String(s.with?.path ?? '').split('\n').map((p) => p.trim()).filter(Boolean)
-      .filter((p) => p.split('/').some((segment) => segment === '.' || segment === '..'))
-      .map((p) => `${file} ${name}: ${p}`)));
+  const bad = jobs.flatMap(({ file, name, steps }) =>
+    steps
+      .filter((s) => /^actions\/cache(\/(save|restore))?@/.test(s.uses ?? ''))
+      .flatMap((s) =>
+        String(s.with?.path ?? '')
+          .split('\n')
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .filter((p) => p.split('/').some((segment) => segment === '.' || segment === '..'))
+          .map((p) => `${file} ${name}: ${p}`),
+      ),
+  );
   assert.deepEqual(bad, []);
 });

@@ -34,7 +34,11 @@ before(() => {
 });
 
 after(() => {
-  try { execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' }); } catch { /* cluster gone */ }
+  try {
+    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+  } catch {
+    /* cluster gone */
+  }
   scratch?.cleanup();
 });
 
@@ -43,7 +47,10 @@ test('the engine, the agents and the dashboard deploy onto the real node; the st
   assert.equal(result.code, 0, result.out);
   const pods = JSON.parse(kubectl('get', 'pods', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
   const of = (service) => pods.filter((p) => p.metadata.labels['app.kubernetes.io/name'] === service);
-  assert.ok(pods.every((p) => p.spec.nodeName === 'trading-node'), 'every pod on the real node');
+  assert.ok(
+    pods.every((p) => p.spec.nodeName === 'trading-node'),
+    'every pod on the real node',
+  );
   // One engine (the single sequencer of the book) and one agents pod (their outbox): two of either
   // split the state, and the dashboard would show one half of it.
   assert.equal(of('execution-engine').length, 1, JSON.stringify(pods.map((p) => p.metadata.name)));
@@ -52,8 +59,17 @@ test('the engine, the agents and the dashboard deploy onto the real node; the st
 });
 
 test('a signal posted to the deployed agents is booked by the deployed engine and shows on the dashboard, in Chromium', () => {
-  const result = tryRun(repoRoot, 'npx', ['nx', 'run', 'dashboard-e2e:e2e-deployed', '--output-style=static'], { E2E_NAMESPACE: NS, E2E_CONTEXT: CONTEXT, E2E_FRESH: '1' });
-  console.log(result.out.split('\n').filter((l) => /✓|✘|passed|failed|skipped|e2e against/.test(l)).join('\n'));
+  const result = tryRun(repoRoot, 'npx', ['nx', 'run', 'dashboard-e2e:e2e-deployed', '--output-style=static'], {
+    E2E_NAMESPACE: NS,
+    E2E_CONTEXT: CONTEXT,
+    E2E_FRESH: '1',
+  });
+  console.log(
+    result.out
+      .split('\n')
+      .filter((l) => /✓|✘|passed|failed|skipped|e2e against/.test(l))
+      .join('\n'),
+  );
   assert.equal(result.code, 0, result.out);
   // The release the footer must name is the dashboard image's revision (the pods' version label).
   assert.match(result.out, new RegExp(`e2e against the release deployed in ${NS}: ${images.dashboard.revision.slice(0, 12)}`));

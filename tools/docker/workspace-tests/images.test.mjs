@@ -118,7 +118,10 @@ test('docker-build fails clearly, and writes no image record, on bad input', () 
 
   const dry = nxBuild(['--dryRun', '--push', '--registry=127.0.0.1:5000/trading']);
   assert.equal(dry.code, 0, dry.out);
-  assert.match(dry.out, /dry run: DOCKER_BUILDKIT=0 docker build --file apps\/execution-engine\/Dockerfile --tag 127\.0\.0\.1:5000\/trading\/execution-engine:[0-9a-f]{40} --tag \S+:sha-[0-9a-f]{7}/);
+  assert.match(
+    dry.out,
+    /dry run: DOCKER_BUILDKIT=0 docker build --file apps\/execution-engine\/Dockerfile --tag 127\.0\.0\.1:5000\/trading\/execution-engine:[0-9a-f]{40} --tag \S+:sha-[0-9a-f]{7}/,
+  );
   // The Dockerfile labels the image from the build arguments in its last step; no --label repeats them.
   assert.match(dry.out, /--build-arg CREATED=\S+/);
   assert.doesNotMatch(dry.out, /--label /);
@@ -132,8 +135,12 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
   assert.equal(tryRun(repoRoot, 'bash', ['tools/docker/buildx-builder.sh', '--check']).code, 0, 'the buildx builder "trading" must be running');
   const out = 'dist/image-builders'; // image records, beside the workspace's own
   const build = (builder) =>
-    tryRun(repoRoot, 'npx', ['nx', 'run', 'agents:docker-build', '--excludeTaskDependencies', '--output-style=static', `--builder=${builder}`,
-      `--outputFile=${out}/${builder}.json`], { NX_SKIP_NX_CACHE: 'true' });
+    tryRun(
+      repoRoot,
+      'npx',
+      ['nx', 'run', 'agents:docker-build', '--excludeTaskDependencies', '--output-style=static', `--builder=${builder}`, `--outputFile=${out}/${builder}.json`],
+      { NX_SKIP_NX_CACHE: 'true' },
+    );
   const auto = build('auto');
   assert.equal(auto.code, 0, auto.out);
   assert.match(auto.out, /\(buildkit builder\)/);
@@ -152,8 +159,11 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
 
 test('the registry cache lets a builder with an empty cache reuse every unchanged layer (what CI gets)', () => {
   const registry = process.env.DOCKER_REGISTRY || '127.0.0.1:5000/trading';
-  const push = () => tryRun(repoRoot, 'npx', ['nx', 'run', 'agents:docker-build:push', '--excludeTaskDependencies', '--output-style=static'],
-    { NX_SKIP_NX_CACHE: 'true', DOCKER_REGISTRY: registry });
+  const push = () =>
+    tryRun(repoRoot, 'npx', ['nx', 'run', 'agents:docker-build:push', '--excludeTaskDependencies', '--output-style=static'], {
+      NX_SKIP_NX_CACHE: 'true',
+      DOCKER_REGISTRY: registry,
+    });
   const first = push();
   assert.equal(first.code, 0, first.out);
   assert.match(first.out, new RegExp(`exporting cache to registry`));
@@ -173,13 +183,14 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
 // start had moved the shared temporary file first).
 test('starting the container engine from several jobs at once succeeds in every one of them', async () => {
   const { spawn } = await import('node:child_process');
-  const startOnce = () => new Promise((resolve) => {
-    const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code, out }));
-  });
+  const startOnce = () =>
+    new Promise((resolve) => {
+      const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
   for (let round = 0; round < 3; round++) {
     // Each round installs the buildx plugin afresh, from all four at once.
     rmSync('/usr/local/lib/docker/cli-plugins/docker-buildx', { force: true });

@@ -23,7 +23,10 @@ const nx = (target, env = {}) => tryRun(repoRoot, 'npx', ['nx', 'run', `local-cl
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const clusterProcesses = () => {
   try {
-    return execFileSync('pgrep', ['-f', `kwok/clusters/${CLUSTER_NAME}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `kwok/clusters/${CLUSTER_NAME}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -59,7 +62,10 @@ test('up starts the cluster with Ready kwok nodes and the real node; a second up
   assert.match(real.status.nodeInfo.kubeletVersion, /^v1\.\d+\.\d+$/);
   assert.equal(real.metadata.labels['trading.dev/node'], 'real');
   for (const ns of ['trading-staging', 'trading-production']) {
-    assert.equal(kubectl('get', 'namespace', ns, '-o', 'jsonpath={.metadata.annotations.scheduler\\.alpha\\.kubernetes\\.io/node-selector}'), 'trading.dev/node=real');
+    assert.equal(
+      kubectl('get', 'namespace', ns, '-o', 'jsonpath={.metadata.annotations.scheduler\\.alpha\\.kubernetes\\.io/node-selector}'),
+      'trading.dev/node=real',
+    );
   }
   const status = nx('status');
   assert.equal(status.code, 0, status.out);
@@ -101,19 +107,47 @@ test('the real node runs the project images from the local registry: probes, Clu
   kubectl('annotate', 'namespace', REAL_NS, 'scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real');
   const engine = builtImage('execution-engine');
   apply({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'engine', namespace: REAL_NS },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'engine', namespace: REAL_NS },
     spec: {
-      replicas: 2, selector: { matchLabels: { app: 'engine' } },
+      replicas: 2,
+      selector: { matchLabels: { app: 'engine' } },
       template: {
         metadata: { labels: { app: 'engine' } },
-        spec: { containers: [{ name: 'engine', image: engine, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }] },
+        spec: {
+          containers: [
+            {
+              name: 'engine',
+              image: engine,
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+            },
+          ],
+        },
       },
     },
   });
-  apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'engine', namespace: REAL_NS }, spec: { selector: { app: 'engine' }, ports: [{ port: 80, targetPort: 8080 }] } });
   apply({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: REAL_NS },
-    spec: { containers: [{ name: 'agents', image: builtImage('agents'), ports: [{ containerPort: 8000 }], readinessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 1 } }] },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'engine', namespace: REAL_NS },
+    spec: { selector: { app: 'engine' }, ports: [{ port: 80, targetPort: 8080 }] },
+  });
+  apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'client', namespace: REAL_NS },
+    spec: {
+      containers: [
+        {
+          name: 'agents',
+          image: builtImage('agents'),
+          ports: [{ containerPort: 8000 }],
+          readinessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 1 },
+        },
+      ],
+    },
   });
   kubectl('-n', REAL_NS, 'wait', '--for=condition=Available', 'deploy/engine', '--timeout=120s');
   kubectl('-n', REAL_NS, 'wait', '--for=condition=Ready', 'pod/client', '--timeout=120s');
@@ -126,18 +160,42 @@ test('the real node runs the project images from the local registry: probes, Clu
   }
   // From this machine through the ClusterIP (kube-proxy's rules; they can lag a moment behind).
   const clusterIP = kubectl('-n', REAL_NS, 'get', 'service', 'engine', '-o', 'jsonpath={.spec.clusterIP}');
-  const answer = await until(`engine answering on ${clusterIP}`, () => {
-    try { return execFileSync('curl', ['-fsS', '--max-time', '2', `http://${clusterIP}/healthz`], { encoding: 'utf8' }); } catch { return ''; }
-  }, 20);
+  const answer = await until(
+    `engine answering on ${clusterIP}`,
+    () => {
+      try {
+        return execFileSync('curl', ['-fsS', '--max-time', '2', `http://${clusterIP}/healthz`], { encoding: 'utf8' });
+      } catch {
+        return '';
+      }
+    },
+    20,
+  );
   assert.equal(answer.trim(), 'ok');
   // From another pod, by the Service's name (CoreDNS), and the engine's own log line.
-  const fromPod = kubectl('-n', REAL_NS, 'exec', 'client', '--', 'python3', '-c',
-    "import socket,urllib.request;print(socket.gethostbyname('engine'), urllib.request.urlopen('http://engine/healthz', timeout=5).read().decode())");
+  const fromPod = kubectl(
+    '-n',
+    REAL_NS,
+    'exec',
+    'client',
+    '--',
+    'python3',
+    '-c',
+    "import socket,urllib.request;print(socket.gethostbyname('engine'), urllib.request.urlopen('http://engine/healthz', timeout=5).read().decode())",
+  );
   assert.equal(fromPod, `${clusterIP} ok`);
   // A pod has no way out: no route beyond 198.18.0.0/15, so a connection to an outside address
   // (TEST-NET-3) fails inside the pod before any packet is sent.
-  const outside = kubectl('-n', REAL_NS, 'exec', 'client', '--', 'python3', '-c',
-    "import socket\ntry:\n  socket.create_connection(('203.0.113.1', 80), timeout=2); print('connected')\nexcept OSError as e: print(e.errno)");
+  const outside = kubectl(
+    '-n',
+    REAL_NS,
+    'exec',
+    'client',
+    '--',
+    'python3',
+    '-c',
+    "import socket\ntry:\n  socket.create_connection(('203.0.113.1', 80), timeout=2); print('connected')\nexcept OSError as e: print(e.errno)",
+  );
   assert.equal(outside, '101', 'ENETUNREACH');
   assert.match(kubectl('-n', REAL_NS, 'logs', 'deploy/engine'), /listening on 0\.0\.0\.0:8080/);
 });
@@ -147,14 +205,24 @@ test('a Deployment becomes Available and a Service selector flip moves its Endpo
   apply(deployment('blue'));
   apply(deployment('green'));
   for (const color of ['blue', 'green']) {
-    await until(`web-${color} Available`, () =>
-      kubectl('-n', NS, 'get', 'deploy', `web-${color}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}') === 'True');
+    await until(
+      `web-${color} Available`,
+      () => kubectl('-n', NS, 'get', 'deploy', `web-${color}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}') === 'True',
+    );
   }
   const podIPs = (color) => kubectl('-n', NS, 'get', 'pods', '-l', `color=${color}`, '-o', 'jsonpath={.items[*].status.podIP}').split(' ').sort();
   const endpoints = () =>
-    kubectl('-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[*]}').split(' ').filter(Boolean).sort();
+    kubectl('-n', NS, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[*].endpoints[*].addresses[*]}')
+      .split(' ')
+      .filter(Boolean)
+      .sort();
 
-  apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web', color: 'blue' }, ports: [{ port: 80 }] } });
+  apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: NS },
+    spec: { selector: { app: 'web', color: 'blue' }, ports: [{ port: 80 }] },
+  });
   const blue = podIPs('blue');
   await until('EndpointSlice to list the blue pods', () => JSON.stringify(endpoints()) === JSON.stringify(blue));
 
@@ -176,7 +244,10 @@ function dial(ip, port = 80) {
   const started = Date.now();
   return new Promise((resolve) => {
     const socket = connect({ host: ip, port, timeout: 5000 });
-    const done = (outcome) => { socket.destroy(); resolve({ outcome, ms: Date.now() - started }); };
+    const done = (outcome) => {
+      socket.destroy();
+      resolve({ outcome, ms: Date.now() - started });
+    };
     socket.once('connect', () => done('connected'));
     socket.once('timeout', () => done('timeout'));
     socket.once('error', (e) => done(e.code));
@@ -184,7 +255,10 @@ function dial(ip, port = 80) {
 }
 
 test('every cluster address lies in 198.18.0.0/15, which is routed unreachable here: nothing can leave through the gateway', async () => {
-  const jsonpath = (what, path) => kubectl('get', ...what, '-o', `jsonpath=${path}`).split(' ').filter(Boolean);
+  const jsonpath = (what, path) =>
+    kubectl('get', ...what, '-o', `jsonpath=${path}`)
+      .split(' ')
+      .filter(Boolean);
   const nodeIPs = jsonpath(['nodes'], '{.items[*].status.addresses[?(@.type=="InternalIP")].address}');
   const podCIDRs = jsonpath(['nodes'], '{.items[*].spec.podCIDRs[*]}');
   const podIPs = jsonpath(['pods', '-A', '--field-selector', `spec.nodeName!=${NODE}`], '{.items[*].status.podIP}');
@@ -204,10 +278,19 @@ test('every cluster address lies in 198.18.0.0/15, which is routed unreachable h
   assert.match(execFileSync('ip', ['route', 'show', '198.18.0.0/15'], { encoding: 'utf8' }), /^unreachable 198\.18\.0\.0\/15/m);
   // Unused: a node address, a kwok pod address, a real pod address (the bridge's ARP gives up
   // in ~0.1 s) and a ClusterIP (local to this machine: refused unless kube-proxy serves it).
-  const unusedAddresses = { '198.18.0.250': /^E(HOST|NET)UNREACH$/, '198.18.31.250': /^E(HOST|NET)UNREACH$/, '198.18.32.250': /^EHOSTUNREACH$/, '198.19.255.250': /^ECONNREFUSED$/ };
+  const unusedAddresses = {
+    '198.18.0.250': /^E(HOST|NET)UNREACH$/,
+    '198.18.31.250': /^E(HOST|NET)UNREACH$/,
+    '198.18.32.250': /^EHOSTUNREACH$/,
+    '198.19.255.250': /^ECONNREFUSED$/,
+  };
   for (const [unused, expected] of Object.entries(unusedAddresses)) {
     let route = '';
-    try { route = execFileSync('ip', ['route', 'get', unused], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }); } catch (e) { route = String(e.stderr); }
+    try {
+      route = execFileSync('ip', ['route', 'get', unused], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      route = String(e.stderr);
+    }
     assert.doesNotMatch(route, /dev eth0|via /, `${unused}: ${route}`);
     const { outcome, ms } = await dial(unused);
     assert.match(outcome, expected, `${unused}: ${outcome}`);
@@ -215,12 +298,19 @@ test('every cluster address lies in 198.18.0.0/15, which is routed unreachable h
   }
   // No masquerading out: the only MASQUERADE rule is kube-proxy's for Service traffic it marked
   // (its destinations are pods on this machine); the CNI plugin masquerades nothing.
-  const masquerades = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).split('\n').filter((r) => /-j MASQUERADE/.test(r));
-  assert.deepEqual(masquerades.map((r) => r.split(' ')[1]), masquerades.length ? ['KUBE-POSTROUTING'] : []);
+  const masquerades = execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((r) => /-j MASQUERADE/.test(r));
+  assert.deepEqual(
+    masquerades.map((r) => r.split(' ')[1]),
+    masquerades.length ? ['KUBE-POSTROUTING'] : [],
+  );
   assert.doesNotMatch(execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }), /^:CNI-/m);
   // The control plane listens on loopback only.
   const port = new URL(kubectl('config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}')).port;
-  const listeners = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n');
+  const listeners = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   assert.ok(listeners.length > 0 && listeners.every((l) => / 127\.0\.0\.1:\d+ /.test(l)), listeners.join('\n'));
 });
 
@@ -244,7 +334,7 @@ function hostLeftovers() {
     processes: sh("pgrep -af 'local-node/|containerd-shim-runc-v2 .*local-node' | grep -v pgrep || true"),
     mounts: sh(`grep -F '${NODE_STATE}' /proc/self/mounts || true`),
     links: sh("ip -br link | grep -E '^(tp-cni0|veth)' || true"),
-    nodeAddress: sh("ip -br addr show lo | grep -F 198.18.0.2 || true; ip route show table local | grep -F 198.19.0.0/16 || true"),
+    nodeAddress: sh('ip -br addr show lo | grep -F 198.18.0.2 || true; ip route show table local | grep -F 198.19.0.0/16 || true'),
     iptables: sh("{ iptables-save; ip6tables-save; } | grep -E '^:(KUBE|CNI)-|-j (KUBE|CNI)-' || true"),
     cgroups: sh('ls -d /sys/fs/cgroup/*/trading-node 2>/dev/null || true'),
     runtimeDirs: sh('ls -d /var/lib/kubelet /run/containerd/runc/k8s.io 2>/dev/null || true'),
@@ -263,7 +353,11 @@ test('stale state (processes killed) is detected and replaced; down leaves no pr
   assert.match(recovered.out, /stale state/);
   assert.match(kubectl('get', 'nodes', '--no-headers'), /Ready/);
 
-  assert.equal(kubectl('get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'), 'True', 'the real node rejoins the new control plane');
+  assert.equal(
+    kubectl('get', 'node', NODE, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'),
+    'True',
+    'the real node rejoins the new control plane',
+  );
   const sysctlsBefore = readFileSync(join(NODE_STATE, 'sysctl.orig'), 'utf8').trim().split('\n');
 
   const down = nx('down');
@@ -272,6 +366,10 @@ test('stale state (processes killed) is detected and replaced; down leaves no pr
   assert.deepEqual(hostLeftovers(), { processes: '', mounts: '', links: '', nodeAddress: '', iptables: '', cgroups: '', runtimeDirs: '' });
   const sysctl = (kv) => execFileSync('sysctl', ['-n', kv.split('=')[0]], { encoding: 'utf8' }).trim();
   for (const kv of sysctlsBefore) assert.equal(`${kv.split('=')[0]}=${sysctl(kv)}`, kv, 'the sysctl the node changed is restored');
-  assert.equal(execFileSync('ip', ['route', 'show', '198.18.0.0/15'], { encoding: 'utf8' }), '', 'down removes the route it added (no other local cluster runs)');
+  assert.equal(
+    execFileSync('ip', ['route', 'show', '198.18.0.0/15'], { encoding: 'utf8' }),
+    '',
+    'down removes the route it added (no other local cluster runs)',
+  );
   assert.notEqual(nx('status').code, 0);
 });

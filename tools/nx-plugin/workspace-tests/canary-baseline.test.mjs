@@ -57,7 +57,11 @@ before(() => {
 });
 
 after(() => {
-  try { execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' }); } catch { /* cluster gone */ }
+  try {
+    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
+  } catch {
+    /* cluster gone */
+  }
   scratch?.cleanup();
 });
 
@@ -88,8 +92,13 @@ test(`a planted 30% slowdown fails the canary against its baseline and an unchan
   const falseNegatives = outcomes.slow.filter((o) => !o.failed).length;
   const falsePositives = outcomes.same.filter((o) => o.failed).length;
   const show = (os) => os.map((o) => `  ${o.verdict}: ${o.detail}`).join('\n');
-  console.log(`canary vs baseline, slowed releases:\n${show(outcomes.slow)}\nunchanged releases:\n${show(outcomes.same)}\nfalse negatives ${falseNegatives}/${RUNS}, false positives ${falsePositives}/${RUNS}`);
-  assert.ok(outcomes.slow.every((o) => o.verdict === 'failed'), 'each slowed canary failed on the comparison (not for want of data)');
+  console.log(
+    `canary vs baseline, slowed releases:\n${show(outcomes.slow)}\nunchanged releases:\n${show(outcomes.same)}\nfalse negatives ${falseNegatives}/${RUNS}, false positives ${falsePositives}/${RUNS}`,
+  );
+  assert.ok(
+    outcomes.slow.every((o) => o.verdict === 'failed'),
+    'each slowed canary failed on the comparison (not for want of data)',
+  );
   assert.equal(falseNegatives, 0);
   assert.equal(falsePositives, 0);
 });

@@ -40,7 +40,10 @@ test('the gate hashes the report it judges: a changed report is judged again, ne
   // The report changes while nothing in the project does (as when a Cargo.lock bump re-runs the
   // tests): half of every file's lines uncovered.
   const report = join(scratch.dir, 'coverage/libs/market-types/lcov.info');
-  writeFileSync(report, readFileSync(report, 'utf8').replace(/^LH:(\d+)$/gm, (_, hit) => `LH:${Math.floor(Number(hit) / 2)}`));
+  writeFileSync(
+    report,
+    readFileSync(report, 'utf8').replace(/^LH:(\d+)$/gm, (_, hit) => `LH:${Math.floor(Number(hit) / 2)}`),
+  );
   const judged = gate('--excludeTaskDependencies');
   assert.doesNotMatch(judged.out, /nx run market-types:coverage.*(local cache|existing outputs)/, judged.out);
   assert.notEqual(judged.code, 0);
@@ -51,14 +54,39 @@ test('the gate hashes the report it judges: a changed report is judged again, ne
 // gate of its project on those lines (`--patchBase`, in CI $NX_BASE from nx-set-shas), naming them.
 test('patch coverage: new lines no test runs fail the gate of each language, named by file and line', () => {
   const append = (file, text) => writeFileSync(join(scratch.dir, file), readFileSync(join(scratch.dir, file), 'utf8') + text);
-  append('libs/trading-core/src/trading_core/types.py', '\n\ndef clamp_quantity(quantity: Decimal, limit: Decimal) -> Decimal:\n    if quantity > limit:\n        return limit\n    return quantity\n');
+  append(
+    'libs/trading-core/src/trading_core/types.py',
+    '\n\ndef clamp_quantity(quantity: Decimal, limit: Decimal) -> Decimal:\n    if quantity > limit:\n        return limit\n    return quantity\n',
+  );
   append('libs/market-types/src/side.rs', '\n/// Twice the quantity (no test calls it).\npub fn doubled(quantity: i64) -> i64 {\n    quantity * 2\n}\n');
-  append('libs/api-client/src/lib/api-error.ts', '\nexport function describeApiError(error: ApiError): string {\n  return `${error.reason}: ${error.message}`;\n}\n');
+  append(
+    'libs/api-client/src/lib/api-error.ts',
+    '\nexport function describeApiError(error: ApiError): string {\n  return `${error.reason}: ${error.message}`;\n}\n',
+  );
   run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', 'untested additions']);
-  const result = tryRun(scratch.dir, 'npx', ['nx', 'run-many', '-t', 'coverage', '-p', 'trading-core', 'market-types', 'api-client', '--patchBase=HEAD~1', '--output-style=static']);
+  const result = tryRun(scratch.dir, 'npx', [
+    'nx',
+    'run-many',
+    '-t',
+    'coverage',
+    '-p',
+    'trading-core',
+    'market-types',
+    'api-client',
+    '--patchBase=HEAD~1',
+    '--output-style=static',
+  ]);
   assert.notEqual(result.code, 0, result.out);
-  for (const [project, file] of [['trading-core', 'libs/trading-core/src/trading_core/types.py'], ['market-types', 'libs/market-types/src/side.rs'], ['api-client', 'libs/api-client/src/lib/api-error.ts']]) {
-    assert.match(result.out, new RegExp(`patch: not run by any test: ${file.replace(/\./g, '\\.')} line\\(s\\) \\d+`), `${project}\n${result.out.slice(-6000)}`);
+  for (const [project, file] of [
+    ['trading-core', 'libs/trading-core/src/trading_core/types.py'],
+    ['market-types', 'libs/market-types/src/side.rs'],
+    ['api-client', 'libs/api-client/src/lib/api-error.ts'],
+  ]) {
+    assert.match(
+      result.out,
+      new RegExp(`patch: not run by any test: ${file.replace(/\./g, '\\.')} line\\(s\\) \\d+`),
+      `${project}\n${result.out.slice(-6000)}`,
+    );
     assert.match(result.out, new RegExp(`Coverage gate for ${project}: FAILED`));
   }
   assert.match(result.out, /patch \(lines changed since HEAD~1\): lines \d+\.\d\d% is below 90%/);

@@ -21,7 +21,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let scratch;
 const images = {};
 
-
 function record(project, image) {
   mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
   writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'f'.repeat(40) }));
@@ -43,8 +42,13 @@ before(() => {
   scratch = scratchCopy();
   withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
-    .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8')
+      .replace('namespace: trading-staging', `namespace: ${NS}`)
+      .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30')
+      .replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'),
+  );
   for (const p of SERVICES) record(p, images[1]);
 });
 
@@ -64,7 +68,10 @@ test('a first deploy brings every service live on blue, with release history in 
   for (const svc of SERVICES) {
     assert.equal(selector(svc), 'blue');
     assert.equal(imageOf(svc, 'blue'), images[1]);
-    assert.deepEqual(history(svc).map((r) => [r.revision, r.outcome]), [[1, 'live']]);
+    assert.deepEqual(
+      history(svc).map((r) => [r.revision, r.outcome]),
+      [[1, 'live']],
+    );
   }
   assert.match(result.out, /\| execution-engine \| deployed \| blue \|/);
 });
@@ -78,7 +85,10 @@ test('a second deploy flips only the changed service to green and scales blue do
   assert.equal(selector('execution-engine'), 'green');
   assert.equal(imageOf('execution-engine', 'green'), images[2]);
   assert.equal(replicas('execution-engine', 'blue'), 0);
-  assert.deepEqual(history('execution-engine').map((r) => r.outcome), ['superseded', 'live']);
+  assert.deepEqual(
+    history('execution-engine').map((r) => r.outcome),
+    ['superseded', 'live'],
+  );
 });
 
 test('rollback scales blue back up, switches to it and prints the recovery time', () => {
@@ -122,7 +132,10 @@ test('a release that never becomes ready times out: no switch, blue still active
   try {
     const result = deploy('--services=execution-engine', '--rolloutTimeoutSeconds=4');
     assert.notEqual(result.code, 0);
-    assert.match(result.out, /timed out after 4 s waiting for the green rollout.*\(\d\/\d pods Unschedulable: 0\/\d+ nodes are available.*\); traffic stays on blue, green scaled down/);
+    assert.match(
+      result.out,
+      /timed out after 4 s waiting for the green rollout.*\(\d\/\d pods Unschedulable: 0\/\d+ nodes are available.*\); traffic stays on blue, green scaled down/,
+    );
   } finally {
     cordon(false);
   }
@@ -132,9 +145,17 @@ test('a release that never becomes ready times out: no switch, blue still active
 });
 
 test('a second deploy is refused while another holds the lease', () => {
-  const now = new Date().toISOString().replace('Z', '000Z').replace(/\.(\d{3})000Z$/, '.$1000Z');
+  const now = new Date()
+    .toISOString()
+    .replace('Z', '000Z')
+    .replace(/\.(\d{3})000Z$/, '.$1000Z');
   execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-    input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-execution-engine', namespace: NS }, spec: { holderIdentity: 'other-runner-1', leaseDurationSeconds: 60, renewTime: now, acquireTime: now } }),
+    input: JSON.stringify({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'deploy-execution-engine', namespace: NS },
+      spec: { holderIdentity: 'other-runner-1', leaseDurationSeconds: 60, renewTime: now, acquireTime: now },
+    }),
   });
   const result = deploy('--services=execution-engine');
   assert.notEqual(result.code, 0);
@@ -144,7 +165,14 @@ test('a second deploy is refused while another holds the lease', () => {
 });
 
 async function startDeployAndWaitForApply(image, color, outputStyle = 'static') {
-  const { child, exited, output } = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', `--output-style=${outputStyle}`]);
+  const { child, exited, output } = start(scratch.dir, 'npx', [
+    'nx',
+    'run',
+    'deploy:staging',
+    '--services=execution-engine',
+    '--skipAnalysis',
+    `--output-style=${outputStyle}`,
+  ]);
   for (let i = 0; i < 120; i++) {
     try {
       if (imageOf('execution-engine', color) === image) return { child, exited, output };
@@ -227,7 +255,10 @@ test('two deploys racing: one holds the lease and goes live, the other is refuse
   try {
     for (const file of ['tools/deploy/environments.yaml']) writeFileSync(join(other.dir, file), readFileSync(join(scratch.dir, file)));
     mkdirSync(join(other.dir, 'dist/execution-engine'), { recursive: true });
-    writeFileSync(join(other.dir, 'dist/execution-engine/image.json'), JSON.stringify({ project: 'execution-engine', reference: images[2], revision: 'e'.repeat(40) }));
+    writeFileSync(
+      join(other.dir, 'dist/execution-engine/image.json'),
+      JSON.stringify({ project: 'execution-engine', reference: images[2], revision: 'e'.repeat(40) }),
+    );
     record('execution-engine', images[3]); // neither is on a colour now (green: 4, live; blue: 1)
     cordon(true);
     const args = ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'];

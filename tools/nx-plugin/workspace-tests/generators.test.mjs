@@ -23,7 +23,10 @@ before(() => {
   mkdirSync(join(repoRoot, 'target'), { recursive: true });
   symlinkSync(join(repoRoot, 'target'), join(scratch.dir, 'target'));
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'),
+  );
   run(scratch.dir, 'git', ['-c', 'user.name=test', '-c', 'user.email=test@localhost', 'commit', '-qam', 'test namespace']);
 });
 
@@ -61,7 +64,11 @@ test('one service per language is generated, and a second run on a taken name re
 });
 
 test('a library per language is generated into a dependent service, which Nx then sees', () => {
-  for (const [language, name, dependent] of [['python', 'gen-pricing', SERVICES.python], ['rust', 'gen-fees', SERVICES.rust], ['typescript', 'gen-fx', SERVICES.nextjs]]) {
+  for (const [language, name, dependent] of [
+    ['python', 'gen-pricing', SERVICES.python],
+    ['rust', 'gen-fees', SERVICES.rust],
+    ['typescript', 'gen-fx', SERVICES.nextjs],
+  ]) {
     const made = tryRun(scratch.dir, 'npx', ['nx', 'g', '@trading/nx-plugin:library', name, `--language=${language}`, `--dependent=${dependent}`]);
     assert.equal(made.code, 0, made.out);
   }
@@ -70,15 +77,30 @@ test('a library per language is generated into a dependent service, which Nx the
   assert.match(wrong.out, /gen-quotes is not a rust project/);
   run(scratch.dir, 'npx', ['nx', 'graph', '--file=graph.json']);
   const { graph } = JSON.parse(readFileSync(join(scratch.dir, 'graph.json'), 'utf8'));
-  assert.ok(graph.dependencies[SERVICES.python].some((d) => d.target === 'gen-pricing'), JSON.stringify(graph.dependencies[SERVICES.python]));
-  assert.ok(graph.dependencies[SERVICES.rust].some((d) => d.target === 'gen-fees'), JSON.stringify(graph.dependencies[SERVICES.rust]));
-  assert.ok(graph.dependencies[SERVICES.nextjs].some((d) => d.target === 'gen-fx'), JSON.stringify(graph.dependencies[SERVICES.nextjs]));
+  assert.ok(
+    graph.dependencies[SERVICES.python].some((d) => d.target === 'gen-pricing'),
+    JSON.stringify(graph.dependencies[SERVICES.python]),
+  );
+  assert.ok(
+    graph.dependencies[SERVICES.rust].some((d) => d.target === 'gen-fees'),
+    JSON.stringify(graph.dependencies[SERVICES.rust]),
+  );
+  assert.ok(
+    graph.dependencies[SERVICES.nextjs].some((d) => d.target === 'gen-fx'),
+    JSON.stringify(graph.dependencies[SERVICES.nextjs]),
+  );
   const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=libs/gen-fees/src/lib.rs']);
   assert.deepEqual(affected.trim().split('\n').sort(), ['deploy', 'gen-fees', SERVICES.rust].sort());
 });
 
 test('the generated services are affected by their own change', () => {
-  const affected = run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--affected', '--files=apps/gen-quotes/src/gen_quotes/service.py,apps/gen-router/src/http.rs,apps/gen-blotter/app/page.tsx']);
+  const affected = run(scratch.dir, 'npx', [
+    'nx',
+    'show',
+    'projects',
+    '--affected',
+    '--files=apps/gen-quotes/src/gen_quotes/service.py,apps/gen-router/src/http.rs,apps/gen-blotter/app/page.tsx',
+  ]);
   assert.deepEqual(affected.trim().split('\n').sort(), ['deploy', ...Object.values(SERVICES)].sort());
 });
 
@@ -106,6 +128,9 @@ test('nx run deploy:staging deploys the generated services blue-green to the loc
     assert.equal(kubectl('-n', NS, 'get', 'service', name, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}'), 'blue');
     const record = JSON.parse(readFileSync(join(scratch.dir, 'dist', name, 'image.json'), 'utf8'));
     assert.equal(kubectl('-n', NS, 'get', 'deploy', `${name}-blue`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), record.reference);
-    assert.equal(kubectl('-n', NS, 'get', 'deploy', `${name}-blue`, '-o', 'jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet.path}'), '/readyz');
+    assert.equal(
+      kubectl('-n', NS, 'get', 'deploy', `${name}-blue`, '-o', 'jsonpath={.spec.template.spec.containers[0].readinessProbe.httpGet.path}'),
+      '/readyz',
+    );
   }
 });

@@ -23,7 +23,10 @@ after(async () => {
 
 /** A load configuration of the test's own, beside the engine's (the option is project-relative). */
 function config(name, { rate, users, durationSeconds = 3, p95Ms = 100, endpoints = ['/api/status'] }) {
-  writeFileSync(join(dir, `${name}.yaml`), `endpoints: [${endpoints.join(', ')}]\nrate: ${rate}\nusers: ${users}\ndurationSeconds: ${durationSeconds}\np95Ms: ${p95Ms}\n`);
+  writeFileSync(
+    join(dir, `${name}.yaml`),
+    `endpoints: [${endpoints.join(', ')}]\nrate: ${rate}\nusers: ${users}\ndurationSeconds: ${durationSeconds}\np95Ms: ${p95Ms}\n`,
+  );
   return `../../tmp/load-test-${process.pid}/${name}.yaml`;
 }
 

@@ -23,7 +23,14 @@ before(async () => {
 after(async () => Promise.all(Object.values(engines).map((e) => e.stop())));
 
 const compare = (candidate) =>
-  tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:perf-compare', '--output-style=static', `--baselineUrl=${engines.live.url}`, `--candidateUrl=${candidate.url}`]);
+  tryRun(repoRoot, 'npx', [
+    'nx',
+    'run',
+    'execution-engine:perf-compare',
+    '--output-style=static',
+    `--baselineUrl=${engines.live.url}`,
+    `--candidateUrl=${candidate.url}`,
+  ]);
 const report = () => JSON.parse(readFileSync(join(repoRoot, 'reports/perf/execution-engine.json'), 'utf8')).comparison;
 
 test(`a planted 30% slowdown is flagged and an unchanged release is not (${RUNS} runs each)`, () => {
@@ -39,18 +46,31 @@ test(`a planted 30% slowdown is flagged and an unchanged release is not (${RUNS}
   const falseNegatives = outcomes.slow.filter((o) => !o.failed).length;
   const falsePositives = outcomes.same.filter((o) => o.failed).length;
   const fmt = (os) => os.map((o) => `${o.ratio.toFixed(3)} (p ${o.p.toExponential(1)})`).join(', ');
-  console.log(`perf-compare: slowed candidate median ratios ${fmt(outcomes.slow)}; unchanged ${fmt(outcomes.same)}; false negatives ${falseNegatives}/${RUNS}, false positives ${falsePositives}/${RUNS}`);
+  console.log(
+    `perf-compare: slowed candidate median ratios ${fmt(outcomes.slow)}; unchanged ${fmt(outcomes.same)}; false negatives ${falseNegatives}/${RUNS}, false positives ${falsePositives}/${RUNS}`,
+  );
   assert.equal(falseNegatives, 0);
   assert.equal(falsePositives, 0);
 });
 
 test('both URLs are required, and a failing candidate is a regression', async () => {
-  const none = tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:perf-compare', '--output-style=static'], { PERF_BASELINE_URL: '', PERF_CANDIDATE_URL: '' });
+  const none = tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:perf-compare', '--output-style=static'], {
+    PERF_BASELINE_URL: '',
+    PERF_CANDIDATE_URL: '',
+  });
   assert.notEqual(none.code, 0);
   assert.match(none.out, /give both releases: --baselineUrl \(the live one\) and --candidateUrl/);
   const failing = await startEngine(undefined, { FAULT_ERROR_RATE: '0.2' });
   try {
-    const result = tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:perf-compare', '--output-style=static', `--baselineUrl=${engines.live.url}`, `--candidateUrl=${failing.url}`, '--rounds=2']);
+    const result = tryRun(repoRoot, 'npx', [
+      'nx',
+      'run',
+      'execution-engine:perf-compare',
+      '--output-style=static',
+      `--baselineUrl=${engines.live.url}`,
+      `--candidateUrl=${failing.url}`,
+      '--rounds=2',
+    ]);
     assert.notEqual(result.code, 0);
     assert.match(result.out, /REGRESSION: the candidate failed \d+ of 100 requests/);
   } finally {

@@ -39,13 +39,20 @@ const clusterIP = (ns = NS) => `http://${kubectl('-n', ns, 'get', 'service', 'ag
 /** Waits until a new Service answers (every kube-proxy has its rules: here about a second). */
 async function answering(url) {
   for (let i = 0; i < 40; i++) {
-    try { execFileSync('curl', ['-fsS', '--max-time', '1', `${url}/healthz`], { stdio: 'ignore' }); return; } catch { await sleep(250); }
+    try {
+      execFileSync('curl', ['-fsS', '--max-time', '1', `${url}/healthz`], { stdio: 'ignore' });
+      return;
+    } catch {
+      await sleep(250);
+    }
   }
   assert.fail(`${url} never answered`);
 }
 /** The agents' service file with these environment variables added: a new release. */
 function configure(env) {
-  const extra = Object.entries(env).map(([k, v]) => `  ${k}: "${v}"`).join('\n');
+  const extra = Object.entries(env)
+    .map(([k, v]) => `  ${k}: "${v}"`)
+    .join('\n');
   writeFileSync(agentsFile, baseAgents.replace('env:\n', `env:\n${extra}\n`));
 }
 function record(image) {
@@ -60,14 +67,31 @@ function watchSelector(ns = NS) {
   (async () => {
     while (!stopped) {
       try {
-        const { stdout } = await promisify(execFile)('kubectl', ['--context', CONTEXT, '-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}']);
+        const { stdout } = await promisify(execFile)('kubectl', [
+          '--context',
+          CONTEXT,
+          '-n',
+          ns,
+          'get',
+          'service',
+          'agents',
+          '-o',
+          'jsonpath={.spec.selector.trading\\.dev/color}',
+        ]);
         if (stdout && stdout !== last) changes.push({ at: Date.now(), from: last, to: stdout });
         last = stdout || last;
-      } catch { /* a read failed: try again */ }
+      } catch {
+        /* a read failed: try again */
+      }
       await sleep(200);
     }
   })();
-  return { changes, stop: () => { stopped = true; } };
+  return {
+    changes,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 /** Series the local Prometheus holds for the agents' pods of this namespace. */
 async function scraped(color) {
@@ -83,7 +107,10 @@ before(() => {
   withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(envFile, 'utf8'));
-  for (const [name, ns] of [['staging', NS], ['production', NS_PROD]]) {
+  for (const [name, ns] of [
+    ['staging', NS],
+    ['production', NS_PROD],
+  ]) {
     Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 45, scaleDownDelaySeconds: 5 });
     Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: WINDOW });
   }
@@ -101,7 +128,11 @@ before(() => {
 
 after(async () => {
   await traffic?.stop();
-  try { kubectl('delete', 'namespace', NS, NS_PROD, '--wait=false'); } catch { /* cluster gone */ }
+  try {
+    kubectl('delete', 'namespace', NS, NS_PROD, '--wait=false');
+  } catch {
+    /* cluster gone */
+  }
   scratch?.cleanup();
 });
 
@@ -128,15 +159,28 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   assert.match(result.out, /analysis \(soak of agents on green\) round \d+: error-rate: last 0\.00%/);
   assert.match(result.out, /soak passed after \d+ round\(s\)/);
   // The environment's load hook drove its own traffic through the Service for the soak, then stopped.
-  assert.match(result.out, new RegExp(String.raw`\[agents\] load: node tools/load/traffic\.mjs --context ${CONTEXT} --namespace it-real-staging-\d+ .* agents=/api/positions`));
+  assert.match(
+    result.out,
+    new RegExp(String.raw`\[agents\] load: node tools/load/traffic\.mjs --context ${CONTEXT} --namespace it-real-staging-\d+ .* agents=/api/positions`),
+  );
   assert.match(result.out, /\[agents\] load: traffic agents\/api\/positions: \d+ requests, 0 failed/);
   assert.equal(selector(), 'green');
   assert.equal(phase(), 'Promoted');
-  assert.deepEqual(watch.changes.map((c) => c.to), ['green']);
-  assert.ok(await scraped('green') > 0, 'the green pods were scraped');
+  assert.deepEqual(
+    watch.changes.map((c) => c.to),
+    ['green'],
+  );
+  assert.ok((await scraped('green')) > 0, 'the green pods were scraped');
   const seen = traffic.seen(started, Date.now());
-  console.log(`promotion under load: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}` +
-    (seen.failed ? `; failures sent at ${traffic.failures(started, Date.now()).map((r) => `${((r.sent - watch.changes[0].at) / 1000).toFixed(2)} s`).join(', ')} from the switch` : ''));
+  console.log(
+    `promotion under load: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}` +
+      (seen.failed
+        ? `; failures sent at ${traffic
+            .failures(started, Date.now())
+            .map((r) => `${((r.sent - watch.changes[0].at) / 1000).toFixed(2)} s`)
+            .join(', ')} from the switch`
+        : ''),
+  );
   assert.ok(seen.total > 100, 'traffic flowed during the promotion');
   assert.equal(seen.failed, 0, 'no request lost during the promotion');
 });
@@ -162,8 +206,10 @@ for (const [name, faults, metric] of [
     const during = traffic.seen(switched.at, back.at);
     await sleep(2000);
     const afterBack = traffic.seen(back.at + 1000, Date.now());
-    console.log(`${name}: switched back ${seconds.toFixed(1)} s after the switch (window ${WINDOW} s, interval ${INTERVAL} s); ` +
-      `clients: ${during.failed}/${during.total} failed while it was live ${JSON.stringify(during.statuses)}, ${afterBack.failed}/${afterBack.total} after`);
+    console.log(
+      `${name}: switched back ${seconds.toFixed(1)} s after the switch (window ${WINDOW} s, interval ${INTERVAL} s); ` +
+        `clients: ${during.failed}/${during.total} failed while it was live ${JSON.stringify(during.statuses)}, ${afterBack.failed}/${afterBack.total} after`,
+    );
     // Within two analysis intervals of the first bad scrape (Prometheus scrapes every second; the
     // switch-back itself and kube-proxy's sync are the rest of the margin).
     assert.ok(seconds <= 2 * INTERVAL + 3, `switched back ${seconds} s after the switch`);
@@ -201,7 +247,9 @@ test('a rollback under constant load restores the previous release, losing no re
   assert.notEqual(selector(), live, 'traffic moved to the previous release');
   assert.equal(watch.changes.length, 1, JSON.stringify(watch.changes));
   const seen = traffic.seen(started, Date.now());
-  console.log(`rollback under load: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}; the command reports recovery in ${/recovered in ([\d.]+) s/.exec(result.out)?.[1] ?? '?'} s`);
+  console.log(
+    `rollback under load: ${seen.total} requests, ${seen.failed} failed ${JSON.stringify(seen.statuses)}; the command reports recovery in ${/recovered in ([\d.]+) s/.exec(result.out)?.[1] ?? '?'} s`,
+  );
   assert.ok(seen.total > 20);
   assert.equal(seen.failed, 0, 'no request lost during the rollback');
 });

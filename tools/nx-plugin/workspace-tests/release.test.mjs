@@ -43,8 +43,13 @@ before(() => {
   scratch = scratchCopy();
   withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`)
-    .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30').replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8')
+      .replace('namespace: trading-staging', `namespace: ${NS}`)
+      .replace('rolloutTimeoutSeconds: 120', 'rolloutTimeoutSeconds: 30')
+      .replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'),
+  );
   mkdirSync(join(scratch.dir, 'dist', SVC), { recursive: true });
   writeFileSync(join(scratch.dir, 'dist', SVC, 'image.json'), JSON.stringify({ project: SVC, reference: image, revision: 'd'.repeat(40) }));
   serviceFile = join(scratch.dir, `tools/deploy/services/${SVC}.yaml`);
@@ -72,7 +77,10 @@ test('a config-only change (same image) is a new release through the idle colour
   assert.notEqual(r2, r1, 'a new release: the template changed');
   assert.equal(selector()['trading.dev/color'], 'green');
   assert.equal(templateOf('green').spec.containers[0].image, image, 'same image');
-  assert.deepEqual(templateOf('green').spec.containers[0].env.find((e) => e.name === 'RUST_LOG'), { name: 'RUST_LOG', value: 'debug' });
+  assert.deepEqual(
+    templateOf('green').spec.containers[0].env.find((e) => e.name === 'RUST_LOG'),
+    { name: 'RUST_LOG', value: 'debug' },
+  );
   assert.deepEqual(releasesBehind(), [r2]);
   assert.deepEqual(truth().warnings, []);
 });
@@ -96,7 +104,10 @@ test('deploy:rollback restores the whole template (config too) and records Rolle
   const result = nx('rollback', '--reason=nx: bad log level');
   assert.equal(result.code, 0, result.out);
   assert.deepEqual([selector()['trading.dev/color'], selector()['trading.dev/release']], ['blue', r1]);
-  assert.deepEqual(templateOf('blue').spec.containers[0].env.find((e) => e.name === 'RUST_LOG'), { name: 'RUST_LOG', value: 'info' });
+  assert.deepEqual(
+    templateOf('blue').spec.containers[0].env.find((e) => e.name === 'RUST_LOG'),
+    { name: 'RUST_LOG', value: 'info' },
+  );
   assert.equal(annotations()['trading.dev/phase'], 'RolledBack');
   assert.equal(annotations()['trading.dev/aborted-release'], r2);
   assert.deepEqual(releasesBehind(), [r1]);
@@ -111,7 +122,14 @@ test('a rollback that names a release no longer live does nothing, from the CLI 
   assert.equal(cli.code, 0, cli.out);
   assert.match(cli.out, new RegExp(`release ${r2} is not live \\(live: ${r1} on blue, RolledBack\\); nothing to roll back`));
   const alert = join(scratch.dir, 'alert.json');
-  writeFileSync(alert, JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'TradingErrorRateHigh', service: SVC, environment: 'staging', release: r2 } }] }));
+  writeFileSync(
+    alert,
+    JSON.stringify({
+      version: '4',
+      status: 'firing',
+      alerts: [{ status: 'firing', labels: { alertname: 'TradingErrorRateHigh', service: SVC, environment: 'staging', release: r2 } }],
+    }),
+  );
   const fromAlert = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', `--alert=${alert}`, '--output-style=static']);
   assert.equal(fromAlert.code, 0, fromAlert.out);
   assert.match(fromAlert.out, /is not live .*nothing to roll back/);

@@ -82,7 +82,10 @@ before(async () => {
   withSeveralReplicas(scratch.dir);
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(envFile, 'utf8'));
-  for (const [name, ns] of [['staging', NS], ['production', NS_PROD]]) {
+  for (const [name, ns] of [
+    ['staging', NS],
+    ['production', NS_PROD],
+  ]) {
     Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
     Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: 3 });
     delete envs[name].analysis.load; // the exporter is the traffic here (kwok pods serve none)
@@ -125,7 +128,10 @@ test('healthy data completes the soak and keeps the new colour', async () => {
   assert.match(result.out, /soak passed after 3 round\(s\)/);
   assert.equal(selector(), 'green');
   assert.equal(replicas('blue'), 0, 'the old colour is scaled down once the soak passed');
-  assert.deepEqual(history().map((r) => r.outcome), ['superseded', 'live']);
+  assert.deepEqual(
+    history().map((r) => r.outcome),
+    ['superseded', 'live'],
+  );
 });
 
 /** Deploys to blue with a long soak, waits for a healthy round, then turns the traffic bad. */
@@ -183,7 +189,10 @@ test('Prometheus stopped mid-soak halts the promotion: new colour live, old colo
   const code = await run.exited;
   const out = run.output();
   assert.notEqual(code, 0, out);
-  assert.match(out, /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/);
+  assert.match(
+    out,
+    /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/,
+  );
   assert.match(out, /Go back with `npx nx run deploy:abort -c staging --services=agents`/);
   assert.match(out, /\| agents \| HALTED \| blue [0-9a-f]{12} \(Halted\) \|/);
   assert.equal(selector(), 'blue', 'halting does not move traffic');
@@ -197,13 +206,24 @@ test('with Prometheus down a deploy refuses to start and moves nothing', async (
   assert.notEqual(result.code, 0);
   assert.match(result.out, /unreachable \(ECONNREFUSED\): the analysis could not judge this release, so nothing was deployed/);
   assert.equal(selector(), 'blue');
-  assert.equal(kubectl('-n', NS, 'get', 'deploy', 'agents-green', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), digest(2), 'the idle colour was not touched');
+  assert.equal(
+    kubectl('-n', NS, 'get', 'deploy', 'agents-green', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+    digest(2),
+    'the idle colour was not touched',
+  );
 });
 
 test('the alert entry point rolls back what a firing alert names; a resolved one does nothing', () => {
   const payload = (status) => ({
-    version: '4', status,
-    alerts: [{ status, labels: { alertname: 'TradingErrorRateHigh', service: 'agents', namespace: NS, severity: 'page' }, annotations: { summary: 'agents: 3% of responses are 5xx' } }],
+    version: '4',
+    status,
+    alerts: [
+      {
+        status,
+        labels: { alertname: 'TradingErrorRateHigh', service: 'agents', namespace: NS, severity: 'page' },
+        annotations: { summary: 'agents: 3% of responses are 5xx' },
+      },
+    ],
   });
   const file = join(scratch.dir, 'alert.json');
   writeFileSync(file, JSON.stringify(payload('resolved')));

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { ArtifactStore, PendingUpload, StoredArtifact } from './store';
 
-const isCode = (error: unknown, code: string): boolean =>
-  typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+const isCode = (error: unknown, code: string): boolean => typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
 
 export interface Retention {
   /** Total bytes the store may hold; beyond it the least recently read entries go first. 0: no cap. */

@@ -10,11 +10,7 @@ export default async function EnginePage() {
   return (
     <>
       <h1>Execution engine</h1>
-      {result.ok ? (
-        <EngineStatusCard data={result.data} />
-      ) : (
-        <ServiceError service="Execution engine" message={result.error} />
-      )}
+      {result.ok ? <EngineStatusCard data={result.data} /> : <ServiceError service="Execution engine" message={result.error} />}
     </>
   );
 }

@@ -2,17 +2,13 @@ import { ApiError } from './api-error';
 import { createApiClient } from './client';
 
 function respond(status: number, body: unknown): typeof fetch {
-  return jest.fn(async () =>
-    new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }),
-  ) as unknown as typeof fetch;
+  return jest.fn(async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status })) as unknown as typeof fetch;
 }
 
 const positions = {
   equity: '250000.00',
   halted: false,
-  positions: [
-    { instrument: 'BTC-USD', quantity: '1.5', averagePrice: '40000', realizedPnl: '-2.5', unrealizedPnl: '150.25' },
-  ],
+  positions: [{ instrument: 'BTC-USD', quantity: '1.5', averagePrice: '40000', realizedPnl: '-2.5', unrealizedPnl: '150.25' }],
 };
 
 describe('createApiClient', () => {
@@ -26,9 +22,7 @@ describe('createApiClient', () => {
   it('reads risk limits from the agents service and status from the engine', async () => {
     const limits = { maxGrossExposure: '500000', maxDrawdown: '0.1', drawdown: '0', maxPosition: { 'BTC-USD': '2' } };
     const status = { version: '0.1.0', instrument: 'BTC-USD', best_bid: null, best_ask: '40000', resting_bids: 0, resting_asks: 1, position: '0' };
-    const fetchMock = jest.fn(async (url: string) =>
-      new Response(JSON.stringify(url.includes('8080') ? status : limits)),
-    ) as unknown as typeof fetch;
+    const fetchMock = jest.fn(async (url: string) => new Response(JSON.stringify(url.includes('8080') ? status : limits))) as unknown as typeof fetch;
     const client = createApiClient({ agentsUrl: 'http://a:8000', engineUrl: 'http://e:8080', fetch: fetchMock });
     await expect(client.riskLimits()).resolves.toEqual(limits);
     await expect(client.engineStatus()).resolves.toEqual(status);
@@ -77,8 +71,24 @@ describe('createApiClient', () => {
     }
   });
 
-  it('lists the agents\' order intents and the engine\'s bookings', async () => {
-    const intents = { counts: { pending: 0, booked: 1, refused: 0 }, orders: [{ clientOrderId: 'agents-1-1', instrument: 'BTC-USD', side: 'buy', quantity: '0.5', limitPrice: '40000', status: 'booked', attempts: 1, lastError: null, engineOrderId: 3, filledQuantity: '0' }] };
+  it("lists the agents' order intents and the engine's bookings", async () => {
+    const intents = {
+      counts: { pending: 0, booked: 1, refused: 0 },
+      orders: [
+        {
+          clientOrderId: 'agents-1-1',
+          instrument: 'BTC-USD',
+          side: 'buy',
+          quantity: '0.5',
+          limitPrice: '40000',
+          status: 'booked',
+          attempts: 1,
+          lastError: null,
+          engineOrderId: 3,
+          filledQuantity: '0',
+        },
+      ],
+    };
     const bookings = { orders: [{ id: 3, client_order_id: 'agents-1-1', instrument: 'BTC-USD', side: 'buy', price: '40000', quantity: '0.5', trades: [] }] };
     const fetchMock = jest.fn(async (url: string) => new Response(JSON.stringify(url.includes('8080') ? bookings : intents)));
     const client = createApiClient({ agentsUrl: 'http://agents:8000', engineUrl: 'http://engine:8080', fetch: fetchMock as unknown as typeof fetch });

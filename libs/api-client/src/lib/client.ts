@@ -54,8 +54,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   const base: Record<Service, string> = { agents: options.agentsUrl, engine: options.engineUrl };
-  const get = <T>(endpoint: { service: Service; path: string; schema: z.ZodType<T> }) =>
-    getJson(base[endpoint.service], endpoint.path, endpoint.schema);
+  const get = <T>(endpoint: { service: Service; path: string; schema: z.ZodType<T> }) => getJson(base[endpoint.service], endpoint.path, endpoint.schema);
 
   return {
     positions: () => get(endpoints.positions),

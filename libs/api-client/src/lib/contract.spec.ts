@@ -25,7 +25,7 @@ function check(name: keyof typeof endpoints, doc: Doc = docs[endpoints[name].ser
 
 const copy = (doc: Doc): Doc => structuredClone(doc);
 
-describe('the client against the services\' OpenAPI documents', () => {
+describe("the client against the services' OpenAPI documents", () => {
   it.each(Object.keys(endpoints) as (keyof typeof endpoints)[])('%s: every body the service may send is one the client accepts', (name) => {
     expect(check(name)).toEqual([]);
   });
@@ -66,7 +66,9 @@ describe('incompatibilities', () => {
 
   it('checks map values, array items, enums and consts', () => {
     const map = { type: 'object', additionalProperties: { type: 'string' } };
-    expect(incompatibilities({ type: 'object', additionalProperties: { type: 'number' } }, {}, map)).toEqual(['$.*: the service sends number; the client takes string']);
+    expect(incompatibilities({ type: 'object', additionalProperties: { type: 'number' } }, {}, map)).toEqual([
+      '$.*: the service sends number; the client takes string',
+    ]);
     expect(incompatibilities({ type: 'object' }, {}, map)).toEqual(["$: the client takes a map; the service's values are not described"]);
     expect(incompatibilities({ type: 'array' }, {}, { type: 'array', items: { type: 'string' } })).toEqual(["$[]: the service's items are not described"]);
     const sides = { type: 'string', enum: ['buy', 'sell'] };

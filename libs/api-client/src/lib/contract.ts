@@ -21,7 +21,10 @@ function resolve(schema: Schema, doc: Schema): Schema {
     if (hops > 32) throw new Error(`$ref cycle at ${String(current.$ref)}`);
     const ref = current.$ref as string;
     if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, not ${ref}`);
-    const target = ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Schema | undefined)?.[key], doc);
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Schema | undefined)?.[key], doc);
     if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
     current = target as Schema;
   }
@@ -51,13 +54,7 @@ function typeFits(service: unknown, client: unknown): boolean {
   return client === undefined || service === client || (service === 'integer' && client === 'number');
 }
 
-export function incompatibilities(
-  serviceSchema: Schema,
-  serviceDoc: Schema,
-  clientSchema: Schema,
-  clientDoc: Schema = clientSchema,
-  path = '$',
-): string[] {
+export function incompatibilities(serviceSchema: Schema, serviceDoc: Schema, clientSchema: Schema, clientDoc: Schema = clientSchema, path = '$'): string[] {
   const service = shape(serviceSchema, serviceDoc);
   const client = shape(clientSchema, clientDoc);
   const problems: string[] = [];

@@ -1,11 +1,5 @@
 import type { z } from 'zod';
-import {
-  agentOrdersSchema,
-  engineOrdersSchema,
-  engineStatusSchema,
-  positionsSchema,
-  riskLimitsSchema,
-} from './schemas';
+import { agentOrdersSchema, engineOrdersSchema, engineStatusSchema, positionsSchema, riskLimitsSchema } from './schemas';
 
 export type Service = 'agents' | 'engine';
 

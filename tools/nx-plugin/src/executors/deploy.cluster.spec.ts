@@ -37,7 +37,10 @@ beforeAll(() => {
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
   withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 1'),
+  );
   for (const p of ['agents', 'dashboard', 'execution-engine']) record(p, 1);
 }, 30_000);
 
@@ -54,7 +57,9 @@ describe('deploy and rollback against the local cluster', () => {
     const first = await runDeploy({ environment: 'staging', skipAnalysis: true }, ctx());
     expect(first.ok).toBe(true);
     expect(first.results.map((r) => [r.service, r.outcome, r.color]).sort()).toEqual([
-      ['agents', 'deployed', 'blue'], ['dashboard', 'deployed', 'blue'], ['execution-engine', 'deployed', 'blue'],
+      ['agents', 'deployed', 'blue'],
+      ['dashboard', 'deployed', 'blue'],
+      ['execution-engine', 'deployed', 'blue'],
     ]);
     record('execution-engine', 2);
     const second = await runDeploy({ environment: 'staging', skipAnalysis: true }, ctx());
@@ -81,7 +86,12 @@ describe('deploy and rollback against the local cluster', () => {
   it('refuses to deploy while another deploy holds the lease', async () => {
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-agents', namespace: NS }, spec: { holderIdentity: 'elsewhere', leaseDurationSeconds: 60, renewTime: now } }),
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'deploy-agents', namespace: NS },
+        spec: { holderIdentity: 'elsewhere', leaseDurationSeconds: 60, renewTime: now },
+      }),
     });
     record('agents', 3);
     const result = await runDeploy({ environment: 'staging', services: ['agents'], skipAnalysis: true }, ctx());
@@ -112,7 +122,12 @@ describe('deploy and rollback against the local cluster', () => {
     const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     const apply = (name: string, holder: string) =>
       execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-        input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 2, renewTime: stale } }),
+        input: JSON.stringify({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace: NS },
+          spec: { holderIdentity: holder, leaseDurationSeconds: 2, renewTime: stale },
+        }),
       });
     apply('deploy-ghost', 'crashed-runner');
     const watched: string[] = [];
@@ -126,7 +141,9 @@ describe('deploy and rollback against the local cluster', () => {
     apply('deploy-slow-clock', 'slow-clock-runner');
     const renewer = setTimeout(() => kubectl('-n', NS, 'annotate', '--overwrite', 'lease', 'deploy-slow-clock', `renewed=${Date.now()}`), 500);
     try {
-      await expect(kube.acquireLease('slow-clock', 30, 'contender', () => undefined, 200)).rejects.toThrow(/holds the lease \(slow-clock-runner\): it renewed it while this run watched/);
+      await expect(kube.acquireLease('slow-clock', 30, 'contender', () => undefined, 200)).rejects.toThrow(
+        /holds the lease \(slow-clock-runner\): it renewed it while this run watched/,
+      );
     } finally {
       clearTimeout(renewer);
     }
@@ -141,7 +158,9 @@ describe('deploy and rollback against the local cluster', () => {
     let refuse = false;
     const coordination = new Proxy(real.coordination, {
       get: (target, key, receiver) =>
-        key === 'replaceNamespacedLease' && refuse ? () => Promise.reject(Object.assign(new Error('injected: lease renewal refused'), { code: 500 })) : Reflect.get(target, key, receiver),
+        key === 'replaceNamespacedLease' && refuse
+          ? () => Promise.reject(Object.assign(new Error('injected: lease renewal refused'), { code: 500 }))
+          : Reflect.get(target, key, receiver),
     });
     const kube = new Kube(new ClusterClient(real.k8s, real.server, real.target, { apps: real.apps, core: real.core, discovery: real.discovery, coordination }));
     const lease = await kube.acquireLease('renewals-failing', 3, 'failing-holder');
@@ -152,7 +171,9 @@ describe('deploy and rollback against the local cluster', () => {
       refuse = true;
       await holding.scale('agents', 'blue', Number(before)); // within the deadline: written
       await new Promise((r) => setTimeout(r, 2_300));
-      await expect(holding.scale('agents', 'blue', 0)).rejects.toThrow(/the deploy lease of renewals-failing was last renewed \d+\.\d s ago \(lease 3 s\): another run may take it over, so this run writes nothing more/);
+      await expect(holding.scale('agents', 'blue', 0)).rejects.toThrow(
+        /the deploy lease of renewals-failing was last renewed \d+\.\d s ago \(lease 3 s\): another run may take it over, so this run writes nothing more/,
+      );
       await expect(holding.updateHistory('agents', (h) => h.slice(0, 1))).rejects.toThrow(/writes nothing more/);
       expect(replicas()).toBe(before);
       expect(kubectl('-n', NS, 'get', 'lease', 'deploy-renewals-failing', '-o', 'jsonpath={.spec.holderIdentity}')).toBe('failing-holder');
@@ -173,15 +194,25 @@ describe('deploy and rollback against the local cluster', () => {
       const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
       expect([won.length, lost.map((l) => String(l.reason))]).toEqual([1, [expect.any(String)]]);
       const holder = kubectl('-n', NS, 'get', 'lease', `deploy-${name}`, '-o', 'jsonpath={.spec.holderIdentity}');
-      expect(lost.map((l) => (l.reason as Error).message)).toEqual([expect.stringMatching(new RegExp(`another deploy of ${name} holds the lease \\(${holder}`))]);
+      expect(lost.map((l) => (l.reason as Error).message)).toEqual([
+        expect.stringMatching(new RegExp(`another deploy of ${name} holds the lease \\(${holder}`)),
+      ]);
       await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<Kube['acquireLease']>>>).value.release();
     }
     // Both taking over the same expired lease after watching it: the replace of one gets a 409.
     const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-race-takeover', namespace: NS }, spec: { holderIdentity: 'crashed', leaseDurationSeconds: 1, renewTime: stale } }),
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'deploy-race-takeover', namespace: NS },
+        spec: { holderIdentity: 'crashed', leaseDurationSeconds: 1, renewTime: stale },
+      }),
     });
-    const settled = await Promise.allSettled([kube.acquireLease('race-takeover', 30, 'runner-a', () => undefined, 100), kube.acquireLease('race-takeover', 30, 'runner-b', () => undefined, 100)]);
+    const settled = await Promise.allSettled([
+      kube.acquireLease('race-takeover', 30, 'runner-a', () => undefined, 100),
+      kube.acquireLease('race-takeover', 30, 'runner-b', () => undefined, 100),
+    ]);
     const holder = kubectl('-n', NS, 'get', 'lease', 'deploy-race-takeover', '-o', 'jsonpath={.spec.holderIdentity}');
     expect(holder).toMatch(/^runner-[ab]$/);
     expect(settled.map((s) => (s.status === 'fulfilled' ? 'won' : (s.reason as Error).message)).sort()).toEqual(
@@ -192,16 +223,23 @@ describe('deploy and rollback against the local cluster', () => {
 
   it('explains an unreachable API server and a missing context', async () => {
     const kubeconfig = join(root, 'dead.kubeconfig');
-    writeFileSync(kubeconfig, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'dead',
-      clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'u' } }],
-    }));
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'dead',
+        clusters: [{ name: 'dead', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 'x' } }],
+        contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'u' } }],
+      }),
+    );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = kubeconfig;
     try {
-      await expect(runDeploy({ environment: 'staging', context: 'dead' }, ctx())).rejects.toThrow(/cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1 \(context dead\)/);
+      await expect(runDeploy({ environment: 'staging', context: 'dead' }, ctx())).rejects.toThrow(
+        /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1 \(context dead\)/,
+      );
       await expect(runDeploy({ environment: 'staging', context: 'gke_x' }, ctx())).rejects.toThrow(/no context "gke_x" \(has: dead\)/);
     } finally {
       if (saved === undefined) delete process.env.KUBECONFIG;

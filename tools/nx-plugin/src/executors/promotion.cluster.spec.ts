@@ -36,7 +36,11 @@ async function pods(labels: Record<string, string>, mode: Record<string, number>
   live.push(e);
   e.set(mode);
   e.target({ namespace: NS, service: 'agents', ...labels });
-  await exporters.waitForSeries(Object.entries({ namespace: NS, ...labels }).map(([k, v]) => `${k}="${v}"`).join(','));
+  await exporters.waitForSeries(
+    Object.entries({ namespace: NS, ...labels })
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(','),
+  );
   return e;
 }
 const dropPods = async () => {
@@ -147,7 +151,9 @@ describe('promotion analysis against the local cluster and Prometheus', () => {
       writeFileSync(file, saved);
       writeFileSync(analysisFile, analysisSaved.replaceAll('{{window}}', '{{windw}}'));
       try {
-        await expect(deploy('staging')).rejects.toThrow(/agents: analysis metric error-rate: query placeholder \{\{windw\}\} is not one of .*nothing was deployed/);
+        await expect(deploy('staging')).rejects.toThrow(
+          /agents: analysis metric error-rate: query placeholder \{\{windw\}\} is not one of .*nothing was deployed/,
+        );
       } finally {
         writeFileSync(analysisFile, analysisSaved);
       }

@@ -57,7 +57,10 @@ beforeAll(() => {
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
   withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'));
+  writeFileSync(
+    envFile,
+    readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`).replace('scaleDownDelaySeconds: 30', 'scaleDownDelaySeconds: 0'),
+  );
 }, 30_000);
 
 afterEach(() => {
@@ -102,7 +105,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   // Scenario 10: a rollback nobody narrowed down touches only services whose live release is
   // recent, still being judged or failing; --all is explicit.
   it('a bare rollback picks only recent, unjudged or failing services', async () => {
-    await expect(runRollback({ environment: 'staging', recentMinutes: 0 }, ctx())).rejects.toThrow(/no service's live release is recent \(0 min\), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all/);
+    await expect(runRollback({ environment: 'staging', recentMinutes: 0 }, ctx())).rejects.toThrow(
+      /no service's live release is recent \(0 min\), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all/,
+    );
     expect(lines.join('\n')).toMatch(/\[agents\] left alone: its live release is neither recent, nor being judged, nor failing/);
     expect(lines.join('\n')).toMatch(/\[dashboard\] left alone/);
     lines = [];
@@ -154,11 +159,22 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(result.results[0]).toMatchObject({ outcome: 'rolled-back', from: 'green', to: 'blue', release: r1 });
     const svc = active();
     expect(svc.spec.selector).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': r1 });
-    expect(svc.metadata.annotations).toMatchObject({ 'trading.dev/phase': 'RolledBack', 'trading.dev/aborted-release': r2, 'trading.dev/phase-reason': 'jest: bad config' });
+    expect(svc.metadata.annotations).toMatchObject({
+      'trading.dev/phase': 'RolledBack',
+      'trading.dev/aborted-release': r2,
+      'trading.dev/phase-reason': 'jest: bad config',
+    });
     expect(json('deploy', 'agents-blue').spec.template.spec.containers[0].env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
     expect(releasesBehind('agents')).toEqual([r1]);
     const now = await status();
-    expect(now).toMatchObject({ live: { color: 'blue', release: r1 }, phase: 'RolledBack', phaseReason: 'jest: bad config', aborted: { release: r2 }, readyEndpoints: 2, warnings: [] });
+    expect(now).toMatchObject({
+      live: { color: 'blue', release: r1 },
+      phase: 'RolledBack',
+      phaseReason: 'jest: bad config',
+      aborted: { release: r2 },
+      readyEndpoints: 2,
+      warnings: [],
+    });
     expect(now.colors.green).toMatchObject({ release: r2, replicas: 2 });
   }, 60_000);
 
@@ -171,7 +187,14 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(cli.results[0]).toMatchObject({ outcome: 'not-live', release: r1 });
     expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} is not live \\(live: ${r1} on blue, RolledBack\\); nothing to roll back`));
     const alert = join(root, 'alert.json');
-    writeFileSync(alert, JSON.stringify({ version: '4', status: 'firing', alerts: [{ status: 'firing', labels: { alertname: 'TradingErrorRateHigh', service: 'agents', environment: 'staging', release: r2 } }] }));
+    writeFileSync(
+      alert,
+      JSON.stringify({
+        version: '4',
+        status: 'firing',
+        alerts: [{ status: 'firing', labels: { alertname: 'TradingErrorRateHigh', service: 'agents', environment: 'staging', release: r2 } }],
+      }),
+    );
     const fromAlert = await runRollback({ environment: 'staging', alert }, ctx());
     expect(fromAlert.results[0]).toMatchObject({ outcome: 'not-live' });
     expect(history()).toEqual(before);
@@ -181,7 +204,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   it('refuses to deploy the aborted release again unless told to', async () => {
     const refused = await deploy();
     expect(refused.ok).toBe(false);
-    expect(lines.join('\n')).toMatch(new RegExp(`release ${r2} was taken off traffic before \\(rollback by jest: jest: bad config\\); build a new release, or pass --retryAborted`));
+    expect(lines.join('\n')).toMatch(
+      new RegExp(`release ${r2} was taken off traffic before \\(rollback by jest: jest: bad config\\); build a new release, or pass --retryAborted`),
+    );
     expect(active().spec.selector['trading.dev/release']).toBe(r1);
     const retried = await deploy({ retryAborted: true });
     expect(retried.results[0]).toMatchObject({ outcome: 'deployed', color: 'green', release: r2 });
@@ -212,7 +237,12 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   const lease = (holder: string) => {
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'deploy-agents', namespace: NS }, spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: now } }),
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'deploy-agents', namespace: NS },
+        spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: now },
+      }),
     });
   };
 
@@ -225,7 +255,11 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(lines.join('\n')).toMatch(/removing the canary agents-canary an interrupted deploy left/);
     expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-canary')).toThrow(/NotFound/);
     expect(active().spec.selector).toMatchObject({ 'trading.dev/color': 'green', 'trading.dev/release': r2 });
-    expect(active().metadata.annotations).toMatchObject({ 'trading.dev/phase': 'Aborted', 'trading.dev/aborted-release': r3, 'trading.dev/aborted-reason': 'aborted by jest: jest: abort' });
+    expect(active().metadata.annotations).toMatchObject({
+      'trading.dev/phase': 'Aborted',
+      'trading.dev/aborted-release': r3,
+      'trading.dev/aborted-reason': 'aborted by jest: jest: abort',
+    });
     expect(replicasOf('blue')).toBe(0);
     expect(history().at(-1)).toMatchObject({ outcome: 'live', kind: 'rollback', release: r2 });
     const again = await decision('abort');
@@ -267,7 +301,16 @@ describe('releases, phases and idempotent rollback against the local cluster', (
 
   it('reports what the cluster says, also where the history disagrees, and an orphaned canary', async () => {
     // A hand edit that moved the active Service behind the history's back, and a canary left over.
-    kubectl('-n', NS, 'patch', 'service', 'agents', '--type=merge', '-p', JSON.stringify({ spec: { selector: { 'trading.dev/color': 'blue', 'trading.dev/release': templateRelease('blue') } } }));
+    kubectl(
+      '-n',
+      NS,
+      'patch',
+      'service',
+      'agents',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { selector: { 'trading.dev/color': 'blue', 'trading.dev/release': templateRelease('blue') } } }),
+    );
     kubectl('-n', NS, 'create', 'deployment', 'agents-canary', '--image=reg.local/x@sha256:' + '9'.repeat(64), '--replicas=1');
     const now = await status();
     expect(now.live).toMatchObject({ color: 'blue' });
@@ -288,7 +331,15 @@ describe('the release history under concurrent writers', () => {
   // rereads and reapplies, so no writer's entry is lost.
   it('keeps every entry when several writers update it at once', async () => {
     const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
-    const entry = (n: number) => ({ image: digest(n), gitSha: 'x', color: 'blue' as const, time: new Date().toISOString(), actor: `writer-${n}`, kind: 'deploy' as const, reason: 'jest' });
+    const entry = (n: number) => ({
+      image: digest(n),
+      gitSha: 'x',
+      color: 'blue' as const,
+      time: new Date().toISOString(),
+      actor: `writer-${n}`,
+      kind: 'deploy' as const,
+      reason: 'jest',
+    });
     const { recordFailed } = await import('../release/history');
     await Promise.all([1, 2, 3, 4, 5].map((n) => kube.updateHistory('racer', (h) => recordFailed(h, entry(n)))));
     const stored = await kube.readHistory('racer');

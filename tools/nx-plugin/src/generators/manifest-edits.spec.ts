@@ -13,7 +13,9 @@ describe('withPythonDependency', () => {
 
 describe('withCargoDependency', () => {
   it('adds a path dependency once, creating [dependencies] when needed', () => {
-    expect(withCargoDependency('[package]\nname = "a"\n', 'fee-model', '../f')).toBe('[package]\nname = "a"\n\n[dependencies]\nfee-model = { path = "../f" }\n');
+    expect(withCargoDependency('[package]\nname = "a"\n', 'fee-model', '../f')).toBe(
+      '[package]\nname = "a"\n\n[dependencies]\nfee-model = { path = "../f" }\n',
+    );
     const text = '[dependencies]\nfee-model = { path = "../f" }\n';
     expect(withCargoDependency(text, 'fee-model', '../f')).toBe(text);
   });

@@ -6,7 +6,10 @@ export function withCargoMember(cargoToml: string, member: string): string {
   if (!match) throw new Error('the root Cargo.toml has no [workspace] members = [...] line to add the crate to');
   const members = [...match[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   if (members.includes(member)) return cargoToml;
-  const line = `members = [${[...members, member].sort().map((m) => `"${m}"`).join(', ')}]`;
+  const line = `members = [${[...members, member]
+    .sort()
+    .map((m) => `"${m}"`)
+    .join(', ')}]`;
   return cargoToml.replace(match[0], line);
 }
 
@@ -23,7 +26,7 @@ export function withDockerContext(dockerignore: string, entries: string[]): stri
 /** pyproject.toml with `name` added to [project] dependencies and a uv path source for it. */
 export function withPythonDependency(pyproject: string, name: string, path: string): string {
   const deps = /^dependencies\s*=\s*\[([^\]]*)\]/m.exec(pyproject);
-  if (!deps) throw new Error('the dependent\'s pyproject.toml has no [project] dependencies = [...] to add the library to');
+  if (!deps) throw new Error("the dependent's pyproject.toml has no [project] dependencies = [...] to add the library to");
   let text = pyproject;
   if (!new RegExp(`["']${name}["']`).test(deps[1])) {
     const items = [...deps[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
@@ -48,7 +51,11 @@ export function withCargoDependency(cargoToml: string, name: string, path: strin
  * view of it in the dependency stage (installed as source, not from an index), its package beside
  * the service's in /app/site. Null when the Dockerfile is not in the generated shape.
  */
-export function withPythonLibraryInDockerfile(dockerfile: string, app: { projectRoot: string; pkg: string }, lib: { name: string; projectRoot: string; pkg: string }): string | null {
+export function withPythonLibraryInDockerfile(
+  dockerfile: string,
+  app: { projectRoot: string; pkg: string },
+  lib: { name: string; projectRoot: string; pkg: string },
+): string | null {
   const lock = `COPY ${app.projectRoot}/pyproject.toml ${app.projectRoot}/uv.lock ./\n`;
   const sync = /(uv sync --locked --no-dev --python python3\.11 --no-install-project)([^\n]*)/;
   const code = `COPY ${app.projectRoot}/src/${app.pkg} /app/site/${app.pkg}\n`;

@@ -66,7 +66,9 @@ function rustTargets(n: Names, rules: ReturnType<typeof rule>[], binary: boolean
   return {
     build: {
       executor: '@monodon/rust:build',
-      outputs: binary ? [`{workspaceRoot}/target/debug/${name}`, `{workspaceRoot}/target/release/${name}`] : [`{workspaceRoot}/target/debug/lib${n.crate}.rlib`],
+      outputs: binary
+        ? [`{workspaceRoot}/target/debug/${name}`, `{workspaceRoot}/target/release/${name}`]
+        : [`{workspaceRoot}/target/debug/lib${n.crate}.rlib`],
       configurations: { production: { release: true }, development: { release: false } },
       defaultConfiguration: binary ? 'production' : undefined,
     },
@@ -121,7 +123,9 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
     targets: {
       typecheck: { command: `tsc -p ${projectRoot}/tsconfig.json`, cache: true, inputs: ['default', '^production', { externalDependencies: ['typescript'] }] },
       test: { outputs: [`{workspaceRoot}/coverage/{projectRoot}`] },
-      coverage: { options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] } },
+      coverage: {
+        options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] },
+      },
       'docker-build': { options: { buildArgs: { ...BASES.nextjs } } },
     },
   };
@@ -137,7 +141,11 @@ export function libraryProject(language: 'python' | 'rust' | 'typescript', n: Na
     ...common,
     tags: ['lang:typescript', 'type:lib'],
     targets: {
-      typecheck: { command: `tsc -p ${n.projectRoot}/tsconfig.json`, cache: true, inputs: ['default', '^production', { externalDependencies: ['typescript'] }] },
+      typecheck: {
+        command: `tsc -p ${n.projectRoot}/tsconfig.json`,
+        cache: true,
+        inputs: ['default', '^production', { externalDependencies: ['typescript'] }],
+      },
       test: { outputs: ['{workspaceRoot}/coverage/{projectRoot}'] },
     },
   };

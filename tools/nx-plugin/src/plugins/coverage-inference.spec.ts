@@ -8,9 +8,7 @@ describe('reportForConfig', () => {
   it('finds the report each toolchain is configured to write', () => {
     expect(reportForConfig('apps/agents/pyproject.toml', '[tool.coverage.run]\nbranch = true\n')).toBe('coverage/apps/agents/coverage.xml');
     expect(reportForConfig('apps/engine/Cargo.toml', '[package]\nname = "engine"\n')).toBe('coverage/apps/engine/lcov.info');
-    expect(reportForConfig('apps/web/jest.config.cjs', "coverageDirectory: '../../coverage/apps/web',")).toBe(
-      'coverage/apps/web/coverage-summary.json',
-    );
+    expect(reportForConfig('apps/web/jest.config.cjs', "coverageDirectory: '../../coverage/apps/web',")).toBe('coverage/apps/web/coverage-summary.json');
   });
 
   it('infers nothing where no coverage is configured', () => {

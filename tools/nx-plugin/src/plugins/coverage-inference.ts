@@ -56,11 +56,7 @@ export function coverageTarget(report: string, thresholds: Thresholds): TargetCo
   };
 }
 
-export function coverageNodes(
-  configFile: string,
-  options: CoveragePluginOptions | undefined,
-  context: CreateNodesContextV2,
-): CreateNodesResult {
+export function coverageNodes(configFile: string, options: CoveragePluginOptions | undefined, context: CreateNodesContextV2): CreateNodesResult {
   const root = dirname(configFile);
   const isProject = ['project.json', 'package.json'].some((f) => existsSync(join(context.workspaceRoot, root, f)));
   if (root === '.' || !isProject) return {};

@@ -54,7 +54,10 @@ describe('combined inference', () => {
   it('gives projects with a load.yaml an uncached load target run by our executor', async () => {
     writeFileSync(join(root, 'apps/engine/load.yaml'), 'endpoints: [/]\n');
     writeFileSync(join(root, 'loose/load.yaml'), 'endpoints: [/]\n');
-    const results = await createNodes[1](['apps/engine/load.yaml', 'loose/load.yaml'], { loadTargetName: 'perf' }, { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2);
+    const results = await createNodes[1](['apps/engine/load.yaml', 'loose/load.yaml'], { loadTargetName: 'perf' }, {
+      workspaceRoot: root,
+      nxJsonConfiguration: {},
+    } as CreateNodesContextV2);
     const byFile = Object.fromEntries(results);
     expect(byFile['apps/engine/load.yaml'].projects?.['apps/engine'].targets?.perf).toMatchObject({
       executor: '@trading/nx-plugin:load',

@@ -34,7 +34,8 @@ export function perfCompareTarget(): TargetConfiguration {
     options: { config: 'load.yaml' },
     metadata: {
       technologies: ['mann-whitney'],
-      description: 'Candidate (--candidateUrl) against the live release (--baselineUrl), side by side in interleaved rounds: fails on a significant slowdown beyond the tolerance',
+      description:
+        'Candidate (--candidateUrl) against the live release (--baselineUrl), side by side in interleaved rounds: fails on a significant slowdown beyond the tolerance',
     },
   };
 }

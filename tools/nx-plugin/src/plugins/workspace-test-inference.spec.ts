@@ -72,7 +72,11 @@ describe('workspace test inference', () => {
   });
 
   it('gives each project a target per file and one that runs them all', () => {
-    const results = workspaceTestNodes(['apps/a/workspace-tests/two.test.mjs', 'scripts/workspace-tests/root.test.mjs', 'apps/a/workspace-tests/one.test.mjs'], { workspaceTestTargetName: 'wt' }, context());
+    const results = workspaceTestNodes(
+      ['apps/a/workspace-tests/two.test.mjs', 'scripts/workspace-tests/root.test.mjs', 'apps/a/workspace-tests/one.test.mjs'],
+      { workspaceTestTargetName: 'wt' },
+      context(),
+    );
     const projects = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
     expect(Object.keys(projects).sort()).toEqual(['.', 'apps/a']);
     expect(Object.keys(projects['apps/a'].targets).sort()).toEqual(['wt', 'wt--one', 'wt--two']);
@@ -80,7 +84,7 @@ describe('workspace test inference', () => {
     expect(projects['.'].targets['wt--root'].cache).toBe(false);
   });
 
-  it('is part of the plugin\'s one glob and entry point', async () => {
+  it("is part of the plugin's one glob and entry point", async () => {
     const results = await createNodes[1](['apps/a/workspace-tests/one.test.mjs'], undefined, context());
     expect(results).toHaveLength(1);
     expect(Object.keys(results[0][1].projects?.['apps/a'].targets ?? {}).sort()).toEqual(['workspace-test', 'workspace-test--one']);
@@ -88,6 +92,8 @@ describe('workspace test inference', () => {
 
   it('a bad declaration fails the graph, naming the file', () => {
     write('apps/a/workspace-tests/bad.test.mjs', '// @workspace-test uses=nothing\n');
-    expect(() => workspaceTestNodes(['apps/a/workspace-tests/bad.test.mjs'], undefined, context())).toThrow(/apps\/a\/workspace-tests\/bad\.test\.mjs: uses=nothing/);
+    expect(() => workspaceTestNodes(['apps/a/workspace-tests/bad.test.mjs'], undefined, context())).toThrow(
+      /apps\/a\/workspace-tests\/bad\.test\.mjs: uses=nothing/,
+    );
   });
 });

@@ -46,7 +46,8 @@ function parts(value: string, key: string, file: string): StackPart[] {
 /** Parses a test file's declaration; a file without one, or with an unknown word, is an error naming it. */
 export function parseDeclaration(text: string, file: string): WorkspaceTestDeclaration {
   const match = PRAGMA.exec(text);
-  if (!match) throw new Error(`${file}: no "// @workspace-test" line saying what it uses (e.g. "// @workspace-test uses=docker,cluster"; an empty one for nothing)`);
+  if (!match)
+    throw new Error(`${file}: no "// @workspace-test" line saying what it uses (e.g. "// @workspace-test uses=docker,cluster"; an empty one for nothing)`);
   const declaration: WorkspaceTestDeclaration = { uses: [], exclusive: [], quiet: false, cached: false };
   for (const word of match[1].trim().split(/\s+/).filter(Boolean)) {
     const [key, value] = word.split('=', 2);
@@ -96,7 +97,11 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
  * and each such project gets `workspace-test`, which runs them all. Files are grouped by project,
  * so one file's result carries the project's targets.
  */
-export function workspaceTestNodes(files: readonly string[], options: WorkspaceTestPluginOptions | undefined, context: CreateNodesContextV2): Array<readonly [string, CreateNodesResult]> {
+export function workspaceTestNodes(
+  files: readonly string[],
+  options: WorkspaceTestPluginOptions | undefined,
+  context: CreateNodesContextV2,
+): Array<readonly [string, CreateNodesResult]> {
   const name = options?.workspaceTestTargetName ?? DEFAULT_TARGET;
   const byProject = new Map<string, Record<string, TargetConfiguration>>();
   const results: Array<readonly [string, CreateNodesResult]> = [];
@@ -116,7 +121,10 @@ export function workspaceTestNodes(files: readonly string[], options: WorkspaceT
     targets[name] = {
       executor: 'nx:noop',
       dependsOn: Object.keys(targets).sort(),
-      metadata: { technologies: ['node'], description: 'All of this project\'s workspace tests (nx run-many -t workspace-test runs them side by side where their locks allow)' },
+      metadata: {
+        technologies: ['node'],
+        description: "All of this project's workspace tests (nx run-many -t workspace-test runs them side by side where their locks allow)",
+      },
     };
   }
   return results;

@@ -11,7 +11,10 @@ const repoConfig = join(__dirname, '../../../deploy');
 describe('deploy configuration', () => {
   it('loads the repository environments and services', () => {
     expect(loadEnvironment(repoConfig, 'staging')).toMatchObject({ namespace: 'trading-staging', context: LOCAL_CONTEXT });
-    expect(Object.entries(loadEnvironments(repoConfig)).map(([name, env]) => [name, env.namespace])).toEqual([['staging', 'trading-staging'], ['production', 'trading-production']]);
+    expect(Object.entries(loadEnvironments(repoConfig)).map(([name, env]) => [name, env.namespace])).toEqual([
+      ['staging', 'trading-staging'],
+      ['production', 'trading-production'],
+    ]);
     expect(loadServices(repoConfig, 'production').map((s) => s.name)).toEqual(['agents', 'cache-server', 'dashboard', 'execution-engine']);
     expect(loadServices(repoConfig, 'staging', ['dashboard']).map((s) => s.name)).toEqual(['dashboard']);
   });
@@ -27,14 +30,24 @@ describe('deploy configuration', () => {
     writeFileSync(join(dir, 'environments.yaml'), 'staging: { namespace: Bad_NS, context: x, rolloutTimeoutSeconds: 1, scaleDownDelaySeconds: 0 }');
     expect(() => loadEnvironment(dir, 'staging')).toThrow(DeployConfigError);
     expect(() => loadEnvironments(dir)).toThrow(/environments.yaml \(staging\)/);
-    writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { staging: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: lots, memory: 1Mi }, limits: { memory: 1Mi } }\n');
+    writeFileSync(
+      join(dir, 'services/x.yaml'),
+      'name: x\nproject: x\nport: 80\nreplicas: { staging: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: lots, memory: 1Mi }, limits: { memory: 1Mi } }\n',
+    );
     expect(() => loadServices(dir, 'staging')).toThrow(/cpu/);
-    writeFileSync(join(dir, 'services/x.yaml'), 'name: x\nproject: x\nport: 80\nreplicas: { production: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: 1m, memory: 1Mi }, limits: { memory: 1Mi } }\n');
+    writeFileSync(
+      join(dir, 'services/x.yaml'),
+      'name: x\nproject: x\nport: 80\nreplicas: { production: 1 }\nprobes: { readiness: /r, liveness: /l }\nresources: { requests: { cpu: 1m, memory: 1Mi }, limits: { memory: 1Mi } }\n',
+    );
     expect(() => loadServices(dir, 'staging')).toThrow(/no replica count for staging/);
   });
 
   it('expands ${NAME} from the environment, and names a variable that is not set', () => {
-    expect(expandVariables({ context: 'kwok-${A}', load: ['--ctx', '${A}', '{{context}}'], n: 3 }, 'here', { A: 'x' })).toEqual({ context: 'kwok-x', load: ['--ctx', 'x', '{{context}}'], n: 3 });
+    expect(expandVariables({ context: 'kwok-${A}', load: ['--ctx', '${A}', '{{context}}'], n: 3 }, 'here', { A: 'x' })).toEqual({
+      context: 'kwok-x',
+      load: ['--ctx', 'x', '{{context}}'],
+      n: 3,
+    });
     expect(() => expandVariables({ context: '${NOPE}' }, 'environments.yaml (qa)', {})).toThrow(/environments\.yaml \(qa\): \$\{NOPE\} is not set/);
     expect(() => expandVariables('${A}', 'here', { A: '' })).toThrow(/\$\{A\} is not set/);
   });
@@ -44,7 +57,15 @@ describe('manifests', () => {
   const [engine] = loadServices(repoConfig, 'staging', ['execution-engine']);
 
   it('builds a hardened Deployment per colour with recommended labels', () => {
-    const d = deploymentManifest({ service: engine, environment: 'staging', namespace: 'ns', color: 'green', image: 'img@sha256:1', replicas: 2, revision: 'abcdef0123456789' });
+    const d = deploymentManifest({
+      service: engine,
+      environment: 'staging',
+      namespace: 'ns',
+      color: 'green',
+      image: 'img@sha256:1',
+      replicas: 2,
+      revision: 'abcdef0123456789',
+    });
     expect(d.metadata?.name).toBe('execution-engine-green');
     expect(d.spec?.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'execution-engine', 'trading.dev/color': 'green' });
     expect(d.metadata?.labels?.['app.kubernetes.io/version']).toBe('abcdef012345');
@@ -64,7 +85,8 @@ describe('manifests', () => {
   it('marks pods for scraping when the service has request metrics to analyse', () => {
     const [cache] = loadServices(repoConfig, 'staging', ['cache-server']);
     const annotations = (service: typeof engine) =>
-      deploymentManifest({ service, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' }).spec!.template.metadata!.annotations;
+      deploymentManifest({ service, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' }).spec!.template
+        .metadata!.annotations;
     expect(annotations(engine)).toEqual({ 'prometheus.io/scrape': 'true' });
     expect(annotations(cache)).toEqual({ 'prometheus.io/scrape': 'false' }); // analysis: { metrics: [] }
   });
@@ -73,7 +95,8 @@ describe('manifests', () => {
     const [cache] = loadServices(repoConfig, 'staging', ['cache-server']);
     const d = deploymentManifest({ service: cache, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' });
     expect(d.spec!.template.spec!.containers[0].env).toContainEqual({
-      name: 'CACHE_WRITE_TOKEN', valueFrom: { secretKeyRef: { name: 'cache-server-tokens', key: 'write' } },
+      name: 'CACHE_WRITE_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'cache-server-tokens', key: 'write' } },
     });
   });
 
@@ -103,15 +126,28 @@ describe('manifests', () => {
     expect(labels).toMatchObject({ 'trading.dev/release': 'live123', 'trading.dev/canary-of': own, 'trading.dev/track': 'canary' });
   });
 
-  it('makes the baseline from the live Deployment: same template and release, track=baseline, the canary\'s size, behind the active Service', () => {
-    const live = deploymentManifest({ service: engine, environment: 'production', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 3, revision: 'abcdef1234567890' });
+  it("makes the baseline from the live Deployment: same template and release, track=baseline, the canary's size, behind the active Service", () => {
+    const live = deploymentManifest({
+      service: engine,
+      environment: 'production',
+      namespace: 'ns',
+      color: 'blue',
+      image: 'i@sha256:1',
+      replicas: 3,
+      revision: 'abcdef1234567890',
+    });
     const baseline = baselineManifest(live, 1);
     expect(baseline.metadata).toMatchObject({ name: 'execution-engine-baseline', namespace: 'ns' });
     expect(baseline.spec!.replicas).toBe(1);
     expect(baseline.spec!.selector.matchLabels).toEqual({ ...live.spec!.selector.matchLabels, 'trading.dev/track': 'baseline' });
     const labels = baseline.spec!.template.metadata!.labels!;
     // The active Service selects colour and release: the baseline's pods match it like the live ones.
-    expect(labels).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': releaseLabel(live), 'app.kubernetes.io/version': 'abcdef123456', 'trading.dev/track': 'baseline' });
+    expect(labels).toMatchObject({
+      'trading.dev/color': 'blue',
+      'trading.dev/release': releaseLabel(live),
+      'app.kubernetes.io/version': 'abcdef123456',
+      'trading.dev/track': 'baseline',
+    });
     expect(baseline.spec!.template.spec).toEqual(live.spec!.template.spec);
     expect(live.spec!.template.metadata!.labels!['trading.dev/track']).toBeUndefined(); // the live one untouched
   });

@@ -64,7 +64,8 @@ export function expandVariables(value: unknown, where: string, env: NodeJS.Proce
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
-      if (!found) throw new DeployConfigError(`${where}: \${${name}} is not set (nx loads it from the workspace's .env into every task; set it, or run through nx)`);
+      if (!found)
+        throw new DeployConfigError(`${where}: \${${name}} is not set (nx loads it from the workspace's .env into every task; set it, or run through nx)`);
       return found;
     });
   }
@@ -87,12 +88,18 @@ export function loadEnvironments(configDir: string): Record<string, EnvironmentC
   const path = join(configDir, 'environments.yaml');
   const all = readYaml(path) as Record<string, unknown> | null;
   if (!all || typeof all !== 'object') throw new DeployConfigError(`${path} defines no environment`);
-  return Object.fromEntries(Object.entries(all).map(([name, value]) => [name, validate(environmentSchema, expandVariables(value, `${path} (${name})`), `${path} (${name})`)]));
+  return Object.fromEntries(
+    Object.entries(all).map(([name, value]) => [name, validate(environmentSchema, expandVariables(value, `${path} (${name})`), `${path} (${name})`)]),
+  );
 }
 
 export function loadServices(configDir: string, environment: string, only?: string[]): ServiceConfig[] {
   const dir = join(configDir, 'services');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+    : [];
   const services = files.map((f) => validate(serviceSchema, readYaml(join(dir, f)), join(dir, f)));
   for (const s of services) {
     if (!(environment in s.replicas)) throw new DeployConfigError(`service ${s.name} has no replica count for ${environment}`);

@@ -6,7 +6,10 @@ const deploy = (history: Release[], image: string, color: 'blue' | 'green') => r
 describe('release history', () => {
   it('appends releases as live and supersedes the previous live one', () => {
     const h = deploy(deploy([], 'img1', 'blue'), 'img2', 'green');
-    expect(h.map((r) => [r.revision, r.image, r.outcome])).toEqual([[1, 'img1', 'superseded'], [2, 'img2', 'live']]);
+    expect(h.map((r) => [r.revision, r.image, r.outcome])).toEqual([
+      [1, 'img1', 'superseded'],
+      [2, 'img2', 'live'],
+    ]);
     expect(live(h)?.image).toBe('img2');
   });
 

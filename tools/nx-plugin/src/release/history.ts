@@ -28,7 +28,12 @@ export function trimHistory(history: Release[]): Release[] {
   if (history.length <= HISTORY_LIMIT) return history;
   const keep = new Set([live(history)?.revision, previousGood(history)?.revision].filter((r) => r !== undefined));
   const room = HISTORY_LIMIT - keep.size;
-  const newest = new Set(history.filter((r) => !keep.has(r.revision)).slice(-room).map((r) => r.revision));
+  const newest = new Set(
+    history
+      .filter((r) => !keep.has(r.revision))
+      .slice(-room)
+      .map((r) => r.revision),
+  );
   return history.filter((r) => keep.has(r.revision) || newest.has(r.revision));
 }
 
@@ -55,9 +60,7 @@ export const sameRelease = (a: Release, b: Release): boolean => (a.release && b.
 export function previousGood(history: Release[]): Release | undefined {
   const current = live(history);
   if (!current) return undefined;
-  return [...history]
-    .reverse()
-    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current));
+  return [...history].reverse().find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current));
 }
 
 /** After a rollback: the live release is marked rolled back, the restored one goes live again. */

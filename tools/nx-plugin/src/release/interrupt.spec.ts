@@ -7,14 +7,18 @@ describe('onInterrupt', () => {
     const listeners = process.listenerCount('SIGTERM');
     let cleanups = 0;
     const exited = new Promise<void>((resolve) => {
-      const uninstall = onInterrupt(async () => {
-        cleanups++;
-        return 'leases released';
-      }, (m) => lines.push(m), (code) => {
-        codes.push(code);
-        uninstall();
-        resolve();
-      });
+      const uninstall = onInterrupt(
+        async () => {
+          cleanups++;
+          return 'leases released';
+        },
+        (m) => lines.push(m),
+        (code) => {
+          codes.push(code);
+          uninstall();
+          resolve();
+        },
+      );
       process.emit('SIGTERM', 'SIGTERM');
       process.emit('SIGTERM', 'SIGTERM');
     });
@@ -28,11 +32,15 @@ describe('onInterrupt', () => {
   it('reports a failed cleanup and exits 130 on SIGINT', async () => {
     const lines: string[] = [];
     await new Promise<void>((resolve) => {
-      const uninstall = onInterrupt(() => Promise.reject(new Error('API down')), (m) => lines.push(m), (code) => {
-        expect(code).toBe(130);
-        uninstall();
-        resolve();
-      });
+      const uninstall = onInterrupt(
+        () => Promise.reject(new Error('API down')),
+        (m) => lines.push(m),
+        (code) => {
+          expect(code).toBe(130);
+          uninstall();
+          resolve();
+        },
+      );
       process.emit('SIGINT', 'SIGINT');
     });
     expect(lines).toEqual(['interrupted (SIGINT); cleanup failed: API down']);

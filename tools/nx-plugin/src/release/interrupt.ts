@@ -3,7 +3,11 @@
  * run's canaries, release its leases; every phase is already recorded in the cluster, so a rerun
  * resumes), say what was left, and exit with the signal's status. Returns the uninstaller.
  */
-export function onInterrupt(cleanup: (signal: NodeJS.Signals) => Promise<string>, log: (m: string) => void, exit: (code: number) => void = (c) => process.exit(c)): () => void {
+export function onInterrupt(
+  cleanup: (signal: NodeJS.Signals) => Promise<string>,
+  log: (m: string) => void,
+  exit: (code: number) => void = (c) => process.exit(c),
+): () => void {
   let running = false;
   const handler = (signal: NodeJS.Signals) => {
     if (running) return;

@@ -28,7 +28,11 @@ export type Takeover = 'held' | 'watch' | 'expired';
  * alive and it is held; only a record unchanged for a whole lease duration on the contender's own
  * clock, since the contender first saw it, has expired.
  */
-export function takeover(lease: { renewedMs: number; durationMs: number; resourceVersion: string }, seen: { resourceVersion: string; atMs: number } | null, nowMs: number): Takeover {
+export function takeover(
+  lease: { renewedMs: number; durationMs: number; resourceVersion: string },
+  seen: { resourceVersion: string; atMs: number } | null,
+  nowMs: number,
+): Takeover {
   if (seen && seen.resourceVersion !== lease.resourceVersion) return 'held';
   if (!seen && lease.renewedMs + lease.durationMs > nowMs) return 'held';
   if (!seen) return 'watch';

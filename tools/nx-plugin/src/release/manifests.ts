@@ -133,7 +133,9 @@ export const releaseLabel = (d: V1Deployment | undefined): string => d?.spec?.te
  * A colour's Deployment running a recorded pod template (a rollback restores the whole template,
  * not just the image): same names and labels as deploymentManifest, the template's spec unchanged.
  */
-export function deploymentFromTemplate(input: Omit<DeploymentInput, 'image' | 'canary' | 'liveRelease'> & { template: NonNullable<V1Deployment['spec']>['template']['spec'] }): V1Deployment {
+export function deploymentFromTemplate(
+  input: Omit<DeploymentInput, 'image' | 'canary' | 'liveRelease'> & { template: NonNullable<V1Deployment['spec']>['template']['spec'] },
+): V1Deployment {
   const first = input.template?.containers[0]?.image ?? '';
   const d = deploymentManifest({ ...input, image: first });
   d.spec!.template.spec = input.template;
@@ -141,7 +143,6 @@ export function deploymentFromTemplate(input: Omit<DeploymentInput, 'image' | 'c
   d.spec!.template.metadata!.labels![RELEASE_LABEL] = release;
   return d;
 }
-
 
 /**
  * The canary's baseline: the live colour's Deployment as it is (template, release, version), named

@@ -55,7 +55,7 @@ describe('the model cross-checked on the real API server', () => {
       expect({ trace: trace.join('\n'), state: co }).toEqual({ trace: trace.join('\n'), state: mo });
       expect(c.split(':')[0]).toBe(m.split(':')[0]);
     }
-    if (process.env.MODEL_TRACE) console.log(trace.join("\n"));
+    if (process.env.MODEL_TRACE) console.log(trace.join('\n'));
     const final = await cluster.outcome();
     expect(final.phase).not.toBe('Soaking');
     expect(final.live).toBe(final.release);

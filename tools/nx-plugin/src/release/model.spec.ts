@@ -15,7 +15,11 @@ describe('the release engine under random interleavings (model-based, in-memory 
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 2, maxLength: 10 }), async (commands) => {
         const api = new MemoryApi();
-        const world = new World(new Kube(new ClusterClient(k8s, 'memory://model', { context: 'model', namespace: 'model' }, api.apis())), modelEnv('model', 0.05), api);
+        const world = new World(
+          new Kube(new ClusterClient(k8s, 'memory://model', { context: 'model', namespace: 'model' }, api.apis())),
+          modelEnv('model', 0.05),
+          api,
+        );
         const trace: string[] = [];
         for (const cmd of commands) {
           const outcome = await world.run(cmd);
@@ -28,7 +32,8 @@ describe('the release engine under random interleavings (model-based, in-memory 
         trace.push(`final rerun -> ${final}`);
         world.checkTraffic(trace);
         if (final === 'ok') world.checkSettled(trace);
-        else if (final !== 'nothing to rerun' && !/taken off traffic before|timed out|rolled back|halted|canary/.test(final)) throw new Error(`a clean rerun failed: ${final}\n${trace.join('\n')}`);
+        else if (final !== 'nothing to rerun' && !/taken off traffic before|timed out|rolled back|halted|canary/.test(final))
+          throw new Error(`a clean rerun failed: ${final}\n${trace.join('\n')}`);
       }),
       { numRuns: Number(process.env.MODEL_RUNS ?? 60), seed: process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined },
     );

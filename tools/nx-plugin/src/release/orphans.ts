@@ -8,7 +8,10 @@ import { baselineName, canaryName } from './manifests';
  */
 export async function removeOrphanCanary(kube: Kube, service: string, log: (m: string) => void): Promise<boolean> {
   let found = false;
-  for (const [what, name] of [['canary', canaryName(service)], ['baseline', baselineName(service)]]) {
+  for (const [what, name] of [
+    ['canary', canaryName(service)],
+    ['baseline', baselineName(service)],
+  ]) {
     const left = await kube.deploymentStatus(name);
     if (!left) continue;
     log(`removing the ${what} ${name} an interrupted deploy left (${left.available}/${left.replicas} available, ${left.image})`);

@@ -133,7 +133,8 @@ export function nextStep(observed: Observed, desired: Desired): Step {
   }
   // A change of the replica count alone is no new release: the live colour is scaled in place.
   const liveState = observed.deployments[target];
-  if (liveState && liveState.replicas !== desired.replicas) return { kind: 'apply', color: target, reason: `scale the live colour ${liveState.replicas} -> ${desired.replicas}` };
+  if (liveState && liveState.replicas !== desired.replicas)
+    return { kind: 'apply', color: target, reason: `scale the live colour ${liveState.replicas} -> ${desired.replicas}` };
   // Keep the previous colour up for the delay, then scale it down.
   const old = observed.deployments[other(target)];
   if (old && old.replicas > 0) {

@@ -27,7 +27,9 @@ export function wantedRelease(workspaceRoot: string, service: ServiceConfig): Wa
     throw new Error(`${service.name}: dist/${service.project}/image.json is not valid JSON (${(error as Error).message}); rebuild the image`);
   }
   if (!record.reference || !/@sha256:[0-9a-f]{64}$/.test(record.reference)) {
-    throw new Error(`${service.name}: dist/${service.project}/image.json has no image digest: push the image (docker-build -c push) so deploys can use it by digest`);
+    throw new Error(
+      `${service.name}: dist/${service.project}/image.json has no image digest: push the image (docker-build -c push) so deploys can use it by digest`,
+    );
   }
   return { service, image: record.reference, gitSha: record.revision };
 }

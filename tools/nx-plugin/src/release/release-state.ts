@@ -22,7 +22,10 @@ export const ABORTED_RELEASE = 'trading.dev/aborted-release';
 export const ABORTED_REASON = 'trading.dev/aborted-reason';
 
 /** The annotations that mark `release` as taken off traffic for `reason`. */
-export const abortedAnnotations = (release: string, reason: string): Record<string, string> => ({ [ABORTED_RELEASE]: release, [ABORTED_REASON]: reason.slice(0, 250) });
+export const abortedAnnotations = (release: string, reason: string): Record<string, string> => ({
+  [ABORTED_RELEASE]: release,
+  [ABORTED_REASON]: reason.slice(0, 250),
+});
 
 /**
  * Soaking: live, soak owed. Halted: live, the soak could not judge it (a rerun soaks it again).
@@ -42,7 +45,10 @@ export interface ReleaseState {
 
 /** The 12-hex-digit name of a pod template: stable key order, so equal templates hash equally. */
 export function releaseOf(template: V1PodTemplateSpec['spec']): string {
-  return createHash('sha256').update(stringify(template ?? {})).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(stringify(template ?? {}))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The persisted phase from a Service's annotations; null for a Service no phase was written to. */

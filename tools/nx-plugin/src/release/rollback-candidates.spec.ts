@@ -1,10 +1,29 @@
 import type { Observed } from './planner';
 import { rollbackCandidate } from './rollback-candidates';
 
-const d = { image: 'i', release: 'r', replicas: 2, generation: 1, observedGeneration: 1, podReplicas: 2, updatedReplicas: 2, availableReplicas: 2, readyEndpoints: 0 };
+const d = {
+  image: 'i',
+  release: 'r',
+  replicas: 2,
+  generation: 1,
+  observedGeneration: 1,
+  podReplicas: 2,
+  updatedReplicas: 2,
+  availableReplicas: 2,
+  readyEndpoints: 0,
+};
 const obs = (o: Partial<Observed>): Observed => ({
-  active: 'blue', preview: 'blue', activeRelease: 'r', previewRelease: 'r', state: { phase: 'Promoted', since: 0, reason: '' }, abortedRelease: null, abortedReason: '',
-  deployments: { blue: d }, switchedAt: 0, now: 10 * 3_600_000, ...o,
+  active: 'blue',
+  preview: 'blue',
+  activeRelease: 'r',
+  previewRelease: 'r',
+  state: { phase: 'Promoted', since: 0, reason: '' },
+  abortedRelease: null,
+  abortedReason: '',
+  deployments: { blue: d },
+  switchedAt: 0,
+  now: 10 * 3_600_000,
+  ...o,
 });
 const HOUR = 3_600_000;
 

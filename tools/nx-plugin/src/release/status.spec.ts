@@ -2,26 +2,73 @@ import type { Observed } from './planner';
 import { renderStatus, serviceStatus } from './status';
 
 const state = (release: string, replicas = 2) => ({
-  image: `reg/svc@sha256:${'a'.repeat(64)}`, release, replicas, generation: 1, observedGeneration: 1, podReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, readyEndpoints: 0,
+  image: `reg/svc@sha256:${'a'.repeat(64)}`,
+  release,
+  replicas,
+  generation: 1,
+  observedGeneration: 1,
+  podReplicas: replicas,
+  updatedReplicas: replicas,
+  availableReplicas: replicas,
+  readyEndpoints: 0,
 });
 const observed = (o: Partial<Observed> = {}): Observed => ({
-  active: 'blue', preview: 'blue', activeRelease: 'r1', previewRelease: 'r1', state: { phase: 'Promoted', since: Date.parse('2026-11-27T10:00:00Z'), reason: 'soak passed' },
-  abortedRelease: null, abortedReason: '', deployments: { blue: state('r1'), green: state('r0', 0) }, switchedAt: null, now: 0, ...o,
+  active: 'blue',
+  preview: 'blue',
+  activeRelease: 'r1',
+  previewRelease: 'r1',
+  state: { phase: 'Promoted', since: Date.parse('2026-11-27T10:00:00Z'), reason: 'soak passed' },
+  abortedRelease: null,
+  abortedReason: '',
+  deployments: { blue: state('r1'), green: state('r0', 0) },
+  switchedAt: null,
+  now: 0,
+  ...o,
 });
 const history = [
-  { revision: 1, image: 'reg/svc@sha256:old', release: 'r0', gitSha: 'a', color: 'green' as const, time: 't', actor: 'x', outcome: 'superseded' as const, kind: 'deploy' as const },
-  { revision: 2, image: 'reg/svc@sha256:new', release: 'r1', gitSha: 'b', color: 'blue' as const, time: 't', actor: 'x', outcome: 'live' as const, kind: 'deploy' as const },
+  {
+    revision: 1,
+    image: 'reg/svc@sha256:old',
+    release: 'r0',
+    gitSha: 'a',
+    color: 'green' as const,
+    time: 't',
+    actor: 'x',
+    outcome: 'superseded' as const,
+    kind: 'deploy' as const,
+  },
+  {
+    revision: 2,
+    image: 'reg/svc@sha256:new',
+    release: 'r1',
+    gitSha: 'b',
+    color: 'blue' as const,
+    time: 't',
+    actor: 'x',
+    outcome: 'live' as const,
+    kind: 'deploy' as const,
+  },
 ];
 
 describe('serviceStatus', () => {
   it('reports a healthy promoted release without warnings', () => {
     const s = serviceStatus('svc', observed(), 2, history, null);
-    expect(s).toMatchObject({ live: { color: 'blue', release: 'r1' }, phase: 'Promoted', readyEndpoints: 2, history: { live: { revision: 2 }, lastGood: { revision: 1, release: 'r0' } }, warnings: [] });
+    expect(s).toMatchObject({
+      live: { color: 'blue', release: 'r1' },
+      phase: 'Promoted',
+      readyEndpoints: 2,
+      history: { live: { revision: 2 }, lastGood: { revision: 1, release: 'r0' } },
+      warnings: [],
+    });
     expect(s.colors.green).toMatchObject({ release: 'r0', replicas: 0 });
   });
 
   it('warns about every disagreement an operator must look at', () => {
-    const s = serviceStatus('svc', observed({ activeRelease: 'r9', state: { phase: 'Soaking', since: 0, reason: '' } }), 1, history, { replicas: 1, available: 0, image: 'x' });
+    const s = serviceStatus('svc', observed({ activeRelease: 'r9', state: { phase: 'Soaking', since: 0, reason: '' } }), 1, history, {
+      replicas: 1,
+      available: 0,
+      image: 'x',
+    });
     expect(s.warnings).toEqual([
       'the active Service selects release r9 but blue runs r1',
       '1/2 ready endpoints behind the active Service',

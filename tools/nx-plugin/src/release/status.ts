@@ -36,7 +36,15 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
   const colors: ServiceStatus['colors'] = {};
   for (const color of COLORS) {
     const d = observed.deployments[color];
-    if (d) colors[color] = { release: d.release, image: d.image, replicas: d.replicas, available: d.availableReplicas, updated: d.updatedReplicas, pods: d.podReplicas };
+    if (d)
+      colors[color] = {
+        release: d.release,
+        image: d.image,
+        replicas: d.replicas,
+        available: d.availableReplicas,
+        updated: d.updatedReplicas,
+        pods: d.podReplicas,
+      };
   }
   const active = observed.active;
   const liveState = active ? observed.deployments[active] : undefined;
@@ -55,11 +63,13 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
     warnings: [],
   };
   const w = status.warnings;
-  if (active && liveState && liveState.release !== observed.activeRelease) w.push(`the active Service selects release ${observed.activeRelease || '(none)'} but ${active} runs ${liveState.release || '(unlabelled)'}`);
+  if (active && liveState && liveState.release !== observed.activeRelease)
+    w.push(`the active Service selects release ${observed.activeRelease || '(none)'} but ${active} runs ${liveState.release || '(unlabelled)'}`);
   if (active && liveState && activeReady < liveState.replicas) w.push(`${activeReady}/${liveState.replicas} ready endpoints behind the active Service`);
   if (active && !liveState) w.push(`the active Service selects ${active}, which has no Deployment`);
   const recorded = status.history.live;
-  if (status.live && recorded?.release && recorded.release !== status.live.release) w.push(`the history records release ${recorded.release} as live, the cluster serves ${status.live.release}`);
+  if (status.live && recorded?.release && recorded.release !== status.live.release)
+    w.push(`the history records release ${recorded.release} as live, the cluster serves ${status.live.release}`);
   if (status.phase === 'Soaking') w.push('soak owed: rerun the deploy (with analysis) to judge this release');
   if (status.phase === 'Halted') w.push(`halted, not judged (${status.phaseReason.slice(0, 120)}): rerun the deploy, deploy:abort or deploy:promote`);
   if (canary) w.push(`a canary is up (${canary.available}/${canary.replicas} available): a deploy is in its canary, or one was interrupted there`);

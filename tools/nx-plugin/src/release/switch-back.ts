@@ -25,7 +25,14 @@ export class NoWayBack extends Error {}
  * taken off; then the history records the rollback and the aborted colour is scaled down.
  * Shared by the soak's automatic switch-back and `deploy:abort`.
  */
-export async function switchBack(kube: Kube, service: ServiceConfig, environment: string, reason: string, actor: string, phase: Phase = 'Aborted'): Promise<SwitchBack> {
+export async function switchBack(
+  kube: Kube,
+  service: ServiceConfig,
+  environment: string,
+  reason: string,
+  actor: string,
+  phase: Phase = 'Aborted',
+): Promise<SwitchBack> {
   const started = Date.now();
   const observed = await kube.observe(service.name);
   const from = observed.active;
@@ -45,7 +52,16 @@ export async function switchBack(kube: Kube, service: ServiceConfig, environment
     ...abortedAnnotations(observed.activeRelease, reason),
   });
   const seconds = (Date.now() - started) / 1000;
-  const entry = { image: observed.deployments[from]?.image ?? '', release: observed.activeRelease, gitSha: '', color: from, time: at.toISOString(), actor, kind: 'deploy' as const, reason };
+  const entry = {
+    image: observed.deployments[from]?.image ?? '',
+    release: observed.activeRelease,
+    gitSha: '',
+    color: from,
+    time: at.toISOString(),
+    actor,
+    kind: 'deploy' as const,
+    reason,
+  };
   await kube.updateHistory(service.name, (history) => {
     const restored = previousGood(history);
     return restored ? recordRollback(history, { ...restored, color: to }, at.toISOString(), actor, reason) : recordFailed(history, entry);

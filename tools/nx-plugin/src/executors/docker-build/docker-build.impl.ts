@@ -5,10 +5,7 @@ import { runBuild } from './lib/run-build';
 import { projectVersion, sourceInfo } from './lib/source-info';
 import type { DockerBuildExecutorOptions } from './schema';
 
-export default async function dockerBuildExecutor(
-  options: DockerBuildExecutorOptions,
-  context: ExecutorContext,
-): Promise<{ success: boolean }> {
+export default async function dockerBuildExecutor(options: DockerBuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const projectName = context.projectName;
   if (!projectName) throw new Error('docker-build: run this executor for a project (nx run <project>:docker-build)');
   const projectRoot = context.projectsConfigurations.projects[projectName].root;

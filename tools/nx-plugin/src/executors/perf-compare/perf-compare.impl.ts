@@ -35,7 +35,9 @@ export default async function perfCompareExecutor(options: PerfCompareExecutorOp
     throw error;
   }
   const urls = { baseline: new URL(path, baseline).toString(), candidate: new URL(path, candidate).toString() };
-  logger.info(`perf-compare ${project}: ${urls.baseline} (live) vs ${urls.candidate} (candidate), ${o.rounds} interleaved rounds of ${o.requestsPerRound} requests each`);
+  logger.info(
+    `perf-compare ${project}: ${urls.baseline} (live) vs ${urls.candidate} (candidate), ${o.rounds} interleaved rounds of ${o.requestsPerRound} requests each`,
+  );
   const samples = await sampleSideBySide(urls, o, (round) => logger.info(`  round ${round}/${o.rounds}`));
   const lines = [`### Side-by-side performance of ${project}`, ''];
   let success: boolean;
@@ -47,7 +49,9 @@ export default async function perfCompareExecutor(options: PerfCompareExecutorOp
     success = false;
   } else {
     const c = compareSamples(samples.baseline.latenciesMs, samples.candidate.latenciesMs, o);
-    lines.push(`${c.regression ? 'REGRESSION' : 'PASS'}: ${c.reason} (${samples.baseline.latenciesMs.length} + ${samples.candidate.latenciesMs.length} requests).`);
+    lines.push(
+      `${c.regression ? 'REGRESSION' : 'PASS'}: ${c.reason} (${samples.baseline.latenciesMs.length} + ${samples.candidate.latenciesMs.length} requests).`,
+    );
     success = !c.regression;
     mkdirSync(join(context.root, o.reportDir), { recursive: true });
     writeFileSync(join(context.root, o.reportDir, `${project}.json`), JSON.stringify({ project, urls, options: o, comparison: c }, null, 2) + '\n');

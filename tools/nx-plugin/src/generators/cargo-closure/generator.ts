@@ -25,6 +25,7 @@ export default function cargoClosure(tree: Tree): { outOfSyncMessage: string } |
       stale.push(file);
     }
   }
-  if (stale.length) return { outOfSyncMessage: `The locked Cargo dependency closures are stale after a Cargo.lock change: ${stale.join(', ')}. Run \`npx nx sync\`.` };
+  if (stale.length)
+    return { outOfSyncMessage: `The locked Cargo dependency closures are stale after a Cargo.lock change: ${stale.join(', ')}. Run \`npx nx sync\`.` };
   return undefined;
 }

@@ -39,7 +39,9 @@ describe('library generator', () => {
     const tree = await workspace();
     await generate(tree, { name: 'fee-model', language: 'rust', dependent: 'venue-router' });
     expect(tree.read('Cargo.toml', 'utf-8')).toContain('members = ["apps/execution-engine", "apps/venue-router", "libs/fee-model"]');
-    expect(tree.read('apps/venue-router/Cargo.toml', 'utf-8')).toContain('[dependencies]\nfee-model = { path = "../../libs/fee-model" }\naxum.workspace = true');
+    expect(tree.read('apps/venue-router/Cargo.toml', 'utf-8')).toContain(
+      '[dependencies]\nfee-model = { path = "../../libs/fee-model" }\naxum.workspace = true',
+    );
     expect(readProjectConfiguration(tree, 'fee-model').targets?.test?.options.commands[1]).toBe(
       'cargo llvm-cov --package fee-model --lcov --output-path coverage/libs/fee-model/lcov.info',
     );

@@ -32,7 +32,9 @@ export default async function libraryGenerator(tree: Tree, options: LibraryGener
   if (options.dependent && !dependent) throw new Error(`no project named "${options.dependent}" to depend on the library (nx show projects lists them)`);
   const manifest = { python: 'pyproject.toml', rust: 'Cargo.toml', typescript: 'tsconfig.json' }[options.language];
   if (dependent && !tree.exists(`${dependent.root}/${manifest}`)) {
-    throw new Error(`${options.dependent} is not a ${options.language} project (no ${dependent.root}/${manifest}): a ${options.language} library needs a ${options.language} dependent`);
+    throw new Error(
+      `${options.dependent} is not a ${options.language} project (no ${dependent.root}/${manifest}): a ${options.language} library needs a ${options.language} dependent`,
+    );
   }
 
   generateFiles(tree, join(__dirname, 'files', options.language), n.projectRoot, { ...n, description: options.description, tmpl: '' });

@@ -21,7 +21,15 @@ describe('service generator', () => {
   it('writes a Python service: package, tests, Dockerfile, project, deploy file and build context', async () => {
     const tree = workspace();
     await generate(tree, { name: 'quote-feed', language: 'python', port: 8100 });
-    for (const file of ['pyproject.toml', 'Dockerfile', 'README.md', 'src/quote_feed/service.py', 'src/quote_feed/finance/__init__.py', 'src/quote_feed/risk/__init__.py', 'tests/test_service.py']) {
+    for (const file of [
+      'pyproject.toml',
+      'Dockerfile',
+      'README.md',
+      'src/quote_feed/service.py',
+      'src/quote_feed/finance/__init__.py',
+      'src/quote_feed/risk/__init__.py',
+      'tests/test_service.py',
+    ]) {
       expect(tree.exists(`apps/quote-feed/${file}`)).toBe(true);
     }
     expect(tree.read('apps/quote-feed/src/quote_feed/__main__.py', 'utf-8')).toContain('"PORT", "8100"');
@@ -50,7 +58,16 @@ describe('service generator', () => {
   it('writes a Next.js service with health, readiness and metrics routes', async () => {
     const tree = workspace();
     await generate(tree, { name: 'blotter', language: 'nextjs', port: 3100 });
-    for (const file of ['app/healthz/route.ts', 'app/readyz/route.ts', 'app/metrics/route.ts', 'lib/finance/notional.ts', 'lib/risk/limits.ts', 'jest.config.cjs', 'next.config.mjs', 'public/.gitkeep']) {
+    for (const file of [
+      'app/healthz/route.ts',
+      'app/readyz/route.ts',
+      'app/metrics/route.ts',
+      'lib/finance/notional.ts',
+      'lib/risk/limits.ts',
+      'jest.config.cjs',
+      'next.config.mjs',
+      'public/.gitkeep',
+    ]) {
       expect(tree.exists(`apps/blotter/${file}`)).toBe(true);
     }
     expect(tree.read('apps/blotter/Dockerfile', 'utf-8')).toContain('COPY apps/blotter/.next/standalone/apps/blotter ./apps/blotter');

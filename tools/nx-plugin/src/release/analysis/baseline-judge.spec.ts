@@ -12,12 +12,17 @@ describe('judgeAgainstBaseline', () => {
   it('fails a canary 30% slower than its baseline, naming medians, change and p', () => {
     const v = judgeAgainstBaseline(spec, { values: slow }, { values: base }, 15);
     expect(v.status).toBe('failed');
-    expect(v.reason).toMatch(/^canary slower than its baseline: mean-latency: canary median 26\.\d ms vs baseline 20\.\d ms \(\+29\.\d%; tolerance 10%\), Mann-Whitney p \d\.\d\de-\d+ \(alpha 0\.01\), 20\/20 values$/);
+    expect(v.reason).toMatch(
+      /^canary slower than its baseline: mean-latency: canary median 26\.\d ms vs baseline 20\.\d ms \(\+29\.\d%; tolerance 10%\), Mann-Whitney p \d\.\d\de-\d+ \(alpha 0\.01\), 20\/20 values$/,
+    );
   });
 
   it('passes an unchanged canary, and a faster one', () => {
     expect(judgeAgainstBaseline(spec, { values: same }, { values: base }, 15).status).toBe('passed');
-    expect(judgeAgainstBaseline(spec, { values: base }, { values: slow }, 15)).toMatchObject({ status: 'passed', reason: expect.stringMatching(/\(-2\d\.\d%; tolerance 10%\)/) });
+    expect(judgeAgainstBaseline(spec, { values: base }, { values: slow }, 15)).toMatchObject({
+      status: 'passed',
+      reason: expect.stringMatching(/\(-2\d\.\d%; tolerance 10%\)/),
+    });
   });
 
   it('passes a significant difference within the tolerance (5% slower, 10% allowed)', () => {
@@ -43,6 +48,8 @@ describe('comparisonsFor', () => {
     expect(comparisonsFor(all, undefined, 'agents')).toEqual(all);
     expect(comparisonsFor(all, { failWhen: {}, comparisons: [] }, 'dashboard')).toEqual([]);
     expect(comparisonsFor(all, { failWhen: {}, comparisons: ['error-ratio'] }, 'agents').map((c) => c.name)).toEqual(['error-ratio']);
-    expect(() => comparisonsFor(all, { failWhen: {}, comparisons: ['p99'] }, 'agents')).toThrow('service agents: comparison "p99" is not defined in analysis.yaml (defined: mean-latency, error-ratio)');
+    expect(() => comparisonsFor(all, { failWhen: {}, comparisons: ['p99'] }, 'agents')).toThrow(
+      'service agents: comparison "p99" is not defined in analysis.yaml (defined: mean-latency, error-ratio)',
+    );
   });
 });

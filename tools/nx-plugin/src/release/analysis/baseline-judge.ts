@@ -15,7 +15,8 @@ export function comparisonsFor(all: ComparisonSpec[], service: ServiceAnalysis |
   if (!chosen) return all;
   const names = new Set(all.map((c) => c.name));
   const unknown = chosen.filter((n) => !names.has(n));
-  if (unknown.length) throw new Error(`service ${serviceName}: comparison "${unknown[0]}" is not defined in analysis.yaml (defined: ${[...names].join(', ') || 'none'})`);
+  if (unknown.length)
+    throw new Error(`service ${serviceName}: comparison "${unknown[0]}" is not defined in analysis.yaml (defined: ${[...names].join(', ') || 'none'})`);
   return all.filter((c) => chosen.includes(c.name));
 }
 
@@ -27,10 +28,16 @@ const show = (value: number, unit: ComparisonSpec['unit']) =>
  * regression when the canary is larger with significance and beyond the tolerance at the median.
  */
 export function judgeAgainstBaseline(spec: ComparisonSpec, canary: SeriesResult, baseline: SeriesResult, minSamples: number): BaselineVerdict {
-  for (const [side, series] of [['canary', canary], ['baseline', baseline]] as const) {
+  for (const [side, series] of [
+    ['canary', canary],
+    ['baseline', baseline],
+  ] as const) {
     if ('inconclusive' in series) return { status: 'inconclusive', reason: `${spec.name}: no ${side} series (${series.inconclusive})` };
     if (series.values.length < minSamples) {
-      return { status: 'inconclusive', reason: `${spec.name}: ${series.values.length} ${side} value(s), fewer than the ${minSamples} needed (too little traffic, or an analysis time too short for the step)` };
+      return {
+        status: 'inconclusive',
+        reason: `${spec.name}: ${series.values.length} ${side} value(s), fewer than the ${minSamples} needed (too little traffic, or an analysis time too short for the step)`,
+      };
     }
   }
   const c = (canary as { values: number[] }).values;

@@ -79,6 +79,8 @@ describe('metricsFor', () => {
     expect(metricsFor(metrics, { metrics: [], failWhen: {} }, 'a')).toEqual([]);
     const engine = metricsFor(metrics, { failWhen: { 'p95-latency': { above: 0.1 } } }, 'engine');
     expect(engine.find((m) => m.name === 'p95-latency')?.failWhen).toEqual({ above: 0.1 });
-    expect(() => metricsFor(metrics, { metrics: ['cpu'], failWhen: {} }, 'engine')).toThrow('service engine: analysis metric "cpu" is not defined in analysis.yaml');
+    expect(() => metricsFor(metrics, { metrics: ['cpu'], failWhen: {} }, 'engine')).toThrow(
+      'service engine: analysis metric "cpu" is not defined in analysis.yaml',
+    );
   });
 });

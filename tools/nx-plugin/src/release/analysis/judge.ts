@@ -10,10 +10,7 @@ export interface MetricTally {
   last?: Measurement;
 }
 
-export type Verdict =
-  | { status: 'running' }
-  | { status: 'failed'; metric: string; reason: string }
-  | { status: 'inconclusive'; metric: string; reason: string };
+export type Verdict = { status: 'running' } | { status: 'failed'; metric: string; reason: string } | { status: 'inconclusive'; metric: string; reason: string };
 
 export interface Tally {
   metrics: Record<string, MetricTally>;
@@ -99,7 +96,11 @@ export function addRound(tally: Tally, metrics: MetricSpec[], round: Measurement
     } else {
       t.consecutiveInconclusive += 1;
       if (t.consecutiveInconclusive > inconclusiveLimit && next.verdict.status === 'running') {
-        next.verdict = { status: 'inconclusive', metric: spec.name, reason: `${spec.name}: ${m.inconclusive} (${t.consecutiveInconclusive} measurement(s) in a row)` };
+        next.verdict = {
+          status: 'inconclusive',
+          metric: spec.name,
+          reason: `${spec.name}: ${m.inconclusive} (${t.consecutiveInconclusive} measurement(s) in a row)`,
+        };
       }
     }
     next.metrics[m.metric] = t;

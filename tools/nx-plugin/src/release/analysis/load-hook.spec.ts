@@ -2,8 +2,13 @@ import { renderLoadCommand, startLoad } from './load-hook';
 
 describe('renderLoadCommand', () => {
   it('fills the placeholders of every argument', () => {
-    expect(renderLoadCommand(['node', 'traffic.mjs', '--namespace', '{{namespace}}', '{{service}}={{path}}'], { namespace: 'ns', service: 'agents', path: '/api/positions' }))
-      .toEqual(['node', 'traffic.mjs', '--namespace', 'ns', 'agents=/api/positions']);
+    expect(
+      renderLoadCommand(['node', 'traffic.mjs', '--namespace', '{{namespace}}', '{{service}}={{path}}'], {
+        namespace: 'ns',
+        service: 'agents',
+        path: '/api/positions',
+      }),
+    ).toEqual(['node', 'traffic.mjs', '--namespace', 'ns', 'agents=/api/positions']);
   });
   it('refuses an unknown placeholder', () => {
     expect(() => renderLoadCommand(['{{nope}}'], { service: 'a' })).toThrow(/placeholder \{\{nope\}\} is not one of service/);

@@ -26,12 +26,17 @@ export function startLoad(command: string[], cwd: string, log: (m: string) => vo
     log(`load: could not start ${command[0]}: ${(error as Error).message}; the analysis runs on whatever traffic there is`);
     return { stop: async () => '' };
   }
-  const collect = (d: Buffer) => { output = (output + d.toString()).slice(-4000); };
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code));
-    child.on('error', (error) => { log(`load: ${command[0]}: ${error.message}; the analysis runs on whatever traffic there is`); resolve(null); });
+    child.on('error', (error) => {
+      log(`load: ${command[0]}: ${error.message}; the analysis runs on whatever traffic there is`);
+      resolve(null);
+    });
   });
   log(`load: ${command.join(' ')}`);
   return {

@@ -27,7 +27,7 @@ export function mannWhitney(baseline: readonly number[], candidate: readonly num
   const all = [...baseline.map((v) => ({ v, c: false })), ...candidate.map((v) => ({ v, c: true }))].sort((a, b) => a.v - b.v);
   let candidateRanks = 0;
   let tieTerm = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j].v === all[i].v) j++;
     const rank = (i + 1 + j) / 2; // ranks i+1..j share their mean
@@ -66,7 +66,11 @@ export interface Comparison extends MannWhitney {
  * candidate is larger with significance (pGreater < alpha) and by more than the tolerance at the
  * median; either alone is noise or a difference too small to matter.
  */
-export function compareSamples(baseline: readonly number[], candidate: readonly number[], { alpha, tolerance }: { alpha: number; tolerance: number }): Comparison {
+export function compareSamples(
+  baseline: readonly number[],
+  candidate: readonly number[],
+  { alpha, tolerance }: { alpha: number; tolerance: number },
+): Comparison {
   const test = mannWhitney(baseline, candidate);
   const baselineMedian = median(baseline);
   const candidateMedian = median(candidate);

@@ -36,7 +36,9 @@ describe('PrometheusSource against a real Prometheus', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const closedPort = (closed.address() as { port: number }).port;
     await new Promise((r) => closed.close(r));
-    expect(await new PrometheusSource(`http://127.0.0.1:${closedPort}`, 2000).query('vector(1)')).toEqual({ inconclusive: `Prometheus at http://127.0.0.1:${closedPort} unreachable (ECONNREFUSED)` });
+    expect(await new PrometheusSource(`http://127.0.0.1:${closedPort}`, 2000).query('vector(1)')).toEqual({
+      inconclusive: `Prometheus at http://127.0.0.1:${closedPort} unreachable (ECONNREFUSED)`,
+    });
     const server: Server = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
@@ -59,7 +61,9 @@ describe('PrometheusSource against a real Prometheus', () => {
     await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
     const port = (stalled.address() as { port: number }).port;
     try {
-      expect(await new PrometheusSource(`http://127.0.0.1:${port}`, 300).query('vector(1)')).toEqual({ inconclusive: `Prometheus at http://127.0.0.1:${port} unreachable (no answer within 300 ms)` });
+      expect(await new PrometheusSource(`http://127.0.0.1:${port}`, 300).query('vector(1)')).toEqual({
+        inconclusive: `Prometheus at http://127.0.0.1:${port} unreachable (no answer within 300 ms)`,
+      });
     } finally {
       stalled.closeAllConnections();
       stalled.close();
@@ -75,7 +79,9 @@ describe('PrometheusSource against a real Prometheus', () => {
     expect(await source.queryRange('label_replace(vector(1), "a", "x", "", "") or label_replace(vector(2), "a", "y", "", "")', end - 4, end, 1)).toEqual({
       inconclusive: 'the query returned 2 series; aggregate it to one',
     });
-    expect(await source.queryRange('sum(', end - 4, end, 1)).toMatchObject({ inconclusive: expect.stringMatching(/^Prometheus rejected the query \(HTTP 400\): .*parse error/) });
+    expect(await source.queryRange('sum(', end - 4, end, 1)).toMatchObject({
+      inconclusive: expect.stringMatching(/^Prometheus rejected the query \(HTTP 400\): .*parse error/),
+    });
     const server: Server = createServer((_, res) => res.writeHead(502).end('bad gateway'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;

@@ -8,7 +8,10 @@ const answerSchema = z.object({
   data: z
     .object({
       resultType: z.string(),
-      result: z.union([z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })), z.tuple([z.number(), z.string()])]),
+      result: z.union([
+        z.array(z.object({ metric: z.record(z.string(), z.string()), value: z.tuple([z.number(), z.string()]) })),
+        z.tuple([z.number(), z.string()]),
+      ]),
     })
     .optional(),
 });
@@ -25,7 +28,12 @@ export interface MetricsSource {
 const rangeSchema = z.object({
   status: z.enum(['success', 'error']),
   error: z.string().optional(),
-  data: z.object({ resultType: z.literal('matrix'), result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })) }).optional(),
+  data: z
+    .object({
+      resultType: z.literal('matrix'),
+      result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })),
+    })
+    .optional(),
 });
 
 /**
@@ -56,7 +64,12 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /** POSTs a query and reads its answer's data with `schema`, or says why there is none. */
-  private async ask<D>(path: string, params: Record<string, string>, schema: z.ZodType<{ status: 'success' | 'error'; error?: string; data?: D }>, what: string): Promise<D | { inconclusive: string }> {
+  private async ask<D>(
+    path: string,
+    params: Record<string, string>,
+    schema: z.ZodType<{ status: 'success' | 'error'; error?: string; data?: D }>,
+    what: string,
+  ): Promise<D | { inconclusive: string }> {
     const answer = await this.post(path, params);
     if ('inconclusive' in answer) return answer;
     const { status, text } = answer;

@@ -42,7 +42,9 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
   const deadline = now() + run.durationMs;
   let tally = emptyTally(run.metrics);
   let rounds = 0;
-  run.log(`analysis (${run.label}): ${run.metrics.map((m) => m.name).join(', ') || 'health only'} every ${run.intervalMs / 1000} s for ${run.durationMs / 1000} s`);
+  run.log(
+    `analysis (${run.label}): ${run.metrics.map((m) => m.name).join(', ') || 'health only'} every ${run.intervalMs / 1000} s for ${run.durationMs / 1000} s`,
+  );
   while (now() < deadline) {
     await sleep(Math.min(run.intervalMs, Math.max(0, deadline - now())));
     const stop = run.stopped?.();

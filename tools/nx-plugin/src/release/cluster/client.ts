@@ -72,8 +72,13 @@ export class ClusterClient {
     const code = statusOf(error);
     const message = (error as Error)?.message ?? String(error);
     if (code === 403) return new KubeError(`forbidden to ${action} in namespace ${this.target.namespace} (RBAC): ${message.split('\n')[0]}`);
-    if (code === undefined && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed/i.test(`${message} ${(error as { cause?: Error })?.cause?.message ?? ''}`)) {
-      return new KubeError(`cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: ${message}. Is the cluster up? Locally: npx nx run local-cluster:up`);
+    if (
+      code === undefined &&
+      /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed/i.test(`${message} ${(error as { cause?: Error })?.cause?.message ?? ''}`)
+    ) {
+      return new KubeError(
+        `cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: ${message}. Is the cluster up? Locally: npx nx run local-cluster:up`,
+      );
     }
     return error instanceof Error ? error : new Error(message);
   }

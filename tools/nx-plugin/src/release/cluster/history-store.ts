@@ -17,7 +17,12 @@ export async function readHistory(c: ClusterClient, service: string): Promise<Re
  * A change that returns the history it was given writes nothing. `beforeWrite` runs before each
  * attempt's write (the lease check: a retry after a conflict checks again).
  */
-export async function updateHistory(c: ClusterClient, service: string, change: (history: Release[]) => Release[], beforeWrite: () => void = () => undefined): Promise<Release[]> {
+export async function updateHistory(
+  c: ClusterClient,
+  service: string,
+  change: (history: Release[]) => Release[],
+  beforeWrite: () => void = () => undefined,
+): Promise<Release[]> {
   const { namespace } = c.target;
   const name = nameOf(service);
   return c.retryOnConflict('update the release history', async () => {
@@ -27,7 +32,12 @@ export async function updateHistory(c: ClusterClient, service: string, change: (
     if (history === current) return current; // nothing to record: no write
     beforeWrite();
     const body: k8s.V1ConfigMap = {
-      metadata: { name, namespace, labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' }, resourceVersion: existing?.metadata?.resourceVersion },
+      metadata: {
+        name,
+        namespace,
+        labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' },
+        resourceVersion: existing?.metadata?.resourceVersion,
+      },
       data: { history: JSON.stringify(history, null, 1) },
     };
     if (existing) await c.core.replaceNamespacedConfigMap({ name, namespace, body });

@@ -125,19 +125,22 @@ export async function acquireLease(
       }
     },
   };
-  const timer = setInterval(() => {
-    if (inflight || handle.lost) return;
-    inflight = renew()
-      .then(() => {
-        lastRenewed = Date.now();
-      })
-      .catch((error: Error) => {
-        if (renewalLost({ takenOver: error instanceof TakenOver }, lastRenewed, Date.now(), seconds * 1000)) handle.lost = error;
-      })
-      .finally(() => {
-        inflight = null;
-      });
-  }, Math.max(1000, (seconds * 1000) / 5));
+  const timer = setInterval(
+    () => {
+      if (inflight || handle.lost) return;
+      inflight = renew()
+        .then(() => {
+          lastRenewed = Date.now();
+        })
+        .catch((error: Error) => {
+          if (renewalLost({ takenOver: error instanceof TakenOver }, lastRenewed, Date.now(), seconds * 1000)) handle.lost = error;
+        })
+        .finally(() => {
+          inflight = null;
+        });
+    },
+    Math.max(1000, (seconds * 1000) / 5),
+  );
   timer.unref();
   return handle;
 }

@@ -54,7 +54,10 @@ export async function readyEndpoints(c: ClusterClient, serviceName: string): Pro
   const slices = await c.call('list EndpointSlices', () =>
     c.discovery.listNamespacedEndpointSlice({ namespace: c.target.namespace, labelSelector: `kubernetes.io/service-name=${serviceName}` }),
   );
-  return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).reduce((n, e) => n + e.addresses.length, 0);
+  return slices.items
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false)
+    .reduce((n, e) => n + e.addresses.length, 0);
 }
 
 /** The pods of one colour of a service (by the Deployment's selector). */

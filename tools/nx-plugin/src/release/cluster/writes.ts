@@ -29,7 +29,10 @@ export async function applyDeployment(c: ClusterClient, body: k8s.V1Deployment):
 export async function scale(c: ClusterClient, service: string, color: Color, replicas: number): Promise<void> {
   const name = deploymentName(service, color);
   await c.call(`scale Deployment ${name}`, () =>
-    c.apps.patchNamespacedDeployment({ name, namespace: c.target.namespace, body: { spec: { replicas } } }, c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch)),
+    c.apps.patchNamespacedDeployment(
+      { name, namespace: c.target.namespace, body: { spec: { replicas } } },
+      c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch),
+    ),
   );
 }
 
@@ -62,7 +65,8 @@ export async function recordPhase(c: ClusterClient, service: string, release: st
   await c.retryOnConflict(`record the phase on Service ${service}`, async () => {
     const existing = await c.call(`read Service ${service}`, () => c.core.readNamespacedService({ name: service, namespace }));
     const selected = existing.spec?.selector?.[RELEASE_LABEL] ?? '';
-    if (selected !== release) throw new KubeError(`the active Service ${service} selects release ${selected || '(none)'} now, not ${release}: someone else moved it; nothing recorded`);
+    if (selected !== release)
+      throw new KubeError(`the active Service ${service} selects release ${selected || '(none)'} now, not ${release}: someone else moved it; nothing recorded`);
     existing.metadata!.annotations = { ...existing.metadata!.annotations, ...annotations };
     await c.core.replaceNamespacedService({ name: service, namespace, body: existing });
   });

@@ -192,10 +192,16 @@ export class MemoryApi {
         const wanted = Object.fromEntries(labelSelector.split(',').map((kv) => kv.split('=') as [string, string]));
         // A broken release's pods run but never pass their readiness probe.
         return {
-          items: this.allPods().filter((p) => matches(wanted, p.labels)).map((p, i): k8s.V1Pod => ({
-            metadata: { name: `pod-${i}`, labels: clone(p.labels) },
-            status: { phase: 'Running', conditions: [{ type: 'Ready', status: p.ready ? 'True' : 'False' }], containerStatuses: [{ name: 'app', image: '', imageID: '', ready: p.ready, restartCount: 0, state: { running: {} } }] },
-          })),
+          items: this.allPods()
+            .filter((p) => matches(wanted, p.labels))
+            .map((p, i): k8s.V1Pod => ({
+              metadata: { name: `pod-${i}`, labels: clone(p.labels) },
+              status: {
+                phase: 'Running',
+                conditions: [{ type: 'Ready', status: p.ready ? 'True' : 'False' }],
+                containerStatuses: [{ name: 'app', image: '', imageID: '', ready: p.ready, restartCount: 0, state: { running: {} } }],
+              },
+            })),
         };
       },
     };
@@ -209,7 +215,12 @@ export class MemoryApi {
       },
     };
     const unsupported = () => Promise.reject(new Error('leases are not modelled: the model drives the executors below the lease'));
-    const coordination = { readNamespacedLease: unsupported, createNamespacedLease: unsupported, replaceNamespacedLease: unsupported, deleteNamespacedLease: unsupported };
+    const coordination = {
+      readNamespacedLease: unsupported,
+      createNamespacedLease: unsupported,
+      replaceNamespacedLease: unsupported,
+      deleteNamespacedLease: unsupported,
+    };
     return { apps, core, discovery, coordination } as unknown as Apis;
   }
 }

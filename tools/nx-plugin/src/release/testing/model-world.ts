@@ -37,9 +37,22 @@ export type Command =
 const FAULTS = ['replaceNamespacedService', 'patchNamespacedDeployment', 'ConfigMap', 'listNamespacedEndpointSlice', 'readNamespacedDeployment'];
 const crash = fc.option(fc.integer({ min: 1, max: 8 }), { nil: null });
 export const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('deploy' as const), variant: fc.integer({ min: 0, max: 3 }), verdict: fc.constantFrom<Verdict>('pass', 'pass', 'fail', 'inconclusive'), broken: fc.constantFrom(false, false, false, false, true), crashAfter: crash, fault: fc.option(fc.constantFrom(...FAULTS), { nil: null, freq: 4 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('deploy' as const),
+      variant: fc.integer({ min: 0, max: 3 }),
+      verdict: fc.constantFrom<Verdict>('pass', 'pass', 'fail', 'inconclusive'),
+      broken: fc.constantFrom(false, false, false, false, true),
+      crashAfter: crash,
+      fault: fc.option(fc.constantFrom(...FAULTS), { nil: null, freq: 4 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'rerun' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollback' as const), crashAfter: crash, fault: fc.option(fc.constantFrom(...FAULTS), { nil: null, freq: 4 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('rollback' as const), crashAfter: crash, fault: fc.option(fc.constantFrom(...FAULTS), { nil: null, freq: 4 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), crashAfter: crash }) },
 );
 
@@ -47,7 +60,17 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 const serviceOf = (variant: number): ServiceConfig => ({ ...agents, env: { ...agents.env, MODEL_VARIANT: String(variant % 2) } });
 const imageOf = (variant: number) => `reg.local/trading/agents@sha256:${String(Math.floor(variant / 2)).repeat(64)}`;
 export const releaseOf = (variant: number) =>
-  releaseLabel(deploymentManifest({ service: serviceOf(variant), environment: 'staging', namespace: 'model', color: 'blue', image: imageOf(variant), replicas: 2, revision: 'r' }));
+  releaseLabel(
+    deploymentManifest({
+      service: serviceOf(variant),
+      environment: 'staging',
+      namespace: 'model',
+      color: 'blue',
+      image: imageOf(variant),
+      replicas: 2,
+      revision: 'r',
+    }),
+  );
 
 export class World {
   clock = 0;
@@ -84,15 +107,19 @@ export class World {
 
   deploy(variant: number, verdict: Verdict) {
     this.last = { variant };
-    return deployService(this.kube, { service: serviceOf(variant), image: imageOf(variant), gitSha: 'model' }, {
-      environment: 'staging',
-      env: this.env,
-      actor: 'model',
-      log: () => undefined,
-      sleep: this.sleep,
-      soak: soak(this.promotion(variant, verdict)),
-      soakMs: this.env.analysis!.soakSeconds * 1000,
-    });
+    return deployService(
+      this.kube,
+      { service: serviceOf(variant), image: imageOf(variant), gitSha: 'model' },
+      {
+        environment: 'staging',
+        env: this.env,
+        actor: 'model',
+        log: () => undefined,
+        sleep: this.sleep,
+        soak: soak(this.promotion(variant, verdict)),
+        soakMs: this.env.analysis!.soakSeconds * 1000,
+      },
+    );
   }
 
   async run(cmd: Command): Promise<string> {
@@ -104,7 +131,8 @@ export class World {
       switch (cmd.kind) {
         case 'deploy':
           // A template whose new pods never get ready (a bad image or probe); not one already running.
-          if (cmd.broken && this.api && !api.allPods().some((p) => p.labels['trading.dev/release'] === releaseOf(cmd.variant))) api.broken.add(releaseOf(cmd.variant));
+          if (cmd.broken && this.api && !api.allPods().some((p) => p.labels['trading.dev/release'] === releaseOf(cmd.variant)))
+            api.broken.add(releaseOf(cmd.variant));
           await this.deploy(cmd.variant, cmd.verdict);
           break;
         case 'rerun':
@@ -133,12 +161,15 @@ export class World {
     const svc = this.api.service('agents');
     if (!svc) return;
     const selector = svc.spec!.selector!;
-    const behind = this.api.allPods().filter((p) => Object.entries(selector).every(([k, v]) => p.labels[k] === v) && p.labels['trading.dev/track'] !== 'canary');
+    const behind = this.api
+      .allPods()
+      .filter((p) => Object.entries(selector).every(([k, v]) => p.labels[k] === v) && p.labels['trading.dev/track'] !== 'canary');
     const where = `\n${trace.join('\n')}\nselector ${JSON.stringify(selector)}`;
     if (behind.length === 0) throw new Error(`the active Service selects no pod (dark)${where}`);
     if (!behind.every((p) => p.ready)) throw new Error(`the active Service selects a pod that is not ready${where}`);
     const releases = new Set(behind.map((p) => p.labels['trading.dev/release']));
-    if (releases.size !== 1 || !releases.has(selector['trading.dev/release'])) throw new Error(`the active Service selects pods of ${[...releases].join(', ')}${where}`);
+    if (releases.size !== 1 || !releases.has(selector['trading.dev/release']))
+      throw new Error(`the active Service selects pods of ${[...releases].join(', ')}${where}`);
   }
 
   /** After a clean rerun that finished: the history records what is live, and nothing is left unjudged. */
@@ -148,7 +179,8 @@ export class World {
     if (!svc) return;
     const history = this.api.history('agents') as Release[];
     const where = `\n${trace.join('\n')}`;
-    if (live(history)?.release !== svc.spec!.selector!['trading.dev/release']) throw new Error(`the history's live release is ${live(history)?.release}, the Service selects ${svc.spec!.selector!['trading.dev/release']}${where}`);
+    if (live(history)?.release !== svc.spec!.selector!['trading.dev/release'])
+      throw new Error(`the history's live release is ${live(history)?.release}, the Service selects ${svc.spec!.selector!['trading.dev/release']}${where}`);
     if (history.length > HISTORY_LIMIT) throw new Error(`history holds ${history.length} entries${where}`);
     const phase = svc.metadata!.annotations?.['trading.dev/phase'];
     if (phase && UNJUDGED.includes(phase as never)) throw new Error(`a clean rerun left the release ${phase}${where}`);

@@ -29,12 +29,36 @@ describe('buildCommand', () => {
     expect(cmd.env).toEqual({ DOCKER_BUILDKIT: '0' });
     expect(cmd.ignored).toEqual(['cacheFrom (BuildKit only)']);
     expect(cmd.args).toEqual([
-      'build', '--file', 'apps/agents/Dockerfile', '--tag', 'reg/agents:abc', '--tag', 'reg/agents:sha-abc',
-      '--build-arg', 'VERSION=1.0.0', '--build-arg', 'REVISION=abc', '--build-arg', 'SOURCE=src', '--build-arg', 'CREATED=now',
-      '--build-arg', 'PYTHON_IMAGE=base:1',
-      '--label', 'org.opencontainers.image.title=agents', '--label', 'org.opencontainers.image.revision=abc',
-      '--label', 'org.opencontainers.image.source=src', '--label', 'org.opencontainers.image.version=1.0.0',
-      '--label', 'org.opencontainers.image.created=now', '--network', 'host', '.',
+      'build',
+      '--file',
+      'apps/agents/Dockerfile',
+      '--tag',
+      'reg/agents:abc',
+      '--tag',
+      'reg/agents:sha-abc',
+      '--build-arg',
+      'VERSION=1.0.0',
+      '--build-arg',
+      'REVISION=abc',
+      '--build-arg',
+      'SOURCE=src',
+      '--build-arg',
+      'CREATED=now',
+      '--build-arg',
+      'PYTHON_IMAGE=base:1',
+      '--label',
+      'org.opencontainers.image.title=agents',
+      '--label',
+      'org.opencontainers.image.revision=abc',
+      '--label',
+      'org.opencontainers.image.source=src',
+      '--label',
+      'org.opencontainers.image.version=1.0.0',
+      '--label',
+      'org.opencontainers.image.created=now',
+      '--network',
+      'host',
+      '.',
     ]);
   });
 
@@ -47,7 +71,17 @@ describe('buildCommand', () => {
 
   it('uses buildx with cache options and a metadata file under BuildKit', () => {
     const cmd = buildCommand({ ...request, builder: 'buildkit', cacheTo: ['type=inline'], metadataFile: 'meta.json', target: 'build' });
-    expect(cmd.args.slice(0, 9)).toEqual(['buildx', 'build', '--load', '--metadata-file', 'meta.json', '--cache-from', 'type=registry,ref=reg/agents:cache', '--cache-to', 'type=inline']);
+    expect(cmd.args.slice(0, 9)).toEqual([
+      'buildx',
+      'build',
+      '--load',
+      '--metadata-file',
+      'meta.json',
+      '--cache-from',
+      'type=registry,ref=reg/agents:cache',
+      '--cache-to',
+      'type=inline',
+    ]);
     expect(cmd.args).toContain('--target');
     expect(cmd.args.join(' ')).toContain('--network host --allow network.host');
     expect(cmd.ignored).toEqual([]);

@@ -72,7 +72,9 @@ export function buildCommand(request: BuildRequest): BuildCommand {
 /** A shell-quoted rendering of a command, for --dry-run and logs. */
 export function renderCommand(command: string, args: string[], env: Record<string, string> = {}): string {
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const prefix = Object.entries(env).map(([k, v]) => `${k}=${quote(v)} `).join('');
+  const prefix = Object.entries(env)
+    .map(([k, v]) => `${k}=${quote(v)} `)
+    .join('');
   return `${prefix}${[command, ...args].map(quote).join(' ')}`;
 }
 

@@ -18,7 +18,7 @@ describe('parseBuildxInspect', () => {
     expect(parseBuildxInspect('ERROR: no builder "x" found')).toBeUndefined();
   });
 
-  it('uses BuildKit only through a running builder other than the engine\'s embedded one', () => {
+  it("uses BuildKit only through a running builder other than the engine's embedded one", () => {
     expect(usableForBuildKit(parseBuildxInspect(remote))).toBe(true);
     expect(usableForBuildKit(parseBuildxInspect(remote.replace('Driver:        remote', 'Driver:        docker')))).toBe(false);
     expect(usableForBuildKit(parseBuildxInspect(remote.replace('running', 'stopped')))).toBe(false);

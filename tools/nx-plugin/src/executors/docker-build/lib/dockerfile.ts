@@ -41,7 +41,8 @@ export function labelPairs(args: string): Array<[string, string]> {
 export function finalStageLabelKeys(text: string): string[] {
   const all = instructions(text);
   const lastFrom = all.map((i) => /^FROM\s/i.test(i)).lastIndexOf(true);
-  const keys = all.slice(lastFrom + 1)
+  const keys = all
+    .slice(lastFrom + 1)
     .filter((i) => /^LABEL\s/i.test(i))
     .flatMap((i) => labelPairs(i.replace(/^LABEL\s+/i, '')).map(([key]) => key));
   return [...new Set(keys)];

@@ -27,8 +27,7 @@ export interface ImageFacts {
   labels: Record<string, string>;
 }
 
-export const START_HINT =
-  'Start the local engine and registry with `npx nx run docker-env:up` (bash tools/docker/daemon.sh up), or set DOCKER_HOST.';
+export const START_HINT = 'Start the local engine and registry with `npx nx run docker-env:up` (bash tools/docker/daemon.sh up), or set DOCKER_HOST.';
 
 export class CliEngine implements ContainerEngine {
   constructor(
@@ -51,9 +50,13 @@ export class CliEngine implements ContainerEngine {
     const current = inspect.code === 0 ? parseBuildxInspect(inspect.output) : undefined;
     if (usableForBuildKit(current)) return 'buildkit';
     if (preference === 'buildkit') {
-      const found = current ? `the current builder "${current.name}" is ${current.running ? `the ${current.driver} driver` : 'not running'}` : 'the docker buildx plugin is not installed';
-      throw new Error(`builder "buildkit" needs a running buildx builder of its own, but ${found}. ` +
-        'Start the local BuildKit daemon and make it your builder (bash tools/docker/daemon.sh up && bash tools/docker/buildx-builder.sh), or use builder "auto" or "classic"');
+      const found = current
+        ? `the current builder "${current.name}" is ${current.running ? `the ${current.driver} driver` : 'not running'}`
+        : 'the docker buildx plugin is not installed';
+      throw new Error(
+        `builder "buildkit" needs a running buildx builder of its own, but ${found}. ` +
+          'Start the local BuildKit daemon and make it your builder (bash tools/docker/daemon.sh up && bash tools/docker/buildx-builder.sh), or use builder "auto" or "classic"',
+      );
     }
     return 'classic';
   }

@@ -5,7 +5,12 @@ const source = { sha: SHA, source: 'https://github.com/acme/trading', created: '
 
 describe('image metadata', () => {
   it('tags a branch build with full SHA, short SHA, branch and version', () => {
-    const meta = imageMetadata({ image: 'agents', registry: '127.0.0.1:5000/trading/', version: '0.1.0', source: { ...source, branch: 'feature/Risk limits' } });
+    const meta = imageMetadata({
+      image: 'agents',
+      registry: '127.0.0.1:5000/trading/',
+      version: '0.1.0',
+      source: { ...source, branch: 'feature/Risk limits' },
+    });
     expect(meta.repository).toBe('127.0.0.1:5000/trading/agents');
     expect(meta.tags).toEqual([SHA, 'sha-0848f5d', 'feature-Risk-limits', '0.1.0']);
     expect(meta.labels).toEqual({

@@ -24,7 +24,10 @@ export interface ImageMetadata {
 
 /** A Docker tag: [A-Za-z0-9_.-], at most 128 characters, not starting with '.' or '-'. */
 export function sanitizeTag(raw: string): string {
-  const cleaned = raw.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, 128);
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, 128);
   return cleaned.replace(/[.-]+$/, '') || 'untagged';
 }
 
@@ -35,13 +38,7 @@ export function imageRepository(image: string, registry?: string): string {
   return registry ? `${registry.replace(/\/+$/, '')}/${image}` : image;
 }
 
-export function imageMetadata(args: {
-  image: string;
-  registry?: string;
-  version: string;
-  source: SourceInfo;
-  extraTags?: string[];
-}): ImageMetadata {
+export function imageMetadata(args: { image: string; registry?: string; version: string; source: SourceInfo; extraTags?: string[] }): ImageMetadata {
   const { source } = args;
   if (!/^[0-9a-f]{40}$/.test(source.sha)) throw new Error(`"${source.sha}" is not a full git commit SHA`);
   const repository = imageRepository(args.image, args.registry);

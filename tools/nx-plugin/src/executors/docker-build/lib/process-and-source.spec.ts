@@ -69,7 +69,13 @@ describe('sourceInfo and projectVersion', () => {
 
   it('reads the pull request, repository and commit from GitHub Actions', () => {
     const { dir, sha } = repo();
-    const pr = sourceInfo(dir, { GITHUB_REF: 'refs/pull/17/merge', GITHUB_EVENT_NAME: 'pull_request', GITHUB_SHA: 'f'.repeat(40), GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/trading' });
+    const pr = sourceInfo(dir, {
+      GITHUB_REF: 'refs/pull/17/merge',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_SHA: 'f'.repeat(40),
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/trading',
+    });
     expect(pr).toMatchObject({ sha, pullRequest: 17, source: 'https://github.com/acme/trading' });
     const push = sourceInfo(dir, { GITHUB_SHA: 'e'.repeat(40), GITHUB_REF_NAME: 'main', GITHUB_EVENT_NAME: 'push' });
     expect(push).toMatchObject({ sha: 'e'.repeat(40), branch: 'main' });

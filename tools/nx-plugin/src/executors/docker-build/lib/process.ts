@@ -28,9 +28,7 @@ export function runProcess(
     };
     child.stdout.on('data', take('stdout'));
     child.stderr.on('data', take('stderr'));
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ code: error.code === 'ENOENT' ? 127 : 1, output: `${command}: ${error.message}` }),
-    );
+    child.on('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code === 'ENOENT' ? 127 : 1, output: `${command}: ${error.message}` }));
     child.on('close', (code) => {
       for (const rest of Object.values(pending)) if (rest) options.onLine?.(rest);
       resolve({ code: code ?? 1, output });

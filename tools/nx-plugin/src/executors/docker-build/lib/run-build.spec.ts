@@ -8,8 +8,7 @@ const SHA = 'c9aa19bb9760a28d2a8121d94c8d8dbd0c7b853c';
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 
 /** The labels a build's --label flags give, as an engine would report them. */
-const flagLabels = (args: string[] = []) =>
-  Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '--label' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])));
+const flagLabels = (args: string[] = []) => Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '--label' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])));
 
 function fakeEngine(overrides: Partial<ContainerEngine> = {}): ContainerEngine & { calls: string[][] } {
   const calls: string[][] = [];
@@ -42,9 +41,15 @@ function workspace() {
 const ctx = (root: string, engine: ContainerEngine, env: NodeJS.ProcessEnv = {}): BuildContext & { lines: string[] } => {
   const lines: string[] = [];
   return {
-    workspaceRoot: root, projectName: 'engine', projectRoot: 'apps/engine', version: '0.1.0',
+    workspaceRoot: root,
+    projectName: 'engine',
+    projectRoot: 'apps/engine',
+    version: '0.1.0',
     source: { sha: SHA, branch: 'main', source: 'file:///repo', created: '2026-11-26T00:00:00.000Z' },
-    env, engine, lines, log: (m) => lines.push(m),
+    env,
+    engine,
+    lines,
+    log: (m) => lines.push(m),
   };
 };
 
@@ -55,8 +60,10 @@ describe('runBuild', () => {
     const { record } = await runBuild({ push: true }, ctx(root, engine, { DOCKER_REGISTRY: '127.0.0.1:5000/trading' }));
     expect(record?.reference).toBe(`127.0.0.1:5000/trading/engine@${DIGEST}`);
     expect(engine.calls.filter((c) => c[0] === 'push').map((c) => c[1])).toEqual([
-      `127.0.0.1:5000/trading/engine:${SHA}`, '127.0.0.1:5000/trading/engine:sha-c9aa19b',
-      '127.0.0.1:5000/trading/engine:main', '127.0.0.1:5000/trading/engine:0.1.0',
+      `127.0.0.1:5000/trading/engine:${SHA}`,
+      '127.0.0.1:5000/trading/engine:sha-c9aa19b',
+      '127.0.0.1:5000/trading/engine:main',
+      '127.0.0.1:5000/trading/engine:0.1.0',
     ]);
     const written = JSON.parse(readFileSync(join(root, 'dist/engine/image.json'), 'utf8'));
     expect(written).toMatchObject({ project: 'engine', digest: DIGEST, revision: SHA, sizeBytes: 15_000_000 });
@@ -64,7 +71,11 @@ describe('runBuild', () => {
 
   it('prints the command and touches nothing on a dry run', async () => {
     const root = workspace();
-    const engine = fakeEngine({ ping: async () => { throw new Error('must not be called'); } });
+    const engine = fakeEngine({
+      ping: async () => {
+        throw new Error('must not be called');
+      },
+    });
     const c = ctx(root, engine);
     const { command, record } = await runBuild({ dryRun: true, push: true, registry: 'reg' }, c);
     expect(record).toBeUndefined();
@@ -91,9 +102,17 @@ describe('runBuild', () => {
 
   it('writes no record when the daemon is down or the registry refuses', async () => {
     const root = workspace();
-    const down = fakeEngine({ ping: async () => { throw new Error('the docker daemon is not reachable'); } });
+    const down = fakeEngine({
+      ping: async () => {
+        throw new Error('the docker daemon is not reachable');
+      },
+    });
     await expect(runBuild({}, ctx(root, down))).rejects.toThrow(/not reachable/);
-    const refused = fakeEngine({ push: async () => { throw new Error('the registry refused the push'); } });
+    const refused = fakeEngine({
+      push: async () => {
+        throw new Error('the registry refused the push');
+      },
+    });
     await expect(runBuild({ push: true, registry: 'r' }, ctx(root, refused))).rejects.toThrow(/refused/);
     expect(existsSync(join(root, 'dist/engine/image.json'))).toBe(false);
   });
@@ -102,9 +121,14 @@ describe('runBuild', () => {
     const root = workspace();
     writeFileSync(join(root, 'apps/engine/Dockerfile'), 'FROM scratch\nARG VERSION\nLABEL org.opencontainers.image.version="${VERSION}-dev"\n');
     const engine = fakeEngine();
-    engine.inspect = async () => ({ id: `sha256:${'c'.repeat(64)}`, size: 1, labels: { ...flagLabels(engine.calls.at(-1)), 'org.opencontainers.image.version': '0.1.0-dev' } });
+    engine.inspect = async () => ({
+      id: `sha256:${'c'.repeat(64)}`,
+      size: 1,
+      labels: { ...flagLabels(engine.calls.at(-1)), 'org.opencontainers.image.version': '0.1.0-dev' },
+    });
     await expect(runBuild({}, ctx(root, engine))).rejects.toThrow(
-      /carries the wrong metadata labels \(org\.opencontainers\.image\.version: "0\.1\.0-dev", expected "0\.1\.0"\): a LABEL in apps\/engine\/Dockerfile/);
+      /carries the wrong metadata labels \(org\.opencontainers\.image\.version: "0\.1\.0-dev", expected "0\.1\.0"\): a LABEL in apps\/engine\/Dockerfile/,
+    );
     expect(engine.calls[0]).toContain('VERSION=0.1.0');
     expect(Object.keys(flagLabels(engine.calls[0]))).not.toContain('org.opencontainers.image.version');
     expect(existsSync(join(root, 'dist/engine/image.json'))).toBe(false);

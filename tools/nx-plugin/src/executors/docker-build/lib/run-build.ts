@@ -86,9 +86,11 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   ctx.log(`$ ${command}`);
 
   const started = Date.now();
-  const build = await ctx.engine.run(planned.args, planned.env, (line) => ctx.log(`  ${line}`)).finally(() => {
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  });
+  const build = await ctx.engine
+    .run(planned.args, planned.env, (line) => ctx.log(`  ${line}`))
+    .finally(() => {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    });
   if (build.code !== 0) {
     throw new Error(`the image build failed (exit ${build.code}); last lines of its log:\n${tail(build.output, 30)}`);
   }
@@ -96,8 +98,10 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   const { id, size, labels } = await ctx.engine.inspect(primary);
   const wrong = Object.entries(metadata.labels).filter(([key, value]) => labels[key] !== value);
   if (wrong.length) {
-    throw new Error(`${primary} carries the wrong metadata labels (${wrong.map(([key, value]) => `${key}: ${JSON.stringify(labels[key] ?? null)}, expected ${JSON.stringify(value)}`).join('; ')}): ` +
-      `a LABEL in ${dockerfile} sets them from something other than the build arguments VERSION, REVISION, SOURCE and CREATED`);
+    throw new Error(
+      `${primary} carries the wrong metadata labels (${wrong.map(([key, value]) => `${key}: ${JSON.stringify(labels[key] ?? null)}, expected ${JSON.stringify(value)}`).join('; ')}): ` +
+        `a LABEL in ${dockerfile} sets them from something other than the build arguments VERSION, REVISION, SOURCE and CREATED`,
+    );
   }
   ctx.log(`built ${primary} (${id.slice(0, 19)}, ${(size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

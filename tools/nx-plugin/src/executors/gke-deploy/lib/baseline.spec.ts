@@ -5,7 +5,13 @@ import type { PromotionContext } from './promotion';
 
 // The range queries the judgement sends and the series it gets back (a test double of Prometheus:
 // the real one is driven by tools/workspace-tests/canary-baseline.test.mjs).
-const spec: ComparisonSpec = { name: 'mean-latency', query: 'latency{namespace="{{namespace}}",service="{{service}}",{{target}}}[{{window}}]', alpha: 0.01, tolerance: 0.1, unit: 'seconds' };
+const spec: ComparisonSpec = {
+  name: 'mean-latency',
+  query: 'latency{namespace="{{namespace}}",service="{{service}}",{{target}}}[{{window}}]',
+  alpha: 0.01,
+  tolerance: 0.1,
+  unit: 'seconds',
+};
 const series = (base: number) => ({ values: Array.from({ length: 20 }, (_, i) => base + (i % 5) * 0.0002) });
 
 function context(source: MetricsSource, lines: string[]): PromotionContext {
@@ -35,7 +41,9 @@ describe('judgeCanaryAgainstBaseline', () => {
       ['latency{namespace="prod",service="agents",track="baseline"}[10s]', 110, 400, 5],
     ]);
     expect(verdict.status).toBe('failed');
-    expect(lines).toEqual([expect.stringMatching(/^canary against its baseline: failed: canary slower than its baseline: mean-latency: canary median 26\.\d ms/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^canary against its baseline: failed: canary slower than its baseline: mean-latency: canary median 26\.\d ms/),
+    ]);
   });
 
   it('passes when every comparison passes, joining their reasons', async () => {

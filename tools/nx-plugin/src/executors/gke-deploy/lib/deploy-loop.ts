@@ -73,7 +73,16 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   let last = '';
   let switched = false;
   let soaked = false;
-  const entry = (color: Color) => ({ image: desired.image, release, template, gitSha: wanted.gitSha, color, time: new Date().toISOString(), actor: options.actor, kind: 'deploy' as const });
+  const entry = (color: Color) => ({
+    image: desired.image,
+    release,
+    template,
+    gitSha: wanted.gitSha,
+    color,
+    time: new Date().toISOString(),
+    actor: options.actor,
+    kind: 'deploy' as const,
+  });
 
   // Holding the lease, any canary of this service is a leftover of an interrupted run: it would
   // serve beside the live pods and pass the next canary's readiness check at once.
@@ -106,8 +115,12 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         // The phase goes into the same guarded replace as the selector: traffic never moves to a
         // release without the cluster recording that its soak is owed.
         const at = new Date();
-        const phase = desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
-        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false, release), { [SWITCHED_AT]: at.toISOString(), ...phase });
+        const phase =
+          desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
+        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false, release), {
+          [SWITCHED_AT]: at.toISOString(),
+          ...phase,
+        });
         switched = true;
         await kube.updateHistory(service.name, (h) => recordLive(h, entry(step.to)));
         break;
@@ -132,7 +145,14 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         // A run that died between its switch and its history write left the live release
         // unrecorded; whoever finishes the release records it, so a rollback goes back one step.
         await kube.updateHistory(service.name, (h) => (live(h)?.release === release && live(h)?.color === step.active ? h : recordLive(h, entry(step.active))));
-        return { service: service.name, outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged', release, color: step.active, image: desired.image, seconds: (Date.now() - started) / 1000 };
+        return {
+          service: service.name,
+          outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged',
+          release,
+          color: step.active,
+          image: desired.image,
+          seconds: (Date.now() - started) / 1000,
+        };
       case 'wait-rollout':
       case 'wait-endpoints':
         waitingSince ??= Date.now();
@@ -142,7 +162,9 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
           await kube.updateHistory(service.name, (h) => recordFailed(h, { ...entry(step.color), reason: `${text}: ${pods}` }));
           // The failed colour never took traffic; scale it down so it holds no capacity.
           if (step.color !== observed.active) await kube.scale(service.name, step.color, 0);
-          throw new Error(`${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text} (${pods}); traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`);
+          throw new Error(
+            `${service.name}: timed out after ${env.rolloutTimeoutSeconds} s ${text} (${pods}); traffic stays on ${observed.active ?? '(none)'}, ${step.color} scaled down`,
+          );
         }
         await sleep(options.pollMs ?? 1000);
         break;

@@ -186,9 +186,22 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
     const comparisons = config.baseline ? comparisonsFor(ctx.comparisons ?? [], service.analysis, service.name) : [];
     const live = comparisons.length ? await kube.readDeployment(deploymentName(service.name, from)) : null;
     const started = [name, ...(live ? [baselineName(service.name)] : [])];
-    log(`canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s` + (live ? `, beside ${config.replicas} baseline pod(s) of the live release` : ''));
+    log(
+      `canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s` +
+        (live ? `, beside ${config.replicas} baseline pod(s) of the live release` : ''),
+    );
     await kube.applyDeployment(
-      deploymentManifest({ service, environment: ctx.environment, namespace: kube.target.namespace, color: from, image: wanted.image, replicas: config.replicas, revision: wanted.gitSha, canary: true, liveRelease }),
+      deploymentManifest({
+        service,
+        environment: ctx.environment,
+        namespace: kube.target.namespace,
+        color: from,
+        image: wanted.image,
+        replicas: config.replicas,
+        revision: wanted.gitSha,
+        canary: true,
+        liveRelease,
+      }),
     );
     if (live) await kube.applyDeployment(baselineManifest(live, config.replicas));
     const removeAll = async () => {
@@ -197,15 +210,32 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
     const fail = async (reason: string): Promise<never> => {
       await removeAll();
       await kube.scale(service.name, to, 0);
-      await kube.updateHistory(service.name, (history) => recordFailed(history, { image: wanted.image, gitSha: wanted.gitSha, color: to, time: new Date().toISOString(), actor: ctx.actor, kind: 'deploy', reason: `canary: ${reason}` }));
-      throw new AnalysisStop(`canary failed: ${reason}. Traffic stays on ${from}; the canary${live ? ' and its baseline are' : ' is'} removed and ${to} scaled down.`, 'canary-failed');
+      await kube.updateHistory(service.name, (history) =>
+        recordFailed(history, {
+          image: wanted.image,
+          gitSha: wanted.gitSha,
+          color: to,
+          time: new Date().toISOString(),
+          actor: ctx.actor,
+          kind: 'deploy',
+          reason: `canary: ${reason}`,
+        }),
+      );
+      throw new AnalysisStop(
+        `canary failed: ${reason}. Traffic stays on ${from}; the canary${live ? ' and its baseline are' : ' is'} removed and ${to} scaled down.`,
+        'canary-failed',
+      );
     };
     const deadline = Date.now() + env.rolloutTimeoutSeconds * 1000;
     for (;;) {
       if (ctx.lease?.lost) throw ctx.lease.lost;
       const statuses = await Promise.all(started.map((n) => kube.deploymentStatus(n)));
       if (statuses.every((st) => st && st.available >= config.replicas)) break;
-      if (Date.now() > deadline) await fail(started.map((n, i) => `${n}: ${statuses[i]?.available ?? 0}/${config.replicas} pod(s) available`).join(', ') + ` after ${env.rolloutTimeoutSeconds} s`);
+      if (Date.now() > deadline)
+        await fail(
+          started.map((n, i) => `${n}: ${statuses[i]?.available ?? 0}/${config.replicas} pod(s) available`).join(', ') +
+            ` after ${env.rolloutTimeoutSeconds} s`,
+        );
       await sleep(500);
     }
     const since = now();

@@ -28,7 +28,8 @@ export const LEASE_SECONDS = 15;
 const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
 
 /** The executor's one option normaliser: schema.json's defaults. */
-export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) => withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string };
+export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
+  withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string };
 
 export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
   const options = normalizeDeployOptions(given);
@@ -69,15 +70,31 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   if (env.analysis && options.skipAnalysis) ctx.log('analysis: SKIPPED (--skipAnalysis): no canary, no soak; the release is not judged by its metrics');
   else if (analysis) {
     const canaryText = env.canary ? `canary ${env.canary.replicas} pod(s) for ${env.canary.analysisSeconds} s, then ` : '';
-    ctx.log(`analysis: ${canaryText}soak ${analysis.soakSeconds} s every ${analysis.intervalSeconds} s against ${analysis.prometheus}; inconclusive -> ${analysis.onInconclusive}`);
+    ctx.log(
+      `analysis: ${canaryText}soak ${analysis.soakSeconds} s every ${analysis.intervalSeconds} s against ${analysis.prometheus}; inconclusive -> ${analysis.onInconclusive}`,
+    );
   }
   if (options.dryRun) {
     for (const w of wanted) {
       const replicas = w.service.replicas[options.environment];
-      ctx.log(`plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`);
-      const deployment = deploymentManifest({ service: w.service, environment: options.environment, namespace: env.namespace, color: 'green', image: w.image, replicas, revision: w.gitSha });
+      ctx.log(
+        `plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`,
+      );
+      const deployment = deploymentManifest({
+        service: w.service,
+        environment: options.environment,
+        namespace: env.namespace,
+        color: 'green',
+        image: w.image,
+        replicas,
+        revision: w.gitSha,
+      });
       const release = releaseLabel(deployment);
-      const manifests = [deployment, serviceManifest(w.service, options.environment, env.namespace, 'green', false, release), serviceManifest(w.service, options.environment, env.namespace, 'green', true, release)];
+      const manifests = [
+        deployment,
+        serviceManifest(w.service, options.environment, env.namespace, 'green', false, release),
+        serviceManifest(w.service, options.environment, env.namespace, 'green', true, release),
+      ];
       ctx.log(manifests.map((m) => stringify(m)).join('---\n'));
     }
     return { ok: true, results: [] };
@@ -91,7 +108,9 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     // Fail before anything moves: a soak that cannot measure would halt after the switch.
     const probe = await source.query('vector(1)');
     if ('inconclusive' in probe) {
-      throw new Error(`${probe.inconclusive}: the analysis could not judge this release, so nothing was deployed. Start it (locally: npx nx run monitoring:up), point PROMETHEUS_URL at it, or pass --skipAnalysis deliberately`);
+      throw new Error(
+        `${probe.inconclusive}: the analysis could not judge this release, so nothing was deployed. Start it (locally: npx nx run monitoring:up), point PROMETHEUS_URL at it, or pass --skipAnalysis deliberately`,
+      );
     }
   }
 
@@ -114,14 +133,18 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           const vars = { service: w.service.name, namespace: env.namespace, context, path: w.service.loadPath ?? w.service.probes.readiness };
           command = renderLoadCommand(analysis.load.command, vars);
         } catch (error) {
-          throw new Error(`${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`);
+          throw new Error(
+            `${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`,
+          );
         }
         promotion.startLoad = () => startLoad(command, ctx.workspaceRoot, log);
       }
       try {
         checkAnalysis(promotion);
       } catch (error) {
-        throw new Error(`${(error as Error).message}: the analysis could not judge this release, so nothing was deployed; fix tools/deploy/analysis.yaml or the service's analysis section`);
+        throw new Error(
+          `${(error as Error).message}: the analysis could not judge this release, so nothing was deployed; fix tools/deploy/analysis.yaml or the service's analysis section`,
+        );
       }
       promotions.set(w.service.name, promotion);
     }

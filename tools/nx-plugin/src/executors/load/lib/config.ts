@@ -37,6 +37,7 @@ export function parseLoadConfig(text: string, file: string): LoadConfig {
 export function readLoadConfig(workspaceRoot: string, projectRoot: string, config: string): LoadConfig {
   const file = join(projectRoot, config);
   const path = join(workspaceRoot, file);
-  if (!existsSync(path)) throw new LoadConfigError(`${file} not found: the project's load configuration (endpoints, rate, users, duration, p95 bar) is read from it`);
+  if (!existsSync(path))
+    throw new LoadConfigError(`${file} not found: the project's load configuration (endpoints, rate, users, duration, p95 bar) is read from it`);
   return parseLoadConfig(readFileSync(path, 'utf8'), file);
 }

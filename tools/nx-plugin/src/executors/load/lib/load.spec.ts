@@ -18,7 +18,11 @@ const report = (over: Record<string, unknown> = {}) =>
 describe('load configuration', () => {
   it('reads endpoints, rate, users, duration and the p95 bar', () => {
     expect(parseLoadConfig('endpoints: [/api/status]\nrate: 1000\nusers: 1000\ndurationSeconds: 10\np95Ms: 100\n', 'load.yaml')).toEqual({
-      endpoints: ['/api/status'], rate: 1000, users: 1000, durationSeconds: 10, p95Ms: 100,
+      endpoints: ['/api/status'],
+      rate: 1000,
+      users: 1000,
+      durationSeconds: 10,
+      p95Ms: 100,
     });
   });
 
@@ -29,7 +33,7 @@ describe('load configuration', () => {
     expect(() => parseLoadConfig('endpoints: [/]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\nextra: 1\n', 'l.yaml')).toThrow(/extra/);
   });
 
-  it('is read from the project\'s file, and a missing file is named', () => {
+  it("is read from the project's file, and a missing file is named", () => {
     const root = mkdtempSync(join(tmpdir(), 'load-config-'));
     try {
       expect(() => readLoadConfig(root, 'apps/x', 'load.yaml')).toThrow(/^apps\/x\/load.yaml not found: the project's load configuration/);
@@ -44,12 +48,32 @@ describe('load configuration', () => {
 describe('oha', () => {
   it('runs at a constant arrival rate with latency corrected for coordinated omission', () => {
     expect(ohaArgs({ url: 'http://s/api', rate: 500, users: 1000, durationSeconds: 10 })).toEqual([
-      '--no-tui', '--output-format', 'json', '--latency-correction', '-w', '-q', '500', '-c', '1000', '-z', '10s', 'http://s/api',
+      '--no-tui',
+      '--output-format',
+      'json',
+      '--latency-correction',
+      '-w',
+      '-q',
+      '500',
+      '-c',
+      '1000',
+      '-z',
+      '10s',
+      'http://s/api',
     ]);
   });
 
   it('turns its report into figures: rate achieved, percentiles in ms, non-2xx and unanswered as errors', () => {
-    expect(parseOhaReport(report(), 10)).toEqual({ requests: 10000, achievedRate: 1000, p50Ms: 4, p95Ms: 42.5, p99Ms: 90, maxMs: 200, errors: 0, errorKinds: {} });
+    expect(parseOhaReport(report(), 10)).toEqual({
+      requests: 10000,
+      achievedRate: 1000,
+      p50Ms: 4,
+      p95Ms: 42.5,
+      p99Ms: 90,
+      maxMs: 200,
+      errors: 0,
+      errorKinds: {},
+    });
     const bad = parseOhaReport(report({ statusCodeDistribution: { '200': 9000, '503': 800 }, errorDistribution: { 'connection refused': 200 } }), 10);
     expect([bad.requests, bad.errors, bad.errorKinds]).toEqual([10000, 1000, { 'HTTP 503': 800, 'connection refused': 200 }]);
     // The rate is over the sending window: the wait for the last answers (-w) does not dilute it.
@@ -72,7 +96,9 @@ describe('verdict', () => {
 
   it('fails at or over the p95 bar, or on any error', () => {
     expect(judge({ ...figures, p95Ms: 100 }, { rate: 1000, p95Ms: 100 })).toEqual({ verdict: 'failed', reasons: ['p95 100 ms is not under 100 ms'] });
-    expect(judge({ ...figures, errors: 1, errorKinds: { 'HTTP 500': 1 } }, { rate: 1000, p95Ms: 100 }).reasons).toEqual(['1 of 10000 requests failed (HTTP 500 x1)']);
+    expect(judge({ ...figures, errors: 1, errorKinds: { 'HTTP 500': 1 } }, { rate: 1000, p95Ms: 100 }).reasons).toEqual([
+      '1 of 10000 requests failed (HTTP 500 x1)',
+    ]);
   });
 
   it('marks a run that missed the rate by more than 1% invalid, whatever its latencies', () => {
@@ -85,10 +111,15 @@ describe('verdict', () => {
   });
 
   it('renders a table with every figure and the reasons', () => {
-    const md = renderLoad('agents', { rate: 1000, users: 1000, durationSeconds: 10, p95Ms: 100 }, [
-      { path: '/a', figures, verdict: 'passed', reasons: [] },
-      { path: '/b', figures: { ...figures, p95Ms: 150 }, verdict: 'failed', reasons: ['p95 150 ms is not under 100 ms'] },
-    ], 'failed');
+    const md = renderLoad(
+      'agents',
+      { rate: 1000, users: 1000, durationSeconds: 10, p95Ms: 100 },
+      [
+        { path: '/a', figures, verdict: 'passed', reasons: [] },
+        { path: '/b', figures: { ...figures, p95Ms: 150 }, verdict: 'failed', reasons: ['p95 150 ms is not under 100 ms'] },
+      ],
+      'failed',
+    );
     expect(md).toContain('### Load test of agents: FAIL');
     expect(md).toContain('| `/a` | PASS | 1000 | 4 | 42.5 | 90 | 200 | 0/10000 |');
     expect(md).toContain('- `/b`: p95 150 ms is not under 100 ms');

@@ -13,11 +13,29 @@ export interface EndpointRun {
  * awaited (-w; oha otherwise aborts them and counts "aborted due to deadline" errors that are the
  * run's own cut, not the service's), no TUI, JSON out. */
 export function ohaArgs(run: EndpointRun): string[] {
-  return ['--no-tui', '--output-format', 'json', '--latency-correction', '-w', '-q', String(run.rate), '-c', String(run.users), '-z', `${run.durationSeconds}s`, run.url];
+  return [
+    '--no-tui',
+    '--output-format',
+    'json',
+    '--latency-correction',
+    '-w',
+    '-q',
+    String(run.rate),
+    '-c',
+    String(run.users),
+    '-z',
+    `${run.durationSeconds}s`,
+    run.url,
+  ];
 }
 
 const ohaReportSchema = z.object({
-  summary: z.object({ total: z.number(), requestsPerSec: z.number().nullable().optional(), successRate: z.number().nullable().optional(), slowest: z.number().nullable().optional() }),
+  summary: z.object({
+    total: z.number(),
+    requestsPerSec: z.number().nullable().optional(),
+    successRate: z.number().nullable().optional(),
+    slowest: z.number().nullable().optional(),
+  }),
   latencyPercentiles: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
   statusCodeDistribution: z.record(z.string(), z.number()),
   errorDistribution: z.record(z.string(), z.number()),

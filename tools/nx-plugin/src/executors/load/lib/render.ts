@@ -9,7 +9,12 @@ export interface EndpointResult extends Judged {
 const MARK: Record<Verdict, string> = { passed: 'PASS', failed: 'FAIL', invalid: 'INVALID' };
 
 /** The run as a Markdown table (the terminal and the GitHub step summary). */
-export function renderLoad(project: string, target: { rate: number; users: number; durationSeconds: number; p95Ms: number }, results: EndpointResult[], verdict: Verdict): string {
+export function renderLoad(
+  project: string,
+  target: { rate: number; users: number; durationSeconds: number; p95Ms: number },
+  results: EndpointResult[],
+  verdict: Verdict,
+): string {
   const rows = results.map((r) => {
     const f = r.figures;
     return `| \`${r.path}\` | ${MARK[r.verdict]} | ${f.achievedRate} | ${f.p50Ms} | ${f.p95Ms} | ${f.p99Ms} | ${f.maxMs} | ${f.errors}/${f.requests} |`;

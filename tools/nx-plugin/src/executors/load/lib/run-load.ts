@@ -48,20 +48,30 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
   const base = run.baseUrl ?? process.env.LOAD_BASE_URL;
   if (!base) throw new LoadError(`no service to load: pass --baseUrl=http://host:port or set LOAD_BASE_URL`);
   if (!/^https?:\/\/[^/]+/.test(base)) throw new LoadError(`baseUrl ${base} is not an http(s) URL`);
-  const config: LoadConfig = { ...readLoadConfig(run.workspaceRoot, run.projectRoot, run.config), ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}) };
+  const config: LoadConfig = {
+    ...readLoadConfig(run.workspaceRoot, run.projectRoot, run.config),
+    ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}),
+  };
   const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) throw new LoadError(`${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`);
+  if (version.error || version.status !== 0)
+    throw new LoadError(
+      `${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`,
+    );
   const unreachable = await reachable(new URL(config.endpoints[0], base).toString());
   if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
 
   const results: EndpointResult[] = [];
   for (const [i, endpoint] of config.endpoints.entries()) {
     const url = new URL(endpoint, base).toString();
-    run.log(`load ${run.projectName} ${i + 1}/${config.endpoints.length}: ${url}, ${config.users} users at ${config.rate} req/s for ${config.durationSeconds} s`);
+    run.log(
+      `load ${run.projectName} ${i + 1}/${config.endpoints.length}: ${url}, ${config.users} users at ${config.rate} req/s for ${config.durationSeconds} s`,
+    );
     const args = ohaArgs({ url, rate: config.rate, users: config.users, durationSeconds: config.durationSeconds });
     const figures = parseOhaReport(await runOha(run.oha, args), config.durationSeconds);
     const judged = judge(figures, config);
-    run.log(`  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`);
+    run.log(
+      `  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`,
+    );
     results.push({ path: endpoint, figures, ...judged });
   }
   const verdict = overall(results.map((r) => r.verdict));

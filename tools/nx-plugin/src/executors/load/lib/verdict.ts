@@ -16,11 +16,15 @@ export function judge(figures: EndpointFigures, target: { rate: number; p95Ms: n
   const reasons: string[] = [];
   const floor = target.rate * (1 - RATE_TOLERANCE);
   if (figures.achievedRate < floor) {
-    reasons.push(`achieved ${figures.achievedRate} req/s, more than ${RATE_TOLERANCE * 100}% below the ${target.rate} req/s asked: the run does not show that load`);
+    reasons.push(
+      `achieved ${figures.achievedRate} req/s, more than ${RATE_TOLERANCE * 100}% below the ${target.rate} req/s asked: the run does not show that load`,
+    );
   }
   if (figures.p95Ms >= target.p95Ms) reasons.push(`p95 ${figures.p95Ms} ms is not under ${target.p95Ms} ms`);
   if (figures.errors > 0) {
-    const kinds = Object.entries(figures.errorKinds).map(([k, n]) => `${k} x${n}`).join(', ');
+    const kinds = Object.entries(figures.errorKinds)
+      .map(([k, n]) => `${k} x${n}`)
+      .join(', ');
     reasons.push(`${figures.errors} of ${figures.requests} requests failed (${kinds})`);
   }
   const invalid = figures.achievedRate < floor;

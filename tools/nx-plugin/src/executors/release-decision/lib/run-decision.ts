@@ -58,7 +58,10 @@ export async function decide(kube: Kube, service: ServiceConfig, options: Releas
 export const normalizeDecisionOptions = (options: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>) =>
   withSchemaDefaults(schema, options) as ReleaseDecisionExecutorOptions;
 
-export async function runDecision(given: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>, ctx: DecisionContext): Promise<{ ok: boolean; results: DecisionResult[] }> {
+export async function runDecision(
+  given: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>,
+  ctx: DecisionContext,
+): Promise<{ ok: boolean; results: DecisionResult[] }> {
   const options = normalizeDecisionOptions(given);
   if (!options.all && !options.services?.length) {
     throw new Error(`name the services to ${options.decision} (--services=a,b), or pass --all for every service with a release in progress`);
@@ -68,7 +71,9 @@ export async function runDecision(given: Partial<ReleaseDecisionExecutorOptions>
   const services = loadServices(configDir, options.environment, options.all ? undefined : options.services);
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const kube = await Kube.connect({ context, namespace: env.namespace });
-  ctx.log(`${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`);
+  ctx.log(
+    `${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`,
+  );
   const settled = await Promise.allSettled(services.map((s) => decide(kube, s, options, ctx)));
   const lines = [`| service | outcome | detail |`, '|---|---|---|'];
   const results: DecisionResult[] = [];

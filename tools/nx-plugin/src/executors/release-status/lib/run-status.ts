@@ -18,7 +18,8 @@ export interface StatusContext {
 
 /** Reads each service's state from the cluster (never from the history alone) and reports it. */
 /** The executor's one option normaliser: schema.json's defaults. */
-export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) => withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions;
+export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) =>
+  withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions;
 
 export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & { environment: string }, ctx: StatusContext): Promise<ServiceStatus[]> {
   const options = normalizeStatusOptions(given);

@@ -40,7 +40,9 @@ export function rollbackFromAlert(payload: unknown, environments: Record<string,
     if (labels.environment) return labels.environment;
     const byNamespace = Object.entries(environments).find(([, ns]) => ns === labels.namespace);
     if (byNamespace) return byNamespace[0];
-    throw new Error(`alert ${labels.alertname} has neither an environment label nor a namespace of a known environment (${Object.values(environments).join(', ')})`);
+    throw new Error(
+      `alert ${labels.alertname} has neither an environment label nor a namespace of a known environment (${Object.values(environments).join(', ')})`,
+    );
   };
   const envs = [...new Set(firing.map((a) => envOf(a.labels)))];
   if (envs.length > 1) throw new Error(`the firing alerts name several environments (${envs.join(', ')}); send one payload per environment`);
@@ -52,7 +54,14 @@ export function rollbackFromAlert(payload: unknown, environments: Record<string,
   const summary = firing.map((a) => a.annotations.summary).find(Boolean);
   const releases: Record<string, string> = {};
   for (const service of services) {
-    const named = [...new Set(firing.filter((a) => a.labels.service === service).map((a) => a.labels.release).filter(Boolean))];
+    const named = [
+      ...new Set(
+        firing
+          .filter((a) => a.labels.service === service)
+          .map((a) => a.labels.release)
+          .filter(Boolean),
+      ),
+    ];
     if (named.length > 1) throw new Error(`the firing alerts of ${service} name several releases (${named.join(', ')}); send one payload per release`);
     if (named.length === 1) releases[service] = named[0];
   }

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
 import { live, previousGood, recordRollback } from '../../../release/history';
 import { Kube, LeaseHeld } from '../../../release/kube';
-import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, serviceManifest, type Color } from '../../../release/manifests';
+import {
+  SWITCHED_AT,
+  deploymentFromTemplate,
+  deploymentManifest,
+  other,
+  previewName,
+  releaseLabel,
+  serviceManifest,
+  type Color,
+} from '../../../release/manifests';
 import { rolloutComplete, type Observed } from '../../../release/planner';
 import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
@@ -71,15 +80,20 @@ export async function rollbackService(
   const target = previousGood(history);
   if (!current || !target) throw new Error(`${service.name}: no previous good release in the history of ${namespace}; nothing to roll back to`);
   if (current.release && liveRelease && current.release !== liveRelease) {
-    throw new Error(`${service.name}: the history says release ${current.release} is live, but the active Service selects ${liveRelease}; nothing changed. Check \`npx nx run deploy:status\``);
+    throw new Error(
+      `${service.name}: the history says release ${current.release} is live, but the active Service selects ${liveRelease}; nothing changed. Check \`npx nx run deploy:status\``,
+    );
   }
   const replicas = service.replicas[environment];
   const base = { service, environment, namespace, color: to, replicas, revision: target.gitSha };
   const manifest = target.template ? deploymentFromTemplate({ ...base, template: target.template }) : deploymentManifest({ ...base, image: target.image });
-  if (!target.template) log(`history entry rev ${target.revision} has no pod template (recorded before releases were); restoring its image with today's config`);
+  if (!target.template)
+    log(`history entry rev ${target.revision} has no pod template (recorded before releases were); restoring its image with today's config`);
   const release = releaseLabel(manifest);
   const state = observed.deployments[to];
-  log(`rolling back ${liveRelease || current.image.slice(-19)} (rev ${current.revision}) -> ${release} ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`);
+  log(
+    `rolling back ${liveRelease || current.image.slice(-19)} (rev ${current.revision}) -> ${release} ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`,
+  );
   if (!state || state.release !== release || state.replicas !== replicas) {
     log(state?.release === release ? `scaling ${to} up to ${replicas}` : `restoring release ${release} on ${to}`);
     await kube.applyDeployment(manifest);
@@ -87,7 +101,8 @@ export async function rollbackService(
   const wait = async (what: string, done: () => Promise<boolean>) => {
     for (;;) {
       if (await done()) return;
-      if (Date.now() - started > timeoutMs) throw new Error(`${service.name}: ${what} within ${timeoutMs / 1000} s; traffic stays on ${active} (${liveRelease})`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`${service.name}: ${what} within ${timeoutMs / 1000} s; traffic stays on ${active} (${liveRelease})`);
       await (ctx.sleep ?? sleep)(200);
     }
   };
@@ -97,7 +112,10 @@ export async function rollbackService(
   });
   // The same gate as a deploy: ready endpoints of exactly this release behind the preview first.
   await kube.pointService(serviceManifest(service, environment, namespace, to, true, release));
-  await wait(`the preview Service has no ${replicas} ready endpoint(s) of release ${release}`, async () => (await kube.readyEndpoints(previewName(service.name))) >= replicas);
+  await wait(
+    `the preview Service has no ${replicas} ready endpoint(s) of release ${release}`,
+    async () => (await kube.readyEndpoints(previewName(service.name))) >= replicas,
+  );
   const at = new Date();
   await kube.pointService(serviceManifest(service, environment, namespace, to, false, release), {
     [SWITCHED_AT]: at.toISOString(),
@@ -119,7 +137,9 @@ function notLiveResult(service: string, observed: Observed, from: string | undef
   const live = observed.deployments[observed.active];
   const release = observed.activeRelease || live?.release || '';
   if (from === release || live?.image.endsWith(from)) return null;
-  log(`release ${from} is not live (live: ${release || '(unlabelled)'} on ${observed.active}, ${observed.state?.phase ?? 'no phase recorded'}); nothing to roll back`);
+  log(
+    `release ${from} is not live (live: ${release || '(unlabelled)'} on ${observed.active}, ${observed.state?.phase ?? 'no phase recorded'}); nothing to roll back`,
+  );
   return { service, outcome: 'not-live', from: observed.active, to: observed.active, image: live?.image ?? '', release, recoverySeconds: 0 };
 }
 
@@ -129,11 +149,21 @@ function notLiveResult(service: string, observed: Observed, from: string | undef
  * next write finds the Service moved and stops). Before its switch, traffic is still on the
  * release the rollback would keep, so it refuses and says so.
  */
-async function abortRunningDeploy(kube: Kube, service: ServiceConfig, environment: string, ctx: RollbackContext, reason: string, from: string | undefined, held: Error): Promise<RollbackResult> {
+async function abortRunningDeploy(
+  kube: Kube,
+  service: ServiceConfig,
+  environment: string,
+  ctx: RollbackContext,
+  reason: string,
+  from: string | undefined,
+  held: Error,
+): Promise<RollbackResult> {
   const observed = await kube.observe(service.name);
   const phase = observed.state?.phase;
   if (!observed.active || !phase || !UNJUDGED.includes(phase)) {
-    throw new Error(`${held.message}. That deploy has not switched traffic yet (phase ${phase ?? 'none'} on ${observed.active ?? 'none'}): nothing of it is live to roll back`);
+    throw new Error(
+      `${held.message}. That deploy has not switched traffic yet (phase ${phase ?? 'none'} on ${observed.active ?? 'none'}): nothing of it is live to roll back`,
+    );
   }
   const notLive = notLiveResult(service.name, observed, from, (m) => ctx.log(`[${service.name}] ${m}`));
   if (notLive) return notLive;
@@ -150,7 +180,9 @@ async function recentOrFailing(kube: Kube, services: ServiceConfig[], recentMs: 
   for (const service of services) {
     const observed = await kube.observe(service.name);
     const why = rollbackCandidate(observed, observed.active ? await kube.readyEndpoints(service.name) : 0, recentMs);
-    log(`[${service.name}] ${why ? `chosen: ${why}` : 'left alone: its live release is neither recent, nor being judged, nor failing (name it with --services to roll it back anyway)'}`);
+    log(
+      `[${service.name}] ${why ? `chosen: ${why}` : 'left alone: its live release is neither recent, nor being judged, nor failing (name it with --services to roll it back anyway)'}`,
+    );
     if (why) chosen.push(service);
   }
   return chosen;
@@ -169,12 +201,19 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
   const environments = Object.fromEntries(Object.entries(loadEnvironments(configDir)).map(([name, env]) => [name, env.namespace]));
   const request = rollbackFromAlert(payload, environments);
   if (!request) return null;
-  return { ...options, environment: request.environment, services: request.services, releases: request.releases, reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason };
+  return {
+    ...options,
+    environment: request.environment,
+    services: request.services,
+    releases: request.releases,
+    reason: options.reason && options.reason !== 'manual rollback' ? options.reason : request.reason,
+  };
 }
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeRollbackOptions = (options: RollbackExecutorOptions) =>
-  withSchemaDefaults(schema, options) as RollbackExecutorOptions & Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes'>>;
+  withSchemaDefaults(schema, options) as RollbackExecutorOptions &
+    Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes'>>;
 
 export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
   let options = normalizeRollbackOptions(given);
@@ -195,7 +234,9 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, options.recentMinutes * 60_000, ctx.log);
   if (services.length === 0) {
-    throw new Error(`no service's live release is recent (${options.recentMinutes} min), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all`);
+    throw new Error(
+      `no service's live release is recent (${options.recentMinutes} min), still being judged or failing, so nothing was rolled back: name them with --services, or pass --all`,
+    );
   }
   ctx.log(`rollback in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${reason}`);
   const settled = await Promise.allSettled(
@@ -222,7 +263,9 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
     if (s.status === 'fulfilled') {
       results.push(s.value);
       const r = s.value;
-      lines.push(`| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'rolled-back' ? r.recoverySeconds.toFixed(2) : '-'} |`);
+      lines.push(
+        `| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'rolled-back' ? r.recoverySeconds.toFixed(2) : '-'} |`,
+      );
     } else {
       ok = false;
       lines.push(`| ${services[i].name} | FAILED | - | - | - | - | - |`);
