@@ -43,4 +43,11 @@ npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-witho
 # declare allow (tools/workspace-tests/run.sh), alone where they measure time, replayed from the
 # cache where their outcome depends only on their inputs.
 step "Workspace tests: nx run-many -t workspace-test"
-npx nx run-many -t workspace-test --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
+rm -rf reports/workspace-tests && mkdir -p reports/workspace-tests
+# Nx joins NX_PROFILE to the workspace root: relative.
+status=0
+NX_PROFILE=reports/workspace-tests/profile.json npx nx run-many -t workspace-test --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes || status=$?
+node scripts/task-times.mjs reports/workspace-tests/profile.json "Workspace tests" || true
+# The closing line: what the workspace tests' runs counted (their JUnit reports, replays included).
+node scripts/test-totals.mjs workspace-tests reports/workspace-tests || status=1
+exit "$status"
