@@ -18,8 +18,9 @@ const cases = [
   // The integration tests across agents and engine depend on both, and nothing depends on them.
   ['apps/flow-integration/specs/flow.test.mjs', '// touched\n', ['flow-integration']],
   // The helpers that start the services as processes: every test project that uses them.
-  // (and the root project, whose workspace tests import them too)
-  ['tools/testing/local-services.mjs', '// touched\n', ['@trading/source', 'dashboard-e2e', 'flow-integration', 'local-services']],
+  // (and the plugin, whose load and perf-compare workspace tests import them, and so the root
+  // project, which depends on the plugin it loads)
+  ['tools/testing/local-services.mjs', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'flow-integration', 'local-services']],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.
   ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration']],
@@ -35,7 +36,8 @@ const cases = [
   // root project, which owns it).
   ['.python-version', '# touched\n', ['@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
   ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
-  // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs).
+  // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); docker-env and
+  // workspace-testing: their workspace tests and helpers.
   [
     '.nvmrc',
     '\n',
@@ -48,9 +50,11 @@ const cases = [
       'dashboard',
       'dashboard-e2e',
       'deploy',
+      'docker-env',
       'flow-integration',
       'local-cluster',
       'local-services',
+      'workspace-testing',
     ],
   ],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
