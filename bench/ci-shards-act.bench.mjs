@@ -10,7 +10,7 @@
 // saves the 1-shard run's measured durations the way a passing shard would. No remote cache: every
 // task runs (each job has its own Nx cache, empty, as on GitHub's runners).
 //   node bench/ci-shards-act.bench.mjs [shard counts, default "1 3"]
-// Needs: root; bash scripts/containers-up.sh. The machine's own local cluster and Prometheus must be
+// Needs: root; bash tools/stack.sh up docker. The machine's own local cluster and Prometheus must be
 // down: the plugin's cluster specs, run by a shard as the runner user, start the runner's own
 // (jest.global-setup.cjs) and its Prometheus must be the one on 127.0.0.1:9090.
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

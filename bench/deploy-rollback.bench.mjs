@@ -1,7 +1,7 @@
 // Benchmark: a blue-green deploy of the three services (no soak: scale-down delay 0) and a
 // rollback of one, through `nx` against the local cluster, beside a bare `nx` invocation
 // (`nx show projects`): the rollback's own recovery time is what an operator waits for.
-// Needs: bash scripts/containers-up.sh && npx nx run local-cluster:up
+// Needs: bash tools/stack.sh up docker && npx nx run local-cluster:up
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

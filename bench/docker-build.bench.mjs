@@ -2,7 +2,7 @@
 // images removed from the engine and, for BuildKit, its build cache pruned), then a rebuild after
 // a one-line source change, with the service's Nx `build` redone untimed in between; the timed
 // part is `nx run <p>:docker-build` alone. Prints ratios and sizes, all from this one run.
-// Needs the local container environment: bash scripts/containers-up.sh
+// Needs the local container environment: bash tools/stack.sh up docker
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

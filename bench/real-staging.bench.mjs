@@ -5,7 +5,7 @@
 // until traffic is back on the good release, measured by the clients. The releases differ in
 // configuration only: the bad ones carry the agents' fault settings (FAULT_DELAY_MS tells the
 // restored release's answers apart: it answers in milliseconds, the slow one after 300 ms).
-// Needs: bash scripts/containers-up.sh, the agents image built (dist/agents/image.json), Prometheus
+// Needs: bash tools/stack.sh up docker, the agents image built (dist/agents/image.json), Prometheus
 // up (npx nx run monitoring:up). Stops and restarts the local cluster.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
