@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { byTarget, imbalance, missing, planShards, readProfile, tasksOf } from '../tools/ci-tools/shards/plan.mjs';
+import { byTarget, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../tools/ci-tools/shards/plan.mjs';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const durationsFile = process.env.CI_DURATIONS_FILE || join(root, 'reports/ci/durations.json');
@@ -127,15 +127,19 @@ function run(args) {
   rmSync(profiles, { recursive: true, force: true });
   mkdirSync(profiles, { recursive: true });
   let failed = false;
-  const groups = byTarget(shard.tasks);
-  for (const [i, { target, projects }] of groups.entries()) {
-    console.log(`\n==> shard ${shard.shard}: nx run-many -t ${target} -p ${projects.join(',')}`);
-    const result = spawnSync('npx', ['nx', 'run-many', '-t', target, '-p', projects.join(','), `--parallel=${args.parallel ?? 2}`, '--output-style=static'], {
-      cwd: root,
-      stdio: 'inherit',
-      // Nx joins NX_PROFILE to its working directory: relative, or it lands in a path of its own.
-      env: { ...process.env, NX_PROFILE: relative(root, join(profiles, `${i}.json`)) },
-    });
+  const groups = runGroups(shard.tasks);
+  for (const [i, { targets, projects }] of groups.entries()) {
+    console.log(`\n==> shard ${shard.shard}: nx run-many -t ${targets.join(' ')} -p ${projects.join(',')}`);
+    const result = spawnSync(
+      'npx',
+      ['nx', 'run-many', '-t', ...targets, '-p', projects.join(','), `--parallel=${args.parallel ?? 2}`, '--output-style=static'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        // Nx joins NX_PROFILE to its working directory: relative, or it lands in a path of its own.
+        env: { ...process.env, NX_PROFILE: relative(root, join(profiles, `${i}.json`)) },
+      },
+    );
     if (result.status !== 0) failed = true;
   }
   const events = groups.flatMap((_, i) => {

@@ -102,6 +102,20 @@ export function byTarget(tasks) {
   return [...groups].map(([target, projects]) => ({ target, projects }));
 }
 
+/**
+ * The shard's `nx run-many` invocations: targets that run on the same projects share one, so their
+ * tasks run side by side (each workspace test file is a target of its own project); the cross
+ * product of an invocation's targets and projects is exactly its tasks.
+ */
+export function runGroups(tasks) {
+  const groups = new Map();
+  for (const { target, projects } of byTarget(tasks)) {
+    const key = [...projects].sort().join(',');
+    groups.set(key, { targets: [...(groups.get(key)?.targets ?? []), target], projects });
+  }
+  return [...groups.values()];
+}
+
 const RAN = new Set(['success', 'failure']);
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { byTarget, estimator, imbalance, missing, planShards, readProfile } from '../shards/plan.mjs';
+import { byTarget, estimator, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../shards/plan.mjs';
 import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 describe('planning (pure)', () => {
@@ -47,6 +47,12 @@ describe('planning (pure)', () => {
     assert.equal(plan.total, 6);
   });
 
+  test('targets may be globs: each matching target of each project is a task, once', () => {
+    const targetsOf = { p: ['lint', 'workspace-test', 'workspace-test--b', 'workspace-test--a'], q: ['lint'] };
+    assert.deepEqual(tasksOf(['lint', 'workspace-test--*', 'lint'], targetsOf), ['p:lint', 'q:lint', 'p:workspace-test--a', 'p:workspace-test--b']);
+    assert.deepEqual(tasksOf(['nothing-*'], targetsOf), []);
+  });
+
   test('unmeasured tasks are estimated at the median of those measured (or the fallback) and listed', () => {
     assert.equal(estimator({ 'a:t': 1, 'b:t': 5, 'c:t': 9 })('new:t'), 5);
     assert.equal(estimator({}, 42)('new:t'), 42);
@@ -60,6 +66,12 @@ describe('planning (pure)', () => {
       { target: 'test', projects: ['@x/y'] },
     ]);
     assert.throws(() => byTarget(['nocolon']), /not an Nx task id/);
+    // Targets on the same projects share an invocation (a project's workspace tests side by side).
+    assert.deepEqual(runGroups(['p:workspace-test--a', 'a:lint', 'p:workspace-test--b', 'b:lint', 'q:workspace-test--c']), [
+      { targets: ['workspace-test--a', 'workspace-test--b'], projects: ['p'] },
+      { targets: ['lint'], projects: ['a', 'b'] },
+      { targets: ['workspace-test--c'], projects: ['q'] },
+    ]);
     assert.equal(imbalance([10, 10, 10]), 1);
     assert.equal(imbalance([30, 0, 0]).toFixed(2), '3.00');
   });
