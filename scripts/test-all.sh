@@ -18,9 +18,9 @@ if [ "${TEST_ALL_NESTED:-}" = skip ]; then
 fi
 
 bash scripts/setup.sh
-step "The local stack: container engine, registry, base images, cluster with its real node, Prometheus"
+step "The local stack: container engine, registry, base images, cluster with its real node, Prometheus, PostgreSQL"
 bash tools/stack.sh up
-trap 'bash tools/stack.sh down cluster prometheus >/dev/null 2>&1 || true' EXIT
+trap 'bash tools/stack.sh down cluster prometheus postgres >/dev/null 2>&1 || true' EXIT
 # Local copies of images already pushed to the local registry (the registry keeps them; a test that
 # runs one pulls it back): with the vfs storage driver every run's images would otherwise pile up
 # (measured: 32 GB after a day of runs, and a build failing with "no space left on device").

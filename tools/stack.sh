@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The local stack, in one order: the container engine with the registry and the base images, the
-# local Kubernetes cluster with its real node, Prometheus. The main job, scripts/test-all.sh, the
+# local Kubernetes cluster with its real node, Prometheus, PostgreSQL. The main job, scripts/test-all.sh, the
 # plugin's Jest setup, the workspace tests' launcher and the workflows bring services up through
 # this script only.
-#   bash tools/stack.sh up|down|status [docker] [cluster] [prometheus]    (no part: all of them)
+#   bash tools/stack.sh up|down|status [docker] [cluster] [prometheus] [postgres]    (no part: all)
 # up is idempotent (a second or two per part already up) and runs under one lock, so parallel jobs
 # and tests on one machine bring the stack up once; down goes in the reverse order.
 # LOCAL_CLUSTER_REAL_NODE=false leaves the real node out of the cluster (kwok's simulated nodes only).
@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 
-PARTS=(docker cluster prometheus)
+PARTS=(docker cluster prometheus postgres)
 usage() { die "usage: bash tools/stack.sh up|down|status [${PARTS[*]}]"; }
 
 action="${1:-}"
@@ -61,18 +61,26 @@ prometheus_up() {
   bash tools/prometheus/prometheus.sh up
 }
 
+postgres_up() {
+  step "PostgreSQL (Debian's postgresql-15) for the trading state of the processes and tests here"
+  bash tools/postgres/postgres.sh up
+}
+
 rc=0
 for part in "${selected[@]}"; do
   case "$action:$part" in
     up:docker) docker_up ;;
     up:cluster) cluster_up ;;
     up:prometheus) prometheus_up ;;
+    up:postgres) postgres_up ;;
     down:docker) bash tools/docker/daemon.sh down ;;
     down:cluster) bash tools/local-cluster/cluster.sh down ;;
     down:prometheus) bash tools/prometheus/prometheus.sh down ;;
+    down:postgres) bash tools/postgres/postgres.sh down ;;
     status:docker) bash tools/docker/daemon.sh status || rc=1 ;;
     status:cluster) bash tools/local-cluster/cluster.sh status || rc=1 ;;
     status:prometheus) bash tools/prometheus/prometheus.sh status || rc=1 ;;
+    status:postgres) bash tools/postgres/postgres.sh status || rc=1 ;;
   esac
 done
 exit "$rc"

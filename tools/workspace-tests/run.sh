@@ -4,7 +4,8 @@
 # (tools/stack.sh, idempotent), and it holds a lock on each while it runs: shared where it only uses
 # a part, exclusive where it disrupts one (stops the API server, cordons the nodes, restarts
 # Prometheus). Tests that share nothing run side by side; one that disrupts a part waits for the
-# tests using it, and they for it. Locks are taken in one order (docker, cluster, prometheus), so
+# tests using it, and they for it. Locks are taken in one order (docker, cluster, prometheus,
+# postgres), so
 # no two tests wait on each other.
 #   bash tools/workspace-tests/run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...]
 # The node test runner's report goes to the console and, as JUnit, to reports/workspace-tests/.
@@ -12,7 +13,7 @@
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$ROOT"
 
-PARTS=(docker cluster prometheus)
+PARTS=(docker cluster prometheus postgres)
 uses=() exclusive=() inside=false
 while [ $# -gt 0 ]; do
   case "$1" in

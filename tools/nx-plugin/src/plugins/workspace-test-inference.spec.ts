@@ -18,7 +18,9 @@ describe('workspace test declarations', () => {
 
   it('refuses a file without a declaration, an unknown part or an unknown word, naming the file', () => {
     expect(() => parseDeclaration('import x;', 'x/a.test.mjs')).toThrow(/x\/a\.test\.mjs: no "\/\/ @workspace-test" line/);
-    expect(() => parseDeclaration('// @workspace-test uses=docker,kafka', 'a.test.mjs')).toThrow(/a\.test\.mjs: uses=kafka is not a part of the stack/);
+    expect(() => parseDeclaration('// @workspace-test uses=docker,kafka', 'a.test.mjs')).toThrow(
+      /a\.test\.mjs: uses=kafka is not a part of the stack \(one of docker, cluster, prometheus, postgres\)/,
+    );
     expect(() => parseDeclaration('// @workspace-test exclusive=', 'a.test.mjs')).not.toThrow();
     expect(() => parseDeclaration('// @workspace-test fast', 'a.test.mjs')).toThrow(/unknown word "fast"/);
     expect(() => parseDeclaration('// @workspace-test uses', 'a.test.mjs')).toThrow(/unknown word "uses"/);

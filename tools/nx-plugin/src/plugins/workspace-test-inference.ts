@@ -15,7 +15,7 @@ const DEFAULT_TARGET = 'workspace-test';
 const DEFAULT_LAUNCHER = 'tools/workspace-tests/run.sh';
 
 /** The parts of the local stack a workspace test can use (tools/stack.sh). */
-export const STACK_PARTS = ['docker', 'cluster', 'prometheus'] as const;
+export const STACK_PARTS = ['docker', 'cluster', 'prometheus', 'postgres'] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
 /**
