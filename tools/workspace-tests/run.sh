@@ -62,6 +62,10 @@ fi
 
 if [ ${#all[@]} -gt 0 ]; then bash tools/stack.sh up "${all[@]}"; fi
 
+# The test is the root of the Nx runs it starts (scratch copies, deploys run twice or side by side):
+# Nx 23 records each task under its invocation's root process and refuses one already recorded as
+# recursion, which two deploys of one test are not.
+unset NX_INVOCATION_ROOT_PID
 junit="reports/workspace-tests/${file%.test.mjs}.xml" # the target's output (the plugin names it alike)
 mkdir -p "$(dirname "$junit")"
 step "Workspace test $file${all[*]:+ (stack: ${all[*]})}"
