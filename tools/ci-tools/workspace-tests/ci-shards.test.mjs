@@ -156,11 +156,11 @@ describe('through Nx in a scratch copy', () => {
   });
 
   test('a shard given tasks that ran none of them fails, naming them', () => {
-    // deploy has no lint target: Nx runs nothing for it.
-    const plan = JSON.stringify({ count: 1, total: 1, shards: [{ shard: 1, tasks: ['deploy:lint'], estimatedSeconds: 1 }], unmeasured: [] });
+    // deploy has no build target: Nx runs nothing for it.
+    const plan = JSON.stringify({ count: 1, total: 1, shards: [{ shard: 1, tasks: ['deploy:build'], estimatedSeconds: 1 }], unmeasured: [] });
     const result = shards('run', '--plan', plan, '--shard', '1');
     assert.notEqual(result.code, 0);
-    assert.match(result.out, /shard 1 was given 1 task\(s\) that never ran: deploy:lint/);
+    assert.match(result.out, /shard 1 was given 1 task\(s\) that never ran: deploy:build/);
   });
 
   test('bad input: no targets, an unknown base, a plan without the shard', () => {
