@@ -63,7 +63,10 @@ export function check(found, graph, root) {
       const matches = picomatch(f.target);
       const withTarget = Object.values(projects).filter((p) => Object.keys(p.data.targets ?? {}).some((name) => matches(name)));
       if (withTarget.length === 0) problems.push(`no project has a target ${f.target} (nx ${f.kind})`);
-      else if (f.configuration && !withTarget.some((p) => Object.entries(p.data.targets).some(([name, t]) => matches(name) && t.configurations?.[f.configuration]))) {
+      else if (
+        f.configuration &&
+        !withTarget.some((p) => Object.entries(p.data.targets).some(([name, t]) => matches(name) && t.configurations?.[f.configuration]))
+      ) {
         problems.push(`no project's ${f.target} has a configuration ${f.configuration}`);
       }
     }
