@@ -4,9 +4,8 @@
 # (tools/stack.sh, idempotent), and it holds a lock on each while it runs: shared where it only uses
 # a part, exclusive where it disrupts one (stops the API server, cordons the nodes, restarts
 # Prometheus). Tests that share nothing run side by side; one that disrupts a part waits for the
-# tests using it, and they for it. Locks are taken in one order (docker, cluster, prometheus,
-# postgres), so
-# no two tests wait on each other.
+# tests using it, and they for it. A test takes all its locks at once or none, so no two tests
+# wait on each other and none holds a lock while it waits.
 #   bash tools/workspace-tests/run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...]
 # The node test runner's report goes to the console and, as JUnit, to reports/workspace-tests/.
 # shellcheck source=../../scripts/lib.sh
@@ -43,21 +42,33 @@ all=()
 for part in "${PARTS[@]}"; do if has "$part" "${uses[@]}" "${exclusive[@]}"; then all+=("$part"); fi; done
 
 if [ "$inside" = false ]; then
-  # Under the locks, the same script runs the test (--inside). `flock -o`: the lock stays with the
-  # waiting flock process, never with the daemons the test or the stack starts.
+  # Under the locks, the same script runs the test (--inside). All of its locks or none: a test
+  # waiting for one lock holds no other meanwhile (holding the registry's while waiting for the
+  # cluster's would stall every test that needs only the registry), so it tries them all at once
+  # (flock -n; 75 = one was taken) and tries again a few seconds later. `flock -o`: a lock stays
+  # with its flock process, never with the daemons the test or the stack starts.
   mkdir -p "$TRADING_HOME/locks"
-  chain=()
+  chain=() wanted=()
   for part in "${PARTS[@]}"; do
     mode=
     if has "$part" "${exclusive[@]}"; then mode=-x; elif has "$part" "${uses[@]}"; then mode=-s; fi
     [ -n "$mode" ] || continue
-    lock="$TRADING_HOME/locks/$part.lock"
-    flock -n "$mode" "$lock" true || echo "workspace test $file: waiting for the $part lock ($([ "$mode" = -x ] && echo exclusive || echo shared)): another test holds it"
-    chain+=(flock -o -w 3600 "$mode" "$lock")
+    chain+=(flock -n -E 75 -o "$mode" "$TRADING_HOME/locks/$part.lock")
+    wanted+=("$part ($([ "$mode" = -x ] && echo exclusive || echo shared))")
   done
   args=(--inside)
   if [ ${#all[@]} -gt 0 ]; then args+=(--uses "$(IFS=,; echo "${all[*]}")"); fi
-  exec ${chain[@]+"${chain[@]}"} bash "$0" "${args[@]}" "$file" "$@"
+  [ ${#chain[@]} -gt 0 ] || exec bash "$0" "${args[@]}" "$file" "$@"
+  waited=0
+  while true; do
+    status=0
+    "${chain[@]}" bash "$0" "${args[@]}" "$file" "$@" || status=$?
+    [ "$status" = 75 ] || exit "$status"
+    if [ "$waited" = 0 ]; then echo "workspace test $file: waiting for its locks, ${wanted[*]}: another test holds one"; fi
+    [ "$waited" -lt 3600 ] || die "workspace test $file: its locks (${wanted[*]}) stayed taken for an hour ($TRADING_HOME/locks)"
+    sleep 3
+    waited=$((waited + 3))
+  done
 fi
 
 if [ ${#all[@]} -gt 0 ]; then bash tools/stack.sh up "${all[@]}"; fi
