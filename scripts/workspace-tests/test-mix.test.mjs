@@ -1,13 +1,15 @@
 // @workspace-test cached
 // The test pyramid report counts each kind where it lives, and adds up.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 
 test('scripts/test-mix.mjs counts unit, integration and e2e tests per project and the mix, into the step summary', () => {
-  const summary = join(repoRoot, 'tmp', `test-mix-${process.pid}.md`);
+  // Outside the clone: a fresh clone has no tmp/ (an earlier test used to leave one).
+  const summary = join(mkdtempSync(join(tmpdir(), 'test-mix-')), 'summary.md');
   const result = tryRun(repoRoot, 'node', ['scripts/test-mix.mjs'], { GITHUB_STEP_SUMMARY: summary });
   assert.equal(result.code, 0, result.out);
   const row = (name) => {
