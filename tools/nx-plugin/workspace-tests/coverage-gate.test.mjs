@@ -1,4 +1,4 @@
-// @workspace-test cached=workspace
+// @workspace-test
 // The coverage gate through nx on real tests: removing the tests of a financial module makes
 // `nx run agents:coverage` fail and name that module.
 import assert from 'node:assert/strict';

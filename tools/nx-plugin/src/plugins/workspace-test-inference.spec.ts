@@ -11,9 +11,8 @@ describe('workspace test declarations', () => {
       uses: ['docker', 'cluster'],
       exclusive: ['prometheus'],
       quiet: true,
-      cached: 'project',
+      cached: true,
     });
-    expect(parseDeclaration('// @workspace-test cached=workspace', 'c.test.mjs').cached).toBe('workspace');
     expect(parseDeclaration('// header\n// @workspace-test\n', 'b.test.mjs')).toEqual({ uses: [], exclusive: [], quiet: false, cached: false });
   });
 
@@ -42,18 +41,13 @@ describe('workspace test targets', () => {
   });
 
   it('a cached test hashes its project, its dependencies and Nx; a quiet one never runs beside another task', () => {
-    const target = workspaceTestTarget('scripts/workspace-tests/a.test.mjs', { uses: [], exclusive: [], quiet: true, cached: 'project' }, 'run.sh');
+    const target = workspaceTestTarget('scripts/workspace-tests/a.test.mjs', { uses: [], exclusive: [], quiet: true, cached: true }, 'run.sh');
     expect(target).toMatchObject({
       command: 'bash run.sh scripts/workspace-tests/a.test.mjs',
       cache: true,
       inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
       parallelism: false,
     });
-    expect(workspaceTestTarget('t/workspace-tests/w.test.mjs', { uses: [], exclusive: [], quiet: false, cached: 'workspace' }).inputs).toEqual([
-      '{workspaceRoot}/**/*',
-      { externalDependencies: ['nx'] },
-      { env: 'TEST_ALL_NESTED' },
-    ]);
   });
 });
 

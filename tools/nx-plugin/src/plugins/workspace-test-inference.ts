@@ -22,14 +22,13 @@ export type StackPart = (typeof STACK_PARTS)[number];
  * What a test file declares on its `// @workspace-test` line:
  * `uses=a,b` parts it needs up (shared), `exclusive=a,b` parts it disrupts (nobody else uses them
  * meanwhile), `quiet` (it measures time or rates: never beside another task), `cached` (its outcome
- * depends only on its project's files and its dependencies', so Nx may replay it) or
- * `cached=workspace` (it copies and runs the whole workspace: every file is its input).
+ * depends only on its inputs, so Nx may replay it).
  */
 export interface WorkspaceTestDeclaration {
   uses: StackPart[];
   exclusive: StackPart[];
   quiet: boolean;
-  cached: false | 'project' | 'workspace';
+  cached: boolean;
 }
 
 const PRAGMA = /^\/\/ @workspace-test\b(.*)$/m;
@@ -55,9 +54,8 @@ export function parseDeclaration(text: string, file: string): WorkspaceTestDecla
     if (key === 'uses' && value !== undefined) declaration.uses = parts(value, key, file);
     else if (key === 'exclusive' && value !== undefined) declaration.exclusive = parts(value, key, file);
     else if (word === 'quiet') declaration.quiet = true;
-    else if (word === 'cached') declaration.cached = 'project';
-    else if (word === 'cached=workspace') declaration.cached = 'workspace';
-    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, quiet, cached, cached=workspace)`);
+    else if (word === 'cached') declaration.cached = true;
+    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, quiet, cached)`);
   }
   return declaration;
 }
@@ -70,12 +68,6 @@ export function owningProjectRoot(dir: string, workspaceRoot: string): string {
   }
 }
 
-const CACHED_INPUTS = {
-  project: ['default', '^production'],
-  // Its scratch copy is the workspace (git's files: Nx hashes what git would copy).
-  workspace: ['{workspaceRoot}/**/*'],
-};
-
 export function workspaceTestTarget(file: string, declaration: WorkspaceTestDeclaration, launcher = DEFAULT_LAUNCHER): TargetConfiguration {
   const flags = [
     ...(declaration.uses.length ? [`--uses ${declaration.uses.join(',')}`] : []),
@@ -86,8 +78,8 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
     command: ['bash', launcher, ...flags, file].join(' '),
     options: { cwd: '{workspaceRoot}' },
     // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
-    cache: declaration.cached !== false,
-    ...(declaration.cached ? { inputs: [...CACHED_INPUTS[declaration.cached], { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }] } : {}),
+    cache: declaration.cached,
+    ...(declaration.cached ? { inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }] } : {}),
     // The launcher's JUnit report: reports/workspace-tests/ mirrors the test's path.
     outputs: [`{workspaceRoot}/reports/workspace-tests/${file.replace(/\.test\.mjs$/, '.xml')}`],
     ...(declaration.quiet ? { parallelism: false } : {}),
