@@ -36,8 +36,8 @@ const cases = [
   // root project, which owns it).
   ['.python-version', '# touched\n', ['@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
   ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
-  // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); docker-env and
-  // workspace-testing: their workspace tests and helpers.
+  // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); database,
+  // docker-env and workspace-testing: their workspace tests and helpers.
   [
     '.nvmrc',
     '\n',
@@ -49,6 +49,7 @@ const cases = [
       'ci-tools',
       'dashboard',
       'dashboard-e2e',
+      'database',
       'deploy',
       'docker-env',
       'flow-integration',

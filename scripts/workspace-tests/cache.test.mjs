@@ -70,10 +70,11 @@ test('a cacheable workspace test replays until a declared input changes; one tha
     assert.equal(scratchTest(), 'ran', `${input} changed: run again`);
     assert.equal(scratchTest(), 'cache', `${input} changed once: replayed after`);
   }
-  // deploy:workspace-test--deployed-flow drives the cluster: run each time (nested, it only says so).
+  // deploy:workspace-test--deployed-flow drives the cluster: run each time (nested, it only says so;
+  // that line is not asserted: a process this short can exit before Nx's terminal has read it).
   for (let round = 1; round <= 2; round += 1) {
     const out = run(scratch.dir, 'npx', ['nx', 'run', 'deploy:workspace-test--deployed-flow', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
-    assert.match(out, /deployed-flow\.test\.mjs: not run here, nested/);
+    assert.match(out, /Successfully ran target workspace-test--deployed-flow[\s\S]*Cache: +0\/1 hit/, `round ${round}`);
     assert.doesNotMatch(out, /local cache|existing outputs match the cache/, `round ${round}`);
   }
 });
