@@ -43,7 +43,6 @@ wait_for() { # seconds, description (for the reader of the call), command...
 # Writes stdin to a file only when it differs: kube-proxy exits when its configuration file is
 # rewritten, so a rerun of up must leave a running node's files alone.
 put() { local tmp; tmp="$(mktemp)"; cat >"$tmp"; if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi; }
-fail_with_log() { tail -n 15 "$STATE/logs/$1.log" >&2 || true; die "$2 (log: $STATE/logs/$1.log)"; }
 
 install_runtime() {
   local missing=()
@@ -223,16 +222,16 @@ up() {
   fi
   prepare_host
   start containerd containerd --config "$STATE/containerd/config.toml"
-  wait_for 20 containerd ctr version || fail_with_log containerd "containerd did not answer on $CONTAINERD_ADDRESS"
+  daemon_wait "containerd on $CONTAINERD_ADDRESS" 20 "$STATE/logs/containerd.log" ctr version
   import_pause
   start kubelet "$TRADING_BIN/kubelet" --config "$STATE/kubelet/config.yaml" --kubeconfig "$STATE/kubeconfig" \
     --root-dir "$STATE/kubelet/root" --cert-dir "$STATE/kubelet/pki" --hostname-override "$NODE" --node-ip "$NODE_IP" \
     --node-labels "trading.dev/node=real"
   start kube-proxy "$TRADING_BIN/kube-proxy" --config "$STATE/kube-proxy.yaml"
   start coredns "$NODE_BIN/coredns" -conf "$STATE/coredns/Corefile" -dns.port 53
-  wait_for 60 "node Ready" node_ready || fail_with_log kubelet "the node $NODE did not become Ready within 60 s"
-  wait_for 20 CoreDNS running coredns || fail_with_log coredns "CoreDNS did not start"
-  wait_for 20 kube-proxy curl -fsS http://127.0.0.1:10256/healthz || fail_with_log kube-proxy "kube-proxy did not become healthy"
+  daemon_wait "the node $NODE (Ready)" 60 "$STATE/logs/kubelet.log" node_ready
+  daemon_wait CoreDNS 20 "$STATE/logs/coredns.log" running coredns
+  daemon_wait "kube-proxy (healthz)" 20 "$STATE/logs/kube-proxy.log" curl -fsS http://127.0.0.1:10256/healthz
   echo "node $NODE: Ready in $((SECONDS - started)) s (containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), DNS on $NODE_IP)"
 }
 
