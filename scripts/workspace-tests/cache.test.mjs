@@ -2,7 +2,7 @@
 // Caching: a second run replays every task from the local cache, and a change to a library
 // re-runs its dependents' tasks while the rest still come from the cache.
 import assert from 'node:assert/strict';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, scratchCopy } from '../../tools/workspace-tests/scratch.mjs';
@@ -70,11 +70,43 @@ test('a cacheable workspace test replays until a declared input changes; one tha
     assert.equal(scratchTest(), 'ran', `${input} changed: run again`);
     assert.equal(scratchTest(), 'cache', `${input} changed once: replayed after`);
   }
-  // deploy:workspace-test--deployed-flow drives the cluster: run each time (nested, it only says so;
-  // that line is not asserted: a process this short can exit before Nx's terminal has read it).
+  // database:workspace-test--postgres drives the live database server (stops and starts it): run
+  // each time (nested, it only says so; that line is not asserted: a process this short can exit
+  // before Nx's terminal has read it).
   for (let round = 1; round <= 2; round += 1) {
-    const out = run(scratch.dir, 'npx', ['nx', 'run', 'deploy:workspace-test--deployed-flow', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
-    assert.match(out, /Successfully ran target workspace-test--deployed-flow[\s\S]*Cache: +0\/1 hit/, `round ${round}`);
+    const out = run(scratch.dir, 'npx', ['nx', 'run', 'database:workspace-test--postgres', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
+    assert.match(out, /Successfully ran target workspace-test--postgres[\s\S]*Cache: +0\/1 hit/, `round ${round}`);
     assert.doesNotMatch(out, /local cache|existing outputs match the cache/, `round ${round}`);
   }
+});
+
+// A cached test of the stack hashes the scripts of the parts it uses and the digest of each image it
+// runs (read from its record at hash time): a new image or a changed cluster script runs it again.
+test("a cached deploy test re-runs when its stack part's scripts or its image's digest change, and only then", () => {
+  const deployTest = () => {
+    const out = run(scratch.dir, 'npx', ['nx', 'run', '@trading/nx-plugin:workspace-test--deploy', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
+    assert.match(out, /Successfully ran target workspace-test--deploy/);
+    return /local cache|existing outputs match the cache/.test(out) ? 'cache' : 'ran';
+  };
+  const record = (digest) => {
+    mkdirSync(join(scratch.dir, 'dist/execution-engine'), { recursive: true });
+    writeFileSync(
+      join(scratch.dir, 'dist/execution-engine/image.json'),
+      JSON.stringify({
+        project: 'execution-engine',
+        reference: `127.0.0.1:5000/trading/execution-engine@sha256:${digest.repeat(64)}`,
+        created: new Date().toISOString(),
+      }),
+    );
+  };
+  record('a');
+  assert.equal(deployTest(), 'ran', 'first run');
+  record('a');
+  assert.equal(deployTest(), 'cache', 'the same image recorded again: replayed');
+  record('b');
+  assert.equal(deployTest(), 'ran', 'another image: run again');
+  appendFileSync(join(scratch.dir, 'tools/prometheus/prometheus.sh'), '# not a part it uses\n');
+  assert.equal(deployTest(), 'cache', 'a script of a part it does not use changed: replayed');
+  appendFileSync(join(scratch.dir, 'tools/local-cluster/cluster.sh'), '# changed\n');
+  assert.equal(deployTest(), 'ran', "the cluster's script changed: run again");
 });

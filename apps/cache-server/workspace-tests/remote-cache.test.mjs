@@ -1,4 +1,4 @@
-// @workspace-test
+// @workspace-test cached inputs=workspaceConfig,scripts/ci-affected.sh
 // The self-hosted remote cache with the real Nx client: a cold run in one clone fills it,
 // another clone replays from it, a read-only token writes nothing, a wrong token fails
 // clearly, rejected uploads are never served, and an outage degrades CI to the local cache.

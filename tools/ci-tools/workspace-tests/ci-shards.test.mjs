@@ -1,4 +1,4 @@
-// @workspace-test
+// @workspace-test cached inputs=workspaceConfig,workflows
 // Sharded CI without a SaaS (issue 19): the pure planning (tools/ci-tools/shards/plan.mjs), then
 // scripts/ci-shards.mjs through Nx in a scratch copy: a change to nx.json affects every project; its
 // lint tasks are planned into 3 shards once, each shard runs exactly its own, durations are recorded

@@ -1,4 +1,4 @@
-// @workspace-test exclusive=docker,cluster,prometheus
+// @workspace-test exclusive=docker,cluster,prometheus cached inputs=workspaceConfig,workflows,tools/nx-plugin/src/**/*,tools/deploy/**/*,apps/cache-server/src/**/*
 // The workflows themselves, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them:
 // as the non-root user `runner` with passwordless sudo and its own HOME, the pinned actions from
 // their local copies, setup-node/-go/-python from the machine's toolchains, events from JSON.

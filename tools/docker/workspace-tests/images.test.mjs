@@ -1,4 +1,4 @@
-// @workspace-test exclusive=docker
+// @workspace-test exclusive=docker cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
 // The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
 // it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
 // non-root user, and comes back from the local registry by digest. Then the executor's failure

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker exclusive=cluster
+// @workspace-test uses=docker exclusive=cluster cached images=execution-engine inputs=workspaceConfig,tools/deploy/**/*
 // Blue-green deploys and rollbacks through `nx run deploy:*` against the local cluster (a real
 // kube-apiserver with kwok nodes), in a scratch copy whose image records point at real images
 // pushed to the local registry. The tests run in order and share the cluster state. The SLO

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster
+// @workspace-test uses=docker,cluster cached inputs=workspaceConfig,tools/deploy/**/*,Cargo.toml,Cargo.lock,.python-version,rust-toolchain.toml
 // The service and library generators, through `nx g` in a scratch copy: one service per language
 // is generated, a Python and a Rust library are wired into them, all show up in the project graph
 // and `nx affected`, pass lint, test, coverage, build and docker-build through nx like the

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster,prometheus quiet
+// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*
 // Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
 // CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
 // Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster
+// @workspace-test uses=docker,cluster cached inputs=workspaceConfig,tools/deploy/**/*
 // Issue 17's release scenarios through `nx run deploy:*`, as an operator runs them, against the local
 // cluster (kwok nodes: pods are Ready but serve nothing, so the deploys say --skipAnalysis; the
 // analysed paths are in slo.test.mjs). The same scenarios run through the executors' code in

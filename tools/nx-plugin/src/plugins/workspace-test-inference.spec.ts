@@ -16,6 +16,18 @@ describe('workspace test declarations', () => {
     expect(parseDeclaration('// header\n// @workspace-test\n', 'b.test.mjs')).toEqual({ uses: [], exclusive: [], quiet: false, cached: false });
   });
 
+  it('reads the inputs and images a cached test depends on', () => {
+    expect(parseDeclaration('// @workspace-test cached inputs=workflows,tools/deploy/**/*,Cargo.lock images=agents,execution-engine', 'a.test.mjs')).toEqual({
+      uses: [],
+      exclusive: [],
+      quiet: false,
+      cached: true,
+      inputs: ['workflows', 'tools/deploy/**/*', 'Cargo.lock'],
+      images: ['agents', 'execution-engine'],
+    });
+    expect(() => parseDeclaration('// @workspace-test cached inputs=a;rm', 'a.test.mjs')).toThrow(/a\.test\.mjs: inputs=a;rm is not a name or a path glob/);
+  });
+
   it('refuses a file without a declaration, an unknown part or an unknown word, naming the file', () => {
     expect(() => parseDeclaration('import x;', 'x/a.test.mjs')).toThrow(/x\/a\.test\.mjs: no "\/\/ @workspace-test" line/);
     expect(() => parseDeclaration('// @workspace-test uses=docker,kafka', 'a.test.mjs')).toThrow(
@@ -45,9 +57,34 @@ describe('workspace test targets', () => {
     expect(target).toMatchObject({
       command: 'bash run.sh scripts/workspace-tests/a.test.mjs',
       cache: true,
-      inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
+      inputs: ['default', '^production', 'workspaceTestKit', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
       parallelism: false,
     });
+  });
+
+  it("a cached test also hashes its stack parts' scripts, what it declares, and the digest of each image it runs", () => {
+    const target = workspaceTestTarget('tools/p/workspace-tests/d.test.mjs', {
+      uses: ['docker'],
+      exclusive: ['cluster'],
+      quiet: false,
+      cached: true,
+      inputs: ['workspaceConfig', 'tools/deploy/**/*', 'Cargo.lock'],
+      images: ['agents'],
+    });
+    expect(target.inputs).toEqual([
+      'default',
+      '^production',
+      'workspaceTestKit',
+      'stack-docker',
+      'stack-cluster',
+      'workspaceConfig',
+      '{workspaceRoot}/tools/deploy/**/*',
+      '{workspaceRoot}/Cargo.lock',
+      { runtime: 'node tools/workspace-tests/image-reference.mjs agents' },
+      { externalDependencies: ['nx'] },
+      { env: 'TEST_ALL_NESTED' },
+    ]);
+    expect(target.metadata).toMatchObject({ stack: ['docker', 'cluster'], images: ['agents'] });
   });
 });
 

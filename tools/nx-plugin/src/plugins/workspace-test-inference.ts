@@ -22,13 +22,18 @@ export type StackPart = (typeof STACK_PARTS)[number];
  * What a test file declares on its `// @workspace-test` line:
  * `uses=a,b` parts it needs up (shared), `exclusive=a,b` parts it disrupts (nobody else uses them
  * meanwhile), `quiet` (it measures time or rates: never beside another task), `cached` (its outcome
- * depends only on its inputs, so Nx may replay it).
+ * depends only on its inputs, so Nx may replay it), `inputs=a,b` what else its outcome depends on
+ * besides its project and the stack parts it uses (named inputs of nx.json, or globs from the
+ * workspace root), `images=a,b` the projects whose pushed images it runs (their records in
+ * dist/<project>/image.json, written by `nx run-many -t docker-build -c push`).
  */
 export interface WorkspaceTestDeclaration {
   uses: StackPart[];
   exclusive: StackPart[];
   quiet: boolean;
   cached: boolean;
+  inputs?: string[];
+  images?: string[];
 }
 
 const PRAGMA = /^\/\/ @workspace-test\b(.*)$/m;
@@ -43,6 +48,14 @@ function parts(value: string, key: string, file: string): StackPart[] {
   return list as StackPart[];
 }
 
+const NAME = /^[\w@.*/-]+$/;
+function names(value: string, key: string, file: string): string[] {
+  const list = value.split(',').filter(Boolean);
+  const bad = list.find((name) => !NAME.test(name));
+  if (bad !== undefined) throw new Error(`${file}: ${key}=${bad} is not a name or a path glob`);
+  return list;
+}
+
 /** Parses a test file's declaration; a file without one, or with an unknown word, is an error naming it. */
 export function parseDeclaration(text: string, file: string): WorkspaceTestDeclaration {
   const match = PRAGMA.exec(text);
@@ -53,9 +66,11 @@ export function parseDeclaration(text: string, file: string): WorkspaceTestDecla
     const [key, value] = word.split('=', 2);
     if (key === 'uses' && value !== undefined) declaration.uses = parts(value, key, file);
     else if (key === 'exclusive' && value !== undefined) declaration.exclusive = parts(value, key, file);
+    else if (key === 'inputs' && value !== undefined) declaration.inputs = names(value, key, file);
+    else if (key === 'images' && value !== undefined) declaration.images = names(value, key, file);
     else if (word === 'quiet') declaration.quiet = true;
     else if (word === 'cached') declaration.cached = true;
-    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, quiet, cached)`);
+    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, inputs=…, images=…, quiet, cached)`);
   }
   return declaration;
 }
@@ -66,6 +81,26 @@ export function owningProjectRoot(dir: string, workspaceRoot: string): string {
     if (['project.json', 'package.json'].some((f) => existsSync(join(workspaceRoot, current, f)))) return current;
     if (current === '.' || current === dirname(current)) return '.';
   }
+}
+
+/**
+ * What a cacheable test's outcome depends on: its project and the projects it depends on, the
+ * launcher and helpers (`workspaceTestKit`), the scripts of each stack part it uses
+ * (`stack-<part>`), what it declares (`inputs=`), the digest of each image it runs (read at hash
+ * time from the image record), the Nx it drives, and whether it runs nested.
+ */
+export function workspaceTestInputs(declaration: WorkspaceTestDeclaration): NonNullable<TargetConfiguration['inputs']> {
+  const stack = STACK_PARTS.filter((part) => declaration.uses.includes(part) || declaration.exclusive.includes(part));
+  return [
+    'default',
+    '^production',
+    'workspaceTestKit',
+    ...stack.map((part) => `stack-${part}`),
+    ...(declaration.inputs ?? []).map((input) => (input.includes('/') || input.includes('.') ? `{workspaceRoot}/${input}` : input)),
+    ...(declaration.images ?? []).map((project) => ({ runtime: `node tools/workspace-tests/image-reference.mjs ${project}` })),
+    { externalDependencies: ['nx'] },
+    { env: 'TEST_ALL_NESTED' },
+  ];
 }
 
 export function workspaceTestTarget(file: string, declaration: WorkspaceTestDeclaration, launcher = DEFAULT_LAUNCHER): TargetConfiguration {
@@ -79,7 +114,7 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
     options: { cwd: '{workspaceRoot}' },
     // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
     cache: declaration.cached,
-    ...(declaration.cached ? { inputs: ['default', '^production', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }] } : {}),
+    ...(declaration.cached ? { inputs: workspaceTestInputs(declaration) } : {}),
     // The launcher's JUnit report: reports/workspace-tests/ mirrors the test's path.
     outputs: [`{workspaceRoot}/reports/workspace-tests/${file.replace(/\.test\.mjs$/, '.xml')}`],
     ...(declaration.quiet ? { parallelism: false } : {}),
@@ -88,6 +123,7 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
       description: `Workspace test ${file}${stack.length ? ` against the local ${stack.join(', ')}` : ''}${declaration.quiet ? ' (alone: it measures time)' : ''}`,
       stack,
       exclusive: declaration.exclusive,
+      ...(declaration.images?.length ? { images: declaration.images } : {}),
     },
   };
 }

@@ -55,16 +55,24 @@ describe('CliEngine', () => {
 describe('sourceInfo and projectVersion', () => {
   const repo = () => {
     const dir = mkdtempSync(join(tmpdir(), 'src-info-'));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_COMMITTER_DATE: '2026-11-30T12:00:00Z' } }).trim();
     git('init', '-q', '-b', 'feature/x');
     git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x');
     return { dir, sha: git('rev-parse', 'HEAD') };
   };
 
-  it('reads commit and branch from git outside Actions', () => {
+  it("reads commit and branch from git outside Actions; created is the commit's time, so a rebuild keeps its labels", () => {
     const { dir, sha } = repo();
     const info = sourceInfo(dir, {}, new Date('2026-01-01T00:00:00Z'));
-    expect(info).toEqual({ sha, branch: 'feature/x', source: `file://${dir}`, created: '2026-01-01T00:00:00.000Z' });
+    expect(info).toEqual({ sha, branch: 'feature/x', source: `file://${dir}`, created: '2026-11-30T12:00:00.000Z' });
+    expect(sourceInfo(dir, {}, new Date('2027-01-01T00:00:00Z')).created).toBe(info.created);
+  });
+
+  it('takes created from SOURCE_DATE_EPOCH when set, and refuses one that is no number', () => {
+    const { dir } = repo();
+    expect(sourceInfo(dir, { SOURCE_DATE_EPOCH: '1767225600' }).created).toBe('2026-01-01T00:00:00.000Z');
+    expect(() => sourceInfo(dir, { SOURCE_DATE_EPOCH: 'yesterday' })).toThrow(/SOURCE_DATE_EPOCH=yesterday is not a number/);
   });
 
   it('reads the pull request, repository and commit from GitHub Actions', () => {

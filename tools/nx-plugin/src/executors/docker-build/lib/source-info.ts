@@ -12,7 +12,12 @@ const git = (root: string, ...args: string[]): string | undefined => {
   }
 };
 
-/** Commit, ref and repository from GitHub Actions' environment, else from git. */
+/**
+ * Commit, ref and repository from GitHub Actions' environment, else from git. `created` is
+ * SOURCE_DATE_EPOCH when set, else the commit's time (reproducible-builds.org): two builds of one
+ * commit carry the same labels, so an unchanged image keeps its digest, and what depends on it
+ * (a cached workspace test hashes the digest) is replayed. Without a commit time, now.
+ */
 export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): SourceInfo {
   const sha = env.GITHUB_SHA && env.GITHUB_EVENT_NAME !== 'pull_request' ? env.GITHUB_SHA : git(root, 'rev-parse', 'HEAD');
   if (!sha) throw new Error(`${root} is not a git checkout with a commit: images are tagged by commit`);
@@ -26,8 +31,18 @@ export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, n
     sha,
     ...(pr ? { pullRequest: Number(pr) } : branch && branch !== 'HEAD' ? { branch } : {}),
     source,
-    created: now.toISOString(),
+    created: createdAt(root, sha, env, now).toISOString(),
   };
+}
+
+function createdAt(root: string, sha: string, env: NodeJS.ProcessEnv, now: Date): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && epoch !== '') {
+    if (!/^\d+$/.test(epoch)) throw new Error(`SOURCE_DATE_EPOCH=${epoch} is not a number of seconds since 1970`);
+    return new Date(Number(epoch) * 1000);
+  }
+  const committed = git(root, 'show', '-s', '--format=%ct', sha);
+  return committed && /^\d+$/.test(committed) ? new Date(Number(committed) * 1000) : now;
 }
 
 /** The project's own version: package.json, pyproject.toml or Cargo.toml, in that order. */
