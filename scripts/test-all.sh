@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 # The production workflow's integration-tests job runs this script. Under the workflow tests
-# (tools/ci-tools/workspace-tests/workflows-act.test.mjs) that job runs inside this very script's run, which
+# (tools/ci-tools/workspace-tests/act-deploy.test.mjs) that job runs inside this very script's run, which
 # already runs every test at this commit and owns the cluster this would tear down: the test sets
 # TEST_ALL_NESTED=skip for its act jobs only, and the job says so instead of recursing.
 if [ "${TEST_ALL_NESTED:-}" = skip ]; then

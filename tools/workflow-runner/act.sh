@@ -20,6 +20,18 @@ shift 2
 repo="$(pwd)"
 [ -f "$repo/.github/workflows/$workflow" ] || die "no workflow .github/workflows/$workflow in $repo"
 ACT_AS="${ACT_AS:-runner}"
+# One act run at a time on this machine: act's artifact server has one port (34567), and the job
+# folders a run removes at its end are found by time. A second run waits for the first. The lock
+# stays with flock (-o), never with a daemon a job starts (dockerd).
+if [ "${ACT_LOCKED:-}" != 1 ]; then
+  mkdir -p "$TRADING_HOME/locks"
+  lock="$TRADING_HOME/locks/act.lock"
+  status=0
+  ACT_LOCKED=1 flock -n -E 75 -o "$lock" bash "$0" "$workflow" "$event" "$@" || status=$?
+  [ "$status" = 75 ] || exit "$status"
+  echo "act: another act run on this machine holds $lock (one at a time: its artifact server has one port); waiting"
+  ACT_LOCKED=1 exec flock -o "$lock" bash "$0" "$workflow" "$event" "$@"
+fi
 # The pinned actions' local copies: $SHARED_ACTIONS, else beside the clone, else this machine's shared folder.
 if [ -z "${SHARED_ACTIONS:-}" ]; then
   for candidate in "$ROOT/../shared/github-actions" /work/shared/github-actions; do

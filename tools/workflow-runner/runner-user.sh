@@ -7,6 +7,10 @@
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "runner-user.sh creates a user: run it as root"
+# Two tests preparing the runner at once would copy its caches over each other: one at a time.
+mkdir -p "$TRADING_HOME/locks"
+exec {user_lock}>"$TRADING_HOME/locks/runner-user.lock"
+flock "$user_lock"
 USER_NAME="${RUNNER_USER:-runner}"
 RUNNER_HOME="/home/$USER_NAME"
 

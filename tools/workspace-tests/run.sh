@@ -31,7 +31,7 @@ for part in "${uses[@]}" "${exclusive[@]}"; do
   [[ " ${PARTS[*]} " == *" $part "* ]] || die "run.sh: unknown part '$part' of the stack: one of ${PARTS[*]}"
 done
 # Inside a run of the workspace tests that runs this very test itself (a scratch copy's or act's CI
-# run within workflows.test.mjs and workflows-act.test.mjs), it is not run a second time.
+# run within workflows.test.mjs and the act tests), it is not run a second time.
 if [ "${TEST_ALL_NESTED:-}" = skip ]; then
   echo "workspace test $file: not run here, nested inside a run of the workspace tests that runs it itself (TEST_ALL_NESTED=skip)"
   exit 0

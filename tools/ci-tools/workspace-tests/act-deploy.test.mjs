@@ -1,0 +1,200 @@
+// @workspace-test uses=docker exclusive=cluster,prometheus cached inputs=workspaceConfig,workflows,tools/nx-plugin/src/**/*,tools/deploy/**/*,apps/cache-server/src/**/*
+// The deploy workflows, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them
+// (see act-ci.test.mjs for how): the cloud is replaced by clearly named local stand-ins
+// (tools/workflow-runner/stand-ins: gcloud, google-github-actions/auth), so the deploy workflows
+// really deploy to and roll back the local staging cluster through their own steps.
+// It holds the cluster and Prometheus alone: its production canary is judged on 2 s rounds of
+// scraped data, which a loaded machine can miss. Cached: its outcome is the workflows', the
+// scripts', the release engine's and the deploy configuration's (its inputs).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { pushVariant } from '../../workspace-tests/images.mjs';
+import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
+import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
+import { actFixture, setNamespaces } from './act-fixture.mjs';
+
+const NS = `it-act-${process.pid}`;
+const NS_PROD = `it-act-prod-${process.pid}`;
+const SERVICES = ['agents', 'cache-server', 'dashboard', 'execution-engine'];
+const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
+let fixture; // runner clone, act, stand-ins (act-fixture.mjs)
+let runner;
+let api;
+let cache;
+let WRITE;
+let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
+const images = {};
+const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+const act = (...args) => fixture.act(...args);
+const commitAsRunner = (...args) => runner.commit(...args);
+const gitAsRunner = (...args) => runner.git(...args);
+const rootOwned = () => runner.rootOwned();
+
+function deploy(image) {
+  mkdirSync(join(deployer.dir, 'dist/execution-engine'), { recursive: true });
+  writeFileSync(
+    join(deployer.dir, 'dist/execution-engine/image.json'),
+    JSON.stringify({ project: 'execution-engine', reference: image, revision: 'f'.repeat(40) }),
+  );
+  const result = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
+  assert.equal(result.code, 0, result.out);
+}
+
+before(async () => {
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
+  for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
+  deployer = scratchCopy();
+  setNamespaces(deployer.dir, NS, NS_PROD);
+  fixture = await actFixture(`act-deploy-${process.pid}`, { staging: NS, production: NS_PROD, apiState });
+  ({ runner, api, cache } = fixture);
+  WRITE = fixture.tokens.write;
+  // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
+  writeFileSync(
+    join(runner.base, 'local-cluster.kubeconfig'),
+    execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }),
+    { mode: 0o600 },
+  );
+  execFileSync('chown', ['runner:runner', join(runner.base, 'local-cluster.kubeconfig')]);
+});
+
+after(async () => {
+  await fixture?.close();
+  deployer?.cleanup();
+  for (const ns of [NS, NS_PROD]) {
+    try {
+      kubectl('delete', 'namespace', ns, '--wait=false', '--ignore-not-found');
+    } catch {
+      /* cluster gone */
+    }
+  }
+});
+
+test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes back to the previous release through the workflow's own steps", async () => {
+  deploy(images[1]);
+  deploy(images[2]);
+  assert.equal(selector('execution-engine'), 'green');
+  const result = await act('rollback.yml', 'workflow_dispatch', { inputs: { service: 'execution-engine', environment: 'staging', reason: 'act: by hand' } });
+  assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.equal(selector('execution-engine'), 'blue', 'traffic is back on the previous release');
+  assert.match(JSON.stringify(history('execution-engine').at(-1)), /act: by hand/);
+  assert.match(result.out, /stand-in auth: would exchange GitHub's OIDC token for deployer@acme/);
+  const gcloud = readFileSync(join(runner.base, 'stand-in.log'), 'utf8');
+  assert.match(gcloud, /gcloud container clusters get-credentials staging-1 --location europe-west1 --project acme/);
+  assert.doesNotMatch(gcloud, /configure-docker/, 'a rollback configures no registry');
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('rollback.yml from an SLO alert (repository_dispatch): the service the firing alert names goes back', async () => {
+  deploy(images[3]);
+  assert.equal(selector('execution-engine'), 'green');
+  const payload = {
+    action: 'slo-alert',
+    client_payload: {
+      environment: 'staging',
+      status: 'firing',
+      alerts: [{ status: 'firing', labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging' } }],
+    },
+  };
+  const result = await act('rollback.yml', 'repository_dispatch', payload);
+  assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.equal(selector('execution-engine'), 'blue');
+  assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+test('staging-deploy.yml by hand after a docs-only merge: compares with the last successful CI run on main, has nothing to deploy, and passes', async () => {
+  const before = commitAsRunner('docs/act-note.md', 'A docs-only change.\n', 'docs only');
+  const head = gitAsRunner('rev-parse', 'HEAD');
+  api.requests.length = 0;
+  Object.assign(apiState, { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: before }], commits: [head, before] });
+  const result = await act(
+    'staging-deploy.yml',
+    'workflow_dispatch',
+    { inputs: {}, ref: 'refs/heads/main' },
+    '--var',
+    `ARTIFACT_REGISTRY=127.0.0.1:5000/trading`,
+    '--var',
+    'PROMETHEUS_URL=http://127.0.0.1:9090',
+  );
+  assert.equal(result.code, 0, result.out.slice(-6000));
+  assert.ok(
+    api.requests.some((r) => /\/actions\/workflows\/ci\.yml\/runs$/.test(r.path) && r.query.event === 'push'),
+    JSON.stringify(api.requests),
+  );
+  assert.match(result.out, new RegExp(`Commit: ${before}`), 'nx-set-shas took the last successful CI run as the base');
+  assert.match(result.out, /nothing to deploy: no service has a pushed image record .*the live releases stay as they are/);
+  assert.deepEqual(rootOwned(), []);
+});
+
+// The production promotion, past its approval (GitHub's protected environment; act has none): the
+// integration-tests job (scripts/test-all.sh, which is the run this test belongs to, so it says so
+// and stops), then the deploy job as written: credentials from the stand-ins, setup, every image
+// built at this commit and pushed, and nx run deploy:production against the local cluster: each
+// service's canary judged by the SLO analysis on the local Prometheus, the swap, the soak.
+test('production-deploy.yml (past its approval): builds every image at this commit, canaries each service against the SLOs, swaps and soaks in the local cluster', async () => {
+  // What is live in production before: a release of each service (deployed as root, unjudged).
+  for (const service of SERVICES) {
+    mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
+    writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: images[1], revision: 'f'.repeat(40) }));
+  }
+  const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', '--output-style=static']);
+  assert.equal(first.code, 0, first.out);
+  // The pods' metrics: healthy canaries (beside blue, the live colour) and green after the swap.
+  const pods = await startExporter({ name: `act-prod-${process.pid}` });
+  try {
+    pods.target(
+      SERVICES.flatMap((service) => [
+        { namespace: NS_PROD, service, color: 'blue', track: 'canary' },
+        { namespace: NS_PROD, service, color: 'green' },
+      ]),
+    );
+    for (const service of SERVICES) await waitForSeries(`namespace="${NS_PROD}",service="${service}",color="green"`);
+    const result = await act(
+      'production-deploy.yml',
+      'workflow_dispatch',
+      { inputs: { reason: 'act: promote the staged commit' } },
+      '-s',
+      `NX_CACHE_TOKEN=${WRITE}`,
+      '--var',
+      `NX_REMOTE_CACHE_URL=${cache.address}`,
+      '--var',
+      'ARTIFACT_REGISTRY=127.0.0.1:5000/trading',
+      '--var',
+      'PROMETHEUS_URL=http://127.0.0.1:9090',
+    );
+    assert.equal(result.code, 0, result.out.slice(-8000));
+    assert.match(result.out, /test-all: nested inside a run of scripts\/test-all\.sh/);
+    assert.match(result.out, /Promoting [0-9a-f]{40}: act: promote the staged commit/);
+    for (const service of SERVICES) {
+      assert.match(
+        result.out,
+        new RegExp(`\\[${service}\\] canary passed[\\s\\S]*\\[${service}\\] switch traffic blue -> green[\\s\\S]*\\[${service}\\] soak passed`),
+        service,
+      );
+      assert.equal(kubectl('-n', NS_PROD, 'get', 'service', service, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}'), 'green', service);
+      // The job's own build: pushed by this run's docker-build step, now live on green.
+      const live = kubectl('-n', NS_PROD, 'get', 'deploy', `${service}-green`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+      assert.match(live, new RegExp(`^127\\.0\\.0\\.1:5000/trading/${service}@sha256:[0-9a-f]{64}$`));
+      const [, repository, digest] = /^127\.0\.0\.1:5000\/(.+)@(sha256:[0-9a-f]{64})$/.exec(live);
+      const manifest = await fetch(`http://127.0.0.1:5000/v2/${repository}/manifests/${digest}`, {
+        method: 'HEAD',
+        headers: {
+          Accept:
+            'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
+        },
+      });
+      assert.equal(manifest.status, 200, `${live} is in the registry`);
+      assert.notEqual(live, images[1]);
+    }
+    assert.match(readFileSync(join(runner.base, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
+    assert.deepEqual(rootOwned(), []);
+  } finally {
+    await pods.close();
+  }
+});
