@@ -129,6 +129,16 @@ describe('workspace test inference', () => {
     expect(Object.keys(results[0][1].projects?.['apps/a'].targets ?? {}).sort()).toEqual(['workspace-test', 'workspace-test--one']);
   });
 
+  it('a test declared after another of its project depends on it; an unknown one fails the graph', () => {
+    write('apps/a/workspace-tests/three.test.mjs', '// @workspace-test after=one\n');
+    const results = workspaceTestNodes(['apps/a/workspace-tests/one.test.mjs', 'apps/a/workspace-tests/three.test.mjs'], undefined, context());
+    expect(results[0][1].projects?.['apps/a'].targets?.['workspace-test--three'].dependsOn).toEqual(['workspace-test--one']);
+    write('apps/a/workspace-tests/four.test.mjs', '// @workspace-test after=nowhere\n');
+    expect(() => workspaceTestNodes(['apps/a/workspace-tests/four.test.mjs'], undefined, context())).toThrow(
+      /workspace-test--four of apps\/a: after=nowhere is not a workspace test of the same project/,
+    );
+  });
+
   it('a bad declaration fails the graph, naming the file', () => {
     write('apps/a/workspace-tests/bad.test.mjs', '// @workspace-test uses=nothing\n');
     expect(() => workspaceTestNodes(['apps/a/workspace-tests/bad.test.mjs'], undefined, context())).toThrow(

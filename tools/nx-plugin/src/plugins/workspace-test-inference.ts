@@ -25,7 +25,9 @@ export type StackPart = (typeof STACK_PARTS)[number];
  * depends only on its inputs, so Nx may replay it), `inputs=a,b` what else its outcome depends on
  * besides its project and the stack parts it uses (named inputs of nx.json, or globs from the
  * workspace root), `images=a,b` the projects whose pushed images it runs (their records in
- * dist/<project>/image.json, written by `nx run-many -t docker-build -c push`).
+ * dist/<project>/image.json, written by `nx run-many -t docker-build -c push`), `after=a,b` other
+ * workspace tests of the same project it runs after (it would only wait for them inside: two act
+ * runs never overlap; a task waiting inside holds one of Nx's slots for nothing).
  */
 export interface WorkspaceTestDeclaration {
   uses: StackPart[];
@@ -34,6 +36,7 @@ export interface WorkspaceTestDeclaration {
   cached: boolean;
   inputs?: string[];
   images?: string[];
+  after?: string[];
 }
 
 const PRAGMA = /^\/\/ @workspace-test\b(.*)$/m;
@@ -68,9 +71,10 @@ export function parseDeclaration(text: string, file: string): WorkspaceTestDecla
     else if (key === 'exclusive' && value !== undefined) declaration.exclusive = parts(value, key, file);
     else if (key === 'inputs' && value !== undefined) declaration.inputs = names(value, key, file);
     else if (key === 'images' && value !== undefined) declaration.images = names(value, key, file);
+    else if (key === 'after' && value !== undefined) declaration.after = names(value, key, file);
     else if (word === 'quiet') declaration.quiet = true;
     else if (word === 'cached') declaration.cached = true;
-    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, inputs=…, images=…, quiet, cached)`);
+    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, inputs=…, images=…, after=…, quiet, cached)`);
   }
   return declaration;
 }
@@ -103,7 +107,12 @@ export function workspaceTestInputs(declaration: WorkspaceTestDeclaration): NonN
   ];
 }
 
-export function workspaceTestTarget(file: string, declaration: WorkspaceTestDeclaration, launcher = DEFAULT_LAUNCHER): TargetConfiguration {
+export function workspaceTestTarget(
+  file: string,
+  declaration: WorkspaceTestDeclaration,
+  launcher = DEFAULT_LAUNCHER,
+  targetName = DEFAULT_TARGET,
+): TargetConfiguration {
   const flags = [
     ...(declaration.uses.length ? [`--uses ${declaration.uses.join(',')}`] : []),
     ...(declaration.exclusive.length ? [`--exclusive ${declaration.exclusive.join(',')}`] : []),
@@ -111,6 +120,7 @@ export function workspaceTestTarget(file: string, declaration: WorkspaceTestDecl
   const stack = [...new Set([...declaration.uses, ...declaration.exclusive])];
   return {
     command: ['bash', launcher, ...flags, file].join(' '),
+    ...(declaration.after?.length ? { dependsOn: declaration.after.map((name) => `${targetName}--${name}`) } : {}),
     options: { cwd: '{workspaceRoot}' },
     // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
     cache: declaration.cached,
@@ -151,7 +161,15 @@ export function workspaceTestNodes(
     } else {
       results.push([file, {}]);
     }
-    targets[`${name}--${basename(file, '.test.mjs')}`] = workspaceTestTarget(file, declaration, options?.workspaceTestLauncher);
+    targets[`${name}--${basename(file, '.test.mjs')}`] = workspaceTestTarget(file, declaration, options?.workspaceTestLauncher, name);
+  }
+  for (const [root, targets] of byProject) {
+    for (const [target, config] of Object.entries(targets)) {
+      for (const dependency of (config.dependsOn ?? []) as string[]) {
+        if (!targets[dependency])
+          throw new Error(`${target} of ${root}: after=${dependency.slice(name.length + 2)} is not a workspace test of the same project`);
+      }
+    }
   }
   for (const targets of byProject.values()) {
     targets[name] = {
