@@ -30,12 +30,20 @@ const cases = [
     ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration'],
   ],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'dashboard-e2e', 'deploy']],
-  ['apps/cache-server/src/hash.ts', '// touched\n', ['cache-server', 'deploy']],
-  ['tools/deploy/services/agents.yaml', '# touched\n', ['deploy']],
+  // Issue 29: the workspace tests' declared inputs count too. The act tests start the cache server
+  // (and the root project depends on ci-tools); the deploy scenarios and the act deploy test run
+  // the deploy configuration in their scratch copies.
+  ['apps/cache-server/src/hash.ts', '// touched\n', ['@trading/source', 'cache-server', 'ci-tools', 'deploy']],
+  ['tools/deploy/services/agents.yaml', '# touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
   // Issue 19: a toolchain pin affects its own ecosystem's projects and their dependents only (and the
-  // root project, which owns it).
-  ['.python-version', '# touched\n', ['@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
-  ['rust-toolchain.toml', '# touched\n', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+  // root project, which owns it), and the plugin, whose generators test builds a generated Python
+  // and Rust project with them.
+  ['.python-version', '# touched\n', ['@trading/nx-plugin', '@trading/source', 'agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
+  [
+    'rust-toolchain.toml',
+    '# touched\n',
+    ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types'],
+  ],
   // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); database,
   // docker-env and workspace-testing: their workspace tests and helpers.
   [
@@ -59,13 +67,27 @@ const cases = [
     ],
   ],
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
-  // root project, which depends on the plugin it loads).
-  ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
-  ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'deploy']],
+  // root project, which depends on the plugin it loads), and, issue 29, the workspace tests that
+  // run it: the act deploy test (ci-tools) the release engine, the images test (docker-env) the
+  // image build.
+  ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
+  ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
   [
     'tools/nx-plugin/src/executors/docker-build/lib/build-command.ts',
     '// touched\n',
-    ['@trading/nx-plugin', '@trading/source', 'agents', 'cache-server', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration'],
+    [
+      '@trading/nx-plugin',
+      '@trading/source',
+      'agents',
+      'cache-server',
+      'ci-tools',
+      'dashboard',
+      'dashboard-e2e',
+      'deploy',
+      'docker-env',
+      'execution-engine',
+      'flow-integration',
+    ],
   ],
 ];
 
@@ -157,9 +179,10 @@ test('bumping a package several projects use in package-lock.json (zod) affects 
 // with `nx sync:check`) changes exactly the closures that hold the package. The bump is a real
 // `cargo update --precise` (crates.io's index): a hand edit of Cargo.lock is put back by the
 // `cargo metadata` that @monodon/rust runs while Nx builds its graph (seen while writing this).
+// The plugin too: its generators test builds a generated Rust service against the workspace's lock.
 for (const [name, version, expected] of [
-  ['itoa', '1.0.14', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
-  ['proc-macro2', '1.0.100', ['@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+  ['itoa', '1.0.14', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
+  ['proc-macro2', '1.0.100', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
 ]) {
   test(`bumping ${name} in Cargo.lock affects exactly the crates that lock it, and their dependents`, () => {
     run(scratch.dir, 'cargo', ['update', '--quiet', '-p', name, '--precise', version]);
