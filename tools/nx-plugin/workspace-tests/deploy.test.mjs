@@ -262,7 +262,9 @@ test('two deploys racing: one holds the lease and goes live, the other is refuse
     record('execution-engine', images[3]); // neither is on a colour now (green: 4, live; blue: 1)
     cordon(true);
     const args = ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'];
-    const runs = [start(scratch.dir, 'npx', args), start(other.dir, 'npx', args)];
+    // images[2] was rolled back earlier in this file: the other checkout retries it on purpose, so
+    // either run may win the lease (found when the other won it first and was refused for that).
+    const runs = [start(scratch.dir, 'npx', args), start(other.dir, 'npx', [...args, '--retryAborted'])];
     const image = [images[3], images[2]];
     const first = await Promise.race(runs.map((r, i) => r.exited.then((code) => ({ i, code }))));
     cordon(false);
