@@ -18,8 +18,11 @@ export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
 export TRADING_HOME="${TRADING_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/trading-platform}"
 export TRADING_BIN="${TRADING_BIN:-$TRADING_HOME/bin}"
 export PATH="$CARGO_HOME/bin:$HOME/.local/bin:$TRADING_BIN:$PATH"
-# Nx's local cache too: a fresh clone of the same commit replays every cacheable task.
-export NX_CACHE_DIRECTORY="${NX_CACHE_DIRECTORY:-$TRADING_HOME/nx-cache}"
+# Nx's local cache: Nx 23 keeps cache and task database for every checkout of one repository
+# under ~/.nx/<repository id> (outside the clone), so a fresh clone of the same commit replays
+# every cacheable task. Setting NX_CACHE_DIRECTORY would turn that off: each checkout then keeps
+# its own task database and never sees the artifacts another wrote (measured today: a clean clone
+# re-ran every task while $TRADING_HOME/nx-cache held them all; nrwl/nx#37110).
 export NX_NO_CLOUD=true
 # Semgrep: no version check (it waits on the network for minutes where semgrep.dev is out of reach) and no metrics.
 export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
