@@ -19,7 +19,10 @@ pub enum SideDoc {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "execution-engine", description = "Order entry into the book, engine status, health and metrics."),
+    info(
+        title = "execution-engine",
+        description = "Order entry into the book, engine status, health and metrics."
+    ),
     paths(
         crate::http::healthz,
         crate::http::metrics,

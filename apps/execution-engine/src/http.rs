@@ -1,6 +1,6 @@
 //! HTTP surface: health, Prometheus metrics, engine status, and order entry into the book.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -15,11 +15,10 @@ use prometheus::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::book::{OrderBook, Trade};
+use crate::book::Trade;
 use crate::faults::{FaultPlan, Faults};
-use crate::journal::{valid_client_order_id, Booked, Journal};
-use crate::orders::{InstrumentSpec, Order};
-use crate::risk::RiskLimits;
+use crate::journal::{valid_client_order_id, Booked};
+use crate::store::{Outcome, Store, StoreError, Submission};
 
 /// Buckets bracket the SLO thresholds used by the deploy analysis (p95 under 500 ms).
 const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -27,18 +26,9 @@ const KNOWN_ROUTES: &[&str] = &["/healthz", "/metrics", "/api/status", "/api/ord
 /// Probes and metrics see the release as it is served: fault injection leaves them alone.
 const UNFAULTED_ROUTES: &[&str] = &["/healthz", "/metrics"];
 
-pub struct Engine {
-    pub spec: InstrumentSpec,
-    pub limits: RiskLimits,
-    pub book: OrderBook,
-    pub position: Quantity,
-    pub next_id: u64,
-    pub journal: Journal,
-}
-
 #[derive(Clone)]
 pub struct AppState {
-    engine: Arc<Mutex<Engine>>,
+    store: Arc<Store>,
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
@@ -48,7 +38,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(engine: Engine, version: &'static str) -> AppState {
+    pub fn new(store: Store, version: &'static str) -> AppState {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
             Opts::new(
@@ -71,7 +61,7 @@ impl AppState {
             .register(Box::new(latency.clone()))
             .expect("unique metric");
         AppState {
-            engine: Arc::new(Mutex::new(engine)),
+            store: Arc::new(store),
             registry,
             requests,
             latency,
@@ -142,8 +132,13 @@ impl From<&Booked> for Accepted {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Orders<'a> {
-    pub orders: Vec<&'a Booked>,
+pub struct Orders {
+    pub orders: Vec<Booked>,
+}
+
+/// The database did not answer: 503, so a probe, a load balancer and a client's retry see it.
+fn unavailable(e: StoreError) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response()
 }
 
 /// How many bookings `GET /api/orders` lists, newest first.
@@ -212,17 +207,21 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 #[utoipa::path(get, path = "/api/status", responses((status = 200, description = "The book's top and the engine's version", body = Status)))]
-pub(crate) async fn status(State(state): State<AppState>) -> Json<Status> {
-    let engine = state.engine.lock().expect("engine lock");
+pub(crate) async fn status(State(state): State<AppState>) -> Response {
+    let top = match state.store.top().await {
+        Ok(top) => top,
+        Err(e) => return unavailable(e),
+    };
     Json(Status {
         version: state.version,
-        instrument: engine.spec.symbol.clone(),
-        best_bid: engine.book.best_bid(),
-        best_ask: engine.book.best_ask(),
-        resting_bids: engine.book.depth(Side::Buy),
-        resting_asks: engine.book.depth(Side::Sell),
-        position: engine.position,
+        instrument: state.store.symbol().to_string(),
+        best_bid: top.best_bid,
+        best_ask: top.best_ask,
+        resting_bids: top.resting_bids,
+        resting_asks: top.resting_asks,
+        position: top.position,
     })
+    .into_response()
 }
 
 fn parse<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, String>
@@ -234,11 +233,10 @@ where
 
 #[utoipa::path(get, path = "/api/orders", responses((status = 200, description = "The last 100 bookings, newest first", body = Orders)))]
 pub(crate) async fn orders(State(state): State<AppState>) -> Response {
-    let engine = state.engine.lock().expect("engine lock");
-    Json(Orders {
-        orders: engine.journal.recent(LISTED_ORDERS),
-    })
-    .into_response()
+    match state.store.recent(LISTED_ORDERS).await {
+        Ok(orders) => Json(Orders { orders }).into_response(),
+        Err(e) => unavailable(e),
+    }
 }
 
 #[utoipa::path(post, path = "/api/orders", request_body = NewOrder, responses(
@@ -259,55 +257,33 @@ pub(crate) async fn submit(State(state): State<AppState>, Json(new): Json<NewOrd
             return (StatusCode::BAD_REQUEST, reason).into_response();
         }
     }
-    let mut engine = state.engine.lock().expect("engine lock");
-    if let Some(booked) = new.client_order_id.as_deref().and_then(|c| engine.journal.find(c)) {
-        // A retry of an order already booked: the first booking, not a second order.
-        return (StatusCode::OK, Json(Accepted::from(booked))).into_response();
-    }
-    if let Some(instrument) = &new.instrument {
-        if *instrument != engine.spec.symbol {
-            let reason = format!(
-                "unknown instrument {instrument}: this engine trades {}",
-                engine.spec.symbol
-            );
-            return (StatusCode::UNPROCESSABLE_ENTITY, reason).into_response();
-        }
-    }
-    let order = Order {
-        id: OrderId(engine.next_id + 1),
-        instrument: engine.spec.symbol.clone(),
+    let submission = Submission {
+        client_order_id: new.client_order_id,
+        instrument: new.instrument,
         side: new.side,
         price,
         quantity,
     };
-    if let Err(e) = engine.spec.validate(&order) {
-        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
+    match state.store.submit(submission).await {
+        Ok(Outcome::Booked(booked)) => {
+            (StatusCode::CREATED, Json(Accepted::from(&booked))).into_response()
+        }
+        // A retry of an order already booked: the first booking, not a second order.
+        Ok(Outcome::Replayed(first)) => {
+            (StatusCode::OK, Json(Accepted::from(&first))).into_response()
+        }
+        Ok(Outcome::Refused(reason)) => (StatusCode::UNPROCESSABLE_ENTITY, reason).into_response(),
+        Err(e) => unavailable(e),
     }
-    let reference = match (engine.book.best_bid(), engine.book.best_ask()) {
-        (Some(bid), Some(ask)) => Price((bid.units() + ask.units()) / 2),
-        _ => order.price,
-    };
-    if let Err(e) = engine.limits.check(&order, engine.position, reference) {
-        return (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response();
-    }
-    engine.next_id += 1;
-    let booked = Booked {
-        id: order.id,
-        client_order_id: new.client_order_id,
-        instrument: order.instrument.clone(),
-        side: order.side,
-        price: order.price,
-        quantity: order.quantity,
-        trades: engine.book.submit(order),
-    };
-    let accepted = Accepted::from(&booked);
-    engine.journal.record(booked);
-    (StatusCode::CREATED, Json(accepted)).into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orders::InstrumentSpec;
+    use crate::risk::RiskLimits;
+    use crate::store::memory::MemoryStore;
+    use crate::store::Rules;
     use axum::body::Body;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
@@ -317,7 +293,7 @@ mod tests {
     }
 
     fn app_with(faults: Faults) -> Router {
-        let engine = Engine {
+        let rules = Rules {
             spec: InstrumentSpec {
                 symbol: "BTC-USD".into(),
                 tick: "0.5".parse().unwrap(),
@@ -330,11 +306,8 @@ mod tests {
                 price_band_bps: 1000,
                 max_position: "50".parse().unwrap(),
             },
-            book: OrderBook::default(),
-            position: Quantity::ZERO,
-            next_id: 0,
-            journal: Journal::with_capacity(100),
         };
+        let engine = Store::Memory(MemoryStore::new(rules, 100));
         router(AppState::new(engine, "test").with_faults(faults))
     }
 
@@ -546,7 +519,10 @@ mod tests {
         )
         .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body, "unknown instrument ETH-USD: this engine trades BTC-USD");
+        assert_eq!(
+            body,
+            "unknown instrument ETH-USD: this engine trades BTC-USD"
+        );
         let (code, body) = call(
             &app,
             "POST",

@@ -7,5 +7,7 @@ pub mod gateway;
 pub mod healthcheck;
 pub mod http;
 pub mod journal;
+pub mod matching;
 pub mod orders;
 pub mod risk;
+pub mod store;

@@ -1,13 +1,16 @@
-//! Serve the execution engine: `execution-engine` (PORT, default 8080).
+//! Serve the execution engine: `execution-engine` (PORT, default 8080), its trading state in the
+//! PostgreSQL database DATABASE_URL names (postgres://user:password@host:port/db; a pool of
+//! DATABASE_POOL_SIZE connections, default 8). ENGINE_STATE=memory keeps it in the process instead:
+//! a test aid, the planted defect of the proof under traffic, never a deployed configuration.
 //! `execution-engine healthcheck` probes a running engine's /healthz (the image's HEALTHCHECK).
 //! `execution-engine openapi` prints the OpenAPI document of its HTTP API.
 
-use execution_engine::book::OrderBook;
-use execution_engine::http::{router, AppState, Engine};
-use execution_engine::journal::Journal;
+use execution_engine::http::{router, AppState};
 use execution_engine::orders::InstrumentSpec;
 use execution_engine::risk::RiskLimits;
-use market_types::Quantity;
+use execution_engine::store::memory::MemoryStore;
+use execution_engine::store::postgres::PgStore;
+use execution_engine::store::{Rules, Store};
 
 /// Parse a built-in default; these are constants, so a failure is a bug caught by the first run.
 fn fixed<T: std::str::FromStr>(text: &str) -> T
@@ -17,8 +20,8 @@ where
     text.parse().expect("built-in default parses")
 }
 
-fn default_engine() -> Engine {
-    Engine {
+fn default_rules() -> Rules {
+    Rules {
         spec: InstrumentSpec {
             symbol: "BTC-USD".into(),
             tick: fixed("0.5"),
@@ -31,11 +34,43 @@ fn default_engine() -> Engine {
             price_band_bps: 500,
             max_position: fixed("50"),
         },
-        book: OrderBook::default(),
-        position: Quantity::ZERO,
-        next_id: 0,
-        journal: Journal::with_capacity(10_000),
     }
+}
+
+/// The store the environment names: PostgreSQL at DATABASE_URL, or the process (ENGINE_STATE=memory).
+async fn open_store() -> std::io::Result<Store> {
+    let rules = default_rules();
+    match std::env::var("ENGINE_STATE").as_deref() {
+        Ok("memory") => {
+            eprintln!("execution-engine: ENGINE_STATE=memory (test aid): the book and bookings live in this process and die with it");
+            return Ok(Store::Memory(MemoryStore::new(rules, 10_000)));
+        }
+        Ok("postgres") | Err(_) => {}
+        Ok(other) => {
+            return Err(std::io::Error::other(format!(
+                "ENGINE_STATE={other}: one of postgres (the default) or memory"
+            )))
+        }
+    }
+    let url = std::env::var("DATABASE_URL").map_err(|_| {
+        std::io::Error::other(
+            "DATABASE_URL is not set: the engine keeps its book and bookings in PostgreSQL (postgres://user:password@host:port/database)",
+        )
+    })?;
+    let pool_size = match std::env::var("DATABASE_POOL_SIZE") {
+        Ok(text) => text.parse().map_err(|_| {
+            std::io::Error::other(format!(
+                "DATABASE_POOL_SIZE={text}: a number of connections"
+            ))
+        })?,
+        Err(_) => 8,
+    };
+    let store = PgStore::connect(&url, pool_size, rules)
+        .await
+        .map_err(|e| {
+            std::io::Error::other(format!("the engine's database at DATABASE_URL: {e}"))
+        })?;
+    Ok(Store::Postgres(store))
 }
 
 fn main() -> std::io::Result<()> {
@@ -61,6 +96,7 @@ async fn serve(port: String) -> std::io::Result<()> {
         "{}:{port}",
         std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".into())
     );
+    let store = open_store().await?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("execution-engine listening on {addr}");
     let faults = execution_engine::faults::Faults::from_lookup(|name| std::env::var(name).ok())
@@ -72,8 +108,7 @@ async fn serve(port: String) -> std::io::Result<()> {
             faults.delay.as_millis()
         );
     }
-    let app =
-        router(AppState::new(default_engine(), env!("CARGO_PKG_VERSION")).with_faults(faults));
+    let app = router(AppState::new(store, env!("CARGO_PKG_VERSION")).with_faults(faults));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -1,0 +1,341 @@
+//! The engine's state in PostgreSQL (tokio-postgres with a deadpool pool: the maintained async
+//! driver with the smallest footprint; queries are plain SQL, checked by the tests against a real
+//! server). One book per instrument, whichever pods and colours serve it: a booking locks its
+//! instrument's row (`SELECT ... FOR UPDATE`) for its one transaction, reads the crossing makers,
+//! applies the matching plan (crate::matching) and commits. The lock cannot outlive the work it
+//! guards: it is released by the commit or by the transaction's abort when the pod or its
+//! connection dies, so no fencing token is needed. A client order id is unique in the table: a
+//! retry, to any pod, after any restart, reads the first booking.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use deadpool_postgres::{Config, GenericClient, Pool, PoolConfig, Runtime, Timeouts};
+use market_types::{OrderId, Price, Quantity, Side};
+use tokio_postgres::NoTls;
+
+use super::{Outcome, Rules, StoreError, Submission, Top};
+use crate::book::Trade;
+use crate::journal::Booked;
+use crate::matching::{cross, Resting};
+use crate::orders::Order;
+
+const SCHEMA: &str = include_str!("schema.sql");
+/// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
+const SCHEMA_LOCK: i64 = 0x7472_6164_696e_6701;
+/// Crossing makers read per booking; an order larger than this many makers rests its remainder.
+const MAKERS_PER_BOOKING: i64 = 1000;
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> StoreError {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> StoreError {
+        StoreError::Database(e.to_string())
+    }
+}
+
+pub struct PgStore {
+    rules: Rules,
+    pool: Pool,
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    }
+}
+
+fn side_of(name: &str) -> Side {
+    if name == "buy" {
+        Side::Buy
+    } else {
+        Side::Sell
+    }
+}
+
+impl PgStore {
+    /// A pool on `url` (postgres://…; the password from the environment's Secret), the schema
+    /// applied and the instrument's row present. Fails, naming the database, when it does not answer.
+    pub async fn connect(url: &str, pool_size: usize, rules: Rules) -> Result<PgStore, StoreError> {
+        let mut config = Config::new();
+        config.url = Some(url.to_string());
+        config.pool = Some(PoolConfig {
+            max_size: pool_size,
+            timeouts: Timeouts {
+                wait: Some(Duration::from_secs(5)),
+                create: Some(Duration::from_secs(5)),
+                recycle: Some(Duration::from_secs(5)),
+            },
+            ..PoolConfig::default()
+        });
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1), NoTls)
+            .map_err(|e| StoreError::Database(format!("DATABASE_URL: {e}")))?;
+        let store = PgStore { rules, pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+            .await?;
+        tx.batch_execute(SCHEMA).await?;
+        tx.execute(
+            "INSERT INTO engine_instruments (symbol) VALUES ($1) ON CONFLICT DO NOTHING",
+            &[&self.rules.spec.symbol],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn symbol(&self) -> &str {
+        &self.rules.spec.symbol
+    }
+
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn top(&self) -> Result<Top, StoreError> {
+        let client = self.pool.get().await?;
+        top_in(&client, &self.rules.spec.symbol).await
+    }
+
+    pub async fn submit(&self, submission: Submission) -> Result<Outcome, StoreError> {
+        let symbol = self.rules.spec.symbol.clone();
+        if let Some(client_id) = &submission.client_order_id {
+            let client = self.pool.get().await?;
+            if let Some(first) = booking_of_client(&client, client_id).await? {
+                return Ok(Outcome::Replayed(first));
+            }
+        }
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // One booking of this instrument at a time, across every pod and colour.
+        tx.query_one(
+            "SELECT position FROM engine_instruments WHERE symbol = $1 FOR UPDATE",
+            &[&symbol],
+        )
+        .await?;
+        if let Some(client_id) = &submission.client_order_id {
+            // A retry that raced the first attempt: that one committed while this one waited.
+            if let Some(first) = booking_of_client(&tx, client_id).await? {
+                return Ok(Outcome::Replayed(first));
+            }
+        }
+        let top = top_in(&tx, &symbol).await?;
+        let id: i64 = tx
+            .query_one("SELECT nextval('engine_order_ids')", &[])
+            .await?
+            .get(0);
+        let order = Order {
+            id: OrderId(id as u64),
+            instrument: symbol.clone(),
+            side: submission.side,
+            price: submission.price,
+            quantity: submission.quantity,
+        };
+        if let Some(reason) = self
+            .rules
+            .refusal(&order, &top, submission.instrument.as_deref())
+        {
+            return Ok(Outcome::Refused(reason));
+        }
+        let makers = crossing_makers(&tx, &order).await?;
+        let plan = cross(&order, &makers);
+        let inserted = tx
+            .execute(
+                "INSERT INTO engine_orders (id, client_order_id, instrument, side, price, quantity, remaining) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_order_id) DO NOTHING",
+                &[
+                    &id,
+                    &submission.client_order_id,
+                    &symbol,
+                    &side_name(order.side),
+                    &order.price.units(),
+                    &order.quantity.units(),
+                    &plan.remaining.units(),
+                ],
+            )
+            .await?;
+        if inserted == 0 {
+            // The client id was booked for another instrument's engine: that booking stands.
+            drop(tx);
+            let client = self.pool.get().await?;
+            let id = submission.client_order_id.unwrap_or_default();
+            return match booking_of_client(&client, &id).await? {
+                Some(first) => Ok(Outcome::Replayed(first)),
+                None => Err(StoreError::Database(format!(
+                    "client order id {id} conflicted but no booking holds it"
+                ))),
+            };
+        }
+        if !plan.makers.is_empty() {
+            let ids: Vec<i64> = plan.makers.iter().map(|(id, _)| id.0 as i64).collect();
+            let left: Vec<i64> = plan.makers.iter().map(|(_, q)| q.units()).collect();
+            tx.execute(
+                "UPDATE engine_orders o SET remaining = m.remaining \
+                 FROM unnest($1::bigint[], $2::bigint[]) AS m(id, remaining) WHERE o.id = m.id",
+                &[&ids, &left],
+            )
+            .await?;
+            let makers: Vec<i64> = plan.trades.iter().map(|t| t.maker.0 as i64).collect();
+            let prices: Vec<i64> = plan.trades.iter().map(|t| t.price.units()).collect();
+            let sizes: Vec<i64> = plan.trades.iter().map(|t| t.quantity.units()).collect();
+            tx.execute(
+                "INSERT INTO engine_trades (taker, maker, price, quantity) \
+                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[])",
+                &[&id, &makers, &prices, &sizes],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Outcome::Booked(Booked {
+            id: order.id,
+            client_order_id: submission.client_order_id,
+            instrument: symbol,
+            side: order.side,
+            price: order.price,
+            quantity: order.quantity,
+            trades: plan.trades,
+        }))
+    }
+
+    /// Up to `limit` bookings, newest first, each with the trades it made as the taker.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<Booked>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT id, client_order_id, instrument, side, price, quantity FROM engine_orders \
+                 WHERE instrument = $1 ORDER BY id DESC LIMIT $2",
+                &[&self.rules.spec.symbol, &(limit as i64)],
+            )
+            .await?;
+        let mut bookings: Vec<Booked> = rows.iter().map(booked_of_row).collect();
+        attach_trades(&client, &mut bookings).await?;
+        Ok(bookings)
+    }
+}
+
+fn booked_of_row(row: &tokio_postgres::Row) -> Booked {
+    Booked {
+        id: OrderId(row.get::<_, i64>("id") as u64),
+        client_order_id: row.get("client_order_id"),
+        instrument: row.get("instrument"),
+        side: side_of(row.get("side")),
+        price: Price(row.get("price")),
+        quantity: Quantity(row.get("quantity")),
+        trades: Vec::new(),
+    }
+}
+
+async fn attach_trades<C: GenericClient>(
+    client: &C,
+    bookings: &mut [Booked],
+) -> Result<(), StoreError> {
+    if bookings.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = bookings.iter().map(|b| b.id.0 as i64).collect();
+    let rows = client
+        .query(
+            "SELECT taker, maker, price, quantity FROM engine_trades WHERE taker = ANY($1) \
+             ORDER BY taker, price, maker",
+            &[&ids],
+        )
+        .await?;
+    let mut by_taker: HashMap<i64, Vec<Trade>> = HashMap::new();
+    for row in rows {
+        let taker: i64 = row.get("taker");
+        by_taker.entry(taker).or_default().push(Trade {
+            maker: OrderId(row.get::<_, i64>("maker") as u64),
+            taker: OrderId(taker as u64),
+            price: Price(row.get("price")),
+            quantity: Quantity(row.get("quantity")),
+        });
+    }
+    for booking in bookings {
+        booking.trades = by_taker.remove(&(booking.id.0 as i64)).unwrap_or_default();
+    }
+    Ok(())
+}
+
+async fn booking_of_client<C: GenericClient>(
+    client: &C,
+    client_id: &str,
+) -> Result<Option<Booked>, StoreError> {
+    let row = client
+        .query_opt(
+            "SELECT id, client_order_id, instrument, side, price, quantity FROM engine_orders \
+             WHERE client_order_id = $1",
+            &[&client_id],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut booking = [booked_of_row(&row)];
+    attach_trades(client, &mut booking).await?;
+    let [booking] = booking;
+    Ok(Some(booking))
+}
+
+async fn top_in<C: GenericClient>(client: &C, symbol: &str) -> Result<Top, StoreError> {
+    let row = client
+        .query_one(
+            "SELECT max(price) FILTER (WHERE side = 'buy') AS best_bid, \
+                    min(price) FILTER (WHERE side = 'sell') AS best_ask, \
+                    count(*) FILTER (WHERE side = 'buy') AS bids, \
+                    count(*) FILTER (WHERE side = 'sell') AS asks, \
+                    (SELECT position FROM engine_instruments WHERE symbol = $1) AS position \
+             FROM engine_orders WHERE instrument = $1 AND remaining > 0",
+            &[&symbol],
+        )
+        .await?;
+    Ok(Top {
+        best_bid: row.get::<_, Option<i64>>("best_bid").map(Price),
+        best_ask: row.get::<_, Option<i64>>("best_ask").map(Price),
+        resting_bids: row.get::<_, i64>("bids") as usize,
+        resting_asks: row.get::<_, i64>("asks") as usize,
+        position: Quantity(row.get::<_, Option<i64>>("position").unwrap_or(0)),
+    })
+}
+
+/// The opposite side's makers that cross `order`, best price first, oldest first within a price.
+async fn crossing_makers<C: GenericClient>(
+    client: &C,
+    order: &Order,
+) -> Result<Vec<Resting>, StoreError> {
+    let sql = match order.side {
+        Side::Buy => {
+            "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'sell' \
+             AND remaining > 0 AND price <= $2 ORDER BY price ASC, id ASC LIMIT $3"
+        }
+        Side::Sell => {
+            "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'buy' \
+             AND remaining > 0 AND price >= $2 ORDER BY price DESC, id ASC LIMIT $3"
+        }
+    };
+    let rows = client
+        .query(
+            sql,
+            &[&order.instrument, &order.price.units(), &MAKERS_PER_BOOKING],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| Resting {
+            id: OrderId(row.get::<_, i64>("id") as u64),
+            price: Price(row.get("price")),
+            remaining: Quantity(row.get("remaining")),
+        })
+        .collect())
+}

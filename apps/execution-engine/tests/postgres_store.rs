@@ -1,0 +1,247 @@
+//! The engine's state in a real PostgreSQL (Debian's postgresql-15, started by
+//! tools/postgres/postgres.sh like every service here; a throwaway database per test, dropped
+//! after it). Several stores on one database stand for several pods and colours.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+use execution_engine::orders::InstrumentSpec;
+use execution_engine::risk::RiskLimits;
+use execution_engine::store::postgres::PgStore;
+use execution_engine::store::{Outcome, Rules, Submission};
+use market_types::{Quantity, Side};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn postgres(args: &[&str]) -> String {
+    let out = Command::new("bash")
+        .arg(workspace().join("tools/postgres/postgres.sh"))
+        .args(args)
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "postgres.sh {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A throwaway database on the local server (brought up if it is not), dropped when dropped.
+struct Database {
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn new(test: &str) -> Database {
+        postgres(&["up"]);
+        let name = format!("engine_{test}_{}", std::process::id());
+        postgres(&["createdb", &name]);
+        let url = postgres(&["url", &name]);
+        Database { name, url }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(workspace().join("tools/postgres/postgres.sh"))
+            .args(["dropdb", &self.name])
+            .output();
+    }
+}
+
+fn rules() -> Rules {
+    Rules {
+        spec: InstrumentSpec {
+            symbol: "BTC-USD".into(),
+            tick: "0.5".parse().unwrap(),
+            lot: "0.001".parse().unwrap(),
+            min_quantity: "0.001".parse().unwrap(),
+        },
+        limits: RiskLimits {
+            max_order_quantity: "10".parse().unwrap(),
+            max_order_notional: "1000000".parse().unwrap(),
+            price_band_bps: 1000,
+            max_position: "50".parse().unwrap(),
+        },
+    }
+}
+
+fn order(client: Option<&str>, side: Side, price: &str, quantity: &str) -> Submission {
+    Submission {
+        client_order_id: client.map(str::to_string),
+        instrument: None,
+        side,
+        price: price.parse().unwrap(),
+        quantity: quantity.parse().unwrap(),
+    }
+}
+
+fn booked(outcome: Outcome) -> execution_engine::journal::Booked {
+    match outcome {
+        Outcome::Booked(b) => b,
+        other => panic!("expected a new booking, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pods_share_one_book_and_one_journal_and_a_restart_keeps_both() {
+    let db = Database::new("shared");
+    let blue = PgStore::connect(&db.url, 4, rules()).await.unwrap();
+    let green = PgStore::connect(&db.url, 4, rules()).await.unwrap();
+
+    let ask = booked(
+        blue.submit(order(Some("c-1"), Side::Sell, "40000", "1"))
+            .await
+            .unwrap(),
+    );
+    // The other pod matches the first pod's resting order: one book.
+    let bid = booked(
+        green
+            .submit(order(Some("c-2"), Side::Buy, "40000", "0.25"))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(bid.trades.len(), 1);
+    assert_eq!(bid.trades[0].maker, ask.id);
+    assert!(bid.id > ask.id, "ids from one sequence");
+    // A retry of c-1 to the other pod gets the first booking back.
+    match green
+        .submit(order(Some("c-1"), Side::Sell, "40000", "1"))
+        .await
+        .unwrap()
+    {
+        Outcome::Replayed(first) => assert_eq!(first, ask),
+        other => panic!("a retry must replay the first booking, got {other:?}"),
+    }
+    drop((blue, green));
+
+    // A restarted pod sees every booking and the book as it was.
+    let restarted = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let recent = restarted.recent(10).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|b| b.id).collect::<Vec<_>>(),
+        vec![bid.id, ask.id]
+    );
+    assert_eq!(recent[0].trades, bid.trades);
+    let top = restarted.top().await.unwrap();
+    assert_eq!(
+        (top.resting_asks, top.best_ask),
+        (1, Some("40000".parse().unwrap()))
+    );
+    match restarted
+        .submit(order(Some("c-2"), Side::Buy, "40000", "0.25"))
+        .await
+        .unwrap()
+    {
+        Outcome::Replayed(first) => assert_eq!(first.id, bid.id),
+        other => panic!("{other:?}"),
+    }
+    // The price band is measured from the persisted book, not from an empty one after the restart.
+    booked(
+        restarted
+            .submit(order(None, Side::Buy, "39000", "0.1"))
+            .await
+            .unwrap(),
+    );
+    match restarted
+        .submit(order(None, Side::Sell, "48000", "0.1"))
+        .await
+        .unwrap()
+    {
+        Outcome::Refused(reason) => assert!(reason.contains("bps from the reference"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Racing pods and retried client ids: every client id booked once, every maker filled at most
+/// its quantity, fills consistent with what rests, and the book never crossed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_pods_and_retries_book_each_client_order_once_on_one_uncrossed_book() {
+    let db = Database::new("race");
+    let pods: Vec<Arc<PgStore>> = Vec::new();
+    let mut pods = pods;
+    for _ in 0..3 {
+        pods.push(Arc::new(
+            PgStore::connect(&db.url, 4, rules()).await.unwrap(),
+        ));
+    }
+    let mut tasks = Vec::new();
+    for worker in 0..6 {
+        let pods = pods.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for n in 0..40 {
+                // Every order is sent twice, to two different pods: a client retrying after a lost answer.
+                let client = format!("w{}-{}", worker % 3, n);
+                let side = if (n + worker) % 2 == 0 {
+                    Side::Buy
+                } else {
+                    Side::Sell
+                };
+                let price = ["39995", "40000", "40005"][(n * 7 + worker) % 3];
+                for attempt in 0..2 {
+                    let pod = &pods[(worker + n + attempt) % pods.len()];
+                    let outcome = pod
+                        .submit(order(Some(&client), side, price, "0.5"))
+                        .await
+                        .unwrap();
+                    acks.push((client.clone(), outcome));
+                }
+            }
+            acks
+        }));
+    }
+    let mut first_ids: HashMap<String, u64> = HashMap::new();
+    for task in tasks {
+        for (client, outcome) in task.await.unwrap() {
+            let id = match outcome {
+                Outcome::Booked(b) | Outcome::Replayed(b) => b.id.0,
+                Outcome::Refused(r) => panic!("refused: {r}"),
+            };
+            // Every acknowledgement of a client id names the same booking.
+            assert_eq!(*first_ids.entry(client).or_insert(id), id);
+        }
+    }
+    assert_eq!(first_ids.len(), 120, "three workers share each client id");
+    let ids: HashSet<u64> = first_ids.values().copied().collect();
+    assert_eq!(ids.len(), 120, "one booking per client id");
+
+    // The recorded history, from the database itself.
+    let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM engine_orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 120);
+    let overfilled: i64 = client
+        .query_one(
+            "SELECT count(*) FROM engine_orders o WHERE o.remaining + \
+               coalesce((SELECT sum(quantity) FROM engine_trades t WHERE t.maker = o.id), 0) + \
+               coalesce((SELECT sum(quantity) FROM engine_trades t WHERE t.taker = o.id), 0) <> o.quantity",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        overfilled, 0,
+        "each order's fills and what rests add up to its quantity"
+    );
+    let top = pods[0].top().await.unwrap();
+    if let (Some(bid), Some(ask)) = (top.best_bid, top.best_ask) {
+        assert!(bid < ask, "the book is crossed: bid {bid} ask {ask}");
+    }
+    assert!(top.position == Quantity::ZERO);
+}
