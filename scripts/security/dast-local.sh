@@ -16,9 +16,11 @@ npx nx run cache-server:build --output-style=static >/dev/null
 
 work="$(mktemp -d)"
 pids=()
+database=""
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "$database" ]; then bash tools/postgres/postgres.sh dropdb "$database" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap stop_all EXIT
@@ -34,7 +36,12 @@ wait_healthy() {
 }
 
 engine_port="$(free_port)" agents_port="$(free_port)" cache_port="$(free_port)"
-PORT="$engine_port" HOST=127.0.0.1 target/debug/execution-engine > "$work/engine.log" 2>&1 &
+# The engine's trading state: a throwaway database on the local PostgreSQL, dropped at the end.
+bash tools/postgres/postgres.sh up >/dev/null
+bash tools/postgres/postgres.sh createdb "dast_$$" >/dev/null
+database="dast_$$"
+DATABASE_URL="$(bash tools/postgres/postgres.sh url "$database")"
+PORT="$engine_port" HOST=127.0.0.1 DATABASE_URL="$DATABASE_URL" target/debug/execution-engine > "$work/engine.log" 2>&1 &
 pids+=($!)
 PORT="$agents_port" HOST=127.0.0.1 ENGINE_URL="http://127.0.0.1:$engine_port" \
   uv run --locked --quiet --project apps/agents python -m agents > "$work/agents.log" 2>&1 &

@@ -1,6 +1,7 @@
 // The services as real processes on free loopback ports, for the integration, e2e and DAST tests:
-// the execution engine (its debug build), the agents (uv) and the dashboard (its standalone build).
-import { spawn } from 'node:child_process';
+// the execution engine (its debug build) with its trading state in a throwaway database of the
+// local PostgreSQL (tools/postgres/postgres.sh), the agents (uv) and the dashboard (its standalone build).
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -49,10 +50,41 @@ function start(command, args, env, url) {
   };
 }
 
+const postgres = (...args) => execFileSync('bash', [resolve(ROOT, 'tools/postgres/postgres.sh'), ...args], { cwd: ROOT, encoding: 'utf8' }).trim();
+
+/**
+ * A new database on the local PostgreSQL (brought up when it is not): { name, url, drop() }.
+ * Names are unique per process and call, so side-by-side tests never share one.
+ */
+let databases = 0;
+export function throwawayDatabase(prefix) {
+  postgres('up');
+  databases += 1;
+  const name = `${prefix}_${process.pid}_${databases}`.replace(/[^a-z0-9_]/g, '_');
+  postgres('createdb', name);
+  return { name, url: postgres('url', name), drop: () => postgres('dropdb', name) };
+}
+
+/**
+ * The engine's debug build on `port` (else a free one). Its state goes to `env.DATABASE_URL`, else
+ * to a throwaway database dropped when it stops (`ENGINE_STATE=memory`: in the process).
+ */
 export async function startEngine(port, env = {}) {
   port ??= await freePort();
-  const engine = start(ENGINE_BIN, [], { PORT: String(port), ...env }, `http://127.0.0.1:${port}`);
-  await engine.ready();
+  const database = env.DATABASE_URL || env.ENGINE_STATE === 'memory' ? undefined : throwawayDatabase('engine');
+  const engine = start(ENGINE_BIN, [], { PORT: String(port), ...(database ? { DATABASE_URL: database.url } : {}), ...env }, `http://127.0.0.1:${port}`);
+  const stop = engine.stop;
+  engine.database = database;
+  engine.stop = async () => {
+    await stop();
+    database?.drop();
+  };
+  try {
+    await engine.ready();
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
   return engine;
 }
 
