@@ -13,6 +13,7 @@ from agents import __main__ as entry
 from agents.config import load_config
 from agents.orders import EngineClient
 from agents.service import create_app
+from agents.state.postgres import PgAgentState
 
 
 @pytest.fixture
@@ -84,6 +85,7 @@ def test_load_config_reads_environment():
 
 
 def test_main_serves_on_configured_port(mocker, monkeypatch):
+    monkeypatch.setenv("AGENTS_STATE", "memory")
     run = mocker.patch.object(entry.uvicorn, "run")
     monkeypatch.setenv("PORT", "9123")
     entry.main()
@@ -91,6 +93,7 @@ def test_main_serves_on_configured_port(mocker, monkeypatch):
 
 
 def test_main_says_when_fault_injection_is_on(mocker, monkeypatch, capsys):
+    monkeypatch.setenv("AGENTS_STATE", "memory")
     mocker.patch.object(entry.uvicorn, "run")
     monkeypatch.setenv("FAULT_ERROR_RATE", "0.05")
     monkeypatch.setenv("FAULT_DELAY_MS", "800")
@@ -102,6 +105,7 @@ def test_main_says_when_fault_injection_is_on(mocker, monkeypatch, capsys):
 
 
 def test_main_refuses_a_bad_fault_setting(mocker, monkeypatch):
+    monkeypatch.setenv("AGENTS_STATE", "memory")
     run = mocker.patch.object(entry.uvicorn, "run")
     monkeypatch.setenv("FAULT_ERROR_RATE", "often")
     with pytest.raises(ValueError, match="FAULT_ERROR_RATE must be a number from 0 to 1"):
@@ -230,11 +234,33 @@ def test_intents_the_engine_missed_are_kept_and_delivered_in_the_background(agen
 
 
 def test_main_sends_intents_to_engine_url(mocker, monkeypatch):
+    monkeypatch.setenv("AGENTS_STATE", "memory")
     run = mocker.patch.object(entry.uvicorn, "run")
     monkeypatch.setenv("ENGINE_URL", "http://engine.test:8080/")
     entry.main()
     app = run.call_args.args[0]
     assert app.state.outbox.records == []
+
+
+def test_main_keeps_the_state_in_the_database_the_environment_names(mocker, monkeypatch):
+    run = mocker.patch.object(entry.uvicorn, "run")
+    monkeypatch.delenv("AGENTS_STATE", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit, match="DATABASE_URL is not set"):
+        entry.main()
+    monkeypatch.setenv("AGENTS_STATE", "disk")
+    with pytest.raises(SystemExit, match="AGENTS_STATE=disk: one of postgres"):
+        entry.main()
+    monkeypatch.setenv("AGENTS_STATE", "postgres")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1:1/db")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "many")
+    with pytest.raises(SystemExit, match="DATABASE_POOL_SIZE=many"):
+        entry.main()
+    run.assert_not_called()
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    entry.main()
+    state = run.call_args.args[0].state.agent_state
+    assert isinstance(state, PgAgentState) and state.pool.max_size == 3
 
 
 def test_the_committed_openapi_document_is_the_one_the_code_describes():

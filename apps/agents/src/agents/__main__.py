@@ -1,4 +1,8 @@
-"""Run the agents' HTTP service: `python -m agents` (PORT, default 8000).
+"""Run the agents' HTTP service: `python -m agents` (PORT, default 8000), the trading state in the
+PostgreSQL database DATABASE_URL names (a pool of DATABASE_POOL_SIZE connections, default 8; the
+agent's name AGENTS_NAME, default `agents`: replicas of one agent share its state).
+AGENTS_STATE=memory keeps it in the process instead: a test aid, the planted defect of the proof
+under traffic, never a deployed configuration.
 `python -m agents openapi` prints the OpenAPI document (apps/agents/api/openapi.json commits it)."""
 
 import json
@@ -12,6 +16,33 @@ from agents.config import load_config
 from agents.faults import load_faults
 from agents.orders import EngineClient
 from agents.service import create_app
+from agents.state.memory import MemoryAgentState
+from agents.state.postgres import PgAgentState
+
+
+def open_state(env=os.environ):
+    """The state the environment names; a clear error for a missing or unknown setting."""
+    config = load_config(env)
+    kind = env.get("AGENTS_STATE", "postgres")
+    if kind == "memory":
+        print(
+            "agents: AGENTS_STATE=memory (test aid): positions, the drawdown stop and the outbox "
+            "live in this process and die with it",
+            file=sys.stderr,
+        )
+        return MemoryAgentState(TradingAgent(config, send=lambda intent: None))
+    if kind != "postgres":
+        raise SystemExit(f"agents: AGENTS_STATE={kind}: one of postgres (the default) or memory")
+    url = env.get("DATABASE_URL")
+    if not url:
+        raise SystemExit(
+            "agents: DATABASE_URL is not set: the agents keep positions, the drawdown stop and "
+            "the outbox in PostgreSQL (postgres://user:password@host:port/database)"
+        )
+    size = env.get("DATABASE_POOL_SIZE", "8")
+    if not size.isdigit():
+        raise SystemExit(f"agents: DATABASE_POOL_SIZE={size}: a number of connections")
+    return PgAgentState(url, config, env.get("AGENTS_NAME", "agents"), int(size))
 
 
 def openapi_document() -> str:
@@ -24,7 +55,7 @@ def main() -> None:
         print(openapi_document())
         return
     # The service routes the agent's intents to its outbox, and from there to ENGINE_URL.
-    agent = TradingAgent(load_config(), send=lambda intent: None)
+    state = open_state()
     engine = EngineClient(os.environ.get("ENGINE_URL"))
     faults = load_faults(os.environ)
     if faults.active:
@@ -35,7 +66,7 @@ def main() -> None:
         )
     uvicorn.run(
         create_app(
-            agent,
+            state,
             faults=faults,
             engine=engine,
             retry_seconds=float(os.environ.get("AGENTS_RETRY_SECONDS", "2")),

@@ -24,7 +24,9 @@ from agents.api_models import (
     SignalOutcomeOut,
 )
 from agents.faults import FaultPlan, Faults
-from agents.orders import EngineClient, OrderRecord, Outbox, deliver, deliver_pending
+from agents.orders import EngineClient, OrderRecord, deliver, deliver_pending
+from agents.state import AgentState
+from agents.state.memory import MemoryAgentState
 
 # Buckets bracket the SLO thresholds (p95 500 ms in the deploy analysis).
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -35,19 +37,20 @@ API_VERSION = "1.0.0"
 
 
 def create_app(
-    agent: TradingAgent,
+    agent: TradingAgent | AgentState,
     registry: CollectorRegistry | None = None,
     faults: Faults | None = None,
     engine: EngineClient | None = None,
     retry_seconds: float = 2.0,
 ) -> FastAPI:
-    """The agents' HTTP service. The agent's order intents go to its outbox and from there to the
-    engine (`engine`; none: they are kept until one is configured); pending ones are tried again
-    every `retry_seconds`."""
+    """The agents' HTTP service over the agent's state (`agent`: a PostgreSQL-backed state, or a
+    TradingAgent kept in the process). The agent's order intents go to its outbox and from there
+    to the engine (`engine`; none: they are kept until one is configured); pending ones are tried
+    again every `retry_seconds`, by whichever replica gets there."""
     registry = registry or CollectorRegistry()
     engine = engine or EngineClient(None)
-    outbox = Outbox()
-    agent.send = outbox.add
+    state: AgentState = MemoryAgentState(agent) if isinstance(agent, TradingAgent) else agent
+    config = state.config
     requests = Counter(
         "http_requests_total",
         "HTTP requests by route and status code",
@@ -69,32 +72,30 @@ def create_app(
     )
     pending_gauge = Gauge(
         "agents_order_intents_pending",
-        "Order intents not yet answered by the engine",
+        "Order intents not yet answered by the engine (as of the last answer recorded)",
         registry=registry,
     )
-    pending_gauge.set_function(lambda: len(outbox.pending()))
-    state = {"ready": True}
+    readiness = {"ready": True}
 
-    def settle(record: OrderRecord) -> None:
-        """Once per answered intent: counted, and its immediate trades become the agent's fills."""
-        if record.status == "pending" or record.settled:
-            return
-        record.settled = True
-        outcomes.labels(record.status).inc()
-        if record.booking is None:
-            return
-        intent = record.intent
-        for price, quantity in record.booking.trades:
-            agent.on_fill(intent.instrument, intent.side, quantity, price, maker=False)
+    async def settle(record: OrderRecord) -> None:
+        """The engine's answer kept; once per intent (whichever replica records it first):
+        counted, and its immediate trades become the agent's fills."""
+        if await state.answered(record):
+            outcomes.labels(record.status).inc()
+        pending_gauge.set(len(await state.pending()))
 
     async def redeliver_forever() -> None:
         while True:
             await asyncio.sleep(retry_seconds)
-            for record in await deliver_pending(engine, outbox.pending()):
-                settle(record)
+            with contextlib.suppress(Exception):  # the database away: the next pass tries again
+                for record in await deliver_pending(engine, await state.pending()):
+                    await settle(record)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        opener = getattr(state, "open", None)
+        if opener is not None:
+            await opener()  # the database's pool and schema, in this event loop
         task = asyncio.create_task(redeliver_forever())
         try:
             yield
@@ -103,6 +104,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await engine.aclose()
+            await state.aclose()
 
     app = FastAPI(
         title="agents",
@@ -119,9 +121,11 @@ def create_app(
 
     @app.get("/readyz", response_class=PlainTextResponse, responses={200: TEXT, 503: TEXT})
     async def readyz() -> Response:
-        if agent.halted:
+        if not await state.ready():
+            return PlainTextResponse("the agents' database does not answer", status_code=503)
+        if (await state.view()).halted:
             return PlainTextResponse("halted by drawdown stop", status_code=503)
-        ready = state["ready"]
+        ready = readiness["ready"]
         return PlainTextResponse(
             "ready" if ready else "not ready", status_code=200 if ready else 503
         )
@@ -132,28 +136,30 @@ def create_app(
 
     @app.get("/api/positions", response_model=PositionsOut)
     async def positions() -> PositionsOut:
+        view = await state.view()
         return PositionsOut(
-            equity=str(agent.equity()),
-            halted=agent.halted,
+            equity=str(view.equity),
+            halted=view.halted,
             positions=[
                 PositionOut(
                     instrument=p.instrument,
                     quantity=str(p.quantity),
                     average_price=str(p.average_price),
                     realized_pnl=str(p.realized_pnl),
-                    unrealized_pnl=str(p.unrealized_pnl(agent.marks.get(i, p.average_price))),
+                    unrealized_pnl=str(p.unrealized_pnl(view.marks.get(i, p.average_price))),
                 )
-                for i, p in sorted(agent.positions.items())
+                for i, p in sorted(view.positions.items())
             ],
         )
 
     @app.get("/api/risk/limits", response_model=RiskLimitsOut)
     async def risk_limits() -> RiskLimitsOut:
-        limits = agent.config.limits
+        limits = config.limits
+        view = await state.view()
         return RiskLimitsOut(
             max_gross_exposure=str(limits.max_gross_exposure),
-            max_drawdown=str(agent.config.max_drawdown),
-            drawdown=str(agent.stop.drawdown(agent.equity())),
+            max_drawdown=str(config.max_drawdown),
+            drawdown=str(view.drawdown),
             max_position={k: str(v) for k, v in sorted(limits.max_position.items())},
         )
 
@@ -171,23 +177,20 @@ def create_app(
         summary="A signal in; the order it makes, sent to the engine (200: none, or refused)",
     )
     async def signals(body: SignalIn, response: Response) -> SignalOutcomeOut:
-        outcome = agent.decide(Signal(body.instrument, body.strength, body.price))
-        if outcome.intent is None:
-            return SignalOutcomeOut(order=None, reason=outcome.reason)
-        record = next(r for r in reversed(outbox.records) if r.intent is outcome.intent)
+        record, reason = await state.decide(Signal(body.instrument, body.strength, body.price))
+        if record is None:
+            return SignalOutcomeOut(order=None, reason=reason)
         await deliver(engine, record)
-        settle(record)
+        await settle(record)
         response.status_code = {"booked": 201, "pending": 202}.get(record.status, 200)
-        return SignalOutcomeOut.model_validate(
-            {"order": record.as_json(), "reason": outcome.reason}
-        )
+        return SignalOutcomeOut.model_validate({"order": record.as_json(), "reason": reason})
 
     @app.get("/api/orders", response_model=OrdersOut)
     async def orders() -> OrdersOut:
         return OrdersOut.model_validate(
             {
-                "counts": outbox.counts(),
-                "orders": [record.as_json() for record in outbox.recent()],
+                "counts": await state.counts(),
+                "orders": [record.as_json() for record in await state.recent()],
             }
         )
 
@@ -213,8 +216,10 @@ def create_app(
         requests.labels(route, str(response.status_code)).inc()
         return response
 
-    app.state.readiness = state
-    app.state.outbox = outbox
+    app.state.readiness = readiness
+    app.state.agent_state = state
+    if isinstance(state, MemoryAgentState):
+        app.state.outbox = state.outbox
     return app
 
 

@@ -1,0 +1,62 @@
+"""The agents' state in the process: lost with it, one copy per replica. For the unit tests, and
+the planted defect of the proof under traffic (AGENTS_STATE=memory)."""
+
+from trading_core import Signal
+
+from agents.agent import TradingAgent
+from agents.orders.outbox import OrderRecord, Outbox
+from agents.state import AgentView
+
+
+class MemoryAgentState:
+    def __init__(self, agent: TradingAgent, outbox: Outbox | None = None) -> None:
+        self.agent = agent
+        self.config = agent.config
+        self.outbox = outbox or Outbox()
+        agent.send = self.outbox.add
+
+    async def decide(self, signal: Signal) -> tuple[OrderRecord | None, str]:
+        outcome = self.agent.decide(signal)
+        if outcome.intent is None:
+            return None, outcome.reason
+        record = next(r for r in reversed(self.outbox.records) if r.intent is outcome.intent)
+        return record, outcome.reason
+
+    async def answered(self, record: OrderRecord) -> bool:
+        if record.status == "pending" or record.settled:
+            return False
+        record.settled = True
+        if record.booking is not None:
+            intent = record.intent
+            for price, quantity in record.booking.trades:
+                self.agent.on_fill(intent.instrument, intent.side, quantity, price, maker=False)
+        return True
+
+    async def pending(self, limit: int = 100) -> list[OrderRecord]:
+        return self.outbox.pending()[:limit]
+
+    async def recent(self, limit: int = 100) -> list[OrderRecord]:
+        return self.outbox.recent(limit)
+
+    async def counts(self) -> dict[str, int]:
+        return self.outbox.counts()
+
+    async def view(self) -> AgentView:
+        agent = self.agent
+        equity = agent.equity()
+        return AgentView(
+            equity=equity,
+            halted=agent.halted,
+            drawdown=agent.stop.drawdown(equity),
+            positions=dict(agent.positions),
+            marks=dict(agent.marks),
+        )
+
+    async def ready(self) -> bool:
+        return True
+
+    async def aclose(self) -> None:
+        return None
+
+
+__all__ = ["MemoryAgentState"]

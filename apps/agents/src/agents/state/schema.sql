@@ -1,0 +1,47 @@
+-- The agents' trading state: one row per agent (its drawdown stop), its positions and marks, and
+-- the outbox of order intents. Applied at start under an advisory lock, idempotently.
+CREATE TABLE IF NOT EXISTS agents_agents (
+  agent text PRIMARY KEY,
+  -- The drawdown stop: it survives restarts, deploys and rollbacks; only an operator resets it.
+  peak numeric NOT NULL,
+  tripped boolean NOT NULL DEFAULT false,
+  rejected bigint NOT NULL DEFAULT 0,
+  -- Part of every client order id (see PgAgentState): drawn once, with the row.
+  token text NOT NULL DEFAULT substr(md5(random()::text), 1, 8)
+);
+CREATE TABLE IF NOT EXISTS agents_positions (
+  agent text NOT NULL REFERENCES agents_agents (agent),
+  instrument text NOT NULL,
+  quantity numeric NOT NULL,
+  average_price numeric NOT NULL,
+  realized_pnl numeric NOT NULL,
+  fees_paid numeric NOT NULL,
+  PRIMARY KEY (agent, instrument)
+);
+CREATE TABLE IF NOT EXISTS agents_marks (
+  agent text NOT NULL REFERENCES agents_agents (agent),
+  instrument text NOT NULL,
+  price numeric NOT NULL,
+  PRIMARY KEY (agent, instrument)
+);
+CREATE SEQUENCE IF NOT EXISTS agents_intent_ids;
+CREATE TABLE IF NOT EXISTS agents_outbox (
+  id bigint PRIMARY KEY,
+  -- Sent to the engine with every delivery: the engine books it once, whichever replica retries.
+  client_order_id text NOT NULL UNIQUE,
+  agent text NOT NULL REFERENCES agents_agents (agent),
+  instrument text NOT NULL,
+  side text NOT NULL CHECK (side IN ('buy', 'sell')),
+  quantity numeric NOT NULL CHECK (quantity > 0),
+  limit_price numeric NOT NULL CHECK (limit_price > 0),
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'booked', 'refused')),
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text,
+  engine_order_id bigint,
+  -- [[price, quantity], ...] as decimal strings: the trades the booking matched at once.
+  trades jsonb NOT NULL DEFAULT '[]',
+  -- Its outcome applied to the positions: once, by whichever replica recorded the answer first.
+  settled boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS agents_outbox_pending ON agents_outbox (id) WHERE status = 'pending';

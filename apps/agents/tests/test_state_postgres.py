@@ -1,0 +1,117 @@
+"""The agents' state in a real PostgreSQL (Debian's postgresql-15, started by
+tools/postgres/postgres.sh; a throwaway database per test). Several PgAgentState objects on one
+database stand for several replicas, a new one for a restart."""
+
+import asyncio
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from trading_core import Signal
+
+from agents.orders.outbox import Booking
+from agents.state.postgres import PgAgentState
+
+POSTGRES = Path(__file__).resolve().parents[3] / "tools/postgres/postgres.sh"
+
+
+def postgres(*args: str) -> str:
+    done = subprocess.run(["bash", str(POSTGRES), *args], capture_output=True, text=True)
+    assert done.returncode == 0, f"postgres.sh {args}: {done.stdout}{done.stderr}"
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def database_url(request):
+    postgres("up")
+    name = f"agents_{request.node.name}_{id(request)}".lower()[:60]
+    postgres("createdb", name)
+    yield postgres("url", name)
+    postgres("dropdb", name)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def book(record, price: str, quantity: str, engine_id: int = 1):
+    record.status = "booked"
+    record.attempts += 1
+    record.booking = Booking(engine_id, ((Decimal(price), Decimal(quantity)),))
+    return record
+
+
+def test_replicas_share_positions_limits_and_settle_each_answer_once(config, database_url):
+    async def scenario():
+        blue = await PgAgentState.connect(database_url, config)
+        green = await PgAgentState.connect(database_url, config)
+        try:
+            record, reason = await blue.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert reason == "sent" and record.status == "pending"
+            assert record.client_order_id.startswith(blue.client_prefix)
+            # Both replicas record the engine's answer (a retry answered 200): one settles it.
+            first = await blue.answered(book(record, "40000", str(record.intent.quantity)))
+            again = await green.answered(book(record, "40000", str(record.intent.quantity)))
+            assert (first, again) == (True, False)
+            view = await green.view()
+            assert view.positions["BTC-USD"].quantity == record.intent.quantity == Decimal("5")
+            # The other replica sees the position: the 5 BTC limit holds across replicas.
+            none, why = await green.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert none is None and "risk limits" in why, why
+            assert await green.counts() == {"pending": 0, "booked": 1, "refused": 0}
+        finally:
+            await blue.aclose()
+            await green.aclose()
+
+    run(scenario())
+
+
+def test_the_drawdown_stop_and_pending_intents_survive_a_restart(config, database_url):
+    async def before_restart():
+        state = await PgAgentState.connect(database_url, config)
+        try:
+            record, _ = await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            await state.answered(book(record, "40000", "5"))
+            pending, _ = await state.decide(Signal("ETH-USD", Decimal("0.9"), Decimal("2000")))
+            # 5 BTC marked 3000 lower: 15% below the peak, past the 10% stop.
+            none, why = await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("37000")))
+            assert none is None and "drawdown" in why
+            return pending
+        finally:
+            await state.aclose()
+
+    async def after_restart(pending):
+        state = await PgAgentState.connect(database_url, config)
+        try:
+            view = await state.view()
+            assert view.halted, "the stop stays tripped through a restart"
+            none, why = await state.decide(Signal("ETH-USD", Decimal("0.9"), Decimal("2000")))
+            assert none is None and "drawdown" in why
+            assert [r.client_order_id for r in await state.pending()] == [pending.client_order_id]
+            recent = await state.recent()
+            assert [r.status for r in recent] == ["pending", "booked"]
+            assert recent[1].booking.trades == ((Decimal("40000"), Decimal("5")),)
+        finally:
+            await state.aclose()
+
+    run(after_restart(run(before_restart())))
+
+
+def test_racing_replicas_decide_one_at_a_time_with_unique_client_ids(config, database_url):
+    async def scenario():
+        replicas = [await PgAgentState.connect(database_url, config) for _ in range(3)]
+        try:
+            signals = [
+                replicas[n % 3].decide(Signal("ETH-USD", Decimal("0.4"), Decimal("2000")))
+                for n in range(30)
+            ]
+            decided = await asyncio.gather(*signals)
+            records = [r for r, _ in decided if r is not None]
+            assert len({r.client_order_id for r in records}) == len(records) == 30
+            assert (await replicas[0].counts())["pending"] == 30
+        finally:
+            for replica in replicas:
+                await replica.aclose()
+
+    run(scenario())
