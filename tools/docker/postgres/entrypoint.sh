@@ -1,0 +1,29 @@
+#!/bin/sh
+# The environment's PostgreSQL server in its pod (trading-base/postgres:15; the StatefulSet the
+# deploy applies, tools/nx-plugin/src/release/database.ts). The first start initialises the data
+# directory with the password from the environment's Secret (SCRAM) and the database; every
+# start then runs the server in the foreground as the image's non-root user.
+set -eu
+: "${PGDATA:?PGDATA is not set}"
+: "${POSTGRES_USER:=trading}"
+: "${POSTGRES_DB:=trading}"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+    echo "trading-postgres: POSTGRES_PASSWORD is not set (the environment's Secret): cannot initialise $PGDATA" >&2
+    exit 1
+  fi
+  mkdir -p "$PGDATA"
+  chmod 700 "$PGDATA"
+  pwfile="$(mktemp)"
+  printf '%s' "$POSTGRES_PASSWORD" > "$pwfile"
+  initdb --pgdata="$PGDATA" --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
+    --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --data-checksums >/dev/null
+  rm -f "$pwfile"
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  postgres --single -D "$PGDATA" -c unix_socket_directories=/tmp postgres <<SQL >/dev/null
+CREATE DATABASE "$POSTGRES_DB" OWNER "$POSTGRES_USER";
+SQL
+  echo "trading-postgres: initialised $PGDATA with database $POSTGRES_DB"
+fi
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/var/run/postgresql \
+  -c max_connections="${POSTGRES_MAX_CONNECTIONS:-100}" -c shared_buffers=64MB
