@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { databaseSchema } from './database';
 import { analysisFileSchema, canarySchema, environmentAnalysisSchema, serviceAnalysisSchema, type ComparisonSpec, type MetricSpec } from './analysis/schema';
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, 'a Kubernetes quantity such as 100m or 128Mi');
@@ -35,6 +36,8 @@ export const environmentSchema = z.object({
   analysis: environmentAnalysisSchema.optional(),
   /** A canary of the new version behind the active Service before the blue-green swap. */
   canary: canarySchema.optional(),
+  /** Where the services keep their trading state (release/database.ts); ensured before they roll. */
+  database: databaseSchema.optional(),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 

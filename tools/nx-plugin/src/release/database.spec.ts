@@ -1,6 +1,21 @@
-import { databaseSchema, databaseSecret, databaseStatefulSet, databaseUrl, databaseVolume, databaseClaim, databaseService } from './database';
+import {
+  databaseClaim,
+  databaseSchema,
+  databaseSecret,
+  databaseService,
+  databaseStatefulSet,
+  databaseUrl,
+  databaseVolume,
+  type StatefulSetDatabase,
+} from './database';
 
-const db = databaseSchema.parse({ kind: 'statefulset', image: 'reg/trading-base/postgres:15', storage: '1Gi', nodePath: '/var/lib/tp/volumes', node: 'trading-node' });
+const db = databaseSchema.parse({
+  kind: 'statefulset',
+  image: 'reg/trading-base/postgres:15',
+  storage: '1Gi',
+  nodePath: '/var/lib/tp/volumes',
+  node: 'trading-node',
+}) as StatefulSetDatabase;
 
 describe("an environment's database", () => {
   it('reads a StatefulSet or an external database, and refuses anything else', () => {

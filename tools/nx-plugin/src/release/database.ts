@@ -58,7 +58,7 @@ export function databaseSecret(environment: string, namespace: string, name: str
   };
 }
 
-type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
+export type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
 
 /** The volume on the node, bound to the namespace's claim only. */
 export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolume {

@@ -7,6 +7,8 @@ import { readHistory, updateHistory } from './cluster/history-store';
 import { type Lease, acquireLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
+import { ensureDatabase } from './cluster/database-writes';
+import type { DatabaseConfig } from './database';
 
 export { KubeError, type KubeTarget } from './cluster/client';
 export { LeaseHeld, LeaseLost, type Lease } from './cluster/lease';
@@ -57,6 +59,8 @@ export class Kube {
   podsOf = (service: string, color: Color): Promise<k8s.V1Pod[]> => podsOf(this.c, service, color);
 
   ensureNamespace = (): Promise<void> => this.guard(() => ensureNamespace(this.c));
+  ensureDatabase = (environment: string, db: DatabaseConfig, timeoutSeconds: number, log: (m: string) => void): Promise<void> =>
+    this.guard(() => ensureDatabase(this.c, environment, db, timeoutSeconds, log));
   applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
   scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
   pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));

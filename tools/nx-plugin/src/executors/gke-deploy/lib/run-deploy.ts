@@ -102,6 +102,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
 
   const kube = await Kube.connect({ context, namespace: env.namespace });
   await kube.ensureNamespace();
+  if (env.database) await kube.ensureDatabase(options.environment, env.database, env.rolloutTimeoutSeconds, ctx.log);
   const { metrics, comparisons } = analysis ? loadAnalysis(configDir) : { metrics: [], comparisons: [] };
   const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000) : undefined;
   if (source && analysis!.onInconclusive !== 'continue') {
