@@ -28,6 +28,7 @@ pub enum SideDoc {
         crate::http::metrics,
         crate::http::status,
         crate::http::orders,
+        crate::http::booking,
         crate::http::submit
     ),
     components(schemas(Status, NewOrder, Accepted, Orders, Booked, Trade, SideDoc))
@@ -71,7 +72,13 @@ mod tests {
         let paths: Vec<_> = doc["paths"].as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             paths,
-            vec!["/api/orders", "/api/status", "/healthz", "/metrics"]
+            vec![
+                "/api/orders",
+                "/api/orders/{client_order_id}",
+                "/api/status",
+                "/healthz",
+                "/metrics"
+            ]
         );
         let new_order = &doc["components"]["schemas"]["NewOrder"];
         assert_eq!(

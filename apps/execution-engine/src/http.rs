@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/api/status", get(status))
         .route("/api/orders", post(submit).get(orders))
+        .route("/api/orders/{client_order_id}", get(booking))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -161,6 +162,10 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .iter()
         .find(|r| **r == path)
         .copied()
+        .or_else(|| {
+            path.starts_with("/api/orders/")
+                .then_some("/api/orders/{client_order_id}")
+        })
         .unwrap_or("other");
     let started = Instant::now();
     let faulted = state.faults.active() && !UNFAULTED_ROUTES.contains(&route);
@@ -235,6 +240,27 @@ where
 pub(crate) async fn orders(State(state): State<AppState>) -> Response {
     match state.store.recent(LISTED_ORDERS).await {
         Ok(orders) => Json(Orders { orders }).into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
+#[utoipa::path(get, path = "/api/orders/{client_order_id}",
+    params(("client_order_id" = String, Path, description = "The client's id of the order")),
+    responses(
+        (status = 200, description = "The booking made for this client order id", body = Booked),
+        (status = 404, description = "No booking has this client order id", content_type = "text/plain", body = String),
+    ))]
+pub(crate) async fn booking(
+    State(state): State<AppState>,
+    Path(client_order_id): Path<String>,
+) -> Response {
+    match state.store.find(&client_order_id).await {
+        Ok(Some(booked)) => Json(booked).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            format!("no booking has client order id {client_order_id}"),
+        )
+            .into_response(),
         Err(e) => unavailable(e),
     }
 }
@@ -358,6 +384,33 @@ mod tests {
         assert!(
             body.contains(r#"http_requests_total{code="200",route="/healthz"} 4"#),
             "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_booking_is_found_by_its_client_order_id() {
+        let app = app();
+        let body = r#"{"client_order_id":"look-1","side":"sell","price":"40000","quantity":"1"}"#;
+        let (code, created) = call(&app, "POST", "/api/orders", body).await;
+        assert_eq!(code, StatusCode::CREATED);
+        let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+        let (code, found) = call(&app, "GET", "/api/orders/look-1", "").await;
+        assert_eq!(code, StatusCode::OK);
+        let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+        assert_eq!(found["id"], created["id"]);
+        assert_eq!(found["client_order_id"], "look-1");
+        let (code, missing) = call(&app, "GET", "/api/orders/never", "").await;
+        assert_eq!(
+            (code, missing.as_str()),
+            (
+                StatusCode::NOT_FOUND,
+                "no booking has client order id never"
+            )
+        );
+        let (_, metrics) = call(&app, "GET", "/metrics", "").await;
+        assert!(
+            metrics.contains(r#"route="/api/orders/{client_order_id}"} 2"#),
+            "{metrics}"
         );
     }
 

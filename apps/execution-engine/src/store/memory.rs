@@ -91,6 +91,11 @@ impl MemoryStore {
         Outcome::Booked(booked)
     }
 
+    pub fn find(&self, client_order_id: &str) -> Option<Booked> {
+        let state = self.state.lock().expect("engine state lock");
+        state.journal.find(client_order_id).cloned()
+    }
+
     pub fn recent(&self, limit: usize) -> Vec<Booked> {
         let state = self.state.lock().expect("engine state lock");
         state.journal.recent(limit).into_iter().cloned().collect()

@@ -117,6 +117,14 @@ impl Store {
         }
     }
 
+    /// The booking made for a client order id, if any.
+    pub async fn find(&self, client_order_id: &str) -> Result<Option<Booked>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.find(client_order_id)),
+            Store::Postgres(s) => s.find(client_order_id).await,
+        }
+    }
+
     pub async fn top(&self) -> Result<Top, StoreError> {
         match self {
             Store::Memory(s) => Ok(s.top()),

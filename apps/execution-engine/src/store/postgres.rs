@@ -211,6 +211,11 @@ impl PgStore {
         }))
     }
 
+    pub async fn find(&self, client_order_id: &str) -> Result<Option<Booked>, StoreError> {
+        let client = self.pool.get().await?;
+        booking_of_client(&client, client_order_id).await
+    }
+
     /// Up to `limit` bookings, newest first, each with the trades it made as the taker.
     pub async fn recent(&self, limit: usize) -> Result<Vec<Booked>, StoreError> {
         let client = self.pool.get().await?;
