@@ -1,0 +1,85 @@
+// Checks a recorded history of order traffic the way Jepsen's checkers do (read the history, not
+// the code): what the clients were told, what the service answers when asked again afterwards,
+// and, where the database is at hand, the book itself. Pure: no I/O.
+//
+//   history: [{ client: 'c-1', attempts: [{ status: 201 | 200 | 422 | 503 | 'error', id?: number }] }]
+//            every attempt of one client order id, to whichever pod answered
+//   final:   Map(client -> booking id, or null): each acknowledged id read back through the service
+//   book:    optional { orders: [{ id, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }] }
+//            prices and quantities as integers (fixed-point units)
+//
+// Returns { ok, counts, problems: [{ kind, client?, id?, detail }] }. Kinds: `lost` (acknowledged,
+// then not found or found as another booking), `booked-twice` (one client id acknowledged as two
+// bookings), `id-reused` (one booking id acknowledged for two client ids), `fills` (an order's fills
+// and remainder do not add up to its quantity), `bad-trade` (a trade at a price its taker did not
+// accept, or an order trading with itself), `crossed-book` (a resting bid at or above a resting ask).
+
+const ACK = new Set([200, 201]);
+
+export function checkOrderHistory({ history, final, book }) {
+  const problems = [];
+  const byId = new Map();
+  let acknowledged = 0;
+  let attempts = 0;
+  for (const { client, attempts: tries } of history) {
+    attempts += tries.length;
+    const ids = [...new Set(tries.filter((t) => ACK.has(t.status)).map((t) => t.id))];
+    if (ids.length === 0) continue;
+    acknowledged += 1;
+    if (ids.length > 1) problems.push({ kind: 'booked-twice', client, detail: `${client} acknowledged as bookings ${ids.join(' and ')}` });
+    for (const id of ids) {
+      const other = byId.get(id);
+      if (other !== undefined && other !== client)
+        problems.push({ kind: 'id-reused', id, client, detail: `booking ${id} acknowledged for ${other} and ${client}` });
+      byId.set(id, client);
+    }
+    const read = final.get(client);
+    if (read === null || read === undefined)
+      problems.push({ kind: 'lost', client, detail: `${client} acknowledged as booking ${ids[0]}, not found afterwards` });
+    else if (!ids.includes(read)) problems.push({ kind: 'lost', client, detail: `${client} acknowledged as booking ${ids[0]}, read back as ${read}` });
+  }
+  if (book) problems.push(...checkBook(book));
+  const counts = { clients: history.length, attempts, acknowledged };
+  for (const p of problems) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
+  return { ok: problems.length === 0, counts, problems };
+}
+
+function checkBook({ orders, trades }) {
+  const problems = [];
+  const filled = new Map();
+  const add = (id, q) => filled.set(id, (filled.get(id) ?? 0n) + BigInt(q));
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  for (const t of trades) {
+    add(t.maker, t.quantity);
+    add(t.taker, t.quantity);
+    const taker = byId.get(t.taker);
+    const maker = byId.get(t.maker);
+    if (t.maker === t.taker) problems.push({ kind: 'bad-trade', id: t.taker, detail: `order ${t.taker} traded with itself` });
+    else if (taker && maker) {
+      const accepted = taker.side === 'buy' ? BigInt(t.price) <= BigInt(taker.price) : BigInt(t.price) >= BigInt(taker.price);
+      if (!accepted || BigInt(t.price) !== BigInt(maker.price))
+        problems.push({ kind: 'bad-trade', id: t.taker, detail: `order ${t.taker} traded at ${t.price} with maker ${t.maker} at ${maker.price}` });
+    }
+  }
+  for (const o of orders) {
+    const total = BigInt(o.remaining) + (filled.get(o.id) ?? 0n);
+    if (total !== BigInt(o.quantity)) problems.push({ kind: 'fills', id: o.id, detail: `order ${o.id}: fills and remainder ${total}, quantity ${o.quantity}` });
+  }
+  const resting = orders.filter((o) => BigInt(o.remaining) > 0n);
+  const bids = resting.filter((o) => o.side === 'buy').map((o) => BigInt(o.price));
+  const asks = resting.filter((o) => o.side === 'sell').map((o) => BigInt(o.price));
+  if (bids.length && asks.length) {
+    const bid = bids.reduce((a, b) => (a > b ? a : b));
+    const ask = asks.reduce((a, b) => (a < b ? a : b));
+    if (bid >= ask) problems.push({ kind: 'crossed-book', detail: `best bid ${bid} at or above best ask ${ask}` });
+  }
+  return problems;
+}
+
+/** One line per kind and the first few problems, for a test's message or a benchmark's output. */
+export function describe(result) {
+  const kinds = Object.entries(result.counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return [kinds, ...result.problems.slice(0, 10).map((p) => `  ${p.kind}: ${p.detail}`)].join('\n');
+}
