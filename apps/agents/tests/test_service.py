@@ -113,7 +113,7 @@ def test_main_refuses_a_bad_fault_setting(mocker, monkeypatch):
     run.assert_not_called()
 
 
-def engine_double(answer):
+def engine_double(answer, breaker_seconds=0.2):
     """An engine stand-in for the service's unit tests (the real one: tests/integration)."""
     calls = []
 
@@ -121,7 +121,12 @@ def engine_double(answer):
         calls.append(json.loads(request.content))
         return answer(request) if callable(answer) else answer
 
-    return EngineClient("http://engine.test", transport=httpx.MockTransport(handle)), calls
+    client = EngineClient(
+        "http://engine.test",
+        transport=httpx.MockTransport(handle),
+        breaker_seconds=breaker_seconds,
+    )
+    return client, calls
 
 
 BUY = {"instrument": "BTC-USD", "price": "40000", "strength": "0.5"}
@@ -231,6 +236,35 @@ def test_intents_the_engine_missed_are_kept_and_delivered_in_the_background(agen
         assert registry.get_sample_value("agents_order_intents_pending") == 0.0
     assert len({c["client_order_id"] for c in calls}) == 1
     assert len(calls) >= 4
+
+
+def test_the_engine_breaker_opens_after_repeated_failures_and_closes_on_recovery(agent, registry):
+    up = {"now": False}
+
+    def answer(_):
+        return (
+            httpx.Response(201, json={"id": 1, "trades": []}) if up["now"] else httpx.Response(503)
+        )
+
+    engine, calls = engine_double(answer, breaker_seconds=0.5)
+    state = lambda: registry.get_sample_value("agents_circuit_breaker_state", {"circuit": "engine"})  # noqa: E731
+    opens = lambda: registry.get_sample_value(
+        "agents_circuit_breaker_opens_total", {"circuit": "engine"}
+    )  # noqa: E731
+    with TestClient(create_app(agent, registry, engine=engine, retry_seconds=3600)) as client:
+        assert (state(), opens()) == (0.0, 0.0)
+        client.post("/api/signals", json=BUY)  # 3 attempts, 3 failures
+        client.post("/api/signals", json=BUY)  # 2 more failures open it; the third is not sent
+        assert (state(), opens()) == (2.0, 1.0)
+        assert len(calls) == 5
+        orders = client.get("/api/orders").json()["orders"]
+        assert orders[0]["lastError"].startswith("circuit open"), orders[0]
+        client.post("/api/signals", json=BUY)
+        assert len(calls) == 5, "nothing is sent while the breaker is open"
+        time.sleep(0.6)
+        up["now"] = True
+        assert client.post("/api/signals", json=BUY).status_code == 201
+        assert (state(), opens()) == (0.0, 1.0)
 
 
 def test_main_sends_intents_to_engine_url(mocker, monkeypatch):

@@ -76,6 +76,27 @@ def create_app(
         registry=registry,
     )
     readiness = {"ready": True}
+    breaker_state = Gauge(
+        "agents_circuit_breaker_state",
+        "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+        ["circuit"],
+        registry=registry,
+    )
+    breaker_opens = Counter(
+        "agents_circuit_breaker_opens_total",
+        "Times a circuit breaker opened",
+        ["circuit"],
+        registry=registry,
+    )
+    breaker_state.labels("engine").set(0)
+    breaker_opens.labels("engine")
+
+    def breaker_changed(circuit: str, state: str) -> None:
+        breaker_state.labels(circuit).set({"closed": 0, "half-opened": 1, "opened": 2}[state])
+        if state == "opened":
+            breaker_opens.labels(circuit).inc()
+
+    engine.on_state.append(breaker_changed)
 
     async def settle(record: OrderRecord) -> None:
         """The engine's answer kept; once per intent (whichever replica records it first):

@@ -3,20 +3,54 @@
 The engine books (201, or 200 for a retry it already booked), refuses (4xx, with its reason), or
 cannot be reached (connection error, timeout, 5xx): then the intent stays pending in the outbox
 and is tried again, with the same client order id, by `deliver_pending`.
+
+A circuit breaker (purgatory) guards the engine: after `breaker_threshold` failures in a row it
+opens, and for `breaker_seconds` no request is sent (intents stay pending, their error says so);
+then one trial request half-opens it, and a success closes it. Its state changes go to the
+`on_state` listeners (the service's metrics: a breaker opening during a canary or soak fails the
+analysis and pages).
 """
 
 import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
 
 from agents.orders.outbox import Booking, OrderRecord
 
+BREAKER = "engine"
+
+
+class EngineUnavailable(Exception):
+    """The engine could not be reached or answered 5xx: a failure the circuit breaker counts."""
+
 
 class EngineClient:
-    def __init__(self, base_url: str | None, timeout: float = 2.0, transport=None) -> None:
+    def __init__(
+        self,
+        base_url: str | None,
+        timeout: float = 2.0,
+        transport=None,
+        breaker_threshold: int = 5,
+        breaker_seconds: float = 10.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/") if base_url else None
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self.breakers = AsyncCircuitBreakerFactory(
+            default_threshold=breaker_threshold, default_ttl=breaker_seconds
+        )
+        self.breaker_seconds = breaker_seconds
+        self.on_state: list[Callable[[str, str], None]] = []  # (circuit, state) on every change
+
+        def changed(name: str, event_type: str, event) -> None:
+            if event_type == "state_changed":
+                for listener in self.on_state:
+                    listener(name, event.state)
+
+        self.breakers.add_listener(changed)
 
     async def post_order(self, record: OrderRecord) -> httpx.Response:
         intent = record.intent
@@ -45,14 +79,26 @@ async def deliver(
     for attempt in range(attempts):
         if attempt:
             await asyncio.sleep(backoff * 2 ** (attempt - 1))
-        record.attempts += 1
         try:
-            response = await engine.post_order(record)
-        except httpx.HTTPError as error:
-            record.last_error = f"engine unreachable: {type(error).__name__} {error}".strip()
-            continue
-        if response.status_code >= 500:
-            record.last_error = f"engine answered HTTP {response.status_code}"
+            async with await engine.breakers.get_breaker(BREAKER):
+                record.attempts += 1
+                try:
+                    response = await engine.post_order(record)
+                except httpx.HTTPError as error:
+                    record.last_error = (
+                        f"engine unreachable: {type(error).__name__} {error}".strip()
+                    )
+                    raise EngineUnavailable from error
+                if response.status_code >= 500:
+                    record.last_error = f"engine answered HTTP {response.status_code}"
+                    raise EngineUnavailable
+        except OpenedState:
+            record.last_error = (
+                "circuit open: the engine failed repeatedly; kept pending, tried again "
+                f"after {engine.breaker_seconds:g} s"
+            )
+            return record
+        except EngineUnavailable:
             continue
         if response.status_code in (200, 201):
             body = response.json()
