@@ -24,7 +24,7 @@ from agents.orders.outbox import Booking, OrderRecord
 BREAKER = "engine"
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailableError(Exception):
     """The engine could not be reached or answered 5xx: a failure the circuit breaker counts."""
 
 
@@ -88,17 +88,17 @@ async def deliver(
                     record.last_error = (
                         f"engine unreachable: {type(error).__name__} {error}".strip()
                     )
-                    raise EngineUnavailable from error
+                    raise EngineUnavailableError from error
                 if response.status_code >= 500:
                     record.last_error = f"engine answered HTTP {response.status_code}"
-                    raise EngineUnavailable
+                    raise EngineUnavailableError
         except OpenedState:
             record.last_error = (
                 "circuit open: the engine failed repeatedly; kept pending, tried again "
                 f"after {engine.breaker_seconds:g} s"
             )
             return record
-        except EngineUnavailable:
+        except EngineUnavailableError:
             continue
         if response.status_code in (200, 201):
             body = response.json()
