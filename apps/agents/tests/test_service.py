@@ -249,11 +249,11 @@ def test_the_engine_breaker_opens_after_repeated_failures_and_closes_on_recovery
     engine, calls = engine_double(answer, breaker_seconds=0.5)
 
     def state():
-        return registry.get_sample_value("agents_circuit_breaker_state", {"circuit": "engine"})
+        return registry.get_sample_value("circuit_breaker_state", {"circuit": "engine"})
 
     def opens():
         return registry.get_sample_value(
-            "agents_circuit_breaker_opens_total", {"circuit": "engine"}
+            "circuit_breaker_opens_total", {"circuit": "engine"}
         )
 
     with TestClient(create_app(agent, registry, engine=engine, retry_seconds=3600)) as client:

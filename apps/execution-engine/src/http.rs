@@ -40,6 +40,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, version: &'static str) -> AppState {
         let registry = Registry::new();
+        store.register(&registry);
         let requests = IntCounterVec::new(
             Opts::new(
                 "http_requests_total",

@@ -245,3 +245,85 @@ async fn racing_pods_and_retries_book_each_client_order_once_on_one_uncrossed_bo
     }
     assert!(top.position == Quantity::ZERO);
 }
+
+fn psql(url: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-Atc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn gauge(registry: &prometheus::Registry, name: &str) -> f64 {
+    registry
+        .gather()
+        .iter()
+        .find(|f| f.name() == name)
+        .map(|f| {
+            let m = &f.get_metric()[0];
+            if name.ends_with("_total") {
+                m.get_counter().get_value()
+            } else {
+                m.get_gauge().get_value()
+            }
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// The database refusing connections: after five failures the breaker opens and calls fail at
+/// once, named; once the database is back and the breaker's time is up, calls succeed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_breaker_opens_on_repeated_failures_and_closes_when_it_is_back() {
+    let db = Database::new("breaker");
+    let admin = postgres(&["url"]);
+    let store = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let registry = prometheus::Registry::new();
+    store.metrics().register(&registry);
+    assert_eq!(gauge(&registry, "circuit_breaker_state"), 0.0);
+
+    psql(
+        &admin,
+        &format!(
+            "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS false",
+            db.name
+        ),
+    );
+    psql(
+        &admin,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            db.name
+        ),
+    );
+    for n in 0..5 {
+        let error = store
+            .top()
+            .await
+            .expect_err("the database refuses connections");
+        assert!(
+            !error.to_string().contains("circuit open"),
+            "call {n}: {error}"
+        );
+    }
+    let started = std::time::Instant::now();
+    let error = store.top().await.expect_err("open");
+    assert!(error.to_string().contains("circuit open"), "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(50),
+        "an open breaker fails at once"
+    );
+    assert_eq!(gauge(&registry, "circuit_breaker_state"), 2.0);
+    assert_eq!(gauge(&registry, "circuit_breaker_opens_total"), 1.0);
+
+    psql(
+        &admin,
+        &format!("ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true", db.name),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    store.top().await.expect("the database is back");
+    assert_eq!(gauge(&registry, "circuit_breaker_state"), 0.0);
+}

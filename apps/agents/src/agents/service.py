@@ -77,13 +77,13 @@ def create_app(
     )
     readiness = {"ready": True}
     breaker_state = Gauge(
-        "agents_circuit_breaker_state",
+        "circuit_breaker_state",
         "Circuit breaker state: 0 closed, 1 half-open, 2 open",
         ["circuit"],
         registry=registry,
     )
     breaker_opens = Counter(
-        "agents_circuit_breaker_opens_total",
+        "circuit_breaker_opens_total",
         "Times a circuit breaker opened",
         ["circuit"],
         registry=registry,

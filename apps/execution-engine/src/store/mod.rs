@@ -5,6 +5,7 @@
 //! keeps it in the process: the engine's unit tests use it, and the proof under traffic runs it
 //! as the planted defect it is (a per-pod book and journal), under `ENGINE_STATE=memory`.
 
+pub mod breaker;
 pub mod memory;
 pub mod postgres;
 
@@ -129,6 +130,13 @@ impl Store {
         match self {
             Store::Memory(s) => Ok(s.top()),
             Store::Postgres(s) => s.top().await,
+        }
+    }
+
+    /// The store's metrics (the database breaker's), in the service's registry.
+    pub fn register(&self, registry: &prometheus::Registry) {
+        if let Store::Postgres(s) = self {
+            s.metrics().register(registry);
         }
     }
 

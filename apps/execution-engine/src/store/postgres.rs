@@ -14,11 +14,14 @@ use deadpool_postgres::{Config, GenericClient, Pool, PoolConfig, Runtime, Timeou
 use market_types::{OrderId, Price, Quantity, Side};
 use tokio_postgres::NoTls;
 
+use super::breaker::{breaker, Breaker, BreakerMetrics};
 use super::{Outcome, Rules, StoreError, Submission, Top};
 use crate::book::Trade;
 use crate::journal::Booked;
 use crate::matching::{cross, Resting};
 use crate::orders::Order;
+use failsafe::futures::CircuitBreaker;
+use std::future::Future;
 
 const SCHEMA: &str = include_str!("schema.sql");
 /// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
@@ -38,9 +41,15 @@ impl From<deadpool_postgres::PoolError> for StoreError {
     }
 }
 
+/// Failed database calls in a row that open the breaker, and how long it then stays open.
+const BREAKER_FAILURES: u32 = 5;
+const BREAKER_OPEN_SECONDS: u64 = 5;
+
 pub struct PgStore {
     rules: Rules,
     pool: Pool,
+    breaker: Breaker,
+    metrics: BreakerMetrics,
 }
 
 fn side_name(side: Side) -> &'static str {
@@ -76,7 +85,14 @@ impl PgStore {
         let pool = config
             .create_pool(Some(Runtime::Tokio1), NoTls)
             .map_err(|e| StoreError::Database(format!("DATABASE_URL: {e}")))?;
-        let store = PgStore { rules, pool };
+        let metrics = BreakerMetrics::new();
+        let breaker = breaker("database", BREAKER_FAILURES, BREAKER_OPEN_SECONDS, &metrics);
+        let store = PgStore {
+            rules,
+            pool,
+            breaker,
+            metrics,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -100,18 +116,46 @@ impl PgStore {
         &self.rules.spec.symbol
     }
 
+    pub fn metrics(&self) -> &BreakerMetrics {
+        &self.metrics
+    }
+
+    /// A database call through the breaker: while it is open, a 503 at once.
+    async fn guarded<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        match self.breaker.call(call).await {
+            Ok(value) => Ok(value),
+            Err(failsafe::Error::Inner(e)) => Err(e),
+            Err(failsafe::Error::Rejected) => Err(StoreError::Database(format!(
+                "circuit open: the database failed {BREAKER_FAILURES} times in a row; calls fail at once for {BREAKER_OPEN_SECONDS} s"
+            ))),
+        }
+    }
+
     pub async fn ready(&self) -> Result<(), StoreError> {
-        let client = self.pool.get().await?;
-        client.simple_query("SELECT 1").await?;
-        Ok(())
+        self.guarded(async {
+            let client = self.pool.get().await?;
+            client.simple_query("SELECT 1").await?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn top(&self) -> Result<Top, StoreError> {
-        let client = self.pool.get().await?;
-        top_in(&client, &self.rules.spec.symbol).await
+        self.guarded(async {
+            let client = self.pool.get().await?;
+            top_in(&client, &self.rules.spec.symbol).await
+        })
+        .await
     }
 
     pub async fn submit(&self, submission: Submission) -> Result<Outcome, StoreError> {
+        self.guarded(self.submit_unguarded(submission)).await
+    }
+
+    async fn submit_unguarded(&self, submission: Submission) -> Result<Outcome, StoreError> {
         let symbol = self.rules.spec.symbol.clone();
         if let Some(client_id) = &submission.client_order_id {
             let client = self.pool.get().await?;
@@ -212,12 +256,19 @@ impl PgStore {
     }
 
     pub async fn find(&self, client_order_id: &str) -> Result<Option<Booked>, StoreError> {
-        let client = self.pool.get().await?;
-        booking_of_client(&client, client_order_id).await
+        self.guarded(async {
+            let client = self.pool.get().await?;
+            booking_of_client(&client, client_order_id).await
+        })
+        .await
     }
 
     /// Up to `limit` bookings, newest first, each with the trades it made as the taker.
     pub async fn recent(&self, limit: usize) -> Result<Vec<Booked>, StoreError> {
+        self.guarded(self.recent_unguarded(limit)).await
+    }
+
+    async fn recent_unguarded(&self, limit: usize) -> Result<Vec<Booked>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
