@@ -43,7 +43,7 @@ database="dast_$$"
 DATABASE_URL="$(bash tools/postgres/postgres.sh url "$database")"
 PORT="$engine_port" HOST=127.0.0.1 DATABASE_URL="$DATABASE_URL" target/debug/execution-engine > "$work/engine.log" 2>&1 &
 pids+=($!)
-PORT="$agents_port" HOST=127.0.0.1 ENGINE_URL="http://127.0.0.1:$engine_port" \
+PORT="$agents_port" HOST=127.0.0.1 ENGINE_URL="http://127.0.0.1:$engine_port" DATABASE_URL="$DATABASE_URL" \
   uv run --locked --quiet --project apps/agents python -m agents > "$work/agents.log" 2>&1 &
 pids+=($!)
 token="dast-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"

@@ -88,15 +88,31 @@ export async function startEngine(port, env = {}) {
   return engine;
 }
 
-export async function startAgents(engineUrl) {
+/**
+ * The agents (uv) sending to `engineUrl`. Their state goes to `env.DATABASE_URL`, else to a
+ * throwaway database dropped when they stop (`AGENTS_STATE=memory`: in the process).
+ */
+export async function startAgents(engineUrl, env = {}) {
   const port = await freePort();
+  const database = env.DATABASE_URL || env.AGENTS_STATE === 'memory' ? undefined : throwawayDatabase('agents');
   const agents = start(
     'uv',
     ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', '-m', 'agents'],
-    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2' },
+    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2', ...(database ? { DATABASE_URL: database.url } : {}), ...env },
     `http://127.0.0.1:${port}`,
   );
-  await agents.ready();
+  const stop = agents.stop;
+  agents.database = database;
+  agents.stop = async () => {
+    await stop();
+    database?.drop();
+  };
+  try {
+    await agents.ready();
+  } catch (error) {
+    await agents.stop();
+    throw error;
+  }
   return agents;
 }
 
