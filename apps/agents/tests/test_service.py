@@ -276,9 +276,11 @@ def test_main_sends_intents_to_engine_url(mocker, monkeypatch):
     monkeypatch.setenv("AGENTS_STATE", "memory")
     run = mocker.patch.object(entry.uvicorn, "run")
     monkeypatch.setenv("ENGINE_URL", "http://engine.test:8080/")
+    monkeypatch.setenv("AGENTS_BREAKER_SECONDS", "2.5")
     entry.main()
     app = run.call_args.args[0]
     assert app.state.outbox.records == []
+    assert app.state.engine.breaker_seconds == 2.5
 
 
 def test_main_keeps_the_state_in_the_database_the_environment_names(mocker, monkeypatch):

@@ -1,6 +1,8 @@
 """Run the agents' HTTP service: `python -m agents` (PORT, default 8000), the trading state in the
 PostgreSQL database DATABASE_URL names (a pool of DATABASE_POOL_SIZE connections, default 8; the
-agent's name AGENTS_NAME, default `agents`: replicas of one agent share its state).
+agent's name AGENTS_NAME, default `agents`: replicas of one agent share its state). The circuit
+breaker on the engine opens after AGENTS_BREAKER_FAILURES failures in a row (default 5) for
+AGENTS_BREAKER_SECONDS (default 10).
 AGENTS_STATE=memory keeps it in the process instead: a test aid, the planted defect of the proof
 under traffic, never a deployed configuration.
 `python -m agents openapi` prints the OpenAPI document (apps/agents/api/openapi.json commits it)."""
@@ -56,7 +58,11 @@ def main() -> None:
         return
     # The service routes the agent's intents to its outbox, and from there to ENGINE_URL.
     state = open_state()
-    engine = EngineClient(os.environ.get("ENGINE_URL"))
+    engine = EngineClient(
+        os.environ.get("ENGINE_URL"),
+        breaker_threshold=int(os.environ.get("AGENTS_BREAKER_FAILURES", "5")),
+        breaker_seconds=float(os.environ.get("AGENTS_BREAKER_SECONDS", "10")),
+    )
     faults = load_faults(os.environ)
     if faults.active:
         print(

@@ -239,6 +239,7 @@ def create_app(
 
     app.state.readiness = readiness
     app.state.agent_state = state
+    app.state.engine = engine
     if isinstance(state, MemoryAgentState):
         app.state.outbox = state.outbox
     return app
