@@ -47,6 +47,7 @@ docker_up() {
   bash tools/docker/daemon.sh up
   bash tools/docker/buildx-builder.sh
   bash tools/docker/bases.sh
+  bash tools/docker/postgres-base.sh
 }
 
 cluster_up() {

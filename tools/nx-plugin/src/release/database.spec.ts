@@ -47,5 +47,16 @@ describe("an environment's database", () => {
     expect(volume.spec!.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(databaseClaim('staging', 'trading-staging', db).spec!.volumeName).toBe(volume.metadata!.name);
     expect(databaseService('staging', 'trading-staging').spec!.ports![0].port).toBe(5432);
+    expect(volume.spec!.nodeAffinity?.required?.nodeSelectorTerms[0].matchExpressions?.[0].values).toEqual(['trading-node']);
+    const { node: _node, ...anyNode } = db;
+    expect(databaseVolume('staging', 'trading-staging', anyNode).spec!.nodeAffinity).toBeUndefined();
+  });
+
+  it('hands the node-created folder to the server with the one root step, CHOWN and FOWNER only', () => {
+    const pod = databaseStatefulSet('staging', 'trading-staging', db).spec!.template.spec!;
+    const [owner] = pod.initContainers!;
+    expect(owner.securityContext).toMatchObject({ runAsUser: 0, capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] }, allowPrivilegeEscalation: false });
+    expect(owner.command!.join(' ')).toContain('chown 65532:65532 /var/lib/postgresql/data');
+    expect(pod.containers.every((c) => c.securityContext?.runAsUser === undefined && c.securityContext?.allowPrivilegeEscalation === false)).toBe(true);
   });
 });

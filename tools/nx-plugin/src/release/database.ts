@@ -16,8 +16,8 @@ export const databaseSchema = z.discriminatedUnion('kind', [
     storage: z.string().regex(/^\d+(Mi|Gi)$/, 'a size such as 1Gi'),
     /** The node's folder the volume lives in (a hostPath PersistentVolume per namespace). */
     nodePath: z.string().startsWith('/'),
-    /** The node the volume and the server are pinned to (the real node). */
-    node: z.string().min(1),
+    /** The node the volume and the server are pinned to; needed once more than one node can run them. */
+    node: z.string().min(1).optional(),
     secret: z.string().default('trading-db'),
   }),
   z.object({ kind: z.literal('external'), secret: z.string().min(1) }),
@@ -73,7 +73,9 @@ export function databaseVolume(environment: string, namespace: string, db: State
       storageClassName: 'trading-local',
       claimRef: { namespace, name: DATA_CLAIM },
       hostPath: { path: `${db.nodePath}/${namespace}/${DATABASE_NAME}`, type: 'DirectoryOrCreate' },
-      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [db.node] }] }] } },
+      ...(db.node
+        ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [db.node] }] }] } } }
+        : {}),
     },
   };
 }
@@ -112,6 +114,23 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 30,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          // The node creates a hostPath folder as root: the one step that needs root hands it to the
+          // server's user (CHOWN and FOWNER only, nothing else), and the server never runs as root.
+          initContainers: [
+            {
+              name: 'data-owner',
+              image: db.image,
+              command: ['/bin/sh', '-c', 'chown 65532:65532 /var/lib/postgresql/data && chmod 0700 /var/lib/postgresql/data'],
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
+              },
+              volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
+            },
+          ],
           containers: [
             {
               name: 'postgres',
