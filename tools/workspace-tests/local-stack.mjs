@@ -2,10 +2,14 @@
 // into this process's environment as Nx and scripts/lib.sh load it (a variable already set wins),
 // and kubectl against the local cluster.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-process.loadEnvFile(join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), '.env'));
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+process.loadEnvFile(join(ROOT, '.env'));
+/** Where the environments' databases keep their data on the real node (environments.yaml's nodePath). */
+const DATABASE_VOLUMES = /nodePath: (\S+)/.exec(readFileSync(join(ROOT, 'tools/deploy/environments.yaml'), 'utf8'))[1];
 
 /** The local cluster's kubeconfig context and name. */
 export const CONTEXT = process.env.LOCAL_CLUSTER_CONTEXT;
@@ -19,3 +23,21 @@ export const kubectlIn =
   (namespace) =>
   (...args) =>
     kubectl('-n', namespace, ...args);
+
+/**
+ * A test namespace gone with what the deploy made for it outside it: the database's volume (a
+ * cluster-wide PersistentVolume, kept by its Retain policy) and its folder on the real node.
+ */
+export function deleteTestNamespace(namespace) {
+  for (const args of [
+    ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found'],
+    ['delete', 'persistentvolume', `${namespace}-trading-db`, '--wait=false', '--ignore-not-found'],
+  ]) {
+    try {
+      kubectl(...args);
+    } catch {
+      /* the cluster is gone */
+    }
+  }
+  rmSync(join(DATABASE_VOLUMES, namespace), { recursive: true, force: true });
+}

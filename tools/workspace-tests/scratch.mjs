@@ -118,9 +118,9 @@ export function start(cwd, cmd, args, env = {}) {
 }
 
 /**
- * The agents and the engine run one replica each (their state is in the process). Tests of the
- * rollout mechanics (scaling, canary beside live pods, scale-down) use several pods: this sets the
- * scratch copy's service files back to 2 in staging and 3 in production.
+ * Tests of the rollout mechanics (scaling, a canary beside live pods, scale-down) count pods: this
+ * sets the scratch copy's engine and agents to 2 in staging and 3 in production, whatever the
+ * service files say.
  */
 export function withSeveralReplicas(dir) {
   for (const service of ['agents', 'execution-engine']) {

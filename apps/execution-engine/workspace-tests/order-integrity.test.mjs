@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached
+// @workspace-test uses=postgres cached inputs=tools/testing/**/*
 // Issue 28, on processes: three engines (its debug build) on one database stand for three pods of
 // any colours behind one Service. Clients send orders round-robin, each retried to another pod
 // after an error and often for no reason (a lost answer), while one engine is killed with SIGKILL
@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { checkOrderHistory, describe } from '../../../tools/testing/order-checker.mjs';
 import { ROOT, freePort, startEngine, throwawayDatabase } from '../../../tools/testing/local-services.mjs';
+import { BOOK_SQL, orderTraffic, readBack } from '../../../tools/testing/order-traffic.mjs';
 
 const CLIENTS = 6;
 const ORDERS = 30;
@@ -24,72 +25,8 @@ before(() => {
 });
 after(() => database?.drop());
 
-async function post(url, body) {
-  try {
-    const response = await fetch(`${url}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    const text = await response.text();
-    return { status: response.status, id: response.ok ? JSON.parse(text).id : undefined };
-  } catch {
-    return { status: 'error' };
-  }
-}
-
-/** Order traffic through `pods()` (its current URLs), retried; `during` runs once traffic flows. */
-async function traffic(pods, during = async () => {}) {
-  const history = [];
-  let sent = 0;
-  const client = async (c) => {
-    for (let n = 0; n < ORDERS; n += 1) {
-      const body = {
-        client_order_id: `c${c}-${n}`,
-        side: (c + n) % 2 ? 'buy' : 'sell',
-        price: String(40000 + ((n * 7 + c) % 5) - 2),
-        quantity: '0.5',
-      };
-      const attempts = [];
-      for (let attempt = 0; attempt < 4; attempt += 1) {
-        const urls = pods();
-        const result = await post(urls[(c + n + attempt) % urls.length], body);
-        attempts.push(result);
-        sent += 1;
-        const acknowledged = result.status === 200 || result.status === 201;
-        // A client whose answer was lost retries: every third order once more, to another pod.
-        if (acknowledged && (attempt > 0 || n % 3 !== 0)) break;
-        if (!acknowledged && attempt < 3) await new Promise((r) => setTimeout(r, 100));
-      }
-      history.push({ client: body.client_order_id, attempts });
-    }
-  };
-  const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
-  while (sent < CLIENTS * 5) await new Promise((r) => setTimeout(r, 20));
-  await during();
-  await Promise.all(clients);
-  return history;
-}
-
-/** Each acknowledged client id read back through the pods, round-robin. */
-async function readBack(history, urls) {
-  const final = new Map();
-  let n = 0;
-  for (const { client, attempts } of history) {
-    if (!attempts.some((a) => a.status === 200 || a.status === 201)) continue;
-    const response = await fetch(`${urls[n++ % urls.length]}/api/orders/${client}`);
-    final.set(client, response.ok ? (await response.json()).id : null);
-  }
-  return final;
-}
-
-function bookOf(url) {
-  const sql = `select json_build_object(
-      'orders', (select coalesce(json_agg(json_build_object('id', id, 'side', side, 'price', price, 'quantity', quantity, 'remaining', remaining)), '[]') from engine_orders),
-      'trades', (select coalesce(json_agg(json_build_object('taker', taker, 'maker', maker, 'price', price, 'quantity', quantity)), '[]') from engine_trades))`;
-  return JSON.parse(execFileSync('psql', [url, '-At', '-c', sql], { encoding: 'utf8' }));
-}
+const traffic = (urls, during) => orderTraffic({ urls, clients: CLIENTS, orders: ORDERS, attempts: 4, retryMs: 100, during });
+const bookOf = (url) => JSON.parse(execFileSync('psql', [url, '-At', '-c', BOOK_SQL], { encoding: 'utf8' }));
 
 test('three engines on one database, one killed and replaced mid-traffic: nothing lost, nothing booked twice, one consistent book', async () => {
   const env = { DATABASE_URL: database.url };

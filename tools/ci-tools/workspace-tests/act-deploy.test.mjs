@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
-import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
+import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 import { actFixture, setNamespaces } from './act-fixture.mjs';
 
 const NS = `it-act-${process.pid}`;
@@ -66,13 +66,7 @@ before(async () => {
 after(async () => {
   await fixture?.close();
   deployer?.cleanup();
-  for (const ns of [NS, NS_PROD]) {
-    try {
-      kubectl('delete', 'namespace', ns, '--wait=false', '--ignore-not-found');
-    } catch {
-      /* cluster gone */
-    }
-  }
+  for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
 });
 
 test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes back to the previous release through the workflow's own steps", async () => {

@@ -1,16 +1,23 @@
-// @workspace-test uses=docker,cluster cached images=agents,execution-engine,dashboard inputs=workspaceConfig,apps/dashboard-e2e/**/*,tools/nx-plugin/src/**/*
+// @workspace-test uses=docker,cluster,prometheus cached images=agents,execution-engine,dashboard inputs=workspaceConfig,apps/dashboard-e2e/**/*,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/testing/**/*
 // Issue 18: the flow on the deployed services. The engine, the agents and the dashboard are
 // deployed with `nx run deploy:staging` onto the local cluster's real node (a namespace of this
 // test's own, annotated for the real node as trading-staging is), then the dashboard's browser tests
 // run against that deploy (`nx run dashboard-e2e:e2e-deployed`): a signal posted to the agents'
 // Service is booked by the engine's and shows on the dashboard page, served by its pod.
+// Issue 28: the trading state lives in the namespace's PostgreSQL (the deploy ensures it), so the
+// engine's pods can be replaced without losing a booking, and order traffic through the Service
+// survives deploys, a switch-back, a rollback, killed pods and a restarted database: the history is
+// checked as Jepsen's checkers do (tools/testing/order-checker.mjs), nothing lost or booked twice.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
-import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
+import { repoRoot, scratchCopy, start, tryRun } from '../../workspace-tests/scratch.mjs';
+import { CONTEXT, deleteTestNamespace, kubectlIn } from '../../workspace-tests/local-stack.mjs';
+import { checkOrderHistory, describe } from '../../testing/order-checker.mjs';
+import { BOOK_SQL, orderTraffic, postOrder, readBack } from '../../testing/order-traffic.mjs';
 
 const NS = `it-flow-${process.pid}`;
 const SERVICES = ['execution-engine', 'agents', 'dashboard'];
@@ -22,7 +29,11 @@ before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   scratch = scratchCopy();
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('namespace: trading-staging', `namespace: ${NS}`));
+  const envs = parse(readFileSync(envFile, 'utf8'));
+  // Short analysis rounds: a faulty release is judged and switched back in seconds.
+  Object.assign(envs.staging, { namespace: NS, scaleDownDelaySeconds: 5 });
+  Object.assign(envs.staging.analysis, { intervalSeconds: 3, windowSeconds: 6, soakSeconds: 9, inconclusiveLimit: 3 });
+  writeFileSync(envFile, stringify(envs));
   execFileSync('kubectl', ['--context', CONTEXT, 'create', 'namespace', NS]);
   execFileSync('kubectl', ['--context', CONTEXT, 'annotate', 'namespace', NS, 'scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real']);
   // The images this checkout built and pushed (nx run-many -t docker-build -c push, as test-all does).
@@ -34,15 +45,11 @@ before(() => {
 });
 
 after(() => {
-  try {
-    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
-  } catch {
-    /* cluster gone */
-  }
+  deleteTestNamespace(NS);
   scratch?.cleanup();
 });
 
-test('the engine, the agents and the dashboard deploy onto the real node; the stateful two as one pod each', () => {
+test('the database, the engine, the agents and the dashboard deploy onto the real node; engine and agents two pods each', () => {
   const result = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', `--services=${SERVICES.join(',')}`, '--skipAnalysis', '--output-style=static']);
   assert.equal(result.code, 0, result.out);
   const pods = JSON.parse(kubectl('get', 'pods', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -51,11 +58,12 @@ test('the engine, the agents and the dashboard deploy onto the real node; the st
     pods.every((p) => p.spec.nodeName === 'trading-node'),
     'every pod on the real node',
   );
-  // One engine (the single sequencer of the book) and one agents pod (their outbox): two of either
-  // split the state, and the dashboard would show one half of it.
-  assert.equal(of('execution-engine').length, 1, JSON.stringify(pods.map((p) => p.metadata.name)));
-  assert.equal(of('agents').length, 1);
+  // Two of each stateful service: their state is the database's, not a pod's.
+  assert.equal(of('execution-engine').length, 2, JSON.stringify(pods.map((p) => p.metadata.name)));
+  assert.equal(of('agents').length, 2);
   assert.ok(of('dashboard').length >= 1);
+  assert.equal(of('trading-db').length, 1);
+  assert.match(result.out, /database: trading-db ready in /);
 });
 
 test('a signal posted to the deployed agents is booked by the deployed engine and shows on the dashboard, in Chromium', () => {
@@ -75,4 +83,138 @@ test('a signal posted to the deployed agents is booked by the deployed engine an
   assert.match(result.out, new RegExp(`e2e against the release deployed in ${NS}: ${images.dashboard.revision.slice(0, 12)}`));
   assert.match(result.out, /2 passed/);
   assert.match(result.out, /1 skipped/); // stopping the engine is the process e2e's part
+});
+
+const engineUrl = () => `http://${kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.clusterIP}')}`;
+const enginePods = () =>
+  JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=execution-engine', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, check, seconds = 90) {
+  for (let i = 0; i < seconds * 2; i++) {
+    if (await check()) return;
+    await sleep(500);
+  }
+  assert.fail(`${what} within ${seconds} s`);
+}
+const readyCount = (pods) => pods.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+/** The engine's service file with these environment variables added: a new release of the same image. */
+function engineRelease(env) {
+  const file = join(scratch.dir, 'tools/deploy/services/execution-engine.yaml');
+  const base = readFileSync(join(repoRoot, 'tools/deploy/services/execution-engine.yaml'), 'utf8');
+  const extra = Object.entries(env).map(([k, v]) => `  ${k}: "${v}"`);
+  writeFileSync(file, base.replace('env:\n', `env:\n${extra.join('\n')}\n`));
+}
+/** An nx target for the engine, in the background: the order traffic goes on while it runs. */
+async function nx(target, ...args) {
+  const run = start(scratch.dir, 'npx', ['nx', 'run', target, '--services=execution-engine', '--output-style=static', ...args]);
+  return { code: await run.exited, out: run.output() };
+}
+const bookOf = () => JSON.parse(kubectl('exec', 'trading-db-0', '-c', 'postgres', '--', 'psql', '-U', 'trading', '-d', 'trading', '-At', '-c', BOOK_SQL));
+
+// The check that failed before issue 28 (bookings gone after a pod replacement, a retry booked anew).
+test('orders booked through the Service outlive the replacement of every engine pod; a retry gets the first booking back', async () => {
+  const url = engineUrl();
+  const booked = new Map();
+  for (let n = 0; n < 20; n++) {
+    const result = await postOrder(url, { client_order_id: `why-${n}`, side: n % 2 ? 'buy' : 'sell', price: n % 2 ? '39990' : '40010', quantity: '1' });
+    assert.equal(result.status, 201, `order why-${n}: ${JSON.stringify(result)}`);
+    booked.set(`why-${n}`, result.id);
+  }
+  const before = enginePods().map((p) => p.metadata.name);
+  kubectl('delete', 'pod', ...before, '--wait=false');
+  await until('two new engine pods ready', () => {
+    const pods = enginePods();
+    return pods.every((p) => !before.includes(p.metadata.name)) && readyCount(pods) === 2;
+  });
+  const listed = await (await fetch(`${url}/api/orders`)).json();
+  const ids = new Set(listed.orders.map((o) => o.id));
+  for (const [client, id] of booked) assert.ok(ids.has(id), `booking ${id} (${client}) is listed after the pods were replaced`);
+  const retry = await postOrder(url, { client_order_id: 'why-7', side: 'buy', price: '39990', quantity: '1' });
+  assert.deepEqual(retry, { status: 200, id: booked.get('why-7') }, 'a retry is answered with the first booking');
+});
+
+// The proof under traffic (issue 28): clients keep sending orders, each retried through the Service,
+// while the release machinery and failures act on the pods and the database.
+test('order traffic through deploys, a switch-back, a rollback, killed pods and a database restart: nothing lost or booked twice', async () => {
+  const steps = [];
+  const step = async (name, action) => {
+    const started = Date.now();
+    await action();
+    steps.push(`${name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+  let url = engineUrl();
+  const history = await orderTraffic({
+    urls: () => [url],
+    clients: 6,
+    prefix: 'proof-',
+    pauseMs: 100,
+    attempts: 120,
+    retryMs: 250,
+    during: async () => {
+      await step('blue-green deploy', async () => {
+        engineRelease({ RELEASE_NOTE: 'proof-2' });
+        const result = await nx('deploy:staging', '--skipAnalysis');
+        assert.equal(result.code, 0, result.out);
+      });
+      await step('kill -9 of an engine pod', async () => {
+        kubectl('delete', 'pod', enginePods()[0].metadata.name, '--grace-period=0', '--force');
+        await until('two engine pods ready again', () => readyCount(enginePods()) === 2);
+      });
+      await step('kill -9 of an agents pod', async () => {
+        const [agents] = JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=agents', '-o', 'json')).items;
+        kubectl('delete', 'pod', agents.metadata.name, '--grace-period=0', '--force');
+      });
+      await step('database pod restarted', async () => {
+        const uid = kubectl('get', 'pod', 'trading-db-0', '-o', 'jsonpath={.metadata.uid}');
+        kubectl('delete', 'pod', 'trading-db-0', '--wait=false');
+        await until('the database ready again', () => {
+          const pod = JSON.parse(kubectl('get', 'pod', 'trading-db-0', '-o', 'json', '--ignore-not-found') || '{}');
+          return pod.metadata?.uid !== uid && readyCount([pod]) === 1;
+        });
+      });
+      await step('a release with 30% errors switched back by the analysis', async () => {
+        engineRelease({ RELEASE_NOTE: 'proof-3', FAULT_ERROR_RATE: '0.3' });
+        const result = await nx('deploy:staging', '--analysisIntervalSeconds=3');
+        assert.notEqual(result.code, 0, result.out);
+        assert.match(result.out, /rolled back: soak analysis failed in round \d+: error-rate/, result.out);
+      });
+      await step('deploy:rollback', async () => {
+        const result = await nx('deploy:rollback');
+        assert.equal(result.code, 0, result.out);
+      });
+      url = engineUrl();
+      await sleep(2000);
+    },
+  });
+  const result = checkOrderHistory({ history, final: await readBack(history, [url]), book: bookOf() });
+  console.log(`proof under traffic on the real node (${steps.join(', ')}): ${describe(result)}`);
+  assert.ok(result.ok, describe(result));
+  assert.equal(result.counts.acknowledged, history.length, 'every order acknowledged in the end');
+  assert.ok(history.length >= 100, `${history.length} orders`);
+});
+
+// The check can fail: the same traffic against engines that keep their state in the pod (the old
+// per-pod journal, ENGINE_STATE=memory) with one pod killed must be caught, named.
+test('the planted defect: a release keeping its book in the pod loses orders when one is killed, and the check names it', async () => {
+  engineRelease({ RELEASE_NOTE: 'planted', ENGINE_STATE: 'memory' });
+  const deployed = await nx('deploy:staging', '--skipAnalysis');
+  assert.equal(deployed.code, 0, deployed.out);
+  const url = engineUrl();
+  const history = await orderTraffic({
+    urls: () => [url],
+    clients: 6,
+    prefix: 'planted-',
+    pauseMs: 50,
+    attempts: 40,
+    during: async () => {
+      await sleep(2000);
+      kubectl('delete', 'pod', enginePods()[0].metadata.name, '--grace-period=0', '--force');
+      await until('two engine pods ready again', () => readyCount(enginePods()) === 2);
+      await sleep(1000);
+    },
+  });
+  const result = checkOrderHistory({ history, final: await readBack(history, [url]) });
+  console.log(`the planted per-pod book on the real node: ${describe(result)}`);
+  assert.equal(result.ok, false, 'the check must fail on the planted defect');
+  assert.ok(result.counts.lost > 0, describe(result));
 });

@@ -1,4 +1,4 @@
-// @workspace-test exclusive=docker cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
+// @workspace-test exclusive=docker uses=postgres cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
 // The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
 // it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
 // non-root user, and comes back from the local registry by digest. Then the executor's failure
@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { throwawayDatabase } from '../../testing/local-services.mjs';
 import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -22,14 +23,16 @@ const freePort = () =>
     });
   });
 
+// The engine and the agents keep their state in PostgreSQL (a throwaway database on the local
+// server, reached over the host network like everything here).
 const services = [
-  { project: 'agents', maxMB: 200 },
-  { project: 'execution-engine', maxMB: 40 },
+  { project: 'agents', maxMB: 200, database: true },
+  { project: 'execution-engine', maxMB: 40, database: true },
   { project: 'dashboard', maxMB: 250 },
   { project: 'cache-server', maxMB: 250, portVar: 'CACHE_PORT', env: ['CACHE_WRITE_TOKEN=image-test-token-0123456789'] },
 ];
 
-for (const { project, maxMB, portVar = 'PORT', env = [] } of services) {
+for (const { project, maxMB, portVar = 'PORT', env = [], database = false } of services) {
   test(`${project}: image runs healthy as non-root and round-trips the registry by digest`, async () => {
     const file = join(repoRoot, 'dist', project, 'image.json');
     assert.ok(existsSync(file), `${file} missing: run npx nx run-many -t docker-build -c push first`);
@@ -47,7 +50,8 @@ for (const { project, maxMB, portVar = 'PORT', env = [] } of services) {
 
     const port = await freePort();
     const name = `it-${project}-${port}`;
-    const envArgs = [`${portVar}=${port}`, ...env].flatMap((e) => ['-e', e]);
+    const db = database ? throwawayDatabase(`image_${project}`) : undefined;
+    const envArgs = [`${portVar}=${port}`, ...env, ...(db ? [`DATABASE_URL=${db.url}`] : [])].flatMap((e) => ['-e', e]);
     docker('run', '-d', '--name', name, '--network', 'host', ...envArgs, '--read-only', '--tmpfs', '/tmp', record.reference);
     try {
       let body;
@@ -71,6 +75,7 @@ for (const { project, maxMB, portVar = 'PORT', env = [] } of services) {
       assert.equal(health, 'healthy', 'the image HEALTHCHECK must pass');
     } finally {
       docker('rm', '-f', name);
+      db?.drop();
     }
   });
 }

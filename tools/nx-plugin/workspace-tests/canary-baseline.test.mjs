@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
-import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
+import { CONTEXT, deleteTestNamespace, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-canary-${process.pid}`;
 const RUNS = 5;
@@ -57,11 +57,7 @@ before(() => {
 });
 
 after(() => {
-  try {
-    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'ignore' });
-  } catch {
-    /* cluster gone */
-  }
+  deleteTestNamespace(NS);
   scratch?.cleanup();
 });
 

@@ -13,7 +13,7 @@ import { stopApiServer } from '../../workspace-tests/api-server.mjs';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
-import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
+import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-deploy-${process.pid}`;
 const SERVICES = ['agents', 'dashboard', 'execution-engine'];
@@ -55,10 +55,10 @@ before(() => {
 after(() => {
   try {
     cordon(false);
-    kubectl('delete', 'namespace', NS, '--wait=false');
   } catch {
     /* cluster gone */
   }
+  deleteTestNamespace(NS);
   scratch?.cleanup();
 });
 

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
-import { kubectl } from '../../workspace-tests/local-stack.mjs';
+import { deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-generated-${process.pid}`;
 const SERVICES = { python: 'gen-quotes', rust: 'gen-router', nextjs: 'gen-blotter' };
@@ -31,11 +31,7 @@ before(() => {
 });
 
 after(() => {
-  try {
-    kubectl('delete', 'namespace', NS, '--wait=false');
-  } catch {
-    /* cluster gone */
-  }
+  deleteTestNamespace(NS);
   scratch?.cleanup();
 });
 

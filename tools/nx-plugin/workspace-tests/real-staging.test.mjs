@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { startTraffic } from '../../load/traffic.mjs';
-import { CONTEXT, kubectl } from '../../workspace-tests/local-stack.mjs';
+import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-real-staging-${process.pid}`;
 const NS_PROD = `it-real-production-${process.pid}`;
@@ -128,11 +128,7 @@ before(() => {
 
 after(async () => {
   await traffic?.stop();
-  try {
-    kubectl('delete', 'namespace', NS, NS_PROD, '--wait=false');
-  } catch {
-    /* cluster gone */
-  }
+  for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
   scratch?.cleanup();
 });
 

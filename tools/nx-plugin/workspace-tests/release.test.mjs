@@ -4,14 +4,13 @@
 // analysed paths are in slo.test.mjs). The same scenarios run through the executors' code in
 // tools/nx-plugin/src/executors/release.cluster.spec.ts. Tests run in order and share the cluster.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, scratchCopy, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
-import { CONTEXT, kubectlIn } from '../../workspace-tests/local-stack.mjs';
+import { deleteTestNamespace, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-release-${process.pid}`;
 const SVC = 'execution-engine';
@@ -57,11 +56,7 @@ before(() => {
 });
 
 after(() => {
-  try {
-    execFileSync('kubectl', ['--context', CONTEXT, 'delete', 'namespace', NS, '--wait=false']);
-  } catch {
-    /* cluster gone */
-  }
+  deleteTestNamespace(NS);
   scratch?.cleanup();
 });
 

@@ -13,7 +13,7 @@ import { stopApiServer } from '../../workspace-tests/api-server.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
-import { kubectl } from '../../workspace-tests/local-stack.mjs';
+import { deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
 const NS = `it-slo-${process.pid}`;
 const NS_PROD = `it-slo-prod-${process.pid}`;
@@ -105,13 +105,7 @@ before(async () => {
 
 after(async () => {
   await exporter?.close();
-  for (const ns of [NS, NS_PROD]) {
-    try {
-      kubectl('delete', 'namespace', ns, '--wait=false');
-    } catch {
-      /* cluster gone or never created */
-    }
-  }
+  for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
   scratch?.cleanup();
   tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']); // leave it as found: up
 });

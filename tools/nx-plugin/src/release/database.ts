@@ -135,6 +135,9 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
             {
               name: 'postgres',
               image: db.image,
+              // A tag names the image here (rebuilt in place by tools/docker/postgres-base.sh): each
+              // start asks the registry what it is now. The running server is never restarted for it.
+              imagePullPolicy: 'Always',
               ports: [{ name: 'postgres', containerPort: DATABASE_PORT }],
               env: [
                 { name: 'POSTGRES_USER', value: USER },
