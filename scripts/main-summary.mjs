@@ -16,8 +16,8 @@ export const lines = {
   images: (r) => [`  ${r.project.padEnd(18)} ${(r.sizeBytes / 1e6).toFixed(1).padStart(6)} MB  ${r.reference}`],
   load: (r) =>
     r.results.map(
-      ({ path, verdict, figures: f }) =>
-        `  load ${r.project.padEnd(17)} ${path.padEnd(18)} ${verdict.toUpperCase().padEnd(7)} ${f.achievedRate} req/s of ${r.config.rate}, ${r.config.users} users: p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors`,
+      ({ path, rate, verdict, figures: f }) =>
+        `  load ${r.project.padEnd(17)} ${path.padEnd(22)} ${verdict.toUpperCase().padEnd(7)} ${f.achievedRate} req/s of ${rate ?? r.config.rate}, ${r.config.users} users: p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors`,
     ),
 };
 

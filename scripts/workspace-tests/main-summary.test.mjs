@@ -34,7 +34,7 @@ test('images and load figures, one line each', () => {
     results: [{ path: '/api/orders', verdict: 'pass', figures: { achievedRate: 999.9, p50Ms: 0.4, p95Ms: 1.2, p99Ms: 9, errors: 0 } }],
   });
   assert.deepEqual(summarise('load', [load]), [
-    `  load ${'agents'.padEnd(17)} ${'/api/orders'.padEnd(18)} PASS    999.9 req/s of 1000, 1000 users: p50 0.4 ms, p95 1.2 ms, p99 9 ms, 0 errors`,
+    `  load ${'agents'.padEnd(17)} ${'/api/orders'.padEnd(22)} PASS    999.9 req/s of 1000, 1000 users: p50 0.4 ms, p95 1.2 ms, p99 9 ms, 0 errors`,
   ]);
   assert.deepEqual(summarise('load', []), []);
 });

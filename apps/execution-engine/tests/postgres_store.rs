@@ -327,3 +327,79 @@ async fn the_database_breaker_opens_on_repeated_failures_and_closes_when_it_is_b
     store.top().await.expect("the database is back");
     assert_eq!(gauge(&registry, "circuit_breaker_state"), 0.0);
 }
+
+/// The makers are read a page at a time: an order crossing more than a page of them fills across
+/// pages, in price-then-time order on both sides, and stops at its limit price.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_crossing_many_makers_fills_across_pages_in_price_time_order() {
+    let db = Database::new("pages");
+    let store = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    // 40 asks of 0.1: 20 at 40000, then 20 at 40000.5; one more beyond the buy's limit.
+    let mut asks = Vec::new();
+    for n in 0..40 {
+        let price = if n < 20 { "40000" } else { "40000.5" };
+        asks.push(
+            booked(
+                store
+                    .submit(order(None, Side::Sell, price, "0.1"))
+                    .await
+                    .unwrap(),
+            )
+            .id,
+        );
+    }
+    booked(
+        store
+            .submit(order(None, Side::Sell, "40001", "5"))
+            .await
+            .unwrap(),
+    );
+    let buy = booked(
+        store
+            .submit(order(None, Side::Buy, "40000.5", "3.5"))
+            .await
+            .unwrap(),
+    );
+    let makers: Vec<_> = buy.trades.iter().map(|t| t.maker).collect();
+    assert_eq!(makers.len(), 35, "3.5 across 35 makers of 0.1");
+    // Price-then-time order across pages; the fill stops at the limit, never at the 40001 ask.
+    assert_eq!(makers, asks[..35].to_vec());
+    let filled: i64 = buy.trades.iter().map(|t| t.quantity.units()).sum();
+    assert_eq!(Quantity(filled), "3.5".parse::<Quantity>().unwrap());
+    // And the other way: a sell sweeping resting bids takes the best price first.
+    let mut bids = Vec::new();
+    for n in 0..20 {
+        let price = if n % 2 == 0 { "39999" } else { "39999.5" };
+        bids.push((
+            price,
+            booked(
+                store
+                    .submit(order(None, Side::Buy, price, "0.1"))
+                    .await
+                    .unwrap(),
+            )
+            .id,
+        ));
+    }
+    let sell = booked(
+        store
+            .submit(order(None, Side::Sell, "39999", "1.5"))
+            .await
+            .unwrap(),
+    );
+    let expected: Vec<_> = bids
+        .iter()
+        .filter(|(p, _)| *p == "39999.5")
+        .chain(bids.iter().filter(|(p, _)| *p == "39999"))
+        .map(|(_, id)| *id)
+        .take(15)
+        .collect();
+    assert_eq!(
+        sell.trades.iter().map(|t| t.maker).collect::<Vec<_>>(),
+        expected
+    );
+    // The resting counts kept on the instrument's row follow every fill: 41 asks less the 35
+    // filled, 20 bids less the 15 filled, the sell itself filled in full.
+    let top = store.top().await.unwrap();
+    assert_eq!((top.resting_bids, top.resting_asks), (5, 6));
+}

@@ -26,8 +26,45 @@ use std::future::Future;
 const SCHEMA: &str = include_str!("schema.sql");
 /// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
 const SCHEMA_LOCK: i64 = 0x7472_6164_696e_6701;
-/// Crossing makers read per booking; an order larger than this many makers rests its remainder.
-const MAKERS_PER_BOOKING: i64 = 1000;
+/// Crossing makers are read a page at a time, until they cover the order's quantity (most orders
+/// take one or two); an order larger than MAKERS_PER_BOOKING makers rests its remainder.
+const MAKERS_PAGE: i64 = 16;
+const MAKERS_PER_BOOKING: usize = 1000;
+
+// A booking's statements, prepared once per connection (each a single round trip after that).
+const LOCK_INSTRUMENT: &str = "SELECT 1 FROM engine_instruments WHERE symbol = $1 FOR UPDATE";
+/// What the pre-trade checks need, by index (not the resting counts: they grow with the book),
+/// and the new order's id.
+const BAND_AND_ID: &str = "SELECT \
+    (SELECT max(price) FROM engine_orders WHERE instrument = $1 AND side = 'buy' AND remaining > 0) AS best_bid, \
+    (SELECT min(price) FROM engine_orders WHERE instrument = $1 AND side = 'sell' AND remaining > 0) AS best_ask, \
+    (SELECT position FROM engine_instruments WHERE symbol = $1) AS position, \
+    nextval('engine_order_ids') AS id";
+/// The opposite side's makers that cross the order, best price first, oldest first within a price:
+/// a page of $3 after the maker ($4 price, $5 id) the last page ended with.
+const CROSSING_ASKS: &str = "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'sell' \
+    AND remaining > 0 AND price <= $2 AND (price, id) > ($4, $5) ORDER BY price ASC, id ASC LIMIT $3";
+const CROSSING_BIDS: &str =
+    "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'buy' \
+    AND remaining > 0 AND price >= $2 AND (price < $4 OR (price = $4 AND id > $5)) \
+    ORDER BY price DESC, id ASC LIMIT $3";
+/// The order, its makers' remainders and its trades in one statement; nothing of the fills is
+/// written when the client id turns out to be taken (the count is then 0).
+const WRITE_BOOKING: &str = "WITH booked AS ( \
+      INSERT INTO engine_orders (id, client_order_id, instrument, side, price, quantity, remaining) \
+      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_order_id) DO NOTHING RETURNING id), \
+    makers AS ( \
+      UPDATE engine_orders o SET remaining = m.remaining \
+      FROM unnest($8::bigint[], $9::bigint[]) AS m(id, remaining) \
+      WHERE o.id = m.id AND EXISTS (SELECT 1 FROM booked)), \
+    trades AS ( \
+      INSERT INTO engine_trades (taker, maker, price, quantity) \
+      SELECT $1, t.maker, t.price, t.quantity FROM unnest($10::bigint[], $11::bigint[], $12::bigint[]) AS t(maker, price, quantity) \
+      WHERE EXISTS (SELECT 1 FROM booked)), \
+    counts AS ( \
+      UPDATE engine_instruments SET resting_bids = resting_bids + $13, resting_asks = resting_asks + $14 \
+      WHERE symbol = $3 AND EXISTS (SELECT 1 FROM booked)) \
+    SELECT count(*) FROM booked";
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
@@ -164,24 +201,55 @@ impl PgStore {
             }
         }
         let mut client = self.pool.get().await?;
+        let lock = client.prepare_cached(LOCK_INSTRUMENT).await?;
+        let band = client.prepare_cached(BAND_AND_ID).await?;
+        let makers_sql = match submission.side {
+            Side::Buy => CROSSING_ASKS,
+            Side::Sell => CROSSING_BIDS,
+        };
+        let makers = client.prepare_cached(makers_sql).await?;
+        let write = client.prepare_cached(WRITE_BOOKING).await?;
         let tx = client.transaction().await?;
-        // One booking of this instrument at a time, across every pod and colour.
-        tx.query_one(
-            "SELECT position FROM engine_instruments WHERE symbol = $1 FOR UPDATE",
-            &[&symbol],
-        )
-        .await?;
-        if let Some(client_id) = &submission.client_order_id {
-            // A retry that raced the first attempt: that one committed while this one waited.
-            if let Some(first) = booking_of_client(&tx, client_id).await? {
-                return Ok(Outcome::Replayed(first));
-            }
+        // One booking of this instrument at a time, across every pod and colour: the row lock is
+        // held from here to the commit, a few round trips. The reads after it are sent with it in
+        // one pipeline; the server runs them in order, each on a snapshot taken after the lock was
+        // granted, so they see every booking committed before this one.
+        let price = submission.price.units();
+        // Before the first maker: the cursor (price, id) of a page.
+        let mut cursor: (i64, i64) = match submission.side {
+            Side::Buy => (i64::MIN, 0),
+            Side::Sell => (i64::MAX, 0),
+        };
+        let (_, raced, band_row, maker_rows) = tokio::try_join!(
+            async { Ok::<_, StoreError>(tx.query_one(&lock, &[&symbol]).await?) },
+            async {
+                match &submission.client_order_id {
+                    // A retry that raced the first attempt: that one committed while this one waited.
+                    Some(client_id) => booking_of_client(&tx, client_id).await,
+                    None => Ok(None),
+                }
+            },
+            async { Ok(tx.query_one(&band, &[&symbol]).await?) },
+            async {
+                Ok(tx
+                    .query(
+                        &makers,
+                        &[&symbol, &price, &MAKERS_PAGE, &cursor.0, &cursor.1],
+                    )
+                    .await?)
+            },
+        )?;
+        if let Some(first) = raced {
+            return Ok(Outcome::Replayed(first));
         }
-        let top = top_in(&tx, &symbol).await?;
-        let id: i64 = tx
-            .query_one("SELECT nextval('engine_order_ids')", &[])
-            .await?
-            .get(0);
+        let id: i64 = band_row.get("id");
+        let top = Top {
+            best_bid: band_row.get::<_, Option<i64>>("best_bid").map(Price),
+            best_ask: band_row.get::<_, Option<i64>>("best_ask").map(Price),
+            resting_bids: 0,
+            resting_asks: 0,
+            position: Quantity(band_row.get::<_, Option<i64>>("position").unwrap_or(0)),
+        };
         let order = Order {
             id: OrderId(id as u64),
             instrument: symbol.clone(),
@@ -195,12 +263,44 @@ impl PgStore {
         {
             return Ok(Outcome::Refused(reason));
         }
-        let makers = crossing_makers(&tx, &order).await?;
-        let plan = cross(&order, &makers);
-        let inserted = tx
-            .execute(
-                "INSERT INTO engine_orders (id, client_order_id, instrument, side, price, quantity, remaining) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_order_id) DO NOTHING",
+        let mut resting: Vec<Resting> = maker_rows.iter().map(resting_of_row).collect();
+        let mut page = maker_rows.len();
+        let mut covered: i64 = resting.iter().map(|m| m.remaining.units()).sum();
+        while page as i64 == MAKERS_PAGE
+            && covered < order.quantity.units()
+            && resting.len() < MAKERS_PER_BOOKING
+        {
+            let last = resting.last().expect("a full page has a last maker");
+            cursor = (last.price.units(), last.id.0 as i64);
+            let rows = tx
+                .query(
+                    &makers,
+                    &[&symbol, &price, &MAKERS_PAGE, &cursor.0, &cursor.1],
+                )
+                .await?;
+            page = rows.len();
+            for row in &rows {
+                let maker = resting_of_row(row);
+                covered += maker.remaining.units();
+                resting.push(maker);
+            }
+        }
+        let plan = cross(&order, &resting);
+        let maker_ids: Vec<i64> = plan.makers.iter().map(|(id, _)| id.0 as i64).collect();
+        let maker_left: Vec<i64> = plan.makers.iter().map(|(_, q)| q.units()).collect();
+        let trade_makers: Vec<i64> = plan.trades.iter().map(|t| t.maker.0 as i64).collect();
+        let trade_prices: Vec<i64> = plan.trades.iter().map(|t| t.price.units()).collect();
+        let trade_sizes: Vec<i64> = plan.trades.iter().map(|t| t.quantity.units()).collect();
+        // The resting counts: the order rests if anything is left; each maker filled leaves.
+        let rests = i64::from(plan.remaining.is_positive());
+        let left = plan.makers.iter().filter(|(_, q)| !q.is_positive()).count() as i64;
+        let (bids_delta, asks_delta) = match order.side {
+            Side::Buy => (rests, -left),
+            Side::Sell => (-left, rests),
+        };
+        let inserted: i64 = tx
+            .query_one(
+                &write,
                 &[
                     &id,
                     &submission.client_order_id,
@@ -209,9 +309,17 @@ impl PgStore {
                     &order.price.units(),
                     &order.quantity.units(),
                     &plan.remaining.units(),
+                    &maker_ids,
+                    &maker_left,
+                    &trade_makers,
+                    &trade_prices,
+                    &trade_sizes,
+                    &bids_delta,
+                    &asks_delta,
                 ],
             )
-            .await?;
+            .await?
+            .get(0);
         if inserted == 0 {
             // The client id was booked for another instrument's engine: that booking stands.
             drop(tx);
@@ -223,25 +331,6 @@ impl PgStore {
                     "client order id {id} conflicted but no booking holds it"
                 ))),
             };
-        }
-        if !plan.makers.is_empty() {
-            let ids: Vec<i64> = plan.makers.iter().map(|(id, _)| id.0 as i64).collect();
-            let left: Vec<i64> = plan.makers.iter().map(|(_, q)| q.units()).collect();
-            tx.execute(
-                "UPDATE engine_orders o SET remaining = m.remaining \
-                 FROM unnest($1::bigint[], $2::bigint[]) AS m(id, remaining) WHERE o.id = m.id",
-                &[&ids, &left],
-            )
-            .await?;
-            let makers: Vec<i64> = plan.trades.iter().map(|t| t.maker.0 as i64).collect();
-            let prices: Vec<i64> = plan.trades.iter().map(|t| t.price.units()).collect();
-            let sizes: Vec<i64> = plan.trades.iter().map(|t| t.quantity.units()).collect();
-            tx.execute(
-                "INSERT INTO engine_trades (taker, maker, price, quantity) \
-                 SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[])",
-                &[&id, &makers, &prices, &sizes],
-            )
-            .await?;
         }
         tx.commit().await?;
         Ok(Outcome::Booked(Booked {
@@ -303,13 +392,13 @@ async fn attach_trades<C: GenericClient>(
         return Ok(());
     }
     let ids: Vec<i64> = bookings.iter().map(|b| b.id.0 as i64).collect();
-    let rows = client
-        .query(
+    let statement = client
+        .prepare_cached(
             "SELECT taker, maker, price, quantity FROM engine_trades WHERE taker = ANY($1) \
              ORDER BY taker, price, maker",
-            &[&ids],
         )
         .await?;
+    let rows = client.query(&statement, &[&ids]).await?;
     let mut by_taker: HashMap<i64, Vec<Trade>> = HashMap::new();
     for row in rows {
         let taker: i64 = row.get("taker");
@@ -330,13 +419,13 @@ async fn booking_of_client<C: GenericClient>(
     client: &C,
     client_id: &str,
 ) -> Result<Option<Booked>, StoreError> {
-    let row = client
-        .query_opt(
+    let statement = client
+        .prepare_cached(
             "SELECT id, client_order_id, instrument, side, price, quantity FROM engine_orders \
              WHERE client_order_id = $1",
-            &[&client_id],
         )
         .await?;
+    let row = client.query_opt(&statement, &[&client_id]).await?;
     let Some(row) = row else { return Ok(None) };
     let mut booking = [booked_of_row(&row)];
     attach_trades(client, &mut booking).await?;
@@ -345,53 +434,29 @@ async fn booking_of_client<C: GenericClient>(
 }
 
 async fn top_in<C: GenericClient>(client: &C, symbol: &str) -> Result<Top, StoreError> {
-    let row = client
-        .query_one(
-            "SELECT max(price) FILTER (WHERE side = 'buy') AS best_bid, \
-                    min(price) FILTER (WHERE side = 'sell') AS best_ask, \
-                    count(*) FILTER (WHERE side = 'buy') AS bids, \
-                    count(*) FILTER (WHERE side = 'sell') AS asks, \
-                    (SELECT position FROM engine_instruments WHERE symbol = $1) AS position \
-             FROM engine_orders WHERE instrument = $1 AND remaining > 0",
-            &[&symbol],
+    let statement = client
+        .prepare_cached(
+            "SELECT \
+               (SELECT max(price) FROM engine_orders WHERE instrument = $1 AND side = 'buy' AND remaining > 0) AS best_bid, \
+               (SELECT min(price) FROM engine_orders WHERE instrument = $1 AND side = 'sell' AND remaining > 0) AS best_ask, \
+               resting_bids, resting_asks, position \
+             FROM engine_instruments WHERE symbol = $1",
         )
         .await?;
+    let row = client.query_one(&statement, &[&symbol]).await?;
     Ok(Top {
         best_bid: row.get::<_, Option<i64>>("best_bid").map(Price),
         best_ask: row.get::<_, Option<i64>>("best_ask").map(Price),
-        resting_bids: row.get::<_, i64>("bids") as usize,
-        resting_asks: row.get::<_, i64>("asks") as usize,
-        position: Quantity(row.get::<_, Option<i64>>("position").unwrap_or(0)),
+        resting_bids: row.get::<_, i64>("resting_bids") as usize,
+        resting_asks: row.get::<_, i64>("resting_asks") as usize,
+        position: Quantity(row.get::<_, i64>("position")),
     })
 }
 
-/// The opposite side's makers that cross `order`, best price first, oldest first within a price.
-async fn crossing_makers<C: GenericClient>(
-    client: &C,
-    order: &Order,
-) -> Result<Vec<Resting>, StoreError> {
-    let sql = match order.side {
-        Side::Buy => {
-            "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'sell' \
-             AND remaining > 0 AND price <= $2 ORDER BY price ASC, id ASC LIMIT $3"
-        }
-        Side::Sell => {
-            "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'buy' \
-             AND remaining > 0 AND price >= $2 ORDER BY price DESC, id ASC LIMIT $3"
-        }
-    };
-    let rows = client
-        .query(
-            sql,
-            &[&order.instrument, &order.price.units(), &MAKERS_PER_BOOKING],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| Resting {
-            id: OrderId(row.get::<_, i64>("id") as u64),
-            price: Price(row.get("price")),
-            remaining: Quantity(row.get("remaining")),
-        })
-        .collect())
+fn resting_of_row(row: &tokio_postgres::Row) -> Resting {
+    Resting {
+        id: OrderId(row.get::<_, i64>("id") as u64),
+        price: Price(row.get("price")),
+        remaining: Quantity(row.get("remaining")),
+    }
 }

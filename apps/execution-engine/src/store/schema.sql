@@ -20,7 +20,13 @@ CREATE TABLE IF NOT EXISTS engine_orders (
   remaining bigint NOT NULL CHECK (remaining >= 0 AND remaining <= quantity),
   booked_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS engine_orders_resting ON engine_orders (instrument, side, price, id) WHERE remaining > 0;
+-- Each side of the book in its matching order (best price first, then oldest), so a booking reads
+-- its first crossing makers and the best bid or ask from the top of an index, however deep the book.
+-- (One index over both sides ordered price, id could not serve the bids' price DESC, id ASC: every
+-- sell sorted all the crossing bids; measured on the real node: p95 4.2 s at 330 sells/s.)
+CREATE INDEX IF NOT EXISTS engine_orders_bids ON engine_orders (instrument, price DESC, id) WHERE remaining > 0 AND side = 'buy';
+CREATE INDEX IF NOT EXISTS engine_orders_asks ON engine_orders (instrument, price, id) WHERE remaining > 0 AND side = 'sell';
+DROP INDEX IF EXISTS engine_orders_resting;
 CREATE TABLE IF NOT EXISTS engine_trades (
   taker bigint NOT NULL REFERENCES engine_orders (id),
   maker bigint NOT NULL REFERENCES engine_orders (id),
@@ -30,3 +36,17 @@ CREATE TABLE IF NOT EXISTS engine_trades (
   PRIMARY KEY (taker, maker)
 );
 CREATE INDEX IF NOT EXISTS engine_trades_maker ON engine_trades (maker);
+-- How many orders rest on each side, kept on the instrument's row by the booking that changes it
+-- (under the row's lock): the status reads one row however deep the book (a count over the book
+-- took seconds at 1000 requests/s with a few thousand resting orders).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                 AND table_name = 'engine_instruments' AND column_name = 'resting_bids') THEN
+    ALTER TABLE engine_instruments ADD COLUMN resting_bids bigint NOT NULL DEFAULT 0,
+      ADD COLUMN resting_asks bigint NOT NULL DEFAULT 0;
+    UPDATE engine_instruments i SET
+      resting_bids = (SELECT count(*) FROM engine_orders o WHERE o.instrument = i.symbol AND o.side = 'buy' AND o.remaining > 0),
+      resting_asks = (SELECT count(*) FROM engine_orders o WHERE o.instrument = i.symbol AND o.side = 'sell' AND o.remaining > 0);
+  END IF;
+END $$;

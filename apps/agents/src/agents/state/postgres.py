@@ -31,6 +31,10 @@ RECORD_COLUMNS = (
 )
 
 
+# The agent row's counter of each settled status (the column names the settle step updates).
+_COUNTED = {"booked": "booked", "refused": "refused"}
+
+
 def _record(row: dict) -> OrderRecord:
     intent = OrderIntent(row["instrument"], Side(row["side"]), row["quantity"], row["limit_price"])
     booking = None
@@ -175,6 +179,9 @@ class PgAgentState:
                     ),
                 )
             ).fetchone()
+            await conn.execute(
+                "UPDATE agents_agents SET pending = pending + 1 WHERE agent = %s", (self.name,)
+            )
             return _record(row), outcome.reason
 
     async def answered(self, record: OrderRecord) -> bool:
@@ -208,6 +215,11 @@ class PgAgentState:
             ).fetchone()
             if updated is None:
                 return False  # another replica recorded the answer first, and settled it
+            await conn.execute(
+                f"UPDATE agents_agents SET pending = pending - 1, {_COUNTED[record.status]} = "
+                f"{_COUNTED[record.status]} + 1 WHERE agent = %s",
+                (self.name,),
+            )
             record.settled = True
             if booking is not None:
                 for price, quantity in booking.trades:
@@ -235,17 +247,14 @@ class PgAgentState:
         return await self._records("", "DESC", limit)
 
     async def counts(self) -> dict[str, int]:
-        counts = {"pending": 0, "booked": 0, "refused": 0}
         async with self.pool.connection() as conn:
-            for row in await (
+            row = await (
                 await conn.execute(
-                    "SELECT status, count(*) AS n FROM agents_outbox WHERE agent = %s "
-                    "GROUP BY status",
+                    "SELECT pending, booked, refused FROM agents_agents WHERE agent = %s",
                     (self.name,),
                 )
-            ).fetchall():
-                counts[row["status"]] = row["n"]
-        return counts
+            ).fetchone()
+        return {k: int(row[k]) if row else 0 for k in ("pending", "booked", "refused")}
 
     async def view(self) -> AgentView:
         async with self.pool.connection() as conn, conn.transaction():

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { compareSamples } from '../../release/analysis/mann-whitney';
-import { LoadConfigError, readLoadConfig } from '../load/lib/config';
+import { endpointsOf, LoadConfigError, readLoadConfig } from '../load/lib/config';
 import { withSchemaDefaults } from '../options';
 import { sampleSideBySide } from './lib/sample';
 import type { PerfCompareExecutorOptions } from './schema';
@@ -24,9 +24,11 @@ export default async function perfCompareExecutor(options: PerfCompareExecutorOp
     logger.error(`perf-compare ${project}: give both releases: --baselineUrl (the live one) and --candidateUrl, or PERF_BASELINE_URL and PERF_CANDIDATE_URL`);
     return { success: false };
   }
-  let path: string; // the load configuration's first endpoint is the one measured
+  let path: string; // the load configuration's first GET endpoint is the one measured
   try {
-    path = readLoadConfig(context.root, context.projectsConfigurations.projects[project].root, o.config).endpoints[0];
+    const first = endpointsOf(readLoadConfig(context.root, context.projectsConfigurations.projects[project].root, o.config)).find((e) => e.method === 'GET');
+    if (!first) throw new LoadConfigError(`${o.config} has no GET endpoint: perf-compare measures the first one`);
+    path = first.path;
   } catch (error) {
     if (error instanceof LoadConfigError) {
       logger.error(`perf-compare ${project}: ${error.message}`);

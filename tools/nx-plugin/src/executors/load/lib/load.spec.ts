@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoadConfigError, parseLoadConfig, readLoadConfig } from './config';
+import { endpointsOf, LoadConfigError, parseLoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { renderLoad } from './render';
 import { judge, overall } from './verdict';
@@ -39,6 +39,15 @@ describe('load configuration', () => {
       expect(() => readLoadConfig(root, 'apps/x', 'load.yaml')).toThrow(/^apps\/x\/load.yaml not found: the project's load configuration/);
       writeFileSync(join(root, 'load.yaml'), 'endpoints: [/a]\nrate: 5\nusers: 2\ndurationSeconds: 1\np95Ms: 50\n');
       expect(readLoadConfig(root, '.', 'load.yaml').endpoints).toEqual(['/a']);
+      writeFileSync(
+        join(root, 'load.yaml'),
+        'endpoints: [/a, { method: POST, path: /o, body: { side: buy }, rate: 600 }]\nrate: 5\nusers: 2\ndurationSeconds: 1\np95Ms: 50\n',
+      );
+      expect(endpointsOf(readLoadConfig(root, '.', 'load.yaml'))).toEqual([
+        { label: '/a', path: '/a', method: 'GET', rate: 5 },
+        { label: 'POST /o', path: '/o', method: 'POST', body: { side: 'buy' }, rate: 600 },
+      ]);
+      expect(() => parseLoadConfig('endpoints: [{ method: PUT, path: /o }]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\n', 'l.yaml')).toThrow(LoadConfigError);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -61,6 +70,12 @@ describe('oha', () => {
       '10s',
       'http://s/api',
     ]);
+  });
+
+  it('sends a POST with its JSON body when the endpoint says so', () => {
+    const args = ohaArgs({ url: 'http://s/api/orders', method: 'POST', body: { side: 'buy' }, rate: 600, users: 1000, durationSeconds: 10 });
+    expect(args.slice(-7)).toEqual(['-m', 'POST', '-T', 'application/json', '-d', '{"side":"buy"}', 'http://s/api/orders']);
+    expect(args).toContain('600');
   });
 
   it('turns its report into figures: rate achieved, percentiles in ms, non-2xx and unanswered as errors', () => {
@@ -115,13 +130,14 @@ describe('verdict', () => {
       'agents',
       { rate: 1000, users: 1000, durationSeconds: 10, p95Ms: 100 },
       [
-        { path: '/a', figures, verdict: 'passed', reasons: [] },
-        { path: '/b', figures: { ...figures, p95Ms: 150 }, verdict: 'failed', reasons: ['p95 150 ms is not under 100 ms'] },
+        { path: '/a', rate: 1000, figures, verdict: 'passed', reasons: [] },
+        { path: 'POST /b', rate: 600, figures: { ...figures, p95Ms: 150 }, verdict: 'failed', reasons: ['p95 150 ms is not under 100 ms'] },
       ],
       'failed',
     );
     expect(md).toContain('### Load test of agents: FAIL');
-    expect(md).toContain('| `/a` | PASS | 1000 | 4 | 42.5 | 90 | 200 | 0/10000 |');
-    expect(md).toContain('- `/b`: p95 150 ms is not under 100 ms');
+    expect(md).toContain('| `/a` | PASS | 1000 | 1000 | 4 | 42.5 | 90 | 200 | 0/10000 |');
+    expect(md).toContain('| `POST /b` | FAIL | 600 |');
+    expect(md).toContain('- `POST /b`: p95 150 ms is not under 100 ms');
   });
 });

@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 export interface EndpointRun {
   url: string;
+  /** GET unless said; a POST sends `body` as JSON. */
+  method?: 'GET' | 'POST';
+  body?: unknown;
   rate: number;
   users: number;
   durationSeconds: number;
@@ -25,6 +28,8 @@ export function ohaArgs(run: EndpointRun): string[] {
     String(run.users),
     '-z',
     `${run.durationSeconds}s`,
+    ...(run.method && run.method !== 'GET' ? ['-m', run.method] : []),
+    ...(run.body !== undefined ? ['-T', 'application/json', '-d', JSON.stringify(run.body)] : []),
     run.url,
   ];
 }

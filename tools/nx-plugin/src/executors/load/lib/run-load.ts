@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadConfig, readLoadConfig } from './config';
+import { endpointsOf, type LoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { type EndpointResult, renderLoad } from './render';
 import { judge, overall, type Verdict } from './verdict';
@@ -57,22 +57,23 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
     throw new LoadError(
       `${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`,
     );
-  const unreachable = await reachable(new URL(config.endpoints[0], base).toString());
+  const endpoints = endpointsOf(config);
+  const unreachable = await reachable(new URL(endpoints[0].path, base).toString());
   if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
 
   const results: EndpointResult[] = [];
-  for (const [i, endpoint] of config.endpoints.entries()) {
-    const url = new URL(endpoint, base).toString();
+  for (const [i, endpoint] of endpoints.entries()) {
+    const url = new URL(endpoint.path, base).toString();
     run.log(
-      `load ${run.projectName} ${i + 1}/${config.endpoints.length}: ${url}, ${config.users} users at ${config.rate} req/s for ${config.durationSeconds} s`,
+      `load ${run.projectName} ${i + 1}/${endpoints.length}: ${endpoint.method} ${url}, ${config.users} users at ${endpoint.rate} req/s for ${config.durationSeconds} s`,
     );
-    const args = ohaArgs({ url, rate: config.rate, users: config.users, durationSeconds: config.durationSeconds });
+    const args = ohaArgs({ url, method: endpoint.method, body: endpoint.body, rate: endpoint.rate, users: config.users, durationSeconds: config.durationSeconds });
     const figures = parseOhaReport(await runOha(run.oha, args), config.durationSeconds);
-    const judged = judge(figures, config);
+    const judged = judge(figures, { rate: endpoint.rate, p95Ms: config.p95Ms });
     run.log(
       `  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`,
     );
-    results.push({ path: endpoint, figures, ...judged });
+    results.push({ path: endpoint.label, rate: endpoint.rate, figures, ...judged });
   }
   const verdict = overall(results.map((r) => r.verdict));
   const markdown = renderLoad(run.projectName, config, results, verdict);
