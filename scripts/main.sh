@@ -57,6 +57,7 @@ for svc in ${SERVICES//,/ }; do
   ready="$(kubectl --context "$LOCAL_CLUSTER_CONTEXT" -n trading-staging get endpointslices -l "kubernetes.io/service-name=$svc" -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}x{end}')"
   printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
 done
+printf 'Database (trading-staging): %s\n' "$(bash scripts/database-status.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" 2>&1)"
 printf 'Release gates on trading-staging (%s):\n' "$([ "$gates" = 0 ] && echo passed || echo FAILED)"
 loads=()
 for report in reports/load/agents.json reports/load/execution-engine.json; do if [ -f "$report" ]; then loads+=("$report"); fi; done

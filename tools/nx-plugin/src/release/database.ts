@@ -143,6 +143,10 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
                 { name: 'POSTGRES_USER', value: USER },
                 { name: 'POSTGRES_DB', value: DATABASE },
                 { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                // Every pod of both services holds a pool of 8 (DATABASE_POOL_SIZE): during a
+                // production canary with baseline and the old colour's scale-down delay that is up
+                // to 6 pods each, 96 connections; 100 would leave nothing for an operator.
+                { name: 'POSTGRES_MAX_CONNECTIONS', value: '200' },
                 { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: db.secret, key: SECRET_KEYS.password } } },
               ],
               readinessProbe: { exec: { command: isReady }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
