@@ -19,8 +19,14 @@ const cases = [
   ['apps/flow-integration/specs/flow.test.mjs', '// touched\n', ['flow-integration']],
   // The helpers that start the services as processes: every test project that uses them.
   // (and the plugin, whose load and perf-compare workspace tests import them, and so the root
-  // project, which depends on the plugin it loads)
-  ['tools/testing/local-services.mjs', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'flow-integration', 'local-services']],
+  // project, which depends on the plugin it loads; issue 28: the engine's order-integrity test, the
+  // deployed flow's proof under traffic (deploy) and the images test (docker-env), which gets its
+  // throwaway databases from them)
+  [
+    'tools/testing/local-services.mjs',
+    '// touched\n',
+    ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'docker-env', 'execution-engine', 'flow-integration', 'local-services'],
+  ],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.
   ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration']],
@@ -45,7 +51,7 @@ const cases = [
     ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types'],
   ],
   // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); database,
-  // docker-env and workspace-testing: their workspace tests and helpers.
+  // docker-env, workspace-testing and execution-engine (order-integrity): their workspace tests and helpers.
   [
     '.nvmrc',
     '\n',
@@ -60,6 +66,7 @@ const cases = [
       'database',
       'deploy',
       'docker-env',
+      'execution-engine',
       'flow-integration',
       'local-cluster',
       'local-services',

@@ -135,7 +135,7 @@ test('orders booked through the Service outlive the replacement of every engine 
 
 // The proof under traffic (issue 28): clients keep sending orders, each retried through the Service,
 // while the release machinery and failures act on the pods and the database.
-test('order traffic through deploys, a switch-back, a rollback, killed pods and a database restart: nothing lost or booked twice', async () => {
+test('order traffic through deploys, a switch-back, a killed deploy, an abort, a rollback, killed pods and a database restart: nothing lost or booked twice', async () => {
   const steps = [];
   const step = async (name, action) => {
     const started = Date.now();
@@ -181,6 +181,23 @@ test('order traffic through deploys, a switch-back, a rollback, killed pods and 
       await step('deploy:rollback', async () => {
         const result = await nx('deploy:rollback');
         assert.equal(result.code, 0, result.out);
+      });
+      // Last: a rollback after an abort takes the aborted release back (issue 34, item 3).
+      await step('a deploy SIGKILLed in its soak, then deploy:abort', async () => {
+        engineRelease({ RELEASE_NOTE: 'proof-4' });
+        const run = start(scratch.dir, 'npx', [
+          'nx',
+          'run',
+          'deploy:staging',
+          '--services=execution-engine',
+          '--output-style=static',
+          '--analysisIntervalSeconds=3',
+        ]);
+        await run.waitFor(/analysis \(soak of execution-engine/, 120_000);
+        process.kill(-run.child.pid, 'SIGKILL');
+        await run.exited;
+        const aborted = await nx('deploy:abort', '--reason=proof: the deploy was killed in its soak');
+        assert.equal(aborted.code, 0, aborted.out);
       });
       url = engineUrl();
       await sleep(2000);
