@@ -98,7 +98,14 @@ export async function startAgents(engineUrl, env = {}) {
   const agents = start(
     'uv',
     ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', '-m', 'agents'],
-    { PORT: String(port), ENGINE_URL: engineUrl, AGENTS_RETRY_SECONDS: '0.2', AGENTS_BREAKER_SECONDS: '1', ...(database ? { DATABASE_URL: database.url } : {}), ...env },
+    {
+      PORT: String(port),
+      ENGINE_URL: engineUrl,
+      AGENTS_RETRY_SECONDS: '0.2',
+      AGENTS_BREAKER_SECONDS: '1',
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      ...env,
+    },
     `http://127.0.0.1:${port}`,
   );
   const stop = agents.stop;

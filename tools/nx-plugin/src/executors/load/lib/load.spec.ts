@@ -47,7 +47,9 @@ describe('load configuration', () => {
         { label: '/a', path: '/a', method: 'GET', rate: 5 },
         { label: 'POST /o', path: '/o', method: 'POST', body: { side: 'buy' }, rate: 600 },
       ]);
-      expect(() => parseLoadConfig('endpoints: [{ method: PUT, path: /o }]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\n', 'l.yaml')).toThrow(LoadConfigError);
+      expect(() => parseLoadConfig('endpoints: [{ method: PUT, path: /o }]\nrate: 1\nusers: 1\ndurationSeconds: 1\np95Ms: 1\n', 'l.yaml')).toThrow(
+        LoadConfigError,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

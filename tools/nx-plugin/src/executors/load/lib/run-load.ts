@@ -67,7 +67,14 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
     run.log(
       `load ${run.projectName} ${i + 1}/${endpoints.length}: ${endpoint.method} ${url}, ${config.users} users at ${endpoint.rate} req/s for ${config.durationSeconds} s`,
     );
-    const args = ohaArgs({ url, method: endpoint.method, body: endpoint.body, rate: endpoint.rate, users: config.users, durationSeconds: config.durationSeconds });
+    const args = ohaArgs({
+      url,
+      method: endpoint.method,
+      body: endpoint.body,
+      rate: endpoint.rate,
+      users: config.users,
+      durationSeconds: config.durationSeconds,
+    });
     const figures = parseOhaReport(await runOha(run.oha, args), config.durationSeconds);
     const judged = judge(figures, { rate: endpoint.rate, p95Ms: config.p95Ms });
     run.log(
