@@ -252,9 +252,7 @@ def test_the_engine_breaker_opens_after_repeated_failures_and_closes_on_recovery
         return registry.get_sample_value("circuit_breaker_state", {"circuit": "engine"})
 
     def opens():
-        return registry.get_sample_value(
-            "circuit_breaker_opens_total", {"circuit": "engine"}
-        )
+        return registry.get_sample_value("circuit_breaker_opens_total", {"circuit": "engine"})
 
     with TestClient(create_app(agent, registry, engine=engine, retry_seconds=3600)) as client:
         assert (state(), opens()) == (0.0, 0.0)
