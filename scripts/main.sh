@@ -37,6 +37,10 @@ step "Release gates on the staging deploy: load test and end-to-end in Chromium 
 gates=0
 bash scripts/staging-gates.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" || gates=$?
 
+step "Trading state: orders booked on staging outlive the replacement of every engine pod (tools/testing/restart-check.mjs)"
+restart=0
+restart_line="$(node tools/testing/restart-check.mjs --namespace trading-staging --context "$LOCAL_CLUSTER_CONTEXT" 2>&1 | tee /dev/stderr | tail -1)" || restart=1
+
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "${TARGETS[*]}"
 printf 'Coverage:\n'
@@ -58,6 +62,7 @@ for svc in ${SERVICES//,/ }; do
   printf '  %-18s %s ready pod(s), GET http://%s/healthz -> %s\n' "$svc" "${#ready}" "$ip" "$(curl -sS --max-time 3 "http://$ip/healthz" 2>&1 | head -c 60)"
 done
 printf 'Database (trading-staging): %s\n' "$(bash scripts/database-status.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" 2>&1)"
+printf '%s\n' "$restart_line"
 printf 'Release gates on trading-staging (%s):\n' "$([ "$gates" = 0 ] && echo passed || echo FAILED)"
 loads=()
 for report in reports/load/agents.json reports/load/execution-engine.json; do if [ -f "$report" ]; then loads+=("$report"); fi; done
@@ -65,3 +70,4 @@ node scripts/main-summary.mjs load ${loads[@]+"${loads[@]}"}
 printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
 printf 'Time:     %s s\n' "$((SECONDS - started))"
 [ "$gates" = 0 ] || die "a release gate failed against the staging deploy (see above)"
+[ "$restart" = 0 ] || die "orders booked on staging did not survive the replacement of the engine's pods (see above)"
