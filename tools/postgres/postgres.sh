@@ -65,6 +65,12 @@ CONF
 }
 
 up() {
+  if [ -x "$PG_BIN/pg_isready" ] && ready; then echo "postgres: already up on $ADDR"; return 0; fi
+  # One bring-up at a time: tests call this side by side (four cargo tests at once found two
+  # starting the server together, and one failed). Held until this shell exits.
+  mkdir -p "$TRADING_HOME/locks"
+  exec 9>"$TRADING_HOME/locks/postgres-up.lock"
+  flock -w 300 9 || die "another bring-up of PostgreSQL held its lock for 300 s ($TRADING_HOME/locks/postgres-up.lock)"
   install
   init
   if ready; then echo "postgres: already up on $ADDR"; return 0; fi

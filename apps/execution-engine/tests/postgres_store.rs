@@ -96,6 +96,8 @@ async fn two_pods_share_one_book_and_one_journal_and_a_restart_keeps_both() {
     let db = Database::new("shared");
     let blue = PgStore::connect(&db.url, 4, rules()).await.unwrap();
     let green = PgStore::connect(&db.url, 4, rules()).await.unwrap();
+    // Every connection is open before the first order: none is opened under load.
+    assert_eq!((blue.open_connections(), green.open_connections()), (4, 4));
 
     let ask = booked(
         blue.submit(order(Some("c-1"), Side::Sell, "40000", "1"))

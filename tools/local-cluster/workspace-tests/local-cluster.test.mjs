@@ -120,6 +120,9 @@ test('the real node runs the project images from the local registry: probes, Clu
             {
               name: 'engine',
               image: engine,
+              // The node's part only (pull, probes, networking, DNS, logs): the engine keeps its
+              // state in its process here, without a database; the deploys run it on PostgreSQL.
+              env: [{ name: 'ENGINE_STATE', value: 'memory' }],
               ports: [{ containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
             },
@@ -143,6 +146,7 @@ test('the real node runs the project images from the local registry: probes, Clu
         {
           name: 'agents',
           image: builtImage('agents'),
+          env: [{ name: 'AGENTS_STATE', value: 'memory' }],
           ports: [{ containerPort: 8000 }],
           readinessProbe: { httpGet: { path: '/healthz', port: 8000 }, periodSeconds: 1 },
         },

@@ -117,7 +117,7 @@ test('healthy data completes the soak and keeps the new colour', async () => {
   record(digest(2));
   const result = await deploy('--soakSeconds=6');
   assert.equal(result.code, 0, result.out);
-  assert.match(result.out, /analysis \(soak of agents on green\): error-rate, p95-latency every 2 s for 6 s/);
+  assert.match(result.out, /analysis \(soak of agents on green\): error-rate, p95-latency, circuit-breaker-opens every 2 s for 6 s/);
   assert.match(result.out, /round 3: error-rate: last 0\.\d+%, fail > 1\.00%, 0\/3 failed; p95-latency: last \d+ ms, fail > 500 ms, 0\/3 failed/);
   assert.match(result.out, /soak passed after 3 round\(s\)/);
   assert.equal(selector(), 'green');
