@@ -1,4 +1,4 @@
-// @workspace-test
+// @workspace-test uses=postgres
 // The DAST (Schemathesis) against the three APIs as this checkout builds them, and the proof that it
 // finds something: the agents with a planted unhandled input (a valid signal answered 500).
 import assert from 'node:assert/strict';
@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { throwawayDatabase } from '../../testing/local-services.mjs';
 import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const failuresIn = (report) =>
@@ -20,8 +21,10 @@ async function freePort() {
 }
 
 let planted;
+let database;
 after(() => {
   if (planted && planted.child.exitCode === null) process.kill(-planted.child.pid, 'SIGTERM');
+  database?.drop();
 });
 
 test('the agents, engine and cache-server APIs pass the DAST: no server error, conformance to their documents, bad data refused, auth enforced', () => {
@@ -42,9 +45,11 @@ test('the agents, engine and cache-server APIs pass the DAST: no server error, c
 
 test('a planted defect (a valid input answered 500) is found, named and fails the scan', async () => {
   const port = await freePort();
+  database = throwawayDatabase('dast_planted'); // the agents keep their state in PostgreSQL
   planted = start(repoRoot, 'uv', ['run', '--locked', '--quiet', '--project', 'apps/agents', 'python', 'tools/security/dast/planted-defect.py'], {
     PORT: String(port),
     HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
   });
   await planted.waitFor(/Uvicorn running/, 60_000);
   const result = tryRun(repoRoot, 'bash', ['scripts/security/dast.sh', 'agents-planted', `http://127.0.0.1:${port}`]);
