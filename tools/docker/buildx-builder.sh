@@ -14,8 +14,13 @@ if ! docker buildx version >/dev/null 2>&1; then
 fi
 [ -S "$BUILDKIT_SOCKET" ] || die "no BuildKit daemon on $BUILDKIT_SOCKET: run 'bash tools/docker/daemon.sh up'"
 if [ "${1:-}" = --check ]; then
-  docker buildx inspect "$NAME" 2>/dev/null | grep -q "Status: *running" || die "builder $NAME is not running"
-  exit 0
+  # Bootstrapped, a few tries: a remote builder reads "inactive" until buildx reaches the daemon,
+  # and a busy daemon can miss one (seen once in a full run, right after other builds).
+  for attempt in 1 2 3 4 5; do
+    docker buildx inspect --bootstrap "$NAME" 2>/dev/null | grep -q "Status: *running" && exit 0
+    [ "$attempt" = 5 ] || sleep 1
+  done
+  die "builder $NAME is not running"
 fi
 if ! docker buildx inspect "$NAME" >/dev/null 2>&1; then
   docker buildx create --name "$NAME" --driver remote "unix://$BUILDKIT_SOCKET" >/dev/null
