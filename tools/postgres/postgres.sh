@@ -66,16 +66,18 @@ CONF
 
 up() {
   if [ -x "$PG_BIN/pg_isready" ] && ready; then echo "postgres: already up on $ADDR"; return 0; fi
-  # One bring-up at a time: tests call this side by side (four cargo tests at once found two
-  # starting the server together, and one failed). Held until this shell exits.
+  # One bring-up of a server (its port) at a time: tests call this side by side (four cargo tests
+  # at once found two starting the server together, and one failed). Held until this shell exits;
+  # the server itself must not inherit it (see the start below), or it would hold it for its life.
   mkdir -p "$TRADING_HOME/locks"
-  exec 9>"$TRADING_HOME/locks/postgres-up.lock"
-  flock -w 300 9 || die "another bring-up of PostgreSQL held its lock for 300 s ($TRADING_HOME/locks/postgres-up.lock)"
+  local lock="$TRADING_HOME/locks/postgres-up-$PORT.lock"
+  exec 9>"$lock"
+  flock -w 300 9 || die "another bring-up of PostgreSQL on port $PORT held its lock for 300 s ($lock)"
   install
   init
   if ready; then echo "postgres: already up on $ADDR"; return 0; fi
   if listening "$ADDR"; then die "port $PORT is in use by something that is not this PostgreSQL: free it or set POSTGRES_ADDR=127.0.0.1:<port>"; fi
-  as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null ||
+  as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 9>&- ||
     { tail -n 20 "$LOG" >&2 || true; die "PostgreSQL did not start (log: $LOG)"; }
   echo "postgres: up on $ADDR ($("$PG_BIN/postgres" --version | awk '{print $3}'), data $DATA)"
 }
