@@ -16,6 +16,16 @@ export async function restartCheck({ namespace, context, orders = 20, timeoutSec
   const pods = () =>
     JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=execution-engine', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
   const ready = (list) => list.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  // A Service created moments ago answers once kube-proxy has its rules (about a second here).
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (i >= 40) throw new Error(`the engine's Service ${url} answers nothing at /healthz after 20 s: is it deployed and ready?`);
+    await sleep(500);
+  }
   const run = `restart-${Date.now().toString(36)}`;
   const booked = new Map();
   for (let n = 0; n < orders; n++) {
