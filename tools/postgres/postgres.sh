@@ -32,6 +32,15 @@ as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u "$OWNER" -- "$@"; else "$@";
 password() { cat "$SECRET"; }
 psql_() { PGPASSWORD="$(password)" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U "$ROLE" "$@"; }
 ready() { "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PORT"; }
+# The server answering on $ADDR is the one of $DATA: its password is ours and it says so. Another
+# user's or job's server on the port (act runs side-by-side jobs on one machine) is not ours.
+ours() {
+  local theirs
+  [ -r "$SECRET" ] && theirs="$(psql_ -d postgres -Atc 'show data_directory' 2>/dev/null)" &&
+    [ "$(realpath -m "$theirs")" = "$(realpath -m "$DATA")" ]
+}
+not_ours() { die "a PostgreSQL answers on $ADDR that is not this one (data $DATA): stop it, or give this one its own port (POSTGRES_ADDR=127.0.0.1:<port>)"; }
+initialised() { [ -r "$SECRET" ] || die "no PostgreSQL initialised in $HOME_DIR: bash tools/stack.sh up postgres"; }
 valid_name() { [[ "$1" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "database name '$1': lower-case letters, digits and _ only, at most 63"; }
 
 install() {
@@ -65,7 +74,11 @@ CONF
 }
 
 up() {
-  if [ -x "$PG_BIN/pg_isready" ] && ready; then echo "postgres: already up on $ADDR"; return 0; fi
+  if [ -x "$PG_BIN/pg_isready" ] && ready; then
+    ours || not_ours
+    echo "postgres: already up on $ADDR"
+    return 0
+  fi
   # One bring-up of a server (its port) at a time: tests call this side by side (four cargo tests
   # at once found two starting the server together, and one failed). Held until this shell exits;
   # the server itself must not inherit it (see the start below), or it would hold it for its life.
@@ -75,9 +88,13 @@ up() {
   flock -w 300 9 || die "another bring-up of PostgreSQL on port $PORT held its lock for 300 s ($lock)"
   install
   init
-  if ready; then echo "postgres: already up on $ADDR"; return 0; fi
+  if ready; then
+    ours || not_ours
+    echo "postgres: already up on $ADDR"
+    return 0
+  fi
   if listening "$ADDR"; then die "port $PORT is in use by something that is not this PostgreSQL: free it or set POSTGRES_ADDR=127.0.0.1:<port>"; fi
-  as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 9>&- ||
+  as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "-c listen_addresses=$HOST -c port=$PORT" start >/dev/null 9>&- ||
     { tail -n 20 "$LOG" >&2 || true; die "PostgreSQL did not start (log: $LOG)"; }
   echo "postgres: up on $ADDR ($("$PG_BIN/postgres" --version | awk '{print $3}'), data $DATA)"
 }
@@ -92,7 +109,10 @@ down() {
 }
 
 status() {
-  if ready; then
+  if ready && ! ours; then
+    echo "postgres: another PostgreSQL answers on $ADDR (not this one, data $DATA)"
+    return 1
+  elif ready; then
     echo "postgres: up on $ADDR, $(psql_ -d postgres -Atc "select count(*) from pg_database where not datistemplate") database(s), data $DATA"
   else
     echo "postgres: down"
@@ -100,9 +120,16 @@ status() {
   fi
 }
 
-url() { echo "postgresql://$ROLE:$(password)@$ADDR/${1:-postgres}"; }
+url() {
+  initialised
+  echo "postgresql://$ROLE:$(password)@$ADDR/${1:-postgres}"
+}
 
-ensure_up() { ready || die "PostgreSQL is not up on $ADDR: bash tools/stack.sh up postgres"; }
+ensure_up() {
+  initialised
+  ready || die "PostgreSQL is not up on $ADDR: bash tools/stack.sh up postgres"
+  ours || not_ours
+}
 
 case "${1:-}" in
   up) up ;;

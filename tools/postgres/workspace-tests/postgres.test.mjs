@@ -56,7 +56,7 @@ test('loopback only, a password required, the password file private', () => {
   assert.equal(statSync(join(home, 'trading.password')).mode & 0o077, 0, 'only its owner reads the password');
 });
 
-test('bad input: a bad database name, a port in use, an unknown command', async () => {
+test('bad input: a bad database name, a port in use, another server on the port, an unknown command', async () => {
   const bad = pg('createdb', 'Orders;drop');
   assert.equal(bad.code, 1);
   assert.match(bad.out, /database name 'Orders;drop': lower-case letters, digits and _ only/);
@@ -71,6 +71,14 @@ test('bad input: a bad database name, a port in use, an unknown command', async 
     });
     assert.equal(busy.code, 1, busy.out);
     assert.match(busy.out, new RegExp(`port ${blocker.address().port} is in use by something that is not this PostgreSQL`));
+    // Another user's or job's server on our port (act's side-by-side jobs found one another's):
+    // refused, not taken for ours (its password is not ours to read).
+    const other = tryRun(repoRoot, 'bash', ['tools/postgres/postgres.sh', 'up'], { POSTGRES_HOME: join(home, 'other') });
+    assert.equal(other.code, 1, other.out);
+    assert.match(other.out, /a PostgreSQL answers on 127\.0\.0\.1:\d+ that is not this one \(data .*other\/data\)/);
+    const otherUrl = tryRun(repoRoot, 'bash', ['tools/postgres/postgres.sh', 'url'], { POSTGRES_HOME: join(home, 'other') });
+    assert.equal(otherUrl.code, 1, otherUrl.out);
+    assert.match(otherUrl.out, /no PostgreSQL initialised in .*other: bash tools\/stack.sh up postgres/);
   } finally {
     blocker.close();
     rmSync(home, { recursive: true, force: true });
