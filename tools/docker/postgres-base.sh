@@ -31,7 +31,8 @@ else
   chroot "$rootfs" useradd --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin nonroot
   # The package's own cluster is not ours: the entrypoint initialises the volume's.
   rm -rf "$rootfs/var/lib/postgresql/15" "$rootfs/etc/postgresql/15"
-  install -d -o 65532 -g 65532 "$rootfs/var/lib/postgresql/data" "$rootfs/var/run/postgresql"
+  # /run, not /var/run: var/run is a link to the absolute /run, which would be the host's.
+  install -d -o 65532 -g 65532 "$rootfs/var/lib/postgresql/data" "$rootfs/run/postgresql"
   install -m 0755 "$HERE/postgres/entrypoint.sh" "$rootfs/usr/local/bin/trading-postgres"
   rm -rf "$rootfs"/usr/share/{doc,man,info,locale,lintian} "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
   tar --numeric-owner --one-file-system -C "$rootfs" -c . | docker import \

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The environment's PostgreSQL server in its pod (trading-base/postgres:15; the StatefulSet the
 # deploy applies, tools/nx-plugin/src/release/database.ts). The first start initialises the data
-# directory with the password from the environment's Secret (SCRAM) and the database; every
-# start then runs the server in the foreground as the image's non-root user.
+# directory with the password from the environment's Secret (SCRAM) and the database; every later
+# start sets the role's password from the Secret again; then the server runs in the foreground as
+# the image's non-root user.
 set -eu
 : "${PGDATA:?PGDATA is not set}"
 : "${POSTGRES_USER:=trading}"
@@ -24,6 +25,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 CREATE DATABASE "$POSTGRES_DB" OWNER "$POSTGRES_USER";
 SQL
   echo "trading-postgres: initialised $PGDATA with database $POSTGRES_DB"
+elif [ -n "${POSTGRES_PASSWORD:-}" ]; then
+  # The Secret is the password's authority: a cluster made again over the kept volume has a new
+  # Secret, and its services would be refused by their own database. Set before the server listens
+  # (single-user mode, the password on stdin, never on a command line).
+  quoted="$(printf '%s' "$POSTGRES_PASSWORD" | sed "s/'/''/g")"
+  printf 'ALTER ROLE "%s" PASSWORD '"'"'%s'"'"';\n' "$POSTGRES_USER" "$quoted" |
+    postgres --single -D "$PGDATA" -c unix_socket_directories=/tmp postgres >/dev/null
 fi
 # The pod's stop (SIGTERM) becomes PostgreSQL's fast shutdown (SIGINT): its own SIGTERM is the smart
 # shutdown, which waits for every session to end, and the services' pools stay connected, so a
