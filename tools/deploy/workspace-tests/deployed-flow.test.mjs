@@ -17,7 +17,8 @@ import { after, before, test } from 'node:test';
 import { repoRoot, scratchCopy, start, tryRun } from '../../workspace-tests/scratch.mjs';
 import { CONTEXT, deleteTestNamespace, kubectlIn } from '../../workspace-tests/local-stack.mjs';
 import { checkOrderHistory, describe } from '../../testing/order-checker.mjs';
-import { BOOK_SQL, orderTraffic, postOrder, readBack } from '../../testing/order-traffic.mjs';
+import { BOOK_SQL, orderTraffic, readBack } from '../../testing/order-traffic.mjs';
+import { restartCheck } from '../../testing/restart-check.mjs';
 
 const NS = `it-flow-${process.pid}`;
 const SERVICES = ['execution-engine', 'agents', 'dashboard'];
@@ -111,26 +112,11 @@ async function nx(target, ...args) {
 }
 const bookOf = () => JSON.parse(kubectl('exec', 'trading-db-0', '-c', 'postgres', '--', 'psql', '-U', 'trading', '-d', 'trading', '-At', '-c', BOOK_SQL));
 
-// The check that failed before issue 28 (bookings gone after a pod replacement, a retry booked anew).
+// The check that failed before issue 28 (bookings gone after a pod replacement, a retry booked
+// anew), as the main job runs it on its staging deploy (tools/testing/restart-check.mjs).
 test('orders booked through the Service outlive the replacement of every engine pod; a retry gets the first booking back', async () => {
-  const url = engineUrl();
-  const booked = new Map();
-  for (let n = 0; n < 20; n++) {
-    const result = await postOrder(url, { client_order_id: `why-${n}`, side: n % 2 ? 'buy' : 'sell', price: n % 2 ? '39990' : '40010', quantity: '1' });
-    assert.equal(result.status, 201, `order why-${n}: ${JSON.stringify(result)}`);
-    booked.set(`why-${n}`, result.id);
-  }
-  const before = enginePods().map((p) => p.metadata.name);
-  kubectl('delete', 'pod', ...before, '--wait=false');
-  await until('two new engine pods ready', () => {
-    const pods = enginePods();
-    return pods.every((p) => !before.includes(p.metadata.name)) && readyCount(pods) === 2;
-  });
-  const listed = await (await fetch(`${url}/api/orders`)).json();
-  const ids = new Set(listed.orders.map((o) => o.id));
-  for (const [client, id] of booked) assert.ok(ids.has(id), `booking ${id} (${client}) is listed after the pods were replaced`);
-  const retry = await postOrder(url, { client_order_id: 'why-7', side: 'buy', price: '39990', quantity: '1' });
-  assert.deepEqual(retry, { status: 200, id: booked.get('why-7') }, 'a retry is answered with the first booking');
+  const checked = await restartCheck({ namespace: NS, context: CONTEXT, orders: 20 });
+  assert.deepEqual({ orders: checked.orders, pods: checked.pods }, { orders: 20, pods: 2 });
 });
 
 // The proof under traffic (issue 28): clients keep sending orders, each retried through the Service,
@@ -234,4 +220,9 @@ test('the planted defect: a release keeping its book in the pod loses orders whe
   console.log(`the planted per-pod book on the real node: ${describe(result)}`);
   assert.equal(result.ok, false, 'the check must fail on the planted defect');
   assert.ok(result.counts.lost > 0, describe(result));
+  // The main job's restart check fails on it too, naming the lost bookings.
+  await assert.rejects(
+    restartCheck({ namespace: NS, context: CONTEXT, orders: 5 }),
+    /after the engine's pods were replaced: restart-\w+-0: booked as \d+, read back as nothing/,
+  );
 });
