@@ -22,6 +22,11 @@ SUITE=bookworm
 STAMP="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
 WORK="$TRADING_HOME/base-images"
 mkdir -p "$WORK"
+# One build of the base images at a time on this machine: the work folder is root's, shared by every
+# caller (act's side-by-side jobs each have their own TRADING_HOME, so the stack's lock is not
+# shared; three shards once debootstrapped into the same folder at once and all failed).
+exec 8>"$WORK/build.lock"
+flock -w 1800 8 || die "another build of the base images held $WORK/build.lock for 30 minutes"
 
 docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/docker/daemon.sh up' first"
 for tool in debootstrap apt-get dpkg-deb; do

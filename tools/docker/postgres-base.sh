@@ -16,6 +16,11 @@ STAMP="$(cat "${BASH_SOURCE[0]}" "$HERE/postgres/entrypoint.sh" | sha256sum | cu
 IMAGE=trading-base/postgres:15
 WORK="$TRADING_HOME/base-images"
 mkdir -p "$WORK"
+# One build of the base images at a time on this machine: the work folder is root's, shared by every
+# caller (act's side-by-side jobs each have their own TRADING_HOME, so the stack's lock is not
+# shared; three shards once debootstrapped into the same folder at once and all failed).
+exec 8>"$WORK/build.lock"
+flock -w 1800 8 || die "another build of the base images held $WORK/build.lock for 30 minutes"
 docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/stack.sh up docker' first"
 command -v debootstrap >/dev/null || die "debootstrap is missing: run 'bash tools/docker/install.sh'"
 
