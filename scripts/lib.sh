@@ -80,18 +80,28 @@ apt_install() {
 
 # Daemons, started and stopped one way (tools/docker/daemon.sh, tools/prometheus/prometheus.sh,
 # tools/local-node/node.sh): detached in a session of their own, output to a log, pid to a file.
-daemon_running() { local p; p="$(cat "$1" 2>/dev/null)" && kill -0 "$p" 2>/dev/null; } # pidfile
+# A pid file holds "pid start-time" (the process's start in clock ticks since boot, /proc/<pid>/stat
+# field 22): a pid alone names whatever process reuses it later (a full run once found Prometheus's
+# old pid alive as another program, waited for a Prometheus that was never started, and would have
+# killed that program on stop). A file with the pid alone (written before) is trusted by pid.
+started_at() { local stat; stat="$(cat "/proc/$1/stat" 2>/dev/null)" && awk '{ print $20 }' <<<"${stat##*) }"; }
+daemon_running() { # pidfile
+  local p t
+  [ -r "$1" ] && read -r p t <"$1" || return 1
+  kill -0 "$p" 2>/dev/null || return 1
+  [ -z "$t" ] || [ "$(started_at "$p")" = "$t" ]
+}
 daemon_start() { # pidfile log command...: started unless the pid file names a live process
   local pidfile="$1" log="$2"
   shift 2
   daemon_running "$pidfile" && return 0
   setsid "$@" >"$log" 2>&1 </dev/null &
-  echo $! >"$pidfile"
+  echo "$! $(started_at $!)" >"$pidfile"
 }
 daemon_stop() { # pidfile [grace seconds, 10]: TERM, then KILL; 1 when none was running
   local pidfile="$1" grace="${2:-10}" p
   if ! daemon_running "$pidfile"; then rm -f "$pidfile"; return 1; fi
-  p="$(cat "$pidfile")"
+  read -r p _ <"$pidfile"
   kill "$p" 2>/dev/null || true
   for _ in $(seq 1 $((grace * 4))); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
   kill -9 "$p" 2>/dev/null || true

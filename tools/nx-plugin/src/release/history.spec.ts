@@ -22,6 +22,22 @@ describe('release history', () => {
     expect(after.find((r) => r.image === 'img2')?.outcome).toBe('rolled-back');
   });
 
+  // Issue 34, item 3: a release rolled back once is no rollback target afterwards, through its
+  // older superseded entry. Before: R0, R1, R2; alerts rolled back to R1, then to R0, and the next
+  // went back to R1 (rolled back a moment before), walking R0 -> R1 -> R0 ...
+  it('never rolls back to a release that was rolled back or failed after it was good', () => {
+    let h = deploy(deploy(deploy([], 'r0', 'blue'), 'r1', 'green'), 'r2', 'blue');
+    h = recordRollback(h, previousGood(h)!, 'now', 'alert', 'alert: error rate');
+    expect(live(h)?.image).toBe('r1');
+    h = recordRollback(h, previousGood(h)!, 'now', 'alert', 'alert: error rate');
+    expect(live(h)?.image).toBe('r0');
+    expect(previousGood(h)).toBeUndefined();
+    h = deploy(h, 'r3', 'green');
+    expect(previousGood(h)?.image).toBe('r0');
+    h = recordFailed(h, { ...base, image: 'r0', color: 'blue', reason: 'rollout timed out' });
+    expect(previousGood(h)).toBeUndefined();
+  });
+
   it('has nothing to roll back to after one release or none', () => {
     expect(previousGood([])).toBeUndefined();
     expect(previousGood(deploy([], 'img1', 'blue'))).toBeUndefined();

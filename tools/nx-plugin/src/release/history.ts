@@ -56,11 +56,18 @@ export function live(history: Release[]): Release | undefined {
 /** Two entries are the same release: same pod template when both recorded one, else the same image. */
 export const sameRelease = (a: Release, b: Release): boolean => (a.release && b.release ? a.release === b.release : a.image === b.image);
 
-/** The release to roll back to: the newest good one before the live one, of another release. */
+/**
+ * The release to roll back to: the newest good one before the live one, of another release, and
+ * never one judged bad since (rolled back or failed later: its older good entry no longer counts).
+ */
 export function previousGood(history: Release[]): Release | undefined {
   const current = live(history);
   if (!current) return undefined;
-  return [...history].reverse().find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current));
+  const judgedBadSince = (r: Release) =>
+    history.some((later) => later.revision > r.revision && (later.outcome === 'rolled-back' || later.outcome === 'failed') && sameRelease(later, r));
+  return [...history]
+    .reverse()
+    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current) && !judgedBadSince(r));
 }
 
 /** After a rollback: the live release is marked rolled back, the restored one goes live again. */

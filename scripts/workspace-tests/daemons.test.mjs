@@ -1,0 +1,53 @@
+// @workspace-test cached inputs=scripts/lib.sh
+// lib.sh's daemons (dockerd, the registry, BuildKit, Prometheus, the node's processes): a pid file
+// names the process it started, never another one that reuses its pid later. A full run once found
+// Prometheus's old pid alive as another program: it waited 30 s for a Prometheus never started, and
+// its `down` would have killed that program.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { repoRoot } from '../../tools/workspace-tests/scratch.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'daemons-'));
+const bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
+after(() => {
+  bystander.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+const lib = (script) =>
+  execFileSync('bash', ['-c', `source scripts/lib.sh && ${script}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+// Alive and not a zombie (a stopped daemon may wait for this container's init to reap it).
+const alive = (pid) => {
+  try {
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+test('a started daemon is known by its pid and start time, and stopped', () => {
+  const pidfile = join(dir, 'd.pid');
+  lib(`daemon_start ${pidfile} ${dir}/d.log sleep 600`);
+  const [pid, started] = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
+  assert.ok(pid > 0 && started > 0, readFileSync(pidfile, 'utf8'));
+  assert.equal(lib(`daemon_running ${pidfile} && echo running`), 'running');
+  assert.equal(lib(`daemon_start ${pidfile} ${dir}/d.log sleep 600; cat ${pidfile}`), `${pid} ${started}`, 'not started twice');
+  assert.equal(lib(`daemon_stop ${pidfile} 1 && echo stopped`), 'stopped');
+  assert.equal(alive(pid), false);
+});
+
+test('a pid file whose pid now belongs to another process: not running, and that process is never signalled', () => {
+  const pidfile = join(dir, 'reused.pid');
+  writeFileSync(pidfile, `${bystander.pid} 1\n`); // the daemon started at tick 1, long gone
+  assert.equal(lib(`daemon_running ${pidfile} || echo 'not running'`), 'not running');
+  assert.equal(lib(`daemon_stop ${pidfile} 1 || echo 'none was running'`), 'none was running');
+  assert.equal(alive(bystander.pid), true, 'the process that reused the pid is untouched');
+  // A restart starts a new daemon instead of trusting the stale file.
+  lib(`daemon_start ${pidfile} ${dir}/r.log sleep 600`);
+  const [pid] = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
+  assert.notEqual(pid, bystander.pid);
+  lib(`daemon_stop ${pidfile} 1`);
+});
