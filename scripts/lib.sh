@@ -83,13 +83,18 @@ apt_install() {
 # A pid file holds "pid start-time" (the process's start in clock ticks since boot, /proc/<pid>/stat
 # field 22): a pid alone names whatever process reuses it later (a full run once found Prometheus's
 # old pid alive as another program, waited for a Prometheus that was never started, and would have
-# killed that program on stop). A file with the pid alone (written before) is trusted by pid.
+# killed that program on stop; that pid was a thread's). A file with the pid alone (written before
+# this) names its process only if that process started before the file was written.
 started_at() { local stat; stat="$(cat "/proc/$1/stat" 2>/dev/null)" && awk '{ print $20 }' <<<"${stat##*) }"; }
+started_epoch() { # pid: when it started, in seconds since the epoch
+  local ticks boot
+  ticks="$(started_at "$1")" && boot="$(awk '/^btime/ { print $2 }' /proc/stat)" && echo $((boot + ticks / $(getconf CLK_TCK)))
+}
 daemon_running() { # pidfile
   local p t
   [ -r "$1" ] && read -r p t <"$1" || return 1
-  kill -0 "$p" 2>/dev/null || return 1
-  [ -z "$t" ] || [ "$(started_at "$p")" = "$t" ]
+  [ -d "/proc/$p" ] && [ "$(awk '/^Tgid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$p" ] || return 1 # a live process, not a thread
+  if [ -n "$t" ]; then [ "$(started_at "$p")" = "$t" ]; else [ "$(started_epoch "$p")" -le "$(stat -c %Y "$1")" ]; fi
 }
 daemon_start() { # pidfile log command...: started unless the pid file names a live process
   local pidfile="$1" log="$2"

@@ -1,11 +1,11 @@
 // @workspace-test cached inputs=scripts/lib.sh
 // lib.sh's daemons (dockerd, the registry, BuildKit, Prometheus, the node's processes): a pid file
 // names the process it started, never another one that reuses its pid later. A full run once found
-// Prometheus's old pid alive as another program: it waited 30 s for a Prometheus never started, and
-// its `down` would have killed that program.
+// Prometheus's old pid alive as a thread of another program: it waited 30 s for a Prometheus never
+// started, and its `down` would have killed that program.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -50,4 +50,17 @@ test('a pid file whose pid now belongs to another process: not running, and that
   const [pid] = readFileSync(pidfile, 'utf8').trim().split(' ').map(Number);
   assert.notEqual(pid, bystander.pid);
   lib(`daemon_stop ${pidfile} 1`);
+});
+
+test('a pid file of the old form (the pid alone): a thread of another process, or a process started after the file, is not the daemon', () => {
+  const pidfile = join(dir, 'old.pid');
+  // What full7 met: Prometheus's old pid had become a thread of a test's node process.
+  const thread = readdirSync(`/proc/${process.pid}/task`).find((t) => Number(t) !== process.pid);
+  writeFileSync(pidfile, `${thread}\n`);
+  assert.equal(lib(`daemon_running ${pidfile} || echo 'not running'`), 'not running');
+  writeFileSync(pidfile, `${bystander.pid}\n`);
+  utimesSync(pidfile, new Date('2026-01-01'), new Date('2026-01-01')); // written before the bystander started
+  assert.equal(lib(`daemon_running ${pidfile} || echo 'not running'`), 'not running');
+  utimesSync(pidfile, new Date(), new Date()); // written after: trusted, as files of the old form were
+  assert.equal(lib(`daemon_running ${pidfile} && echo running`), 'running');
 });
