@@ -65,9 +65,7 @@ export function previousGood(history: Release[]): Release | undefined {
   if (!current) return undefined;
   const judgedBadSince = (r: Release) =>
     history.some((later) => later.revision > r.revision && (later.outcome === 'rolled-back' || later.outcome === 'failed') && sameRelease(later, r));
-  return [...history]
-    .reverse()
-    .find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current) && !judgedBadSince(r));
+  return [...history].reverse().find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current) && !judgedBadSince(r));
 }
 
 /** After a rollback: the live release is marked rolled back, the restored one goes live again. */
