@@ -20,12 +20,12 @@ const cases = [
   // The helpers that start the services as processes: every test project that uses them.
   // (and the plugin, whose load and perf-compare workspace tests import them, and so the root
   // project, which depends on the plugin it loads; issue 28: the engine's order-integrity test, the
-  // deployed flow's proof under traffic (deploy) and the images test (docker-env), which gets its
-  // throwaway databases from them)
+  // deployed flow's proof under traffic (deploy), the images test (docker-env) and the DAST
+  // (ci-tools: its planted-defect agents), which get their throwaway databases from them)
   [
     'tools/testing/local-services.mjs',
     '// touched\n',
-    ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'docker-env', 'execution-engine', 'flow-integration', 'local-services'],
+    ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'dashboard-e2e', 'deploy', 'docker-env', 'execution-engine', 'flow-integration', 'local-services'],
   ],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.

@@ -296,7 +296,7 @@ down() {
 status() {
   local part rc=0
   for part in containerd kubelet kube-proxy coredns; do
-    if running "$part"; then echo "  $part: running (pid $(cat "$(pidfile "$part")"))"; else echo "  $part: not running"; rc=1; fi
+    if running "$part"; then echo "  $part: running (pid $(cut -d" " -f1 "$(pidfile "$part")"))"; else echo "  $part: not running"; rc=1; fi
   done
   if node_ready; then echo "node $NODE: Ready ($NODE_IP, $(kubectl_ get pods -A --field-selector "spec.nodeName=$NODE" --no-headers 2>/dev/null | wc -l) pod(s))"
   else echo "node $NODE: not Ready"; rc=1; fi

@@ -13,8 +13,8 @@ export async function restartCheck({ namespace, context, orders = 20, timeoutSec
   const kubectl = (...args) =>
     execFileSync('kubectl', ['--context', context, '-n', namespace, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   const url = `http://${kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.clusterIP}')}`;
-  const pods = () =>
-    JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=execution-engine', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
+  const allPods = () => JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=execution-engine', '-o', 'json')).items;
+  const pods = () => allPods().filter((p) => !p.metadata.deletionTimestamp);
   const ready = (list) => list.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   // A Service created moments ago answers once kube-proxy has its rules (about a second here).
   for (let i = 0; ; i++) {
@@ -41,8 +41,11 @@ export async function restartCheck({ namespace, context, orders = 20, timeoutSec
   const names = new Set(before.map((p) => p.metadata.name));
   const started = Date.now();
   for (;;) {
-    const now = pods();
-    if (now.every((p) => !names.has(p.metadata.name)) && ready(now) >= wanted) break;
+    // Gone, not just terminating: a terminating pod may still answer (and a per-pod book would
+    // then read back as if it had survived; the planted defect passed this check that way).
+    const all = allPods();
+    const now = all.filter((p) => !p.metadata.deletionTimestamp);
+    if (all.every((p) => !names.has(p.metadata.name)) && ready(now) >= wanted) break;
     if (Date.now() - started > timeoutSeconds * 1000) throw new Error(`the engine's pods were not replaced and ready within ${timeoutSeconds} s`);
     await sleep(500);
   }
