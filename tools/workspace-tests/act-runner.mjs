@@ -118,8 +118,15 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
       const code = await child.exited;
       rmSync(join(eventFile, '..'), { recursive: true, force: true });
       const seconds = (Date.now() - started) / 1000;
-      timings.push(`${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${seconds.toFixed(1)} s, exit ${code}`);
-      return { code, out: child.output(), seconds };
+      // The whole log, kept (an assertion's message shows only each failed step's last lines, and
+      // a failed task's own output is often further up): reports/act/<workspace>-<n>.log.
+      const log = join(repoRoot, 'reports/act', `${name}-${timings.length + 1}.log`);
+      mkdirSync(join(log, '..'), { recursive: true });
+      writeFileSync(log, child.output());
+      timings.push(
+        `${workflow} ${event}${flags.includes('-j') ? ` -j ${flags[flags.indexOf('-j') + 1]}` : ''}: ${seconds.toFixed(1)} s, exit ${code} (log: ${log})`,
+      );
+      return { code, out: child.output(), seconds, log };
     },
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   };
