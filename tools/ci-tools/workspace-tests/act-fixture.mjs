@@ -49,10 +49,9 @@ export async function actFixture(name, { staging, production, apiState }) {
   const runner = runnerWorkspace(name, {
     edit: (dir) => setNamespaces(dir, staging, production),
     // production-deploy.yml's integration-tests job runs scripts/test-all.sh: the run this test is part of.
-    // The runner's own PostgreSQL for the project tests that need one (tools/postgres/postgres.sh as
-    // a non-root user keeps its server and password in the runner's home, as on a GitHub runner):
-    // this machine's server on the default port is root's, its password out of the runner's reach.
-    env: [`GITHUB_API_URL=${api.url}`, 'TEST_ALL_NESTED=skip', 'POSTGRES_ADDR=127.0.0.1:5434'],
+    // No POSTGRES_ADDR here: act's --env-file wins over a job's env, and ci.yml's shards each take
+    // their own port (an act.env port put every shard on one, and the second was refused).
+    env: [`GITHUB_API_URL=${api.url}`, 'TEST_ALL_NESTED=skip'],
   });
   /** act.sh in the runner's clone, with the stand-ins for the cloud: { code, out }. */
   const act = (workflow, event, payload, ...flags) =>
