@@ -6,22 +6,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { throwawayDatabase } from '../../testing/local-services.mjs';
+import { freePort, throwawayDatabase } from '../../testing/local-services.mjs';
 import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 // The engine and the agents keep their state in PostgreSQL (a throwaway database on the local
 // server, reached over the host network like everything here).

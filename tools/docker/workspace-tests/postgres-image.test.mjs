@@ -7,21 +7,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../../testing/local-services.mjs';
 
 const IMAGE = 'trading-base/postgres:15';
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const psql = (port, password, sql) =>
   spawnSync('psql', ['-X', '-At', '-w', '-h', '127.0.0.1', '-p', String(port), '-U', 'trading', '-d', 'trading', '-c', sql], {
     encoding: 'utf8',
