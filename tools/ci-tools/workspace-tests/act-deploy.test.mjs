@@ -29,6 +29,7 @@ let WRITE;
 let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
 const images = {};
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+const liveRelease = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
 const act = (...args) => fixture.act(...args);
 const commitAsRunner = (...args) => runner.commit(...args);
@@ -92,7 +93,13 @@ test('rollback.yml from an SLO alert (repository_dispatch): the service the firi
     client_payload: {
       environment: 'staging',
       status: 'firing',
-      alerts: [{ status: 'firing', labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging' } }],
+      // The release label as the SLO rules set it: the alert is about the release live now.
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging', release: liveRelease('execution-engine') },
+        },
+      ],
     },
   };
   const result = await act('rollback.yml', 'repository_dispatch', payload);

@@ -176,14 +176,18 @@ test('order traffic through deploys, a switch-back, a killed deploy, an abort, a
           'run',
           'deploy:staging',
           '--services=execution-engine',
-          '--output-style=static',
+          // Streamed: static output arrives only when the task ends, too late to kill it in its soak.
+          '--output-style=stream-without-prefixes',
           '--analysisIntervalSeconds=3',
         ]);
         await run.waitFor(/analysis \(soak of execution-engine/, 120_000);
+        // Killed while its soak runs: the deploy must still be running (it owes a 9 s soak).
+        assert.equal(run.child.exitCode, null, `the deploy ended before it was killed:\n${run.output()}`);
         process.kill(-run.child.pid, 'SIGKILL');
         await run.exited;
         const aborted = await nx('deploy:abort', '--reason=proof: the deploy was killed in its soak');
         assert.equal(aborted.code, 0, aborted.out);
+        assert.match(aborted.out, /taken off traffic: back on (blue|green)/, aborted.out);
       });
       url = engineUrl();
       await sleep(2000);

@@ -208,13 +208,15 @@ test('with Prometheus down a deploy refuses to start and moves nothing', async (
 });
 
 test('the alert entry point rolls back what a firing alert names; a resolved one does nothing', () => {
+  // The release label as the SLO rules set it (the release the alert fired for, live now).
+  const live = kubectl('-n', NS, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
   const payload = (status) => ({
     version: '4',
     status,
     alerts: [
       {
         status,
-        labels: { alertname: 'TradingErrorRateHigh', service: 'agents', namespace: NS, severity: 'page' },
+        labels: { alertname: 'TradingErrorRateHigh', service: 'agents', namespace: NS, severity: 'page', release: live },
         annotations: { summary: 'agents: 3% of responses are 5xx' },
       },
     ],

@@ -54,7 +54,8 @@ export function live(history: Release[]): Release | undefined {
 }
 
 /** Two entries are the same release: same pod template when both recorded one, else the same image. */
-export const sameRelease = (a: Release, b: Release): boolean => (a.release && b.release ? a.release === b.release : a.image === b.image);
+export const sameRelease = (a: Pick<Release, 'release' | 'image'>, b: Pick<Release, 'release' | 'image'>): boolean =>
+  a.release && b.release ? a.release === b.release : a.image === b.image;
 
 /**
  * The release to roll back to: the newest good one before the live one, of another release, and

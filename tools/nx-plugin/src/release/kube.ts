@@ -5,7 +5,7 @@ import type { Observed } from './planner';
 import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
 import { type Lease, acquireLease } from './cluster/lease';
-import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints } from './cluster/observe';
+import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
 import type { DatabaseConfig } from './database';
@@ -54,6 +54,7 @@ export class Kube {
 
   observe = (service: string, now = Date.now()): Promise<Observed> => observe(this.c, service, now);
   readyEndpoints = (service: string): Promise<number> => readyEndpoints(this.c, service);
+  readyLivePods = (service: string, color: Color, release: string): Promise<number> => readyLivePods(this.c, service, color, release);
   deploymentStatus = (name: string) => deploymentStatus(this.c, name);
   readDeployment = (name: string): Promise<k8s.V1Deployment | null> => readDeployment(this.c, name);
   podsOf = (service: string, color: Color): Promise<k8s.V1Pod[]> => podsOf(this.c, service, color);

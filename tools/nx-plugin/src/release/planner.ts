@@ -100,6 +100,16 @@ export function nextStep(observed: Observed, desired: Desired): Step {
   const state = observed.deployments[target];
 
   if (target !== observed.active) {
+    // A new release never goes over a live one nobody judged: the idle colour holds the last
+    // judged-good release, the only way back from it (issue 34).
+    if (observed.active && observed.state && UNJUDGED.includes(observed.state.phase)) {
+      return {
+        kind: 'refuse',
+        reason:
+          `release ${observed.activeRelease || '(unlabelled)'} is live on ${observed.active} and not judged yet (${observed.state.phase}); ` +
+          `judge it first (rerun its deploy), or decide with deploy:promote or deploy:abort, then deploy ${desired.release}`,
+      };
+    }
     if (observed.abortedRelease === desired.release && !desired.retryAborted) {
       return {
         kind: 'refuse',

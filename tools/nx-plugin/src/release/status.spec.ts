@@ -71,7 +71,7 @@ describe('serviceStatus', () => {
     });
     expect(s.warnings).toEqual([
       'the active Service selects release r9 but blue runs r1',
-      '1/2 ready endpoints behind the active Service',
+      '1/2 ready pods of the live release on blue',
       'the history records release r1 as live, the cluster serves r9',
       'soak owed: rerun the deploy (with analysis) to judge this release',
       'a canary is up (0/1 available): a deploy is in its canary, or one was interrupted there',

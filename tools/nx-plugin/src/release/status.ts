@@ -11,7 +11,7 @@ export interface ServiceStatus {
   phase: Phase | null;
   phaseSince: string | null;
   phaseReason: string;
-  /** Ready endpoints behind the active Service, and the replicas the live colour should have. */
+  /** Ready pods of the live colour's own Deployment running the live release (no canary, no baseline). */
   readyEndpoints: number;
   preview: { color: Color; release: string } | null;
   colors: Partial<Record<Color, { release: string; image: string; replicas: number; available: number; updated: number; pods: number }>>;
@@ -65,7 +65,7 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
   const w = status.warnings;
   if (active && liveState && liveState.release !== observed.activeRelease)
     w.push(`the active Service selects release ${observed.activeRelease || '(none)'} but ${active} runs ${liveState.release || '(unlabelled)'}`);
-  if (active && liveState && activeReady < liveState.replicas) w.push(`${activeReady}/${liveState.replicas} ready endpoints behind the active Service`);
+  if (active && liveState && activeReady < liveState.replicas) w.push(`${activeReady}/${liveState.replicas} ready pods of the live release on ${active}`);
   if (active && !liveState) w.push(`the active Service selects ${active}, which has no Deployment`);
   const recorded = status.history.live;
   if (status.live && recorded?.release && recorded.release !== status.live.release)

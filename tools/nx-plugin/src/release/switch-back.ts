@@ -1,9 +1,10 @@
 import type { ServiceConfig } from './config';
-import { previousGood, recordFailed, recordRollback } from './history';
+import { previousGood, recordFailed, recordRollback, sameRelease } from './history';
 import type { Kube } from './kube';
-import { type Color, SWITCHED_AT, other, serviceManifest } from './manifests';
+import { type Color, SWITCHED_AT, other } from './manifests';
 import { rolloutComplete } from './planner';
 import { abortedAnnotations, stateAnnotations, type Phase } from './release-state';
+import { switchActive } from './switch-active';
 
 export interface SwitchBack {
   /** Seconds from the decision to the active Service selecting the previous colour. */
@@ -20,7 +21,8 @@ export class NoWayBack extends Error {}
 
 /**
  * Takes the live release off traffic now: the active Service goes back to the other colour, only
- * if that colour is saturated with one labelled release (never to a colour without ready pods), in
+ * if that colour is saturated with the history's last judged-good release (never to a colour
+ * without ready pods, nor to a release a running deploy put there and nobody judged), in
  * one guarded replace that records `phase` (Aborted by analysis or an operator) and the release
  * taken off; then the history records the rollback and the aborted colour is scaled down.
  * Shared by the soak's automatic switch-back and `deploy:abort`.
@@ -45,12 +47,25 @@ export async function switchBack(
       `${service.name}: there is no saturated previous colour to return to (${to}: ${previous ? `${previous.availableReplicas}/${replicas} available, release ${previous.release || '(unlabelled)'}` : 'none'}), so traffic stays on ${from}`,
     );
   }
+  const good = previousGood(await kube.readHistory(service.name));
+  if (!good || !sameRelease(good, previous)) {
+    throw new NoWayBack(
+      `${service.name}: ${to} holds release ${previous.release}, not the last judged-good release (${good ? `${good.release ?? good.image} rev ${good.revision}` : 'none in the history'}), ` +
+        `so traffic stays on ${from} (${observed.activeRelease}); restore the judged-good release with \`npx nx run deploy:rollback -c ${environment} --services=${service.name}\``,
+    );
+  }
   const at = new Date();
-  await kube.pointService(serviceManifest(service, environment, kube.target.namespace, to, false, previous.release), {
-    [SWITCHED_AT]: at.toISOString(),
-    ...stateAnnotations(phase, at, reason.slice(0, 250)),
-    ...abortedAnnotations(observed.activeRelease, reason),
-  });
+  await switchActive(
+    kube,
+    service,
+    environment,
+    { color: to, release: previous.release },
+    {
+      [SWITCHED_AT]: at.toISOString(),
+      ...stateAnnotations(phase, at, reason.slice(0, 250)),
+      ...abortedAnnotations(observed.activeRelease, reason),
+    },
+  );
   const seconds = (Date.now() - started) / 1000;
   const entry = {
     image: observed.deployments[from]?.image ?? '',

@@ -18,4 +18,6 @@ export interface RollbackExecutorOptions {
   releases?: Record<string, string>;
   /** Alertmanager webhook payload (JSON file): the firing alerts decide environment, services and reason. */
   alert?: string;
+  /** An alert does not roll back a release a rollback restored less than this long ago (default 30). */
+  alertCooldownMinutes?: number;
 }

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, deploymentName, previewName, releaseLabel } from '../manifests';
+import { type Color, COLORS, COLOR_LABEL, SWITCHED_AT, TRACK_LABEL, deploymentName, previewName, releaseLabel } from '../manifests';
 import type { ColorState, Observed } from '../planner';
 import { ABORTED_REASON, ABORTED_RELEASE, RELEASE_LABEL, parseState } from '../release-state';
 import type { ClusterClient } from './client';
@@ -66,6 +66,21 @@ export async function podsOf(c: ClusterClient, service: string, color: Color): P
     c.core.listNamespacedPod({ namespace: c.target.namespace, labelSelector: `app.kubernetes.io/name=${service},${COLOR_LABEL}=${color}` }),
   );
   return pods.items;
+}
+
+/**
+ * Ready pods of the live colour's own Deployment that run `release`: not the canary's or the
+ * baseline's pods, which the active Service also selects while a canary runs (issue 34, path 10).
+ */
+export async function readyLivePods(c: ClusterClient, service: string, color: Color, release: string): Promise<number> {
+  const pods = await podsOf(c, service, color);
+  return pods.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      !p.metadata?.labels?.[TRACK_LABEL] &&
+      p.metadata?.labels?.[RELEASE_LABEL] === release &&
+      p.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True'),
+  ).length;
 }
 
 /** A Deployment as the cluster holds it, or null when it does not exist. */

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { deployService } from '../../executors/gke-deploy/lib/deploy-loop';
 import { soak, type PromotionContext } from '../../executors/gke-deploy/lib/promotion';
-import { decide } from '../../executors/release-decision/lib/run-decision';
+import { decide, type DecisionContext } from '../../executors/release-decision/lib/run-decision';
 import { rollbackService } from '../../executors/rollback/lib/run-rollback';
 import { loadAnalysisMetrics, loadEnvironment, loadServices, type EnvironmentConfig, type ServiceConfig } from '../config';
 import { HISTORY_LIMIT, live, type Release } from '../history';
 import type { Kube } from '../kube';
-import { deploymentManifest, releaseLabel } from '../manifests';
+import { type Color, deploymentManifest, releaseLabel } from '../manifests';
 import { UNJUDGED } from '../release-state';
 import { Crash, MemoryApi } from './memory-api';
 
@@ -28,8 +28,10 @@ export const modelEnv = (namespace: string, rolloutTimeoutSeconds: number): Envi
 });
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
+/** An operator's command that meets the deploy in the middle: before its switch, or in its soak. */
+export type During = 'abort-before-switch' | 'abort-in-soak' | 'promote-in-soak';
 export type Command =
-  | { kind: 'deploy'; variant: number; verdict: Verdict; broken: boolean; crashAfter: number | null; fault: string | null }
+  | { kind: 'deploy'; variant: number; verdict: Verdict; broken: boolean; crashAfter: number | null; fault: string | null; during?: During | null }
   | { kind: 'rerun' }
   | { kind: 'rollback'; crashAfter: number | null; fault: string | null }
   | { kind: 'abort'; crashAfter: number | null };
@@ -46,6 +48,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
       broken: fc.constantFrom(false, false, false, false, true),
       crashAfter: crash,
       fault: fc.option(fc.constantFrom(...FAULTS), { nil: null, freq: 4 }),
+      during: fc.option(fc.constantFrom<During>('abort-before-switch', 'abort-in-soak', 'promote-in-soak'), { nil: null, freq: 3 }),
     }),
   },
   { weight: 2, arbitrary: fc.constant({ kind: 'rerun' as const }) },
@@ -72,6 +75,11 @@ export const releaseOf = (variant: number) =>
     }),
   );
 
+export interface Hooks {
+  beforeSwitch?: (to: Color, from: Color, liveRelease: string) => Promise<void>;
+  duringSoak?: () => Promise<void>;
+}
+
 export class World {
   clock = 0;
   last: { variant: number } | null = null;
@@ -89,7 +97,7 @@ export class World {
     private readonly pollMs = 0,
   ) {}
 
-  private promotion(variant: number, verdict: Verdict): PromotionContext {
+  private promotion(variant: number, verdict: Verdict, during?: Hooks['duringSoak']): PromotionContext {
     const value = { pass: { value: 0 }, fail: { value: 1 }, inconclusive: { inconclusive: 'no data (model)' } }[verdict];
     return {
       kube: this.kube,
@@ -97,7 +105,12 @@ export class World {
       environment: 'staging',
       env: this.env,
       metrics,
-      source: { query: async () => value },
+      source: {
+        query: async () => {
+          await during?.();
+          return value;
+        },
+      },
       actor: 'model',
       log: () => undefined,
       sleep: this.sleep,
@@ -105,7 +118,8 @@ export class World {
     };
   }
 
-  deploy(variant: number, verdict: Verdict) {
+  /** `hooks` let a test act in the middle of a deploy: before its switch, or in each soak round. */
+  deploy(variant: number, verdict: Verdict, hooks: Hooks = {}) {
     this.last = { variant };
     return deployService(
       this.kube,
@@ -116,10 +130,28 @@ export class World {
         actor: 'model',
         log: () => undefined,
         sleep: this.sleep,
-        soak: soak(this.promotion(variant, verdict)),
+        soak: soak(this.promotion(variant, verdict, hooks.duringSoak)),
+        beforeSwitch: hooks.beforeSwitch,
         soakMs: this.env.analysis!.soakSeconds * 1000,
       },
     );
+  }
+
+  /** The hooks that run an operator's abort or promote once, in the middle of a deploy. */
+  private during(during: During | null, ctx: DecisionContext): Hooks {
+    if (!during) return {};
+    let done = false;
+    const once = (decision: 'abort' | 'promote') => async () => {
+      if (done) return;
+      done = true;
+      try {
+        await decide(this.kube, agents, { decision, environment: 'staging', services: ['agents'], all: false, reason: 'model', configDir: '' }, ctx);
+      } catch (error) {
+        if (error instanceof Crash) throw error; // another process's failure is not the deploy's
+      }
+    };
+    if (during === 'abort-before-switch') return { beforeSwitch: once('abort') };
+    return { duringSoak: once(during === 'abort-in-soak' ? 'abort' : 'promote') };
   }
 
   async run(cmd: Command): Promise<string> {
@@ -133,7 +165,7 @@ export class World {
           // A template whose new pods never get ready (a bad image or probe); not one already running.
           if (cmd.broken && this.api && !api.allPods().some((p) => p.labels['trading.dev/release'] === releaseOf(cmd.variant)))
             api.broken.add(releaseOf(cmd.variant));
-          await this.deploy(cmd.variant, cmd.verdict);
+          await this.deploy(cmd.variant, cmd.verdict, this.during(cmd.during ?? null, ctx));
           break;
         case 'rerun':
           if (!this.last) return 'nothing to rerun';
@@ -184,6 +216,32 @@ export class World {
     if (history.length > HISTORY_LIMIT) throw new Error(`history holds ${history.length} entries${where}`);
     const phase = svc.metadata!.annotations?.['trading.dev/phase'];
     if (phase && UNJUDGED.includes(phase as never)) throw new Error(`a clean rerun left the release ${phase}${where}`);
+  }
+
+  /** Releases the model saw promoted (a soak passed, or an operator accepted them). */
+  private readonly judged = new Set<string>();
+
+  /**
+   * Traffic goes back only to a judged release: after an abort, a switch-back or a rollback
+   * (phase Aborted, RolledBack) the Service selects a release that was promoted before; otherwise
+   * it is being judged (Soaking, Halted) or was just promoted.
+   */
+  checkJudged(trace: string[]): void {
+    if (!this.api) return;
+    const svc = this.api.service('agents');
+    const phase = svc?.metadata?.annotations?.['trading.dev/phase'];
+    const release = svc?.spec?.selector?.['trading.dev/release'];
+    if (!svc || !phase || !release) return;
+    if (phase === 'Promoted') this.judged.add(release);
+    else if (!UNJUDGED.includes(phase as never) && !this.judged.has(release))
+      throw new Error(`traffic went back (${phase}) to release ${release}, which nobody judged\n${trace.join('\n')}`);
+  }
+
+  /** A deploy refused because the live release is not judged yet: the Service does record it so. */
+  checkUnjudged(trace: string[]): void {
+    if (!this.api) return;
+    const phase = this.api.service('agents')?.metadata?.annotations?.['trading.dev/phase'];
+    if (!phase || !UNJUDGED.includes(phase as never)) throw new Error(`refused as not judged, but the phase is ${phase}\n${trace.join('\n')}`);
   }
 
   /** What an operator sees, for comparing a memory run with a cluster run of the same commands. */

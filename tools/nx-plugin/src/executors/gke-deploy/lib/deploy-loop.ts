@@ -1,11 +1,12 @@
 import type { EnvironmentConfig } from '../../../release/config';
 import { live, recordFailed, recordLive } from '../../../release/history';
 import type { Kube, Lease } from '../../../release/kube';
-import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
+import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel } from '../../../release/manifests';
+import { pointPreview, switchActive } from '../../../release/switch-active';
 import { describe, nextStep, type Desired } from '../../../release/planner';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { describePodProblems } from '../../../release/pod-problems';
-import { stateAnnotations } from '../../../release/release-state';
+import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
 import type { WantedRelease } from '../../../release/release-plan';
 
 export interface LoopOptions {
@@ -104,7 +105,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await kube.applyDeployment(manifestFor(step.color));
         break;
       case 'point-preview':
-        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.color, true, release));
+        await pointPreview(kube, service, options.environment, { color: step.color, release }, { log });
         break;
       case 'switch': {
         if (canaryFirst && step.from) {
@@ -117,10 +118,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         const at = new Date();
         const phase =
           desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
-        await kube.pointService(serviceManifest(service, options.environment, env.namespace, step.to, false, release), {
-          [SWITCHED_AT]: at.toISOString(),
-          ...phase,
-        });
+        await switchActive(kube, service, options.environment, { color: step.to, release }, { [SWITCHED_AT]: at.toISOString(), ...phase }, { log });
         switched = true;
         await kube.updateHistory(service.name, (h) => recordLive(h, entry(step.to)));
         break;
@@ -135,7 +133,9 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         if (!switched) log(`resuming the soak an interrupted run left pending: ${Math.ceil(step.remainingMs / 1000)} s of it left`);
         // This run's own switch owes the whole soak (milliseconds ago); a resumed one what is left.
         await options.soak(step.color, step.from, switched ? desired.soakMs : step.remainingMs);
-        await kube.recordPhase(service.name, release, stateAnnotations('Promoted', new Date(), 'soak passed'));
+        // Unless an operator decided meanwhile (deploy:promote): their record stands.
+        if (UNJUDGED.includes((await kube.observe(service.name)).state?.phase ?? 'Promoted'))
+          await kube.recordPhase(service.name, release, stateAnnotations('Promoted', new Date(), 'soak passed'));
         soaked = true;
         break;
       case 'scale-down':

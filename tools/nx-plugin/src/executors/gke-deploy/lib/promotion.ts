@@ -9,7 +9,7 @@ import type { EnvironmentConfig } from '../../../release/config';
 import { recordFailed } from '../../../release/history';
 import type { Kube, Lease } from '../../../release/kube';
 import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../../release/manifests';
-import { stateAnnotations } from '../../../release/release-state';
+import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
 import { NoWayBack, switchBack } from '../../../release/switch-back';
 import type { WantedRelease } from '../../../release/release-plan';
 
@@ -17,7 +17,7 @@ import type { WantedRelease } from '../../../release/release-plan';
 export class AnalysisStop extends Error {
   constructor(
     message: string,
-    readonly verdict: 'rolled-back' | 'halted' | 'canary-failed',
+    readonly verdict: 'rolled-back' | 'halted' | 'canary-failed' | 'superseded',
   ) {
     super(message);
   }
@@ -134,7 +134,23 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
       return ready < replicas ? `${ready}/${replicas} ready endpoints behind ${service.name}` : null;
     };
     const durationMs = Math.max(remainingMs, a.intervalSeconds * 1000);
+    // The soak judges one release and writes only about it: if someone took it off traffic
+    // meanwhile (deploy:abort, a rollback), its verdict is about nothing live and is not recorded.
+    const release = (await kube.observe(service.name)).deployments[to]?.release ?? '';
     const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, durationMs, health);
+    const now = await kube.observe(service.name);
+    if (now.activeRelease === release && now.state && !UNJUDGED.includes(now.state.phase)) {
+      // Decided meanwhile (deploy:promote): an operator's verdict stands over this soak's.
+      ctx.log(`release ${release} was ${now.state.phase} meanwhile (${now.state.reason || 'no reason recorded'}); this soak's verdict (${outcome.status}) is not recorded`);
+      return;
+    }
+    if (now.activeRelease !== release) {
+      throw new AnalysisStop(
+        `${service.name}: release ${release} is no longer live (the active Service selects ${now.activeRelease || '(none)'} on ${now.active ?? '(none)'}, ` +
+          `${now.state?.phase ?? 'no phase'}: ${now.state?.reason || 'no reason recorded'}); this soak's verdict (${outcome.status}) is not recorded`,
+        'superseded',
+      );
+    }
     if (outcome.status === 'passed') {
       const accepted = a.onInconclusive === 'continue' && /inconclusive/.test(outcome.reason) ? ' (missing data accepted: onInconclusive continue)' : '';
       ctx.log(`soak passed${accepted} after ${outcome.rounds} round(s): ${outcome.reason}`);
@@ -143,7 +159,6 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
     // Halted: the release stays live and unjudged, recorded as such; a rerun judges it again (a
     // full soak), deploy:abort takes it off traffic, deploy:promote accepts it on purpose.
     const halt = async (message: string): Promise<never> => {
-      const release = (await kube.observe(service.name)).activeRelease;
       await kube.recordPhase(service.name, release, stateAnnotations('Halted', new Date(), message.slice(0, 250)));
       throw new AnalysisStop(message, 'halted');
     };

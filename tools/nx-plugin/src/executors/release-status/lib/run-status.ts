@@ -16,11 +16,22 @@ export interface StatusContext {
   print: (line: string) => void;
 }
 
-/** Reads each service's state from the cluster (never from the history alone) and reports it. */
+/**
+ * One service's status as the cluster has it. Ready counts only the live colour's own pods of the
+ * live release: a canary's or baseline's pods behind the active Service cannot hide a dead one.
+ */
+export async function readServiceStatus(kube: Kube, name: string): Promise<ServiceStatus> {
+  const observed = await kube.observe(name);
+  const ready = observed.active ? await kube.readyLivePods(name, observed.active, observed.activeRelease) : 0;
+  const canary = await kube.deploymentStatus(canaryName(name));
+  return serviceStatus(name, observed, ready, await kube.readHistory(name), canary);
+}
+
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) =>
   withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions;
 
+/** Reads each service's state from the cluster (never from the history alone) and reports it. */
 export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & { environment: string }, ctx: StatusContext): Promise<ServiceStatus[]> {
   const options = normalizeStatusOptions(given);
   const configDir = join(ctx.workspaceRoot, options.configDir);
@@ -29,12 +40,7 @@ export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & {
   const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const statuses: ServiceStatus[] = [];
-  for (const { name } of services) {
-    const observed = await kube.observe(name);
-    const ready = observed.active ? await kube.readyEndpoints(name) : 0;
-    const canary = await kube.deploymentStatus(canaryName(name));
-    statuses.push(serviceStatus(name, observed, ready, await kube.readHistory(name), canary));
-  }
+  for (const { name } of services) statuses.push(await readServiceStatus(kube, name));
   if (options.json) ctx.print(JSON.stringify(statuses));
   else {
     const table = renderStatus(`${options.environment} (context ${context}, namespace ${env.namespace})`, statuses);

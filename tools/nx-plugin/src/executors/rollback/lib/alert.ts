@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { live, type Release } from '../../../release/history';
 
 /**
  * The alert entry point: an Alertmanager webhook payload (version 4), as Alertmanager posts it
@@ -21,7 +22,7 @@ export const alertPayloadSchema = z.object({
 export interface AlertRequest {
   environment: string;
   services: string[];
-  /** Service -> the release its firing alerts name (their `release` label), when they name one. */
+  /** Service -> the release its firing alerts name (their `release` label; every firing alert names one). */
   releases: Record<string, string>;
   reason: string;
 }
@@ -63,7 +64,33 @@ export function rollbackFromAlert(payload: unknown, environments: Record<string,
       ),
     ];
     if (named.length > 1) throw new Error(`the firing alerts of ${service} name several releases (${named.join(', ')}); send one payload per release`);
-    if (named.length === 1) releases[service] = named[0];
+    // An alert without its release could be about any release, one already rolled back among them:
+    // acting on it would walk back release after release (issue 34).
+    const unnamed = firing.find((a) => a.labels.service === service && !a.labels.release);
+    if (unnamed) {
+      throw new Error(
+        `alert ${unnamed.labels.alertname} of ${service} names no release (label "release"), so nothing was rolled back: it cannot tell whether the release it fired for is still live. ` +
+          'The SLO rules keep the label (tools/prometheus/rules/slo.yml); a person rolls back by hand with deploy:rollback --services=' +
+          service,
+      );
+    }
+    releases[service] = named[0];
   }
   return { environment: envs[0], services, releases, reason: `alert ${names.join(', ')}${summary ? `: ${summary}` : ''}` };
+}
+
+/**
+ * Pure: why an alert must not roll back now, or null. When the live release was itself restored by
+ * a rollback less than `cooldownMs` ago, a new alert points at a cause outside the release (a node,
+ * a slow dependency): rolling back again would walk R2 -> R1 -> R0 while the cause stays.
+ */
+export function alertCooldown(history: Release[], now: number, cooldownMs: number): string | null {
+  const current = live(history);
+  if (!current || current.kind !== 'rollback') return null;
+  const age = now - Date.parse(current.time);
+  if (!(age < cooldownMs)) return null;
+  return (
+    `its live release ${current.release ?? current.image} (rev ${current.revision}) was restored by a rollback ${Math.round(age / 60_000)} min ago (${current.reason ?? 'no reason recorded'}), ` +
+    `within the alert cooldown of ${Math.round(cooldownMs / 60_000)} min: a cause outside the release is likely, so an alert does not walk further back; a person decides (deploy:rollback --services=...)`
+  );
 }

@@ -3,16 +3,8 @@ import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
 import { live, previousGood, recordRollback } from '../../../release/history';
 import { Kube, LeaseHeld } from '../../../release/kube';
-import {
-  SWITCHED_AT,
-  deploymentFromTemplate,
-  deploymentManifest,
-  other,
-  previewName,
-  releaseLabel,
-  serviceManifest,
-  type Color,
-} from '../../../release/manifests';
+import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../../release/manifests';
+import { pointPreview, switchActive } from '../../../release/switch-active';
 import { rolloutComplete, type Observed } from '../../../release/planner';
 import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
@@ -21,7 +13,7 @@ import { withSchemaDefaults } from '../../options';
 import schema from '../schema.json';
 import type { RollbackExecutorOptions } from '../schema';
 import { removeOrphanCanary } from '../../../release/orphans';
-import { rollbackFromAlert } from './alert';
+import { alertCooldown, rollbackFromAlert } from './alert';
 
 export interface RollbackContext {
   workspaceRoot: string;
@@ -111,17 +103,23 @@ export async function rollbackService(
     return Boolean(s && s.release === release && rolloutComplete(s, replicas));
   });
   // The same gate as a deploy: ready endpoints of exactly this release behind the preview first.
-  await kube.pointService(serviceManifest(service, environment, namespace, to, true, release));
+  await pointPreview(kube, service, environment, { color: to, release }, { log });
   await wait(
     `the preview Service has no ${replicas} ready endpoint(s) of release ${release}`,
     async () => (await kube.readyEndpoints(previewName(service.name))) >= replicas,
   );
   const at = new Date();
-  await kube.pointService(serviceManifest(service, environment, namespace, to, false, release), {
-    [SWITCHED_AT]: at.toISOString(),
-    ...stateAnnotations('RolledBack', at, reason.slice(0, 250)),
-    ...abortedAnnotations(liveRelease, `rollback by ${ctx.actor}: ${reason}`),
-  });
+  await switchActive(
+    kube,
+    service,
+    environment,
+    { color: to, release },
+    {
+      [SWITCHED_AT]: at.toISOString(),
+      ...stateAnnotations('RolledBack', at, reason.slice(0, 250)),
+      ...abortedAnnotations(liveRelease, `rollback by ${ctx.actor}: ${reason}`),
+    },
+  );
   const recoverySeconds = (Date.now() - started) / 1000;
   await kube.updateHistory(service.name, (h) => recordRollback(h, { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
@@ -213,7 +211,7 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeRollbackOptions = (options: RollbackExecutorOptions) =>
   withSchemaDefaults(schema, options) as RollbackExecutorOptions &
-    Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes'>>;
+    Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes' | 'alertCooldownMinutes'>>;
 
 export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
   let options = normalizeRollbackOptions(given);
@@ -242,6 +240,10 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   const settled = await Promise.allSettled(
     services.map(async (service) => {
       const from = options.from ?? options.releases?.[service.name];
+      if (options.alert) {
+        const refused = alertCooldown(await kube.readHistory(service.name), Date.now(), options.alertCooldownMinutes * 60_000);
+        if (refused) throw new Error(`the alert is not acted on: ${refused}`);
+      }
       let lease;
       try {
         lease = await kube.acquireLease(service.name, 90, undefined, (m) => ctx.log(`[${service.name}] ${m}`));
