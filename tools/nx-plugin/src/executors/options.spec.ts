@@ -11,6 +11,7 @@ describe('withSchemaDefaults', () => {
       timeoutSeconds: 5,
       all: false,
       recentMinutes: 60,
+      alertCooldownMinutes: 30,
     });
     expect(withSchemaDefaults(deploySchema, { environment: 'production', dryRun: true })).toMatchObject({
       configDir: 'tools/deploy',

@@ -42,6 +42,8 @@ describe('the release engine under random interleavings (model-based, in-memory 
       { numRuns: Number(process.env.MODEL_RUNS ?? 500), seed: process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined },
     );
     // Issue 34: at least 500 generated interleavings per CI run, and the log says how many.
-    console.log(`release model: ${ran} generated interleavings of deploy, rerun, rollback and abort, with crashes and API errors; invariants held after every step`);
+    console.log(
+      `release model: ${ran} generated interleavings of deploy, rerun, rollback and abort, with crashes and API errors; invariants held after every step`,
+    );
   }, 300_000);
 });

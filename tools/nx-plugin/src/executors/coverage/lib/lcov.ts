@@ -28,9 +28,7 @@ function finish(r: Record): FileCoverage {
   // LF/LH are the producer's own totals (what llvm-cov, coverage.py and istanbul print); DA
   // records are the fallback for producers that omit them.
   const lines: Counter =
-    r.lf !== undefined
-      ? { total: r.lf, covered: r.lh ?? 0 }
-      : { total: r.lines.size, covered: [...r.lines.values()].filter((h) => h > 0).length };
+    r.lf !== undefined ? { total: r.lf, covered: r.lh ?? 0 } : { total: r.lines.size, covered: [...r.lines.values()].filter((h) => h > 0).length };
   const functions: Counter | undefined =
     r.fnFound !== undefined
       ? { total: r.fnFound, covered: r.fnHit ?? 0 }

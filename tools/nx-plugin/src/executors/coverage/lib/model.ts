@@ -92,7 +92,8 @@ export function uniteFiles(path: string, parts: FileCoverage[]): FileCoverage | 
     }
   });
   const uneven = [...lineHits.keys()].filter((line) => parts.some((part) => !part.lineHits?.has(line))).sort((a, b) => a - b);
-  if (uneven.length) return `${path} is reported twice with different executable lines (${uneven.length > 1 ? 'lines' : 'line'} ${uneven.join(', ')} not in every report)`;
+  if (uneven.length)
+    return `${path} is reported twice with different executable lines (${uneven.length > 1 ? 'lines' : 'line'} ${uneven.join(', ')} not in every report)`;
   for (const part of parts) {
     if (part.branchHits && part.branchHits.size > 0) {
       const other = [...branchHits.keys()].find((key) => !part.branchHits?.has(key));

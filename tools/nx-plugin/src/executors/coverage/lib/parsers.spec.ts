@@ -43,9 +43,7 @@ describe('parseLcov', () => {
       text('TN:\nSF:a.py\nFN:1,f\nFN:5,g\nFNDA:3,f\nFNDA:0,g\nDA:1,3\nDA:2,0\nDA:2,1\nDA:3,0\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nend_of_record\n'),
       'x.info',
     );
-    expect(report.files).toEqual([
-      { path: 'a.py', lines: { total: 3, covered: 2 }, functions: { total: 2, covered: 1 }, branches: { total: 2, covered: 1 } },
-    ]);
+    expect(report.files).toEqual([{ path: 'a.py', lines: { total: 3, covered: 2 }, functions: { total: 2, covered: 1 }, branches: { total: 2, covered: 1 } }]);
   });
 
   it('leaves functions unmeasured when the producer records none', async () => {

@@ -46,7 +46,20 @@ describe('evaluatePatch', () => {
       ['b.py', [7]],
       ['notes.md', [1]],
     ]);
-    const result = evaluatePatch(changed, [file('a.py', [[2, 3], [3, 0], [4, 0], [9, 0]]), file('b.py', [[7, 1]])], 90, 'origin/main');
+    const result = evaluatePatch(
+      changed,
+      [
+        file('a.py', [
+          [2, 3],
+          [3, 0],
+          [4, 0],
+          [9, 0],
+        ]),
+        file('b.py', [[7, 1]]),
+      ],
+      90,
+      'origin/main',
+    );
     expect(result.check).toEqual({ scope: 'patch (lines changed since origin/main)', metric: 'lines', covered: 2, total: 4, threshold: 90, passed: false });
     expect(result.uncovered).toEqual([{ path: 'a.py', lines: [3, 4] }]);
     expect(result.unreported).toEqual(['notes.md']);
@@ -61,7 +74,13 @@ describe('patch coverage through the gate, in a git repository', () => {
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { cwd: root, encoding: 'utf8' });
   const lines: string[] = [];
   const errors: string[] = [];
-  const ctx = () => ({ workspaceRoot: root, projectName: 'agents', projectRoot: 'apps/agents', log: (m: string) => lines.push(m), error: (m: string) => errors.push(m) });
+  const ctx = () => ({
+    workspaceRoot: root,
+    projectName: 'agents',
+    projectRoot: 'apps/agents',
+    log: (m: string) => lines.push(m),
+    error: (m: string) => errors.push(m),
+  });
   const options = { reports: ['coverage/{projectRoot}/lcov.info'], thresholds: { lines: 50 }, patchThreshold: 90 };
 
   beforeEach(() => {
@@ -88,7 +107,9 @@ describe('patch coverage through the gate, in a git repository', () => {
     expect(out).toMatch(/FAIL .*patch \(lines changed since HEAD~1\).*50\.00%/);
     expect(out).toContain('patch: not run by any test: apps/agents/src/risk.py line(s) 3');
     expect(errors.join('\n')).toContain('patch (lines changed since HEAD~1): lines 50.00% is below 90%');
-    expect(JSON.parse(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.json'), 'utf8')).patch.uncovered).toEqual([{ path: 'apps/agents/src/risk.py', lines: [3] }]);
+    expect(JSON.parse(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.json'), 'utf8')).patch.uncovered).toEqual([
+      { path: 'apps/agents/src/risk.py', lines: [3] },
+    ]);
   });
 
   it('passes once a test runs the new lines, and without a base gates the totals only', async () => {
@@ -103,7 +124,18 @@ describe('patch coverage through the gate, in a git repository', () => {
     expect(await runGate({ ...options, patchBase: 'origin/nope' }, ctx())).toBeUndefined();
     expect(errors.join('\n')).toMatch(/patch coverage: cannot compare with origin\/nope .*fetch it first/);
     errors.length = 0;
-    writeFileSync(join(root, 'coverage/apps/agents/coverage-summary.json'), JSON.stringify({ total: {}, [join(root, 'apps/agents/src/risk.py')]: { lines: { total: 4, covered: 3 }, statements: { total: 4, covered: 3 }, functions: { total: 1, covered: 1 }, branches: { total: 0, covered: 0 } } }));
+    writeFileSync(
+      join(root, 'coverage/apps/agents/coverage-summary.json'),
+      JSON.stringify({
+        total: {},
+        [join(root, 'apps/agents/src/risk.py')]: {
+          lines: { total: 4, covered: 3 },
+          statements: { total: 4, covered: 3 },
+          functions: { total: 1, covered: 1 },
+          branches: { total: 0, covered: 0 },
+        },
+      }),
+    );
     rmSync(join(root, 'coverage/apps/agents/lcov.info'));
     expect(await runGate({ ...options, reports: ['coverage/{projectRoot}/coverage-summary.json'], patchBase: 'HEAD~1' }, ctx())).toBeUndefined();
     expect(errors.join('\n')).toMatch(/patch coverage needs per-line hits: an LCOV or Cobertura report/);

@@ -32,7 +32,7 @@ export function parseUnifiedDiff(diff: string): ChangedLines {
 /** "3-5, 9": consecutive line numbers as ranges. */
 export function lineRanges(lines: number[]): string {
   const out: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     let j = i;
     while (j + 1 < lines.length && lines[j + 1] === lines[j] + 1) j++;
     out.push(i === j ? `${lines[i]}` : `${lines[i]}-${lines[j]}`);

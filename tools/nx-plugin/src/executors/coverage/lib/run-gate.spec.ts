@@ -32,10 +32,13 @@ describe('runGate', () => {
   it('passes, prints a table, writes JSON and Markdown and appends the step summary', async () => {
     lcov('SF:src/agents/finance/pnl.py\nLF:10\nLH:10\nend_of_record\nSF:src/agents/finance/fees.py\nLF:10\nLH:9\nend_of_record\n');
     const summary = join(root, 'summary.md');
-    const result = await runGate({ ...options, rules: [{ include: 'apps/agents/src/agents/finance/pnl.py', lines: 100 }] }, {
-      ...ctx(),
-      stepSummaryFile: summary,
-    });
+    const result = await runGate(
+      { ...options, rules: [{ include: 'apps/agents/src/agents/finance/pnl.py', lines: 100 }] },
+      {
+        ...ctx(),
+        stepSummaryFile: summary,
+      },
+    );
     expect(result?.passed).toBe(true);
     expect(log.join('\n')).toMatch(/Coverage gate for agents: PASSED \(lines 95\.00%\)/);
     const json = JSON.parse(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.json'), 'utf8'));
@@ -49,10 +52,7 @@ describe('runGate', () => {
     lcov('SF:src/agents/finance/fees.py\nLF:10\nLH:9\nend_of_record\n');
     const result = await runGate({ ...options, rules: [{ name: 'finance', include: 'apps/agents/src/agents/finance/**', lines: 100 }] }, ctx());
     expect(result?.passed).toBe(false);
-    expect(errors).toEqual([
-      'coverage: agents failed its coverage gate:',
-      '  apps/agents/src/agents/finance/fees.py: lines 90.00% is below 100%',
-    ]);
+    expect(errors).toEqual(['coverage: agents failed its coverage gate:', '  apps/agents/src/agents/finance/fees.py: lines 90.00% is below 100%']);
     expect(readFileSync(join(root, 'coverage/apps/agents/coverage-gate.md'), 'utf8')).toContain('❌ failed');
   });
 
@@ -80,7 +80,7 @@ describe('runGate', () => {
     lcov(`SF:${join(root, 'libs/core/m.py')}\nLF:5\nLH:0\nend_of_record\nSF:other.py\nLF:5\nLH:5\nend_of_record\n`);
     const result = await runGate({ reports: options.reports, outputDir: 'out' }, ctx());
     expect(result?.passed).toBe(true);
-    expect(log[0]).toBe('coverage/apps/agents/lcov.info: 1 file(s) outside apps/agents left to their own projects\' gates');
+    expect(log[0]).toBe("coverage/apps/agents/lcov.info: 1 file(s) outside apps/agents left to their own projects' gates");
     expect(readFileSync(join(root, 'out/coverage-gate.json'), 'utf8')).toContain('"threshold": 80');
   });
 
@@ -154,7 +154,9 @@ describe('runGate', () => {
     lcov('SF:src/agents/finance/pnl.py\nDA:1,1\nDA:2,1\nend_of_record\n');
     writeFileSync(join(root, 'coverage/apps/agents/other.info'), 'SF:src/agents/finance/pnl.py\nDA:1,1\nDA:7,1\nend_of_record\n');
     expect(await runGate({ ...options, reports: [...options.reports, 'coverage/{projectRoot}/other.info'] }, ctx())).toBeUndefined();
-    expect(errors.join('\n')).toMatch(/apps\/agents\/src\/agents\/finance\/pnl\.py is reported twice with different executable lines \(lines 2, 7 not in every report\)/);
+    expect(errors.join('\n')).toMatch(
+      /apps\/agents\/src\/agents\/finance\/pnl\.py is reported twice with different executable lines \(lines 2, 7 not in every report\)/,
+    );
   });
 
   it('a gate stopped by a report problem leaves no earlier result behind', async () => {

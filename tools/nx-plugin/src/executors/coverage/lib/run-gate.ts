@@ -53,7 +53,10 @@ async function uniteDuplicates(
   const detail = new Map<string, FileCoverage[]>(); // report -> its duplicated files with per-line detail
   for (const [report, paths] of wanted) {
     const parsed = await loadReport(join(workspaceRoot, report), report, format, (p) => paths.has(p));
-    detail.set(report, parsed.files.filter((f) => f.lineHits));
+    detail.set(
+      report,
+      parsed.files.filter((f) => f.lineHits),
+    );
   }
   const problems: string[] = [];
   for (const [path, list] of duplicated) {
@@ -95,7 +98,11 @@ async function patchCoverage(reports: string[], options: Normalized & { patchBas
     }
   }
   if (detailed === 0) {
-    throw new ReportError(reports.join(', '), '', 'patch coverage needs per-line hits: an LCOV or Cobertura report (for Jest, add "lcov" to coverageReporters)');
+    throw new ReportError(
+      reports.join(', '),
+      '',
+      'patch coverage needs per-line hits: an LCOV or Cobertura report (for Jest, add "lcov" to coverageReporters)',
+    );
   }
   const files: FileCoverage[] = [...hits].map(([path, lineHits]) => ({ path, lines: { total: 0, covered: 0 }, lineHits }));
   return evaluatePatch(changed, files, options.patchThreshold, options.patchBase);
@@ -120,7 +127,8 @@ export async function runGate(given: CoverageExecutorOptions, ctx: GateContext):
     try {
       const parsed = await loadReport(join(ctx.workspaceRoot, report), report, options.format);
       const resolved = resolveReportPaths(parsed, ctx.workspaceRoot, ctx.projectRoot);
-      for (const from of resolved.relocatedFrom) ctx.log(`${report}: written in another checkout (${from}, replayed from a cache); its paths are read as this checkout's`);
+      for (const from of resolved.relocatedFrom)
+        ctx.log(`${report}: written in another checkout (${from}, replayed from a cache); its paths are read as this checkout's`);
       const own = resolved.files.filter((f) => ownedBy(f.path, ctx.projectRoot));
       if (own.length < resolved.files.length) {
         ctx.log(`${report}: ${resolved.files.length - own.length} file(s) outside ${ctx.projectRoot} left to their own projects' gates`);
@@ -128,7 +136,8 @@ export async function runGate(given: CoverageExecutorOptions, ctx: GateContext):
       for (const file of own) {
         for (const metric of METRICS) {
           const c = file[metric];
-          if (c && impossibleCounter(c)) problems.push(new ReportError(report, file.path, `${metric} covered ${c.covered} of ${c.total}: impossible counters`).message);
+          if (c && impossibleCounter(c))
+            problems.push(new ReportError(report, file.path, `${metric} covered ${c.covered} of ${c.total}: impossible counters`).message);
         }
         entries.set(file.path, [...(entries.get(file.path) ?? []), { report, format: parsed.format, file }]);
       }
@@ -164,11 +173,21 @@ export async function runGate(given: CoverageExecutorOptions, ctx: GateContext):
   }
   ctx.log(renderTable(ctx.projectName, evaluation));
   if (patch) ctx.log(patchLines(patch, (path) => path).join('\n'));
-  const markdown = renderMarkdown(ctx.projectName, evaluation) + (patch ? `\n${patchLines(patch, githubLink).map((l) => `- ${l}`).join('\n')}\n` : '');
+  const markdown =
+    renderMarkdown(ctx.projectName, evaluation) +
+    (patch
+      ? `\n${patchLines(patch, githubLink)
+          .map((l) => `- ${l}`)
+          .join('\n')}\n`
+      : '');
   writeAtomically(join(outputDir, 'coverage-gate.md'), markdown);
   writeAtomically(
     join(outputDir, 'coverage-gate.json'),
-    JSON.stringify({ project: ctx.projectName, reports, ...evaluation, ...(patch ? { patch: { uncovered: patch.uncovered, unreported: patch.unreported } } : {}) }, null, 2) + '\n',
+    JSON.stringify(
+      { project: ctx.projectName, reports, ...evaluation, ...(patch ? { patch: { uncovered: patch.uncovered, unreported: patch.unreported } } : {}) },
+      null,
+      2,
+    ) + '\n',
   );
   if (ctx.stepSummaryFile) appendFileSync(ctx.stepSummaryFile, markdown + '\n');
   if (!evaluation.passed) {
@@ -181,7 +200,8 @@ export async function runGate(given: CoverageExecutorOptions, ctx: GateContext):
 /** The uncovered changed lines, one line per file, with `show` rendering the file's reference. */
 function patchLines(patch: PatchResult, show: (path: string, lines: number[]) => string): string[] {
   const { check } = patch;
-  if (check.total === 0) return [`patch: no executable line changed${patch.unreported.length ? ` (changed, not in any report: ${patch.unreported.join(', ')})` : ''}`];
+  if (check.total === 0)
+    return [`patch: no executable line changed${patch.unreported.length ? ` (changed, not in any report: ${patch.unreported.join(', ')})` : ''}`];
   return [
     ...patch.uncovered.map((u) => `patch: not run by any test: ${show(u.path, u.lines)} line(s) ${lineRanges(u.lines)}`),
     ...(patch.unreported.length ? [`patch: changed, not in any report: ${patch.unreported.join(', ')}`] : []),

@@ -71,11 +71,7 @@ describe('evaluateThresholds', () => {
       { scope: 'apps/a/src/risk/sizing.py', metric: 'lines', covered: 9, total: 10, threshold: 100, passed: false },
       { scope: 'apps/a/src/risk/sizing.py', metric: 'branches', covered: 1, total: 2, threshold: 100, passed: false },
     ]);
-    expect(result.checks.filter((c) => c.passed).map((c) => c.scope)).toEqual([
-      'total',
-      'apps/a/src/risk/limits.py',
-      'apps/a/src/risk/limits.py',
-    ]);
+    expect(result.checks.filter((c) => c.passed).map((c) => c.scope)).toEqual(['total', 'apps/a/src/risk/limits.py', 'apps/a/src/risk/limits.py']);
   });
 
   it('accepts several globs', () => {
@@ -87,9 +83,7 @@ describe('evaluateThresholds', () => {
   it('fails a rule that matches no covered file, naming it', () => {
     const result = evaluateThresholds(files, {}, [{ include: 'apps/a/src/finance/**', lines: 100 }]);
     expect(result.passed).toBe(false);
-    expect(result.errors).toEqual([
-      'rule "apps/a/src/finance/**" matches no covered file (globs: apps/a/src/finance/**): fix the globs or the report',
-    ]);
+    expect(result.errors).toEqual(['rule "apps/a/src/finance/**" matches no covered file (globs: apps/a/src/finance/**): fix the globs or the report']);
   });
 
   it('fails a report with no executable lines', () => {

@@ -141,7 +141,9 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
     const now = await kube.observe(service.name);
     if (now.activeRelease === release && now.state && !UNJUDGED.includes(now.state.phase)) {
       // Decided meanwhile (deploy:promote): an operator's verdict stands over this soak's.
-      ctx.log(`release ${release} was ${now.state.phase} meanwhile (${now.state.reason || 'no reason recorded'}); this soak's verdict (${outcome.status}) is not recorded`);
+      ctx.log(
+        `release ${release} was ${now.state.phase} meanwhile (${now.state.reason || 'no reason recorded'}); this soak's verdict (${outcome.status}) is not recorded`,
+      );
       return;
     }
     if (now.activeRelease !== release) {

@@ -240,7 +240,8 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   const settled = await Promise.allSettled(
     services.map(async (service) => {
       const from = options.from ?? options.releases?.[service.name];
-      if (options.alert) {
+      // The cooldown concerns an alert about the live release; one about another is a no-op below.
+      if (options.alert && !notLiveResult(service.name, await kube.observe(service.name), from, () => undefined)) {
         const refused = alertCooldown(await kube.readHistory(service.name), Date.now(), options.alertCooldownMinutes * 60_000);
         if (refused) throw new Error(`the alert is not acted on: ${refused}`);
       }
