@@ -175,7 +175,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       readyEndpoints: 2,
       warnings: [],
     });
-    expect(now.colors.green).toMatchObject({ release: r2, replicas: 2 });
+    expect(now.colors.green).toMatchObject({ release: r2, replicas: 0 }); // the release taken off holds no pods
   }, 60_000);
 
   // Scenario 3: the alert that fired for r2 keeps firing (or is re-sent) after traffic is already

@@ -2,6 +2,7 @@ import { ClusterClient, loadClient } from './cluster/client';
 import { live, type Release } from './history';
 import { Kube } from './kube';
 import { decide } from '../executors/release-decision/lib/run-decision';
+import { rollbackService } from '../executors/rollback/lib/run-rollback';
 import { readServiceStatus } from '../executors/release-status/lib/run-status';
 import { deploymentManifest } from './manifests';
 import { MemoryApi } from './testing/memory-api';
@@ -124,5 +125,15 @@ describe('commands in the middle of a deploy (issue 34)', () => {
     const status = await readServiceStatus(kube, 'agents');
     expect(status.readyEndpoints).toBe(1);
     expect(status.warnings).toContain('1/2 ready pods of the live release on blue');
+  });
+
+  it('8. a rollback scales the colour it took off traffic down: no pod of the bad release keeps working', async () => {
+    const { api, kube, world: w } = await world();
+    await w.deploy(0, 'pass');
+    await w.deploy(1, 'pass');
+    const result = await rollbackService(kube, agents, 'staging', ctx, 'spec', 5_000);
+    expect(result).toMatchObject({ outcome: 'rolled-back', from: 'green', to: 'blue' });
+    expect(selected(api)).toBe(releaseOf(0));
+    expect((await kube.observe('agents')).deployments.green?.replicas).toBe(0);
   });
 });

@@ -40,7 +40,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Put one service's previous good release back: its whole pod template (image and config, from
  * the history) on the idle colour at full size, wait until that colour is saturated and the
  * preview Service has ready endpoints of that release, then switch the active Service to it in
- * one guarded replace that records the phase RolledBack. Traffic never moves to a colour without
+ * one guarded replace that records the phase RolledBack, and scale the rolled-back colour down. Traffic never moves to a colour without
  * ready endpoints; on any failure before the switch it stays where it was.
  *
  * With `from` (a release, or an image digest), it acts only while that release is live: an alert
@@ -122,6 +122,10 @@ export async function rollbackService(
   );
   const recoverySeconds = (Date.now() - started) / 1000;
   await kube.updateHistory(service.name, (h) => recordRollback(h, { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
+  // The release taken off traffic holds no pods: an agents pod of it would keep delivering
+  // pending intents, and its capacity is no standby for anything (issue 34, path 8).
+  await kube.scale(service.name, active, 0);
+  log(`${active} (release ${liveRelease}) scaled down`);
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
   return { service: service.name, outcome: 'rolled-back', from: active, to, image: target.image, release, recoverySeconds };
 }
