@@ -301,17 +301,38 @@ test('bad input: unknown environment or service, missing context, and a dry run 
   assert.match(dry.out, /kind: Deployment[\s\S]*readOnlyRootFilesystem: true[\s\S]*kind: Service/);
 });
 
-test('no image records (a merge that changed no image): refused by default, a no-op success with --allowNothingToDeploy', () => {
+test('no image records (a merge that changed no image): refused by default, a no-op success with --allowNothingToDeploy; a config-only change still goes through staging', () => {
   run(scratch.dir, 'mv', ['dist', 'dist.off']);
+  const config = join(scratch.dir, 'tools/deploy/services/agents.yaml');
+  const saved = readFileSync(config, 'utf8');
   try {
+    const before = history('agents').length;
     const refused = deploy();
     assert.notEqual(refused.code, 0);
+    assert.match(refused.out, /agents: unchanged \(no image record; the live release [0-9a-f]{12} already has today's config\)/);
+    assert.match(refused.out, /cache-server: skipped, no image record and never deployed/);
     assert.match(refused.out, /nothing to deploy: no service has a pushed image record/);
-    const allowed = deploy('--allowNothingToDeploy', '--context=nowhere');
+    const allowed = deploy('--allowNothingToDeploy');
     assert.equal(allowed.code, 0, allowed.out);
     assert.match(allowed.out, /nothing to deploy: no service has a pushed image record .*the live releases stay as they are/);
-    assert.doesNotMatch(allowed.out, /kubeconfig has no context/, 'nothing touched the cluster');
+    assert.equal(history('agents').length, before, 'nothing written');
+    // Issue 34, path 12: only tools/deploy/services/agents.yaml changed (no image was rebuilt).
+    // Before, staging skipped it, and production (which builds every image) got it first.
+    const liveColor = selector('agents');
+    const liveImage = imageOf('agents', liveColor);
+    writeFileSync(config, saved.replace(/LOG_LEVEL: .*/, 'LOG_LEVEL: debug'));
+    const configOnly = deploy();
+    assert.equal(configOnly.code, 0, configOnly.out);
+    assert.match(
+      configOnly.out,
+      /agents: no new image, but its deploy config changed \(release [0-9a-f]{12} -> [0-9a-f]{12}\): deploying the live image with it/,
+    );
+    const now = selector('agents');
+    assert.notEqual(now, liveColor, 'the new config went out blue-green');
+    assert.equal(imageOf('agents', now), liveImage, 'the same image');
+    assert.match(kubectl('-n', NS, 'get', 'deploy', `agents-${now}`, '-o', 'jsonpath={.spec.template.spec.containers[0].env}'), /"LOG_LEVEL","value":"debug"/);
   } finally {
+    writeFileSync(config, saved);
     run(scratch.dir, 'mv', ['dist.off', 'dist']);
   }
 });

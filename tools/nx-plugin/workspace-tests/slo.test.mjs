@@ -366,3 +366,55 @@ test('production: a deploy killed during its canary leaves traffic untouched; th
     await next.close();
   }
 });
+
+// Issue 34, path 7: a rollback during the part of a deploy before its switch (the production
+// canary: about 25 minutes with its approval, analysis and integration tests) was refused, so the
+// 60 s RTO could not be met until someone cancelled the workflow. Now it cancels the deploy: the
+// deploy's lease is taken over, its canary removed (the new release's only traffic) and its
+// colour scaled down, while traffic stays on the live release.
+test('production: deploy:rollback during a running canary cancels the deploy within seconds; traffic stays on the live release', async () => {
+  const from = selector(NS_PROD);
+  const to = from === 'blue' ? 'green' : 'blue';
+  const release = () => kubectl('-n', NS_PROD, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
+  const liveRelease = release();
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS_PROD, service: 'agents', color: from, track: 'canary' });
+  await waitForSeries(`namespace="${NS_PROD}",track="canary",color="${from}"`);
+  record(digest(4));
+  const run = deployInBackground('deploy:production', '--canaryAnalysisSeconds=120');
+  await run.waitFor(/analysis \(canary of agents\) round \d+: error-rate: last 0\.00%/);
+  const started = Date.now();
+  const rollback = tryRun(scratch.dir, 'npx', [
+    'nx',
+    'run',
+    'deploy:rollback',
+    '-c',
+    'production',
+    '--services=agents',
+    '--reason=it: canary looks wrong',
+    '--output-style=static',
+  ]);
+  const commandSeconds = (Date.now() - started) / 1000;
+  assert.equal(rollback.code, 0, rollback.out);
+  const cancelled = Number(
+    /deploy cancelled in ([\d.]+) s: canary removed, \w+ \(release [0-9a-f]{12}\) scaled down; traffic stays on/.exec(rollback.out)?.[1],
+  );
+  assert.ok(cancelled >= 0 && cancelled < 60, rollback.out);
+  assert.match(rollback.out, /\| agents \| cancelled \|/);
+  console.log(
+    `rollback during the canary: canary removed ${cancelled.toFixed(2)} s after the command started its work; whole nx command ${commandSeconds.toFixed(1)} s`,
+  );
+  assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/);
+  assert.equal(replicas(to, NS_PROD), 0);
+  assert.equal(selector(NS_PROD), from, 'traffic never moved');
+  assert.equal(release(), liveRelease);
+  // The deploy finds its lease taken at its next renewal and stops without writing anything more.
+  const code = await run.exited;
+  assert.notEqual(code, 0, run.output());
+  assert.match(run.output(), /lost the deploy lease of agents to /);
+  assert.equal(selector(NS_PROD), from);
+  assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/, 'the stopped deploy left no canary behind');
+  assert.equal(history(NS_PROD).at(-1).outcome, 'failed');
+  assert.match(history(NS_PROD).at(-1).reason, /cancelled before its switch by a rollback/);
+  assert.deepEqual(truth(NS_PROD).warnings, []);
+});

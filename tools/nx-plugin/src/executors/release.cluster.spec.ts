@@ -280,12 +280,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect((await decision('promote')).results[0]).toMatchObject({ outcome: 'nothing-in-progress' });
   }, 60_000);
 
-  it('a rollback while a deploy holds the lease aborts that deploy once it switched, and refuses before', async () => {
+  it('a rollback while a deploy holds the lease aborts that deploy once it switched, and cancels it before', async () => {
     lease('other-runner');
     try {
-      const before = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: during deploy' }, ctx());
-      expect(before.ok).toBe(false);
-      expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(other-runner.*has not switched traffic yet \(phase Promoted on blue\)/);
       kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Soaking', `trading.dev/phase-since=${new Date().toISOString()}`);
       kubectl('-n', NS, 'scale', 'deploy', 'agents-green', '--replicas=2');
       await new Promise((r) => setTimeout(r, 1500)); // kwok makes the pods ready
@@ -294,8 +291,37 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       expect(during.results[0]).toMatchObject({ outcome: 'rolled-back', from: 'blue', to: 'green', release: r2 });
       expect(phase()).toBe('RolledBack');
       expect(active().spec.selector['trading.dev/release']).toBe(r2);
+
+      // Issue 34, path 7: before the switch (here a deploy in its canary, blue rolled onto its new
+      // release) the rollback was refused for the whole canary; now it cancels the deploy.
+      lease('other-runner');
+      const fake = 'cafecafecafe';
+      kubectl(
+        '-n',
+        NS,
+        'patch',
+        'deploy',
+        'agents-blue',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { replicas: 2, template: { metadata: { labels: { 'trading.dev/release': fake } } } } }),
+      );
+      kubectl('-n', NS, 'create', 'deployment', 'agents-canary', `--image=reg.local/x@sha256:${'7'.repeat(64)}`, '--replicas=1');
+      lines = [];
+      const cancel = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: in the canary' }, ctx());
+      expect(cancel.ok).toBe(true);
+      expect(cancel.results[0]).toMatchObject({ outcome: 'cancelled', from: 'green', to: 'green', release: r2 });
+      expect(cancel.results[0].recoverySeconds).toBeLessThan(60);
+      expect(lines.join('\n')).toMatch(/another deploy of agents holds the lease \(other-runner.*it has not switched traffic yet: cancelling it/);
+      expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-canary')).toThrow(/NotFound/);
+      expect(replicasOf('blue')).toBe(0);
+      expect(active().spec.selector['trading.dev/release']).toBe(r2);
+      expect(active().metadata.annotations['trading.dev/aborted-release']).toBe(fake);
+      expect(history().at(-1)).toMatchObject({ outcome: 'failed', release: fake });
+      // The running deploy lost its lease: its holder is no longer the owner.
+      expect(kubectl('-n', NS, 'get', 'lease', 'deploy-agents', '-o', 'jsonpath={.spec.holderIdentity}', '--ignore-not-found')).not.toBe('other-runner');
     } finally {
-      kubectl('-n', NS, 'delete', 'lease', 'deploy-agents');
+      kubectl('-n', NS, 'delete', 'lease', 'deploy-agents', '--ignore-not-found');
     }
   }, 60_000);
 

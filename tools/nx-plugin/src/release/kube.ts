@@ -75,4 +75,6 @@ export class Kube {
 
   acquireLease = (service: string, seconds: number, holder?: string, onWatch?: (message: string) => void, watchPollMs?: number): Promise<Lease> =>
     acquireLease(this.c, service, seconds, holder, onWatch, watchPollMs);
+  /** Takes the deploy lease from a running holder: its writes stop at its next renewal. */
+  preemptLease = (service: string, seconds: number): Promise<Lease> => acquireLease(this.c, service, seconds, undefined, undefined, undefined, true);
 }

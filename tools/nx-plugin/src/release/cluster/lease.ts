@@ -31,6 +31,11 @@ export async function acquireLease(
   holder = `${hostname()}-${process.pid}`,
   onWatch: (message: string) => void = () => undefined,
   watchPollMs = 1000,
+  /**
+   * Take the lease from its holder even while that holder keeps it valid (a rollback cancelling a
+   * running deploy): the holder's next renewal finds it taken, and its writes stop (Lease.check).
+   */
+  preempt = false,
 ): Promise<Lease> {
   const { namespace } = c.target;
   const name = `deploy-${service}`;
@@ -77,8 +82,9 @@ export async function acquireLease(
       },
     );
   };
-  let lease = await untilFree(await read());
-  while (!(await take(lease))) lease = await untilFree(await read());
+  const free = (lease: k8s.V1Lease | null) => (preempt ? Promise.resolve(lease) : untilFree(lease));
+  let lease = await free(await read());
+  while (!(await take(lease))) lease = await free(await read());
   const renew = async () => {
     const lease = await c.call('renew the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
     if (lease.spec?.holderIdentity !== holder) throw new TakenOver(`lost the deploy lease of ${service} to ${lease.spec?.holderIdentity}`);

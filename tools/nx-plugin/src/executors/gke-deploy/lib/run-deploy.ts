@@ -2,7 +2,8 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../../release/analysis/prometheus';
-import { loadAnalysis, loadEnvironment, loadServices } from '../../../release/config';
+import { loadAnalysis, loadEnvironment, loadServices, type ServiceConfig } from '../../../release/config';
+import { configOnlyRelease } from './config-only';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../../release/kube';
 import { renderLoadCommand, startLoad } from '../../../release/analysis/load-hook';
@@ -49,16 +50,27 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   const services = loadServices(configDir, options.environment, options.services);
 
   const wanted: WantedRelease[] = [];
+  const unrecorded: ServiceConfig[] = [];
   for (const service of services) {
     try {
       wanted.push(wantedRelease(ctx.workspaceRoot, service));
     } catch (error) {
       if (explicit) throw error;
-      ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
+      if (options.dryRun) ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
+      else unrecorded.push(service);
+    }
+  }
+  // Without a new image a service may still have a new deploy config: that goes through here too.
+  let connected: Kube | undefined;
+  if (unrecorded.length > 0) {
+    connected = await Kube.connect({ context, namespace: env.namespace });
+    for (const service of unrecorded) {
+      const configOnly = await configOnlyRelease(connected, service, options.environment, ctx.log);
+      if (configOnly) wanted.push(configOnly);
     }
   }
   if (wanted.length === 0) {
-    const nothing = 'nothing to deploy: no service has a pushed image record (run docker-build -c push)';
+    const nothing = 'nothing to deploy: no service has a pushed image record (run docker-build -c push) or a changed deploy config';
     if (!options.allowNothingToDeploy) throw new Error(nothing);
     // CI after a merge that changed no image (docs, tests): success, and the cluster is not touched.
     ctx.log(`${nothing}; --allowNothingToDeploy: the live releases stay as they are`);
@@ -100,7 +112,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     return { ok: true, results: [] };
   }
 
-  const kube = await Kube.connect({ context, namespace: env.namespace });
+  const kube = connected ?? (await Kube.connect({ context, namespace: env.namespace }));
   await kube.ensureNamespace();
   if (env.database) await kube.ensureDatabase(options.environment, env.database, env.rolloutTimeoutSeconds, ctx.log);
   const { metrics, comparisons } = analysis ? loadAnalysis(configDir) : { metrics: [], comparisons: [] };

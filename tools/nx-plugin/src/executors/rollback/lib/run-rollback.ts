@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
-import { live, previousGood, recordRollback } from '../../../release/history';
+import { live, previousGood, recordFailed, recordRollback } from '../../../release/history';
 import { Kube, LeaseHeld } from '../../../release/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../../release/manifests';
 import { pointPreview, switchActive } from '../../../release/switch-active';
@@ -25,8 +25,12 @@ export interface RollbackContext {
 
 export interface RollbackResult {
   service: string;
-  /** rolled-back, or not-live: the release asked about is not the one live, so nothing was done. */
-  outcome: 'rolled-back' | 'not-live';
+  /**
+   * rolled-back; cancelled: a deploy had not switched yet, so it was stopped and its canary and
+   * idle colour removed, traffic staying on the live release; not-live: the release asked about is
+   * not the one live, so nothing was done.
+   */
+  outcome: 'rolled-back' | 'cancelled' | 'not-live';
   from: Color;
   to: Color;
   image: string;
@@ -148,8 +152,8 @@ function notLiveResult(service: string, observed: Observed, from: string | undef
 /**
  * A rollback while a deploy holds the lease: if that deploy already switched and its release is
  * still being judged (Soaking, Halted), the rollback aborts it (switch back now; the deploy's own
- * next write finds the Service moved and stops). Before its switch, traffic is still on the
- * release the rollback would keep, so it refuses and says so.
+ * next write finds the Service moved and stops). Before its switch, it cancels the deploy
+ * (cancelRunningDeploy): the new release's only traffic is its canary's share.
  */
 async function abortRunningDeploy(
   kube: Kube,
@@ -162,11 +166,8 @@ async function abortRunningDeploy(
 ): Promise<RollbackResult> {
   const observed = await kube.observe(service.name);
   const phase = observed.state?.phase;
-  if (!observed.active || !phase || !UNJUDGED.includes(phase)) {
-    throw new Error(
-      `${held.message}. That deploy has not switched traffic yet (phase ${phase ?? 'none'} on ${observed.active ?? 'none'}): nothing of it is live to roll back`,
-    );
-  }
+  if (!observed.active) throw new Error(`${held.message}. Nothing is live yet (a first deploy): nothing to roll back`);
+  if (!phase || !UNJUDGED.includes(phase)) return cancelRunningDeploy(kube, service, ctx, reason, held);
   const notLive = notLiveResult(service.name, observed, from, (m) => ctx.log(`[${service.name}] ${m}`));
   if (notLive) return notLive;
   ctx.log(`[${service.name}] a deploy holds the lease and its release ${observed.activeRelease} is ${phase}: aborting it`);
@@ -174,6 +175,72 @@ async function abortRunningDeploy(
   const image = (await kube.observe(service.name)).deployments[back.to]?.image ?? '';
   ctx.log(`[${service.name}] traffic on ${back.to} (release ${back.restored}): recovered in ${back.seconds.toFixed(2)} s`);
   return { service: service.name, outcome: 'rolled-back', from: back.from, to: back.to, image, release: back.restored, recoverySeconds: back.seconds };
+}
+
+/**
+ * Rollback before a running deploy's switch (issue 34, path 7; the RTO holds at any phase): the
+ * rollback takes the deploy's lease from it (the deploy's next renewal finds it taken and it writes
+ * nothing more), removes its canary and baseline (their share of live traffic is the new release's
+ * only traffic), scales its idle colour down and records the release failed and taken off, so a
+ * plain rerun does not bring it back. Traffic never moved: it stays on the live release. The
+ * cleanup runs again after the deploy's renewal period, in case it wrote once more meanwhile.
+ */
+async function cancelRunningDeploy(kube: Kube, service: ServiceConfig, ctx: RollbackContext, reason: string, held: Error): Promise<RollbackResult> {
+  const started = Date.now();
+  const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
+  log(`${held.message}; it has not switched traffic yet: cancelling it (its lease is taken over)`);
+  const lease = await kube.preemptLease(service.name, 90);
+  const holding = kube.holding(lease);
+  try {
+    const observed = await holding.observe(service.name);
+    const active = observed.active!;
+    const idle = other(active);
+    // The idle colour is the deploy's once it holds another release than the judged-good standby
+    // a previous deploy left (a deploy that has not applied yet leaves the standby as it is).
+    const standby = previousGood(await holding.readHistory(service.name));
+    const idleRelease = observed.deployments[idle]?.release ?? '';
+    const deploys = idleRelease !== '' && idleRelease !== observed.activeRelease && idleRelease !== standby?.release;
+    const cleanup = async () => {
+      await removeOrphanCanary(holding, service.name, log);
+      if (deploys) await holding.scale(service.name, idle, 0);
+    };
+    await cleanup();
+    const recoverySeconds = (Date.now() - started) / 1000;
+    const cancelled = idleRelease;
+    if (deploys) {
+      await holding.recordPhase(service.name, observed.activeRelease, abortedAnnotations(cancelled, `rollback by ${ctx.actor} before the switch: ${reason}`));
+      await holding.updateHistory(service.name, (h) =>
+        recordFailed(h, {
+          image: observed.deployments[idle]!.image,
+          release: cancelled,
+          gitSha: '',
+          color: idle,
+          time: new Date().toISOString(),
+          actor: ctx.actor,
+          kind: 'deploy',
+          reason: `cancelled before its switch by a rollback (${ctx.actor}): ${reason}`,
+        }),
+      );
+    }
+    log(
+      `deploy cancelled in ${recoverySeconds.toFixed(2)} s: canary removed${deploys ? `, ${idle} (release ${cancelled}) scaled down` : ''}; traffic stays on ${active} (${observed.activeRelease})`,
+    );
+    // The deploy may have passed its write check just before the takeover: one more sweep after
+    // its renewal period (a fifth of its lease) catches a canary or scale it wrote meanwhile.
+    await (ctx.sleep ?? sleep)(4000);
+    await cleanup();
+    return {
+      service: service.name,
+      outcome: 'cancelled',
+      from: active,
+      to: active,
+      image: observed.deployments[active]?.image ?? '',
+      release: observed.activeRelease,
+      recoverySeconds,
+    };
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
 }
 
 /** Without --services or --all: only the services whose live release is recent, unjudged or failing. */
@@ -271,7 +338,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       results.push(s.value);
       const r = s.value;
       lines.push(
-        `| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'rolled-back' ? r.recoverySeconds.toFixed(2) : '-'} |`,
+        `| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2)} |`,
       );
     } else {
       ok = false;
