@@ -6,7 +6,7 @@ import { kubectlIn } from './local-stack.mjs';
 
 /**
  * One service's deploy:status entry, asserted equal to the cluster: the colour and release the
- * active Service selects, the live colour's image, the ready endpoints behind the Service, the
+ * active Service selects, the live colour's image, the ready pods of the live release, the
  * phase annotation, and whether a canary Deployment exists. Returns the entry for further checks.
  */
 export function assertStatusTruth(dir, { namespace, service, environment = 'staging' }) {
@@ -21,15 +21,19 @@ export function assertStatusTruth(dir, { namespace, service, environment = 'stag
   assert.equal(status.live?.color, color, 'live colour = what the active Service selects');
   assert.equal(status.live?.release, svc.spec.selector['trading.dev/release'], 'live release = what the active Service selects');
   assert.equal(status.live?.image, kubectl('get', 'deploy', `${service}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), 'live image');
-  const ready = kubectl(
-    'get',
-    'endpointslices',
-    '-l',
-    `kubernetes.io/service-name=${service}`,
-    '-o',
-    'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}',
-  );
-  assert.equal(status.readyEndpoints, ready.split(' ').filter(Boolean).length, 'ready endpoints');
+  // Ready pods of the live colour's own Deployment running the live release: a canary's or a
+  // baseline's pods (track label) are behind the Service too, but do not count (issue 34, path 10).
+  const pods = JSON.parse(
+    kubectl(
+      'get',
+      'pods',
+      '-l',
+      `app.kubernetes.io/name=${service},trading.dev/color=${color},trading.dev/release=${svc.spec.selector['trading.dev/release']},!trading.dev/track`,
+      '-o',
+      'json',
+    ),
+  ).items.filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  assert.equal(status.readyEndpoints, pods.length, 'ready pods of the live release');
   assert.equal(status.phase ?? '', svc.metadata.annotations?.['trading.dev/phase'] ?? '', 'phase');
   let canary = false;
   try {

@@ -46,7 +46,7 @@ test('ci.yml on a pull request: the workflow lint job passes as the runner user 
     'workflows',
   );
   assert.equal(result.code, 0, result.out.slice(-4000));
-  assert.match(result.out, /actionlint: no findings in 4 workflow\(s\)/);
+  assert.match(result.out, /actionlint: no findings in 5 workflow\(s\)/);
   assert.match(result.out, /No findings to report/);
   assert.match(result.out, /LocalRepositoryCache matched https:\/\/github\.com\/actions\/setup-python/);
   assert.match(result.out, /Found in cache @ \/home\/runner\/\.cache\/act\/tool_cache\/go\//, "setup-go used the machine's Go");

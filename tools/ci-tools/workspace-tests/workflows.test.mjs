@@ -32,11 +32,11 @@ before(() => {
 });
 after(() => scratch?.cleanup());
 
-test('the four workflows exist and pass actionlint, shellcheck and zizmor (auditor persona) with no finding', () => {
-  assert.deepEqual(files.sort(), ['ci.yml', 'production-deploy.yml', 'rollback.yml', 'staging-deploy.yml']);
+test('the five workflows exist and pass actionlint, shellcheck and zizmor (auditor persona) with no finding', () => {
+  assert.deepEqual(files.sort(), ['ci.yml', 'production-deploy.yml', 'reconcile.yml', 'rollback.yml', 'staging-deploy.yml']);
   const result = tryRun(repoRoot, 'bash', ['scripts/security/lint-workflows.sh']);
   assert.equal(result.code, 0, result.out);
-  assert.match(result.out, /actionlint: no findings in 4 workflow\(s\)/);
+  assert.match(result.out, /actionlint: no findings in 5 workflow\(s\)/);
   assert.match(result.out, /No findings to report/);
 });
 

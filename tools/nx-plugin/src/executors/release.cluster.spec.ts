@@ -7,6 +7,7 @@ import { runDeploy } from './gke-deploy/lib/run-deploy';
 import { runRollback } from './rollback/lib/run-rollback';
 import { runStatus } from './release-status/lib/run-status';
 import { runDecision } from './release-decision/lib/run-decision';
+import { runReconcile } from './reconcile/lib/run-reconcile';
 import type { ServiceStatus } from '../release/status';
 import { withSeveralReplicas } from '../testing/several-replicas';
 
@@ -350,6 +351,49 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(table).toMatch(/\| dashboard \| not deployed \|/);
     expect(table).toMatch(/- agents: a canary is up/);
   }, 60_000);
+  // Issue 34, path 6: a run killed in its soak left traffic on an unjudged release, and its canary
+  // up, until a person acted. Its deadline is its lease: once expired, status says so, and
+  // deploy:reconcile takes the release off traffic and removes the canary.
+  it('deploy:reconcile cleans up after a run whose lease expired in its soak; status says since when', async () => {
+    // Two fresh releases (the tests before moved things by hand): the first is the judged-good one.
+    record(5);
+    expect((await deploy()).ok).toBe(true);
+    record(6);
+    expect((await deploy()).ok).toBe(true);
+    const liveRelease = active().spec.selector['trading.dev/release'];
+    const liveColor = active().spec.selector['trading.dev/color'];
+    const idle = liveColor === 'blue' ? 'green' : 'blue';
+    const standby = templateRelease(idle);
+    kubectl('-n', NS, 'scale', 'deploy', `agents-${idle}`, '--replicas=2');
+    kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Soaking', `trading.dev/phase-since=${new Date().toISOString()}`);
+    kubectl('-n', NS, 'create', 'deployment', 'agents-canary', `--image=reg.local/x@sha256:${'6'.repeat(64)}`, '--replicas=1');
+    const expired = new Date(Date.now() - 120_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'deploy-agents', namespace: NS },
+        spec: { holderIdentity: 'killed-runner', leaseDurationSeconds: 15, renewTime: expired },
+      }),
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // kwok makes the pods ready
+    const before = await status();
+    expect(before.orphanedSince).toBe(new Date(Date.parse(expired) + 15_000).toISOString());
+    expect(before.warnings.join('\n')).toMatch(/orphaned since \S+: the run that owed its verdict is gone; npx nx run deploy:reconcile cleans up/);
+    lines = [];
+    const rec = await runReconcile({ environment: 'staging', services: ['agents'] }, ctx());
+    expect(rec.ok).toBe(true);
+    expect(rec.results[0]).toMatchObject({ outcome: 'done', actions: ['remove-canary', 'abort'] });
+    expect(() => kubectl('-n', NS, 'get', 'deploy', 'agents-canary')).toThrow(/NotFound/);
+    expect(active().spec.selector).toMatchObject({ 'trading.dev/color': idle, 'trading.dev/release': standby });
+    expect(active().metadata.annotations).toMatchObject({ 'trading.dev/phase': 'Aborted', 'trading.dev/aborted-release': liveRelease });
+    expect(active().metadata.annotations['trading.dev/phase-reason']).toMatch(
+      /^reconcile: orphaned: release \w+ is live and unjudged \(Soaking\), and its run stopped renewing its lease/,
+    );
+    const after = await status();
+    expect(after.orphanedSince).toBeNull();
+    expect((await runReconcile({ environment: 'staging', services: ['agents'] }, ctx())).results[0]).toMatchObject({ outcome: 'clean' });
+  }, 90_000);
 });
 
 describe('the release history under concurrent writers', () => {

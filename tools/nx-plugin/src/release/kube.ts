@@ -4,7 +4,7 @@ import type { Color } from './manifests';
 import type { Observed } from './planner';
 import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
-import { type Lease, acquireLease } from './cluster/lease';
+import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
@@ -75,6 +75,7 @@ export class Kube {
 
   acquireLease = (service: string, seconds: number, holder?: string, onWatch?: (message: string) => void, watchPollMs?: number): Promise<Lease> =>
     acquireLease(this.c, service, seconds, holder, onWatch, watchPollMs);
+  readLease = (service: string) => readLease(this.c, service);
   /** Takes the deploy lease from a running holder: its writes stop at its next renewal. */
   preemptLease = (service: string, seconds: number): Promise<Lease> => acquireLease(this.c, service, seconds, undefined, undefined, undefined, true);
 }

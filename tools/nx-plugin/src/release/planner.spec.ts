@@ -175,12 +175,24 @@ const analysedTable: Array<[string, Observed, Step]> = [
     obs({ active: 'green', state: { phase: 'Halted', since: 0, reason: 'inconclusive' }, switchedAt: 0, deployments: { blue: ready(OLD), green: ready(NEW) } }),
     { kind: 'soak', color: 'green', from: 'blue', remainingMs: 60_000 },
   ],
+  // Issue 34, path 11: the delay and the soak both counted from the switch, so the old colour went
+  // as the soak passed and a rollback after the promotion was a cold start.
   [
-    'soak passed (Promoted) -> the scale-down delay counts from the switch',
+    'soak passed just now (Promoted) -> the old colour stays up as a hot standby for the whole delay after the promotion',
     obs({
       active: 'green',
       state: { phase: 'Promoted', since: 100_000, reason: 'soak passed' },
       switchedAt: 40_000,
+      deployments: { blue: ready(OLD), green: ready(NEW) },
+    }),
+    { kind: 'wait-scale-down', color: 'blue', remainingMs: 30_000 },
+  ],
+  [
+    'promoted longer ago than the delay -> scale the standby down',
+    obs({
+      active: 'green',
+      state: { phase: 'Promoted', since: 60_000, reason: 'soak passed' },
+      switchedAt: 10_000,
       deployments: { blue: ready(OLD), green: ready(NEW) },
     }),
     { kind: 'scale-down', color: 'blue' },
@@ -211,7 +223,7 @@ describe('nextStep', () => {
   });
 
   it('deploys an aborted release again only when told to', () => {
-    const [, observed] = analysedTable[5];
+    const [, observed] = analysedTable.find(([name]) => name.startsWith('the soak switched back: release aborted'))!;
     expect(nextStep(observed, { ...analysed, retryAborted: true })).toEqual({ kind: 'apply', color: 'green', reason: 'scale 0 -> 2' });
   });
 

@@ -145,10 +145,13 @@ export function nextStep(observed: Observed, desired: Desired): Step {
   const liveState = observed.deployments[target];
   if (liveState && liveState.replicas !== desired.replicas)
     return { kind: 'apply', color: target, reason: `scale the live colour ${liveState.replicas} -> ${desired.replicas}` };
-  // Keep the previous colour up for the delay, then scale it down.
+  // Keep the previous colour up for the delay, then scale it down. The delay is a hot standby
+  // after the verdict: it counts from the promotion (a soak's end), not from the switch, so a
+  // rollback soon after the soak passed is still one patch, not a cold start (issue 34, path 11).
   const old = observed.deployments[other(target)];
   if (old && old.replicas > 0) {
-    const elapsed = observed.switchedAt === null ? Infinity : observed.now - observed.switchedAt;
+    const from = observed.state?.phase === 'Promoted' ? Math.max(observed.state.since, observed.switchedAt ?? 0) : observed.switchedAt;
+    const elapsed = from === null ? Infinity : observed.now - from;
     if (elapsed < desired.scaleDownDelayMs) return { kind: 'wait-scale-down', color: other(target), remainingMs: desired.scaleDownDelayMs - elapsed };
     return { kind: 'scale-down', color: other(target) };
   }

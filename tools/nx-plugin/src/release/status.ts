@@ -19,6 +19,8 @@ export interface ServiceStatus {
   aborted: { release: string; reason: string } | null;
   /** From the release history: the revision it records as live, and where a rollback would go. */
   history: { live: { revision: number; release: string; image: string } | null; lastGood: { revision: number; release: string; image: string } | null };
+  /** When the run that owed this service a verdict (its canary or soak) stopped: its lease expired. */
+  orphanedSince: string | null;
   /** Disagreements an operator must look at (history vs cluster, soak owed, endpoints missing). */
   warnings: string[];
 }
@@ -32,7 +34,14 @@ export interface CanaryState {
 const brief = (r: Release | undefined) => (r ? { revision: r.revision, release: r.release ?? '', image: r.image } : null);
 
 /** Pure: one service's status from what was observed, its history and its canary (if any). */
-export function serviceStatus(service: string, observed: Observed, activeReady: number, history: Release[], canary: CanaryState | null): ServiceStatus {
+export function serviceStatus(
+  service: string,
+  observed: Observed,
+  activeReady: number,
+  history: Release[],
+  canary: CanaryState | null,
+  orphanedSince: number | null = null,
+): ServiceStatus {
   const colors: ServiceStatus['colors'] = {};
   for (const color of COLORS) {
     const d = observed.deployments[color];
@@ -60,6 +69,7 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
     canary,
     aborted: observed.abortedRelease ? { release: observed.abortedRelease, reason: observed.abortedReason } : null,
     history: { live: brief(live(history)), lastGood: brief(previousGood(history)) },
+    orphanedSince: orphanedSince === null ? null : new Date(orphanedSince).toISOString(),
     warnings: [],
   };
   const w = status.warnings;
@@ -72,6 +82,10 @@ export function serviceStatus(service: string, observed: Observed, activeReady: 
     w.push(`the history records release ${recorded.release} as live, the cluster serves ${status.live.release}`);
   if (status.phase === 'Soaking') w.push('soak owed: rerun the deploy (with analysis) to judge this release');
   if (status.phase === 'Halted') w.push(`halted, not judged (${status.phaseReason.slice(0, 120)}): rerun the deploy, deploy:abort or deploy:promote`);
+  if (status.orphanedSince)
+    w.push(
+      `orphaned since ${status.orphanedSince}: the run that owed its verdict is gone; npx nx run deploy:reconcile cleans up (canary removed, an unjudged release taken off traffic), or rerun its deploy to judge it`,
+    );
   if (canary) w.push(`a canary is up (${canary.available}/${canary.replicas} available): a deploy is in its canary, or one was interrupted there`);
   return status;
 }

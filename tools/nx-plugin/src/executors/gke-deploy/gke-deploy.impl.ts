@@ -1,9 +1,7 @@
+import { actorFrom } from '../../release/actor';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { userInfo } from 'node:os';
 import { runDeploy } from './lib/run-deploy';
 import type { GkeDeployExecutorOptions } from './schema';
-
-export const actorFrom = (env: NodeJS.ProcessEnv) => env.GITHUB_ACTOR ?? env.USER ?? userInfo().username;
 
 export default async function gkeDeployExecutor(options: GkeDeployExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   try {

@@ -15,6 +15,8 @@ export interface GkeDeployExecutorOptions {
   dryRun?: boolean;
   /** Override the environment's delay before the old colour is scaled down. */
   scaleDownDelaySeconds?: number;
+  /** A standby window up to this long is waited out by the deploy; a longer one is left to deploy:reconcile (default 120). */
+  waitForStandbySeconds?: number;
   /** Override the environment's rollout timeout. */
   rolloutTimeoutSeconds?: number;
   /** Deploy without the canary and soak analysis (say why in the run; the summary shows it). */

@@ -1,5 +1,5 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { actorFrom } from '../gke-deploy/gke-deploy.impl';
+import { actorFrom } from '../../release/actor';
 import { runDecision } from './lib/run-decision';
 import type { ReleaseDecisionExecutorOptions } from './schema';
 

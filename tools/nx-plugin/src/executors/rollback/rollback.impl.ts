@@ -1,5 +1,5 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { actorFrom } from '../gke-deploy/gke-deploy.impl';
+import { actorFrom } from '../../release/actor';
 import { runRollback } from './lib/run-rollback';
 import type { RollbackExecutorOptions } from './schema';
 

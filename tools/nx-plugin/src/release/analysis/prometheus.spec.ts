@@ -12,7 +12,7 @@ beforeAll(async () => {
   try {
     await fetch(`${URL}/-/ready`);
   } catch {
-    execFileSync('bash', [join(__dirname, '../../../prometheus/prometheus.sh'), 'up'], { stdio: 'inherit' });
+    execFileSync('bash', [join(__dirname, '../../../../prometheus/prometheus.sh'), 'up'], { stdio: 'inherit' });
   }
 }, 60_000);
 

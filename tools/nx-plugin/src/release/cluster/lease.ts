@@ -150,3 +150,14 @@ export async function acquireLease(
   timer.unref();
   return handle;
 }
+
+/** The deploy lease of a service as it stands: its holder and when it expires unless renewed; null when none is held. */
+export async function readLease(c: ClusterClient, service: string): Promise<{ holder: string; expiresAt: number } | null> {
+  const lease = await c.readOrNull('read the deploy lease', () =>
+    c.coordination.readNamespacedLease({ name: `deploy-${service}`, namespace: c.target.namespace }),
+  );
+  const holder = lease?.spec?.holderIdentity;
+  if (!lease || !holder) return null;
+  const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+  return { holder, expiresAt: renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 };
+}

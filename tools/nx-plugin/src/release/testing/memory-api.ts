@@ -216,7 +216,8 @@ export class MemoryApi {
     };
     const unsupported = () => Promise.reject(new Error('leases are not modelled: the model drives the executors below the lease'));
     const coordination = {
-      readNamespacedLease: unsupported,
+      // No run holds a lease in the model (it drives the executors below the lease): reads find none.
+      readNamespacedLease: () => Promise.reject(new ApiError(404, 'leases are not modelled')),
       createNamespacedLease: unsupported,
       replaceNamespacedLease: unsupported,
       deleteNamespacedLease: unsupported,

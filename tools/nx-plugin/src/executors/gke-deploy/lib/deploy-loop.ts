@@ -32,6 +32,8 @@ export interface LoopOptions {
   soakMs?: number;
   /** Deploy a release that analysis or a rollback took off traffic, on purpose. */
   retryAborted?: boolean;
+  /** A standby window longer than this is not waited out: deploy:reconcile scales it down later. */
+  waitForStandbyMs?: number;
 }
 
 export interface DeployResult {
@@ -84,6 +86,20 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     actor: options.actor,
     kind: 'deploy' as const,
   });
+
+  const finish = async (active: Color): Promise<DeployResult> => {
+    // A run that died between its switch and its history write left the live release
+    // unrecorded; whoever finishes the release records it, so a rollback goes back one step.
+    await kube.updateHistory(service.name, (h) => (live(h)?.release === release && live(h)?.color === active ? h : recordLive(h, entry(active))));
+    return {
+      service: service.name,
+      outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged',
+      release,
+      color: active,
+      image: desired.image,
+      seconds: (Date.now() - started) / 1000,
+    };
+  };
 
   // Holding the lease, any canary of this service is a leftover of an interrupted run: it would
   // serve beside the live pods and pass the next canary's readiness check at once.
@@ -142,17 +158,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await kube.scale(service.name, step.color, 0);
         break;
       case 'done':
-        // A run that died between its switch and its history write left the live release
-        // unrecorded; whoever finishes the release records it, so a rollback goes back one step.
-        await kube.updateHistory(service.name, (h) => (live(h)?.release === release && live(h)?.color === step.active ? h : recordLive(h, entry(step.active))));
-        return {
-          service: service.name,
-          outcome: switched ? 'deployed' : soaked ? 'soaked' : 'unchanged',
-          release,
-          color: step.active,
-          image: desired.image,
-          seconds: (Date.now() - started) / 1000,
-        };
+        return finish(step.active);
       case 'wait-rollout':
       case 'wait-endpoints':
         waitingSince ??= Date.now();
@@ -169,6 +175,13 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await sleep(options.pollMs ?? 1000);
         break;
       case 'wait-scale-down':
+        if (step.remainingMs > (options.waitForStandbyMs ?? Number.POSITIVE_INFINITY)) {
+          log(
+            `${step.color} stays up as a hot standby for ${Math.ceil(step.remainingMs / 1000)} s more (until ${new Date(Date.now() + step.remainingMs).toISOString()}); ` +
+              'npx nx run deploy:reconcile scales it down after that (the scheduled reconcile workflow runs it)',
+          );
+          return finish(observed.active!);
+        }
         await sleep(Math.min(step.remainingMs, options.pollMs ?? 1000));
         break;
     }

@@ -30,7 +30,7 @@ const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
-  withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string };
+  withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string; waitForStandbySeconds: number };
 
 export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
   const options = normalizeDeployOptions(given);
@@ -182,6 +182,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           soak: promotion ? soak(promotion) : undefined,
           soakMs: promotion ? analysis!.soakSeconds * 1000 : 0,
           retryAborted: options.retryAborted,
+          waitForStandbyMs: options.waitForStandbySeconds * 1000,
         });
       } finally {
         leases.delete(w.service.name);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadEnvironment, loadServices } from '../../../release/config';
 import { Kube } from '../../../release/kube';
 import { canaryName } from '../../../release/manifests';
+import { reconcilePlan } from '../../../release/reconcile-plan';
 import { renderStatus, serviceStatus, type ServiceStatus } from '../../../release/status';
 import { withSchemaDefaults } from '../../options';
 import schema from '../schema.json';
@@ -24,7 +25,9 @@ export async function readServiceStatus(kube: Kube, name: string): Promise<Servi
   const observed = await kube.observe(name);
   const ready = observed.active ? await kube.readyLivePods(name, observed.active, observed.activeRelease) : 0;
   const canary = await kube.deploymentStatus(canaryName(name));
-  return serviceStatus(name, observed, ready, await kube.readHistory(name), canary);
+  // A run's deadline is its lease: what it left unjudged after the lease expired is orphaned.
+  const { orphanedSince } = reconcilePlan({ observed, canary: canary !== null, lease: await kube.readLease(name), standbyMs: Infinity, now: Date.now() });
+  return serviceStatus(name, observed, ready, await kube.readHistory(name), canary, orphanedSince);
 }
 
 /** The executor's one option normaliser: schema.json's defaults. */
