@@ -328,24 +328,29 @@ test('production: a canary with errors never moves traffic; a healthy canary is 
   }
 });
 
+const prodRelease = () => kubectl('-n', NS_PROD, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
+/** A production deploy of digest(n) in the background, in its canary's analysis (the exporter reports a healthy canary). */
+async function productionDeployInCanary(n, ...args) {
+  const from = selector(NS_PROD);
+  const liveRelease = prodRelease();
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS_PROD, service: 'agents', color: from, track: 'canary' });
+  await waitForSeries(`namespace="${NS_PROD}",track="canary",color="${from}"`);
+  record(digest(n));
+  const run = deployInBackground('deploy:production', ...args);
+  await run.waitFor(/analysis \(canary of agents\) round \d+: error-rate: last 0\.00%/);
+  return { from, to: from === 'blue' ? 'green' : 'blue', liveRelease, run };
+}
+
 // Issue 17: the executor SIGKILLed during the production canary. Traffic never moved; the canary it
 // left is an orphan that deploy:status reports; the rerun removes it, judges a canary of its own
 // (never promotes on the dead run's rounds), then swaps and soaks.
 test('production: a deploy killed during its canary leaves traffic untouched; the rerun removes the orphan, judges a new canary, swaps and soaks', async () => {
-  const from = selector(NS_PROD);
-  const to = from === 'blue' ? 'green' : 'blue';
-  const release = () => kubectl('-n', NS_PROD, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
-  const liveRelease = release();
-  exporter.set({ errorRatio: 0, slowRatio: 0 });
-  exporter.target({ namespace: NS_PROD, service: 'agents', color: from, track: 'canary' });
-  await waitForSeries(`namespace="${NS_PROD}",track="canary",color="${from}"`);
-  record(digest(3));
-  const run = deployInBackground('deploy:production', '--soakSeconds=4');
-  await run.waitFor(/analysis \(canary of agents\) round \d+: error-rate: last 0\.00%/);
+  const { from, to, liveRelease, run } = await productionDeployInCanary(3, '--soakSeconds=4');
   process.kill(-run.child.pid, 'SIGKILL');
   await run.exited;
   assert.equal(selector(NS_PROD), from, 'traffic never moved');
-  assert.equal(release(), liveRelease);
+  assert.equal(prodRelease(), liveRelease);
   assert.equal(replicas('canary', NS_PROD), 1, 'the killed run left its canary behind');
   assert.match(truth(NS_PROD).warnings.join('\n'), /a canary is up/);
 
@@ -373,16 +378,7 @@ test('production: a deploy killed during its canary leaves traffic untouched; th
 // deploy's lease is taken over, its canary removed (the new release's only traffic) and its
 // colour scaled down, while traffic stays on the live release.
 test('production: deploy:rollback during a running canary cancels the deploy within seconds; traffic stays on the live release', async () => {
-  const from = selector(NS_PROD);
-  const to = from === 'blue' ? 'green' : 'blue';
-  const release = () => kubectl('-n', NS_PROD, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
-  const liveRelease = release();
-  exporter.set({ errorRatio: 0, slowRatio: 0 });
-  exporter.target({ namespace: NS_PROD, service: 'agents', color: from, track: 'canary' });
-  await waitForSeries(`namespace="${NS_PROD}",track="canary",color="${from}"`);
-  record(digest(4));
-  const run = deployInBackground('deploy:production', '--canaryAnalysisSeconds=120');
-  await run.waitFor(/analysis \(canary of agents\) round \d+: error-rate: last 0\.00%/);
+  const { from, to, liveRelease, run } = await productionDeployInCanary(4, '--canaryAnalysisSeconds=120');
   const started = Date.now();
   const rollback = tryRun(scratch.dir, 'npx', [
     'nx',
@@ -407,7 +403,7 @@ test('production: deploy:rollback during a running canary cancels the deploy wit
   assert.throws(() => kubectl('-n', NS_PROD, 'get', 'deploy', 'agents-canary'), /NotFound/);
   assert.equal(replicas(to, NS_PROD), 0);
   assert.equal(selector(NS_PROD), from, 'traffic never moved');
-  assert.equal(release(), liveRelease);
+  assert.equal(prodRelease(), liveRelease);
   // The deploy finds its lease taken at its next renewal and stops without writing anything more.
   const code = await run.exited;
   assert.notEqual(code, 0, run.output());

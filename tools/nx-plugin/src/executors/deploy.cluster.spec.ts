@@ -10,6 +10,7 @@ import { runDeploy } from './gke-deploy/lib/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
 import { runRollback } from './rollback/lib/run-rollback';
 import { withSeveralReplicas } from '../testing/several-replicas';
+import { applyLease } from '../testing/lease';
 
 // The deploy and rollback code against the real local cluster (npx nx run local-cluster:up).
 // The same paths run through `nx` in tools/workspace-tests/deploy.test.mjs.
@@ -117,18 +118,28 @@ describe('deploy and rollback against the local cluster', () => {
   // Issue 17, scenario 5: expiry was judged by comparing the holder's renewTime with this
   // machine's clock. Now a lease that only looks expired is watched for its whole duration on the
   // contender's clock; a holder renewing meanwhile keeps it.
+  // Issue 34, path 7: a rollback cancels a running deploy by taking its lease over. Every write of
+  // the deploy reads the lease first (a fencing read), so it writes nothing more at once, not
+  // only after its next renewal finds the lease taken.
+  it('a run whose lease was taken over writes nothing more, before its next renewal', async () => {
+    const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
+    const running = await kube.acquireLease('fenced', 30, 'deploy-run');
+    const preempting = await kube.preemptLease('fenced', 30);
+    try {
+      await expect(kube.holding(running).scale('fenced', 'blue', 0)).rejects.toThrow(
+        /lost the deploy lease of fenced to \S+: nothing more is written by this run/,
+      );
+      expect(running.lost).toBeDefined();
+      expect(kubectl('-n', NS, 'get', 'lease', 'deploy-fenced', '-o', 'jsonpath={.spec.holderIdentity}')).not.toBe('deploy-run');
+    } finally {
+      await running.release();
+      await preempting.release();
+    }
+  });
+
   it('takes over a lease that looks expired only after watching it unchanged for its duration', async () => {
     const kube = await Kube.connect({ context: CONTEXT, namespace: NS });
-    const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-    const apply = (name: string, holder: string) =>
-      execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace: NS },
-          spec: { holderIdentity: holder, leaseDurationSeconds: 2, renewTime: stale },
-        }),
-      });
+    const apply = (name: string, holder: string) => applyLease(CONTEXT, NS, name, holder, 2, new Date(Date.now() - 3_600_000));
     apply('deploy-ghost', 'crashed-runner');
     const watched: string[] = [];
     const started = Date.now();
@@ -200,15 +211,7 @@ describe('deploy and rollback against the local cluster', () => {
       await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<Kube['acquireLease']>>>).value.release();
     }
     // Both taking over the same expired lease after watching it: the replace of one gets a 409.
-    const stale = new Date(Date.now() - 3_600_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: 'deploy-race-takeover', namespace: NS },
-        spec: { holderIdentity: 'crashed', leaseDurationSeconds: 1, renewTime: stale },
-      }),
-    });
+    applyLease(CONTEXT, NS, 'deploy-race-takeover', 'crashed', 1, new Date(Date.now() - 3_600_000));
     const settled = await Promise.allSettled([
       kube.acquireLease('race-takeover', 30, 'runner-a', () => undefined, 100),
       kube.acquireLease('race-takeover', 30, 'runner-b', () => undefined, 100),

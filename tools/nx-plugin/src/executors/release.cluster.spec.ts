@@ -10,6 +10,7 @@ import { runDecision } from './release-decision/lib/run-decision';
 import { runReconcile } from './reconcile/lib/run-reconcile';
 import type { ServiceStatus } from '../release/status';
 import { withSeveralReplicas } from '../testing/several-replicas';
+import { applyLease } from '../testing/lease';
 
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
 // whole pod template, the Services select it, the phase lives on the active Service, an aborted
@@ -235,17 +236,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     runDecision({ decision: d, environment: 'staging', services: ['agents'], all: false, reason: `jest: ${d}`, configDir: 'tools/deploy', ...extra }, ctx());
   const phase = () => active().metadata.annotations['trading.dev/phase'];
   const replicasOf = (color: string) => json('deploy', `agents-${color}`).spec.replicas;
-  const lease = (holder: string) => {
-    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: 'deploy-agents', namespace: NS },
-        spec: { holderIdentity: holder, leaseDurationSeconds: 60, renewTime: now },
-      }),
-    });
-  };
+  const lease = (holder: string) => applyLease(CONTEXT, NS, 'deploy-agents', holder, 60);
 
   it('deploy:abort takes a release still being judged off traffic now, removes a leftover canary, and is idempotent', async () => {
     const r3 = templateRelease('blue');
@@ -367,18 +358,11 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     kubectl('-n', NS, 'scale', 'deploy', `agents-${idle}`, '--replicas=2');
     kubectl('-n', NS, 'annotate', '--overwrite', 'service', 'agents', 'trading.dev/phase=Soaking', `trading.dev/phase-since=${new Date().toISOString()}`);
     kubectl('-n', NS, 'create', 'deployment', 'agents-canary', `--image=reg.local/x@sha256:${'6'.repeat(64)}`, '--replicas=1');
-    const expired = new Date(Date.now() - 120_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-    execFileSync('kubectl', ['--context', CONTEXT, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: 'deploy-agents', namespace: NS },
-        spec: { holderIdentity: 'killed-runner', leaseDurationSeconds: 15, renewTime: expired },
-      }),
-    });
+    const expired = new Date(Date.now() - 120_000);
+    applyLease(CONTEXT, NS, 'deploy-agents', 'killed-runner', 15, expired);
     await new Promise((r) => setTimeout(r, 1500)); // kwok makes the pods ready
     const before = await status();
-    expect(before.orphanedSince).toBe(new Date(Date.parse(expired) + 15_000).toISOString());
+    expect(before.orphanedSince).toBe(new Date(expired.getTime() + 15_000).toISOString());
     expect(before.warnings.join('\n')).toMatch(/orphaned since \S+: the run that owed its verdict is gone; npx nx run deploy:reconcile cleans up/);
     lines = [];
     const rec = await runReconcile({ environment: 'staging', services: ['agents'] }, ctx());

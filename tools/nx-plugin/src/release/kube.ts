@@ -29,12 +29,8 @@ export class Kube {
   holding(lease: Lease): Kube {
     return new Kube(this.c, lease);
   }
-  private guard<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      this.lease?.check();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  private async guard<T>(write: () => Promise<T>): Promise<T> {
+    await this.lease?.verify();
     return write();
   }
 

@@ -13,9 +13,12 @@ describe('Kube.holding: no write once the lease is lost', () => {
     check: () => {
       throw new LeaseLost('lease gone');
     },
+    verify: async () => {
+      throw new LeaseLost('lease gone');
+    },
     release: async () => undefined,
   });
-  const keptLease = (): Lease => ({ lost: undefined, check: () => undefined, release: async () => undefined });
+  const keptLease = (): Lease => ({ lost: undefined, check: () => undefined, verify: async () => undefined, release: async () => undefined });
 
   it('refuses every kind of write before it reaches the API, and lets reads through', async () => {
     const k8s = await loadClient();

@@ -1,17 +1,8 @@
-import type { ColorState, Observed } from './planner';
+import { colorState } from './testing/color-state';
+import type { Observed } from './planner';
 import { reconcilePlan } from './reconcile-plan';
 
-const up = (release: string, replicas = 2): ColorState => ({
-  image: `img-${release}`,
-  release,
-  replicas,
-  generation: 1,
-  observedGeneration: 1,
-  podReplicas: replicas,
-  updatedReplicas: replicas,
-  availableReplicas: replicas,
-  readyEndpoints: 0,
-});
+const up = (release: string, replicas = 2) => colorState(release, replicas);
 const observed = (o: Partial<Observed>): Observed => ({
   active: 'green',
   preview: 'green',

@@ -1,17 +1,8 @@
+import { colorState } from './testing/color-state';
 import type { Observed } from './planner';
 import { renderStatus, serviceStatus } from './status';
 
-const state = (release: string, replicas = 2) => ({
-  image: `reg/svc@sha256:${'a'.repeat(64)}`,
-  release,
-  replicas,
-  generation: 1,
-  observedGeneration: 1,
-  podReplicas: replicas,
-  updatedReplicas: replicas,
-  availableReplicas: replicas,
-  readyEndpoints: 0,
-});
+const state = (release: string, replicas = 2) => colorState(release, replicas, `reg/svc@sha256:${'a'.repeat(64)}`);
 const observed = (o: Partial<Observed> = {}): Observed => ({
   active: 'blue',
   preview: 'blue',

@@ -15,8 +15,14 @@ export class LeaseLost extends KubeError {}
 export interface Lease {
   /** Set when a background renewal failed: someone else holds the lease now. */
   lost: Error | undefined;
-  /** Throws LeaseLost unless this run may still write (checked before every write: Kube.holding). */
+  /** Throws LeaseLost unless this run may still write, by its own clock and renewals. */
   check(): void;
+  /**
+   * check(), then reads the lease: throws LeaseLost when another holder has it now (a rollback
+   * that cancelled this run took it over). Before every write (Kube.holding): a fencing read, so a
+   * run that was preempted writes nothing more, not even in the seconds before its next renewal.
+   */
+  verify(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -104,6 +110,14 @@ export async function acquireLease(
         throw new LeaseLost(
           `the deploy lease of ${service} was last renewed ${((Date.now() - lastRenewed) / 1000).toFixed(1)} s ago (lease ${seconds} s): another run may take it over, so this run writes nothing more`,
         );
+      }
+    },
+    verify: async () => {
+      handle.check();
+      const current = await read();
+      if (current?.spec?.holderIdentity !== holder) {
+        handle.lost ??= new TakenOver(`lost the deploy lease of ${service} to ${current?.spec?.holderIdentity ?? 'nobody (deleted)'}`);
+        throw new LeaseLost(`${handle.lost.message}: nothing more is written by this run`);
       }
     },
     // Only while it is still ours: a holder that stalled past the lease's expiry and was taken
