@@ -1,7 +1,7 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ENVIRONMENT_LABEL } from './manifests';
+import { ENVIRONMENT_LABEL } from './labels';
 
 /**
  * An environment's PostgreSQL, where the services keep their trading state (issue 28). `statefulset`:

@@ -1,15 +1,14 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { ServiceConfig } from './config';
 import { RELEASE_LABEL, releaseOf } from './release-state';
+import { COLOR_LABEL, ENVIRONMENT_LABEL, SWITCHED_AT, TRACK_LABEL } from './labels';
+
+export { COLOR_LABEL, ENVIRONMENT_LABEL, SWITCHED_AT, TRACK_LABEL };
 
 export type Color = 'blue' | 'green';
 export const COLORS: readonly Color[] = ['blue', 'green'];
 export const other = (color: Color): Color => (color === 'blue' ? 'green' : 'blue');
 
-export const COLOR_LABEL = 'trading.dev/color';
-export const SWITCHED_AT = 'trading.dev/switched-at';
-export const TRACK_LABEL = 'trading.dev/track';
-export const ENVIRONMENT_LABEL = 'trading.dev/environment';
 export const SCRAPE_ANNOTATION = 'prometheus.io/scrape';
 export const PRE_STOP_SECONDS = 5;
 export const deploymentName = (service: string, color: Color) => `${service}-${color}`;

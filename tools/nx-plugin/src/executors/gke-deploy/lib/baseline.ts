@@ -1,7 +1,7 @@
 import { judgeAgainstBaseline, type BaselineVerdict } from '../../../release/analysis/baseline-judge';
 import { matchers, promDuration, renderQuery } from '../../../release/analysis/judge';
 import type { CanaryConfig, ComparisonSpec } from '../../../release/analysis/schema';
-import type { PromotionContext } from './promotion';
+import type { PromotionContext } from './promotion-context';
 
 /**
  * The canary against its baseline, over [sinceMs, untilMs]: each comparison's query as a range

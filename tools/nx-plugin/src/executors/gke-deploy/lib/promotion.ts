@@ -1,46 +1,14 @@
-import type { ComparisonSpec, MetricSpec } from '../../../release/analysis/schema';
 import { comparisonsFor } from '../../../release/analysis/baseline-judge';
 import { judgeCanaryAgainstBaseline } from './baseline';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../../release/analysis/judge';
-import type { MetricsSource } from '../../../release/analysis/prometheus';
-import type { RunningLoad } from '../../../release/analysis/load-hook';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
-import type { EnvironmentConfig } from '../../../release/config';
 import { recordFailed } from '../../../release/history';
-import type { Kube, Lease } from '../../../release/kube';
 import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../../release/manifests';
 import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
 import { NoWayBack, switchBack } from '../../../release/switch-back';
-import type { WantedRelease } from '../../../release/release-plan';
 
-/** Thrown when analysis stops a deploy; carries the verdict for the summary. */
-export class AnalysisStop extends Error {
-  constructor(
-    message: string,
-    readonly verdict: 'rolled-back' | 'halted' | 'canary-failed' | 'superseded',
-  ) {
-    super(message);
-  }
-}
-
-export interface PromotionContext {
-  kube: Kube;
-  wanted: WantedRelease;
-  environment: string;
-  env: EnvironmentConfig;
-  metrics: MetricSpec[];
-  /** Canary-versus-baseline comparisons (analysis.yaml); used when the canary config has a baseline. */
-  comparisons?: ComparisonSpec[];
-  source: MetricsSource;
-  actor: string;
-  log: (message: string) => void;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  /** The deploy's lease: once lost, the canary and the soak stop before their next write. */
-  lease?: Lease;
-  /** Starts the environment's load generator for one analysis (absent: no load hook configured). */
-  startLoad?: () => RunningLoad;
-}
+export { AnalysisStop, type PromotionContext } from './promotion-context';
+import { AnalysisStop, type PromotionContext } from './promotion-context';
 
 const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
