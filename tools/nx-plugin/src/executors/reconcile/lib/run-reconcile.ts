@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadServices, type ServiceConfig } from '../../../release/config';
 import { Kube, LeaseHeld } from '../../../release/kube';
@@ -7,6 +6,7 @@ import { removeOrphanCanary } from '../../../release/orphans';
 import { reconcilePlan } from '../../../release/reconcile-plan';
 import { switchBack } from '../../../release/switch-back';
 import { withSchemaDefaults } from '../../options';
+import { reportServices } from '../../service-table';
 import schema from '../schema.json';
 import type { ReconcileExecutorOptions } from '../schema';
 
@@ -102,18 +102,12 @@ export async function runReconcile(given: ReconcileExecutorOptions, ctx: Reconci
   const settled = await Promise.allSettled(
     services.map((s) => reconcileService(kube, s, options.environment, env.scaleDownDelaySeconds * 1000, options.dryRun, ctx)),
   );
-  const lines = ['| service | outcome | actions |', '|---|---|---|'];
-  const results: ReconcileResult[] = [];
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') {
-      results.push(s.value);
-      lines.push(`| ${s.value.service} | ${s.value.outcome} | ${s.value.actions.join(', ') || '-'} |`);
-    } else {
-      lines.push(`| ${services[i].name} | FAILED | ${(s.reason as Error).message} |`);
-      ctx.log(`[${services[i].name}] FAILED: ${(s.reason as Error).message}`);
-    }
-  });
-  ctx.log(`\nReconcile in ${options.environment}:\n${lines.join('\n')}`);
-  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### Reconcile in ${options.environment}\n\n${lines.join('\n')}\n\n`);
-  return { ok: settled.every((s) => s.status === 'fulfilled'), results };
+  return reportServices(
+    `Reconcile in ${options.environment}`,
+    ['service', 'outcome', 'actions'],
+    services.map((s) => s.name),
+    settled,
+    (r) => [r.service, r.outcome, r.actions.join(', ') || '-'],
+    ctx,
+  );
 }

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadServices, type ServiceConfig } from '../../../release/config';
 import { Kube } from '../../../release/kube';
@@ -7,6 +6,7 @@ import { other } from '../../../release/manifests';
 import { UNJUDGED, stateAnnotations } from '../../../release/release-state';
 import { switchBack } from '../../../release/switch-back';
 import { withSchemaDefaults } from '../../options';
+import { reportServices } from '../../service-table';
 import schema from '../schema.json';
 import type { ReleaseDecisionExecutorOptions } from '../schema';
 
@@ -75,19 +75,12 @@ export async function runDecision(
     `${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`,
   );
   const settled = await Promise.allSettled(services.map((s) => decide(kube, s, options, ctx)));
-  const lines = [`| service | outcome | detail |`, '|---|---|---|'];
-  const results: DecisionResult[] = [];
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') {
-      results.push(s.value);
-      lines.push(`| ${s.value.service} | ${s.value.outcome} | ${s.value.detail} |`);
-    } else {
-      lines.push(`| ${services[i].name} | FAILED | ${(s.reason as Error).message} |`);
-      ctx.log(`[${services[i].name}] FAILED: ${(s.reason as Error).message}`);
-    }
-  });
-  const title = `${options.decision === 'abort' ? 'Abort' : 'Promote'} in ${options.environment}`;
-  ctx.log(`\n${title}:\n${lines.join('\n')}`);
-  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### ${title}\n\n${lines.join('\n')}\n\n`);
-  return { ok: settled.every((s) => s.status === 'fulfilled'), results };
+  return reportServices(
+    `${options.decision === 'abort' ? 'Abort' : 'Promote'} in ${options.environment}`,
+    ['service', 'outcome', 'detail'],
+    services.map((s) => s.name),
+    settled,
+    (r) => [r.service, r.outcome, r.detail],
+    ctx,
+  );
 }
