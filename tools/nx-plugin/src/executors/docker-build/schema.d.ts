@@ -1,26 +1,70 @@
+// Generated from schema.json by tools/nx-plugin/scripts/schema-types.mjs: edit schema.json, then run it.
+
+/**
+ * Build a project's container image with tags and OCI labels from one metadata step; optionally push it and record its digest in dist/<project>/image.json.
+ */
 export interface DockerBuildExecutorOptions {
-  /** Dockerfile path from the workspace root. Default: <projectRoot>/Dockerfile. */
+  /**
+   * Dockerfile path from the workspace root. Default: <projectRoot>/Dockerfile.
+   */
   dockerfile?: string;
-  /** Build context from the workspace root. Default: the workspace root. */
+  /**
+   * Build context from the workspace root.
+   */
   context?: string;
-  /** Repository name without registry. Default: the project name. */
+  /**
+   * Repository name without registry. Default: the project name.
+   */
   image?: string;
-  /** Registry host[/namespace] to tag for and push to. Default: $DOCKER_REGISTRY. */
+  /**
+   * Registry host[/namespace] to tag for and push to. Default: $DOCKER_REGISTRY.
+   */
   registry?: string;
-  /** Push every tag after building. Default: $DOCKER_PUSH === 'true'. */
+  /**
+   * Push every tag after building. Default: $DOCKER_PUSH === 'true'.
+   */
   push?: boolean;
-  buildArgs?: Record<string, string>;
+  /**
+   * Build arguments, e.g. the base image.
+   */
+  buildArgs?: {
+    [k: string]: string;
+  };
+  /**
+   * Extra tags beside the metadata ones.
+   */
   tags?: string[];
   engine?: 'docker' | 'podman';
+  /**
+   * BuildKit (docker buildx) when available, else the classic builder.
+   */
   builder?: 'auto' | 'buildkit' | 'classic';
+  /**
+   * BuildKit --cache-from sources.
+   */
   cacheFrom?: string[];
+  /**
+   * BuildKit --cache-to destinations.
+   */
   cacheTo?: string[];
-  /** BuildKit: cache every layer at <registry>/<image>:buildcache (read and write). */
+  /**
+   * BuildKit: read and write every layer's cache at <registry>/<image>:buildcache (mode=max), so a runner with an empty BuildKit cache (CI) rebuilds only what changed. Needs a registry; ignored, with a note, by the classic builder.
+   */
   registryCache?: boolean;
+  /**
+   * Network for RUN steps, e.g. host.
+   */
   network?: string;
+  /**
+   * Build stage to stop at.
+   */
   target?: string;
-  /** Where the image record goes. Default: dist/<project>/image.json. */
+  /**
+   * Image record path. Default: dist/<project>/image.json.
+   */
   outputFile?: string;
-  /** Print the engine command with every tag and label; build nothing. */
+  /**
+   * Print the engine command with every tag and label; build nothing.
+   */
   dryRun?: boolean;
 }

@@ -1,36 +1,66 @@
+// Generated from schema.json by tools/nx-plugin/scripts/schema-types.mjs: edit schema.json, then run it.
+
+/**
+ * Blue-green deploy of the services' images (by digest) to a Kubernetes cluster: GKE, or the local kwok cluster.
+ */
 export interface GkeDeployExecutorOptions {
-  /** Environment name from tools/deploy/environments.yaml. */
+  /**
+   * Environment from tools/deploy/environments.yaml.
+   */
   environment: string;
-  /** Services to deploy; default: every service whose image record differs from what is live. */
+  /**
+   * Services to deploy (default: those whose image changed).
+   */
   services?: string[];
-  /** Deploy every configured service, changed or not. */
+  /**
+   * Deploy every service, changed or not.
+   */
   all?: boolean;
-  /** Succeed without touching the cluster when no service has an image record (CI after a merge that changed no image). */
+  /**
+   * Succeed without touching the cluster when no service has an image record (CI after a merge that changed no image); otherwise that is an error.
+   */
   allowNothingToDeploy?: boolean;
-  /** kubeconfig context; default: $DEPLOY_CONTEXT, else the environment's context. */
+  /**
+   * kubeconfig context (default: $DEPLOY_CONTEXT, else the environment's).
+   */
   context?: string;
-  /** Folder with environments.yaml and services/*.yaml. */
   configDir?: string;
-  /** Print the plan and the manifests; touch nothing. */
+  /**
+   * Print the plan and manifests; touch nothing.
+   */
   dryRun?: boolean;
-  /** Override the environment's delay before the old colour is scaled down. */
   scaleDownDelaySeconds?: number;
-  /** A standby window up to this long is waited out by the deploy; a longer one is left to deploy:reconcile (default 120). */
+  /**
+   * The old colour stays up as a hot standby for the environment's scaleDownDelaySeconds after the promotion. A deploy waits for a window this short and scales it down itself; a longer one (production's 15 minutes) is left standing and scaled down by nx run deploy:reconcile once it has passed.
+   */
   waitForStandbySeconds?: number;
-  /** Override the environment's rollout timeout. */
   rolloutTimeoutSeconds?: number;
-  /** Deploy without the canary and soak analysis (say why in the run; the summary shows it). */
+  /**
+   * Deploy without the canary and soak analysis (the summary says so).
+   */
   skipAnalysis?: boolean;
-  /** Override the environment's soak time (seconds of analysis after the switch). */
+  /**
+   * Override the environment's soak time.
+   */
   soakSeconds?: number;
-  /** Override the analysis interval. */
+  /**
+   * Override the analysis interval.
+   */
   analysisIntervalSeconds?: number;
-  /** Override the canary's analysis time. */
+  /**
+   * Override the canary's analysis time.
+   */
   canaryAnalysisSeconds?: number;
-  /** Prometheus base URL; default: $PROMETHEUS_URL, else the environment's. */
+  /**
+   * Prometheus base URL (default: $PROMETHEUS_URL, else the environment's).
+   */
   prometheusUrl?: string;
-  /** Deploy a release that analysis or a rollback took off traffic before (refused otherwise). */
+  /**
+   * Deploy a release (pod template) that analysis or a rollback took off traffic before; without it such a deploy is refused.
+   */
   retryAborted?: boolean;
-  /** What an unreachable Prometheus or a query without data does: halt (default), rollback or continue. */
+  /**
+   * Unreachable Prometheus or no data: halt (default), rollback or continue.
+   */
   onInconclusive?: 'halt' | 'rollback' | 'continue';
 }

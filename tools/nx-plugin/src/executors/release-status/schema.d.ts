@@ -1,7 +1,24 @@
+// Generated from schema.json by tools/nx-plugin/scripts/schema-types.mjs: edit schema.json, then run it.
+
+/**
+ * Per service, what the cluster says: live colour and release, the persisted phase, ready endpoints, both colours, a canary, the last good release and what was taken off traffic. Reads only.
+ */
 export interface ReleaseStatusExecutorOptions {
+  /**
+   * Environment from tools/deploy/environments.yaml.
+   */
   environment: string;
+  /**
+   * Services to report (default: every configured service).
+   */
   services?: string[];
+  /**
+   * kubeconfig context (default: $DEPLOY_CONTEXT, else the environment's).
+   */
   context?: string;
-  configDir: string;
-  json: boolean;
+  configDir?: string;
+  /**
+   * Print the status as one line of JSON (a list, one object per service) instead of the table.
+   */
+  json?: boolean;
 }

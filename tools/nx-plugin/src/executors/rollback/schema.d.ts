@@ -1,23 +1,33 @@
+// Generated from schema.json by tools/nx-plugin/scripts/schema-types.mjs: edit schema.json, then run it.
+
+/**
+ * Switch traffic back to each service's previous good release (from the release history in the cluster), scaling its colour up first when needed; prints the recovery time.
+ */
 export interface RollbackExecutorOptions {
   environment: string;
-  /** Services to roll back; default: those whose live release is recent, being judged or failing. */
   services?: string[];
-  /** Every configured service. */
-  all?: boolean;
-  /** A live release younger than this is recent (default 60). */
-  recentMinutes?: number;
   context?: string;
+  /**
+   * Roll back every configured service. Without it (and without --services or an alert) only services whose live release is recent, still being judged or failing are rolled back.
+   */
+  all?: boolean;
+  /**
+   * A live release younger than this counts as recent for a rollback without --services.
+   */
+  recentMinutes?: number;
   configDir?: string;
-  /** Why: recorded in the release history (an alert name, an incident). */
   reason?: string;
-  /** Give up (traffic unchanged) if the previous colour is not ready within this. */
   timeoutSeconds?: number;
-  /** Roll back only while this release (hash or image digest) is live; otherwise change nothing. */
+  /**
+   * Roll back only while this release (trading.dev/release hash, or an image digest) is live; otherwise say what is live and change nothing.
+   */
   from?: string;
-  /** Set from an alert payload (not a CLI option): the release each service's alerts name. */
-  releases?: Record<string, string>;
-  /** Alertmanager webhook payload (JSON file): the firing alerts decide environment, services and reason. */
+  /**
+   * Path of an Alertmanager webhook payload (JSON): roll back the services its firing alerts name, in the environment they name. Every firing alert must carry the release it fired for (label release).
+   */
   alert?: string;
-  /** An alert does not roll back a release a rollback restored less than this long ago (default 30). */
+  /**
+   * An alert does not roll back a release that a rollback restored less than this long ago: a second alert so soon points at a cause outside the release (a node, a dependency), and walking further back would not help. A person decides (deploy:rollback --services=...).
+   */
   alertCooldownMinutes?: number;
 }

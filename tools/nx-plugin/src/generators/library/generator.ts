@@ -13,7 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { join, posix } from 'node:path';
 import { withCargoDependency, withCargoMember, withDockerContext, withPythonDependency, withPythonLibraryInDockerfile } from '../manifest-edits';
 import { libraryProject, names } from '../project-config';
+import { withSchemaDefaults } from '../../executors/options';
+import schema from './schema.json';
 import type { LibraryGeneratorSchema } from './schema';
+
+/** The generator's one option normaliser: schema.json's defaults (Nx applies the same ones from the CLI). */
+export const normalizeOptions = (options: LibraryGeneratorSchema) =>
+  withSchemaDefaults(schema, options) as LibraryGeneratorSchema & Required<Pick<LibraryGeneratorSchema, 'description' | 'directory' | 'skipInstall'>>;
 
 /**
  * nx g @trading/nx-plugin:library <name> --language=python|rust|typescript [--dependent=<project>]
@@ -21,9 +27,9 @@ import type { LibraryGeneratorSchema } from './schema';
  * for a generated Python service, its Dockerfile and build context), so Nx sees the edge; a
  * TypeScript library gets its `@trading/<name>` path and is an implicit dependency of the dependent
  * until an import makes the edge explicit.
- * Options come with schema.json's defaults applied by Nx.
  */
-export default async function libraryGenerator(tree: Tree, options: LibraryGeneratorSchema): Promise<GeneratorCallback> {
+export default async function libraryGenerator(tree: Tree, given: LibraryGeneratorSchema): Promise<GeneratorCallback> {
+  const options = normalizeOptions(given);
   const n = names(options.name, options.directory);
   const projects = getProjects(tree);
   if (projects.has(n.name)) throw new Error(`a project named "${n.name}" already exists: choose another name (nx show projects lists them)`);

@@ -3,15 +3,21 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { withCargoMember, withDockerContext } from '../manifest-edits';
 import { deployServiceFile, dockerContext, names, serviceProject } from '../project-config';
+import { withSchemaDefaults } from '../../executors/options';
+import schema from './schema.json';
 import type { ServiceGeneratorSchema } from './schema';
+
+/** The generator's one option normaliser: schema.json's defaults (Nx applies the same ones from the CLI). */
+export const normalizeOptions = (options: ServiceGeneratorSchema) =>
+  withSchemaDefaults(schema, options) as ServiceGeneratorSchema & Required<Pick<ServiceGeneratorSchema, 'port' | 'description' | 'directory' | 'skipInstall'>>;
 
 /**
  * nx g @trading/nx-plugin:service <name> --language=python|rust|nextjs
  * Writes the project (sources, tests, Dockerfile, README, project.json), its deploy service file,
  * its build-context entries and, for Rust, the workspace member; then locks its dependencies.
- * Options come with schema.json's defaults applied by Nx.
  */
-export default async function serviceGenerator(tree: Tree, options: ServiceGeneratorSchema): Promise<GeneratorCallback> {
+export default async function serviceGenerator(tree: Tree, given: ServiceGeneratorSchema): Promise<GeneratorCallback> {
+  const options = normalizeOptions(given);
   const n = names(options.name, options.directory);
   if (getProjects(tree).has(n.name)) {
     throw new Error(`a project named "${n.name}" already exists: choose another name (nx show projects lists them)`);

@@ -56,7 +56,7 @@ export async function decide(kube: Kube, service: ServiceConfig, options: Releas
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeDecisionOptions = (options: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>) =>
-  withSchemaDefaults(schema, options) as ReleaseDecisionExecutorOptions;
+  withSchemaDefaults(schema, options) as ReleaseDecisionExecutorOptions & Required<Pick<ReleaseDecisionExecutorOptions, 'all' | 'reason' | 'configDir'>>;
 
 export async function runDecision(
   given: Partial<ReleaseDecisionExecutorOptions> & Pick<ReleaseDecisionExecutorOptions, 'decision' | 'environment'>,

@@ -32,7 +32,7 @@ export async function readServiceStatus(kube: Kube, name: string): Promise<Servi
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) =>
-  withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions;
+  withSchemaDefaults(schema, options) as ReleaseStatusExecutorOptions & Required<Pick<ReleaseStatusExecutorOptions, 'configDir'>>;
 
 /** Reads each service's state from the cluster (never from the history alone) and reports it. */
 export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & { environment: string }, ctx: StatusContext): Promise<ServiceStatus[]> {

@@ -258,7 +258,7 @@ async function recentOrFailing(kube: Kube, services: ServiceConfig[], recentMs: 
 }
 
 /** Reads an alert payload file and turns it into rollback options; null when nothing is firing. */
-export function optionsFromAlert(options: RollbackExecutorOptions, configDir: string): RollbackExecutorOptions | null {
+export function optionsFromAlert(options: RollbackOptions, configDir: string): RollbackOptions | null {
   const path = options.alert!;
   if (!existsSync(path)) throw new Error(`alert payload ${path} not found`);
   let payload: unknown;
@@ -279,9 +279,15 @@ export function optionsFromAlert(options: RollbackExecutorOptions, configDir: st
   };
 }
 
+/**
+ * The options a rollback runs with: the executor's, plus what an alert payload adds (not a CLI
+ * option, so not in schema.json): the release each service's firing alerts name.
+ */
+type RollbackOptions = RollbackExecutorOptions & { releases?: Record<string, string> };
+
 /** The executor's one option normaliser: schema.json's defaults. */
-export const normalizeRollbackOptions = (options: RollbackExecutorOptions) =>
-  withSchemaDefaults(schema, options) as RollbackExecutorOptions &
+export const normalizeRollbackOptions = (options: RollbackOptions) =>
+  withSchemaDefaults(schema, options) as RollbackOptions &
     Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes' | 'alertCooldownMinutes'>>;
 
 export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
