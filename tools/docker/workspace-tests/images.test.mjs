@@ -5,7 +5,7 @@
 // paths, through nx, against the real daemon and registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -152,6 +152,28 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
     const labels = JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', record.imageId));
     assert.equal(labels['org.opencontainers.image.revision'], record.revision);
   }
+});
+
+// What the cached workspace tests key on (their images= inputs): an image's digest. A rebuild of an
+// unchanged commit must give the same image even from another checkout, where the built files
+// have other modification times (a fresh clone, an Nx cache replay) and the build runs later.
+test('a rebuild of an unchanged commit gives the same image, whatever the files\' times and the hour', async () => {
+  const out = 'dist/image-rebuild';
+  const build = (n) => {
+    const run = tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${n}.json`], {
+      NX_SKIP_NX_CACHE: 'true',
+    });
+    assert.equal(run.code, 0, run.out);
+    return JSON.parse(readFileSync(join(repoRoot, out, `${n}.json`), 'utf8')).imageId;
+  };
+  const first = build('first');
+  // The binary as a fresh checkout's replayed build would leave it: same bytes, a new mtime; and a
+  // builder with an empty cache, as on a new runner.
+  docker('buildx', 'prune', '--all', '--force');
+  const now = new Date();
+  utimesSync(join(repoRoot, 'target', 'release', 'execution-engine'), now, now);
+  await sleep(1100);
+  assert.equal(build('second'), first, 'the second build of the same commit gave another image');
 });
 
 test('the registry cache lets a builder with an empty cache reuse every unchanged layer (what CI gets)', () => {
