@@ -92,3 +92,15 @@ def test_a_price_below_one_tick_makes_no_order_and_raises_nothing(agent, config)
         assert outcome.intent is None
         assert outcome.reason == f"price {price} is not above one tick (0.5)"
     agent.send.assert_not_called()
+
+
+def test_open_intents_count_against_the_limits_until_answered(agent):
+    """Issue 28: a burst of signals could exceed the limits before the first fills arrived."""
+    first = agent.on_signal(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+    assert first is not None and first.quantity == Decimal("5")
+    assert agent.exposure() == {"BTC-USD": Decimal("5")}
+    refused = agent.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+    assert refused.intent is None and refused.reason.startswith("risk limits"), refused.reason
+    agent.opened(first, Decimal(-1))  # answered: refused by the engine, say
+    assert agent.exposure() == {"BTC-USD": Decimal("0")}
+    assert agent.on_signal(Signal("BTC-USD", Decimal("0.5"), Decimal("40000"))) is not None

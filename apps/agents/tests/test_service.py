@@ -130,6 +130,8 @@ def engine_double(answer, breaker_seconds=0.2):
 
 
 BUY = {"instrument": "BTC-USD", "price": "40000", "strength": "0.5"}
+# The opposite intent: with a BUY still open (unanswered), a SELL is within the limits again.
+SELL = {"instrument": "BTC-USD", "price": "40000", "strength": "-0.5"}
 
 
 def test_a_signal_becomes_a_booked_order_and_its_trades_a_position(agent, registry):
@@ -257,16 +259,17 @@ def test_the_engine_breaker_opens_after_repeated_failures_and_closes_on_recovery
     with TestClient(create_app(agent, registry, engine=engine, retry_seconds=3600)) as client:
         assert (state(), opens()) == (0.0, 0.0)
         client.post("/api/signals", json=BUY)  # 3 attempts, 3 failures
-        client.post("/api/signals", json=BUY)  # 2 more failures open it; the third is not sent
+        client.post("/api/signals", json=SELL)  # 2 more failures open it; the third is not sent
         assert (state(), opens()) == (2.0, 1.0)
         assert len(calls) == 5
         orders = client.get("/api/orders").json()["orders"]
         assert orders[0]["lastError"].startswith("circuit open"), orders[0]
         client.post("/api/signals", json=BUY)
         assert len(calls) == 5, "nothing is sent while the breaker is open"
+        # Three intents open (+5, -5, +5 BTC): the next buy would exceed the 5 BTC limit.
         time.sleep(0.6)
         up["now"] = True
-        assert client.post("/api/signals", json=BUY).status_code == 201
+        assert client.post("/api/signals", json=SELL).status_code == 201
         assert (state(), opens()) == (0.0, 1.0)
 
 

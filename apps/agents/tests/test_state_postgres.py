@@ -67,6 +67,34 @@ def test_replicas_share_positions_limits_and_settle_each_answer_once(config, dat
     run(scenario())
 
 
+def test_pending_intents_count_against_the_limits_across_replicas(config, database_url):
+    """Issue 28: the limits counted filled positions only. A second signal while the first intent
+    was still pending (not yet delivered or answered) was approved in full: both filled would hold
+    10 BTC against the 5 BTC limit. An open intent counts as filled until its answer settles it."""
+
+    async def scenario():
+        blue = await PgAgentState.connect(database_url, config)
+        green = await PgAgentState.connect(database_url, config)
+        try:
+            first, _ = await blue.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert first.status == "pending" and first.intent.quantity == Decimal("5")
+            none, why = await green.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert none is None and "risk limits" in why, why
+            # Selling against the open buy reduces the exposure: allowed.
+            sell, why = await green.decide(Signal("BTC-USD", Decimal("-0.3"), Decimal("40000")))
+            assert sell is not None, why
+            # A refused intent never fills: its room is free again.
+            first.status, first.attempts, first.last_error = "refused", 1, "422: price band"
+            assert await blue.answered(first)
+            again, why = await green.decide(Signal("BTC-USD", Decimal("0.3"), Decimal("40000")))
+            assert again is not None, why
+        finally:
+            await blue.aclose()
+            await green.aclose()
+
+    run(scenario())
+
+
 def test_the_drawdown_stop_and_pending_intents_survive_a_restart(config, database_url):
     async def before_restart():
         state = await PgAgentState.connect(database_url, config)
@@ -108,8 +136,14 @@ def test_racing_replicas_decide_one_at_a_time_with_unique_client_ids(config, dat
             ]
             decided = await asyncio.gather(*signals)
             records = [r for r, _ in decided if r is not None]
-            assert len({r.client_order_id for r in records}) == len(records) == 30
-            assert (await replicas[0].counts())["pending"] == 30
+            assert len({r.client_order_id for r in records}) == len(records)
+            assert (await replicas[0].counts())["pending"] == len(records)
+            # One at a time, each seeing the others' open intents: together they stop at the 50 ETH
+            # limit (the last one reduced to the room left), never past it.
+            assert sum(r.intent.quantity for r in records) == Decimal("50")
+            refused = [why for r, why in decided if r is None]
+            assert len(refused) == 30 - len(records) > 0
+            assert all("risk limits" in why for why in refused), refused
         finally:
             for replica in replicas:
                 await replica.aclose()

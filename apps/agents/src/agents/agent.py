@@ -44,6 +44,9 @@ class TradingAgent:
     send: OrderSink
     positions: dict[str, Position] = field(default_factory=dict)
     marks: dict[str, Decimal] = field(default_factory=dict)
+    # Signed quantity per instrument of the intents sent and not yet answered: they count against
+    # the limits as if filled, so a burst of signals cannot exceed them before the fills arrive.
+    open_intents: dict[str, Decimal] = field(default_factory=dict)
     rejected: int = 0
 
     def __post_init__(self) -> None:
@@ -89,14 +92,27 @@ class TradingAgent:
             return SignalOutcome(None, "position size rounds to zero lots")
         limit = quantize(signal.price, tick)
         intent = OrderIntent(signal.instrument, side, size, limit)
-        held = {i: p.quantity for i, p in self.positions.items()}
-        decision = self.config.limits.check(intent, held, self.marks)
+        decision = self.config.limits.check(intent, self.exposure(), self.marks)
         if not decision.approved:
             self.rejected += 1
             return SignalOutcome(None, f"risk limits: {decision.reason}")
         intent = OrderIntent(signal.instrument, side, decision.quantity, limit)
         self.send(intent)
+        self.opened(intent, Decimal(1))
         return SignalOutcome(intent, "sent")
+
+    def exposure(self) -> dict[str, Decimal]:
+        """Per instrument: the filled position plus the open intents, as the limits see it."""
+        held = {i: p.quantity for i, p in self.positions.items()}
+        for instrument, quantity in self.open_intents.items():
+            held[instrument] = held.get(instrument, Decimal(0)) + quantity
+        return held
+
+    def opened(self, intent: OrderIntent, sign: Decimal) -> None:
+        """Counts an intent as open (sign 1, when sent) or no longer (sign -1, once answered)."""
+        change = sign * intent.side.sign * intent.quantity
+        before = self.open_intents.get(intent.instrument, Decimal(0))
+        self.open_intents[intent.instrument] = before + change
 
     def on_fill(
         self, instrument: str, side: Side, quantity: Decimal, price: Decimal, *, maker: bool

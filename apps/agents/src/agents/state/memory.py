@@ -1,6 +1,8 @@
 """The agents' state in the process: lost with it, one copy per replica. For the unit tests, and
 the planted defect of the proof under traffic (AGENTS_STATE=memory)."""
 
+from decimal import Decimal
+
 from trading_core import Signal
 
 from agents.agent import TradingAgent
@@ -26,6 +28,7 @@ class MemoryAgentState:
         if record.status == "pending" or record.settled:
             return False
         record.settled = True
+        self.agent.opened(record.intent, Decimal(-1))
         if record.booking is not None:
             intent = record.intent
             for price, quantity in record.booking.trades:

@@ -130,6 +130,17 @@ class PgAgentState:
             )
         ).fetchall():
             agent.marks[m["instrument"]] = m["price"]
+        # The intents not yet answered, any replica's: they count against the limits (the decision
+        # that sends one holds the agent's row lock, so no two decisions miss each other's).
+        for o in await (
+            await conn.execute(
+                "SELECT instrument, sum(CASE side WHEN 'buy' THEN quantity ELSE -quantity END) "
+                "AS q FROM agents_outbox WHERE agent = %s AND status = 'pending' "
+                "GROUP BY instrument",
+                (self.name,),
+            )
+        ).fetchall():
+            agent.open_intents[o["instrument"]] = o["q"]
         return agent, row
 
     async def _save(self, conn: AsyncConnection, agent: TradingAgent) -> None:
