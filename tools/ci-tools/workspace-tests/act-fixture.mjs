@@ -34,6 +34,17 @@ export function setNamespaces(dir, staging, production) {
   // (canary-baseline.test.mjs judges that on the real node).
   delete envs.production.canary.baseline;
   writeFileSync(file, stringify(envs));
+  // Nor can the load generator reach them: the services judged on its requests (scrape: false) are
+  // judged here on the exporter's metrics, like the others.
+  for (const service of ['dashboard', 'cache-server']) {
+    const path = join(dir, 'tools/deploy/services', `${service}.yaml`);
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8')
+        .replace(/^scrape: false.*\n/m, '')
+        .replace(/^analysis: .*\n/m, ''),
+    );
+  }
 }
 
 /**

@@ -157,12 +157,17 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
 // What the cached workspace tests key on (their images= inputs): an image's digest. A rebuild of an
 // unchanged commit must give the same image even from another checkout, where the built files
 // have other modification times (a fresh clone, an Nx cache replay) and the build runs later.
-test('a rebuild of an unchanged commit gives the same image, whatever the files\' times and the hour', async () => {
+test("a rebuild of an unchanged commit gives the same image, whatever the files' times and the hour", async () => {
   const out = 'dist/image-rebuild';
   const build = (n) => {
-    const run = tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${n}.json`], {
-      NX_SKIP_NX_CACHE: 'true',
-    });
+    const run = tryRun(
+      repoRoot,
+      'npx',
+      ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${n}.json`],
+      {
+        NX_SKIP_NX_CACHE: 'true',
+      },
+    );
     assert.equal(run.code, 0, run.out);
     return JSON.parse(readFileSync(join(repoRoot, out, `${n}.json`), 'utf8')).imageId;
   };

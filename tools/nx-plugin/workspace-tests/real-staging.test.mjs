@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*
+// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
 // Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
 // CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
 // Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while
@@ -48,12 +48,16 @@ async function answering(url) {
   }
   assert.fail(`${url} never answered`);
 }
-/** The agents' service file with these environment variables added: a new release. */
-function configure(env) {
+/**
+ * The agents' service file with these environment variables added: a new release. `byLoad`: judged
+ * as a service without metrics of its own is (the dashboard's way): on the load generator's requests.
+ */
+function configure(env, byLoad = false) {
   const extra = Object.entries(env)
     .map(([k, v]) => `  ${k}: "${v}"`)
     .join('\n');
-  writeFileSync(agentsFile, baseAgents.replace('env:\n', `env:\n${extra}\n`));
+  const judged = byLoad ? 'scrape: false\nanalysis: { metrics: [load-error-rate, load-p95-latency], comparisons: [] }\n' : '';
+  writeFileSync(agentsFile, baseAgents.replace('env:\n', `env:\n${extra}\n`).replace(/^analysis:.*\n/m, '') + judged);
 }
 function record(image) {
   mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
@@ -181,19 +185,28 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   assert.equal(seen.failed, 0, 'no request lost during the promotion');
 });
 
-for (const [name, faults, metric] of [
-  ['5% errors', { FAULT_ERROR_RATE: '0.05' }, 'error-rate'],
-  ['p95 800 ms', { FAULT_DELAY_MS: '800' }, 'p95-latency'],
+// Issue 34, path 9: a service without request metrics (the dashboard, the cache server) was judged
+// on nothing; now on the load generator's own requests to its new pods (analysis.yaml's
+// provider-load metrics), here the agents configured that way (scrape: false, no Prometheus data).
+for (const [name, faults, metric, byLoad] of [
+  ['5% errors', { FAULT_ERROR_RATE: '0.05' }, 'error-rate', false],
+  ['p95 800 ms', { FAULT_DELAY_MS: '800' }, 'p95-latency', false],
+  ['5% errors, judged on the load generator alone', { FAULT_ERROR_RATE: '0.05' }, 'load-error-rate', true],
 ]) {
   test(`a release with ${name} is switched back automatically; clients see it only until the switch-back`, async () => {
     const before = selector();
-    configure(faults);
+    configure(faults, byLoad);
     const watch = watchSelector();
     const result = await deploy('--soakSeconds=60');
     await sleep(1000); // the watch's last read
     watch.stop();
     assert.notEqual(result.code, 0, result.out);
     assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
+    if (byLoad) {
+      // Requests straight to the new colour's pods, and no Prometheus metric asked.
+      assert.match(result.out, /load: node tools\/load\/traffic\.mjs .* --pods app\.kubernetes\.io\/name=agents,trading\.dev\/color=(blue|green) --per-second/);
+      assert.doesNotMatch(result.out, /round \d+: error-rate/);
+    }
     assert.equal(selector(), before, 'traffic is back on the previous release');
     assert.equal(phase(), 'Aborted', 'the analysis took it off traffic');
     const [switched, back] = watch.changes;

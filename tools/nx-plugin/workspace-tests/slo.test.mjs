@@ -1,4 +1,4 @@
-// @workspace-test uses=docker exclusive=cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*
+// @workspace-test uses=docker exclusive=cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
 // The deploy's SLO analysis through `nx run deploy:*` against the local cluster and a real
 // Prometheus (Debian package, started by tools/prometheus/prometheus.sh) scraping an exporter on
 // loopback that stands for the new version's pods: healthy data completes the soak; 2% errors or

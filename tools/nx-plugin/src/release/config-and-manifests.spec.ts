@@ -82,13 +82,13 @@ describe('manifests', () => {
     expect(c.env).toContainEqual({ name: 'RELEASE_REVISION', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/version']" } } });
   });
 
-  it('marks pods for scraping when the service has request metrics to analyse', () => {
+  it('marks pods for scraping when the service serves metrics', () => {
     const [cache] = loadServices(repoConfig, 'staging', ['cache-server']);
     const annotations = (service: typeof engine) =>
       deploymentManifest({ service, environment: 'staging', namespace: 'ns', color: 'blue', image: 'i@sha256:1', replicas: 1, revision: 'r' }).spec!.template
         .metadata!.annotations;
     expect(annotations(engine)).toEqual({ 'prometheus.io/scrape': 'true' });
-    expect(annotations(cache)).toEqual({ 'prometheus.io/scrape': 'false' }); // analysis: { metrics: [] }
+    expect(annotations(cache)).toEqual({ 'prometheus.io/scrape': 'false' }); // scrape: false
   });
 
   it('takes secret-backed variables from Secrets, never from the repository', () => {

@@ -22,6 +22,8 @@ export const serviceSchema = z.object({
   env: z.record(z.string(), z.string()).default({}),
   /** Environment variables from Kubernetes Secrets: NAME: { secret, key }. Values never live in the repo. */
   secretEnv: z.record(z.string(), z.object({ secret: z.string().min(1), key: z.string().min(1) })).default({}),
+  /** Serves Prometheus metrics at /metrics: its pods are scraped (by annotation). */
+  scrape: z.boolean().default(true),
   /** Which analysis metrics apply and where this service's thresholds differ (default: all, as defined). */
   analysis: serviceAnalysisSchema.optional(),
 });

@@ -86,9 +86,9 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        // Scraped by annotation (tools/prometheus/kubernetes-scrape.yml): every service that has
-        // request metrics to analyse; one that declares none (analysis.metrics: []) serves no /metrics.
-        metadata: { labels: podLabels, annotations: { [SCRAPE_ANNOTATION]: String(service.analysis?.metrics?.length !== 0) } },
+        // Scraped by annotation (tools/prometheus/kubernetes-scrape.yml): every service that serves
+        // /metrics; one that does not (scrape: false) is judged on the load generator's requests.
+        metadata: { labels: podLabels, annotations: { [SCRAPE_ANNOTATION]: String(service.scrape) } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },

@@ -1,8 +1,8 @@
 import { addRound, breaches, describeCondition, emptyTally, formatValue, matchers, metricsFor, promDuration, renderQuery, type Measurement } from './judge';
 import type { MetricSpec } from './schema';
 
-const errorRate: MetricSpec = { name: 'error-rate', query: 'q1', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
-const p95: MetricSpec = { name: 'p95-latency', query: 'q2', failWhen: { above: 0.5 }, failureLimit: 1, unit: 'seconds' };
+const errorRate: MetricSpec = { name: 'error-rate', provider: 'prometheus', query: 'q1', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
+const p95: MetricSpec = { name: 'p95-latency', provider: 'prometheus', query: 'q2', failWhen: { above: 0.5 }, failureLimit: 1, unit: 'seconds' };
 const metrics = [errorRate, p95];
 const v = (metric: string, value: number): Measurement => ({ metric, at: 0, value });
 const none = (metric: string, why = 'no data'): Measurement => ({ metric, at: 0, inconclusive: why });
@@ -74,6 +74,12 @@ describe('addRound', () => {
 });
 
 describe('metricsFor', () => {
+  it("judges by the Prometheus metrics unless a service names the load generator's", () => {
+    const load: MetricSpec = { name: 'load-error-rate', provider: 'load', query: 'error-rate', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
+    expect(metricsFor([...metrics, load], undefined, 'agents')).toEqual(metrics);
+    expect(metricsFor([...metrics, load], { metrics: ['load-error-rate'], failWhen: {} }, 'dashboard')).toEqual([load]);
+  });
+
   it('applies a service selection and its thresholds', () => {
     expect(metricsFor(metrics, undefined, 'a')).toEqual(metrics);
     expect(metricsFor(metrics, { metrics: [], failWhen: {} }, 'a')).toEqual([]);

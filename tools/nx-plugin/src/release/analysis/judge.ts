@@ -58,7 +58,8 @@ export function metricsFor(all: MetricSpec[], service: ServiceAnalysis | undefin
   for (const n of [...(service?.metrics ?? []), ...Object.keys(service?.failWhen ?? {})]) {
     if (!names.has(n)) throw new Error(`service ${serviceName}: analysis metric "${n}" is not defined in analysis.yaml (defined: ${[...names].join(', ')})`);
   }
-  const chosen = service?.metrics ? all.filter((m) => service.metrics!.includes(m.name)) : all;
+  // By default the Prometheus metrics; the load generator's measures only for a service that names them.
+  const chosen = service?.metrics ? all.filter((m) => service.metrics!.includes(m.name)) : all.filter((m) => m.provider === 'prometheus');
   return chosen.map((m) => (service?.failWhen[m.name] ? { ...m, failWhen: service.failWhen[m.name] } : m));
 }
 

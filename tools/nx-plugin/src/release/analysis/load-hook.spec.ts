@@ -1,4 +1,4 @@
-import { renderLoadCommand, startLoad } from './load-hook';
+import { podSelector, renderLoadCommand, startLoad } from './load-hook';
 
 describe('renderLoadCommand', () => {
   it('fills the placeholders of every argument', () => {
@@ -15,7 +15,29 @@ describe('renderLoadCommand', () => {
   });
 });
 
+describe('podSelector', () => {
+  it("selects the judged pods by their own labels: the canary's, or a colour's", () => {
+    expect(podSelector('dashboard', { track: 'canary' })).toBe('app.kubernetes.io/name=dashboard,trading.dev/track=canary');
+    expect(podSelector('dashboard', { color: 'green' })).toBe('app.kubernetes.io/name=dashboard,trading.dev/color=green');
+    expect(() => podSelector('dashboard', { zone: 'a' })).toThrow('no pod label for the analysis target zone');
+  });
+});
+
 describe('startLoad (a real child process)', () => {
+  it("measures on the generator's per-second lines, which stay out of its summary", async () => {
+    const script = [
+      'const now = Date.now();',
+      "console.log('traffic-second ' + JSON.stringify({ at: now - 500, ms: [10, 20, 30, 40], failed: 1 }));",
+      "console.log('traffic-second ' + JSON.stringify({ at: now - 60000, ms: [9000], failed: 1 }));",
+      "process.on('SIGTERM', () => { console.log('traffic dashboard/: 5 requests, 2 failed'); process.exit(0); }); setInterval(() => {}, 1000);",
+    ].join(' ');
+    const load = startLoad([process.execPath, '-e', script], process.cwd(), () => undefined);
+    for (let i = 0; i < 50 && 'inconclusive' in load.measure('error-rate', 10_000); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(load.measure('error-rate', 10_000)).toEqual({ value: 0.25 });
+    expect(load.measure('p95-latency', 10_000)).toEqual({ value: 0.04 });
+    expect(await load.stop()).toBe('traffic dashboard/: 5 requests, 2 failed');
+  });
+
   it('runs until stopped and reports its last output lines', async () => {
     const log: string[] = [];
     const script = "process.on('SIGTERM', () => { console.log('sent 12 requests, 0 failed'); process.exit(0); }); setInterval(() => {}, 1000);";

@@ -1,11 +1,33 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { COLOR_LABEL, TRACK_LABEL } from '../labels';
 import { renderQuery } from './judge';
+import { type LoadMeasure, type LoadSecond, measureLoad, parseLoadLine } from './load-measures';
+import type { QueryResult } from './prometheus';
 
 // Traffic while a release is analysed (Flagger's load-tester webhook is the model): the
 // environment's `analysis.load.command` runs for the length of each canary and soak analysis and
 // is stopped (SIGTERM) when it ends, so the analysis always has requests to judge. Placeholders:
-// {{service}} {{namespace}} {{context}} {{path}} (the service's loadPath). The hook's own failure
-// never passes or fails a release: no data stays inconclusive, judged as such.
+// {{service}} {{namespace}} {{context}} {{path}} (the service's loadPath) and {{pods}}: for a
+// service judged on the generator's own requests (metrics with provider load), the label selector
+// of the pods being judged (the canary's, or the new colour's in a soak), which the generator then
+// requests directly; for any other service empty, and the traffic goes through its Service. The
+// generator's per-second lines (load-measures.ts) are the load metrics' data. The hook's own
+// failure never passes or fails a release: no data stays inconclusive, judged as such.
+
+/**
+ * The kubectl label selector of the pods an analysis judges: `target` as the metrics' {{target}}
+ * has it (Prometheus' relabelled names: color, track), in the pods' own labels.
+ */
+export function podSelector(service: string, target: Record<string, string>): string {
+  const labels: Record<string, string> = { color: COLOR_LABEL, track: TRACK_LABEL };
+  return [
+    `app.kubernetes.io/name=${service}`,
+    ...Object.entries(target).map(([key, value]) => {
+      if (!labels[key]) throw new Error(`no pod label for the analysis target ${key}`);
+      return `${labels[key]}=${value}`;
+    }),
+  ].join(',');
+}
 
 /** The command with its placeholders filled; an unknown placeholder is a configuration error. */
 export function renderLoadCommand(command: string[], vars: Record<string, string>): string[] {
@@ -15,6 +37,8 @@ export function renderLoadCommand(command: string[], vars: Record<string, string
 export interface RunningLoad {
   /** Stops the generator and resolves with its last line of output (its summary), if any. */
   stop(): Promise<string>;
+  /** One measure over the requests that ended in the last `windowMs` (load metrics). */
+  measure(measure: LoadMeasure, windowMs: number): QueryResult;
 }
 
 export function startLoad(command: string[], cwd: string, log: (m: string) => void): RunningLoad {
@@ -24,12 +48,23 @@ export function startLoad(command: string[], cwd: string, log: (m: string) => vo
     child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     log(`load: could not start ${command[0]}: ${(error as Error).message}; the analysis runs on whatever traffic there is`);
-    return { stop: async () => '' };
+    return { stop: async () => '', measure: (_, windowMs) => measureLoad([], 'error-rate', Date.now() - windowMs, Date.now()) };
   }
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
   };
-  child.stdout?.on('data', collect);
+  // stdout: the per-second lines (kept for an hour: the longest soak) and the summary at the end.
+  const seconds: LoadSecond[] = [];
+  let partial = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const second = parseLoadLine(line);
+      if (!second) collect(Buffer.from(`${line}\n`));
+      else if (seconds.push(second) > 3600) seconds.shift();
+    }
+  });
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => resolve(code));
@@ -40,6 +75,7 @@ export function startLoad(command: string[], cwd: string, log: (m: string) => vo
   });
   log(`load: ${command.join(' ')}`);
   return {
+    measure: (measure, windowMs) => measureLoad(seconds, measure, Date.now() - windowMs, Date.now()),
     async stop() {
       // Only a child that started has a pid: kill() on one that failed to spawn can reach pid 0,
       // which is this whole process group.

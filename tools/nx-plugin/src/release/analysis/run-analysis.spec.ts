@@ -2,7 +2,14 @@ import type { QueryResult } from './prometheus';
 import { runAnalysis, type AnalysisRun } from './run-analysis';
 import type { MetricSpec } from './schema';
 
-const errorRate: MetricSpec = { name: 'error-rate', query: 'errors{service="{{service}}"}', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
+const errorRate: MetricSpec = {
+  name: 'error-rate',
+  provider: 'prometheus',
+  query: 'errors{service="{{service}}"}',
+  failWhen: { above: 0.01 },
+  failureLimit: 0,
+  unit: 'ratio',
+};
 
 /** A clock that only moves when the analysis sleeps, and a source answering from a script. */
 function harness(answers: QueryResult[], extra: Partial<AnalysisRun> = {}) {
@@ -25,7 +32,35 @@ function harness(answers: QueryResult[], extra: Partial<AnalysisRun> = {}) {
   return { run, queries, lines, clock: () => now };
 }
 
+const loadErrors: MetricSpec = { name: 'load-error-rate', provider: 'load', query: 'error-rate', failWhen: { above: 0.01 }, failureLimit: 0, unit: 'ratio' };
+
 describe('runAnalysis', () => {
+  // Issue 34, path 9: a service without request metrics is judged on the load generator's own
+  // requests (Flagger's load tester); before, its analysis measured nothing and passed.
+  it('judges a load metric on the load generator over the last interval, never on Prometheus', async () => {
+    const asked: [string, number][] = [];
+    const rates = [0, 0.3];
+    const h = harness([], { metrics: [loadErrors], load: { measure: (m, windowMs) => (asked.push([m, windowMs]), { value: rates.shift()! }) } });
+    expect(await runAnalysis(h.run)).toMatchObject({
+      status: 'failed',
+      rounds: 2,
+      reason: 'load-error-rate 30.00% > 1.00% (1 failed measurement(s), limit 0)',
+    });
+    expect(asked).toEqual([
+      ['error-rate', 10_000],
+      ['error-rate', 10_000],
+    ]);
+    expect(h.queries).toEqual([]);
+  });
+
+  it('a load metric without a running load generator is inconclusive, never a pass', async () => {
+    const h = harness([], { metrics: [loadErrors] });
+    expect(await runAnalysis(h.run)).toMatchObject({
+      status: 'inconclusive',
+      reason: 'load-error-rate: no load generator runs for this analysis (analysis.load in environments.yaml) (1 measurement(s) in a row)',
+    });
+  });
+
   it('passes after measuring every interval for the whole duration', async () => {
     const h = harness([{ value: 0 }, { value: 0.005 }, { value: 0.001 }]);
     const outcome = await runAnalysis(h.run);

@@ -1,5 +1,6 @@
 import { addRound, emptyTally, renderQuery, summarise, type Measurement, type Tally } from './judge';
-import type { MetricsSource } from './prometheus';
+import type { LoadMeasure } from './load-measures';
+import type { MetricsSource, QueryResult } from './prometheus';
 import type { MetricSpec } from './schema';
 
 export interface AnalysisRun {
@@ -12,6 +13,8 @@ export interface AnalysisRun {
   durationMs: number;
   inconclusiveLimit: number;
   source: MetricsSource;
+  /** The running load generator's measures over the last `windowMs` (metrics with provider load). */
+  load?: { measure(measure: LoadMeasure, windowMs: number): QueryResult };
   log: (message: string) => void;
   /** Checked every round beside the metrics: a failure reason (health checks), or null. */
   health?: () => Promise<string | null>;
@@ -38,7 +41,13 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
   const sleep = run.sleep ?? defaultSleep;
   const now = run.now ?? Date.now;
-  const queries = run.metrics.map((m) => ({ spec: m, promql: renderQuery(m.query, run.vars) }));
+  const queries = run.metrics.map((m) => ({ spec: m, promql: m.provider === 'load' ? m.query : renderQuery(m.query, run.vars) }));
+  // A load measure covers the requests since the previous round: fresh data, like a rate() window.
+  const measureOne = async ({ spec, promql }: (typeof queries)[number]): Promise<QueryResult> => {
+    if (spec.provider !== 'load') return run.source.query(promql);
+    if (!run.load) return { inconclusive: 'no load generator runs for this analysis (analysis.load in environments.yaml)' };
+    return run.load.measure(spec.query as LoadMeasure, run.intervalMs);
+  };
   const deadline = now() + run.durationMs;
   let tally = emptyTally(run.metrics);
   let rounds = 0;
@@ -60,7 +69,7 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
         })
       : Promise.resolve(null);
     const [round, unhealthy] = await Promise.all([
-      Promise.all(queries.map(async ({ spec, promql }): Promise<Measurement> => ({ metric: spec.name, at: now(), ...(await run.source.query(promql)) }))),
+      Promise.all(queries.map(async (q): Promise<Measurement> => ({ metric: q.spec.name, at: now(), ...(await measureOne(q)) }))),
       health,
     ]);
     if (healthError !== null) {

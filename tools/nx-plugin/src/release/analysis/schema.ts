@@ -10,16 +10,31 @@ export const failWhenSchema = z
   .refine((c) => c.above !== undefined || c.below !== undefined, 'give `above` and/or `below`');
 export type FailWhen = z.infer<typeof failWhenSchema>;
 
-export const metricSchema = z.object({
-  name: z.string().regex(/^[a-z][a-z0-9-]*$/),
-  /** PromQL with {{service}}, {{namespace}}, {{environment}}, {{target}} (label matchers selecting the new version's pods) and {{window}}. */
-  query: z.string().min(1),
-  failWhen: failWhenSchema,
-  /** Failed measurements tolerated before the analysis fails (0: the first one fails it). */
-  failureLimit: z.number().int().min(0).default(0),
-  /** How a value is shown: a ratio as %, seconds as ms. */
-  unit: z.enum(['ratio', 'seconds', 'count']).default('count'),
-});
+/** What a metric with provider load measures (release/analysis/load-measures.ts). */
+export const LOAD_MEASURES = ['error-rate', 'p95-latency'] as const;
+export type LoadMeasure = (typeof LOAD_MEASURES)[number];
+
+export const metricSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    /**
+     * Where the value comes from: `prometheus` (the default; every service is judged by these unless
+     * it names its own), or `load`: the analysis' load generator's own requests to the judged pods
+     * (release/analysis/load-measures.ts), for services without request metrics, which name them.
+     */
+    provider: z.enum(['prometheus', 'load']).default('prometheus'),
+    /** PromQL with {{service}}, {{namespace}}, {{environment}}, {{target}} (label matchers selecting the new version's pods) and {{window}}; for provider load, one of LOAD_MEASURES. */
+    query: z.string().min(1),
+    failWhen: failWhenSchema,
+    /** Failed measurements tolerated before the analysis fails (0: the first one fails it). */
+    failureLimit: z.number().int().min(0).default(0),
+    /** How a value is shown: a ratio as %, seconds as ms. */
+    unit: z.enum(['ratio', 'seconds', 'count']).default('count'),
+  })
+  .refine((m) => m.provider !== 'load' || (LOAD_MEASURES as readonly string[]).includes(m.query), {
+    message: `a metric with provider load has query ${LOAD_MEASURES.join(' or ')}`,
+    path: ['query'],
+  });
 export type MetricSpec = z.infer<typeof metricSchema>;
 
 /**

@@ -34,6 +34,9 @@ export interface PromotionContext {
   now?: () => number;
   /** The deploy's lease: once lost, the canary and the soak stop before their next write. */
   lease?: Lease;
-  /** Starts the environment's load generator for one analysis (absent: no load hook configured). */
-  startLoad?: () => RunningLoad;
+  /**
+   * Starts the environment's load generator for one analysis of the pods `target` selects
+   * ({ track: 'canary' } or { color }), absent when no load hook is configured.
+   */
+  startLoad?: (target: Record<string, string>) => RunningLoad;
 }

@@ -1,6 +1,7 @@
 import { comparisonsFor } from '../../../release/analysis/baseline-judge';
 import { judgeCanaryAgainstBaseline } from './baseline';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../../release/analysis/judge';
+import type { RunningLoad } from '../../../release/analysis/load-hook';
 import { runAnalysis } from '../../../release/analysis/run-analysis';
 import { recordFailed } from '../../../release/history';
 import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../../release/manifests';
@@ -55,9 +56,9 @@ export function checkAnalysis(ctx: PromotionContext): void {
 }
 
 async function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
-  const load = ctx.startLoad?.();
+  const load = ctx.startLoad?.(target);
   try {
-    return await measure(ctx, label, target, durationMs, health);
+    return await measure(ctx, label, target, durationMs, health, load);
   } finally {
     // Signalled now, not awaited: a verdict (a switch back above all) never waits for the load
     // generator's in-flight requests; its summary line follows when it has exited.
@@ -65,7 +66,14 @@ async function analyse(ctx: PromotionContext, label: string, target: Record<stri
   }
 }
 
-function measure(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+function measure(
+  ctx: PromotionContext,
+  label: string,
+  target: Record<string, string>,
+  durationMs: number,
+  health?: () => Promise<string | null>,
+  load?: RunningLoad,
+) {
   const a = ctx.env.analysis!;
   return runAnalysis({
     label,
@@ -75,6 +83,7 @@ function measure(ctx: PromotionContext, label: string, target: Record<string, st
     // `continue` keeps measuring through missing data for the whole duration: a later failure still counts.
     inconclusiveLimit: a.onInconclusive === 'continue' ? Number.POSITIVE_INFINITY : a.inconclusiveLimit,
     source: ctx.source,
+    load,
     log: ctx.log,
     health,
     stopped: () => ctx.lease?.lost,

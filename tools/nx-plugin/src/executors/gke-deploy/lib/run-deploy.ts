@@ -6,7 +6,8 @@ import { loadAnalysis, loadEnvironment, loadServices, type ServiceConfig } from 
 import { configOnlyRelease } from './config-only';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../../release/kube';
-import { renderLoadCommand, startLoad } from '../../../release/analysis/load-hook';
+import { podSelector, renderLoadCommand, startLoad } from '../../../release/analysis/load-hook';
+import { metricsFor } from '../../../release/analysis/judge';
 import { onInterrupt } from '../../../release/interrupt';
 import { removeOrphanCanary } from '../../../release/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../../release/manifests';
@@ -140,24 +141,33 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     for (const w of wanted) {
       const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
       const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, comparisons, source, actor: ctx.actor, log };
-      if (analysis.load) {
-        let command: string[];
-        try {
-          const vars = { service: w.service.name, namespace: env.namespace, context, path: w.service.loadPath ?? w.service.probes.readiness };
-          command = renderLoadCommand(analysis.load.command, vars);
-        } catch (error) {
-          throw new Error(
-            `${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`,
-          );
-        }
-        promotion.startLoad = () => startLoad(command, ctx.workspaceRoot, log);
-      }
       try {
         checkAnalysis(promotion);
       } catch (error) {
         throw new Error(
           `${(error as Error).message}: the analysis could not judge this release, so nothing was deployed; fix tools/deploy/analysis.yaml or the service's analysis section`,
         );
+      }
+      if (analysis.load) {
+        // {{pods}}: for a service judged on the generator's own requests, the judged pods' label
+        // selector (the generator requests them directly); otherwise empty (through the Service).
+        const byLoad = metricsFor(metrics, w.service.analysis, w.service.name).some((m) => m.provider === 'load');
+        const render = (target: Record<string, string>) =>
+          renderLoadCommand(analysis.load!.command, {
+            service: w.service.name,
+            namespace: env.namespace,
+            context,
+            path: w.service.loadPath ?? w.service.probes.readiness,
+            pods: byLoad ? podSelector(w.service.name, target) : '',
+          });
+        try {
+          render({ track: 'canary' });
+        } catch (error) {
+          throw new Error(
+            `${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`,
+          );
+        }
+        promotion.startLoad = (target) => startLoad(render(target), ctx.workspaceRoot, log);
       }
       promotions.set(w.service.name, promotion);
     }
