@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../../release/analysis/prometheus';
@@ -14,6 +13,7 @@ import { deploymentManifest, releaseLabel, serviceManifest } from '../../../rele
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../../release/release-plan';
 import { withSchemaDefaults } from '../../options';
+import { reportServices } from '../../service-table';
 import schema from '../schema.json';
 import type { GkeDeployExecutorOptions } from '../schema';
 
@@ -202,28 +202,24 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   );
   uninstall();
 
-  const results: DeployResult[] = [];
-  const lines = ['| service | outcome | live colour | image | seconds |', '|---|---|---|---|---|'];
-  let ok = true;
-  for (const [i, s] of settled.entries()) {
-    const name = wanted[i].service.name;
-    if (s.status === 'fulfilled') {
-      results.push(s.value);
-      lines.push(`| ${name} | ${s.value.outcome} | ${s.value.color} | \`${short(s.value.image)}\` | ${s.value.seconds.toFixed(1)} |`);
-    } else {
-      ok = false;
-      const stop = s.reason instanceof AnalysisStop ? s.reason : undefined;
-      const outcome = stop ? stop.verdict.toUpperCase() : 'FAILED';
-      // Not a guess from the error: what the active Service selects now, and its recorded phase.
-      const where = await kube.observe(name).then(
-        (o) => (o.active ? `${o.active} ${o.activeRelease || ''} (${o.state?.phase ?? 'no phase'})`.replace('  ', ' ') : 'none'),
-        () => 'unknown (cluster unreachable): see npx nx run deploy:status',
-      );
-      lines.push(`| ${name} | ${outcome} | ${where} | \`${short(wanted[i].image)}\` | - |`);
-      ctx.log(`[${name}] FAILED: ${(s.reason as Error).message}`);
-    }
-  }
-  ctx.log(`\nDeploy to ${options.environment} (${context}, namespace ${env.namespace}):\n${lines.join('\n')}`);
-  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### Deploy to ${options.environment}\n\n${lines.join('\n')}\n\n`);
-  return { ok, results };
+  // A failed service's row says, not guessing from the error, what the active Service selects now.
+  const where = await Promise.all(
+    settled.map((s, i) =>
+      s.status === 'fulfilled'
+        ? ''
+        : kube.observe(wanted[i].service.name).then(
+            (o) => (o.active ? `${o.active} ${o.activeRelease || ''} (${o.state?.phase ?? 'no phase'})`.replace('  ', ' ') : 'none'),
+            () => 'unknown (cluster unreachable): see npx nx run deploy:status',
+          ),
+    ),
+  );
+  return reportServices(
+    `Deploy to ${options.environment} (${context}, namespace ${env.namespace})`,
+    ['service', 'outcome', 'live colour', 'image', 'seconds'],
+    wanted.map((w) => w.service.name),
+    settled,
+    (r) => [r.service, r.outcome, r.color, `\`${short(r.image)}\``, r.seconds.toFixed(1)],
+    ctx,
+    (name, reason, i) => [name, reason instanceof AnalysisStop ? reason.verdict.toUpperCase() : 'FAILED', where[i], `\`${short(wanted[i].image)}\``, '-'],
+  );
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../../release/config';
 import { live, previousGood, recordFailed, recordRollback } from '../../../release/history';
@@ -10,6 +10,7 @@ import { UNJUDGED, abortedAnnotations, stateAnnotations } from '../../../release
 import { switchBack } from '../../../release/switch-back';
 import { rollbackCandidate } from '../../../release/rollback-candidates';
 import { withSchemaDefaults } from '../../options';
+import { reportServices } from '../../service-table';
 import schema from '../schema.json';
 import type { RollbackExecutorOptions } from '../schema';
 import { removeOrphanCanary } from '../../../release/orphans';
@@ -336,23 +337,13 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       }
     }),
   );
-  const results: RollbackResult[] = [];
-  const lines = ['| service | outcome | from | to | release | image | recovery (s) |', '|---|---|---|---|---|---|---|'];
-  let ok = true;
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') {
-      results.push(s.value);
-      const r = s.value;
-      lines.push(
-        `| ${r.service} | ${r.outcome} | ${r.from} | ${r.to} | ${r.release} | \`${r.image.slice(-19)}\` | ${r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2)} |`,
-      );
-    } else {
-      ok = false;
-      lines.push(`| ${services[i].name} | FAILED | - | - | - | - | - |`);
-      ctx.log(`[${services[i].name}] FAILED: ${(s.reason as Error).message}`);
-    }
-  });
-  ctx.log(`\nRollback in ${options.environment}:\n${lines.join('\n')}`);
-  if (ctx.env.GITHUB_STEP_SUMMARY) appendFileSync(ctx.env.GITHUB_STEP_SUMMARY, `### Rollback in ${options.environment}\n\n${lines.join('\n')}\n\n`);
-  return { ok, results };
+  return reportServices(
+    `Rollback in ${options.environment}`,
+    ['service', 'outcome', 'from', 'to', 'release', 'image', 'recovery (s)'],
+    services.map((s) => s.name),
+    settled,
+    (r) => [r.service, r.outcome, r.from, r.to, r.release, `\`${r.image.slice(-19)}\``, r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2)],
+    ctx,
+    (name) => [name, 'FAILED', '-', '-', '-', '-', '-'],
+  );
 }
