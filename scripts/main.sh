@@ -39,7 +39,12 @@ bash scripts/staging-gates.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" || gates=
 
 step "Trading state: orders booked on staging outlive the replacement of every engine pod (tools/testing/restart-check.mjs)"
 restart=0
-restart_line="$(node tools/testing/restart-check.mjs --namespace trading-staging --context "$LOCAL_CLUSTER_CONTEXT" 2>&1 | tee /dev/stderr | tail -1)" || restart=1
+# Shown as it runs, its last line kept for the summary. (Not `tee /dev/stderr`: with the job's
+# output redirected to a file, tee reopens that file and truncates what was logged before.)
+restart_log="$(mktemp)"
+node tools/testing/restart-check.mjs --namespace trading-staging --context "$LOCAL_CLUSTER_CONTEXT" 2>&1 | tee "$restart_log" || restart=1
+restart_line="$(tail -1 "$restart_log")"
+rm -f "$restart_log"
 
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "${TARGETS[*]}"
