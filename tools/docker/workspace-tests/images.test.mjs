@@ -171,12 +171,17 @@ test("a rebuild of an unchanged commit gives the same image, whatever the files'
     assert.equal(run.code, 0, run.out);
     return JSON.parse(readFileSync(join(repoRoot, out, `${n}.json`), 'utf8')).imageId;
   };
+  // The binary as an Nx cache replay leaves it (its first build's mtime, older than the commit),
+  // then as a fresh build does (now): same bytes. And a builder with an empty cache, as on a new
+  // runner. (Clamping times to the commit's left the older one as it was: another image.)
+  const binary = join(repoRoot, 'target', 'release', 'execution-engine');
+  const old = new Date('2000-01-01T00:00:00Z');
+  utimesSync(binary, old, old);
+  docker('buildx', 'prune', '--all', '--force');
   const first = build('first');
-  // The binary as a fresh checkout's replayed build would leave it: same bytes, a new mtime; and a
-  // builder with an empty cache, as on a new runner.
   docker('buildx', 'prune', '--all', '--force');
   const now = new Date();
-  utimesSync(join(repoRoot, 'target', 'release', 'execution-engine'), now, now);
+  utimesSync(binary, now, now);
   await sleep(1100);
   assert.equal(build('second'), first, 'the second build of the same commit gave another image');
 });

@@ -39,13 +39,13 @@ export function buildCommand(request: BuildRequest): BuildCommand {
   const ignored: string[] = [];
   const env: Record<string, string> = {};
   if (request.engine === 'docker' && request.builder === 'buildkit') {
-    // Reproducible (reproducible-builds.org, BuildKit's SOURCE_DATE_EPOCH): the image's and its
-    // history's times are the commit's, and the files' times in every layer are clamped to it, so
-    // a rebuild of one commit from another checkout (other mtimes, another hour, an empty builder
-    // cache) gives the same image and digest. `type=docker` is what --load is.
-    args.push('buildx', 'build', '--output', 'type=docker,rewrite-timestamp=true');
-    const epoch = Date.parse(metadata.labels['org.opencontainers.image.created']) / 1000;
-    if (Number.isInteger(epoch)) args.push('--build-arg', `SOURCE_DATE_EPOCH=${epoch}`);
+    // Reproducible: every time in the image is 0 (1970, as ko and Bazel do), the files' times in
+    // every layer included, so a rebuild of one commit from another checkout (other mtimes, another
+    // hour, an empty builder cache) gives the same image and digest. BuildKit only clamps times
+    // newer than SOURCE_DATE_EPOCH, so the commit's time would leave older files (an Nx cache
+    // replay keeps a build output's first mtime) as they are. When the image was made is in its
+    // org.opencontainers.image.created label (the commit's time). `type=docker` is what --load is.
+    args.push('buildx', 'build', '--output', 'type=docker,rewrite-timestamp=true', '--build-arg', 'SOURCE_DATE_EPOCH=0');
     if (request.metadataFile) args.push('--metadata-file', request.metadataFile);
     for (const from of request.cacheFrom) args.push('--cache-from', from);
     for (const to of request.cacheTo) args.push('--cache-to', to);
