@@ -54,6 +54,7 @@ export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 200
     const pending = timedGet(`${base}${path}`, timeoutMs)
       .then((r) => {
         results.push({ sent, ...r });
+        if (!onSecond) return;
         second.ms.push(r.ms);
         if (r.status === 0 || r.status >= 500) second.failed += 1;
       })

@@ -53,4 +53,9 @@ describe('startLoad (a real child process)', () => {
     expect(await load.stop()).toBe('');
     expect(log.join('\n')).toMatch(/load: \/nonexistent\/load-generator: spawn .*ENOENT; the analysis runs on whatever traffic there is/);
   });
+  it('a generator that did not start leaves its measures inconclusive, saying why', async () => {
+    const load = startLoad(['/nonexistent/load-generator'], process.cwd(), () => undefined);
+    await load.stop();
+    expect(load.measure('error-rate', 10_000)).toEqual({ inconclusive: 'the load generator /nonexistent/load-generator did not start' });
+  });
 });

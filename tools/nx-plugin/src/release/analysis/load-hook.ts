@@ -44,11 +44,12 @@ export interface RunningLoad {
 export function startLoad(command: string[], cwd: string, log: (m: string) => void): RunningLoad {
   let output = '';
   let child: ChildProcess;
+  const notStarted = { inconclusive: `the load generator ${command[0]} did not start` };
   try {
     child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     log(`load: could not start ${command[0]}: ${(error as Error).message}; the analysis runs on whatever traffic there is`);
-    return { stop: async () => '', measure: (_, windowMs) => measureLoad([], 'error-rate', Date.now() - windowMs, Date.now()) };
+    return { stop: async () => '', measure: () => notStarted };
   }
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000);
@@ -75,7 +76,7 @@ export function startLoad(command: string[], cwd: string, log: (m: string) => vo
   });
   log(`load: ${command.join(' ')}`);
   return {
-    measure: (measure, windowMs) => measureLoad(seconds, measure, Date.now() - windowMs, Date.now()),
+    measure: (measure, windowMs) => (child.pid === undefined ? notStarted : measureLoad(seconds, measure, Date.now() - windowMs, Date.now())),
     async stop() {
       // Only a child that started has a pid: kill() on one that failed to spawn can reach pid 0,
       // which is this whole process group.
