@@ -15,7 +15,8 @@ if [ -n "${TRADING_CALLER_BIN:-}" ]; then PATH="$PATH:$TRADING_CALLER_BIN"; fi
 STATE="$TRADING_HOME/docker-state"
 REGISTRY_ADDR="$LOCAL_REGISTRY" # .env
 BUILDKIT_SOCKET="${BUILDKIT_SOCKET:-/run/trading-buildkit/buildkitd.sock}"
-PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+# Where the buildx plugin goes (TRADING_BUILDX_PLUGIN_DIR: a test of the side-by-side install only).
+PLUGIN_DIR="${TRADING_BUILDX_PLUGIN_DIR:-/usr/local/lib/docker/cli-plugins}"
 mkdir -p "$STATE"
 
 docker_up() { docker info >/dev/null 2>&1; }

@@ -1,11 +1,11 @@
-// @workspace-test exclusive=docker uses=postgres cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
+// @workspace-test uses=docker,postgres cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
 // The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
 // it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
 // non-root user, and comes back from the local registry by digest. Then the executor's failure
 // paths, through nx, against the real daemon and registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -157,33 +157,31 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
 // What the cached workspace tests key on (their images= inputs): an image's digest. A rebuild of an
 // unchanged commit must give the same image even from another checkout, where the built files
 // have other modification times (a fresh clone, an Nx cache replay) and the build runs later.
-test("a rebuild of an unchanged commit gives the same image, whatever the files' times and the hour", async () => {
+test("a rebuild of an unchanged commit gives the same image, whatever the files' times, the builder's cache and the hour", async () => {
   const out = 'dist/image-rebuild';
-  const build = (n) => {
-    const run = tryRun(
-      repoRoot,
-      'npx',
-      ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${n}.json`],
-      {
-        NX_SKIP_NX_CACHE: 'true',
-      },
-    );
+  const build = (project, n) => {
+    const run = tryRun(repoRoot, 'npx', ['nx', 'run', `${project}:docker-build`, '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${project}-${n}.json`], {
+      NX_SKIP_NX_CACHE: 'true',
+    });
     assert.equal(run.code, 0, run.out);
-    return JSON.parse(readFileSync(join(repoRoot, out, `${n}.json`), 'utf8')).imageId;
+    return JSON.parse(readFileSync(join(repoRoot, out, `${project}-${n}.json`), 'utf8')).imageId;
   };
-  // The binary as an Nx cache replay leaves it (its first build's mtime, older than the commit),
-  // then as a fresh build does (now): same bytes. And a builder with an empty cache, as on a new
-  // runner. (Clamping times to the commit's left the older one as it was: another image.)
+  // The engine's binary as an Nx cache replay leaves it (its first build's mtime, older than the
+  // commit), then as a fresh build does (now): same bytes. (Clamping times to the commit's left the
+  // older one as it was: another image.) The agents' virtualenv is made by RUN steps, whose Python
+  // bytecode was stamped with the unpacked sources' times: another layer after every cache loss.
+  // Each build starts from an empty builder cache, as on a new runner.
   const binary = join(repoRoot, 'target', 'release', 'execution-engine');
   const old = new Date('2000-01-01T00:00:00Z');
   utimesSync(binary, old, old);
   docker('buildx', 'prune', '--all', '--force');
-  const first = build('first');
+  const first = { engine: build('execution-engine', 'first'), agents: build('agents', 'first') };
   docker('buildx', 'prune', '--all', '--force');
   const now = new Date();
   utimesSync(binary, now, now);
   await sleep(1100);
-  assert.equal(build('second'), first, 'the second build of the same commit gave another image');
+  assert.equal(build('execution-engine', 'second'), first.engine, 'the engine: the second build of the same commit gave another image');
+  assert.equal(build('agents', 'second'), first.agents, 'the agents: the second build of the same commit gave another image');
 });
 
 test('the registry cache lets a builder with an empty cache reuse every unchanged layer (what CI gets)', () => {
@@ -212,19 +210,31 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
 // start had moved the shared temporary file first).
 test('starting the container engine from several jobs at once succeeds in every one of them', async () => {
   const { spawn } = await import('node:child_process');
+  // The buildx plugin goes to a directory of this test's own, so the tests beside this one keep theirs.
+  const plugins = mkdtempSync(join(tmpdir(), 'buildx-plugin-'));
   const startOnce = () =>
     new Promise((resolve) => {
-      const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], {
+        cwd: repoRoot,
+        env: { ...process.env, TRADING_BUILDX_PLUGIN_DIR: plugins },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
       child.on('close', (code) => resolve({ code, out }));
     });
-  for (let round = 0; round < 3; round++) {
-    // Each round installs the buildx plugin afresh, from all four at once.
-    rmSync('/usr/local/lib/docker/cli-plugins/docker-buildx', { force: true });
-    const results = await Promise.all(Array.from({ length: 4 }, startOnce));
-    for (const r of results) assert.equal(r.code, 0, r.out);
+  const buildx = readFileSync('/usr/local/lib/docker/cli-plugins/docker-buildx'); // as the stack installed it
+  try {
+    for (let round = 0; round < 3; round++) {
+      // Each round installs the buildx plugin afresh, from all four at once.
+      rmSync(join(plugins, 'docker-buildx'), { force: true });
+      const results = await Promise.all(Array.from({ length: 4 }, startOnce));
+      for (const r of results) assert.equal(r.code, 0, r.out);
+      assert.ok(readFileSync(join(plugins, 'docker-buildx')).equals(buildx), 'the plugin installed is the buildx binary');
+      assert.deepEqual(readdirSync(plugins), ['docker-buildx'], 'no temporary file left behind');
+    }
+  } finally {
+    rmSync(plugins, { recursive: true, force: true });
   }
-  assert.equal(docker('buildx', 'version').length > 0, true);
 });
