@@ -77,8 +77,8 @@ const cases = [
   // root project, which depends on the plugin it loads), and, issue 29, the workspace tests that
   // run it: the act deploy test (ci-tools) the release engine, the images test (docker-env) the
   // image build.
-  ['tools/nx-plugin/src/release/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
-  ['tools/nx-plugin/src/executors/rollback/lib/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
+  ['tools/nx-plugin/src/release/plan/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
+  ['tools/nx-plugin/src/release/commands/rollback/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
   [
     'tools/nx-plugin/src/executors/docker-build/lib/build-command.ts',
     '// touched\n',

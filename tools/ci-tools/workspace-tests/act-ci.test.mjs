@@ -175,7 +175,7 @@ test("ci.yml's plan on a pull request: a release-engine change plans the deploy 
     gitAsRunner('reset', '-q', '--hard', 'HEAD~1'); // the next plan sees only its own change
     return plannedTasks(result.out);
   };
-  const planner = 'tools/nx-plugin/src/release/planner.ts';
+  const planner = 'tools/nx-plugin/src/release/plan/planner.ts';
   const engine = await plan(planner, `${readFileSync(join(runner.work, planner), 'utf8')}// touched\n`, 11);
   for (const scenario of ['deploy', 'release', 'slo', 'real-staging', 'canary-baseline']) {
     assert.ok(engine.includes(`@trading/nx-plugin:workspace-test--${scenario}`), `${scenario} planned for a release-engine change: ${engine.join(' ')}`);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The environment's PostgreSQL server in its pod (trading-base/postgres:15; the StatefulSet the
-# deploy applies, tools/nx-plugin/src/release/database.ts). The first start initialises the data
+# deploy applies, tools/nx-plugin/src/release/config/database.ts). The first start initialises the data
 # directory with the password from the environment's Secret (SCRAM) and the database; every later
 # start sets the role's password from the Secret again; then the server runs in the foreground as
 # the image's non-root user.

@@ -160,9 +160,14 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
 test("a rebuild of an unchanged commit gives the same image, whatever the files' times, the builder's cache and the hour", async () => {
   const out = 'dist/image-rebuild';
   const build = (project, n) => {
-    const run = tryRun(repoRoot, 'npx', ['nx', 'run', `${project}:docker-build`, '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${project}-${n}.json`], {
-      NX_SKIP_NX_CACHE: 'true',
-    });
+    const run = tryRun(
+      repoRoot,
+      'npx',
+      ['nx', 'run', `${project}:docker-build`, '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${project}-${n}.json`],
+      {
+        NX_SKIP_NX_CACHE: 'true',
+      },
+    );
     assert.equal(run.code, 0, run.out);
     return JSON.parse(readFileSync(join(repoRoot, out, `${project}-${n}.json`), 'utf8')).imageId;
   };

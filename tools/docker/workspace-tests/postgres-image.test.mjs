@@ -21,7 +21,7 @@ const psql = (port, password, sql) =>
     env: { ...process.env, PGPASSWORD: password },
   });
 
-// As the StatefulSet runs it (release/database.ts): read-only root, the socket and /tmp on emptyDirs.
+// As the StatefulSet runs it (release/config/database.ts): read-only root, the socket and /tmp on emptyDirs.
 const POD = ['--read-only', '--user', '65532:65532', '--tmpfs', '/var/run/postgresql:uid=65532,gid=65532', '--tmpfs', '/tmp'];
 const volume = mkdtempSync(join(tmpdir(), 'pg-image-'));
 execFileSync('chown', ['65532:65532', volume]);

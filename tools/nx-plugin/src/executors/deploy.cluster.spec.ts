@@ -4,11 +4,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import gkeDeployExecutor from './gke-deploy/gke-deploy.impl';
-import { ClusterClient } from '../release/cluster/client';
-import { Kube } from '../release/kube';
-import { runDeploy } from './gke-deploy/lib/run-deploy';
+import { ClusterClient } from '../release/act/cluster/client';
+import { Kube } from '../release/act/kube';
+import { runDeploy } from '../release/commands/deploy/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
-import { runRollback } from './rollback/lib/run-rollback';
+import { runRollback } from '../release/commands/rollback/run-rollback';
 import { withSeveralReplicas } from '../testing/several-replicas';
 import { applyLease } from '../testing/lease';
 

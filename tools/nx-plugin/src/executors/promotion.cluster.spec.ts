@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type * as ExporterTypes from '../../../workspace-tests/slo-exporter.mjs';
 import type { Exporter } from '../../../workspace-tests/slo-exporter.mjs';
-import { runDeploy } from './gke-deploy/lib/run-deploy';
+import { runDeploy } from '../release/commands/deploy/run-deploy';
 import { withSeveralReplicas } from '../testing/several-replicas';
 
 // The canary and the soak (promotion.ts) against the local cluster and the real local Prometheus

@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kube } from '../release/kube';
-import { runDeploy } from './gke-deploy/lib/run-deploy';
-import { runRollback } from './rollback/lib/run-rollback';
-import { runStatus } from './release-status/lib/run-status';
-import { runDecision } from './release-decision/lib/run-decision';
-import { runReconcile } from './reconcile/lib/run-reconcile';
-import type { ServiceStatus } from '../release/status';
+import { Kube } from '../release/act/kube';
+import { runDeploy } from '../release/commands/deploy/run-deploy';
+import { runRollback } from '../release/commands/rollback/run-rollback';
+import { runStatus } from '../release/commands/status/run-status';
+import { runDecision } from '../release/commands/decision/run-decision';
+import { runReconcile } from '../release/commands/reconcile/run-reconcile';
+import type { ServiceStatus } from '../release/status/status';
 import { withSeveralReplicas } from '../testing/several-replicas';
 import { applyLease } from '../testing/lease';
 
@@ -394,7 +394,7 @@ describe('the release history under concurrent writers', () => {
       kind: 'deploy' as const,
       reason: 'jest',
     });
-    const { recordFailed } = await import('../release/history');
+    const { recordFailed } = await import('../release/status/history');
     await Promise.all([1, 2, 3, 4, 5].map((n) => kube.updateHistory('racer', (h) => recordFailed(h, entry(n)))));
     const stored = await kube.readHistory('racer');
     expect(stored.map((r) => r.actor).sort()).toEqual(['writer-1', 'writer-2', 'writer-3', 'writer-4', 'writer-5']);

@@ -1,13 +1,13 @@
-import { ClusterClient, loadClient } from './cluster/client';
-import { live, type Release } from './history';
-import { Kube } from './kube';
-import { decide } from '../executors/release-decision/lib/run-decision';
-import { rollbackService } from '../executors/rollback/lib/run-rollback';
-import { readServiceStatus } from '../executors/release-status/lib/run-status';
-import { deploymentManifest } from './manifests';
+import { ClusterClient, loadClient } from './act/cluster/client';
+import { live, type Release } from './status/history';
+import { Kube } from './act/kube';
+import { decide } from './commands/decision/run-decision';
+import { rollbackService } from './commands/rollback/run-rollback';
+import { readServiceStatus } from './commands/status/run-status';
+import { deploymentManifest } from './config/manifests';
 import { MemoryApi } from './testing/memory-api';
 import { modelEnv, releaseOf, World } from './testing/model-world';
-import { loadServices } from './config';
+import { loadServices } from './config/config';
 import { join } from 'node:path';
 
 // Issue 34: commands that meet a deploy in the middle. Each case is one path the review traced

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { ClusterClient, loadClient } from './cluster/client';
-import { Kube } from './kube';
+import { ClusterClient, loadClient } from './act/cluster/client';
+import { Kube } from './act/kube';
 import { MemoryApi } from './testing/memory-api';
 import { command, modelEnv, World } from './testing/model-world';
 

@@ -1,6 +1,6 @@
-import { actorFrom } from '../../release/actor';
+import { actorFrom } from '../../release/status/actor';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { runDeploy } from './lib/run-deploy';
+import { runDeploy } from '../../release/commands/deploy/run-deploy';
 import type { GkeDeployExecutorOptions } from './schema';
 
 export default async function gkeDeployExecutor(options: GkeDeployExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

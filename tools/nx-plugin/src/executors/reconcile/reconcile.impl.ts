@@ -1,6 +1,6 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { actorFrom } from '../../release/actor';
-import { runReconcile } from './lib/run-reconcile';
+import { actorFrom } from '../../release/status/actor';
+import { runReconcile } from '../../release/commands/reconcile/run-reconcile';
 import type { ReconcileExecutorOptions } from './schema';
 
 export default async function reconcileExecutor(options: ReconcileExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -1,6 +1,6 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { actorFrom } from '../../release/actor';
-import { runDecision } from './lib/run-decision';
+import { actorFrom } from '../../release/status/actor';
+import { runDecision } from '../../release/commands/decision/run-decision';
 import type { ReleaseDecisionExecutorOptions } from './schema';
 
 export default async function releaseDecisionExecutor(options: ReleaseDecisionExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

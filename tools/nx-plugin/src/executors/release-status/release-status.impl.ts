@@ -1,5 +1,5 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { runStatus } from './lib/run-status';
+import { runStatus } from '../../release/commands/status/run-status';
 import type { ReleaseStatusExecutorOptions } from './schema';
 
 export default async function releaseStatusExecutor(options: ReleaseStatusExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -1,6 +1,6 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { actorFrom } from '../../release/actor';
-import { runRollback } from './lib/run-rollback';
+import { actorFrom } from '../../release/status/actor';
+import { runRollback } from '../../release/commands/rollback/run-rollback';
 import type { RollbackExecutorOptions } from './schema';
 
 export default async function rollbackExecutor(options: RollbackExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {

@@ -1,4 +1,4 @@
-import type { ColorState } from '../planner';
+import type { ColorState } from '../plan/planner';
 
 /** A colour's Deployment fully rolled out with `replicas` pods of `release` (for pure specs). */
 export const colorState = (release: string, replicas = 2, image = `img-${release}`): ColorState => ({

@@ -1,5 +1,5 @@
 import type * as k8s from '@kubernetes/client-node';
-import type { Apis } from '../cluster/client';
+import type { Apis } from '../act/cluster/client';
 
 /** An API error as the client raises it: `code` is the HTTP status. */
 export class ApiError extends Error {

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { deployService } from '../../executors/gke-deploy/lib/deploy-loop';
-import { soak, type PromotionContext } from '../../executors/gke-deploy/lib/promotion';
-import { decide, type DecisionContext } from '../../executors/release-decision/lib/run-decision';
-import { rollbackService } from '../../executors/rollback/lib/run-rollback';
-import { loadAnalysisMetrics, loadEnvironment, loadServices, type EnvironmentConfig, type ServiceConfig } from '../config';
-import { HISTORY_LIMIT, live, type Release } from '../history';
-import type { Kube } from '../kube';
-import { type Color, deploymentManifest, releaseLabel } from '../manifests';
-import { UNJUDGED } from '../release-state';
+import { deployService } from '../commands/deploy/deploy-loop';
+import { soak, type PromotionContext } from '../commands/deploy/promotion';
+import { decide, type DecisionContext } from '../commands/decision/run-decision';
+import { rollbackService } from '../commands/rollback/run-rollback';
+import { loadAnalysisMetrics, loadEnvironment, loadServices, type EnvironmentConfig, type ServiceConfig } from '../config/config';
+import { HISTORY_LIMIT, live, type Release } from '../status/history';
+import type { Kube } from '../act/kube';
+import { type Color, deploymentManifest, releaseLabel } from '../config/manifests';
+import { UNJUDGED } from '../status/release-state';
 import { Crash, MemoryApi } from './memory-api';
 
 // The model of issue 17's property test: commands (deploy, rerun, rollback, abort with crashes and

@@ -1,0 +1,77 @@
+import type * as k8s from '@kubernetes/client-node';
+import { type DatabaseConfig, DATABASE_NAME, databaseClaim, databaseSecret, databaseService, databaseStatefulSet, databaseVolume } from '../../config/database';
+import { type ClusterClient, KubeError, statusOf } from './client';
+import { FIELD_MANAGER } from './writes';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The environment's database present and ready before any service that keeps its state there is
+ * rolled: the Secret created once (never replaced: the data was initialised with its password),
+ * the volume, the server and its Service applied (server-side, idempotent), then the server's
+ * readiness (pg_isready) awaited. An external database only needs its Secret, which its operators
+ * create; a missing one is an error naming it, and nothing is rolled.
+ */
+export async function ensureDatabase(
+  c: ClusterClient,
+  environment: string,
+  db: DatabaseConfig,
+  timeoutSeconds: number,
+  log: (m: string) => void,
+): Promise<void> {
+  const { namespace } = c.target;
+  const secret = await c.readOrNull(`read Secret ${db.secret}`, () => c.core.readNamespacedSecret({ name: db.secret, namespace }));
+  if (db.kind === 'external') {
+    if (!secret)
+      throw new KubeError(
+        `the database Secret ${db.secret} is missing in namespace ${namespace}: create it with the key "url" (postgresql://…) before deploying`,
+      );
+    log(`database: external, from Secret ${db.secret}`);
+    return;
+  }
+  if (!secret) {
+    try {
+      await c.core.createNamespacedSecret({ namespace, body: databaseSecret(environment, namespace, db.secret) });
+      log(`database: Secret ${db.secret} generated (password and URL; never stored in the repository)`);
+    } catch (error) {
+      if (statusOf(error) !== 409) throw c.explain(error, `create Secret ${db.secret}`);
+    }
+  }
+  const apply = (what: string, call: () => Promise<unknown>) => c.call(`apply ${what}`, call);
+  const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
+  const volume = databaseVolume(environment, namespace, db);
+  await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
+    c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
+  const claim = databaseClaim(environment, namespace, db);
+  const existingClaim = await c.readOrNull('read the database claim', () =>
+    c.core.readNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace }),
+  );
+  if (!existingClaim) await c.call('create the database claim', () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
+  const set = databaseStatefulSet(environment, namespace, db);
+  await apply(`StatefulSet ${DATABASE_NAME}`, () =>
+    c.apps.patchNamespacedStatefulSet({ name: DATABASE_NAME, namespace, body: set, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
+  const service = databaseService(environment, namespace);
+  await apply(`Service ${DATABASE_NAME}`, () =>
+    c.core.patchNamespacedService({ name: DATABASE_NAME, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const current: k8s.V1StatefulSet = await c.call(`read StatefulSet ${DATABASE_NAME}`, () =>
+      c.apps.readNamespacedStatefulSet({ name: DATABASE_NAME, namespace }),
+    );
+    const status = current.status;
+    const settled = (status?.observedGeneration ?? 0) >= (current.metadata?.generation ?? 1) && status?.updateRevision === status?.currentRevision;
+    if (settled && (status?.readyReplicas ?? 0) >= 1) {
+      log(`database: ${DATABASE_NAME} ready in ${namespace}`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new KubeError(
+        `the database ${DATABASE_NAME} in ${namespace} was not ready within ${timeoutSeconds} s (ready ${status?.readyReplicas ?? 0}/1): nothing was rolled; see kubectl -n ${namespace} describe statefulset ${DATABASE_NAME}`,
+      );
+    }
+    await sleep(1000);
+  }
+}

@@ -1,0 +1,47 @@
+import type * as k8s from '@kubernetes/client-node';
+import { parseHistory, type Release } from '../../status/history';
+import type { ClusterClient } from './client';
+
+// The release history: a ConfigMap <svc>-releases per service, changed only by read-modify-write
+// under its resourceVersion, retried on conflict, so two writers never lose each other's entries.
+
+const nameOf = (service: string) => `${service}-releases`;
+
+export async function readHistory(c: ClusterClient, service: string): Promise<Release[]> {
+  const cm = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name: nameOf(service), namespace: c.target.namespace }));
+  return parseHistory(cm?.data?.history);
+}
+
+/**
+ * Applies `change` to the history as stored now; on a conflict, reads again and reapplies it.
+ * A change that returns the history it was given writes nothing. `beforeWrite` runs before each
+ * attempt's write (the lease check: a retry after a conflict checks again).
+ */
+export async function updateHistory(
+  c: ClusterClient,
+  service: string,
+  change: (history: Release[]) => Release[],
+  beforeWrite: () => void = () => undefined,
+): Promise<Release[]> {
+  const { namespace } = c.target;
+  const name = nameOf(service);
+  return c.retryOnConflict('update the release history', async () => {
+    const existing = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name, namespace }));
+    const current = parseHistory(existing?.data?.history);
+    const history = change(current);
+    if (history === current) return current; // nothing to record: no write
+    beforeWrite();
+    const body: k8s.V1ConfigMap = {
+      metadata: {
+        name,
+        namespace,
+        labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' },
+        resourceVersion: existing?.metadata?.resourceVersion,
+      },
+      data: { history: JSON.stringify(history, null, 1) },
+    };
+    if (existing) await c.core.replaceNamespacedConfigMap({ name, namespace, body });
+    else await c.core.createNamespacedConfigMap({ namespace, body });
+    return history;
+  });
+}

@@ -1,0 +1,77 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Release } from '../status/history';
+import type { Color } from '../config/manifests';
+import type { Observed } from '../plan/planner';
+import { ClusterClient, type KubeTarget } from './cluster/client';
+import { readHistory, updateHistory } from './cluster/history-store';
+import { type Lease, acquireLease, readLease } from './cluster/lease';
+import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
+import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
+import { ensureDatabase } from './cluster/database-writes';
+import type { DatabaseConfig } from '../config/database';
+
+export { KubeError, type KubeTarget } from './cluster/client';
+export { LeaseHeld, LeaseLost, type Lease } from './cluster/lease';
+
+/**
+ * The one handle the executors hold on a cluster. Each concern lives in its own module under
+ * cluster/: the client and its error messages (client.ts), reading (observe.ts), writing
+ * (writes.ts), the release history (history-store.ts) and the deploy lease (lease.ts).
+ */
+export class Kube {
+  constructor(
+    private readonly c: ClusterClient,
+    /** When set, every write checks first that this run still holds the lease (client-go's renew deadline). */
+    private readonly lease?: Lease,
+  ) {}
+
+  /** The same cluster, for a run that holds this service's deploy lease: no write once it is lost. */
+  holding(lease: Lease): Kube {
+    return new Kube(this.c, lease);
+  }
+  private async guard<T>(write: () => Promise<T>): Promise<T> {
+    await this.lease?.verify();
+    return write();
+  }
+
+  static async connect(target: KubeTarget): Promise<Kube> {
+    return new Kube(await ClusterClient.connect(target));
+  }
+
+  get target(): KubeTarget {
+    return this.c.target;
+  }
+  get server(): string {
+    return this.c.server;
+  }
+  explain(error: unknown, action: string): Error {
+    return this.c.explain(error, action);
+  }
+
+  observe = (service: string, now = Date.now()): Promise<Observed> => observe(this.c, service, now);
+  readyEndpoints = (service: string): Promise<number> => readyEndpoints(this.c, service);
+  readyLivePods = (service: string, color: Color, release: string): Promise<number> => readyLivePods(this.c, service, color, release);
+  deploymentStatus = (name: string) => deploymentStatus(this.c, name);
+  readDeployment = (name: string): Promise<k8s.V1Deployment | null> => readDeployment(this.c, name);
+  podsOf = (service: string, color: Color): Promise<k8s.V1Pod[]> => podsOf(this.c, service, color);
+
+  ensureNamespace = (): Promise<void> => this.guard(() => ensureNamespace(this.c));
+  ensureDatabase = (environment: string, db: DatabaseConfig, timeoutSeconds: number, log: (m: string) => void): Promise<void> =>
+    this.guard(() => ensureDatabase(this.c, environment, db, timeoutSeconds, log));
+  applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
+  scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
+  pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));
+  recordPhase = (service: string, release: string, annotations: Record<string, string>): Promise<void> =>
+    this.guard(() => recordPhase(this.c, service, release, annotations));
+  deleteDeployment = (name: string): Promise<void> => this.guard(() => deleteDeployment(this.c, name));
+
+  readHistory = (service: string): Promise<Release[]> => readHistory(this.c, service);
+  updateHistory = (service: string, change: (history: Release[]) => Release[]): Promise<Release[]> =>
+    updateHistory(this.c, service, change, () => this.lease?.check());
+
+  acquireLease = (service: string, seconds: number, holder?: string, onWatch?: (message: string) => void, watchPollMs?: number): Promise<Lease> =>
+    acquireLease(this.c, service, seconds, holder, onWatch, watchPollMs);
+  readLease = (service: string) => readLease(this.c, service);
+  /** Takes the deploy lease from a running holder: its writes stop at its next renewal. */
+  preemptLease = (service: string, seconds: number): Promise<Lease> => acquireLease(this.c, service, seconds, undefined, undefined, undefined, true);
+}

@@ -1,0 +1,225 @@
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { PrometheusSource } from '../../analysis/prometheus';
+import { loadAnalysis, loadEnvironment, loadServices, type ServiceConfig } from '../../config/config';
+import { configOnlyRelease } from './config-only';
+import { deployService, type DeployResult } from './deploy-loop';
+import { Kube, type Lease } from '../../act/kube';
+import { podSelector, renderLoadCommand, startLoad } from '../../analysis/load-hook';
+import { metricsFor } from '../../analysis/judge';
+import { onInterrupt } from '../../act/interrupt';
+import { removeOrphanCanary } from '../../act/orphans';
+import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/manifests';
+import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
+import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
+import { withSchemaDefaults } from '../../../executors/options';
+import { reportServices } from '../service-table';
+import schema from '../../../executors/gke-deploy/schema.json';
+import type { GkeDeployExecutorOptions } from '../../../executors/gke-deploy/schema';
+
+export interface DeployContext {
+  workspaceRoot: string;
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+  actor: string;
+}
+
+/** A crashed deploy's lease lapses after this; a live deploy renews it every few seconds. */
+export const LEASE_SECONDS = 15;
+
+const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
+
+/** The executor's one option normaliser: schema.json's defaults. */
+export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
+  withSchemaDefaults(schema, options) as GkeDeployExecutorOptions & { configDir: string; waitForStandbySeconds: number };
+
+export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
+  const options = normalizeDeployOptions(given);
+  const configDir = join(ctx.workspaceRoot, options.configDir);
+  const env = loadEnvironment(configDir, options.environment);
+  if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
+  if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
+  if (env.analysis) {
+    if (options.soakSeconds !== undefined) env.analysis.soakSeconds = options.soakSeconds;
+    if (options.analysisIntervalSeconds !== undefined) env.analysis.intervalSeconds = options.analysisIntervalSeconds;
+    if (options.onInconclusive !== undefined) env.analysis.onInconclusive = options.onInconclusive;
+    env.analysis.prometheus = options.prometheusUrl ?? (ctx.env.PROMETHEUS_URL || env.analysis.prometheus);
+  }
+  if (env.canary && options.canaryAnalysisSeconds !== undefined) env.canary.analysisSeconds = options.canaryAnalysisSeconds;
+  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const explicit = Boolean(options.services?.length) || Boolean(options.all);
+  const services = loadServices(configDir, options.environment, options.services);
+
+  const wanted: WantedRelease[] = [];
+  const unrecorded: ServiceConfig[] = [];
+  for (const service of services) {
+    try {
+      wanted.push(wantedRelease(ctx.workspaceRoot, service));
+    } catch (error) {
+      if (explicit) throw error;
+      if (options.dryRun) ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
+      else unrecorded.push(service);
+    }
+  }
+  // Without a new image a service may still have a new deploy config: that goes through here too.
+  let connected: Kube | undefined;
+  if (unrecorded.length > 0) {
+    connected = await Kube.connect({ context, namespace: env.namespace });
+    for (const service of unrecorded) {
+      const configOnly = await configOnlyRelease(connected, service, options.environment, ctx.log);
+      if (configOnly) wanted.push(configOnly);
+    }
+  }
+  if (wanted.length === 0) {
+    const nothing = 'nothing to deploy: no service has a pushed image record (run docker-build -c push) or a changed deploy config';
+    if (!options.allowNothingToDeploy) throw new Error(nothing);
+    // CI after a merge that changed no image (docs, tests): success, and the cluster is not touched.
+    ctx.log(`${nothing}; --allowNothingToDeploy: the live releases stay as they are`);
+    return { ok: true, results: [] };
+  }
+
+  ctx.log(`deploy to ${options.environment}: namespace ${env.namespace}, context ${context}, ${wanted.length} service(s)`);
+  const analysis = env.analysis && !options.skipAnalysis ? env.analysis : undefined;
+  if (env.analysis && options.skipAnalysis) ctx.log('analysis: SKIPPED (--skipAnalysis): no canary, no soak; the release is not judged by its metrics');
+  else if (analysis) {
+    const canaryText = env.canary ? `canary ${env.canary.replicas} pod(s) for ${env.canary.analysisSeconds} s, then ` : '';
+    ctx.log(
+      `analysis: ${canaryText}soak ${analysis.soakSeconds} s every ${analysis.intervalSeconds} s against ${analysis.prometheus}; inconclusive -> ${analysis.onInconclusive}`,
+    );
+  }
+  if (options.dryRun) {
+    for (const w of wanted) {
+      const replicas = w.service.replicas[options.environment];
+      ctx.log(
+        `plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`,
+      );
+      const deployment = deploymentManifest({
+        service: w.service,
+        environment: options.environment,
+        namespace: env.namespace,
+        color: 'green',
+        image: w.image,
+        replicas,
+        revision: w.gitSha,
+      });
+      const release = releaseLabel(deployment);
+      const manifests = [
+        deployment,
+        serviceManifest(w.service, options.environment, env.namespace, 'green', false, release),
+        serviceManifest(w.service, options.environment, env.namespace, 'green', true, release),
+      ];
+      ctx.log(manifests.map((m) => stringify(m)).join('---\n'));
+    }
+    return { ok: true, results: [] };
+  }
+
+  const kube = connected ?? (await Kube.connect({ context, namespace: env.namespace }));
+  await kube.ensureNamespace();
+  if (env.database) await kube.ensureDatabase(options.environment, env.database, env.rolloutTimeoutSeconds, ctx.log);
+  const { metrics, comparisons } = analysis ? loadAnalysis(configDir) : { metrics: [], comparisons: [] };
+  const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000) : undefined;
+  if (source && analysis!.onInconclusive !== 'continue') {
+    // Fail before anything moves: a soak that cannot measure would halt after the switch.
+    const probe = await source.query('vector(1)');
+    if ('inconclusive' in probe) {
+      throw new Error(
+        `${probe.inconclusive}: the analysis could not judge this release, so nothing was deployed. Start it (locally: npx nx run monitoring:up), point PROMETHEUS_URL at it, or pass --skipAnalysis deliberately`,
+      );
+    }
+  }
+
+  const leases = new Map<string, Lease>();
+  const uninstall = onInterrupt(async () => {
+    for (const [name, lease] of leases) {
+      await removeOrphanCanary(kube, name, (m) => ctx.log(`[${name}] ${m}`));
+      await lease.release();
+    }
+    return `canaries removed and leases released for ${[...leases.keys()].join(', ') || 'no service'}; each service's phase is recorded in the cluster (npx nx run deploy:status), and a rerun resumes from it`;
+  }, ctx.log);
+  const promotions = new Map<string, PromotionContext>();
+  if (analysis && source) {
+    for (const w of wanted) {
+      const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
+      const promotion: PromotionContext = { kube, wanted: w, environment: options.environment, env, metrics, comparisons, source, actor: ctx.actor, log };
+      try {
+        checkAnalysis(promotion);
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message}: the analysis could not judge this release, so nothing was deployed; fix tools/deploy/analysis.yaml or the service's analysis section`,
+        );
+      }
+      if (analysis.load) {
+        // {{pods}}: for a service judged on the generator's own requests, the judged pods' label
+        // selector (the generator requests them directly); otherwise empty (through the Service).
+        const byLoad = metricsFor(metrics, w.service.analysis, w.service.name).some((m) => m.provider === 'load');
+        const render = (target: Record<string, string>) =>
+          renderLoadCommand(analysis.load!.command, {
+            service: w.service.name,
+            namespace: env.namespace,
+            context,
+            path: w.service.loadPath ?? w.service.probes.readiness,
+            pods: byLoad ? podSelector(w.service.name, target) : '',
+          });
+        try {
+          render({ track: 'canary' });
+        } catch (error) {
+          throw new Error(
+            `${w.service.name}: analysis.load.command in environments.yaml (${options.environment}): ${(error as Error).message}; nothing was deployed`,
+          );
+        }
+        promotion.startLoad = (target) => startLoad(render(target), ctx.workspaceRoot, log);
+      }
+      promotions.set(w.service.name, promotion);
+    }
+  }
+  const settled = await Promise.allSettled(
+    wanted.map(async (w) => {
+      const log = (m: string) => ctx.log(`[${w.service.name}] ${m}`);
+      const lease = await kube.acquireLease(w.service.name, LEASE_SECONDS, undefined, log);
+      leases.set(w.service.name, lease);
+      // Every write of this service's deploy checks first that the lease is still this run's.
+      const holding = kube.holding(lease);
+      const promotion = promotions.get(w.service.name);
+      if (promotion) Object.assign(promotion, { lease, kube: holding });
+      try {
+        return await deployService(holding, w, {
+          environment: options.environment,
+          env,
+          actor: ctx.actor,
+          log,
+          lease,
+          beforeSwitch: promotion && env.canary ? canary(promotion) : undefined,
+          soak: promotion ? soak(promotion) : undefined,
+          soakMs: promotion ? analysis!.soakSeconds * 1000 : 0,
+          retryAborted: options.retryAborted,
+          waitForStandbyMs: options.waitForStandbySeconds * 1000,
+        });
+      } finally {
+        leases.delete(w.service.name);
+        await lease.release().catch(() => undefined);
+      }
+    }),
+  );
+  uninstall();
+
+  // A failed service's row says, not guessing from the error, what the active Service selects now.
+  const where = await Promise.all(
+    settled.map((s, i) =>
+      s.status === 'fulfilled'
+        ? ''
+        : kube.observe(wanted[i].service.name).then(
+            (o) => (o.active ? `${o.active} ${o.activeRelease || ''} (${o.state?.phase ?? 'no phase'})`.replace('  ', ' ') : 'none'),
+            () => 'unknown (cluster unreachable): see npx nx run deploy:status',
+          ),
+    ),
+  );
+  return reportServices(
+    `Deploy to ${options.environment} (${context}, namespace ${env.namespace})`,
+    ['service', 'outcome', 'live colour', 'image', 'seconds'],
+    wanted.map((w) => w.service.name),
+    settled,
+    (r) => [r.service, r.outcome, r.color, `\`${short(r.image)}\``, r.seconds.toFixed(1)],
+    ctx,
+    (name, reason, i) => [name, reason instanceof AnalysisStop ? reason.verdict.toUpperCase() : 'FAILED', where[i], `\`${short(wanted[i].image)}\``, '-'],
+  );
+}

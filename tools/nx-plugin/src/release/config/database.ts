@@ -1,0 +1,184 @@
+import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ENVIRONMENT_LABEL } from '../status/labels';
+
+/**
+ * An environment's PostgreSQL, where the services keep their trading state (issue 28). `statefulset`:
+ * one server in the namespace from the image built from Debian's packages, its data on a
+ * PersistentVolume on the node; `external`: a database the platform does not run (Cloud SQL for
+ * PostgreSQL with HA on GKE), reached through the URLs in `secret`, which its operators create.
+ */
+export const databaseSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('statefulset'),
+    image: z.string().min(1),
+    storage: z.string().regex(/^\d+(Mi|Gi)$/, 'a size such as 1Gi'),
+    /** The node's folder the volume lives in (a hostPath PersistentVolume per namespace). */
+    nodePath: z.string().startsWith('/'),
+    /** The node the volume and the server are pinned to; needed once more than one node can run them. */
+    node: z.string().min(1).optional(),
+    secret: z.string().default('trading-db'),
+  }),
+  z.object({ kind: z.literal('external'), secret: z.string().min(1) }),
+]);
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+
+export const DATABASE_NAME = 'trading-db';
+export const DATABASE_PORT = 5432;
+const DATA_CLAIM = 'trading-db-data';
+const USER = 'trading';
+const DATABASE = 'trading';
+/** The Secret's keys: the server's password and each service's URL (DATABASE_URL). */
+export const SECRET_KEYS = { password: 'password', url: 'url' } as const;
+
+const labels = (environment: string) => ({
+  'app.kubernetes.io/name': DATABASE_NAME,
+  'app.kubernetes.io/part-of': 'trading-platform',
+  'app.kubernetes.io/managed-by': 'nx-gke-deploy',
+  [ENVIRONMENT_LABEL]: environment,
+});
+
+/** The connection URL the services get from the Secret: the in-namespace Service, SCRAM password. */
+export function databaseUrl(namespace: string, password: string): string {
+  return `postgresql://${USER}:${encodeURIComponent(password)}@${DATABASE_NAME}.${namespace}.svc:${DATABASE_PORT}/${DATABASE}`;
+}
+
+/**
+ * The environment's credentials, generated here once (never committed): created only when absent,
+ * never replaced, so a redeploy keeps the password the data was initialised with.
+ */
+export function databaseSecret(environment: string, namespace: string, name: string, password = randomBytes(24).toString('base64url')): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: labels(environment) },
+    type: 'Opaque',
+    stringData: { [SECRET_KEYS.password]: password, [SECRET_KEYS.url]: databaseUrl(namespace, password) },
+  };
+}
+
+export type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
+
+/** The volume on the node, bound to the namespace's claim only. */
+export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolume {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name: `${namespace}-${DATABASE_NAME}`, labels: labels(environment) },
+    spec: {
+      capacity: { storage: db.storage },
+      accessModes: ['ReadWriteOnce'],
+      persistentVolumeReclaimPolicy: 'Retain',
+      storageClassName: 'trading-local',
+      claimRef: { namespace, name: DATA_CLAIM },
+      hostPath: { path: `${db.nodePath}/${namespace}/${DATABASE_NAME}`, type: 'DirectoryOrCreate' },
+      ...(db.node
+        ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [db.node] }] }] } } }
+        : {}),
+    },
+  };
+}
+
+export function databaseClaim(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: DATA_CLAIM, namespace, labels: labels(environment) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'trading-local',
+      volumeName: `${namespace}-${DATABASE_NAME}`,
+      resources: { requests: { storage: db.storage } },
+    },
+  };
+}
+
+/**
+ * One PostgreSQL server: non-root (uid 65532, which owns the data), its password from the Secret,
+ * ready when `pg_isready` answers, stopped with a fast shutdown inside the grace period.
+ */
+export function databaseStatefulSet(environment: string, namespace: string, db: StatefulSetDatabase): V1StatefulSet {
+  const isReady = ['pg_isready', '--host', '127.0.0.1', '--port', String(DATABASE_PORT), '--username', USER, '--dbname', DATABASE];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: DATABASE_NAME, namespace, labels: labels(environment) },
+    spec: {
+      serviceName: DATABASE_NAME,
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': DATABASE_NAME } },
+      template: {
+        metadata: { labels: labels(environment) },
+        spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          // The node creates a hostPath folder as root: the one step that needs root hands it to the
+          // server's user (CHOWN and FOWNER only, nothing else), and the server never runs as root.
+          initContainers: [
+            {
+              name: 'data-owner',
+              image: db.image,
+              command: ['/bin/sh', '-c', 'chown 65532:65532 /var/lib/postgresql/data && chmod 0700 /var/lib/postgresql/data'],
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
+              },
+              volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
+            },
+          ],
+          containers: [
+            {
+              name: 'postgres',
+              image: db.image,
+              // A tag names the image here (rebuilt in place by tools/docker/postgres-base.sh): each
+              // start asks the registry what it is now. The running server is never restarted for it.
+              imagePullPolicy: 'Always',
+              ports: [{ name: 'postgres', containerPort: DATABASE_PORT }],
+              env: [
+                { name: 'POSTGRES_USER', value: USER },
+                { name: 'POSTGRES_DB', value: DATABASE },
+                { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                // Every pod of both services holds a pool of 8 (DATABASE_POOL_SIZE): during a
+                // production canary with baseline and the old colour's scale-down delay that is up
+                // to 6 pods each, 96 connections; 100 would leave nothing for an operator.
+                { name: 'POSTGRES_MAX_CONNECTIONS', value: '200' },
+                { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: db.secret, key: SECRET_KEYS.password } } },
+              ],
+              readinessProbe: { exec: { command: isReady }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
+              livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/postgresql/data' },
+                { name: 'run', mountPath: '/var/run/postgresql' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
+            { name: 'run', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function databaseService(environment: string, namespace: string): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: DATABASE_NAME, namespace, labels: labels(environment) },
+    spec: {
+      selector: { 'app.kubernetes.io/name': DATABASE_NAME },
+      ports: [{ name: 'postgres', port: DATABASE_PORT, targetPort: 'postgres' }],
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServiceConfig } from '../config/config';
+
+/** One service's wanted release, from the image record docker-build left. */
+export interface WantedRelease {
+  service: ServiceConfig;
+  image: string;
+  gitSha: string;
+}
+
+export interface ImageRecordLike {
+  reference: string | null;
+  revision: string;
+}
+
+/** Reads dist/<project>/image.json; deploys go by digest, so a record without one is refused. */
+export function wantedRelease(workspaceRoot: string, service: ServiceConfig): WantedRelease {
+  const file = join(workspaceRoot, 'dist', service.project, 'image.json');
+  if (!existsSync(file)) {
+    throw new Error(`${service.name}: no image record at dist/${service.project}/image.json: run \`npx nx run ${service.project}:docker-build -c push\``);
+  }
+  let record: ImageRecordLike;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as ImageRecordLike;
+  } catch (error) {
+    throw new Error(`${service.name}: dist/${service.project}/image.json is not valid JSON (${(error as Error).message}); rebuild the image`);
+  }
+  if (!record.reference || !/@sha256:[0-9a-f]{64}$/.test(record.reference)) {
+    throw new Error(
+      `${service.name}: dist/${service.project}/image.json has no image digest: push the image (docker-build -c push) so deploys can use it by digest`,
+    );
+  }
+  return { service, image: record.reference, gitSha: record.revision };
+}

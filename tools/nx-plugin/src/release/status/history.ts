@@ -1,0 +1,84 @@
+import type { V1PodSpec } from '@kubernetes/client-node';
+import type { Color } from '../config/manifests';
+
+export type Outcome = 'live' | 'superseded' | 'failed' | 'rolled-back';
+
+export interface Release {
+  revision: number;
+  image: string;
+  /** The pod-template hash (RELEASE_LABEL) and the template itself, so a rollback restores the config too. */
+  release?: string;
+  template?: V1PodSpec;
+  gitSha: string;
+  color: Color;
+  time: string;
+  actor: string;
+  outcome: Outcome;
+  kind: 'deploy' | 'rollback';
+  reason?: string;
+}
+
+export const HISTORY_LIMIT = 20;
+
+/**
+ * At most HISTORY_LIMIT entries, newest kept, but never the live release or the last good one
+ * before it: after any number of failed attempts a rollback still knows what is live and where to go.
+ */
+export function trimHistory(history: Release[]): Release[] {
+  if (history.length <= HISTORY_LIMIT) return history;
+  const keep = new Set([live(history)?.revision, previousGood(history)?.revision].filter((r) => r !== undefined));
+  const room = HISTORY_LIMIT - keep.size;
+  const newest = new Set(
+    history
+      .filter((r) => !keep.has(r.revision))
+      .slice(-room)
+      .map((r) => r.revision),
+  );
+  return history.filter((r) => keep.has(r.revision) || newest.has(r.revision));
+}
+
+/** The history after a release went live: it is appended as live, the previous live one superseded. */
+export function recordLive(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  const updated = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'superseded' as const } : r));
+  return trimHistory([...updated, { ...release, revision, outcome: 'live' as const }]);
+}
+
+export function recordFailed(history: Release[], release: Omit<Release, 'revision' | 'outcome'>): Release[] {
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  return trimHistory([...history, { ...release, revision, outcome: 'failed' as const }]);
+}
+
+export function live(history: Release[]): Release | undefined {
+  return [...history].reverse().find((r) => r.outcome === 'live');
+}
+
+/** Two entries are the same release: same pod template when both recorded one, else the same image. */
+export const sameRelease = (a: Pick<Release, 'release' | 'image'>, b: Pick<Release, 'release' | 'image'>): boolean =>
+  a.release && b.release ? a.release === b.release : a.image === b.image;
+
+/**
+ * The release to roll back to: the newest good one before the live one, of another release, and
+ * never one judged bad since (rolled back or failed later: its older good entry no longer counts).
+ */
+export function previousGood(history: Release[]): Release | undefined {
+  const current = live(history);
+  if (!current) return undefined;
+  const judgedBadSince = (r: Release) =>
+    history.some((later) => later.revision > r.revision && (later.outcome === 'rolled-back' || later.outcome === 'failed') && sameRelease(later, r));
+  return [...history].reverse().find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current) && !judgedBadSince(r));
+}
+
+/** After a rollback: the live release is marked rolled back, the restored one goes live again. */
+export function recordRollback(history: Release[], restored: Release, at: string, actor: string, reason: string): Release[] {
+  const marked = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'rolled-back' as const } : r));
+  const revision = (history.at(-1)?.revision ?? 0) + 1;
+  return trimHistory([...marked, { ...restored, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
+}
+
+export function parseHistory(raw: string | undefined): Release[] {
+  if (!raw) return [];
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed)) throw new Error('release history is not a list');
+  return parsed as Release[];
+}

@@ -1,0 +1,115 @@
+import { live, previousGood, type Release } from './history';
+import { COLORS, type Color } from '../config/manifests';
+import type { Observed } from '../plan/planner';
+import type { Phase } from './release-state';
+
+/** What `deploy:status` reports of one service: the truth read from the cluster, nothing cached. */
+export interface ServiceStatus {
+  service: string;
+  /** The colour and release the active Service selects; null when the service was never deployed. */
+  live: { color: Color; release: string; image: string } | null;
+  phase: Phase | null;
+  phaseSince: string | null;
+  phaseReason: string;
+  /** Ready pods of the live colour's own Deployment running the live release (no canary, no baseline). */
+  readyEndpoints: number;
+  preview: { color: Color; release: string } | null;
+  colors: Partial<Record<Color, { release: string; image: string; replicas: number; available: number; updated: number; pods: number }>>;
+  canary: { replicas: number; available: number; image: string } | null;
+  aborted: { release: string; reason: string } | null;
+  /** From the release history: the revision it records as live, and where a rollback would go. */
+  history: { live: { revision: number; release: string; image: string } | null; lastGood: { revision: number; release: string; image: string } | null };
+  /** When the run that owed this service a verdict (its canary or soak) stopped: its lease expired. */
+  orphanedSince: string | null;
+  /** Disagreements an operator must look at (history vs cluster, soak owed, endpoints missing). */
+  warnings: string[];
+}
+
+export interface CanaryState {
+  replicas: number;
+  available: number;
+  image: string;
+}
+
+const brief = (r: Release | undefined) => (r ? { revision: r.revision, release: r.release ?? '', image: r.image } : null);
+
+/** Pure: one service's status from what was observed, its history and its canary (if any). */
+export function serviceStatus(
+  service: string,
+  observed: Observed,
+  activeReady: number,
+  history: Release[],
+  canary: CanaryState | null,
+  orphanedSince: number | null = null,
+): ServiceStatus {
+  const colors: ServiceStatus['colors'] = {};
+  for (const color of COLORS) {
+    const d = observed.deployments[color];
+    if (d)
+      colors[color] = {
+        release: d.release,
+        image: d.image,
+        replicas: d.replicas,
+        available: d.availableReplicas,
+        updated: d.updatedReplicas,
+        pods: d.podReplicas,
+      };
+  }
+  const active = observed.active;
+  const liveState = active ? observed.deployments[active] : undefined;
+  const status: ServiceStatus = {
+    service,
+    live: active ? { color: active, release: observed.activeRelease, image: liveState?.image ?? '' } : null,
+    phase: observed.state?.phase ?? null,
+    phaseSince: observed.state ? new Date(observed.state.since).toISOString() : null,
+    phaseReason: observed.state?.reason ?? '',
+    readyEndpoints: activeReady,
+    preview: observed.preview ? { color: observed.preview, release: observed.previewRelease } : null,
+    colors,
+    canary,
+    aborted: observed.abortedRelease ? { release: observed.abortedRelease, reason: observed.abortedReason } : null,
+    history: { live: brief(live(history)), lastGood: brief(previousGood(history)) },
+    orphanedSince: orphanedSince === null ? null : new Date(orphanedSince).toISOString(),
+    warnings: [],
+  };
+  const w = status.warnings;
+  if (active && liveState && liveState.release !== observed.activeRelease)
+    w.push(`the active Service selects release ${observed.activeRelease || '(none)'} but ${active} runs ${liveState.release || '(unlabelled)'}`);
+  if (active && liveState && activeReady < liveState.replicas) w.push(`${activeReady}/${liveState.replicas} ready pods of the live release on ${active}`);
+  if (active && !liveState) w.push(`the active Service selects ${active}, which has no Deployment`);
+  const recorded = status.history.live;
+  if (status.live && recorded?.release && recorded.release !== status.live.release)
+    w.push(`the history records release ${recorded.release} as live, the cluster serves ${status.live.release}`);
+  if (status.phase === 'Soaking') w.push('soak owed: rerun the deploy (with analysis) to judge this release');
+  if (status.phase === 'Halted') w.push(`halted, not judged (${status.phaseReason.slice(0, 120)}): rerun the deploy, deploy:abort or deploy:promote`);
+  if (status.orphanedSince)
+    w.push(
+      `orphaned since ${status.orphanedSince}: the run that owed its verdict is gone; npx nx run deploy:reconcile cleans up (canary removed, an unjudged release taken off traffic), or rerun its deploy to judge it`,
+    );
+  if (canary) w.push(`a canary is up (${canary.available}/${canary.replicas} available): a deploy is in its canary, or one was interrupted there`);
+  return status;
+}
+
+const short = (image: string) => image.replace(/^.*@sha256:([0-9a-f]{12})[0-9a-f]*$/, '@$1');
+
+/** A Markdown table for the log and the GitHub step summary, then one line per warning. */
+export function renderStatus(environment: string, statuses: ServiceStatus[]): string {
+  const lines = [
+    `Releases in ${environment}:`,
+    '| service | live | release | phase | ready | blue | green | last good | aborted |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const color = (s: ServiceStatus, c: Color) => {
+    const x = s.colors[c];
+    return x ? `${x.release || '-'} ${x.available}/${x.replicas}` : '-';
+  };
+  for (const s of statuses) {
+    const phase = s.phase ? `${s.phase}${s.phaseSince ? ` since ${s.phaseSince.slice(11, 19)}Z` : ''}` : '-';
+    const good = s.history.lastGood ? `rev ${s.history.lastGood.revision} ${s.history.lastGood.release || short(s.history.lastGood.image)}` : '-';
+    lines.push(
+      `| ${s.service} | ${s.live ? `${s.live.color} ${short(s.live.image)}` : 'not deployed'} | ${s.live?.release || '-'} | ${phase} | ${s.readyEndpoints} | ${color(s, 'blue')} | ${color(s, 'green')} | ${good} | ${s.aborted?.release ?? '-'} |`,
+    );
+  }
+  for (const s of statuses) for (const w of s.warnings) lines.push(`- ${s.service}: ${w}`);
+  return lines.join('\n');
+}
