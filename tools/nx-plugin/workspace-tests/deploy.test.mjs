@@ -21,9 +21,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let scratch;
 const images = {};
 
+// The commit's time, as docker-build records it (created): the history's lead time counts from it.
+const COMMIT_TIME = new Date(Date.now() - 600_000).toISOString();
+
 function record(project, image) {
   mkdirSync(join(scratch.dir, 'dist', project), { recursive: true });
-  writeFileSync(join(scratch.dir, 'dist', project, 'image.json'), JSON.stringify({ project, reference: image, revision: 'f'.repeat(40) }));
+  writeFileSync(
+    join(scratch.dir, 'dist', project, 'image.json'),
+    JSON.stringify({ project, reference: image, revision: 'f'.repeat(40), created: COMMIT_TIME }),
+  );
 }
 
 const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', '--skipAnalysis', ...args]);
@@ -121,6 +127,17 @@ test('deploy:status shows what the cluster says, as a table and as JSON', () => 
   assert.equal(engine.history.live.revision, history('execution-engine').at(-1).revision);
   assert.equal(engine.aborted.reason.startsWith('rollback by '), true);
   assert.deepEqual(engine.warnings, []);
+  // Delivery metrics, from the history the deploys and the rollback wrote (DORA's four keys).
+  const entries = history('execution-engine');
+  const deployed = entries.filter((r) => r.kind === 'deploy' && r.outcome !== 'failed');
+  assert.ok(deployed.length >= 2 && deployed.every((r) => r.commitTime === COMMIT_TIME), JSON.stringify(entries));
+  assert.equal(engine.delivery.days7.deployments, deployed.length);
+  assert.equal(engine.delivery.days7.failures, deployed.filter((r) => r.outcome === 'rolled-back').length);
+  assert.ok(engine.delivery.days7.failures >= 1, 'the rollback above counts as a change failure');
+  assert.ok(engine.delivery.days7.leadTimeSeconds >= 600 && engine.delivery.days7.leadTimeSeconds < 3600, JSON.stringify(engine.delivery));
+  assert.ok(engine.delivery.days7.timeToRestoreSeconds > 0, JSON.stringify(engine.delivery));
+  assert.match(table.out, /Delivery from the release history \(last 7 days \/ last 30 days\):/);
+  assert.match(table.out, /\| execution-engine \| \d+ \/ \d+ \| [\d.]+ min \/ [\d.]+ min \| \d+% \(\d+\/\d+\) \//);
   const bad = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--environment=qa', '--output-style=static']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.out, /status of qa: unknown environment "qa"/);

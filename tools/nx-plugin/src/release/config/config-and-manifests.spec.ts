@@ -174,7 +174,13 @@ describe('wantedRelease', () => {
   it('takes the pushed digest from the image record', () => {
     const dir = root();
     writeFileSync(join(dir, 'dist/execution-engine/image.json'), JSON.stringify({ reference: `reg/e@${digest}`, revision: 'abc' }));
-    expect(wantedRelease(dir, engine)).toMatchObject({ image: `reg/e@${digest}`, gitSha: 'abc' });
+    expect(wantedRelease(dir, engine)).toEqual({ service: engine, image: `reg/e@${digest}`, gitSha: 'abc' });
+    // The commit's time (the record's created) comes along for the history's lead time.
+    writeFileSync(
+      join(dir, 'dist/execution-engine/image.json'),
+      JSON.stringify({ reference: `reg/e@${digest}`, revision: 'abc', created: '2026-12-04T06:30:29.000Z' }),
+    );
+    expect(wantedRelease(dir, engine).commitTime).toBe('2026-12-04T06:30:29.000Z');
   });
 
   it('refuses a missing record, a malformed one, and one without a digest', () => {

@@ -7,11 +7,14 @@ export interface WantedRelease {
   service: ServiceConfig;
   image: string;
   gitSha: string;
+  /** The commit's time, from the record's `created` (lead time for changes); none for a config-only release. */
+  commitTime?: string;
 }
 
 export interface ImageRecordLike {
   reference: string | null;
   revision: string;
+  created?: string;
 }
 
 /** Reads dist/<project>/image.json; deploys go by digest, so a record without one is refused. */
@@ -31,5 +34,6 @@ export function wantedRelease(workspaceRoot: string, service: ServiceConfig): Wa
       `${service.name}: dist/${service.project}/image.json has no image digest: push the image (docker-build -c push) so deploys can use it by digest`,
     );
   }
-  return { service, image: record.reference, gitSha: record.revision };
+  const commitTime = record.created && !Number.isNaN(Date.parse(record.created)) ? record.created : undefined;
+  return { service, image: record.reference, gitSha: record.revision, ...(commitTime ? { commitTime } : {}) };
 }

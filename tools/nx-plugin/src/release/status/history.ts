@@ -10,6 +10,8 @@ export interface Release {
   release?: string;
   template?: V1PodSpec;
   gitSha: string;
+  /** When the release's commit was made (its image record's `created`): lead time for changes. */
+  commitTime?: string;
   color: Color;
   time: string;
   actor: string;

@@ -77,4 +77,18 @@ describe('serviceStatus', () => {
     expect(text).toContain('| svc | blue @aaaaaaaaaaaa | r1 | Promoted since 10:00:00Z | 2 | r1 2/2 | r0 0/0 | rev 1 r0 | r2 |');
     expect(text).toContain('| new | not deployed | - | - | 0 | - | - | - | - |');
   });
+
+  it('reports the delivery metrics of each service from its history, 7 and 30 days', () => {
+    const now = Date.parse('2026-12-04T12:00:00Z');
+    const dated = [
+      { ...history[0], time: '2026-11-20T10:00:00Z', commitTime: '2026-11-20T08:00:00Z' },
+      { ...history[1], time: '2026-12-04T10:00:00Z', commitTime: '2026-12-04T09:30:00Z' },
+    ];
+    const s = serviceStatus('svc', observed(), 2, dated, null, null, now);
+    expect([s.delivery.days7.deployments, s.delivery.days30.deployments, s.delivery.days30.leadTimeSeconds]).toEqual([1, 2, 4500]);
+    const text = renderStatus('staging', [s, serviceStatus('undated', observed(), 2, history, null, null, now)]);
+    expect(text).toContain('| svc | 1 / 2 | 30.0 min / 75.0 min | 0% (0/1) / 0% (0/2) | - / - |');
+    // Entries without a readable time (older histories) count nowhere rather than breaking the report.
+    expect(text).toContain('| undated | 0 / 0 | - / - | - / - | - / - |');
+  });
 });

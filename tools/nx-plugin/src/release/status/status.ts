@@ -1,3 +1,4 @@
+import { type DeliveryMetrics, deliveryMetrics, formatDuration } from './delivery';
 import { live, previousGood, type Release } from './history';
 import { COLORS, type Color } from '../config/manifests';
 import type { Observed } from '../plan/planner';
@@ -21,6 +22,8 @@ export interface ServiceStatus {
   history: { live: { revision: number; release: string; image: string } | null; lastGood: { revision: number; release: string; image: string } | null };
   /** When the run that owed this service a verdict (its canary or soak) stopped: its lease expired. */
   orphanedSince: string | null;
+  /** Delivery metrics (DORA's four keys) from the history, over the last 7 and 30 days. */
+  delivery: { days7: DeliveryMetrics; days30: DeliveryMetrics };
   /** Disagreements an operator must look at (history vs cluster, soak owed, endpoints missing). */
   warnings: string[];
 }
@@ -41,6 +44,7 @@ export function serviceStatus(
   history: Release[],
   canary: CanaryState | null,
   orphanedSince: number | null = null,
+  now: number = Date.now(),
 ): ServiceStatus {
   const colors: ServiceStatus['colors'] = {};
   for (const color of COLORS) {
@@ -70,6 +74,7 @@ export function serviceStatus(
     aborted: observed.abortedRelease ? { release: observed.abortedRelease, reason: observed.abortedReason } : null,
     history: { live: brief(live(history)), lastGood: brief(previousGood(history)) },
     orphanedSince: orphanedSince === null ? null : new Date(orphanedSince).toISOString(),
+    delivery: { days7: deliveryMetrics(history, now, 7), days30: deliveryMetrics(history, now, 30) },
     warnings: [],
   };
   const w = status.warnings;
@@ -111,5 +116,25 @@ export function renderStatus(environment: string, statuses: ServiceStatus[]): st
     );
   }
   for (const s of statuses) for (const w of s.warnings) lines.push(`- ${s.service}: ${w}`);
+  lines.push('', renderDelivery(statuses));
+  return lines.join('\n');
+}
+
+const rate = (m: DeliveryMetrics) => (m.changeFailureRate === null ? '-' : `${Math.round(m.changeFailureRate * 100)}% (${m.failures}/${m.deployments})`);
+
+/** The delivery metrics, last 7 days / last 30 days per cell. */
+export function renderDelivery(statuses: ServiceStatus[]): string {
+  const lines = [
+    'Delivery from the release history (last 7 days / last 30 days):',
+    '',
+    '| service | deployments | lead time for changes | change failure rate | time to restore |',
+    '|---|---|---|---|---|',
+  ];
+  for (const { service, delivery } of statuses) {
+    const both = (cell: (m: DeliveryMetrics) => string) => `${cell(delivery.days7)} / ${cell(delivery.days30)}`;
+    lines.push(
+      `| ${service} | ${both((m) => String(m.deployments))} | ${both((m) => formatDuration(m.leadTimeSeconds))} | ${both(rate)} | ${both((m) => formatDuration(m.timeToRestoreSeconds))} |`,
+    );
+  }
   return lines.join('\n');
 }

@@ -81,6 +81,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     release,
     template,
     gitSha: wanted.gitSha,
+    ...(wanted.commitTime ? { commitTime: wanted.commitTime } : {}),
     color,
     time: new Date().toISOString(),
     actor: options.actor,
