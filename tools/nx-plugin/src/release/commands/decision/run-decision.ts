@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { loadEnvironment, loadServices, type ServiceConfig } from '../../config/config';
+import type { ServiceConfig } from '../../config/config';
+import { resolveTarget } from '../target';
 import { Kube } from '../../act/kube';
 import { removeOrphanCanary } from '../../act/orphans';
 import { other } from '../../config/manifests';
@@ -66,10 +66,7 @@ export async function runDecision(
   if (!options.all && !options.services?.length) {
     throw new Error(`name the services to ${options.decision} (--services=a,b), or pass --all for every service with a release in progress`);
   }
-  const configDir = join(ctx.workspaceRoot, options.configDir);
-  const env = loadEnvironment(configDir, options.environment);
-  const services = loadServices(configDir, options.environment, options.all ? undefined : options.services);
-  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const { env, services, context } = resolveTarget(ctx.workspaceRoot, { ...options, services: options.all ? undefined : options.services }, ctx.env);
   const kube = await Kube.connect({ context, namespace: env.namespace });
   ctx.log(
     `${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`,

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../analysis/prometheus';
-import { loadAnalysis, loadEnvironment, loadServices, type ServiceConfig } from '../../config/config';
+import { loadAnalysis, type ServiceConfig } from '../../config/config';
+import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../act/kube';
@@ -35,8 +35,7 @@ export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
 
 export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
   const options = normalizeDeployOptions(given);
-  const configDir = join(ctx.workspaceRoot, options.configDir);
-  const env = loadEnvironment(configDir, options.environment);
+  const { configDir, env, services, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
   if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
   if (env.analysis) {
@@ -46,9 +45,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     env.analysis.prometheus = options.prometheusUrl ?? (ctx.env.PROMETHEUS_URL || env.analysis.prometheus);
   }
   if (env.canary && options.canaryAnalysisSeconds !== undefined) env.canary.analysisSeconds = options.canaryAnalysisSeconds;
-  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
   const explicit = Boolean(options.services?.length) || Boolean(options.all);
-  const services = loadServices(configDir, options.environment, options.services);
 
   const wanted: WantedRelease[] = [];
   const unrecorded: ServiceConfig[] = [];

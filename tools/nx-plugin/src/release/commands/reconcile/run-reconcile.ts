@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { loadEnvironment, loadServices, type ServiceConfig } from '../../config/config';
+import type { ServiceConfig } from '../../config/config';
+import { resolveTarget } from '../target';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { canaryName } from '../../config/manifests';
 import { removeOrphanCanary } from '../../act/orphans';
@@ -93,10 +93,7 @@ async function reconcileService(
 
 export async function runReconcile(given: ReconcileExecutorOptions, ctx: ReconcileContext): Promise<{ ok: boolean; results: ReconcileResult[] }> {
   const options = normalizeReconcileOptions(given);
-  const configDir = join(ctx.workspaceRoot, options.configDir);
-  const env = loadEnvironment(configDir, options.environment);
-  const services = loadServices(configDir, options.environment, options.services);
-  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const { env, services, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   const kube = await Kube.connect({ context, namespace: env.namespace });
   ctx.log(`reconcile in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}`);
   const settled = await Promise.allSettled(

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEnvironment, loadEnvironments, loadServices, type ServiceConfig } from '../../config/config';
+import { loadEnvironments, type ServiceConfig } from '../../config/config';
+import { resolveTarget } from '../target';
 import { live, previousGood, recordFailed, recordRollback } from '../../status/history';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../config/manifests';
@@ -303,9 +304,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
     ctx.log(`alert payload ${options.alert}: ${fromAlert.reason} -> rollback of ${fromAlert.services!.join(', ')} in ${fromAlert.environment}`);
     options = normalizeRollbackOptions(fromAlert);
   }
-  const env = loadEnvironment(configDir, options.environment);
-  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
-  const configured = loadServices(configDir, options.environment, options.services);
+  const { env, services: configured, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   const { reason } = options;
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, options.recentMinutes * 60_000, ctx.log);

@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadEnvironment, loadServices } from '../../config/config';
+import { resolveTarget } from '../target';
 import { Kube } from '../../act/kube';
 import { canaryName } from '../../config/manifests';
 import { reconcilePlan } from '../../plan/reconcile-plan';
@@ -37,10 +36,7 @@ export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOpt
 /** Reads each service's state from the cluster (never from the history alone) and reports it. */
 export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & { environment: string }, ctx: StatusContext): Promise<ServiceStatus[]> {
   const options = normalizeStatusOptions(given);
-  const configDir = join(ctx.workspaceRoot, options.configDir);
-  const env = loadEnvironment(configDir, options.environment);
-  const services = loadServices(configDir, options.environment, options.services);
-  const context = options.context ?? (ctx.env.DEPLOY_CONTEXT || env.context);
+  const { env, services, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const statuses: ServiceStatus[] = [];
   for (const { name } of services) statuses.push(await readServiceStatus(kube, name));
