@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stopApiServer } from '../../workspace-tests/api-server.mjs';
 import { pushVariant } from '../../workspace-tests/images.mjs';
+import { startReceiver } from '../../workspace-tests/webhook-receiver.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, run, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
@@ -32,8 +33,12 @@ function record(project, image) {
   );
 }
 
-const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', '--skipAnalysis', ...args]);
-const rollback = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', ...args]);
+// The environment's chat notifications go to a local webhook receiver (NOTIFY_WEBHOOK_URL, the
+// variable environments.yaml names).
+let webhook;
+const notifyEnv = () => ({ NOTIFY_WEBHOOK_URL: webhook.url });
+const deploy = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--output-style=static', '--skipAnalysis', ...args], notifyEnv());
+const rollback = (...args) => tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:rollback', '--output-style=static', ...args], notifyEnv());
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const replicas = (svc, color) => Number(kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.replicas}'));
 const imageOf = (svc, color) => kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
@@ -42,7 +47,8 @@ const truth = (service = 'execution-engine') => assertStatusTruth(scratch.dir, {
 const nodes = () => kubectl('get', 'nodes', '-o', 'name').split('\n');
 const cordon = (on) => nodes().forEach((n) => kubectl(on ? 'cordon' : 'uncordon', n));
 
-before(() => {
+before(async () => {
+  webhook = await startReceiver();
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   for (const n of [1, 2, 3, 4]) images[n] = pushVariant('it-deploy', n);
   scratch = scratchCopy();
@@ -66,6 +72,7 @@ after(() => {
   }
   deleteTestNamespace(NS);
   scratch?.cleanup();
+  webhook?.stop();
 });
 
 test('a first deploy brings every service live on blue, with release history in the cluster', () => {
@@ -80,6 +87,11 @@ test('a first deploy brings every service live on blue, with release history in 
     );
   }
   assert.match(result.out, /\| execution-engine \| deployed \| blue \|/);
+  // The chat heard each service's deploy start and go live, once each.
+  for (const svc of SERVICES) {
+    assert.equal(webhook.texts().filter((t) => t.startsWith(`🚀 ${svc} in staging: deploy started`)).length, 1, webhook.texts().join('\n'));
+    assert.equal(webhook.texts().filter((t) => t.startsWith(`✅ ${svc} in staging: live`)).length, 1, webhook.texts().join('\n'));
+  }
 });
 
 test('a second deploy flips only the changed service to green and scales blue down after the delay', () => {
@@ -106,10 +118,15 @@ test('rollback scales blue back up, switches to it and prints the recovery time'
   assert.equal(replicas('execution-engine', 'blue'), 2);
   const live = history('execution-engine').at(-1);
   assert.deepEqual([live.image, live.outcome, live.kind, live.reason], [images[1], 'live', 'rollback', 'it: test']);
+  assert.match(
+    webhook.texts().join('\n'),
+    /⏪ execution-engine in staging: rolled back \(release [0-9a-f]{12}, by \S+\): green -> blue, traffic restored in [\d.]+ s; it: test/,
+  );
   // The release taken off traffic is not deployed again by a plain rerun (issue 17).
   const again = deploy('--services=execution-engine');
   assert.notEqual(again.code, 0);
   assert.match(again.out, /release [0-9a-f]{12} was taken off traffic before \(rollback by \S+: it: test\); build a new release, or pass --retryAborted/);
+  assert.match(webhook.texts().at(-1), /^❌ execution-engine in staging: deploy failed .*was taken off traffic before/);
   assert.equal(selector('execution-engine'), 'blue');
 });
 

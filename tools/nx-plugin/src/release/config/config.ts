@@ -40,6 +40,11 @@ export const environmentSchema = z.object({
   canary: canarySchema.optional(),
   /** Where the services keep their trading state (release/database.ts); ensured before they roll. */
   database: databaseSchema.optional(),
+  /**
+   * Chat notifications of every release phase (act/notify.ts): the name of the environment
+   * variable holding the webhook's URL (a secret: never the URL itself). Unset: logged only.
+   */
+  notify: z.object({ webhookVariable: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }).optional(),
 });
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 

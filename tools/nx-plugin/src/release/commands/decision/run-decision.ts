@@ -1,5 +1,6 @@
 import type { ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
+import { notifier } from '../../act/notify';
 import { Kube } from '../../act/kube';
 import { removeOrphanCanary } from '../../act/orphans';
 import { other } from '../../config/manifests';
@@ -72,6 +73,14 @@ export async function runDecision(
     `${options.decision} in ${options.environment} (context ${context}, namespace ${env.namespace}): ${services.map((s) => s.name).join(', ')}; reason: ${options.reason}`,
   );
   const settled = await Promise.allSettled(services.map((s) => decide(kube, s, options, ctx)));
+  const notify = notifier(env, options.environment, ctx.env, ctx.log);
+  await Promise.all(
+    settled.map((s) =>
+      s.status === 'fulfilled' && s.value.outcome !== 'nothing-in-progress'
+        ? notify({ service: s.value.service, kind: s.value.outcome, release: '', actor: ctx.actor, detail: `${s.value.detail}; reason: ${options.reason}` })
+        : undefined,
+    ),
+  );
   return reportServices(
     `${options.decision === 'abort' ? 'Abort' : 'Promote'} in ${options.environment}`,
     ['service', 'outcome', 'detail'],

@@ -7,6 +7,7 @@ import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../act/kube';
 import { podSelector, renderLoadCommand, startLoad } from '../../analysis/load-hook';
 import { metricsFor } from '../../analysis/judge';
+import { notifier } from '../../act/notify';
 import { onInterrupt } from '../../act/interrupt';
 import { removeOrphanCanary } from '../../act/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/manifests';
@@ -125,6 +126,8 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     }
   }
 
+  // Every phase goes to the environment's chat webhook (act/notify.ts); a failed notification is logged only.
+  const notify = notifier(env, options.environment, ctx.env, ctx.log);
   const leases = new Map<string, Lease>();
   const uninstall = onInterrupt(async () => {
     for (const [name, lease] of leases) {
@@ -178,6 +181,10 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       const holding = kube.holding(lease);
       const promotion = promotions.get(w.service.name);
       if (promotion) Object.assign(promotion, { lease, kube: holding });
+      const about = { service: w.service.name, release: short(w.image), actor: ctx.actor };
+      await notify({ ...about, kind: 'started', detail: `commit ${w.gitSha.slice(0, 7) || '(none: a config-only release)'}` });
+      const judgeCanary = promotion && env.canary ? canary(promotion) : undefined;
+      const judgeSoak = promotion ? soak(promotion) : undefined;
       try {
         return await deployService(holding, w, {
           environment: options.environment,
@@ -185,8 +192,18 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           actor: ctx.actor,
           log,
           lease,
-          beforeSwitch: promotion && env.canary ? canary(promotion) : undefined,
-          soak: promotion ? soak(promotion) : undefined,
+          beforeSwitch: judgeCanary
+            ? async (to, from, liveRelease) => {
+                await judgeCanary(to, from, liveRelease);
+                await notify({ ...about, kind: 'canary-passed', detail: `traffic moves from ${from} to ${to}` });
+              }
+            : undefined,
+          soak: judgeSoak
+            ? async (to, from, remainingMs) => {
+                await notify({ ...about, kind: 'switched', detail: `${from} -> ${to}; soak ${Math.round(remainingMs / 1000)} s, ${from} kept up` });
+                await judgeSoak(to, from, remainingMs);
+              }
+            : undefined,
           soakMs: promotion ? analysis!.soakSeconds * 1000 : 0,
           retryAborted: options.retryAborted,
           waitForStandbyMs: options.waitForStandbySeconds * 1000,
@@ -198,6 +215,27 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     }),
   );
   uninstall();
+  await Promise.all(
+    settled.map((s, i) => {
+      const about = { service: wanted[i].service.name, release: short(wanted[i].image), actor: ctx.actor };
+      if (s.status === 'fulfilled') {
+        const r = s.value;
+        if (r.outcome === 'unchanged') return undefined;
+        return notify({
+          ...about,
+          release: r.release,
+          kind: 'live',
+          detail: `on ${r.color} after ${r.seconds.toFixed(0)} s${r.outcome === 'soaked' ? ', soak passed' : ''}`,
+        });
+      }
+      const reason = s.reason as Error;
+      // superseded: an abort or promote decided the soak's release meanwhile, and said so itself.
+      const kinds = { 'canary-failed': 'canary-failed', 'rolled-back': 'switched-back', halted: 'halted', superseded: null } as const;
+      const kind = reason instanceof AnalysisStop ? kinds[reason.verdict] : 'failed';
+      if (kind === null) return undefined;
+      return notify({ ...about, kind, detail: reason.message });
+    }),
+  );
 
   // A failed service's row says, not guessing from the error, what the active Service selects now.
   const where = await Promise.all(

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEnvironments, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
+import { notifier } from '../../act/notify';
 import { live, previousGood, recordFailed, recordRollback } from '../../status/history';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../config/manifests';
@@ -334,6 +335,17 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       } finally {
         await lease.release().catch(() => undefined);
       }
+    }),
+  );
+  const notify = notifier(env, options.environment, ctx.env, ctx.log);
+  await Promise.all(
+    settled.map((s, i) => {
+      const about = { service: services[i].name, actor: ctx.actor };
+      if (s.status === 'rejected') return notify({ ...about, kind: 'rollback-failed', release: '', detail: (s.reason as Error).message });
+      const r = s.value;
+      if (r.outcome === 'not-live') return undefined;
+      const detail = r.outcome === 'rolled-back' ? `${r.from} -> ${r.to}, traffic restored in ${r.recoverySeconds.toFixed(1)} s; ${reason}` : `${reason}`;
+      return notify({ ...about, kind: r.outcome, release: r.release, detail });
     }),
   );
   return reportServices(
