@@ -80,11 +80,10 @@ test('the Node images run the Node.js .nvmrc pins', () => {
   }
 });
 
-const nxBuild = (args, env = {}) =>
-  tryRun(repoRoot, 'npx', ['nx', 'run', 'execution-engine:docker-build', '--excludeTaskDependencies', '--output-style=static', ...args], {
-    NX_SKIP_NX_CACHE: 'true',
-    ...env,
-  });
+/** `nx run <target>` of a docker-build, never replayed from the cache, its dependencies not rebuilt. */
+const dockerBuild = (target, args = [], env = {}) =>
+  tryRun(repoRoot, 'npx', ['nx', 'run', target, '--excludeTaskDependencies', '--output-style=static', ...args], { NX_SKIP_NX_CACHE: 'true', ...env });
+const nxBuild = (args, env = {}) => dockerBuild('execution-engine:docker-build', args, env);
 
 test('docker-build fails clearly, and writes no image record, on bad input', () => {
   const out = mkdtempSync(join(tmpdir(), 'image-record-'));
@@ -131,13 +130,7 @@ test('docker-build fails clearly, and writes no image record, on bad input', () 
 test('builder auto uses the local BuildKit; the classic builder builds the same Dockerfile without its cache mounts', () => {
   assert.equal(tryRun(repoRoot, 'bash', ['tools/docker/buildx-builder.sh', '--check']).code, 0, 'the buildx builder "trading" must be running');
   const out = 'dist/image-builders'; // image records, beside the workspace's own
-  const build = (builder) =>
-    tryRun(
-      repoRoot,
-      'npx',
-      ['nx', 'run', 'agents:docker-build', '--excludeTaskDependencies', '--output-style=static', `--builder=${builder}`, `--outputFile=${out}/${builder}.json`],
-      { NX_SKIP_NX_CACHE: 'true' },
-    );
+  const build = (builder) => dockerBuild('agents:docker-build', [`--builder=${builder}`, `--outputFile=${out}/${builder}.json`]);
   const auto = build('auto');
   assert.equal(auto.code, 0, auto.out);
   assert.match(auto.out, /\(buildkit builder\)/);
@@ -160,14 +153,7 @@ test('builder auto uses the local BuildKit; the classic builder builds the same 
 test("a rebuild of an unchanged commit gives the same image, whatever the files' times, the builder's cache and the hour", async () => {
   const out = 'dist/image-rebuild';
   const build = (project, n) => {
-    const run = tryRun(
-      repoRoot,
-      'npx',
-      ['nx', 'run', `${project}:docker-build`, '--excludeTaskDependencies', '--output-style=static', `--outputFile=${out}/${project}-${n}.json`],
-      {
-        NX_SKIP_NX_CACHE: 'true',
-      },
-    );
+    const run = dockerBuild(`${project}:docker-build`, [`--outputFile=${out}/${project}-${n}.json`]);
     assert.equal(run.code, 0, run.out);
     return JSON.parse(readFileSync(join(repoRoot, out, `${project}-${n}.json`), 'utf8')).imageId;
   };
@@ -191,11 +177,7 @@ test("a rebuild of an unchanged commit gives the same image, whatever the files'
 
 test('the registry cache lets a builder with an empty cache reuse every unchanged layer (what CI gets)', () => {
   const registry = process.env.DOCKER_REGISTRY || '127.0.0.1:5000/trading';
-  const push = () =>
-    tryRun(repoRoot, 'npx', ['nx', 'run', 'agents:docker-build:push', '--excludeTaskDependencies', '--output-style=static'], {
-      NX_SKIP_NX_CACHE: 'true',
-      DOCKER_REGISTRY: registry,
-    });
+  const push = () => dockerBuild('agents:docker-build:push', [], { DOCKER_REGISTRY: registry });
   const first = push();
   assert.equal(first.code, 0, first.out);
   assert.match(first.out, new RegExp(`exporting cache to registry`));

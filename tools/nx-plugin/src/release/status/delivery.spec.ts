@@ -1,4 +1,4 @@
-import { deliveryMetrics, formatDuration, median } from './delivery';
+import { deliveryMetrics, formatDuration, medianOrNull } from './delivery';
 import type { Release } from './history';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
@@ -81,7 +81,7 @@ describe('delivery metrics from the release history', () => {
   });
 
   it('medians and durations', () => {
-    expect([median([]), median([3]), median([5, 1, 3]), median([4, 1, 3, 2])]).toEqual([null, 3, 3, 2.5]);
+    expect([medianOrNull([]), medianOrNull([3]), medianOrNull([5, 1, 3]), medianOrNull([4, 1, 3, 2])]).toEqual([null, 3, 3, 2.5]);
     expect([formatDuration(null), formatDuration(42), formatDuration(450), formatDuration(3 * 3600), formatDuration(3 * 86_400)]).toEqual([
       '-',
       '42 s',

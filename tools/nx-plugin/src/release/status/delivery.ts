@@ -1,3 +1,4 @@
+import { median } from '../analysis/mann-whitney';
 import type { Release } from './history';
 
 // Delivery metrics (DORA's four keys, as Google's Four Keys computes them) of one service in one
@@ -31,12 +32,8 @@ export interface DeliveryMetrics {
 
 const at = (time: string) => Date.parse(time);
 
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+/** The median, or null for no values (mann-whitney.ts's median refuses them). */
+export const medianOrNull = (values: number[]): number | null => (values.length ? median(values) : null);
 
 /** Pure: the service's delivery metrics over the `days` before `now` (ms since epoch). */
 export function deliveryMetrics(history: Release[], now: number, days: number): DeliveryMetrics {
@@ -56,10 +53,10 @@ export function deliveryMetrics(history: Release[], now: number, days: number): 
     since: new Date(Math.max(from, oldest)).toISOString(),
     deployments: deployments.length,
     perDay: deployments.length / days,
-    leadTimeSeconds: median(leadTimes),
+    leadTimeSeconds: medianOrNull(leadTimes),
     failures: failed.length,
     changeFailureRate: deployments.length ? failed.length / deployments.length : null,
-    timeToRestoreSeconds: median(restores),
+    timeToRestoreSeconds: medianOrNull(restores),
   };
 }
 

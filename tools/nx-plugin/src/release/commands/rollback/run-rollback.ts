@@ -344,7 +344,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       if (s.status === 'rejected') return notify({ ...about, kind: 'rollback-failed', release: '', detail: (s.reason as Error).message });
       const r = s.value;
       if (r.outcome === 'not-live') return undefined;
-      const detail = r.outcome === 'rolled-back' ? `${r.from} -> ${r.to}, traffic restored in ${r.recoverySeconds.toFixed(1)} s; ${reason}` : `${reason}`;
+      const detail = r.outcome === 'rolled-back' ? `${r.from} -> ${r.to}, traffic restored in ${r.recoverySeconds.toFixed(1)} s; ${reason}` : reason;
       return notify({ ...about, kind: r.outcome, release: r.release, detail });
     }),
   );
