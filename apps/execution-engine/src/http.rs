@@ -29,6 +29,8 @@ const UNFAULTED_ROUTES: &[&str] = &["/healthz", "/metrics"];
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Store>,
+    /// The synthetic instrument's own book (see `Rules::synthetic`), when the engine has one.
+    synthetic: Option<Arc<Store>>,
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
@@ -63,12 +65,23 @@ impl AppState {
             .expect("unique metric");
         AppState {
             store: Arc::new(store),
+            synthetic: None,
             registry,
             requests,
             latency,
             version,
             faults: Faults::default(),
             plan: Arc::new(FaultPlan::default()),
+        }
+    }
+
+    /// The same state with a synthetic instrument's book beside the real one: orders naming it are
+    /// booked there (the deploy analysis' load generator writes them to a canary), and nothing the
+    /// real instrument serves (status, listing) ever shows them.
+    pub fn with_synthetic(self, synthetic: Store) -> AppState {
+        AppState {
+            synthetic: Some(Arc::new(synthetic)),
+            ..self
         }
     }
 
@@ -96,7 +109,8 @@ pub struct Status {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewOrder {
-    /// The engine's instrument; other instruments are refused (absent: the engine's own).
+    /// The engine's instrument, or its synthetic twin `<instrument>.SYNTHETIC` (a book of its own
+    /// for test traffic); other instruments are refused (absent: the engine's own).
     #[serde(default)]
     pub instrument: Option<String>,
     /// The client's id for this order: a retry with the same id gets the first booking back.
@@ -291,7 +305,12 @@ pub(crate) async fn submit(State(state): State<AppState>, Json(new): Json<NewOrd
         price,
         quantity,
     };
-    match state.store.submit(submission).await {
+    // The synthetic instrument's orders go to its own book, with the same rules and limits.
+    let store = match (&state.synthetic, submission.instrument.as_deref()) {
+        (Some(synthetic), Some(instrument)) if instrument == synthetic.symbol() => synthetic,
+        _ => &state.store,
+    };
+    match store.submit(submission).await {
         Ok(Outcome::Booked(booked)) => {
             (StatusCode::CREATED, Json(Accepted::from(&booked))).into_response()
         }
@@ -320,7 +339,13 @@ mod tests {
     }
 
     fn app_with(faults: Faults) -> Router {
-        let rules = Rules {
+        let rules = test_rules();
+        let engine = Store::Memory(MemoryStore::new(rules, 100));
+        router(AppState::new(engine, "test").with_faults(faults))
+    }
+
+    fn test_rules() -> Rules {
+        Rules {
             spec: InstrumentSpec {
                 symbol: "BTC-USD".into(),
                 tick: "0.5".parse().unwrap(),
@@ -333,9 +358,61 @@ mod tests {
                 price_band_bps: 1000,
                 max_position: "50".parse().unwrap(),
             },
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn synthetic_orders_trade_on_their_own_book_and_never_show_on_the_real_one() {
+        let rules = test_rules();
+        let synthetic = Store::Memory(MemoryStore::new(rules.synthetic(), 100));
         let engine = Store::Memory(MemoryStore::new(rules, 100));
-        router(AppState::new(engine, "test").with_faults(faults))
+        let app = router(AppState::new(engine, "test").with_synthetic(synthetic));
+        let order = |id: &str, side: &str| {
+            format!(
+                r#"{{"instrument":"BTC-USD.SYNTHETIC","client_order_id":"{id}","side":"{side}","price":"100","quantity":"0.001"}}"#
+            )
+        };
+        let (code, _) = call(&app, "POST", "/api/orders", &order("load-1", "buy")).await;
+        assert_eq!(code, StatusCode::CREATED);
+        let (code, sold) = call(&app, "POST", "/api/orders", &order("load-2", "sell")).await;
+        assert_eq!(code, StatusCode::CREATED);
+        let sold: serde_json::Value = serde_json::from_str(&sold).unwrap();
+        assert_eq!(sold["trades"].as_array().unwrap().len(), 1, "{sold}");
+        // A retry of a synthetic client id gets its first booking back, as a real one does.
+        let (code, _) = call(&app, "POST", "/api/orders", &order("load-2", "sell")).await;
+        assert_eq!(code, StatusCode::OK);
+        let (_, status) = call(&app, "GET", "/api/status", "").await;
+        let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(
+            (
+                &status["instrument"],
+                &status["best_bid"],
+                &status["position"]
+            ),
+            (
+                &serde_json::json!("BTC-USD"),
+                &serde_json::Value::Null,
+                &serde_json::json!("0")
+            ),
+            "{status}"
+        );
+        let (_, listed) = call(&app, "GET", "/api/orders", "").await;
+        assert_eq!(listed, r#"{"orders":[]}"#);
+        // Without a synthetic book the twin is an unknown instrument like any other.
+        let (code, reason) = call(
+            &app_with(Faults::default()),
+            "POST",
+            "/api/orders",
+            &order("load-3", "buy"),
+        )
+        .await;
+        assert_eq!(
+            (code, reason.as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown instrument BTC-USD.SYNTHETIC: this engine trades BTC-USD"
+            )
+        );
     }
 
     async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {

@@ -37,13 +37,15 @@ fn default_rules() -> Rules {
     }
 }
 
-/// The store the environment names: PostgreSQL at DATABASE_URL, or the process (ENGINE_STATE=memory).
-async fn open_store() -> std::io::Result<Store> {
+/// The stores the environment names, the instrument's and its synthetic twin's (test traffic's own
+/// book): PostgreSQL at DATABASE_URL, or the process (ENGINE_STATE=memory).
+async fn open_store() -> std::io::Result<(Store, Store)> {
     let rules = default_rules();
     match std::env::var("ENGINE_STATE").as_deref() {
         Ok("memory") => {
             eprintln!("execution-engine: ENGINE_STATE=memory (test aid): the book and bookings live in this process and die with it");
-            return Ok(Store::Memory(MemoryStore::new(rules, 10_000)));
+            let synthetic = Store::Memory(MemoryStore::new(rules.synthetic(), 10_000));
+            return Ok((Store::Memory(MemoryStore::new(rules, 10_000)), synthetic));
         }
         Ok("postgres") | Err(_) => {}
         Ok(other) => {
@@ -65,12 +67,13 @@ async fn open_store() -> std::io::Result<Store> {
         })?,
         Err(_) => 8,
     };
+    let synthetic = rules.synthetic();
+    let database = |e| std::io::Error::other(format!("the engine's database at DATABASE_URL: {e}"));
     let store = PgStore::connect(&url, pool_size, rules)
         .await
-        .map_err(|e| {
-            std::io::Error::other(format!("the engine's database at DATABASE_URL: {e}"))
-        })?;
-    Ok(Store::Postgres(store))
+        .map_err(database)?;
+    let twin = store.sibling(synthetic).await.map_err(database)?;
+    Ok((Store::Postgres(store), Store::Postgres(twin)))
 }
 
 fn main() -> std::io::Result<()> {
@@ -96,7 +99,7 @@ async fn serve(port: String) -> std::io::Result<()> {
         "{}:{port}",
         std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".into())
     );
-    let store = open_store().await?;
+    let (store, synthetic) = open_store().await?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("execution-engine listening on {addr}");
     let faults = execution_engine::faults::Faults::from_lookup(|name| std::env::var(name).ok())
@@ -108,7 +111,11 @@ async fn serve(port: String) -> std::io::Result<()> {
             faults.delay.as_millis()
         );
     }
-    let app = router(AppState::new(store, env!("CARGO_PKG_VERSION")).with_faults(faults));
+    let app = router(
+        AppState::new(store, env!("CARGO_PKG_VERSION"))
+            .with_synthetic(synthetic)
+            .with_faults(faults),
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -163,6 +163,55 @@ async fn two_pods_share_one_book_and_one_journal_and_a_restart_keeps_both() {
     }
 }
 
+/// The synthetic twin (test traffic's book) on the same pool: its orders trade among themselves,
+/// the real instrument's book, position and listing never see them, and its row persists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_synthetic_instrument_trades_on_its_own_book_in_the_same_tables() {
+    let db = Database::new("synthetic");
+    let real = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let twin = real.sibling(rules().synthetic()).await.unwrap();
+    assert_eq!(twin.symbol(), "BTC-USD.SYNTHETIC");
+    booked(
+        real.submit(order(Some("real-1"), Side::Sell, "40000", "1"))
+            .await
+            .unwrap(),
+    );
+    let synthetic = |client: &str, side| Submission {
+        instrument: Some("BTC-USD.SYNTHETIC".into()),
+        ..order(Some(client), side, "100", "0.001")
+    };
+    let maker = booked(twin.submit(synthetic("load-1", Side::Buy)).await.unwrap());
+    let taker = booked(twin.submit(synthetic("load-2", Side::Sell)).await.unwrap());
+    assert_eq!(taker.trades.len(), 1);
+    assert_eq!(
+        taker.trades[0].maker, maker.id,
+        "matched on its own book, not the real ask"
+    );
+    assert_eq!(taker.instrument, "BTC-USD.SYNTHETIC");
+    // The real instrument: its one ask, no position, only its own booking listed.
+    let top = real.top().await.unwrap();
+    assert_eq!(
+        (top.resting_asks, top.resting_bids, top.position),
+        (1, 0, Quantity::ZERO)
+    );
+    let listed = real.recent(10).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|b| b.client_order_id.clone())
+            .collect::<Vec<_>>(),
+        vec![Some("real-1".to_string())]
+    );
+    // The real instrument's store refuses the twin's orders (the HTTP layer routes them).
+    match real.submit(synthetic("load-3", Side::Buy)).await.unwrap() {
+        Outcome::Refused(reason) => assert!(
+            reason.contains("unknown instrument BTC-USD.SYNTHETIC"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Racing pods and retried client ids: every client id booked once, every maker filled at most
 /// its quantity, fills consistent with what rests, and the book never crossed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -62,6 +62,19 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// The synthetic twin of the instrument, `<symbol>.SYNTHETIC`: the same tick, lots and limits
+    /// on a book of its own, for test traffic (the deploy analysis writes orders to a canary there),
+    /// so nothing a test books ever trades against, or shows on, the real instrument.
+    pub fn synthetic(&self) -> Rules {
+        Rules {
+            spec: InstrumentSpec {
+                symbol: format!("{}.SYNTHETIC", self.spec.symbol),
+                ..self.spec.clone()
+            },
+            limits: self.limits.clone(),
+        }
+    }
+
     /// Checks an order (its id assigned) against the instrument's rules and the risk limits, given
     /// the book's top and the position: the reason it is refused, if it is.
     pub fn refusal(&self, order: &Order, top: &Top, instrument: Option<&str>) -> Option<String> {

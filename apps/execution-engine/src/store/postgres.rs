@@ -156,6 +156,24 @@ impl PgStore {
         Ok(())
     }
 
+    /// A store of another instrument (the synthetic twin, `Rules::synthetic`) on the same pool and
+    /// breaker, its instrument's row present: its own book in the same tables.
+    pub async fn sibling(&self, rules: Rules) -> Result<PgStore, StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO engine_instruments (symbol) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&rules.spec.symbol],
+            )
+            .await?;
+        Ok(PgStore {
+            rules,
+            pool: self.pool.clone(),
+            breaker: self.breaker.clone(),
+            metrics: self.metrics.clone(),
+        })
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
