@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One line on an environment's database (the StatefulSet the deploy ensures): the server's version,
-# the database's size, its connections, and the trading state it holds. The main job's summary
+# the database's size, its connections, and the trading state it holds (the synthetic instrument's
+# orders, which the deploy analysis' load writes, counted apart). The main job's summary
 # prints it; operators can run it against any namespace.
 #   bash scripts/database-status.sh [namespace] [context]    default: trading-staging, the local cluster
 # shellcheck source=lib.sh
@@ -10,7 +11,8 @@ CONTEXT="${2:-$LOCAL_CLUSTER_CONTEXT}"
 SQL="SELECT 'PostgreSQL ' || current_setting('server_version') || ', '
   || pg_size_pretty(pg_database_size(current_database())) || ', '
   || (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) || ' connections; '
-  || (SELECT count(*) FROM engine_orders) || ' orders booked, '
+  || (SELECT count(*) FROM engine_orders WHERE instrument NOT LIKE '%.SYNTHETIC') || ' orders booked ('
+  || (SELECT count(*) FROM engine_orders WHERE instrument LIKE '%.SYNTHETIC') || ' synthetic, by the analysis load), '
   || (SELECT coalesce(sum(resting_bids + resting_asks), 0) FROM engine_instruments) || ' resting, '
   || (SELECT count(*) FROM engine_trades) || ' trades, '
   || (SELECT coalesce(sum(pending), 0) FROM agents_agents) || ' intents pending'"

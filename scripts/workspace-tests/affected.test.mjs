@@ -51,7 +51,8 @@ const cases = [
     ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types'],
   ],
   // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); database,
-  // docker-env, workspace-testing and execution-engine (order-integrity): their workspace tests and helpers.
+  // docker-env, workspace-testing and execution-engine (order-integrity): their workspace tests and
+  // helpers; load: the analysis load generator's own tests.
   [
     '.nvmrc',
     '\n',
@@ -68,6 +69,7 @@ const cases = [
       'docker-env',
       'execution-engine',
       'flow-integration',
+      'load',
       'local-cluster',
       'local-services',
       'workspace-testing',

@@ -1,33 +1,83 @@
 // Constant-rate HTTP traffic through a Service while a deploy is analysed (the part Flagger's load
-// tester plays), for the real-staging tests and the main job:
-// GETs at a fixed rate, each with a deadline, recorded with when it was sent and how it ended, so a
-// test can count what clients saw before, during and after a switch. Bounded: a rate, a deadline
-// per request and a stop; the target is re-read every second (a Service's ClusterIP).
+// tester plays), for the real-staging tests and the main job: a service's request mix (GETs, and
+// writes with a body: the engine's orders on its synthetic instrument) at a fixed rate, taken in
+// turn, each with a deadline, recorded with when it was sent and how it ended, so a test can count
+// what clients saw before, during and after a switch. Bounded: a rate, a deadline per request and a
+// stop; the target is re-read every second (a Service's ClusterIP).
 // A new connection per request, as from many clients: kube-proxy picks a pod per connection, so a
 // kept-alive connection would stay on the old colour after a switch and never reach the new one.
-import { get } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 
-/** One GET on a new connection, with a deadline: its status and milliseconds (status 0 and the error's code when it failed). Never rejects. */
-export function timedGet(url, timeoutMs = 2000) {
+/**
+ * One request on a new connection, with a deadline: its status and milliseconds (status 0 and the
+ * error's code when it failed). `body`, an object, is sent as JSON. Never rejects.
+ */
+export function timedRequest(url, { method = 'GET', body, timeoutMs = 2000 } = {}) {
   const sent = Date.now();
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
   return new Promise((resolve) => {
     const failed = (e) => resolve({ status: 0, ms: Date.now() - sent, error: e.code ?? e.message });
-    const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - sent }));
       res.on('error', failed);
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
     req.on('error', failed);
+    req.end(payload);
+  });
+}
+
+/** One GET on a new connection, with a deadline (see timedRequest). */
+export const timedGet = (url, timeoutMs = 2000) => timedRequest(url, { timeoutMs });
+
+/**
+ * A service's request mix from its command-line form: `/path` (one GET) or a JSON list of
+ * { method?: GET | POST, path, body? } (what the deploy's {{requests}} gives). Throws on anything else.
+ */
+export function parseRequests(spec) {
+  const list = spec.startsWith('/') ? [{ path: spec }] : JSON.parse(spec);
+  if (!Array.isArray(list) || list.length === 0) throw new Error(`requests: a /path or a non-empty JSON list, not ${spec}`);
+  return list.map((r) => {
+    const method = r?.method ?? 'GET';
+    if (typeof r?.path !== 'string' || !r.path.startsWith('/') || !['GET', 'POST'].includes(method))
+      throw new Error(`requests: each one { method?: GET | POST, path: /..., body? }, not ${JSON.stringify(r)}`);
+    return { method, path: r.path, ...(r.body === undefined ? {} : { body: r.body }) };
   });
 }
 
 /**
- * `target()` gives the base URL (a Service's ClusterIP) or a list of them (the judged pods, taken
- * in turn). `onSecond`, when given, gets each second's finished requests: { at, ms, failed }.
+ * The body of a request's `n`-th send: in its string values `{n}` is n, `{side}` buy for an even n
+ * and sell for an odd one (so a generator's orders cross each other, and its position stays flat),
+ * `{run}` the generator's own id (client order ids unique across runs).
  */
-export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 2000, onSecond }) {
+export function renderBody(body, n, run) {
+  const fill = (v) =>
+    typeof v === 'string'
+      ? v
+          .replaceAll('{n}', String(n))
+          .replaceAll('{side}', n % 2 === 0 ? 'buy' : 'sell')
+          .replaceAll('{run}', run)
+      : Array.isArray(v)
+        ? v.map(fill)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]))
+          : v;
+  return fill(body);
+}
+
+/**
+ * `target()` gives the base URL (a Service's ClusterIP) or a list of them (the judged pods, taken
+ * in turn). `requests` (parseRequests' form; default a GET of `path`) are sent in turn. `onSecond`,
+ * when given, gets each second's finished requests: { at, ms, failed }.
+ */
+export function startTraffic({ target, path, requests = [{ method: 'GET', path }], ratePerSecond = 20, timeoutMs = 2000, onSecond }) {
   const results = [];
+  const run = randomBytes(4).toString('hex');
+  const sends = requests.map(() => 0); // how many times each request of the mix was sent
+  let tick = 0;
   let url = null;
   let turn = 0;
   let stopped = false;
@@ -51,7 +101,10 @@ export function startTraffic({ target, path, ratePerSecond = 20, timeoutMs = 200
     const base = Array.isArray(url) ? url[turn++ % Math.max(url.length, 1)] : url;
     if (stopped || !base) return;
     const sent = Date.now();
-    const pending = timedGet(`${base}${path}`, timeoutMs)
+    const which = tick++ % requests.length;
+    const { method, path: to, body } = requests[which];
+    const n = sends[which]++;
+    const pending = timedRequest(`${base}${to}`, { method, timeoutMs, ...(body === undefined ? {} : { body: renderBody(body, n, run) }) })
       .then((r) => {
         results.push({ sent, ...r });
         if (!onSecond) return;
@@ -95,6 +148,8 @@ const count = (values) => values.reduce((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0
 
 // CLI: traffic through the active Services of a namespace for a bounded time, then a summary.
 //   node tools/load/traffic.mjs --namespace trading-staging --seconds 300 agents=/api/positions execution-engine=/api/status
+// A service's requests: `service=/path` (GETs) or `service=[{"method":"POST","path":"/api/orders","body":{...}}, ...]`
+// (a mix sent in turn; parseRequests, renderBody).
 // A Service that does not exist yet is looked up again every second (a first deploy creates it).
 // --pods SELECTOR: request the ready pods that label selector names directly, in turn (the pods an
 // analysis judges on this traffic); empty: through the Service. --per-second: print each second's
@@ -113,14 +168,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'per-second': { type: 'boolean', default: false },
     },
   });
-  if (!values.namespace || !values.context || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=\//.test(p))) {
+  const usage = (why) => {
     console.error(
-      'usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] [--pods SELECTOR] [--per-second] service=/path ...',
+      `${why ? `${why}\n` : ''}usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] [--pods SELECTOR] [--per-second] service=/path|service=[requests] ...`,
     );
     process.exit(2);
-  }
+  };
+  if (!values.namespace || !values.context || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=[/[]/.test(p))) usage();
   const runs = positionals.map((p) => {
-    const [service, path] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
+    const [service, spec] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
+    let requests;
+    try {
+      requests = parseRequests(spec);
+    } catch (error) {
+      usage(`${service}: ${error.message}`);
+    }
+    const path = requests.map((r) => `${r.method === 'GET' ? '' : `${r.method} `}${r.path}`).join('+');
     const kubectl = (...args) =>
       execFileSync('kubectl', ['--context', values.context, '-n', values.namespace, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const target = values.pods
@@ -130,7 +193,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           return ip ? `http://${ip}` : null;
         };
     const onSecond = values['per-second'] ? (second) => console.log(`traffic-second ${JSON.stringify(second)}`) : undefined;
-    return { service, path, traffic: startTraffic({ target, path, ratePerSecond: Number(values.rate), onSecond }) };
+    return { service, path, traffic: startTraffic({ target, requests, ratePerSecond: Number(values.rate), onSecond }) };
   });
   const finish = async () => {
     for (const { service, path, traffic } of runs) {

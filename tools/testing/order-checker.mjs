@@ -5,14 +5,16 @@
 //   history: [{ client: 'c-1', attempts: [{ status: 201 | 200 | 422 | 503 | 'error', id?: number }] }]
 //            every attempt of one client order id, to whichever pod answered
 //   final:   Map(client -> booking id, or null): each acknowledged id read back through the service
-//   book:    optional { orders: [{ id, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }] }
-//            prices and quantities as integers (fixed-point units)
+//   book:    optional { orders: [{ id, instrument?, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }] }
+//            prices and quantities as integers (fixed-point units); one book per instrument (the
+//            engine's and its synthetic twin's, which the deploy analysis' load writes to)
 //
 // Returns { ok, counts, problems: [{ kind, client?, id?, detail }] }. Kinds: `lost` (acknowledged,
 // then not found or found as another booking), `booked-twice` (one client id acknowledged as two
 // bookings), `id-reused` (one booking id acknowledged for two client ids), `fills` (an order's fills
 // and remainder do not add up to its quantity), `bad-trade` (a trade at a price its taker did not
-// accept, or an order trading with itself), `crossed-book` (a resting bid at or above a resting ask).
+// accept, an order trading with itself or with another instrument's), `crossed-book` (a resting bid
+// at or above a resting ask of the same instrument).
 
 const ACK = new Set([200, 201]);
 
@@ -55,6 +57,8 @@ function checkBook({ orders, trades }) {
     const taker = byId.get(t.taker);
     const maker = byId.get(t.maker);
     if (t.maker === t.taker) problems.push({ kind: 'bad-trade', id: t.taker, detail: `order ${t.taker} traded with itself` });
+    else if (taker && maker && taker.instrument !== maker.instrument)
+      problems.push({ kind: 'bad-trade', id: t.taker, detail: `order ${t.taker} of ${taker.instrument} traded with maker ${t.maker} of ${maker.instrument}` });
     else if (taker && maker) {
       const accepted = taker.side === 'buy' ? BigInt(t.price) <= BigInt(taker.price) : BigInt(t.price) >= BigInt(taker.price);
       if (!accepted || BigInt(t.price) !== BigInt(maker.price))
@@ -65,13 +69,16 @@ function checkBook({ orders, trades }) {
     const total = BigInt(o.remaining) + (filled.get(o.id) ?? 0n);
     if (total !== BigInt(o.quantity)) problems.push({ kind: 'fills', id: o.id, detail: `order ${o.id}: fills and remainder ${total}, quantity ${o.quantity}` });
   }
-  const resting = orders.filter((o) => BigInt(o.remaining) > 0n);
-  const bids = resting.filter((o) => o.side === 'buy').map((o) => BigInt(o.price));
-  const asks = resting.filter((o) => o.side === 'sell').map((o) => BigInt(o.price));
-  if (bids.length && asks.length) {
-    const bid = bids.reduce((a, b) => (a > b ? a : b));
-    const ask = asks.reduce((a, b) => (a < b ? a : b));
-    if (bid >= ask) problems.push({ kind: 'crossed-book', detail: `best bid ${bid} at or above best ask ${ask}` });
+  for (const instrument of new Set(orders.map((o) => o.instrument))) {
+    const resting = orders.filter((o) => o.instrument === instrument && BigInt(o.remaining) > 0n);
+    const bids = resting.filter((o) => o.side === 'buy').map((o) => BigInt(o.price));
+    const asks = resting.filter((o) => o.side === 'sell').map((o) => BigInt(o.price));
+    if (bids.length && asks.length) {
+      const bid = bids.reduce((a, b) => (a > b ? a : b));
+      const ask = asks.reduce((a, b) => (a < b ? a : b));
+      const of = instrument === undefined ? '' : ` of ${instrument}`;
+      if (bid >= ask) problems.push({ kind: 'crossed-book', detail: `best bid ${bid} at or above best ask ${ask}${of}` });
+    }
   }
   return problems;
 }

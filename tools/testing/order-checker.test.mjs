@@ -59,3 +59,25 @@ test('the book: fills that do not add up, a trade past the limit, a crossed book
   });
   assert.equal(clean.ok, true, describe(clean));
 });
+
+test('one book per instrument: the synthetic twin resting below the real book is no crossed book; a trade across instruments is', () => {
+  const orders = [
+    { id: 1, instrument: 'BTC-USD', side: 'buy', price: 40000, quantity: 1, remaining: 1 },
+    { id: 2, instrument: 'BTC-USD.SYNTHETIC', side: 'sell', price: 100, quantity: 1, remaining: 1 },
+    { id: 3, instrument: 'BTC-USD.SYNTHETIC', side: 'buy', price: 100, quantity: 1, remaining: 0 },
+    { id: 4, instrument: 'BTC-USD.SYNTHETIC', side: 'sell', price: 100, quantity: 1, remaining: 0 },
+  ];
+  const trades = [{ taker: 4, maker: 3, price: 100, quantity: 1 }];
+  const separate = checkOrderHistory({ history: [], final: new Map(), book: { orders, trades } });
+  assert.equal(separate.ok, true, describe(separate));
+  const across = checkOrderHistory({
+    history: [],
+    final: new Map(),
+    book: {
+      orders: [...orders, { id: 5, instrument: 'BTC-USD', side: 'sell', price: 40000, quantity: 1, remaining: 0 }],
+      trades: [...trades, { taker: 5, maker: 2, price: 100, quantity: 1 }],
+    },
+  });
+  assert.deepEqual(across.problems.map((p) => p.kind).sort(), ['bad-trade', 'fills']);
+  assert.match(describe(across), /order 5 of BTC-USD traded with maker 2 of BTC-USD.SYNTHETIC/);
+});

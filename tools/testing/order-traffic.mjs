@@ -96,5 +96,5 @@ export async function readBack(history, urls) {
 
 /** The SQL that reads the engine's book and trades as order-checker.mjs takes them (one JSON value). */
 export const BOOK_SQL = `select json_build_object(
-  'orders', (select coalesce(json_agg(json_build_object('id', id, 'side', side, 'price', price, 'quantity', quantity, 'remaining', remaining)), '[]') from engine_orders),
+  'orders', (select coalesce(json_agg(json_build_object('id', id, 'instrument', instrument, 'side', side, 'price', price, 'quantity', quantity, 'remaining', remaining)), '[]') from engine_orders),
   'trades', (select coalesce(json_agg(json_build_object('taker', taker, 'maker', maker, 'price', price, 'quantity', quantity)), '[]') from engine_trades))`;

@@ -1,4 +1,4 @@
-import { podSelector, renderLoadCommand, startLoad } from './load-hook';
+import { loadRequests, podSelector, renderLoadCommand, requestsArgument, startLoad } from './load-hook';
 
 describe('renderLoadCommand', () => {
   it('fills the placeholders of every argument', () => {
@@ -12,6 +12,26 @@ describe('renderLoadCommand', () => {
   });
   it('refuses an unknown placeholder', () => {
     expect(() => renderLoadCommand(['{{nope}}'], { service: 'a' })).toThrow(/placeholder \{\{nope\}\} is not one of service/);
+  });
+});
+
+describe('loadRequests', () => {
+  const probes = { readiness: '/healthz' };
+  it("is the service's mix when it has one, else a GET of its loadPath, else of its readiness probe", () => {
+    const order = { method: 'POST' as const, path: '/api/orders', body: { side: '{side}' } };
+    expect(loadRequests({ probes, loadPath: '/api/status', loadRequests: [{ method: 'GET', path: '/api/status' }, order] })).toEqual([
+      { method: 'GET', path: '/api/status' },
+      order,
+    ]);
+    expect(loadRequests({ probes, loadPath: '/api/status' })).toEqual([{ method: 'GET', path: '/api/status' }]);
+    expect(loadRequests({ probes })).toEqual([{ method: 'GET', path: '/healthz' }]);
+  });
+  it('renders into the command as one argument: a lone GET as its path, a mix as JSON', () => {
+    const requests = requestsArgument(loadRequests({ probes, loadRequests: [{ method: 'POST', path: '/o', body: { id: 'load-{run}-{n}' } }] }));
+    expect(renderLoadCommand(['{{service}}={{requests}}'], { service: 'execution-engine', requests })).toEqual([
+      'execution-engine=[{"method":"POST","path":"/o","body":{"id":"load-{run}-{n}"}}]',
+    ]);
+    expect(requestsArgument(loadRequests({ probes, loadPath: '/api/positions' }))).toBe('/api/positions');
   });
 });
 

@@ -7,7 +7,8 @@ import type { QueryResult } from './prometheus';
 // Traffic while a release is analysed (Flagger's load-tester webhook is the model): the
 // environment's `analysis.load.command` runs for the length of each canary and soak analysis and
 // is stopped (SIGTERM) when it ends, so the analysis always has requests to judge. Placeholders:
-// {{service}} {{namespace}} {{context}} {{path}} (the service's loadPath) and {{pods}}: for a
+// {{service}} {{namespace}} {{context}} {{path}} (the service's loadPath), {{requests}} (its request
+// mix as JSON: loadRequests, e.g. the engine's orders on its synthetic instrument) and {{pods}}: for a
 // service judged on the generator's own requests (metrics with provider load), the label selector
 // of the pods being judged (the canary's, or the new colour's in a soak), which the generator then
 // requests directly; for any other service empty, and the traffic goes through its Service. The
@@ -27,6 +28,23 @@ export function podSelector(service: string, target: Record<string, string>): st
       return `${labels[key]}=${value}`;
     }),
   ].join(',');
+}
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+/** A service's analysis load, {{requests}}: its loadRequests, else a GET of its loadPath, else of its readiness probe. */
+export function loadRequests(service: { loadRequests?: LoadRequest[]; loadPath?: string; probes: { readiness: string } }): LoadRequest[] {
+  return service.loadRequests ?? [{ method: 'GET', path: service.loadPath ?? service.probes.readiness }];
+}
+
+/** {{requests}}: a lone GET as its path (`/api/status`, as a log reads best), any other mix as JSON (tools/load/traffic.mjs reads both). */
+export function requestsArgument(requests: LoadRequest[]): string {
+  const [only] = requests;
+  return requests.length === 1 && only.method === 'GET' && only.body === undefined ? only.path : JSON.stringify(requests);
 }
 
 /** The command with its placeholders filled; an unknown placeholder is a configuration error. */

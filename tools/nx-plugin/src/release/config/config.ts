@@ -15,6 +15,21 @@ export const serviceSchema = z.object({
   probes: z.object({ readiness: z.string().startsWith('/'), liveness: z.string().startsWith('/') }),
   /** What the analysis' load generator requests ({{path}}); default: the readiness probe's path. */
   loadPath: z.string().startsWith('/').optional(),
+  /**
+   * The analysis load's request mix ({{requests}}, sent in turn), when it is more than a GET of
+   * loadPath: e.g. the engine's orders on its synthetic instrument, so a canary is judged on the
+   * write path too. A body's string values may hold {n}, {side} and {run} (tools/load/traffic.mjs).
+   */
+  loadRequests: z
+    .array(
+      z.object({
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path: z.string().startsWith('/'),
+        body: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
   resources: z.object({
     requests: z.object({ cpu: quantity, memory: quantity }),
     limits: z.object({ memory: quantity, cpu: quantity.optional() }),

@@ -5,7 +5,7 @@ import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../act/kube';
-import { podSelector, renderLoadCommand, startLoad } from '../../analysis/load-hook';
+import { loadRequests, podSelector, requestsArgument, renderLoadCommand, startLoad } from '../../analysis/load-hook';
 import { metricsFor } from '../../analysis/judge';
 import { notifier } from '../../act/notify';
 import { onInterrupt } from '../../act/interrupt';
@@ -158,6 +158,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
             namespace: env.namespace,
             context,
             path: w.service.loadPath ?? w.service.probes.readiness,
+            requests: requestsArgument(loadRequests(w.service)),
             pods: byLoad ? podSelector(w.service.name, target) : '',
           });
         try {
