@@ -52,6 +52,10 @@ before(async () => {
   for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
   deployer = scratchCopy();
   setNamespaces(deployer.dir, NS, NS_PROD);
+  // The deployer seeds production with an unjudged release (--skipAnalysis), which production's own
+  // configuration refuses (requireAnalysis): in the deployer's copy only, never the workflow's.
+  const envFile = join(deployer.dir, 'tools/deploy/environments.yaml');
+  writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('requireAnalysis: true', 'requireAnalysis: false'));
   fixture = await actFixture(`act-deploy-${process.pid}`, { staging: NS, production: NS_PROD, apiState });
   ({ runner, api, cache } = fixture);
   WRITE = fixture.tokens.write;
@@ -90,20 +94,26 @@ test('rollback.yml from an SLO alert (repository_dispatch): the service the firi
   assert.equal(selector('execution-engine'), 'green');
   const payload = {
     action: 'slo-alert',
+    // {environment, service, alert}: within GitHub's 10 top-level keys whatever Alertmanager sends.
     client_payload: {
       environment: 'staging',
-      status: 'firing',
-      // The release label as the SLO rules set it: the alert is about the release live now.
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging', release: liveRelease('execution-engine') },
-        },
-      ],
+      service: 'execution-engine',
+      alert: {
+        version: '4',
+        status: 'firing',
+        // The release label as the SLO rules set it: the alert is about the release live now.
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'ErrorRateHigh', service: 'execution-engine', environment: 'staging', release: liveRelease('execution-engine') },
+          },
+        ],
+      },
     },
   };
   const result = await act('rollback.yml', 'repository_dispatch', payload);
   assert.equal(result.code, 0, result.out.slice(-4000));
+  assert.match(result.out, /rollback target: staging/);
   assert.equal(selector('execution-engine'), 'blue');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
   assert.deepEqual(rootOwned(), []);

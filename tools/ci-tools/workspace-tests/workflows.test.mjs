@@ -233,6 +233,49 @@ test('every job that builds with Nx has the remote cache: server URL in its env,
   }
 });
 
+// Issue 31, findings 3 and 4: GitHub's semantics act cannot show, checked on the file.
+test('rollback.yml: one concurrency group per environment and service; the GitHub environment named only after its target is validated', () => {
+  const rollback = parsed['rollback.yml'];
+  const group = rollback.concurrency.group;
+  assert.match(group, /inputs\.environment \|\| github\.event\.client_payload\.environment/);
+  assert.match(group, /inputs\.service \|\| github\.event\.client_payload\.service/, `alerts for different services must not share a group: ${group}`);
+  assert.equal(rollback.concurrency['cancel-in-progress'], false);
+  const { target, rollback: job } = rollback.jobs;
+  assert.ok(target && job.needs === 'target', 'a validating job runs first');
+  assert.equal(target.environment, undefined, 'the validating job names no GitHub environment');
+  assert.equal(job.environment.name, 'rollback-${{ needs.target.outputs.environment }}');
+  assert.doesNotMatch(JSON.stringify(job), /client_payload\.environment/, 'the rollback job reads the environment only from the validated output');
+});
+
+test('rollback-target.sh: an unknown environment, or an alert dispatch without its alert, is refused before anything is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rollback-target-'));
+  const output = join(dir, 'output');
+  const event = (payload) => {
+    const file = join(dir, `${Math.random()}.json`);
+    writeFileSync(file, JSON.stringify({ client_payload: payload }));
+    return file;
+  };
+  const target = (env) => tryRun(repoRoot, 'bash', ['scripts/rollback-target.sh'], { GITHUB_OUTPUT: output, ...env });
+  const unknown = target({ TARGET_ENVIRONMENT: 'qa' });
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.out, /unknown environment 'qa': one of staging production/);
+  const old = target({
+    TARGET_ENVIRONMENT: 'staging',
+    GITHUB_EVENT_NAME: 'repository_dispatch',
+    GITHUB_EVENT_PATH: event({ environment: 'staging', alerts: [] }),
+  });
+  assert.notEqual(old.code, 0);
+  assert.match(old.out, /client_payload has no alert: send \{environment, service, alert/);
+  const ok = target({
+    TARGET_ENVIRONMENT: 'production',
+    GITHUB_EVENT_NAME: 'repository_dispatch',
+    GITHUB_EVENT_PATH: event({ environment: 'production', service: 'agents', alert: { alerts: [] } }),
+  });
+  assert.equal(ok.code, 0, ok.out);
+  assert.equal(readFileSync(output, 'utf8'), 'environment=production\n');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('the staging deploy compares against the last successful CI run on main, for workflow_call and workflow_dispatch alike', () => {
   const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
   const shas = steps.find((s) => /^nrwl\/nx-set-shas@/.test(s.uses ?? ''));

@@ -27,6 +27,10 @@ export interface RollbackExecutorOptions {
    */
   alert?: string;
   /**
+   * With --alert: the environment whose credentials this run holds (the rollback workflow's dispatch names it). An alert whose labels name another environment is refused, and nothing is rolled back.
+   */
+  alertEnvironment?: string;
+  /**
    * An alert does not roll back a release that a rollback restored less than this long ago: a second alert so soon points at a cause outside the release (a node, a dependency), and walking further back would not help. A person decides (deploy:rollback --services=...).
    */
   alertCooldownMinutes?: number;

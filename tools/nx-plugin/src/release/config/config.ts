@@ -53,6 +53,8 @@ export const environmentSchema = z.object({
   analysis: environmentAnalysisSchema.optional(),
   /** A canary of the new version behind the active Service before the blue-green swap. */
   canary: canarySchema.optional(),
+  /** Every release here is judged: `--skipAnalysis` is refused (production). */
+  requireAnalysis: z.boolean().default(false),
   /** Where the services keep their trading state (release/database.ts); ensured before they roll. */
   database: databaseSchema.optional(),
   /**

@@ -37,6 +37,10 @@ export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
 export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployContext): Promise<{ ok: boolean; results: DeployResult[] }> {
   const options = normalizeDeployOptions(given);
   const { configDir, env, services, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
+  if (options.skipAnalysis && env.requireAnalysis)
+    throw new Error(
+      `--skipAnalysis is refused for ${options.environment}: its releases must be judged (requireAnalysis in ${configDir}/environments.yaml); nothing was deployed`,
+    );
   if (options.scaleDownDelaySeconds !== undefined) env.scaleDownDelaySeconds = options.scaleDownDelaySeconds;
   if (options.rolloutTimeoutSeconds !== undefined) env.rolloutTimeoutSeconds = options.rolloutTimeoutSeconds;
   if (env.analysis) {

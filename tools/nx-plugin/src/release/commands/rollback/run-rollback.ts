@@ -273,6 +273,10 @@ export function optionsFromAlert(options: RollbackOptions, configDir: string): R
   const environments = Object.fromEntries(Object.entries(loadEnvironments(configDir)).map(([name, env]) => [name, env.namespace]));
   const request = rollbackFromAlert(payload, environments);
   if (!request) return null;
+  if (options.alertEnvironment && request.environment !== options.alertEnvironment)
+    throw new Error(
+      `the alert names environment ${request.environment}, but this rollback runs with ${options.alertEnvironment}'s credentials (alertEnvironment): nothing was rolled back`,
+    );
   return {
     ...options,
     environment: request.environment,
