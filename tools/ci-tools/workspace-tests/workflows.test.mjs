@@ -233,6 +233,30 @@ test('every job that builds with Nx has the remote cache: server URL in its env,
   }
 });
 
+// Issue 31, finding 7: what branch protection requires is every gating job, merge queue included.
+test("ci.yml's required check needs every gating job and fails unless each passed; the merge queue runs CI", () => {
+  const ci = parsed['ci.yml'];
+  assert.deepEqual(ci.on.merge_group, { types: ['checks_requested'] });
+  const { required } = ci.jobs;
+  // Every job but the aggregate itself, the deploy after it, and the plan and shards (which
+  // affected-result aggregates): a gating job added later fails this until it is required.
+  const gating = Object.keys(ci.jobs).filter((name) => !['required', 'staging', 'plan', 'affected'].includes(name));
+  assert.deepEqual([...required.needs].sort(), gating.sort());
+  assert.equal(required.if, '${{ always() }}');
+  const script = required.steps.at(-1).run;
+  const summary = join(mkdtempSync(join(tmpdir(), 'required-')), 'summary');
+  const check = (results) =>
+    tryRun(repoRoot, 'bash', ['-c', script], {
+      RESULTS: JSON.stringify(Object.fromEntries(Object.entries(results).map(([job, result]) => [job, { result, outputs: {} }]))),
+      GITHUB_STEP_SUMMARY: summary,
+    });
+  assert.equal(check({ 'affected-result': 'success', workflows: 'success', security: 'success' }).code, 0);
+  const failed = check({ 'affected-result': 'success', workflows: 'success', security: 'failure' });
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.out, /security: failure/);
+  assert.notEqual(check({ 'affected-result': 'success', workflows: 'skipped', security: 'success' }).code, 0, 'a skipped gate is no pass');
+});
+
 // Issue 31, findings 3 and 4: GitHub's semantics act cannot show, checked on the file.
 test('rollback.yml: one concurrency group per environment and service; the GitHub environment named only after its target is validated', () => {
   const rollback = parsed['rollback.yml'];
