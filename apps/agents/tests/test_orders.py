@@ -5,7 +5,8 @@ import httpx
 import pytest
 from trading_core import OrderIntent, Side
 
-from agents.orders import EngineClient, Outbox, deliver, deliver_pending
+from agents.orders import Booking, EngineClient, Outbox, deliver, deliver_pending, sync_fills
+from agents.state.memory import MemoryAgentState
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +19,7 @@ def engine_answering(*answers):
     queue = list(answers)
 
     def handle(request: httpx.Request) -> httpx.Response:
-        seen.append(json.loads(request.content))
+        seen.append(json.loads(request.content) if request.content else request.url.path)
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if isinstance(answer, Exception):
             raise answer
@@ -106,3 +107,48 @@ def test_the_outbox_forgets_the_oldest_answered_records_but_never_a_pending_one(
     outbox.add(INTENT)
     assert [r.client_order_id for r in outbox.records] == ["t-1", "t-3", "t-4", "t-5"]
     assert outbox.counts() == {"pending": 2, "booked": 1, "refused": 1}
+
+
+def booking_read_back(quantity="0.25", remaining="0.15", price="40000.5"):
+    return httpx.Response(
+        200, json={"id": 7, "quantity": quantity, "remaining": remaining, "price": price}
+    )
+
+
+async def test_later_fills_are_read_back_for_resting_bookings_and_applied_once(agent):
+    state = MemoryAgentState(agent, Outbox(prefix="t"))
+    record = state.outbox.add(INTENT)
+    record.status, record.booking = "booked", Booking(7, ())
+    engine, seen = engine_answering(booking_read_back())
+    assert await sync_fills(engine, state) == 1
+    assert seen == ["/api/orders/t-1"]
+    position = agent.positions["BTC-USD"]
+    assert (position.quantity, position.average_price) == (Decimal("0.10"), Decimal("40000.5"))
+    assert record.as_json()["filledQuantity"] == "0.10"
+    # Nothing new: nothing applied; then the rest, and it no longer rests.
+    assert await sync_fills(engine, state) == 0
+    assert agent.positions["BTC-USD"].quantity == Decimal("0.10")
+    engine, _ = engine_answering(booking_read_back(remaining="0"))
+    assert await sync_fills(engine, state) == 1
+    assert await state.resting() == []
+    assert agent.positions["BTC-USD"].quantity == Decimal("0.25")
+
+
+async def test_the_fills_sync_stops_at_an_unreachable_engine_and_skips_an_unknown_booking(agent):
+    state = MemoryAgentState(agent, Outbox(prefix="t"))
+    for _ in range(2):
+        record = state.outbox.add(INTENT)
+        record.status, record.booking = "booked", Booking(7, ())
+    engine, seen = engine_answering(httpx.ConnectError("refused"))
+    assert await sync_fills(engine, state) == 0
+    assert len(seen) == 1, "an unreachable engine ends the pass"
+    engine, _ = engine_answering(httpx.Response(503))
+    assert await sync_fills(engine, state) == 0
+    engine, seen = engine_answering(httpx.Response(404, text="no booking"))
+    assert await sync_fills(engine, state) == 0
+    assert len(seen) == 2, "an unknown booking is skipped, the next one asked"
+    assert len(await state.resting()) == 2
+    assert await sync_fills(EngineClient(None), state) == 0
+    # A record without a booking changes nothing.
+    assert not await state.filled_later(state.outbox.add(INTENT), Decimal("1"), Decimal("1"))
+    assert agent.positions == {}

@@ -149,3 +149,72 @@ def test_racing_replicas_decide_one_at_a_time_with_unique_client_ids(config, dat
                 await replica.aclose()
 
     run(scenario())
+
+
+def test_later_fills_of_a_resting_order_become_the_position_once_across_replicas(
+    config, database_url
+):
+    """Issue 28: the agents learnt fills only from the booking's answer, so an order that rested
+    and was taken later never became a position (positions differed from the engine's fills)."""
+
+    async def scenario():
+        blue = await PgAgentState.connect(database_url, config)
+        green = await PgAgentState.connect(database_url, config)
+        try:
+            record, _ = await blue.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            record.status, record.attempts = "booked", 1
+            record.booking = Booking(3, ())  # it rests: nothing matched when booked
+            assert await blue.answered(record)
+            assert [r.client_order_id for r in await green.resting()] == [record.client_order_id]
+            # The engine says 2 of its 5 traded since: both replicas learn it, one applies it.
+            first = await blue.filled_later(record, Decimal("2"), Decimal("40000"))
+            again = await green.filled_later(record, Decimal("2"), Decimal("40000"))
+            assert (first, again) == (True, False)
+            assert (await green.view()).positions["BTC-USD"].quantity == Decimal("2")
+            assert await green.filled_later(record, Decimal("5"), Decimal("40000"))
+            view = await blue.view()
+            assert view.positions["BTC-USD"].quantity == Decimal("5")
+            assert view.positions["BTC-USD"].average_price == Decimal("40000")
+            assert await blue.resting() == [], "wholly filled: no longer resting"
+            [listed] = await blue.recent()
+            assert listed.as_json()["filledQuantity"] == "5"
+        finally:
+            await blue.aclose()
+            await green.aclose()
+
+    run(scenario())
+
+
+def test_a_database_from_before_later_fills_keeps_what_it_applied(config, database_url):
+    """The schema adds `filled` to an outbox written without it: the trades already applied
+    count as filled, so no booking's fills are applied twice by the first sync."""
+    postgres_sql = [
+        "CREATE TABLE agents_agents (agent text PRIMARY KEY, peak numeric NOT NULL, "
+        "tripped boolean NOT NULL DEFAULT false, rejected bigint NOT NULL DEFAULT 0, "
+        "token text NOT NULL DEFAULT 'old')",
+        "INSERT INTO agents_agents (agent, peak) VALUES ('agents', 100000)",
+        "CREATE TABLE agents_outbox (id bigint PRIMARY KEY, client_order_id text NOT NULL UNIQUE, "
+        "agent text NOT NULL REFERENCES agents_agents (agent), instrument text NOT NULL, "
+        "side text NOT NULL, quantity numeric NOT NULL, limit_price numeric NOT NULL, "
+        "status text NOT NULL DEFAULT 'pending', attempts integer NOT NULL DEFAULT 0, "
+        "last_error text, engine_order_id bigint, trades jsonb NOT NULL DEFAULT '[]', "
+        "settled boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())",
+        "INSERT INTO agents_outbox (id, client_order_id, agent, instrument, side, quantity, "
+        "limit_price, status, engine_order_id, trades, settled) VALUES (1, 'agents-old-1', "
+        "'agents', 'BTC-USD', 'buy', 5, 40000, 'booked', 9, "
+        '\'[["40000", "1.5"], ["40000", "0.5"]]\', true)',
+    ]
+    for sql in postgres_sql:
+        subprocess.run(
+            ["psql", database_url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True
+        )
+
+    async def scenario():
+        state = await PgAgentState.connect(database_url, config)
+        try:
+            [resting] = await state.resting()
+            assert resting.booking.filled == Decimal("2")
+        finally:
+            await state.aclose()
+
+    run(scenario())

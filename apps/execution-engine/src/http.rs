@@ -472,11 +472,21 @@ mod tests {
         let (code, created) = call(&app, "POST", "/api/orders", body).await;
         assert_eq!(code, StatusCode::CREATED);
         let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+        // A later buy takes a quarter of it: the booking read back says what still rests.
+        let taker = r#"{"side":"buy","price":"40000","quantity":"0.25"}"#;
+        assert_eq!(
+            call(&app, "POST", "/api/orders", taker).await.0,
+            StatusCode::CREATED
+        );
         let (code, found) = call(&app, "GET", "/api/orders/look-1", "").await;
         assert_eq!(code, StatusCode::OK);
         let found: serde_json::Value = serde_json::from_str(&found).unwrap();
         assert_eq!(found["id"], created["id"]);
         assert_eq!(found["client_order_id"], "look-1");
+        assert_eq!(
+            (&found["quantity"], &found["remaining"]),
+            (&serde_json::json!("1"), &serde_json::json!("0.75"))
+        );
         let (code, missing) = call(&app, "GET", "/api/orders/never", "").await;
         assert_eq!(
             (code, missing.as_str()),

@@ -21,6 +21,12 @@ pub struct Booked {
     pub price: Price,
     #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
     pub quantity: Quantity,
+    /// What still rests on the book: the quantity less every fill, those it matched when booked
+    /// (`trades`) and those that came later, when another order took it. A client learns its later
+    /// fills from it (they are at the order's own price: a maker trades at its price).
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
+    pub remaining: Quantity,
+    /// The trades it matched when booked (it was the taker).
     pub trades: Vec<Trade>,
 }
 
@@ -61,6 +67,13 @@ impl Journal {
         self.entries.push_back(booked);
     }
 
+    /// A later fill of a resting booking (a maker's side of a trade), while it is still kept.
+    pub fn filled(&mut self, id: OrderId, quantity: Quantity) {
+        if let Some(booked) = self.entries.iter_mut().find(|b| b.id == id) {
+            booked.remaining = Quantity(booked.remaining.units() - quantity.units());
+        }
+    }
+
     /// Up to `limit` bookings, newest first.
     pub fn recent(&self, limit: usize) -> Vec<&Booked> {
         self.entries.iter().rev().take(limit).collect()
@@ -87,8 +100,21 @@ mod tests {
             side: Side::Buy,
             price: "100".parse().unwrap(),
             quantity: "1".parse().unwrap(),
+            remaining: "1".parse().unwrap(),
             trades: vec![],
         }
+    }
+
+    #[test]
+    fn a_later_fill_lowers_what_rests_of_a_kept_booking_only() {
+        let mut journal = Journal::with_capacity(2);
+        journal.record(booked(1, Some("a")));
+        journal.filled(OrderId(1), "0.25".parse().unwrap());
+        journal.filled(OrderId(9), "1".parse().unwrap());
+        assert_eq!(
+            journal.find("a").map(|b| b.remaining),
+            Some("0.75".parse().unwrap())
+        );
     }
 
     #[test]

@@ -120,7 +120,14 @@ async fn two_pods_share_one_book_and_one_journal_and_a_restart_keeps_both() {
         .await
         .unwrap()
     {
-        Outcome::Replayed(first) => assert_eq!(first, ask),
+        // The first booking, as it stands now: the bid took a quarter of it.
+        Outcome::Replayed(first) => assert_eq!(
+            first,
+            execution_engine::journal::Booked {
+                remaining: "0.75".parse().unwrap(),
+                ..ask.clone()
+            }
+        ),
         other => panic!("a retry must replay the first booking, got {other:?}"),
     }
     drop((blue, green));
@@ -133,6 +140,15 @@ async fn two_pods_share_one_book_and_one_journal_and_a_restart_keeps_both() {
         vec![bid.id, ask.id]
     );
     assert_eq!(recent[0].trades, bid.trades);
+    // The ask rests with what the bid left of it: its later fill, as its client reads it back.
+    assert_eq!(
+        (recent[0].remaining, recent[1].remaining),
+        (Quantity::ZERO, "0.75".parse().unwrap())
+    );
+    assert_eq!(
+        restarted.find("c-1").await.unwrap().map(|b| b.remaining),
+        Some("0.75".parse().unwrap())
+    );
     let top = restarted.top().await.unwrap();
     assert_eq!(
         (top.resting_asks, top.best_ask),

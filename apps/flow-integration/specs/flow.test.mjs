@@ -66,6 +66,32 @@ test("a booked order that trades becomes the agents' position", async () => {
   assert.equal(btc?.averagePrice, '39999.5');
 });
 
+test("an agents' order that rests and is filled later, by another participant, becomes the agents' position too", async () => {
+  const posted = await call(agents.url, '/api/signals', BUY);
+  assert.equal(posted.status, 201, posted.text);
+  assert.equal(posted.json.order.filledQuantity, '0', 'nothing to trade with: it rests');
+  const quantity = posted.json.order.quantity;
+  // Half of it is taken by a seller, then the rest: each a fill of the agents' resting buy.
+  const half = (Number(quantity) / 2).toFixed(3);
+  for (const q of [half, (Number(quantity) - Number(half)).toFixed(3)]) {
+    const sold = await call(engine.url, '/api/orders', { side: 'sell', price: '40000', quantity: q });
+    assert.equal(sold.status, 201, sold.text);
+    assert.equal(sold.json.trades.length, 1, sold.text);
+  }
+  const btc = await waitFor('the later fills in the agents position', async () => {
+    const positions = (await call(agents.url, '/api/positions')).json.positions;
+    const p = positions.find((x) => x.instrument === 'BTC-USD');
+    return Number(p?.quantity) === Number(quantity) ? p : undefined;
+  });
+  assert.equal(Number(btc.averagePrice), 40000);
+  const order = (await call(agents.url, '/api/orders')).json.orders.find((o) => o.clientOrderId === posted.json.order.clientOrderId);
+  assert.equal(Number(order.filledQuantity), Number(quantity));
+  // Applied once: more rounds of the background sync change nothing.
+  await new Promise((r) => setTimeout(r, 1000));
+  const again = (await call(agents.url, '/api/positions')).json.positions.find((x) => x.instrument === 'BTC-USD');
+  assert.equal(Number(again.quantity), Number(quantity));
+});
+
 test("refusals are reported with their reasons: the agents' risk limits, and the engine's", async () => {
   const weak = await call(agents.url, '/api/signals', { ...BUY, strength: '0.1' });
   assert.deepEqual([weak.status, weak.json.order], [200, null]);

@@ -24,7 +24,7 @@ from agents.api_models import (
     SignalOutcomeOut,
 )
 from agents.faults import FaultPlan, Faults
-from agents.orders import EngineClient, OrderRecord, deliver, deliver_pending
+from agents.orders import EngineClient, OrderRecord, deliver, deliver_pending, sync_fills
 from agents.state import AgentState
 from agents.state.memory import MemoryAgentState
 
@@ -111,6 +111,8 @@ def create_app(
             with contextlib.suppress(Exception):  # the database away: the next pass tries again
                 for record in await deliver_pending(engine, await state.pending()):
                     await settle(record)
+                # Orders that rested and were taken later: their fills become the agent's too.
+                await sync_fills(engine, state)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -78,14 +78,21 @@ impl MemoryStore {
             return Outcome::Refused(reason);
         }
         state.next_id += 1;
+        let (id, quantity) = (order.id, order.quantity);
+        let trades = state.book.submit(order.clone());
+        let filled: i64 = trades.iter().map(|t| t.quantity.units()).sum();
+        for trade in &trades {
+            state.journal.filled(trade.maker, trade.quantity);
+        }
         let booked = Booked {
-            id: order.id,
+            id,
             client_order_id: submission.client_order_id,
-            instrument: order.instrument.clone(),
+            instrument: order.instrument,
             side: order.side,
             price: order.price,
-            quantity: order.quantity,
-            trades: state.book.submit(order),
+            quantity,
+            remaining: Quantity(quantity.units() - filled),
+            trades,
         };
         state.journal.record(booked.clone());
         Outcome::Booked(booked)

@@ -385,6 +385,7 @@ impl PgStore {
             side: order.side,
             price: order.price,
             quantity: order.quantity,
+            remaining: plan.remaining,
             trades: plan.trades,
         }))
     }
@@ -406,7 +407,7 @@ impl PgStore {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT id, client_order_id, instrument, side, price, quantity FROM engine_orders \
+                "SELECT id, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
                  WHERE instrument = $1 ORDER BY id DESC LIMIT $2",
                 &[&self.rules.spec.symbol, &(limit as i64)],
             )
@@ -425,6 +426,7 @@ fn booked_of_row(row: &tokio_postgres::Row) -> Booked {
         side: side_of(row.get("side")),
         price: Price(row.get("price")),
         quantity: Quantity(row.get("quantity")),
+        remaining: Quantity(row.get("remaining")),
         trades: Vec::new(),
     }
 }
@@ -466,7 +468,7 @@ async fn booking_of_client<C: GenericClient>(
 ) -> Result<Option<Booked>, StoreError> {
     let statement = client
         .prepare_cached(
-            "SELECT id, client_order_id, instrument, side, price, quantity FROM engine_orders \
+            "SELECT id, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
              WHERE client_order_id = $1",
         )
         .await?;

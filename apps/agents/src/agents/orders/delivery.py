@@ -14,12 +14,16 @@ analysis and pages).
 import asyncio
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import httpx
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
 from agents.orders.outbox import Booking, OrderRecord
+
+if TYPE_CHECKING:
+    from agents.state import AgentState
 
 BREAKER = "engine"
 
@@ -64,6 +68,9 @@ class EngineClient:
                 "quantity": str(intent.quantity),
             },
         )
+
+    async def get_booking(self, client_order_id: str) -> httpx.Response:
+        return await self._http.get(f"{self.base_url}/api/orders/{client_order_id}")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -118,3 +125,34 @@ async def deliver(
 async def deliver_pending(engine: EngineClient, records: list[OrderRecord]) -> list[OrderRecord]:
     """One pass over the pending intents, oldest first; each gets one try."""
     return [await deliver(engine, record, attempts=1) for record in records]
+
+
+async def sync_fills(engine: EngineClient, state: "AgentState", limit: int = 50) -> int:
+    """One pass over the booked intents that still rest on the engine's book, oldest first: each
+    one's booking read back (`GET /api/orders/{client_order_id}`), and what another order took
+    of it since (its quantity less what remains, less what the agent has applied) becomes the
+    agent's fill at the order's price, once (`AgentState.filled_later`). Returns how many records
+    had new fills. An unreachable engine (or an open breaker) ends the pass: the next one catches
+    up.
+    """
+    if engine.base_url is None:
+        return 0
+    changed = 0
+    for record in await state.resting(limit):
+        try:
+            async with await engine.breakers.get_breaker(BREAKER):
+                try:
+                    response = await engine.get_booking(record.client_order_id)
+                except httpx.HTTPError as error:
+                    raise EngineUnavailableError from error
+                if response.status_code >= 500:
+                    raise EngineUnavailableError
+        except (OpenedState, EngineUnavailableError):
+            return changed
+        if response.status_code != 200:
+            continue  # not found (an engine that lost it): nothing to learn
+        body = response.json()
+        filled = Decimal(body["quantity"]) - Decimal(body["remaining"])
+        if await state.filled_later(record, filled, Decimal(body["price"])):
+            changed += 1
+    return changed

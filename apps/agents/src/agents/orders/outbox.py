@@ -15,10 +15,17 @@ from trading_core import OrderIntent
 
 @dataclass(frozen=True)
 class Booking:
-    """The engine's answer to a booked order: its id and the trades it matched at once."""
+    """The engine's answer to a booked order: its id and the trades it matched at once; `filled`,
+    all of its quantity applied to the agent so far (those trades, then the fills that came later,
+    when the order rested and another took it: `sync_fills`)."""
 
     engine_order_id: int
     trades: tuple[tuple[Decimal, Decimal], ...]  # (price, quantity)
+    filled: Decimal | None = None  # default: the trades' quantity
+
+    def __post_init__(self) -> None:
+        if self.filled is None:
+            object.__setattr__(self, "filled", sum((q for _, q in self.trades), Decimal(0)))
 
 
 @dataclass
@@ -42,9 +49,7 @@ class OrderRecord:
             "attempts": self.attempts,
             "lastError": self.last_error,
             "engineOrderId": self.booking.engine_order_id if self.booking else None,
-            "filledQuantity": str(sum((q for _, q in self.booking.trades), Decimal(0)))
-            if self.booking
-            else "0",
+            "filledQuantity": str(self.booking.filled) if self.booking else "0",
         }
 
 

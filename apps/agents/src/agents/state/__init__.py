@@ -39,6 +39,16 @@ class AgentState(Protocol):
 
     async def pending(self, limit: int = 100) -> list[OrderRecord]: ...
 
+    async def resting(self, limit: int = 100) -> list[OrderRecord]:
+        """Booked intents not yet wholly filled (they rest on the engine's book), oldest first."""
+        ...
+
+    async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:
+        """The engine says `filled` of `record`'s order has traded in all: what the agent has not
+        applied yet becomes its fill at `price` (the order's own: it was the maker), once, under
+        the agent's lock. True when there was something new."""
+        ...
+
     async def recent(self, limit: int = 100) -> list[OrderRecord]: ...
 
     async def counts(self) -> dict[str, int]: ...

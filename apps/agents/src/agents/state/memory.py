@@ -1,6 +1,7 @@
 """The agents' state in the process: lost with it, one copy per replica. For the unit tests, and
 the planted defect of the proof under traffic (AGENTS_STATE=memory)."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from trading_core import Signal
@@ -37,6 +38,24 @@ class MemoryAgentState:
 
     async def pending(self, limit: int = 100) -> list[OrderRecord]:
         return self.outbox.pending()[:limit]
+
+    async def resting(self, limit: int = 100) -> list[OrderRecord]:
+        return [
+            r
+            for r in self.outbox.records
+            if r.status == "booked" and r.booking and r.booking.filled < r.intent.quantity
+        ][:limit]
+
+    async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:
+        booking = record.booking
+        if booking is None or filled <= booking.filled:
+            return False
+        intent = record.intent
+        self.agent.on_fill(
+            intent.instrument, intent.side, filled - booking.filled, price, maker=True
+        )
+        record.booking = replace(booking, filled=filled)
+        return True
 
     async def recent(self, limit: int = 100) -> list[OrderRecord]:
         return self.outbox.recent(limit)

@@ -10,6 +10,7 @@ the first answer recorded settles the intent (its trades become fills) under the
 """
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +28,7 @@ SCHEMA = (Path(__file__).parent / "schema.sql").read_text()
 SCHEMA_LOCK = 0x7472616469_6E6702  # the advisory lock the schema is applied under
 RECORD_COLUMNS = (
     "client_order_id, instrument, side, quantity, limit_price, status, attempts, last_error, "
-    "engine_order_id, trades, settled"
+    "engine_order_id, trades, settled, filled"
 )
 
 
@@ -42,6 +43,7 @@ def _record(row: dict) -> OrderRecord:
         booking = Booking(
             int(row["engine_order_id"]),
             tuple((Decimal(p), Decimal(q)) for p, q in row["trades"]),
+            row["filled"],
         )
     return OrderRecord(
         row["client_order_id"],
@@ -210,8 +212,8 @@ class PgAgentState:
             updated = await (
                 await conn.execute(
                     "UPDATE agents_outbox SET status = %s, attempts = greatest(attempts, %s), "
-                    "last_error = %s, engine_order_id = %s, trades = %s, settled = true "
-                    "WHERE client_order_id = %s AND NOT settled RETURNING id",
+                    "last_error = %s, engine_order_id = %s, trades = %s, filled = %s, "
+                    "settled = true WHERE client_order_id = %s AND NOT settled RETURNING id",
                     (
                         record.status,
                         record.attempts,
@@ -220,6 +222,7 @@ class PgAgentState:
                         json.dumps(
                             [[str(p), str(q)] for p, q in booking.trades] if booking else []
                         ),
+                        booking.filled if booking else 0,
                         record.client_order_id,
                     ),
                 )
@@ -256,6 +259,32 @@ class PgAgentState:
 
     async def recent(self, limit: int = 100) -> list[OrderRecord]:
         return await self._records("", "DESC", limit)
+
+    async def resting(self, limit: int = 100) -> list[OrderRecord]:
+        return await self._records("AND status = 'booked' AND filled < quantity", "ASC", limit)
+
+    async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:
+        async with self.pool.connection() as conn, conn.transaction():
+            agent, _ = await self._load(conn, lambda intent: None)
+            # Under the agent's row lock: replicas syncing the same order apply each fill once.
+            row = await (
+                await conn.execute(
+                    "SELECT filled FROM agents_outbox WHERE client_order_id = %s AND agent = %s",
+                    (record.client_order_id, self.name),
+                )
+            ).fetchone()
+            if row is None or filled <= row["filled"]:
+                return False
+            intent = record.intent
+            agent.on_fill(intent.instrument, intent.side, filled - row["filled"], price, maker=True)
+            await conn.execute(
+                "UPDATE agents_outbox SET filled = %s WHERE client_order_id = %s",
+                (filled, record.client_order_id),
+            )
+            await self._save(conn, agent)
+        if record.booking is not None:
+            record.booking = replace(record.booking, filled=filled)
+        return True
 
     async def counts(self) -> dict[str, int]:
         async with self.pool.connection() as conn:

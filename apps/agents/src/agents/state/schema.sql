@@ -60,3 +60,16 @@ BEGIN
       refused = (SELECT count(*) FROM agents_outbox o WHERE o.agent = a.agent AND o.status = 'refused');
   END IF;
 END $$;
+-- What of each booked intent the agent has applied as fills: its trades at booking, then what
+-- another order took of it later while it rested (the engine's quantity less its remaining, read
+-- back by the delivery loop). Intents still resting are those with filled < quantity.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()
+                 AND table_name = 'agents_outbox' AND column_name = 'filled') THEN
+    ALTER TABLE agents_outbox ADD COLUMN filled numeric NOT NULL DEFAULT 0;
+    UPDATE agents_outbox SET filled = (SELECT coalesce(sum((t ->> 1)::numeric), 0)
+                                       FROM jsonb_array_elements(trades) t);
+  END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS agents_outbox_resting ON agents_outbox (id) WHERE status = 'booked' AND filled < quantity;
