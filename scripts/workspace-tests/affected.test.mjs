@@ -36,6 +36,9 @@ const cases = [
     ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration'],
   ],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'dashboard-e2e', 'deploy']],
+  // Issue 30: the engine embeds its first migration, so a migration is the engine's (its build, its
+  // images, what deploys them), not a file nothing reads.
+  ['apps/execution-engine/migrations/20261204000000_engine_state.sql', '-- touched\n', ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
   // Issue 29: the workspace tests' declared inputs count too. The act tests start the cache server
   // (and the root project depends on ci-tools); the deploy scenarios and the act deploy test run
   // the deploy configuration in their scratch copies.
@@ -52,7 +55,7 @@ const cases = [
   ],
   // ci-tools runs on Node too: the shard planner (tools/ci-tools/shards/plan.mjs); database,
   // docker-env, workspace-testing and execution-engine (order-integrity): their workspace tests and
-  // helpers; load: the analysis load generator's own tests.
+  // helpers; load: the analysis load generator's own tests; migrations: the migration tooling's.
   [
     '.nvmrc',
     '\n',
@@ -72,6 +75,7 @@ const cases = [
       'load',
       'local-cluster',
       'local-services',
+      'migrations',
       'workspace-testing',
     ],
   ],

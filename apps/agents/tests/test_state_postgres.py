@@ -218,3 +218,13 @@ def test_a_database_from_before_later_fills_keeps_what_it_applied(config, databa
             await state.aclose()
 
     run(scenario())
+
+
+def test_the_first_migrations_up_section_is_what_the_agents_apply():
+    from agents.state.postgres import SCHEMA, up_section
+
+    assert up_section("-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\nDROP TABLE a;\n") == (
+        "CREATE TABLE a ();\n"
+    )
+    assert up_section("SELECT 1;") == "SELECT 1;"
+    assert SCHEMA.startswith("SET LOCAL lock_timeout") and "migrate:down" not in SCHEMA

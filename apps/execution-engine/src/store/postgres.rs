@@ -23,7 +23,9 @@ use crate::orders::Order;
 use failsafe::futures::CircuitBreaker;
 use std::future::Future;
 
-const SCHEMA: &str = include_str!("schema.sql");
+/// The first migration (apps/execution-engine/migrations, dbmate's format): its up section is
+/// applied at start until the deploy runs migrations as a Job (issue 30).
+const FIRST_MIGRATION: &str = include_str!("../../migrations/20261204000000_engine_state.sql");
 /// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
 const SCHEMA_LOCK: i64 = 0x7472_6164_696e_6701;
 /// Crossing makers are read a page at a time, until they cover the order's quantity (most orders
@@ -87,6 +89,17 @@ pub struct PgStore {
     pool: Pool,
     breaker: Breaker,
     metrics: BreakerMetrics,
+}
+
+/// A dbmate migration's up section: from its `-- migrate:up` line to its `-- migrate:down` line.
+fn up_section(migration: &str) -> &str {
+    let up = migration
+        .find("-- migrate:up")
+        .map_or(0, |at| at + migration[at..].find('\n').map_or(0, |n| n + 1));
+    let down = migration[up..]
+        .find("-- migrate:down")
+        .map_or(migration.len(), |at| up + at);
+    &migration[up..down]
 }
 
 fn side_name(side: Side) -> &'static str {
@@ -179,7 +192,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
-        tx.batch_execute(SCHEMA).await?;
+        tx.batch_execute(up_section(FIRST_MIGRATION)).await?;
         tx.execute(
             "INSERT INTO engine_instruments (symbol) VALUES ($1) ON CONFLICT DO NOTHING",
             &[&self.rules.spec.symbol],
@@ -505,5 +518,20 @@ fn resting_of_row(row: &tokio_postgres::Row) -> Resting {
         id: OrderId(row.get::<_, i64>("id") as u64),
         price: Price(row.get("price")),
         remaining: Quantity(row.get("remaining")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::up_section;
+
+    #[test]
+    fn the_up_section_is_between_the_markers() {
+        let sql = "-- release: expand\n-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\nDROP TABLE a;\n";
+        assert_eq!(up_section(sql), "CREATE TABLE a ();\n");
+        assert_eq!(up_section("SELECT 1;"), "SELECT 1;");
+        let first = up_section(super::FIRST_MIGRATION);
+        assert!(first.starts_with("SET LOCAL lock_timeout"), "{first}");
+        assert!(!first.contains("migrate:down"));
     }
 }

@@ -24,7 +24,20 @@ from agents.finance import Position
 from agents.orders.outbox import Booking, OrderRecord
 from agents.state import AgentView
 
-SCHEMA = (Path(__file__).parent / "schema.sql").read_text()
+# The first migration (migrations/, dbmate's format): its up section is applied at start until the
+# deploy runs migrations as a Job (issue 30).
+FIRST_MIGRATION = Path(__file__).parent / "migrations" / "20261204000000_agents_state.sql"
+
+
+def up_section(migration: str) -> str:
+    """A dbmate migration's up section: from its `-- migrate:up` line to its `-- migrate:down`."""
+    start = migration.find("-- migrate:up")
+    start = 0 if start < 0 else migration.index("\n", start) + 1
+    end = migration.find("-- migrate:down", start)
+    return migration[start : None if end < 0 else end]
+
+
+SCHEMA = up_section(FIRST_MIGRATION.read_text())
 SCHEMA_LOCK = 0x7472616469_6E6702  # the advisory lock the schema is applied under
 RECORD_COLUMNS = (
     "client_order_id, instrument, side, quantity, limit_price, status, attempts, last_error, "

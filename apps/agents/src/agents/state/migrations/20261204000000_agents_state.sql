@@ -1,5 +1,11 @@
+-- release: expand
 -- The agents' trading state: one row per agent (its drawdown stop), its positions and marks, and
--- the outbox of order intents. Applied at start under an advisory lock, idempotently.
+-- the outbox of order intents. Their first migration, the schema as it was when migrations began
+-- (every statement IF NOT EXISTS). Until the deploy runs migrations as a Job (issue 30), the agents
+-- apply this file's up section at start under an advisory lock.
+-- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 CREATE TABLE IF NOT EXISTS agents_agents (
   agent text PRIMARY KEY,
   -- The drawdown stop: it survives restarts, deploys and rollbacks; only an operator resets it.
@@ -73,3 +79,7 @@ BEGIN
   END IF;
 END $$;
 CREATE INDEX IF NOT EXISTS agents_outbox_resting ON agents_outbox (id) WHERE status = 'booked' AND filled < quantity;
+
+-- migrate:down
+-- Irreversible: undoing the first migration is dropping the trading state; a database rollback
+-- past it is a restore (docs/rollback.md section 4).

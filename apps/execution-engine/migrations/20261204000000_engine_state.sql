@@ -1,6 +1,12 @@
--- The execution engine's trading state. Applied at start under an advisory lock, idempotently
--- (expand-only: every statement is IF NOT EXISTS); the release's migrations take it over with
--- issue 30. Prices and quantities are fixed-point units (market_types::SCALE = 10^8).
+-- release: expand
+-- The execution engine's trading state: its first migration, the schema as it was when migrations
+-- began (every statement IF NOT EXISTS, so databases made before then are adopted as they are).
+-- Until the deploy runs migrations as a Job (issue 30), the engine applies this file's up section
+-- at start under an advisory lock; later migrations go through `nx run execution-engine:migrate`.
+-- Prices and quantities are fixed-point units (market_types::SCALE = 10^8).
+-- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
 CREATE TABLE IF NOT EXISTS engine_instruments (
   symbol text PRIMARY KEY,
   -- The row every booking of the instrument locks (SELECT ... FOR UPDATE): matching is serialised
@@ -26,7 +32,6 @@ CREATE TABLE IF NOT EXISTS engine_orders (
 -- sell sorted all the crossing bids; measured on the real node: p95 4.2 s at 330 sells/s.)
 CREATE INDEX IF NOT EXISTS engine_orders_bids ON engine_orders (instrument, price DESC, id) WHERE remaining > 0 AND side = 'buy';
 CREATE INDEX IF NOT EXISTS engine_orders_asks ON engine_orders (instrument, price, id) WHERE remaining > 0 AND side = 'sell';
-DROP INDEX IF EXISTS engine_orders_resting;
 CREATE TABLE IF NOT EXISTS engine_trades (
   taker bigint NOT NULL REFERENCES engine_orders (id),
   maker bigint NOT NULL REFERENCES engine_orders (id),
@@ -50,3 +55,7 @@ BEGIN
       resting_asks = (SELECT count(*) FROM engine_orders o WHERE o.instrument = i.symbol AND o.side = 'sell' AND o.remaining > 0);
   END IF;
 END $$;
+
+-- migrate:down
+-- Irreversible: undoing the first migration is dropping the trading state; a database rollback
+-- past it is a restore (docs/rollback.md section 4).
