@@ -233,6 +233,24 @@ test('every job that builds with Nx has the remote cache: server URL in its env,
   }
 });
 
+// Issue 31, finding 11: setup-go v7 sets GOTOOLCHAIN=local, so the Go it installs must be at least
+// what every Go module here asks for.
+test('every setup-go takes its version from the go.mod that asks for the newest Go', () => {
+  const version = (file) => /^go (\d+\.\d+(?:\.\d+)?)$/m.exec(readFileSync(join(repoRoot, file), 'utf8'))[1];
+  const newer = (a, b) => (a.split('.').map(Number).reduce((acc, n, i) => acc || n - (b.split('.').map(Number)[i] ?? 0), 0) > 0 ? a : b);
+  const modules = readdirSync(join(repoRoot, 'tools'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(repoRoot, 'tools', d.name, 'go.mod')))
+    .map((d) => `tools/${d.name}/go.mod`);
+  const newest = modules.map(version).reduce(newer);
+  const steps = jobs.flatMap(({ file, name, steps }) => steps.filter((s) => /^actions\/setup-go@/.test(s.uses ?? '')).map((s) => ({ file, name, with: s.with ?? {} })));
+  assert.ok(steps.length >= 6, `${steps.length} setup-go steps`);
+  for (const step of steps) {
+    assert.equal(step.with['go-version'], undefined, `${step.file} ${step.name}: go-version-file, not a go-version that can lag the modules`);
+    assert.ok(modules.includes(step.with['go-version-file']), `${step.file} ${step.name}: go-version-file ${step.with['go-version-file']}`);
+    assert.equal(version(step.with['go-version-file']), newest, `${step.file} ${step.name}: ${step.with['go-version-file']} is not the newest (${newest})`);
+  }
+});
+
 // Issue 31, finding 7: what branch protection requires is every gating job, merge queue included.
 test("ci.yml's required check needs every gating job and fails unless each passed; the merge queue runs CI", () => {
   const ci = parsed['ci.yml'];
