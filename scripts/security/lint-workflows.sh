@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lint the GitHub Actions workflows: actionlint (with shellcheck on every run: script) and
-# zizmor's security audits at the strictest persona (auditor), offline. Any finding fails.
+# zizmor's security audits at the strictest persona (auditor), offline, over all of .github/ (the
+# workflows and dependabot.yml). Any finding fails.
 # Install the tools first: bash scripts/install-ci-tools.sh
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -12,5 +13,5 @@ step "actionlint $(actionlint --version | head -1) (shellcheck $(shellcheck --ve
 actionlint -no-color -shellcheck="$(command -v shellcheck)"
 echo "actionlint: no findings in $(find .github/workflows -name '*.yml' | wc -l) workflow(s)"
 step "zizmor $(zizmor --version | cut -d' ' -f2) (persona auditor, offline)"
-zizmor --offline --persona=auditor --no-progress .github/workflows
+zizmor --offline --persona=auditor --no-progress .github
 summary "### Workflow lint" "actionlint and zizmor (auditor persona): no findings."

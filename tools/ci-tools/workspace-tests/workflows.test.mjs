@@ -346,11 +346,13 @@ test('every action is pinned by full SHA with its tag, to a release that runs on
   }
 });
 
-test('Dependabot keeps every ecosystem current, grouped', () => {
+test('Dependabot keeps every ecosystem current, grouped, proposing only releases a week old', () => {
   const config = parse(readFileSync(join(repoRoot, '.github/dependabot.yml'), 'utf8'));
   const ecosystems = config.updates.map((u) => u['package-ecosystem']).sort();
   for (const e of ['cargo', 'docker', 'github-actions', 'npm', 'uv']) assert.ok(ecosystems.includes(e), `${e} in ${ecosystems}`);
   for (const u of config.updates) assert.ok(u.groups && Object.keys(u.groups).length > 0, `${u['package-ecosystem']} ${u.directory ?? u.directories}: grouped`);
+  // Issue 31, finding 13 (zizmor over .github/ audits it too: scripts/security/lint-workflows.sh).
+  for (const u of config.updates) assert.ok(u.cooldown?.['default-days'] >= 7, `${u['package-ecosystem']}: a cooldown of at least 7 days`);
 });
 
 test('GKE credentials configure Docker only for a registry the workflow names (the rollback has none)', () => {
