@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { byTarget, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../tools/ci-tools/shards/plan.mjs';
+import { activeShards, byTarget, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../tools/ci-tools/shards/plan.mjs';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const durationsFile = process.env.CI_DURATIONS_FILE || join(root, 'reports/ci/durations.json');
@@ -98,7 +98,7 @@ function plan(args) {
     writeFileSync(args.out, text);
   }
   output('plan', text);
-  output('shards', JSON.stringify(result.shards.map((s) => s.shard)));
+  output('shards', JSON.stringify(activeShards(result)));
   const lines = [
     `### Shard plan: ${result.total} affected task(s) of ${targets.join(', ')} (${base}..${head}) in ${count} shard(s)`,
     `Balanced by recorded durations (${Object.keys(durations).length} known; ${result.unmeasured.length} of these tasks unmeasured, estimated at the median); estimated imbalance max/mean ${imbalance(result.shards.map((s) => s.estimatedSeconds)).toFixed(2)}.`,

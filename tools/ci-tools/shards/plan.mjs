@@ -84,6 +84,14 @@ export function planShards(tasks, durations, count, fallback = 60, dependencies 
   return { count, total: all.length, shards, unmeasured: all.filter((t) => !Number.isFinite(durations[t])) };
 }
 
+/**
+ * The shards the CI matrix runs: those given a task. Fewer tasks than shards leave the rest idle,
+ * and no affected task at all (a docs-only change) is an empty matrix: no runner set up for nothing.
+ */
+export function activeShards(plan) {
+  return plan.shards.filter((s) => s.tasks.length > 0).map((s) => s.shard);
+}
+
 /** max / mean of the shards' loads: 1.00 is a perfect balance. */
 export function imbalance(loads) {
   const mean = loads.reduce((a, b) => a + b, 0) / loads.length;

@@ -7,10 +7,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { byTarget, estimator, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../shards/plan.mjs';
+import { activeShards, byTarget, estimator, imbalance, missing, planShards, readProfile, runGroups, tasksOf } from '../shards/plan.mjs';
 import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 describe('planning (pure)', () => {
+  // Issue 31, finding 10: a docs-only change set up three shards (containers, Prometheus, DAST) to run nothing.
+  test('only shards with tasks go into the matrix; no affected task is an empty matrix', () => {
+    assert.deepEqual(activeShards(planShards(['a:lint', 'b:lint'], {}, 3)), [1, 2]);
+    assert.deepEqual(activeShards(planShards([], {}, 3)), []);
+    assert.deepEqual(activeShards(planShards(['a:lint', 'b:lint', 'c:lint', 'd:lint'], {}, 3)), [1, 2, 3]);
+  });
+
   test('longest first onto the least loaded shard; deterministic; every task once', () => {
     const durations = { 'a:test': 10, 'b:test': 9, 'c:test': 8, 'd:test': 7, 'e:lint': 1 };
     const plan = planShards(Object.keys(durations).reverse(), durations, 2);

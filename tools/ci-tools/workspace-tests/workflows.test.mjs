@@ -237,18 +237,41 @@ test('every job that builds with Nx has the remote cache: server URL in its env,
 // what every Go module here asks for.
 test('every setup-go takes its version from the go.mod that asks for the newest Go', () => {
   const version = (file) => /^go (\d+\.\d+(?:\.\d+)?)$/m.exec(readFileSync(join(repoRoot, file), 'utf8'))[1];
-  const newer = (a, b) => (a.split('.').map(Number).reduce((acc, n, i) => acc || n - (b.split('.').map(Number)[i] ?? 0), 0) > 0 ? a : b);
+  const newer = (a, b) =>
+    a
+      .split('.')
+      .map(Number)
+      .reduce((acc, n, i) => acc || n - (b.split('.').map(Number)[i] ?? 0), 0) > 0
+      ? a
+      : b;
   const modules = readdirSync(join(repoRoot, 'tools'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(repoRoot, 'tools', d.name, 'go.mod')))
     .map((d) => `tools/${d.name}/go.mod`);
   const newest = modules.map(version).reduce(newer);
-  const steps = jobs.flatMap(({ file, name, steps }) => steps.filter((s) => /^actions\/setup-go@/.test(s.uses ?? '')).map((s) => ({ file, name, with: s.with ?? {} })));
+  const steps = jobs.flatMap(({ file, name, steps }) =>
+    steps.filter((s) => /^actions\/setup-go@/.test(s.uses ?? '')).map((s) => ({ file, name, with: s.with ?? {} })),
+  );
   assert.ok(steps.length >= 6, `${steps.length} setup-go steps`);
   for (const step of steps) {
     assert.equal(step.with['go-version'], undefined, `${step.file} ${step.name}: go-version-file, not a go-version that can lag the modules`);
     assert.ok(modules.includes(step.with['go-version-file']), `${step.file} ${step.name}: go-version-file ${step.with['go-version-file']}`);
     assert.equal(version(step.with['go-version-file']), newest, `${step.file} ${step.name}: ${step.with['go-version-file']} is not the newest (${newest})`);
   }
+});
+
+// Issue 31, finding 10: a change that affects no task runs no shard, and the checks still pass.
+test('ci.yml: no shard runs for an empty plan, and the shards check passes it only when the plan was empty', () => {
+  const { affected, 'affected-result': result } = parsed['ci.yml'].jobs;
+  assert.equal(affected.if, "${{ needs.plan.outputs.shards != '[]' }}");
+  const script = result.steps.at(-1).run;
+  const summary = join(mkdtempSync(join(tmpdir(), 'shards-')), 'summary');
+  const check = (plan, shards, results) =>
+    tryRun(repoRoot, 'bash', ['-c', script], { PLAN_RESULT: plan, SHARDS: shards, SHARDS_RESULT: results, GITHUB_STEP_SUMMARY: summary }).code;
+  assert.equal(check('success', '[]', 'skipped'), 0, 'nothing affected');
+  assert.equal(check('success', '[1,2,3]', 'success'), 0);
+  assert.notEqual(check('success', '[1,2,3]', 'failure'), 0);
+  assert.notEqual(check('success', '[1,2,3]', 'skipped'), 0, 'shards skipped for another reason');
+  assert.notEqual(check('failure', '[]', 'skipped'), 0, 'no plan');
 });
 
 // Issue 31, finding 7: what branch protection requires is every gating job, merge queue included.
