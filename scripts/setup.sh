@@ -26,7 +26,17 @@ echo "uv $(uv --version | awk '{print $2}'), node $(node --version), $(cargo --v
 
 step "Installing npm packages (npm ci; install scripts limited to package.json allowScripts)"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # --prefer-offline: what the npm cache holds is used without asking the registry again. A fetch
+  # can stall with its sockets open and npm then waits forever (npm/cli#5721, #4028; seen here: 30
+  # min on 10 idle sockets under act), so an install that takes over 10 minutes is stopped and tried
+  # once more; the second try finds most of it in the cache.
+  for attempt in 1 2; do
+    status=0
+    timeout 600 npm ci --no-audit --no-fund --loglevel=error --prefer-offline || status=$?
+    [ "$status" = 0 ] && break
+    if [ "$status" != 124 ] || [ "$attempt" = 2 ]; then die "npm ci failed (exit $status)"; fi
+    echo "npm ci stalled for 10 minutes (a registry fetch that never ends); trying once more"
+  done
 else
   echo "node_modules is up to date with package-lock.json"
 fi
