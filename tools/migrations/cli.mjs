@@ -19,7 +19,8 @@ import { lintMigrations } from './lint.mjs';
 import { parseMigration } from './migration-file.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
-const DBMATE = join(ROOT, 'node_modules/.bin/dbmate');
+const DBMATE = join(ROOT, 'node_modules/@dbmate/linux-x64/bin/dbmate'); // see lint.mjs
+
 const fail = (message) => {
   console.error(`migrations: ${message}`);
   process.exit(1);
@@ -59,6 +60,7 @@ if (command === 'lint') {
   process.exit(0);
 }
 
+if (!existsSync(DBMATE)) fail(`dbmate is not installed (${DBMATE}): run npm ci on linux-x64`);
 const url = process.env.DATABASE_URL;
 if (!url) fail('DATABASE_URL is not set: postgres://user:password@host:port/database (locally: bash tools/postgres/postgres.sh url <database>)');
 // Every migration's session waits at most LOCK_TIMEOUT for a lock (lib/pq passes unknown URL

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { expandViolations, refusedFindings } from './expand-rules.mjs';
 import { parseMigration } from './migration-file.mjs';
 
-const SQUAWK = join(import.meta.dirname, '../../node_modules/.bin/squawk');
+// squawk's and dbmate's own static binaries, as npm optional dependencies of their platform
+// (linux-x64, this project's platform): the npm wrappers list every platform's package, and the
+// registry mirror here lacks some, which npm ci then refuses.
+const SQUAWK = join(import.meta.dirname, '../../node_modules/@squawk-cli/linux-x64/bin/squawk');
 
 /** squawk's findings on one up section: [{ rule_name, message, line }]. */
 function squawk(up, inTransaction) {
@@ -23,7 +26,7 @@ function squawk(up, inTransaction) {
       out = execFileSync(SQUAWK, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       // squawk exits 1 when it finds something; its JSON is on stdout all the same.
-      if (!error.stdout) throw new Error(`squawk could not run (${SQUAWK}): ${error.message}; run npm ci`);
+      if (!error.stdout) throw new Error(`squawk could not run (${SQUAWK}): ${error.message}; run npm ci (on linux-x64)`);
       out = error.stdout;
     }
     return JSON.parse(out);

@@ -18,7 +18,7 @@ export function migrationsLintTarget(projectRoot: string, dir: string): TargetCo
   return {
     command: `node tools/migrations/cli.mjs lint ${projectRoot}`,
     cache: true,
-    inputs: [`{projectRoot}/migrations.yaml`, `{projectRoot}/${dir}/**/*.sql`, TOOLING, { externalDependencies: ['squawk-cli'] }],
+    inputs: [`{projectRoot}/migrations.yaml`, `{projectRoot}/${dir}/**/*.sql`, TOOLING, { externalDependencies: ['@squawk-cli/linux-x64'] }],
     outputs: [],
     metadata: {
       technologies: ['squawk'],
