@@ -49,6 +49,8 @@ before(() => {
   load[load.indexOf('--rate') + 1] = '30';
   // 24 s of canary at a value per second: about 20 values per side.
   Object.assign(envs.production.canary, { analysisSeconds: 24, baseline: { stepSeconds: 1, minSamples: 15 } });
+  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+  envs.production.requireAnalysis = false;
   writeFileSync(envFile, stringify(envs));
   agentsFile = join(scratch.dir, 'tools/deploy/services/agents.yaml');
   baseAgents = readFileSync(agentsFile, 'utf8');

@@ -119,6 +119,8 @@ before(() => {
     Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: WINDOW });
   }
   envs.production.canary.analysisSeconds = 4 * INTERVAL;
+  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+  envs.production.requireAnalysis = false;
   writeFileSync(envFile, stringify(envs));
   agentsFile = join(scratch.dir, 'tools/deploy/services/agents.yaml');
   baseAgents = readFileSync(agentsFile, 'utf8');

@@ -94,6 +94,8 @@ before(async () => {
   // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
   // (canary-baseline.test.mjs judges that on the real node).
   delete envs.production.canary.baseline;
+  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+  envs.production.requireAnalysis = false;
   writeFileSync(envFile, stringify(envs));
   exporter = await startExporter({ name: `slo-test-${process.pid}` });
   record(digest(1));
