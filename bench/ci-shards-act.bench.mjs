@@ -19,7 +19,7 @@ import { startGitHubApi } from '../tools/workflow-runner/github-api-stand-in.mjs
 import { failedSteps, prepareRunnerUser, RUNNER_HOME, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
 
 const counts = (process.argv[2] ?? '1 3').split(/\s+/).filter(Boolean).map(Number);
-const SHARD_STEP = 'nx affected, this shard.s tasks of lint test integration e2e coverage build docker-build';
+const SHARD_STEP = 'nx affected, this shard.s tasks of lint typecheck test integration e2e coverage build docker-build';
 const fail = (message) => {
   console.error(`ci-shards-act bench: ${message}`);
   process.exit(1);

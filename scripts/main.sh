@@ -59,7 +59,7 @@ node scripts/test-mix.mjs | sed -n '3,$p'
 printf 'Images:\n'
 node scripts/main-summary.mjs images dist/*/image.json
 # What is live, read from the cluster by the same code operators use (also into the step summary).
-if status="$(npx nx run deploy:status --output-style=static 2>&1)"; then grep -E '^(Releases|Delivery|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
+if status="$(npx nx run deploy:status --metricsFile=reports/release-status.prom --output-style=static 2>&1)"; then grep -E '^(Releases|Delivery|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
 printf 'Answers through the active Services (trading-staging):\n'
 for svc in ${SERVICES//,/ }; do
   ip="$(kubectl --context "$LOCAL_CLUSTER_CONTEXT" -n trading-staging get service "$svc" -o jsonpath='{.spec.clusterIP}')"

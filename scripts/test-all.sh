@@ -32,8 +32,8 @@ echo "docker: $(docker images -q | wc -l) local images left; $(df -h --output=av
 step "CI tools (workflow lint, semgrep, audits)"
 bash scripts/install-ci-tools.sh
 
-step "Project tests, integration and e2e tests, coverage gates, Semgrep over the repository: nx run-many -t test integration e2e coverage semgrep"
-npx nx run-many -t test integration e2e coverage semgrep --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
+step "Type checks, project tests, integration and e2e tests, coverage gates, Semgrep over the repository: nx run-many -t typecheck test integration e2e coverage semgrep"
+npx nx run-many -t typecheck test integration e2e coverage semgrep --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 
 step "Service images: nx run-many -t docker-build -c push (to $DOCKER_REGISTRY)"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes

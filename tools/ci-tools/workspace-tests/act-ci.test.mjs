@@ -61,8 +61,8 @@ const MONEY = 'libs/trading-core/src/trading_core/money.py';
 /** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */
 const editMoney = (word) => readFileSync(join(runner.work, MONEY), 'utf8').replace(/never binary floats\.( \w+\.)?/, `never binary floats. ${word}.`);
 
-const SHARD_STEP = "nx affected, this shard's tasks of lint test integration e2e coverage build docker-build and workspace tests";
-const PLAN_STEP = 'Plan the affected lint test integration e2e coverage build docker-build and workspace tests into shards';
+const SHARD_STEP = "nx affected, this shard's tasks of lint typecheck test integration e2e coverage build docker-build and workspace tests";
+const PLAN_STEP = 'Plan the affected lint typecheck test integration e2e coverage build docker-build and workspace tests into shards';
 /** The tasks the plan job's log lists for its shards. */
 const plannedTasks = (out) => [...out.matchAll(/^.*shard \d+ tasks: (.*)$/gm)].flatMap((m) => m[1].split(', ')).sort();
 
@@ -129,7 +129,7 @@ test('ci.yml on a pull request touching one library: planned into 3 shards that 
   assert.equal(stepOutcome(result.out, PLAN_STEP.replace(/[().;:,'-]/g, '.')), 'Success', failedSteps(result.out));
   assert.match(
     result.out,
-    /Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/,
+    /Shard plan: \d+ affected task\(s\) of lint, typecheck, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/,
   );
   // The plan job sets up too (the project graph needs the toolchains): four setups, three shards.
   for (const [step, times] of [

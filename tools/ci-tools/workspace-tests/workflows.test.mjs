@@ -120,7 +120,7 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
     .trim()
     .split(/\s+/)
     .map((a) => a.replace(/^'|'$/g, ''));
-  assert.deepEqual(args, ['lint', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build', 'workspace-test--*']);
+  assert.deepEqual(args, ['lint', 'typecheck', 'test', 'integration', 'e2e', 'coverage', 'build', 'docker-build', 'workspace-test--*']);
   // The repository variable CI_SHARDS, else the workflow's default.
   const count = Number(/^\$\{\{ vars\.CI_SHARDS \|\| '(\d+)' \}\}$/.exec(parse(ci).jobs.plan.env.CI_SHARDS)?.[1]);
   assert.equal(count, 3);
@@ -173,7 +173,7 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
   const summary = readFileSync(join(scratch.dir, 'summary.md'), 'utf8');
   assert.match(
     summary,
-    /### Shard plan: \d+ affected task\(s\) of lint, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/,
+    /### Shard plan: \d+ affected task\(s\) of lint, typecheck, test, integration, e2e, coverage, build, docker-build, workspace-test--\* .* in 3 shard\(s\)/,
   );
   for (const shard of [1, 2, 3]) assert.match(summary, new RegExp(`### Shard ${shard} of 3: passed`));
 });

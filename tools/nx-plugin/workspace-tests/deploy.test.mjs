@@ -155,6 +155,30 @@ test('deploy:status shows what the cluster says, as a table and as JSON', () => 
   assert.ok(engine.delivery.days7.timeToRestoreSeconds > 0, JSON.stringify(engine.delivery));
   assert.match(table.out, /Delivery from the release history \(last 7 days \/ last 30 days\):/);
   assert.match(table.out, /\| execution-engine \| \d+ \/ \d+ \| [\d.]+ min \/ [\d.]+ min \| \d+% \(\d+\/\d+\) \//);
+  // The same status as Prometheus metrics, in a file a textfile collector reads: promtool (the
+  // Prometheus the stack runs ships it) accepts it, and its samples are the JSON's figures.
+  const metrics = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--metricsFile=tmp/release.prom', '--output-style=static']);
+  assert.equal(metrics.code, 0, metrics.out);
+  const prom = readFileSync(join(scratch.dir, 'tmp/release.prom'), 'utf8');
+  const lint = tryRun(scratch.dir, 'bash', ['-c', 'promtool check metrics < tmp/release.prom']);
+  assert.equal(lint.code, 0, `${lint.out}\n${prom}`);
+  assert.ok(
+    prom.includes(
+      `trading_release_live_info{environment="staging",service="execution-engine",color="${engine.live.color}",release="${engine.live.release}",image="${engine.live.image}"} 1\n`,
+    ),
+    prom,
+  );
+  assert.match(
+    prom,
+    new RegExp(`^trading_delivery_deployments\\{environment="staging",service="execution-engine",window="7d"\\} ${engine.delivery.days7.deployments}$`, 'm'),
+  );
+  assert.match(
+    prom,
+    new RegExp(
+      `^trading_delivery_time_to_restore_seconds\\{environment="staging",service="execution-engine",window="7d"\\} ${engine.delivery.days7.timeToRestoreSeconds}$`,
+      'm',
+    ),
+  );
   const bad = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--environment=qa', '--output-style=static']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.out, /status of qa: unknown environment "qa"/);

@@ -30,7 +30,7 @@ describe('migrations inference', () => {
 
   it('refuses a migrations.yaml without its folder, naming the file', async () => {
     writeFileSync(join(root, 'apps/engine/migrations.yaml'), 'table: t\n');
-    const error = await createNodes[1](['apps/engine/migrations.yaml'], {}, context()).catch((e: { errors: [string, Error][] }) => e);
+    const error = await Promise.resolve(createNodes[1](['apps/engine/migrations.yaml'], {}, context())).catch((e: { errors: [string, Error][] }) => e);
     expect((error as { errors: [string, Error][] }).errors[0][1].message).toMatch(/apps\/engine\/migrations\.yaml: needs dir/);
   });
 });

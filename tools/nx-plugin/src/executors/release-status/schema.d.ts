@@ -18,6 +18,10 @@ export interface ReleaseStatusExecutorOptions {
   context?: string;
   configDir?: string;
   /**
+   * Also write the status and the delivery metrics as Prometheus metrics (text format) to this file, replaced atomically: where node_exporter's textfile collector reads them (a *.prom file in its directory).
+   */
+  metricsFile?: string;
+  /**
    * Print the status as one line of JSON (a list, one object per service) instead of the table.
    */
   json?: boolean;

@@ -1,9 +1,11 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { resolveTarget } from '../target';
 import { Kube } from '../../act/kube';
 import { canaryName } from '../../config/manifests';
 import { reconcilePlan } from '../../plan/reconcile-plan';
 import { renderStatus, serviceStatus, type ServiceStatus } from '../../status/status';
+import { statusExposition } from '../../status/exposition';
 import { withSchemaDefaults } from '../../../executors/options';
 import schema from '../../../executors/release-status/schema.json';
 import type { ReleaseStatusExecutorOptions } from '../../../executors/release-status/schema';
@@ -40,6 +42,14 @@ export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & {
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const statuses: ServiceStatus[] = [];
   for (const { name } of services) statuses.push(await readServiceStatus(kube, name));
+  if (options.metricsFile) {
+    // Written beside and renamed over: a collector never reads half a file.
+    const file = resolve(ctx.workspaceRoot, options.metricsFile);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, statusExposition(options.environment, statuses));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+    ctx.log(`status of ${options.environment} as Prometheus metrics: ${file}`);
+  }
   if (options.json) ctx.print(JSON.stringify(statuses));
   else {
     const table = renderStatus(`${options.environment} (context ${context}, namespace ${env.namespace})`, statuses);
