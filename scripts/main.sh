@@ -31,7 +31,14 @@ step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real
 # Service while it is judged; its request counts are in the deploy's log.
 deployed=0
 npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes || deployed=$?
-[ "$deployed" = 0 ] || die "the staging deploy failed (see above); traffic stays on the last good release"
+if [ "$deployed" != 0 ]; then
+  # Where traffic is after a failed deploy depends on how it ended (a failed rollout or canary: the
+  # live release untouched; a failed soak: switched back; a halted soak: the new release still live,
+  # unjudged): the cluster says which, per service, in the same table as on success.
+  step "The staging deploy failed: what each service serves now (nx run deploy:status)"
+  npx nx run deploy:status --metricsFile=reports/release-status.prom --output-style=static 2>&1 | grep -E '^(Releases|\||- )' || true
+  die "the staging deploy failed (see above). The table says what each service serves now: its release and phase. Promoted (an earlier release, untouched), RolledBack or Aborted: traffic is on the previous release. Halted or Soaking: the new release is live and unjudged; rerun the deploy to judge it, or nx run deploy:abort --services=<name>"
+fi
 
 step "Release gates on the staging deploy: load test and end-to-end in Chromium (scripts/staging-gates.sh)"
 gates=0
