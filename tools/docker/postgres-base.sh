@@ -2,7 +2,9 @@
 # The PostgreSQL image the environments' database StatefulSet runs, built from Debian's packages
 # like the other bases (no public registry is reachable here):
 #   trading-base/postgres:15   debootstrap minbase + postgresql-15, the entrypoint in postgres/,
-#                              the nonroot user (uid 65532) that owns and runs the server
+#                              the nonroot user (uid 65532) that owns and runs the server, and
+#                              dbmate (the workspace's pinned npm package, a static binary): the
+#                              services' migration Jobs run it from this image
 # Also pushed to the local registry as 127.0.0.1:5000/trading-base/postgres:15 (the real node pulls
 # from there). Rebuilt only when this script or the entrypoint changes (their hash is its label).
 # shellcheck source=../../scripts/lib.sh
@@ -12,7 +14,9 @@ become_root "$0" "$@"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
 HERE="$(cd "$(dirname "$0")" && pwd)"
-STAMP="$(cat "${BASH_SOURCE[0]}" "$HERE/postgres/entrypoint.sh" | sha256sum | cut -c1-12)"
+DBMATE="$ROOT/node_modules/@dbmate/linux-x64/bin/dbmate"
+[ -x "$DBMATE" ] || die "dbmate is missing ($DBMATE): run bash scripts/setup.sh (npm ci) first"
+STAMP="$(cat "${BASH_SOURCE[0]}" "$HERE/postgres/entrypoint.sh" "$DBMATE" | sha256sum | cut -c1-12)"
 IMAGE=trading-base/postgres:15
 WORK="$TRADING_HOME/base-images"
 mkdir -p "$WORK"
@@ -39,6 +43,7 @@ else
   # /run, not /var/run: var/run is a link to the absolute /run, which would be the host's.
   install -d -o 65532 -g 65532 "$rootfs/var/lib/postgresql/data" "$rootfs/run/postgresql"
   install -m 0755 "$HERE/postgres/entrypoint.sh" "$rootfs/usr/local/bin/trading-postgres"
+  install -m 0755 "$DBMATE" "$rootfs/usr/local/bin/dbmate"
   rm -rf "$rootfs"/usr/share/{doc,man,info,locale,lintian} "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*
   tar --numeric-owner --one-file-system -C "$rootfs" -c . | docker import \
     --change "LABEL trading.base.stamp=$STAMP" \

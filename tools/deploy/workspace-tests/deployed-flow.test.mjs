@@ -65,6 +65,36 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
   assert.ok(of('dashboard').length >= 1);
   assert.equal(of('trading-db').length, 1);
   assert.match(result.out, /database: trading-db ready in /);
+  // Issue 30: each service's expand migrations ran as a Job (dbmate from the database image) before
+  // its pods started, recorded in its own table; the engine's contract migration was held back.
+  assert.match(result.out, /\[execution-engine\] migrations: held back \(contract, never run by a deploy\): 20261204000001_drop_engine_orders_resting\.sql/);
+  assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 1 expand migration\(s\) up to 20261204000000/);
+  assert.match(result.out, /\[execution-engine\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql/);
+  assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);
+  const versions = (table) =>
+    kubectl(
+      'exec',
+      'trading-db-0',
+      '-c',
+      'postgres',
+      '--',
+      'psql',
+      '-U',
+      'trading',
+      '-d',
+      'trading',
+      '-AtX',
+      '-c',
+      `SELECT version FROM ${table} ORDER BY 1`,
+    ).trim();
+  assert.equal(versions('engine_schema_migrations'), '20261204000000');
+  assert.equal(versions('agents_schema_migrations'), '20261204000000');
+  const status = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--output-style=static']);
+  assert.equal(status.code, 0, status.out);
+  assert.match(status.out, /^\| execution-engine \| .* \| 20261204000000 \|$/m);
+  const rerun = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
+  assert.equal(rerun.code, 0, rerun.out);
+  assert.match(rerun.out, /migrations: schema 20261204000000 already applied \(Job execution-engine-migrate-[0-9a-f]{10} of these files completed before\)/);
 });
 
 test('a signal posted to the deployed agents is booked by the deployed engine and shows on the dashboard, in Chromium', () => {
@@ -246,4 +276,22 @@ test('the planted defect: a release keeping its book in the pod loses orders whe
     restartCheck({ namespace: NS, context: CONTEXT, orders: 5 }),
     /after the engine's pods were replaced: restart-\w+-0: booked as \d+, read back as nothing/,
   );
+});
+
+// Issue 30: a release whose expand migration fails never starts; traffic stays where it was, and the
+// deploy says what dbmate said. (Last: it leaves the engine's migrations planted in the scratch copy.)
+test('a release whose migration fails is not rolled: traffic untouched, the error named', async () => {
+  const live = kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+  const revisions = JSON.parse(kubectl('get', 'configmap', 'execution-engine-releases', '-o', 'jsonpath={.data.history}')).length;
+  writeFileSync(
+    join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_planted_failure.sql'),
+    '-- release: expand\n-- migrate:up\nALTER TABLE no_such_table ADD COLUMN note text;\n-- migrate:down\nALTER TABLE no_such_table DROP COLUMN note;\n',
+  );
+  engineRelease({ RELEASE_NOTE: 'a release with a failing migration' });
+  const result = await nx('deploy:staging', '--skipAnalysis');
+  assert.notEqual(result.code, 0, result.out);
+  assert.match(result.out, /the migration Job execution-engine-migrate-[0-9a-f]{10} failed; nothing was rolled, traffic is where it was\. dbmate said:/);
+  assert.match(result.out, /no_such_table/);
+  assert.equal(kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}'), live);
+  assert.equal(JSON.parse(kubectl('get', 'configmap', 'execution-engine-releases', '-o', 'jsonpath={.data.history}')).length, revisions, 'no release recorded');
 });

@@ -10,6 +10,7 @@ import { runDeploy } from '../release/commands/deploy/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
 import { runRollback } from '../release/commands/rollback/run-rollback';
 import { withSeveralReplicas } from '../testing/several-replicas';
+import { withServiceMigrations } from '../testing/service-migrations';
 import { applyLease } from '../testing/lease';
 
 // The deploy and rollback code against the real local cluster (npx nx run local-cluster:up).
@@ -36,6 +37,7 @@ beforeAll(() => {
   }
   root = mkdtempSync(join(tmpdir(), 'deploy-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  withServiceMigrations(root);
   withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
   writeFileSync(

@@ -7,6 +7,7 @@ import type * as ExporterTypes from '../../../workspace-tests/slo-exporter.mjs';
 import type { Exporter } from '../../../workspace-tests/slo-exporter.mjs';
 import { runDeploy } from '../release/commands/deploy/run-deploy';
 import { withSeveralReplicas } from '../testing/several-replicas';
+import { withServiceMigrations } from '../testing/service-migrations';
 
 // The canary and the soak (promotion.ts) against the local cluster and the real local Prometheus
 // scraping the test's exporter (tools/workspace-tests/slo-exporter.mjs). The same paths run
@@ -57,6 +58,7 @@ beforeAll(async () => {
   exporters = await import('../../../workspace-tests/slo-exporter.mjs');
   root = mkdtempSync(join(tmpdir(), 'slo-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  withServiceMigrations(root);
   withSeveralReplicas(join(root, 'tools/deploy'));
   const file = join(root, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(file, 'utf8'));

@@ -10,6 +10,7 @@ import { runDecision } from '../release/commands/decision/run-decision';
 import { runReconcile } from '../release/commands/reconcile/run-reconcile';
 import type { ServiceStatus } from '../release/status/status';
 import { withSeveralReplicas } from '../testing/several-replicas';
+import { withServiceMigrations } from '../testing/service-migrations';
 import { applyLease } from '../testing/lease';
 
 // Issue 17's scenarios that need no Prometheus, against the local cluster: a release is the
@@ -57,6 +58,7 @@ beforeAll(() => {
   }
   root = mkdtempSync(join(tmpdir(), 'release-ws-'));
   cpSync(join(__dirname, '../../../deploy'), join(root, 'tools/deploy'), { recursive: true });
+  withServiceMigrations(root);
   withSeveralReplicas(join(root, 'tools/deploy'));
   const envFile = join(root, 'tools/deploy/environments.yaml');
   writeFileSync(

@@ -8,6 +8,8 @@ import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
+import { type MigrationRun, runMigrations } from './cluster/migration-writes';
+import type { MigrationPlan } from '../config/migrations';
 import type { DatabaseConfig } from '../config/database';
 
 export { KubeError, type KubeTarget } from './cluster/client';
@@ -58,6 +60,9 @@ export class Kube {
   ensureNamespace = (): Promise<void> => this.guard(() => ensureNamespace(this.c));
   ensureDatabase = (environment: string, db: DatabaseConfig, timeoutSeconds: number, log: (m: string) => void): Promise<void> =>
     this.guard(() => ensureDatabase(this.c, environment, db, timeoutSeconds, log));
+  /** The release's expand migrations, by a Job, before its idle colour starts (cluster/migration-writes.ts). */
+  runMigrations = (service: string, environment: string, db: DatabaseConfig, plan: MigrationPlan, log: (m: string) => void): Promise<MigrationRun> =>
+    this.guard(() => runMigrations(this.c, service, environment, db, plan, log));
   applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
   scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
   pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));

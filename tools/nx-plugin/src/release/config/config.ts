@@ -35,6 +35,11 @@ export const serviceSchema = z.object({
     limits: z.object({ memory: quantity, cpu: quantity.optional() }),
   }),
   env: z.record(z.string(), z.string()).default({}),
+  /**
+   * The project's migrations.yaml (workspace-relative) when the service keeps state in the
+   * environment's database: its expand migrations run by a Job before each release starts.
+   */
+  migrations: z.string().endsWith('migrations.yaml').optional(),
   /** Environment variables from Kubernetes Secrets: NAME: { secret, key }. Values never live in the repo. */
   secretEnv: z.record(z.string(), z.object({ secret: z.string().min(1), key: z.string().min(1) })).default({}),
   /** Serves Prometheus metrics at /metrics: its pods are scraped (by annotation). */

@@ -20,7 +20,7 @@ const db = databaseSchema.parse({
 describe("an environment's database", () => {
   it('reads a StatefulSet or an external database, and refuses anything else', () => {
     expect(db).toMatchObject({ kind: 'statefulset', secret: 'trading-db' });
-    expect(databaseSchema.parse({ kind: 'external', secret: 'cloud-sql' })).toEqual({ kind: 'external', secret: 'cloud-sql' });
+    expect(databaseSchema.parse({ kind: 'external', secret: 'cloud-sql' })).toEqual({ kind: 'external', secret: 'cloud-sql', migrationTimeoutSeconds: 300 });
     expect(databaseSchema.safeParse({ kind: 'statefulset', image: 'x', storage: 'lots', nodePath: '/v', node: 'n' }).success).toBe(false);
     expect(databaseSchema.safeParse({ kind: 'sqlite' }).success).toBe(false);
   });

@@ -19,8 +19,17 @@ export const databaseSchema = z.discriminatedUnion('kind', [
     /** The node the volume and the server are pinned to; needed once more than one node can run them. */
     node: z.string().min(1).optional(),
     secret: z.string().default('trading-db'),
+    /** The image the services' migration Jobs run dbmate from (default: the server's image, which carries it). */
+    migrationImage: z.string().min(1).optional(),
+    migrationTimeoutSeconds: z.number().int().min(10).default(300),
   }),
-  z.object({ kind: z.literal('external'), secret: z.string().min(1) }),
+  z.object({
+    kind: z.literal('external'),
+    secret: z.string().min(1),
+    /** An image with dbmate on its PATH, for the services' migration Jobs (required when a service has migrations). */
+    migrationImage: z.string().min(1).optional(),
+    migrationTimeoutSeconds: z.number().int().min(10).default(300),
+  }),
 ]);
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 

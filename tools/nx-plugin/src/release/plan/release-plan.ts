@@ -9,6 +9,8 @@ export interface WantedRelease {
   gitSha: string;
   /** The commit's time, from the record's `created` (lead time for changes); none for a config-only release. */
   commitTime?: string;
+  /** The schema version its migrations brought the database to (set by the deploy once they ran). */
+  schemaVersion?: string;
 }
 
 export interface ImageRecordLike {

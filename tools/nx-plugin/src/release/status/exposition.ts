@@ -47,10 +47,24 @@ export function statusExposition(environment: string, statuses: ServiceStatus[])
   const families: Family[] = [
     {
       name: 'trading_release_live_info',
-      help: 'The release the active Service selects: 1 per service, its colour, release and image as labels.',
+      help: 'The release the active Service selects: 1 per service, its colour, release, image and schema version as labels.',
       type: 'gauge',
       samples: statuses.flatMap((s) =>
-        s.live ? [{ labels: { environment, service: s.service, color: s.live.color, release: s.live.release, image: s.live.image }, value: 1 }] : [],
+        s.live
+          ? [
+              {
+                labels: {
+                  environment,
+                  service: s.service,
+                  color: s.live.color,
+                  release: s.live.release,
+                  image: s.live.image,
+                  ...(s.history.live?.schemaVersion ? { schema_version: s.history.live.schemaVersion } : {}),
+                },
+                value: 1,
+              },
+            ]
+          : [],
       ),
     },
     {

@@ -12,6 +12,8 @@ export interface Release {
   gitSha: string;
   /** When the release's commit was made (its image record's `created`): lead time for changes. */
   commitTime?: string;
+  /** The schema version (its newest expand migration) the database had when it was deployed. */
+  schemaVersion?: string;
   color: Color;
   time: string;
   actor: string;

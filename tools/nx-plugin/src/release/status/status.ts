@@ -19,7 +19,11 @@ export interface ServiceStatus {
   canary: { replicas: number; available: number; image: string } | null;
   aborted: { release: string; reason: string } | null;
   /** From the release history: the revision it records as live, and where a rollback would go. */
-  history: { live: { revision: number; release: string; image: string } | null; lastGood: { revision: number; release: string; image: string } | null };
+  history: {
+    /** With the schema version its migrations had brought the database to when it was deployed. */
+    live: { revision: number; release: string; image: string; schemaVersion: string | null } | null;
+    lastGood: { revision: number; release: string; image: string; schemaVersion: string | null } | null;
+  };
   /** When the run that owed this service a verdict (its canary or soak) stopped: its lease expired. */
   orphanedSince: string | null;
   /** Delivery metrics (DORA's four keys) from the history, over the last 7 and 30 days. */
@@ -34,7 +38,8 @@ export interface CanaryState {
   image: string;
 }
 
-const brief = (r: Release | undefined) => (r ? { revision: r.revision, release: r.release ?? '', image: r.image } : null);
+const brief = (r: Release | undefined) =>
+  r ? { revision: r.revision, release: r.release ?? '', image: r.image, schemaVersion: r.schemaVersion ?? null } : null;
 
 /** Pure: one service's status from what was observed, its history and its canary (if any). */
 export function serviceStatus(
@@ -101,8 +106,8 @@ const short = (image: string) => image.replace(/^.*@sha256:([0-9a-f]{12})[0-9a-f
 export function renderStatus(environment: string, statuses: ServiceStatus[]): string {
   const lines = [
     `Releases in ${environment}:`,
-    '| service | live | release | phase | ready | blue | green | last good | aborted |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| service | live | release | phase | ready | blue | green | last good | aborted | schema |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   const color = (s: ServiceStatus, c: Color) => {
     const x = s.colors[c];
@@ -112,7 +117,7 @@ export function renderStatus(environment: string, statuses: ServiceStatus[]): st
     const phase = s.phase ? `${s.phase}${s.phaseSince ? ` since ${s.phaseSince.slice(11, 19)}Z` : ''}` : '-';
     const good = s.history.lastGood ? `rev ${s.history.lastGood.revision} ${s.history.lastGood.release || short(s.history.lastGood.image)}` : '-';
     lines.push(
-      `| ${s.service} | ${s.live ? `${s.live.color} ${short(s.live.image)}` : 'not deployed'} | ${s.live?.release || '-'} | ${phase} | ${s.readyEndpoints} | ${color(s, 'blue')} | ${color(s, 'green')} | ${good} | ${s.aborted?.release ?? '-'} |`,
+      `| ${s.service} | ${s.live ? `${s.live.color} ${short(s.live.image)}` : 'not deployed'} | ${s.live?.release || '-'} | ${phase} | ${s.readyEndpoints} | ${color(s, 'blue')} | ${color(s, 'green')} | ${good} | ${s.aborted?.release ?? '-'} | ${s.history.live?.schemaVersion ?? '-'} |`,
     );
   }
   for (const s of statuses) for (const w of s.warnings) lines.push(`- ${s.service}: ${w}`);

@@ -24,6 +24,8 @@ export interface Apis {
   core: k8s.CoreV1Api;
   discovery: k8s.DiscoveryV1Api;
   coordination: k8s.CoordinationV1Api;
+  /** Jobs (the migrations'): absent from the in-memory API of the unit tests. */
+  batch?: k8s.BatchV1Api;
 }
 
 export class ClusterClient {
@@ -31,6 +33,7 @@ export class ClusterClient {
   readonly core: k8s.CoreV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
   readonly coordination: k8s.CoordinationV1Api;
+  readonly batch?: k8s.BatchV1Api;
 
   /** Over given API objects: the real ones (connect), or an in-memory API server in tests. */
   constructor(
@@ -39,7 +42,7 @@ export class ClusterClient {
     readonly target: KubeTarget,
     apis: Apis,
   ) {
-    ({ apps: this.apps, core: this.core, discovery: this.discovery, coordination: this.coordination } = apis);
+    ({ apps: this.apps, core: this.core, discovery: this.discovery, coordination: this.coordination, batch: this.batch } = apis);
   }
 
   /** Loads the default kubeconfig (KUBECONFIG or ~/.kube/config, GKE or local) and selects `context`. */
@@ -64,6 +67,7 @@ export class ClusterClient {
       core: kc.makeApiClient(k8s.CoreV1Api),
       discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
       coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+      batch: kc.makeApiClient(k8s.BatchV1Api),
     });
   }
 

@@ -82,6 +82,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     template,
     gitSha: wanted.gitSha,
     ...(wanted.commitTime ? { commitTime: wanted.commitTime } : {}),
+    ...(wanted.schemaVersion ? { schemaVersion: wanted.schemaVersion } : {}),
     color,
     time: new Date().toISOString(),
     actor: options.actor,

@@ -13,6 +13,7 @@ import { removeOrphanCanary } from '../../act/orphans';
 import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/manifests';
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
+import { type MigrationPlan, migrationPlan, readMigrations } from '../../config/migrations';
 import { withSchemaDefaults } from '../../../executors/options';
 import { reportServices } from '../service-table';
 import schema from '../../../executors/gke-deploy/schema.json';
@@ -89,7 +90,15 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       `analysis: ${canaryText}soak ${analysis.soakSeconds} s every ${analysis.intervalSeconds} s against ${analysis.prometheus}; inconclusive -> ${analysis.onInconclusive}`,
     );
   }
+  // Each service's migrations, read before anything moves: a malformed one stops the deploy here.
+  const migrations = new Map<string, MigrationPlan>();
+  if (env.database)
+    for (const w of wanted) if (w.service.migrations) migrations.set(w.service.name, migrationPlan(readMigrations(ctx.workspaceRoot, w.service.migrations)));
   if (options.dryRun) {
+    for (const [name, plan] of migrations)
+      ctx.log(
+        `plan ${name}: a Job runs ${plan.apply.length} expand migration(s) up to schema ${plan.schemaVersion ?? '-'} before the idle colour starts${plan.held.length ? `; held back (contract): ${plan.held.map((f) => f.name).join(', ')}` : ''}`,
+      );
     for (const w of wanted) {
       const replicas = w.service.replicas[options.environment];
       ctx.log(
@@ -191,6 +200,12 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       const judgeCanary = promotion && env.canary ? canary(promotion) : undefined;
       const judgeSoak = promotion ? soak(promotion) : undefined;
       try {
+        const plan = migrations.get(w.service.name);
+        if (plan && env.database) {
+          // The expand migrations before the idle colour starts; a failure leaves traffic where it is.
+          const ran = await holding.runMigrations(w.service.name, options.environment, env.database, plan, log);
+          if (ran.schemaVersion) w.schemaVersion = ran.schemaVersion;
+        }
         return await deployService(holding, w, {
           environment: options.environment,
           env,
