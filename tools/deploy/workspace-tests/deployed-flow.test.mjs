@@ -71,6 +71,7 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
   assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 1 expand migration\(s\) up to 20261204000000/);
   assert.match(result.out, /\[execution-engine\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql/);
   assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);
+  console.log(result.out.match(/^.*migrations: (schema|Job).*$/gm).join('\n'));
   const versions = (table) =>
     kubectl(
       'exec',
