@@ -162,9 +162,12 @@ test('deploy:status shows what the cluster says, as a table and as JSON', () => 
   const prom = readFileSync(join(scratch.dir, 'tmp/release.prom'), 'utf8');
   const lint = tryRun(scratch.dir, 'bash', ['-c', 'promtool check metrics < tmp/release.prom']);
   assert.equal(lint.code, 0, `${lint.out}\n${prom}`);
+  // The engine's migrations ran as a Job before its release (kwok completes the Job's pod itself):
+  // the schema version the history records is a label of its live release.
+  assert.match(engine.history.live.schemaVersion, /^\d{14}$/, JSON.stringify(engine.history));
   assert.ok(
     prom.includes(
-      `trading_release_live_info{environment="staging",service="execution-engine",color="${engine.live.color}",release="${engine.live.release}",image="${engine.live.image}"} 1\n`,
+      `trading_release_live_info{environment="staging",service="execution-engine",color="${engine.live.color}",release="${engine.live.release}",image="${engine.live.image}",schema_version="${engine.history.live.schemaVersion}"} 1\n`,
     ),
     prom,
   );
