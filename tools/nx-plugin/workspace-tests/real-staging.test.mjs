@@ -142,7 +142,7 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   const first = await deploy('--skipAnalysis');
   assert.equal(first.code, 0, first.out);
   assert.equal(selector(), 'blue');
-  const pods = JSON.parse(kubectl('-n', NS, 'get', 'pods', '-o', 'json')).items;
+  const pods = JSON.parse(kubectl('-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=agents', '-o', 'json')).items; // not the migration Job's pod
   assert.ok(pods.length >= 2 && pods.every((p) => p.spec.nodeName === 'trading-node' && p.status.containerStatuses[0].ready), 'real pods on the real node');
 
   const url = clusterIP();
