@@ -38,7 +38,7 @@ function countTests(path, text) {
 function kindOf(project, path) {
   const tags = project?.tags ?? [];
   if (tags.includes('type:e2e')) return 'e2e';
-  if (tags.includes('type:integration') || path.endsWith('.cluster.spec.ts') || WORKSPACE_TEST.test(path)) return 'integration';
+  if (tags.includes('type:integration') || /\.(cluster|postgres)\.spec\.ts$/.test(path) || WORKSPACE_TEST.test(path)) return 'integration';
   return 'unit';
 }
 

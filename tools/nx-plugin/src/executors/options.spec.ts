@@ -12,6 +12,7 @@ describe('withSchemaDefaults', () => {
       all: false,
       recentMinutes: 60,
       alertCooldownMinutes: 30,
+      database: false,
     });
     expect(withSchemaDefaults(deploySchema, { environment: 'production', dryRun: true })).toMatchObject({
       configDir: 'tools/deploy',

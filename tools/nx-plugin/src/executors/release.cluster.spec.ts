@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kube } from '../release/act/kube';
@@ -380,6 +380,65 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(after.orphanedSince).toBeNull();
     expect((await runReconcile({ environment: 'staging', services: ['agents'] }, ctx())).results[0]).toMatchObject({ outcome: 'clean' });
   }, 90_000);
+
+  // Issue 30: the database half of a rollback. kwok completes the Jobs' pods without running them:
+  // here the plan, the Job over the right files, the history and the refusals; the SQL itself is
+  // undone on the real node (deploy's deployed-flow.test.mjs) and by the Job's script against
+  // PostgreSQL (down-migrations.postgres.spec.ts).
+  it('deploy:rollback --database takes the schema back with the application; a migration it cannot undo refuses it first', async () => {
+    const dir = join(root, 'apps/agents/src/agents/state/migrations');
+    const s1 = readdirSync(dir).sort().at(-1)!.slice(0, 14);
+    record(7);
+    expect((await deploy()).ok).toBe(true);
+    const first = history().at(-1);
+    expect(first).toMatchObject({ outcome: 'live', schemaVersion: s1, migrations: expect.stringMatching(/^agents-migrate-[0-9a-f]{10}$/) });
+    writeFileSync(
+      join(dir, '29991231000000_note.sql'),
+      '-- release: expand\n-- migrate:up\nALTER TABLE t ADD COLUMN note text;\n-- migrate:down\nALTER TABLE t DROP COLUMN note;\n',
+    );
+    record(8);
+    expect((await deploy()).ok).toBe(true);
+    expect(history().at(-1)).toMatchObject({ outcome: 'live', schemaVersion: '29991231000000' });
+    const second = history().at(-1).migrations;
+    expect(second).not.toBe(first.migrations);
+
+    lines = [];
+    const back = await runRollback({ environment: 'staging', services: ['agents'], database: true, reason: 'jest: schema' }, ctx());
+    expect(back.ok).toBe(true);
+    expect(back.results[0]).toMatchObject({ outcome: 'rolled-back', release: first.release, schema: { from: '29991231000000', to: s1 } });
+    expect(active().spec.selector['trading.dev/release']).toBe(first.release);
+    const jobs = json('jobs', '-l', 'app.kubernetes.io/name=agents-migrate').items.filter((j: { metadata: { name: string } }) =>
+      j.metadata.name.includes('-down-'),
+    );
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].spec.template.spec.volumes[0].configMap).toMatchObject({
+      name: second,
+      items: [{ key: '29991231000000_note.sql', path: '29991231000000_note.sql' }],
+    });
+    expect(jobs[0].spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'TARGET', value: s1 }]));
+    expect(history().at(-1)).toMatchObject({ outcome: 'live', kind: 'rollback', release: first.release, schemaVersion: s1, migrations: first.migrations });
+    expect(lines.join('\n')).toMatch(/schema: 29991231000000 -> \d{14} after the switch, undoing 29991231000000_note\.sql/);
+    expect(lines.join('\n')).toMatch(/\| agents \| rolled-back \|.*\| 29991231000000 -> \d{14} \([\d.]+ s\) \|/);
+
+    // A migration without a down section: refused before anything moves, naming the file.
+    writeFileSync(join(dir, '29991231000001_irreversible.sql'), '-- release: expand\n-- migrate:up\nUPDATE t SET note = 1;\n-- migrate:down\n');
+    record(9);
+    expect((await deploy()).ok).toBe(true);
+    const live = active().spec.selector['trading.dev/release'];
+    const entries = history().length;
+    const refused = await runRollback({ environment: 'staging', services: ['agents'], database: true, reason: 'jest: schema' }, ctx());
+    expect(refused.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(
+      /the schema cannot be rolled back: 29991231000001_irreversible\.sql has no down section \(irreversible\): restore the database from a backup instead.*Nothing was changed/,
+    );
+    expect(active().spec.selector['trading.dev/release']).toBe(live);
+    expect(history()).toHaveLength(entries);
+    // Without --database the application rolls back, and the history says the schema stayed.
+    const appOnly = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: app only' }, ctx());
+    expect(appOnly.results[0]).toMatchObject({ outcome: 'rolled-back', release: first.release });
+    expect(appOnly.results[0].schema).toBeUndefined();
+    expect(history().at(-1)).toMatchObject({ release: first.release, schemaVersion: '29991231000001' });
+  }, 120_000);
 });
 
 describe('the release history under concurrent writers', () => {

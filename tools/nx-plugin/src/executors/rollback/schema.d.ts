@@ -19,6 +19,10 @@ export interface RollbackExecutorOptions {
   reason?: string;
   timeoutSeconds?: number;
   /**
+   * Also take the schema back to the restored release's: after traffic is back on it, a Job runs the down sections of the live release's expand migrations (from its deploy's ConfigMap), newest first. Refused before anything moves when one cannot be undone (no down section, a contract migration in between, an unknown schema version): restore from a backup instead (docs/rollback.md, section 4).
+   */
+  database?: boolean;
+  /**
    * Roll back only while this release (trading.dev/release hash, or an image digest) is live; otherwise say what is live and change nothing.
    */
   from?: string;

@@ -8,7 +8,8 @@ import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
-import { type MigrationRun, runMigrations } from './cluster/migration-writes';
+import { type MigrationRun, readMigrationSet, runDownMigrations, runMigrations } from './cluster/migration-writes';
+import type { DownPlan } from '../config/down-migrations';
 import type { MigrationPlan } from '../config/migrations';
 import type { DatabaseConfig } from '../config/database';
 
@@ -63,6 +64,11 @@ export class Kube {
   /** The release's expand migrations, by a Job, before its idle colour starts (cluster/migration-writes.ts). */
   runMigrations = (service: string, environment: string, db: DatabaseConfig, plan: MigrationPlan, log: (m: string) => void): Promise<MigrationRun> =>
     this.guard(() => runMigrations(this.c, service, environment, db, plan, log));
+  /** The live release's migration files, from its deploy's ConfigMap (a database rollback undoes them). */
+  readMigrationSet = (configMap: string) => readMigrationSet(this.c, configMap);
+  /** The database half of a rollback: a Job undoing a DownPlan (cluster/migration-writes.ts). */
+  runDownMigrations = (service: string, environment: string, db: DatabaseConfig, plan: DownPlan, configMap: string, log: (m: string) => void) =>
+    this.guard(() => runDownMigrations(this.c, service, environment, db, plan, configMap, log));
   applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
   scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
   pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));

@@ -77,9 +77,13 @@ export function migrationPlan(set: MigrationSet): MigrationPlan {
   return { table: set.table, apply, held, schemaVersion: apply.at(-1)?.version ?? null, hash: hash.digest('hex').slice(0, 10) };
 }
 
+/** The ConfigMap's annotation naming dbmate's table of the files it holds. */
+export const MIGRATIONS_TABLE = 'trading.dev/migrations-table';
+
 export const migrationName = (service: string, plan: MigrationPlan) => `${service}-migrate-${plan.hash}`;
 
-const labels = (service: string, environment: string) => ({
+/** The labels of a service's migration Jobs and their ConfigMaps. */
+export const migrationLabels = (service: string, environment: string) => ({
   'app.kubernetes.io/name': `${service}-migrate`,
   'app.kubernetes.io/part-of': 'trading-platform',
   'app.kubernetes.io/managed-by': 'nx-gke-deploy',
@@ -92,7 +96,13 @@ export function migrationConfigMap(service: string, environment: string, namespa
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: migrationName(service, plan), namespace, labels: labels(service, environment) },
+    metadata: {
+      name: migrationName(service, plan),
+      namespace,
+      labels: migrationLabels(service, environment),
+      // A database rollback reads the files back from here, and needs the table they were applied in.
+      annotations: { [MIGRATIONS_TABLE]: plan.table },
+    },
     data: Object.fromEntries(plan.apply.map((f) => [f.name, f.text])),
   };
 }
@@ -122,13 +132,13 @@ export function migrationJob(o: MigrationJobOptions): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: o.namespace, labels: labels(o.service, o.environment) },
+    metadata: { name, namespace: o.namespace, labels: migrationLabels(o.service, o.environment) },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: o.timeoutSeconds,
       ttlSecondsAfterFinished: 3600,
       template: {
-        metadata: { labels: labels(o.service, o.environment) },
+        metadata: { labels: migrationLabels(o.service, o.environment) },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,

@@ -11,6 +11,8 @@ export interface WantedRelease {
   commitTime?: string;
   /** The schema version its migrations brought the database to (set by the deploy once they ran). */
   schemaVersion?: string;
+  /** The ConfigMap of the migration files applied for it (the history records it). */
+  migrations?: string;
 }
 
 export interface ImageRecordLike {

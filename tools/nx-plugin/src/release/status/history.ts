@@ -14,6 +14,8 @@ export interface Release {
   commitTime?: string;
   /** The schema version (its newest expand migration) the database had when it was deployed. */
   schemaVersion?: string;
+  /** The ConfigMap of the migration files that made that schema: a database rollback undoes them from there. */
+  migrations?: string;
   color: Color;
   time: string;
   actor: string;
@@ -85,4 +87,9 @@ export function parseHistory(raw: string | undefined): Release[] {
   const parsed: unknown = JSON.parse(raw);
   if (!Array.isArray(parsed)) throw new Error('release history is not a list');
   return parsed as Release[];
+}
+
+/** After a database rollback: the live entry of `release` records the schema the database is at now. */
+export function recordSchema(history: Release[], release: string, schemaVersion: string, migrations: string | undefined): Release[] {
+  return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations } : r));
 }

@@ -2,7 +2,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { databaseSchema } from '../../config/database';
 import { type MigrationPlan, migrationPlan, parseFile } from '../../config/migrations';
 import { type Apis, type Client, ClusterClient } from './client';
-import { appliedFiles, runMigrations } from './migration-writes';
+import { downPlan } from '../../config/down-migrations';
+import { appliedFiles, readMigrationSet, runDownMigrations, runMigrations } from './migration-writes';
 
 // The Job's life as the API server and the Job controller would report it, in memory: each test
 // says how the Job ends (its pod's log and outcome).
@@ -30,6 +31,11 @@ function cluster(outcomes: { status: 'succeeded' | 'failed'; log: string }[], ex
         return { data: { url: URL_B64 } };
       },
       patchNamespacedConfigMap: async ({ body }: { body: k8s.V1ConfigMap }) => configMaps.push(body),
+      readNamespacedConfigMap: async ({ name }: { name: string }) => {
+        const found = configMaps.find((m) => m.metadata!.name === name);
+        if (!found) throw notFound();
+        return found;
+      },
       listNamespacedPod: async () => ({ items: [{ metadata: { name: 'pod-1' } }] }),
       readNamespacedPodLog: async () => log,
     },
@@ -62,7 +68,8 @@ describe('migrations run by a Job before a release starts', () => {
       { status: 'succeeded', log: 'Applying: 20261201000000_first.sql\nApplied: 20261201000000_first.sql in 3ms\n' },
     ]);
     const run = await runMigrations(c, 'svc', 'staging', DB, plan, log, 1);
-    expect(run).toEqual({ schemaVersion: '20261201000000', applied: ['20261201000000_first.sql'], reused: false });
+    expect(run).toEqual({ schemaVersion: '20261201000000', applied: ['20261201000000_first.sql'], reused: false, configMap: `svc-migrate-${plan.hash}` });
+    expect(configMaps[0].metadata!.annotations).toEqual({ 'trading.dev/migrations-table': 'svc_schema_migrations' });
     expect(Object.keys(configMaps[0].data!)).toEqual(['20261201000000_first.sql']);
     expect(created[0].spec!.template.spec!.containers[0].args).toContain('$(DATABASE_URL)?sslmode=disable&lock_timeout=5s');
     expect(lines.join('\n')).toMatch(/held back \(contract, never run by a deploy\): 20261202000000_drop\.sql/);
@@ -72,7 +79,12 @@ describe('migrations run by a Job before a release starts', () => {
   it('reuses a completed Job of the same files: a rerun runs nothing', async () => {
     const done = { metadata: { name: `svc-migrate-${plan.hash}` }, status: { succeeded: 1 } };
     const { c, created } = cluster([], done);
-    expect(await runMigrations(c, 'svc', 'staging', DB, plan, log, 1)).toEqual({ schemaVersion: '20261201000000', applied: [], reused: true });
+    expect(await runMigrations(c, 'svc', 'staging', DB, plan, log, 1)).toEqual({
+      schemaVersion: '20261201000000',
+      applied: [],
+      reused: true,
+      configMap: `svc-migrate-${plan.hash}`,
+    });
     expect(created).toEqual([]);
   });
 
@@ -96,7 +108,56 @@ describe('migrations run by a Job before a release starts', () => {
     const external = databaseSchema.parse({ kind: 'external', secret: 'cloud-sql' });
     await expect(runMigrations(cluster([]).c, 'svc', 'production', external, plan, log, 1)).rejects.toThrow(/names no migrationImage/);
     const none = { ...plan, apply: [], schemaVersion: null };
-    expect(await runMigrations(cluster([]).c, 'svc', 'staging', DB, none, log, 1)).toEqual({ schemaVersion: null, applied: [], reused: false });
+    expect(await runMigrations(cluster([]).c, 'svc', 'staging', DB, none, log, 1)).toEqual({
+      schemaVersion: null,
+      applied: [],
+      reused: false,
+      configMap: null,
+    });
+  });
+
+  it("undoes a release's migrations from its deploy's ConfigMap: the files read back, a Job over the undone ones", async () => {
+    const two = migrationPlan({
+      config: 'apps/svc/migrations.yaml',
+      table: 'svc_schema_migrations',
+      files: [
+        plan.apply[0],
+        parseFile(
+          '20261203000000_note.sql',
+          '-- release: expand\n-- migrate:up\nALTER TABLE t ADD COLUMN note text;\n-- migrate:down\nALTER TABLE t DROP COLUMN note;\n',
+          'w',
+        ),
+      ],
+    });
+    const { c, created, configMaps } = cluster([
+      { status: 'succeeded', log: 'Applying: 20261203000000_note.sql\n' },
+      { status: 'succeeded', log: 'Rolling back: 20261203000000_note.sql\nRolled back: 20261203000000_note.sql in 2ms\nschema: 20261201000000\n' },
+    ]);
+    const ran = await runMigrations(c, 'svc', 'staging', DB, two, log, 1);
+    const set = await readMigrationSet(c, ran.configMap!);
+    expect(set).toEqual({ table: 'svc_schema_migrations', files: two.apply });
+    const decision = downPlan(set.files, set.table, '20261203000000', '20261201000000');
+    if (!('plan' in decision)) throw new Error(JSON.stringify(decision));
+    const down = await runDownMigrations(c, 'svc', 'staging', DB, decision.plan, ran.configMap!, log, 1);
+    expect(down).toMatchObject({ undone: ['20261203000000_note.sql'], reused: false });
+    expect(created[1].spec!.template.spec!.volumes![0].configMap).toEqual({
+      name: ran.configMap,
+      items: [{ key: '20261203000000_note.sql', path: '20261203000000_note.sql' }],
+    });
+    expect(lines.join('\n')).toMatch(/schema 20261201000000 after [\d.]+ s; undid 20261203000000_note\.sql/);
+    expect(configMaps).toHaveLength(1);
+    await expect(readMigrationSet(c, 'svc-migrate-gone')).rejects.toThrow(/ConfigMap svc-migrate-gone of the live release's migrations is gone from ns/);
+  });
+
+  it("a failed down Job says the schema stays where it was, with the guard's words", async () => {
+    const { c } = cluster([
+      { status: 'failed', log: "refused: migration 004 is applied after schema 001 and is not one of the live release's expand migrations (003)\n" },
+    ]);
+    const decision = downPlan([parseFile('003_x.sql', '-- release: expand\n-- migrate:down\nSELECT 1;\n', 'w')], 't', '003', '001');
+    if (!('plan' in decision)) throw new Error(JSON.stringify(decision));
+    await expect(runDownMigrations(c, 'svc', 'staging', DB, decision.plan, 'svc-migrate-x', log, 1)).rejects.toThrow(
+      /the migration Job svc-migrate-down-[0-9a-f]{10} failed; the schema stays at 003\. dbmate said:\nrefused: migration 004/,
+    );
   });
 
   it("reads dbmate's own log lines", () => {

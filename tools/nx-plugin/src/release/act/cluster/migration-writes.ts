@@ -1,6 +1,16 @@
 import type * as k8s from '@kubernetes/client-node';
 import { type DatabaseConfig, SECRET_KEYS } from '../../config/database';
-import { type MigrationPlan, migrationConfigMap, migrationJob, migrationName, urlSuffix } from '../../config/migrations';
+import { type DownPlan, downMigrationJob, downMigrationName } from '../../config/down-migrations';
+import {
+  MIGRATIONS_TABLE,
+  type MigrationFile,
+  type MigrationPlan,
+  migrationConfigMap,
+  migrationJob,
+  migrationName,
+  parseFile,
+  urlSuffix,
+} from '../../config/migrations';
 import { type ClusterClient, KubeError } from './client';
 import { FIELD_MANAGER } from './writes';
 
@@ -13,6 +23,8 @@ export interface MigrationRun {
   applied: string[];
   /** The Job of an earlier run with the same files had completed: nothing was run again. */
   reused: boolean;
+  /** The ConfigMap holding the files (recorded in the history: a database rollback undoes them from there). */
+  configMap: string | null;
 }
 
 /** The versions dbmate reports applying ("Applying: <file>"). */
@@ -37,6 +49,66 @@ const finished = (job: k8s.V1Job): 'succeeded' | 'failed' | null => {
   return null;
 };
 
+/** The image the migration Jobs run (dbmate on its PATH): the environment's, else its database server's. */
+function migrationImage(db: DatabaseConfig, service: string, environment: string, unchanged: string): string {
+  const image = db.migrationImage ?? (db.kind === 'statefulset' ? db.image : undefined);
+  if (!image)
+    throw new KubeError(
+      `${service} has migrations, but the database of ${environment} names no migrationImage (an image with dbmate) in environments.yaml: ${unchanged}`,
+    );
+  return image;
+}
+
+/** What the URL in the database Secret lacks for dbmate (urlSuffix); a Secret without one is an error. */
+async function secretUrlSuffix(c: ClusterClient, db: DatabaseConfig, unchanged: string): Promise<string> {
+  const { namespace } = c.target;
+  const secret = await c.readOrNull(`read Secret ${db.secret}`, () => c.core.readNamespacedSecret({ name: db.secret, namespace }));
+  const encoded = secret?.data?.[SECRET_KEYS.url];
+  if (!encoded)
+    throw new KubeError(`the database Secret ${db.secret} in ${namespace} has no key "${SECRET_KEYS.url}": the migrations cannot connect; ${unchanged}`);
+  return urlSuffix(Buffer.from(encoded, 'base64').toString('utf8'));
+}
+
+interface JobRun {
+  reused: boolean;
+  output: string;
+  seconds: number;
+}
+
+/**
+ * One migration Job to its end: a completed Job of the same name (the same files) is reused, a
+ * failed one replaced, a running one awaited. A failure or a timeout throws with the Job's last
+ * lines, after `failure` (what it means for traffic).
+ */
+async function runJob(c: ClusterClient, body: k8s.V1Job, timeoutSeconds: number, pollMs: number, failure: string, log: (m: string) => void): Promise<JobRun> {
+  if (!c.batch) throw new KubeError('this cluster client has no batch API: cannot run migration Jobs');
+  const batch = c.batch;
+  const { namespace } = c.target;
+  const name = body.metadata!.name!;
+  let job = await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }));
+  if (job && finished(job) === 'succeeded') return { reused: true, output: '', seconds: 0 };
+  if (job && finished(job) === 'failed') {
+    log(`migrations: Job ${name} failed before; replacing it`);
+    await c.call(`delete Job ${name}`, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Foreground' }));
+    while (await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }))) await sleep(pollMs);
+    job = null;
+  }
+  if (!job) await c.call(`create Job ${name}`, () => batch.createNamespacedJob({ namespace, body }));
+  else log(`migrations: Job ${name} is already running (an earlier run); waiting for it`);
+  const started = Date.now();
+  for (;;) {
+    const outcome = finished(await c.call(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace })));
+    if (outcome === 'succeeded') return { reused: false, output: await jobLog(c, name), seconds: (Date.now() - started) / 1000 };
+    if (outcome === 'failed' || Date.now() - started > (timeoutSeconds + 30) * 1000) {
+      const output = (await jobLog(c, name)).trim().split('\n').slice(-15).join('\n');
+      throw new KubeError(
+        `the migration Job ${name} ${outcome === 'failed' ? 'failed' : `did not finish within ${timeoutSeconds} s`}; ${failure}. dbmate said:\n${output}\n(kubectl -n ${namespace} logs job/${name})`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
 /**
  * A release's expand migrations applied before its idle colour starts: the files in a ConfigMap,
  * dbmate run by a Job from the environment's migration image with the services' database URL, the
@@ -54,71 +126,89 @@ export async function runMigrations(
 ): Promise<MigrationRun> {
   const { namespace } = c.target;
   if (plan.held.length) log(`migrations: held back (contract, never run by a deploy): ${plan.held.map((f) => f.name).join(', ')}`);
-  if (!plan.apply.length) return { schemaVersion: null, applied: [], reused: false };
-  const image = db.migrationImage ?? (db.kind === 'statefulset' ? db.image : undefined);
-  if (!image)
-    throw new KubeError(
-      `${service} has migrations, but the database of ${environment} names no migrationImage (an image with dbmate) in environments.yaml: nothing was rolled`,
-    );
+  if (!plan.apply.length) return { schemaVersion: null, applied: [], reused: false, configMap: null };
+  const unchanged = 'nothing was rolled';
+  const image = migrationImage(db, service, environment, unchanged);
   if (!c.batch) throw new KubeError('this cluster client has no batch API: cannot run migration Jobs');
-  const batch = c.batch;
   const name = migrationName(service, plan);
-  const secret = await c.readOrNull(`read Secret ${db.secret}`, () => c.core.readNamespacedSecret({ name: db.secret, namespace }));
-  const encoded = secret?.data?.[SECRET_KEYS.url];
-  if (!encoded)
-    throw new KubeError(`the database Secret ${db.secret} in ${namespace} has no key "${SECRET_KEYS.url}": the migrations cannot connect; nothing was rolled`);
+  const suffix = await secretUrlSuffix(c, db, unchanged);
   const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
   const configMap = migrationConfigMap(service, environment, namespace, plan);
   await c.call(`apply ConfigMap ${name}`, () =>
     c.core.patchNamespacedConfigMap({ name, namespace, body: configMap, fieldManager: FIELD_MANAGER, force: true }, ssa),
   );
-
-  let job = await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }));
-  if (job && finished(job) === 'succeeded') {
+  const body = migrationJob({
+    service,
+    environment,
+    namespace,
+    plan,
+    image,
+    secret: db.secret,
+    key: SECRET_KEYS.url,
+    urlSuffix: suffix,
+    timeoutSeconds: db.migrationTimeoutSeconds,
+  });
+  log(`migrations: Job ${name} runs ${plan.apply.length} expand migration(s) up to ${plan.schemaVersion} (dbmate, table ${plan.table})`);
+  const run = await runJob(c, body, db.migrationTimeoutSeconds, pollMs, 'nothing was rolled, traffic is where it was', log);
+  if (run.reused) {
     log(`migrations: schema ${plan.schemaVersion} already applied (Job ${name} of these files completed before)`);
-    return { schemaVersion: plan.schemaVersion, applied: [], reused: true };
+    return { schemaVersion: plan.schemaVersion, applied: [], reused: true, configMap: name };
   }
-  if (job && finished(job) === 'failed') {
-    log(`migrations: Job ${name} failed before; replacing it`);
-    await c.call(`delete Job ${name}`, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Foreground' }));
-    while (await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }))) await sleep(pollMs);
-    job = null;
-  }
-  const timeoutSeconds = db.migrationTimeoutSeconds;
-  if (!job) {
-    const body = migrationJob({
-      service,
-      environment,
-      namespace,
-      plan,
-      image,
-      secret: db.secret,
-      key: SECRET_KEYS.url,
-      urlSuffix: urlSuffix(Buffer.from(encoded, 'base64').toString('utf8')),
-      timeoutSeconds,
-    });
-    await c.call(`create Job ${name}`, () => batch.createNamespacedJob({ namespace, body }));
-    log(`migrations: Job ${name} runs ${plan.apply.length} expand migration(s) up to ${plan.schemaVersion} (dbmate, table ${plan.table})`);
-  } else log(`migrations: Job ${name} is already running (an earlier run of this deploy); waiting for it`);
+  const applied = appliedFiles(run.output);
+  log(
+    `migrations: schema ${plan.schemaVersion} after ${run.seconds.toFixed(1)} s; ${applied.length ? `applied ${applied.join(', ')}` : 'nothing was pending'}`,
+  );
+  return { schemaVersion: plan.schemaVersion, applied, reused: false, configMap: name };
+}
 
-  const started = Date.now();
-  for (;;) {
-    const current = await c.call(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }));
-    const outcome = finished(current);
-    if (outcome === 'succeeded') {
-      const output = await jobLog(c, name);
-      const applied = appliedFiles(output);
-      log(
-        `migrations: schema ${plan.schemaVersion} after ${((Date.now() - started) / 1000).toFixed(1)} s; ${applied.length ? `applied ${applied.join(', ')}` : 'nothing was pending'}`,
-      );
-      return { schemaVersion: plan.schemaVersion, applied, reused: false };
-    }
-    if (outcome === 'failed' || Date.now() - started > (timeoutSeconds + 30) * 1000) {
-      const output = (await jobLog(c, name)).trim().split('\n').slice(-15).join('\n');
-      throw new KubeError(
-        `the migration Job ${name} ${outcome === 'failed' ? 'failed' : `did not finish within ${timeoutSeconds} s`}; nothing was rolled, traffic is where it was. dbmate said:\n${output}\n(kubectl -n ${namespace} logs job/${name})`,
-      );
-    }
-    await sleep(pollMs);
-  }
+/** The live release's migration files and their table, read back from the ConfigMap its deploy made. */
+export async function readMigrationSet(c: ClusterClient, configMap: string): Promise<{ table: string; files: MigrationFile[] }> {
+  const { namespace } = c.target;
+  const found = await c.readOrNull(`read ConfigMap ${configMap}`, () => c.core.readNamespacedConfigMap({ name: configMap, namespace }));
+  if (!found) throw new KubeError(`the ConfigMap ${configMap} of the live release's migrations is gone from ${namespace}: nothing to undo the schema with`);
+  const table = found.metadata?.annotations?.[MIGRATIONS_TABLE] ?? '';
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new KubeError(`the ConfigMap ${configMap} names no migrations table (annotation ${MIGRATIONS_TABLE})`);
+  const files = Object.entries(found.data ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, text]) => parseFile(name, text, `ConfigMap ${configMap}`));
+  return { table, files };
+}
+
+/** The database half of a rollback: the live release's migrations undone by a Job (config/down-migrations.ts). */
+export async function runDownMigrations(
+  c: ClusterClient,
+  service: string,
+  environment: string,
+  db: DatabaseConfig,
+  plan: DownPlan,
+  configMap: string,
+  log: (m: string) => void,
+  pollMs = 1000,
+): Promise<{ seconds: number; undone: string[]; reused: boolean }> {
+  const { namespace } = c.target;
+  const unchanged = `the schema stays at ${plan.from}`;
+  const image = migrationImage(db, service, environment, unchanged);
+  const suffix = await secretUrlSuffix(c, db, unchanged);
+  const body = downMigrationJob({
+    service,
+    environment,
+    namespace,
+    plan,
+    configMap,
+    image,
+    secret: db.secret,
+    key: SECRET_KEYS.url,
+    urlSuffix: suffix,
+    timeoutSeconds: db.migrationTimeoutSeconds,
+  });
+  const name = downMigrationName(service, plan);
+  log(`migrations: Job ${name} undoes ${plan.files.map((f) => f.name).join(', ')}: schema ${plan.from} -> ${plan.to}`);
+  const run = await runJob(c, body, db.migrationTimeoutSeconds, pollMs, unchanged, log);
+  const undone = [...run.output.matchAll(/^Rolled back: (\S+)/gm)].map((m) => m[1]);
+  log(
+    run.reused
+      ? `migrations: schema already at ${plan.to} (Job ${name} completed before)`
+      : `migrations: schema ${plan.to} after ${run.seconds.toFixed(1)} s; undid ${undone.join(', ') || 'nothing (none was applied)'}`,
+  );
+  return { seconds: run.seconds, undone, reused: run.reused };
 }

@@ -83,6 +83,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     gitSha: wanted.gitSha,
     ...(wanted.commitTime ? { commitTime: wanted.commitTime } : {}),
     ...(wanted.schemaVersion ? { schemaVersion: wanted.schemaVersion } : {}),
+    ...(wanted.migrations ? { migrations: wanted.migrations } : {}),
     color,
     time: new Date().toISOString(),
     actor: options.actor,

@@ -205,6 +205,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           // The expand migrations before the idle colour starts; a failure leaves traffic where it is.
           const ran = await holding.runMigrations(w.service.name, options.environment, env.database, plan, log);
           if (ran.schemaVersion) w.schemaVersion = ran.schemaVersion;
+          if (ran.configMap) w.migrations = ran.configMap;
         }
         return await deployService(holding, w, {
           environment: options.environment,

@@ -17,6 +17,8 @@ import schema from '../../../executors/rollback/schema.json';
 import type { RollbackExecutorOptions } from '../../../executors/rollback/schema';
 import { removeOrphanCanary } from '../../act/orphans';
 import { alertCooldown, rollbackFromAlert } from './alert';
+import { planSchemaRollback, runSchemaRollback } from './schema-rollback';
+import type { DatabaseConfig } from '../../config/database';
 
 export interface RollbackContext {
   workspaceRoot: string;
@@ -39,6 +41,8 @@ export interface RollbackResult {
   image: string;
   release: string;
   recoverySeconds: number;
+  /** With --database: the schema taken back after the switch, and how long the Job took. */
+  schema?: { from: string; to: string; seconds: number };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -52,6 +56,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  *
  * With `from` (a release, or an image digest), it acts only while that release is live: an alert
  * that keeps firing after the soak already switched back, or repeats, changes nothing.
+ *
+ * With `database` (--database), the schema follows: what it takes is decided before anything moves
+ * (refused, with nothing changed, when the live release's migrations cannot be undone), and run
+ * after the switch (schema-rollback.ts).
  */
 export async function rollbackService(
   kube: Kube,
@@ -61,6 +69,7 @@ export async function rollbackService(
   reason: string,
   timeoutMs: number,
   from?: string,
+  database?: DatabaseConfig,
 ): Promise<RollbackResult> {
   const started = Date.now();
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
@@ -83,6 +92,7 @@ export async function rollbackService(
       `${service.name}: the history says release ${current.release} is live, but the active Service selects ${liveRelease}; nothing changed. Check \`npx nx run deploy:status\``,
     );
   }
+  const schema = database ? await planSchemaRollback(kube, service.name, current, target, log) : null;
   const replicas = service.replicas[environment];
   const base = { service, environment, namespace, color: to, replicas, revision: target.gitSha };
   const manifest = target.template ? deploymentFromTemplate({ ...base, template: target.template }) : deploymentManifest({ ...base, image: target.image });
@@ -128,13 +138,24 @@ export async function rollbackService(
     },
   );
   const recoverySeconds = (Date.now() - started) / 1000;
-  await kube.updateHistory(service.name, (h) => recordRollback(h, { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
+  // The database is still at the live release's schema: the restored entry says so until a schema
+  // rollback changes it (an undefined field is not written: the history is JSON).
+  const restored = { ...target, release, color: to, schemaVersion: current.schemaVersion, migrations: current.migrations };
+  await kube.updateHistory(service.name, (h) => recordRollback(h, restored, at.toISOString(), ctx.actor, reason));
   // The release taken off traffic holds no pods: an agents pod of it would keep delivering
   // pending intents, and its capacity is no standby for anything (issue 34, path 8).
   await kube.scale(service.name, active, 0);
   log(`${active} (release ${liveRelease}) scaled down`);
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
-  return { service: service.name, outcome: 'rolled-back', from: active, to, image: target.image, release, recoverySeconds };
+  const result = { service: service.name, outcome: 'rolled-back' as const, from: active, to, image: target.image, release, recoverySeconds };
+  if (!schema || !database) return result;
+  try {
+    return { ...result, schema: await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, log) };
+  } catch (error) {
+    throw new Error(
+      `${service.name}: traffic is back on ${to} (release ${release}, recovered in ${recoverySeconds.toFixed(2)} s), but the schema rollback failed: ${(error as Error).message}`,
+    );
+  }
 }
 
 /**
@@ -166,6 +187,7 @@ async function abortRunningDeploy(
   reason: string,
   from: string | undefined,
   held: Error,
+  database?: DatabaseConfig,
 ): Promise<RollbackResult> {
   const observed = await kube.observe(service.name);
   const phase = observed.state?.phase;
@@ -174,6 +196,10 @@ async function abortRunningDeploy(
   const notLive = notLiveResult(service.name, observed, from, (m) => ctx.log(`[${service.name}] ${m}`));
   if (notLive) return notLive;
   ctx.log(`[${service.name}] a deploy holds the lease and its release ${observed.activeRelease} is ${phase}: aborting it`);
+  if (database)
+    ctx.log(
+      `[${service.name}] --database: a rollback during a deploy takes the application back only; the schema stays at the aborted release's (the restored release runs on it: expand only; nx run <project>:migrate --rollback undoes a migration by hand)`,
+    );
   const back = await switchBack(kube, service, environment, `rollback by ${ctx.actor} during the deploy: ${reason}`, ctx.actor, 'RolledBack');
   const image = (await kube.observe(service.name)).deployments[back.to]?.image ?? '';
   ctx.log(`[${service.name}] traffic on ${back.to} (release ${back.restored}): recovered in ${back.seconds.toFixed(2)} s`);
@@ -295,7 +321,7 @@ type RollbackOptions = RollbackExecutorOptions & { releases?: Record<string, str
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeRollbackOptions = (options: RollbackOptions) =>
   withSchemaDefaults(schema, options) as RollbackOptions &
-    Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes' | 'alertCooldownMinutes'>>;
+    Required<Pick<RollbackExecutorOptions, 'configDir' | 'reason' | 'timeoutSeconds' | 'all' | 'recentMinutes' | 'alertCooldownMinutes' | 'database'>>;
 
 export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackContext): Promise<{ ok: boolean; results: RollbackResult[] }> {
   let options = normalizeRollbackOptions(given);
@@ -311,6 +337,9 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   }
   const { env, services: configured, context } = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   const { reason } = options;
+  if (options.database && !env.database)
+    throw new Error(`--database: environment ${options.environment} configures no database (environments.yaml), so there is no schema to roll back`);
+  const database = options.database ? env.database : undefined;
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, options.recentMinutes * 60_000, ctx.log);
   if (services.length === 0) {
@@ -332,10 +361,10 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
         lease = await kube.acquireLease(service.name, 90, undefined, (m) => ctx.log(`[${service.name}] ${m}`));
       } catch (error) {
         if (!(error instanceof LeaseHeld)) throw error;
-        return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error);
+        return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error, database);
       }
       try {
-        return await rollbackService(kube.holding(lease), service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from);
+        return await rollbackService(kube.holding(lease), service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from, database);
       } finally {
         await lease.release().catch(() => undefined);
       }
@@ -354,11 +383,20 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   );
   return reportServices(
     `Rollback in ${options.environment}`,
-    ['service', 'outcome', 'from', 'to', 'release', 'image', 'recovery (s)'],
+    ['service', 'outcome', 'from', 'to', 'release', 'image', 'recovery (s)', 'schema'],
     services.map((s) => s.name),
     settled,
-    (r) => [r.service, r.outcome, r.from, r.to, r.release, `\`${r.image.slice(-19)}\``, r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2)],
+    (r) => [
+      r.service,
+      r.outcome,
+      r.from,
+      r.to,
+      r.release,
+      `\`${r.image.slice(-19)}\``,
+      r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2),
+      r.schema ? `${r.schema.from} -> ${r.schema.to} (${r.schema.seconds.toFixed(1)} s)` : '-',
+    ],
     ctx,
-    (name) => [name, 'FAILED', '-', '-', '-', '-', '-'],
+    (name) => [name, 'FAILED', '-', '-', '-', '-', '-', '-'],
   );
 }
