@@ -10,7 +10,7 @@
 // checked as Jepsen's checkers do (tools/testing/order-checker.mjs), nothing lost or booked twice.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -246,6 +246,58 @@ test('order traffic through deploys, a switch-back, a rollback, killed pods, a d
   assert.ok(result.ok, describe(result));
   assert.equal(result.counts.acknowledged, history.length, 'every order acknowledged in the end');
   assert.ok(history.length >= 100, `${history.length} orders`);
+});
+
+// Issue 30: the database half of a rollback on the real node, under order traffic. A release adding
+// a column is deployed (its expand migration by the deploy's Job), then `deploy:rollback --database`
+// switches the engine back and undoes the column by its down section: every order booked before and
+// during it is still there, nothing booked twice, and the two times (traffic back, schema back) are
+// printed (docs/rollback.md, section 4).
+test('deploy:rollback --database on the real node under order traffic: the column gone, the schema recorded, no order lost or booked twice, timed', async () => {
+  const migration = join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_order_note.sql');
+  writeFileSync(
+    migration,
+    '-- release: expand\n-- migrate:up\nALTER TABLE engine_orders ADD COLUMN note text;\n-- migrate:down\nALTER TABLE engine_orders DROP COLUMN note;\n',
+  );
+  const sql = (query) => kubectl('exec', 'trading-db-0', '-c', 'postgres', '--', 'psql', '-U', 'trading', '-d', 'trading', '-AtX', '-c', query).trim();
+  const noteColumn = () => sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'engine_orders' AND column_name = 'note'");
+  let rollback;
+  const url = engineUrl();
+  try {
+    engineRelease({ RELEASE_NOTE: 'a release adding a column' });
+    const deployed = await nx('deploy:staging', '--skipAnalysis');
+    assert.equal(deployed.code, 0, deployed.out);
+    assert.match(deployed.out, /migrations: schema 20261205000000 after [\d.]+ s; applied 20261205000000_order_note\.sql/);
+    assert.equal(noteColumn(), '1');
+    const history = await orderTraffic({
+      urls: () => [url],
+      clients: 4,
+      prefix: 'schema-',
+      pauseMs: 100,
+      attempts: 60,
+      during: async () => {
+        await sleep(1000);
+        rollback = await nx('deploy:rollback', '--database', '--reason=schema rollback test');
+        await sleep(1000);
+      },
+    });
+    assert.equal(rollback.code, 0, rollback.out);
+    const result = checkOrderHistory({ history, final: await readBack(history, [url]) });
+    assert.ok(result.ok, describe(result));
+    assert.equal(result.counts.acknowledged, history.length, 'every order acknowledged in the end');
+    assert.equal(noteColumn(), '0', 'the down section ran');
+    assert.equal(sql('SELECT max(version) FROM engine_schema_migrations'), '20261204000000');
+    const traffic = Number(/recovered in ([\d.]+) s/.exec(rollback.out)?.[1]);
+    const schema = Number(/migrations: schema 20261204000000 after ([\d.]+) s; undid 20261205000000_order_note\.sql/.exec(rollback.out)?.[1]);
+    assert.ok(traffic > 0 && schema > 0, rollback.out);
+    const status = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--services=execution-engine', '--output-style=static']);
+    assert.match(status.out, /^\| execution-engine \| .* \| 20261204000000 \|$/m);
+    console.log(
+      `database rollback on the real node: traffic back in ${traffic.toFixed(2)} s, schema 20261205000000 -> 20261204000000 in ${schema.toFixed(1)} s (the down Job); ${describe(result)}`,
+    );
+  } finally {
+    rmSync(migration, { force: true });
+  }
 });
 
 // The check can fail: the same traffic against engines that keep their state in the pod (the old

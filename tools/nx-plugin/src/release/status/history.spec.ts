@@ -1,4 +1,4 @@
-import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, type Release } from './history';
+import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, recordSchema, type Release } from './history';
 
 const base = { gitSha: 'abc', time: 't', actor: 'ci', kind: 'deploy' as const };
 const deploy = (history: Release[], image: string, color: 'blue' | 'green') => recordLive(history, { ...base, image, color });
@@ -20,6 +20,18 @@ describe('release history', () => {
     const after = recordRollback(h, previousGood(h)!, 'now', 'oncall', 'alert: error rate');
     expect(live(after)).toMatchObject({ image: 'img1', revision: 4, kind: 'rollback', reason: 'alert: error rate', actor: 'oncall' });
     expect(after.find((r) => r.image === 'img2')?.outcome).toBe('rolled-back');
+  });
+
+  // Issue 30: a rollback moves traffic, not the schema. Before, the restored entry claimed the
+  // schema it was deployed with, while the database stayed at the newer one.
+  it('a rollback records the schema the database stays at; a schema rollback then records its own', () => {
+    let h = recordLive([], { ...base, image: 'img1', color: 'blue', schemaVersion: '001', migrations: 'svc-migrate-a' });
+    h = recordLive(h, { ...base, image: 'img2', color: 'green', schemaVersion: '002', migrations: 'svc-migrate-b' });
+    h = recordRollback(h, { ...previousGood(h)!, release: 'r1' }, 'now', 'oncall', 'manual');
+    expect(live(h)).toMatchObject({ image: 'img1', schemaVersion: '002', migrations: 'svc-migrate-b' });
+    h = recordSchema(h, 'r1', '001', 'svc-migrate-a');
+    expect(live(h)).toMatchObject({ image: 'img1', schemaVersion: '001', migrations: 'svc-migrate-a' });
+    expect(h.find((r) => r.image === 'img2')).toMatchObject({ outcome: 'rolled-back', schemaVersion: '002' });
   });
 
   // Issue 34, item 3: a release rolled back once is no rollback target afterwards, through its

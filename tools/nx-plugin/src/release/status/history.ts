@@ -75,11 +75,17 @@ export function previousGood(history: Release[]): Release | undefined {
   return [...history].reverse().find((r) => r.revision < current.revision && r.outcome === 'superseded' && !sameRelease(r, current) && !judgedBadSince(r));
 }
 
-/** After a rollback: the live release is marked rolled back, the restored one goes live again. */
+/**
+ * After a rollback: the live release is marked rolled back, the restored one goes live again. The
+ * database is still at the schema of the release taken off (a rollback moves traffic, not the
+ * schema): the restored entry says so until a schema rollback changes it (recordSchema).
+ */
 export function recordRollback(history: Release[], restored: Release, at: string, actor: string, reason: string): Release[] {
+  const current = live(history);
   const marked = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'rolled-back' as const } : r));
   const revision = (history.at(-1)?.revision ?? 0) + 1;
-  return trimHistory([...marked, { ...restored, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
+  const schema = current?.schemaVersion ? { schemaVersion: current.schemaVersion, migrations: current.migrations } : {};
+  return trimHistory([...marked, { ...restored, ...schema, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
 }
 
 export function parseHistory(raw: string | undefined): Release[] {

@@ -138,10 +138,7 @@ export async function rollbackService(
     },
   );
   const recoverySeconds = (Date.now() - started) / 1000;
-  // The database is still at the live release's schema: the restored entry says so until a schema
-  // rollback changes it (an undefined field is not written: the history is JSON).
-  const restored = { ...target, release, color: to, schemaVersion: current.schemaVersion, migrations: current.migrations };
-  await kube.updateHistory(service.name, (h) => recordRollback(h, restored, at.toISOString(), ctx.actor, reason));
+  await kube.updateHistory(service.name, (h) => recordRollback(h, { ...target, release, color: to }, at.toISOString(), ctx.actor, reason));
   // The release taken off traffic holds no pods: an agents pod of it would keep delivering
   // pending intents, and its capacity is no standby for anything (issue 34, path 8).
   await kube.scale(service.name, active, 0);
