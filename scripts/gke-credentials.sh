@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# After google-github-actions/auth (Workload Identity Federation): kubeconfig for the
-# environment's GKE cluster and docker login to Artifact Registry; exports DEPLOY_CONTEXT for the
-# deploy and rollback executors (to $GITHUB_ENV in Actions).
+# After google-github-actions/auth (Workload Identity Federation) and
+# google-github-actions/get-gke-credentials (a kubeconfig whose user carries a short-lived access
+# token, in $KUBECONFIG): checks that the environment's GKE context is there, logs Docker in to
+# Artifact Registry, and exports DEPLOY_CONTEXT for the deploy and rollback executors (to
+# $GITHUB_ENV in Actions).
 #   scripts/gke-credentials.sh <environment>     needs GCP_PROJECT, GKE_CLUSTER, GKE_LOCATION
+# Nothing is installed: GitHub's ubuntu-24.04 runner has gcloud (from apt, its component manager
+# disabled, Google's apt source removed after the install) and kubectl, but no
+# gke-gcloud-auth-plugin, which get-gke-credentials' token makes unnecessary.
 # Only a registry the caller names is configured for Docker: lib.sh defaults DOCKER_REGISTRY to the
 # local registry, which a rollback (no images) must not hand to gcloud.
 registry="${DOCKER_REGISTRY:-}"
@@ -16,16 +21,12 @@ esac
 for var in GCP_PROJECT GKE_CLUSTER GKE_LOCATION; do
   [ -n "${!var:-}" ] || die "$var is not set: define it as a variable of the '$environment' GitHub environment"
 done
-command -v gcloud >/dev/null || die "gcloud is missing (the GitHub Ubuntu runners include it)"
-if ! command -v gke-gcloud-auth-plugin >/dev/null; then
-  step "Installing gke-gcloud-auth-plugin"
-  sudo apt-get install -y -q google-cloud-cli-gke-gcloud-auth-plugin >/dev/null ||
-    gcloud components install gke-gcloud-auth-plugin --quiet
-fi
-step "GKE credentials: $GKE_CLUSTER in $GKE_LOCATION ($GCP_PROJECT)"
-gcloud container clusters get-credentials "$GKE_CLUSTER" --location "$GKE_LOCATION" --project "$GCP_PROJECT"
 context="gke_${GCP_PROJECT}_${GKE_LOCATION}_${GKE_CLUSTER}"
+step "GKE context $context ($environment)"
+kubectl config get-contexts "$context" >/dev/null 2>&1 ||
+  die "no kubeconfig context $context (KUBECONFIG=${KUBECONFIG:-unset}): run google-github-actions/get-gke-credentials before this step, with cluster_name, location and project_id from the '$environment' environment's variables"
 if [ -n "$registry" ]; then
+  command -v gcloud >/dev/null || die "gcloud is missing (GitHub's ubuntu-24.04 runner includes it): needed to log Docker in to ${registry%%/*}"
   gcloud auth configure-docker "${registry%%/*}" --quiet
 fi
 echo "DEPLOY_CONTEXT=$context"

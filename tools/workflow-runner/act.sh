@@ -4,7 +4,8 @@
 #   - jobs on the host (-P ubuntu-24.04=-self-hosted), as the non-root user `runner` with passwordless
 #     sudo and its own HOME (tools/workflow-runner/runner-user.sh); ACT_AS=root runs them as root;
 #   - every pinned action from its folder in ../shared/github-actions (where it exists; elsewhere act
-#     fetches as usual), google-github-actions/auth from its local stand-in (no OIDC here);
+#     fetches as usual), google-github-actions/auth and get-gke-credentials from their local
+#     stand-ins (no OIDC, no Google API here);
 #   - setup-node, setup-go and setup-python find this machine's toolchains in act's tool cache;
 #   - act's cache and artifact servers on 127.0.0.1, no version check.
 #   tools/workflow-runner/act.sh <workflow.yml> <event> [act flags...]   e.g. rollback.yml workflow_dispatch -e ev.json
@@ -74,8 +75,8 @@ prefill_tool Python "$(python3 -c 'import platform; print(platform.python_versio
 maps=()
 while read -r use; do
   repo_name="${use%@*}" sha="${use#*@}"
-  if [ "$repo_name" = google-github-actions/auth ]; then
-    maps+=(--local-repository "$use=$HERE/stand-ins/google-github-actions-auth")
+  if [ "$repo_name" = google-github-actions/auth ] || [ "$repo_name" = google-github-actions/get-gke-credentials ]; then
+    maps+=(--local-repository "$use=$HERE/stand-ins/${repo_name/\//-}")
   elif [ -n "$SHARED_ACTIONS" ] && [ -d "$SHARED_ACTIONS/$repo_name/$sha" ]; then
     maps+=(--local-repository "$use=$SHARED_ACTIONS/$repo_name/$sha")
   fi

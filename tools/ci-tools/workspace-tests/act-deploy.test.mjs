@@ -1,7 +1,7 @@
 // @workspace-test uses=docker exclusive=cluster,prometheus after=act-ci cached inputs=workspaceConfig,workflows,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/load/**/*,apps/cache-server/src/**/*
 // The deploy workflows, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them
 // (see act-ci.test.mjs for how): the cloud is replaced by clearly named local stand-ins
-// (tools/workflow-runner/stand-ins: gcloud, google-github-actions/auth), so the deploy workflows
+// (tools/workflow-runner/stand-ins: gcloud, google-github-actions/auth and get-gke-credentials), so the deploy workflows
 // really deploy to and roll back the local staging cluster through their own steps.
 // It holds the cluster and Prometheus alone: its production canary is judged on 2 s rounds of
 // scraped data, which a loaded machine can miss. Cached: its outcome is the workflows', the
@@ -59,7 +59,7 @@ before(async () => {
   fixture = await actFixture(`act-deploy-${process.pid}`, { staging: NS, production: NS_PROD, apiState });
   ({ runner, api, cache } = fixture);
   WRITE = fixture.tokens.write;
-  // What the stand-in gcloud hands out as GKE credentials: the local cluster, readable by the runner.
+  // What the stand-in of get-gke-credentials hands out as GKE credentials: the local cluster, readable by the runner.
   writeFileSync(
     join(runner.base, 'local-cluster.kubeconfig'),
     execFileSync('kubectl', ['config', 'view', '--context', CONTEXT, '--minify', '--flatten', '--raw'], { encoding: 'utf8' }),
@@ -84,7 +84,9 @@ test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /act: by hand/);
   assert.match(result.out, /stand-in auth: would exchange GitHub's OIDC token for deployer@acme/);
   const gcloud = readFileSync(join(runner.base, 'stand-in.log'), 'utf8');
-  assert.match(gcloud, /gcloud container clusters get-credentials staging-1 --location europe-west1 --project acme/);
+  // Issue 31, finding 1: the kubeconfig from get-gke-credentials, with the staging environment's variables.
+  assert.match(gcloud, /^get-gke-credentials staging-1 --location europe-west1 --project acme -> gke_acme_europe-west1_staging-1$/m);
+  assert.match(result.out, /stand-in get-gke-credentials: context gke_acme_europe-west1_staging-1 in \/\S+\/gha-kubeconfig-[0-9a-f]{8}/);
   assert.doesNotMatch(gcloud, /configure-docker/, 'a rollback configures no registry');
   assert.deepEqual(rootOwned(), []);
 });

@@ -378,27 +378,85 @@ test('Dependabot keeps every ecosystem current, grouped, proposing only releases
   for (const u of config.updates) assert.ok(u.cooldown?.['default-days'] >= 7, `${u['package-ecosystem']}: a cooldown of at least 7 days`);
 });
 
-test('GKE credentials configure Docker only for a registry the workflow names (the rollback has none)', () => {
+// Issue 31, finding 1: GKE credentials as GitHub's ubuntu-24.04 runner allows them. The facts come
+// from the runner image's own files (tools/ci-tools/runner-images): gcloud from apt with Google's
+// apt source removed afterwards, and no gke-gcloud-auth-plugin. Before, scripts/gke-credentials.sh
+// installed the plugin with apt or `gcloud components`: every deploy and rollback died there.
+const RUNNER_IMAGE = join(repoRoot, 'tools/ci-tools/runner-images');
+const code = (text) =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+test('GKE credentials on the hosted runner: the kubeconfig from get-gke-credentials (a token), nothing installed that the runner image lacks', () => {
+  const report = readFileSync(join(RUNNER_IMAGE, 'Ubuntu2404-Readme.md'), 'utf8');
+  const install = readFileSync(join(RUNNER_IMAGE, 'install-google-cloud-cli.sh'), 'utf8');
+  assert.match(report, /^- Google Cloud CLI \d/m, 'the runner has gcloud');
+  assert.match(report, /^- Kubectl \d/m, 'the runner has kubectl');
+  assert.doesNotMatch(report, /gke-gcloud-auth-plugin/, 'the runner has no gke-gcloud-auth-plugin');
+  assert.match(install, /rm \/etc\/apt\/sources\.list\.d\/google-cloud-sdk\.list/, "Google's apt source is gone after the install");
+  const script = code(readFileSync(join(repoRoot, 'scripts/gke-credentials.sh'), 'utf8'));
+  const problems = [];
+  const forbidden = [
+    [/apt(-get)? install[^\n]*google-cloud/, "installs a Google Cloud package with apt (the runner removed Google's apt source)"],
+    [/gcloud components/, "uses gcloud's component manager (disabled in the runner's apt-installed gcloud)"],
+    [/(^|[\s;|&(])gke-gcloud-auth-plugin\b/m, 'runs gke-gcloud-auth-plugin (not on the runner)'],
+    [/container clusters get-credentials/, 'asks gcloud for a kubeconfig that needs gke-gcloud-auth-plugin'],
+  ];
+  for (const [pattern, why] of forbidden) if (pattern.test(script)) problems.push(`scripts/gke-credentials.sh ${why}`);
+  for (const file of readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yml'))) {
+    const workflow = parse(readFileSync(join(WORKFLOWS, file), 'utf8'));
+    for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
+      const steps = job.steps ?? [];
+      for (const step of steps)
+        for (const [pattern, why] of forbidden) if (step.run && pattern.test(code(step.run))) problems.push(`${file} ${name}: a step ${why}`);
+      const at = steps.findIndex((st) => st.run?.includes('scripts/gke-credentials.sh'));
+      if (at < 0) continue;
+      const auth = steps.findIndex((st) => st.uses?.startsWith('google-github-actions/auth@'));
+      const credentials = steps.findIndex((st) => st.uses?.startsWith('google-github-actions/get-gke-credentials@'));
+      if (credentials < 0 || credentials > at) {
+        problems.push(`${file} ${name}: no google-github-actions/get-gke-credentials step before scripts/gke-credentials.sh`);
+        continue;
+      }
+      const get = steps[credentials];
+      if (!(auth >= 0 && auth < credentials)) problems.push(`${file} ${name}: get-gke-credentials before google-github-actions/auth`);
+      if (!/@[0-9a-f]{40}$/.test(get.uses)) problems.push(`${file} ${name}: get-gke-credentials not pinned by SHA`);
+      if (String(get.with?.use_auth_provider ?? 'false') !== 'false') problems.push(`${file} ${name}: use_auth_provider needs the plugin the runner lacks`);
+      for (const input of ['cluster_name', 'location', 'project_id'])
+        if (!get.with?.[input]) problems.push(`${file} ${name}: get-gke-credentials without ${input}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('scripts/gke-credentials.sh: the GKE context from get-gke-credentials, Docker only for a registry the workflow names (the rollback has none)', () => {
   const home = mkdtempSync(join(tmpdir(), 'gke-credentials-'));
   try {
     const log = join(home, 'gcloud.log');
+    const kubeconfig = join(home, 'kubeconfig');
     const env = {
       PATH: `${join(repoRoot, 'tools/workflow-runner/stand-ins/bin')}:${process.env.PATH}`,
       STAND_IN_LOG: log,
-      STAND_IN_KUBECONFIG: process.env.KUBECONFIG ?? join(process.env.HOME, '.kube/config'),
-      KUBECONFIG: join(home, 'kubeconfig'),
+      KUBECONFIG: kubeconfig,
       GITHUB_ENV: join(home, 'github-env'),
       GCP_PROJECT: 'acme',
       GKE_LOCATION: 'europe-west1',
       GKE_CLUSTER: 'staging-1',
     };
+    const missing = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: '' });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.out, /no kubeconfig context gke_acme_europe-west1_staging-1 .*run google-github-actions\/get-gke-credentials before this step/);
+    // What get-gke-credentials writes: the context, its cluster and a user with a token.
+    run(home, 'kubectl', ['config', '--kubeconfig', kubeconfig, 'set-cluster', 'gke', '--server=https://198.18.0.1']);
+    run(home, 'kubectl', ['config', '--kubeconfig', kubeconfig, 'set-credentials', 'gke', '--token=ya29.token']);
+    run(home, 'kubectl', ['config', '--kubeconfig', kubeconfig, 'set-context', 'gke_acme_europe-west1_staging-1', '--cluster=gke', '--user=gke']);
     const rollback = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: '' });
     assert.equal(rollback.code, 0, rollback.out);
-    assert.doesNotMatch(readFileSync(log, 'utf8'), /configure-docker/, 'no registry named: Docker is left alone');
+    assert.equal(existsSync(log), false, 'no registry named: gcloud is not called');
     assert.match(readFileSync(join(home, 'github-env'), 'utf8'), /^DEPLOY_CONTEXT=gke_acme_europe-west1_staging-1$/m);
     const deploy = tryRun(repoRoot, 'bash', ['scripts/gke-credentials.sh', 'staging'], { ...env, DOCKER_REGISTRY: 'europe-docker.pkg.dev/acme/trading' });
     assert.equal(deploy.code, 0, deploy.out);
-    assert.match(readFileSync(log, 'utf8'), /gcloud auth configure-docker europe-docker\.pkg\.dev --quiet/);
+    assert.equal(readFileSync(log, 'utf8'), 'gcloud auth configure-docker europe-docker.pkg.dev --quiet\n');
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
