@@ -67,7 +67,7 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
   assert.match(result.out, /database: trading-db ready in /);
   // Issue 30: each service's expand migrations ran as a Job (dbmate from the database image) before
   // its pods started, recorded in its own table; the engine's contract migration was held back.
-  assert.match(result.out, /\[execution-engine\] migrations: held back \(contract, never run by a deploy\): 20261204000001_drop_engine_orders_resting\.sql/);
+  assert.match(result.out, /\[execution-engine\] migrations: held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261204000001_drop_engine_orders_resting\.sql/);
   assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 1 expand migration\(s\) up to 20261204000000/);
   assert.match(result.out, /\[execution-engine\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql/);
   assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);
@@ -253,7 +253,7 @@ test('order traffic through deploys, a switch-back, a rollback, killed pods, a d
 // switches the engine back and undoes the column by its down section: every order booked before and
 // during it is still there, nothing booked twice, and the two times (traffic back, schema back) are
 // printed (docs/rollback.md, section 4).
-test('deploy:rollback --database on the real node under order traffic: the column gone, the schema recorded, no order lost or booked twice, timed', async () => {
+test('an expand migration deployed and undone by deploy:rollback --database on the real node under order traffic: the column gone, the schema recorded, no order lost or booked twice, timed', async () => {
   const migration = join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_order_note.sql');
   writeFileSync(
     migration,
@@ -261,14 +261,13 @@ test('deploy:rollback --database on the real node under order traffic: the colum
   );
   const sql = (query) => kubectl('exec', 'trading-db-0', '-c', 'postgres', '--', 'psql', '-U', 'trading', '-d', 'trading', '-AtX', '-c', query).trim();
   const noteColumn = () => sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'engine_orders' AND column_name = 'note'");
+  let deployed;
   let rollback;
   const url = engineUrl();
   try {
     engineRelease({ RELEASE_NOTE: 'a release adding a column' });
-    const deployed = await nx('deploy:staging', '--skipAnalysis');
-    assert.equal(deployed.code, 0, deployed.out);
-    assert.match(deployed.out, /migrations: schema 20261205000000 after [\d.]+ s; applied 20261205000000_order_note\.sql/);
-    assert.equal(noteColumn(), '1');
+    // The expand migration runs while orders flow (it takes engine_orders' lock for a moment), then
+    // the rollback switches back and undoes it, still under the same traffic.
     const history = await orderTraffic({
       urls: () => [url],
       clients: 4,
@@ -277,10 +276,15 @@ test('deploy:rollback --database on the real node under order traffic: the colum
       attempts: 60,
       during: async () => {
         await sleep(1000);
+        deployed = await nx('deploy:staging', '--skipAnalysis');
+        assert.equal(deployed.code, 0, deployed.out);
+        assert.equal(noteColumn(), '1');
+        await sleep(1000);
         rollback = await nx('deploy:rollback', '--database', '--reason=schema rollback test');
         await sleep(1000);
       },
     });
+    assert.match(deployed.out, /migrations: schema 20261205000000 after [\d.]+ s; applied 20261205000000_order_note\.sql/);
     assert.equal(rollback.code, 0, rollback.out);
     const result = checkOrderHistory({ history, final: await readBack(history, [url]) });
     assert.ok(result.ok, describe(result));

@@ -439,6 +439,42 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(appOnly.results[0].schema).toBeUndefined();
     expect(history().at(-1)).toMatchObject({ release: first.release, schemaVersion: '29991231000001' });
   }, 120_000);
+
+  // Issue 30: a contract migration runs through the deploy only when neither the live release nor
+  // its standby lacks it, and once it ran no rollback goes to a release without it.
+  it('deploy --contract runs a contract migration once the live release and the standby carry it; then no rollback crosses it', async () => {
+    const dir = join(root, 'apps/agents/src/agents/state/migrations');
+    const contract = '29991231000002_drop_note.sql';
+    writeFileSync(join(dir, contract), '-- release: contract\n-- migrate:up\nALTER TABLE t DROP COLUMN note;\n-- migrate:down\n');
+    const before = history().at(-1);
+    record(12);
+    const refused = await deploy({ contract: true });
+    expect(refused.ok).toBe(false);
+    expect(refused.results[0]).toMatchObject({ outcome: 'deployed', contract: expect.stringMatching(/^refused 29991231000002_drop_note\.sql: the standby release \w+ \(rev \d+\) does not carry it/) });
+    const r12 = active().spec.selector['trading.dev/release'];
+    expect(history().at(-1)).toMatchObject({ release: r12, contracts: [contract] });
+    expect(history().at(-1).contracted).toBeUndefined();
+    expect(before.contracts).toBeUndefined();
+
+    record(13);
+    lines = [];
+    const ran = await deploy({ contract: true });
+    expect(ran.ok).toBe(true);
+    expect(ran.results[0].contract).toBe(`ran ${contract}`);
+    expect(lines.join('\n')).toMatch(/migrations: Job agents-migrate-[0-9a-f]{10} runs 3 expand and 1 contract migration\(s\) up to 29991231000002/);
+    expect(lines.join('\n')).toMatch(/\| agents \| deployed \| .* \| ran 29991231000002_drop_note\.sql \|/);
+    const r13 = active().spec.selector['trading.dev/release'];
+    expect(history().at(-1)).toMatchObject({ release: r13, contracted: [contract], schemaVersion: '29991231000002' });
+
+    // Back to r12, which carries it: allowed. Further back, to a release without it: refused.
+    const back = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: contract' }, ctx());
+    expect(back.results[0]).toMatchObject({ outcome: 'rolled-back', release: r12 });
+    lines = [];
+    const crossing = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: contract' }, ctx());
+    expect(crossing.ok).toBe(false);
+    expect(lines.join('\n')).toMatch(/does not carry the contract migration 29991231000002_drop_note\.sql that ran since, so it may read what it removed; nothing was changed/);
+    expect(active().spec.selector['trading.dev/release']).toBe(r12);
+  }, 120_000);
 });
 
 describe('the release history under concurrent writers', () => {

@@ -56,6 +56,10 @@ export interface GkeDeployExecutorOptions {
    */
   prometheusUrl?: string;
   /**
+   * After a service's release is live (and judged), run its contract migrations (held back before the switch) that neither the live release nor its standby, the rollback target, lacks: a release whose files carry one needs nothing it removes. Refused otherwise, naming the release that may still read the old shape (the deploy then fails; the release stays live). Once one ran, no rollback goes to a release without it.
+   */
+  contract?: boolean;
+  /**
    * Deploy a release (pod template) that analysis or a rollback took off traffic before; without it such a deploy is refused.
    */
   retryAborted?: boolean;

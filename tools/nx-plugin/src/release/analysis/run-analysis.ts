@@ -2,6 +2,7 @@ import { addRound, emptyTally, renderQuery, summarise, type Measurement, type Ta
 import type { LoadMeasure } from './load-measures';
 import type { MetricsSource, QueryResult } from './prometheus';
 import type { MetricSpec } from './schema';
+import { setTimeout as defaultSleep } from 'node:timers/promises';
 
 export interface AnalysisRun {
   /** What is analysed, for the log: "soak of agents on green". */
@@ -31,7 +32,6 @@ export interface AnalysisOutcome {
   tally: Tally;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Measures every metric once per interval until the duration is over (passed), a metric fails

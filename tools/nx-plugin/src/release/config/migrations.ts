@@ -10,7 +10,8 @@ import { ENVIRONMENT_LABEL } from '../status/labels';
 // (checked before merge by the project's migrations-lint target). The deploy runs the expand
 // migrations, the ones the live release can run beside, before the idle colour starts: a Kubernetes
 // Job running dbmate, the files from a ConfigMap made of the release's commit. A contract migration
-// is never run by a deploy: `nx run <project>:migrate --contract`, once no release needs the old shape.
+// runs only with `deploy --contract`, after the switch, once neither the live release nor its standby
+// lacks it (plan/contracts.ts); by hand, `nx run <project>:migrate --contract`.
 
 export interface MigrationFile {
   name: string;
@@ -31,7 +32,7 @@ export interface MigrationPlan {
   table: string;
   /** What the Job gives dbmate: every expand migration, in order (dbmate applies the pending ones). */
   apply: MigrationFile[];
-  /** Contract migrations: never run by a deploy. */
+  /** Contract migrations: held back before the switch (deploy --contract runs them after it, when allowed). */
   held: MigrationFile[];
   /** The newest expand migration's version: the schema this release needs (null: none). */
   schemaVersion: string | null;

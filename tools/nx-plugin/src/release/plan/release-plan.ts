@@ -13,6 +13,8 @@ export interface WantedRelease {
   schemaVersion?: string;
   /** The ConfigMap of the migration files applied for it (the history records it). */
   migrations?: string;
+  /** The contract migrations its files carry, held back by its deploy (the history records them). */
+  contracts?: string[];
 }
 
 export interface ImageRecordLike {

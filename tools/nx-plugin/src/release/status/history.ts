@@ -16,6 +16,10 @@ export interface Release {
   schemaVersion?: string;
   /** The ConfigMap of the migration files that made that schema: a database rollback undoes them from there. */
   migrations?: string;
+  /** The contract migrations its files carry (its deploy held them back): it needs nothing they remove. */
+  contracts?: string[];
+  /** The contract migrations run after it went live (deploy --contract): no rollback goes to a release without them. */
+  contracted?: string[];
   color: Color;
   time: string;
   actor: string;
@@ -98,4 +102,11 @@ export function parseHistory(raw: string | undefined): Release[] {
 /** After a database rollback: the live entry of `release` records the schema the database is at now. */
 export function recordSchema(history: Release[], release: string, schemaVersion: string, migrations: string | undefined): Release[] {
   return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations } : r));
+}
+
+/** After contract migrations ran for the live `release`: recorded on its entry, with the schema they left. */
+export function recordContracts(history: Release[], release: string, ran: string[], schemaVersion: string, migrations: string): Release[] {
+  return history.map((r) =>
+    r.outcome === 'live' && r.release === release ? { ...r, contracted: [...new Set([...(r.contracted ?? []), ...ran])], schemaVersion, migrations } : r,
+  );
 }

@@ -2,8 +2,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { type DatabaseConfig, DATABASE_NAME, databaseClaim, databaseSecret, databaseService, databaseStatefulSet, databaseVolume } from '../../config/database';
 import { type ClusterClient, KubeError, statusOf } from './client';
 import { FIELD_MANAGER } from './writes';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The environment's database present and ready before any service that keeps its state there is

@@ -13,8 +13,8 @@ import {
 } from '../../config/migrations';
 import { type ClusterClient, KubeError } from './client';
 import { FIELD_MANAGER } from './writes';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface MigrationRun {
   /** The schema version the release needs, now applied (null: the service has no expand migration). */
@@ -125,7 +125,8 @@ export async function runMigrations(
   pollMs = 1000,
 ): Promise<MigrationRun> {
   const { namespace } = c.target;
-  if (plan.held.length) log(`migrations: held back (contract, never run by a deploy): ${plan.held.map((f) => f.name).join(', ')}`);
+  if (plan.held.length)
+    log(`migrations: held back (contract; deploy --contract runs it once the live and the standby release carry it): ${plan.held.map((f) => f.name).join(', ')}`);
   if (!plan.apply.length) return { schemaVersion: null, applied: [], reused: false, configMap: null };
   const unchanged = 'nothing was rolled';
   const image = migrationImage(db, service, environment, unchanged);
@@ -148,7 +149,9 @@ export async function runMigrations(
     urlSuffix: suffix,
     timeoutSeconds: db.migrationTimeoutSeconds,
   });
-  log(`migrations: Job ${name} runs ${plan.apply.length} expand migration(s) up to ${plan.schemaVersion} (dbmate, table ${plan.table})`);
+  const contracts = plan.apply.filter((f) => f.kind === 'contract').length;
+  const what = contracts ? `${plan.apply.length - contracts} expand and ${contracts} contract` : `${plan.apply.length} expand`;
+  log(`migrations: Job ${name} runs ${what} migration(s) up to ${plan.schemaVersion} (dbmate, table ${plan.table})`);
   const run = await runJob(c, body, db.migrationTimeoutSeconds, pollMs, 'nothing was rolled, traffic is where it was', log);
   if (run.reused) {
     log(`migrations: schema ${plan.schemaVersion} already applied (Job ${name} of these files completed before)`);

@@ -8,6 +8,7 @@ import { removeOrphanCanary } from '../../act/orphans';
 import { describePodProblems } from '../../plan/pod-problems';
 import { UNJUDGED, stateAnnotations } from '../../status/release-state';
 import type { WantedRelease } from '../../plan/release-plan';
+import { setTimeout as defaultSleep } from 'node:timers/promises';
 
 export interface LoopOptions {
   environment: string;
@@ -43,9 +44,10 @@ export interface DeployResult {
   color: string;
   image: string;
   seconds: number;
+  /** With --contract: what became of the release's contract migrations (ran, or why not). */
+  contract?: string;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Observe, plan, act until the release is live and the old colour scaled down. A rollout or
@@ -84,6 +86,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     ...(wanted.commitTime ? { commitTime: wanted.commitTime } : {}),
     ...(wanted.schemaVersion ? { schemaVersion: wanted.schemaVersion } : {}),
     ...(wanted.migrations ? { migrations: wanted.migrations } : {}),
+    ...(wanted.contracts?.length ? { contracts: wanted.contracts } : {}),
     color,
     time: new Date().toISOString(),
     actor: options.actor,

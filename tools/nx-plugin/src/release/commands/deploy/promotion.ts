@@ -10,8 +10,8 @@ import { NoWayBack, switchBack } from '../../act/switch-back';
 
 export { AnalysisStop, type PromotionContext } from './promotion-context';
 import { AnalysisStop, type PromotionContext } from './promotion-context';
+import { setTimeout as sleepDefault } from 'node:timers/promises';
 
-const sleepDefault = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // Series labels as the scrape relabelling names them (tools/prometheus/kubernetes-scrape.yml).
 function plan(ctx: PromotionContext, target: Record<string, string>) {

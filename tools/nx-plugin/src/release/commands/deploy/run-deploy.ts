@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../analysis/prometheus';
-import { loadAnalysis, type ServiceConfig } from '../../config/config';
+import { type EnvironmentConfig, loadAnalysis, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
 import { deployService, type DeployResult } from './deploy-loop';
@@ -14,6 +14,8 @@ import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
 import { type MigrationPlan, migrationPlan, readMigrations } from '../../config/migrations';
+import { contractDecision, contractPlan } from '../../plan/contracts';
+import { recordContracts } from '../../status/history';
 import { withSchemaDefaults } from '../../../executors/options';
 import { reportServices } from '../service-table';
 import schema from '../../../executors/gke-deploy/schema.json';
@@ -206,8 +208,9 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           const ran = await holding.runMigrations(w.service.name, options.environment, env.database, plan, log);
           if (ran.schemaVersion) w.schemaVersion = ran.schemaVersion;
           if (ran.configMap) w.migrations = ran.configMap;
+          if (plan.held.length) w.contracts = plan.held.map((f) => f.name);
         }
-        return await deployService(holding, w, {
+        const result = await deployService(holding, w, {
           environment: options.environment,
           env,
           actor: ctx.actor,
@@ -229,6 +232,9 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           retryAborted: options.retryAborted,
           waitForStandbyMs: options.waitForStandbySeconds * 1000,
         });
+        if (options.contract && plan?.held.length && env.database)
+          return { ...result, contract: await runContracts(holding, w.service.name, options.environment, env.database, plan, result.release, log) };
+        return result;
       } finally {
         leases.delete(w.service.name);
         await lease.release().catch(() => undefined);
@@ -269,13 +275,52 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
           ),
     ),
   );
-  return reportServices(
+  const contract = options.contract;
+  const report = reportServices(
     `Deploy to ${options.environment} (${context}, namespace ${env.namespace})`,
-    ['service', 'outcome', 'live colour', 'image', 'seconds'],
+    ['service', 'outcome', 'live colour', 'image', 'seconds', ...(contract ? ['contract migrations'] : [])],
     wanted.map((w) => w.service.name),
     settled,
-    (r) => [r.service, r.outcome, r.color, `\`${short(r.image)}\``, r.seconds.toFixed(1)],
+    (r) => [r.service, r.outcome, r.color, `\`${short(r.image)}\``, r.seconds.toFixed(1), ...(contract ? [r.contract ?? 'none'] : [])],
     ctx,
-    (name, reason, i) => [name, reason instanceof AnalysisStop ? reason.verdict.toUpperCase() : 'FAILED', where[i], `\`${short(wanted[i].image)}\``, '-'],
+    (name, reason, i) => [
+      name,
+      reason instanceof AnalysisStop ? reason.verdict.toUpperCase() : 'FAILED',
+      where[i],
+      `\`${short(wanted[i].image)}\``,
+      '-',
+      ...(contract ? ['-'] : []),
+    ],
   );
+  // --contract asked for them: one refused fails the run (the releases stay live; the table says why).
+  const refused = report.results.filter((r) => r.contract?.startsWith('refused'));
+  for (const r of refused) ctx.log(`[${r.service}] contract migrations ${r.contract}`);
+  return { ok: report.ok && refused.length === 0, results: report.results };
+}
+
+/**
+ * --contract, after the release went live: its held contract migrations that neither the live
+ * release nor the standby lacks (plan/contracts.ts) run by the same Job as the expand ones, and are
+ * recorded on its history entry; the rest are refused with the release that may need the old shape.
+ */
+async function runContracts(
+  kube: Kube,
+  service: string,
+  environment: string,
+  db: NonNullable<EnvironmentConfig['database']>,
+  plan: MigrationPlan,
+  release: string,
+  log: (m: string) => void,
+): Promise<string> {
+  const decision = contractDecision(plan.held, await kube.readHistory(service));
+  let ran = '';
+  if (decision.run.length) {
+    const run = await kube.runMigrations(service, environment, db, contractPlan(plan, decision.run), log);
+    const names = decision.run.map((f) => f.name);
+    await kube.updateHistory(service, (h) => recordContracts(h, release, names, run.schemaVersion!, run.configMap!));
+    ran = `ran ${names.join(', ')}`;
+    log(`migrations: contract ${names.join(', ')} ran; no rollback goes to a release without ${names.length > 1 ? 'them' : 'it'} now`);
+  }
+  const refused = decision.refused.map((r) => `${r.file}: ${r.reason}`).join('; ');
+  return [refused ? `refused ${refused}` : '', ran].filter(Boolean).join('; ');
 }

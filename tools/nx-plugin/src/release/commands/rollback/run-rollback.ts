@@ -18,7 +18,9 @@ import type { RollbackExecutorOptions } from '../../../executors/rollback/schema
 import { removeOrphanCanary } from '../../act/orphans';
 import { alertCooldown, rollbackFromAlert } from './alert';
 import { planSchemaRollback, runSchemaRollback } from './schema-rollback';
+import { contractsCrossed } from '../../plan/contracts';
 import type { DatabaseConfig } from '../../config/database';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RollbackContext {
   workspaceRoot: string;
@@ -45,7 +47,6 @@ export interface RollbackResult {
   schema?: { from: string; to: string; seconds: number };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Put one service's previous good release back: its whole pod template (image and config, from
@@ -92,6 +93,11 @@ export async function rollbackService(
       `${service.name}: the history says release ${current.release} is live, but the active Service selects ${liveRelease}; nothing changed. Check \`npx nx run deploy:status\``,
     );
   }
+  const crossed = contractsCrossed(history, target);
+  if (crossed.length)
+    throw new Error(
+      `${service.name}: release ${target.release ?? target.image.slice(-19)} (rev ${target.revision}) does not carry the contract migration${crossed.length > 1 ? 's' : ''} ${crossed.join(', ')} that ran since, so it may read what ${crossed.length > 1 ? 'they' : 'it'} removed; nothing was changed. Roll forward with a new release, or restore the database (docs/rollback.md, section 4)`,
+    );
   const schema = database ? await planSchemaRollback(kube, service.name, current, target, log) : null;
   const replicas = service.replicas[environment];
   const base = { service, environment, namespace, color: to, replicas, revision: target.gitSha };
