@@ -1,5 +1,6 @@
-// LOCAL STAND-IN for the few GitHub REST API calls the workflows' actions make (nrwl/nx-set-shas:
-// the successful runs of a workflow on main, and whether their commits are on main), used only by
+// LOCAL STAND-IN for the few GitHub REST API calls the workflows make (nrwl/nx-set-shas: the
+// successful runs of a workflow on main, and whether their commits are on main; scripts/incidents.mjs:
+// open issues by label, create, comment, close), used only by
 // the workflow tests: act points GITHUB_API_URL here. It answers from the state it is given and
 // records every request, so a test can assert what the workflow asked for.
 import { createServer } from 'node:http';
@@ -7,13 +8,17 @@ import { createServer } from 'node:http';
 /**
  * Starts the stand-in on 127.0.0.1 (a free port).
  * state: { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha }], commits: [sha, ...] (main, newest first),
- *          currentWorkflow: the workflow file of the run being executed (nx-set-shas asks when not told) }
+ *          currentWorkflow: the workflow file of the run being executed (nx-set-shas asks when not told),
+ *          issues: [{ number, title, body, labels: [names], state, comments: [bodies] }] (created on the first write) }
  */
 export async function startGitHubApi(state) {
   const requests = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://stand-in');
-    requests.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const body = text ? JSON.parse(text) : undefined;
+    requests.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), ...(body ? { body } : {}) });
     const send = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -33,9 +38,6 @@ export async function startGitHubApi(state) {
     if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
       return state.currentWorkflow ? send(200, { workflow_id: state.currentWorkflow }) : send(404, { message: 'stand-in: no current workflow' });
     }
-    if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
-      return state.currentWorkflow ? send(200, { workflow_id: state.currentWorkflow }) : send(404, { message: 'stand-in: no current workflow' });
-    }
     if ((m = /^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]{40})$/.exec(url.pathname))) {
       return state.commits.includes(m[1]) ? send(200, { sha: m[1] }) : send(404, { message: 'No commit found for SHA' });
     }
@@ -44,6 +46,48 @@ export async function startGitHubApi(state) {
         200,
         state.commits.map((sha) => ({ sha })),
       );
+    // Issues (scripts/incidents.mjs): state.issues holds them; a write needs a token.
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues(?:\/(\d+)(\/comments)?)?$/.exec(url.pathname))) {
+      const issues = (state.issues ??= []);
+      if (req.method !== 'GET' && !/^Bearer \S+/.test(req.headers.authorization ?? '')) return send(401, { message: 'Requires authentication' });
+      const issue = m[1] && issues.find((i) => i.number === Number(m[1]));
+      if (m[1] && !issue) return send(404, { message: 'Not Found' });
+      if (!m[1] && req.method === 'GET') {
+        const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const wanted = url.searchParams.get('state') ?? 'open';
+        return send(
+          200,
+          issues
+            .filter((i) => (wanted === 'all' || i.state === wanted) && labels.every((l) => i.labels.includes(l)))
+            .map((i) => ({
+              number: i.number,
+              title: i.title,
+              body: i.body,
+              state: i.state,
+              labels: i.labels.map((name) => ({ name })),
+              comments: i.comments.length,
+            })),
+        );
+      }
+      if (!m[1] && req.method === 'POST') {
+        const created = { number: issues.length + 1, title: body.title, body: body.body ?? '', labels: body.labels ?? [], state: 'open', comments: [] };
+        issues.push(created);
+        return send(201, { number: created.number, title: created.title });
+      }
+      if (m[2] && req.method === 'GET')
+        return send(
+          200,
+          issue.comments.map((c) => ({ body: c })),
+        );
+      if (m[2] && req.method === 'POST') {
+        issue.comments.push(body.body);
+        return send(201, { body: body.body });
+      }
+      if (!m[2] && req.method === 'PATCH') {
+        Object.assign(issue, body.state ? { state: body.state } : {});
+        return send(200, { number: issue.number, state: issue.state });
+      }
+    }
     return send(404, { message: `stand-in: ${req.method} ${url.pathname} is not served` });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

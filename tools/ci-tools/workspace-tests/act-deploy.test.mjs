@@ -31,6 +31,8 @@ const images = {};
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const liveRelease = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+/** The incident issues the workflows opened through the GitHub API stand-in (issue 33). */
+const incidents = (state) => (apiState.issues ?? []).filter((i) => i.labels.includes('incident') && (!state || i.state === state));
 const act = (...args) => fixture.act(...args);
 const commitAsRunner = (...args) => runner.commit(...args);
 const gitAsRunner = (...args) => runner.git(...args);
@@ -78,6 +80,7 @@ test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
   deploy(images[1]);
   deploy(images[2]);
   assert.equal(selector('execution-engine'), 'green');
+  const takenOff = liveRelease('execution-engine');
   const result = await act('rollback.yml', 'workflow_dispatch', { inputs: { service: 'execution-engine', environment: 'staging', reason: 'act: by hand' } });
   assert.equal(result.code, 0, result.out.slice(-4000));
   assert.equal(selector('execution-engine'), 'blue', 'traffic is back on the previous release');
@@ -88,12 +91,19 @@ test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
   assert.match(gcloud, /^get-gke-credentials staging-1 --location europe-west1 --project acme -> gke_acme_europe-west1_staging-1$/m);
   assert.match(result.out, /stand-in get-gke-credentials: context gke_acme_europe-west1_staging-1 in \/\S+\/gha-kubeconfig-[0-9a-f]{8}/);
   assert.doesNotMatch(gcloud, /configure-docker/, 'a rollback configures no registry');
+  // Issue 33: the release taken off traffic has its incident issue, labelled, with the reason.
+  assert.deepEqual(
+    incidents('open').map((i) => [i.title, i.labels]),
+    [[`Incident: execution-engine in staging, release ${takenOff} taken off traffic`, ['incident', 'service:execution-engine', 'env:staging']]],
+  );
+  assert.match(incidents()[0].body, /\*\*RolledBack\*\* since \S+: .*act: by hand/);
   assert.deepEqual(rootOwned(), []);
 });
 
 test('rollback.yml from an SLO alert (repository_dispatch): the service the firing alert names goes back', async () => {
   deploy(images[3]);
   assert.equal(selector('execution-engine'), 'green');
+  const takenOff = liveRelease('execution-engine');
   const payload = {
     action: 'slo-alert',
     // {environment, service, alert}: within GitHub's 10 top-level keys whatever Alertmanager sends.
@@ -118,6 +128,11 @@ test('rollback.yml from an SLO alert (repository_dispatch): the service the firi
   assert.match(result.out, /rollback target: staging/);
   assert.equal(selector('execution-engine'), 'blue');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
+  // A second release taken off: an incident of its own; the first one is untouched.
+  const titles = incidents('open').map((i) => i.title);
+  assert.equal(titles.length, 2, titles.join('\n'));
+  assert.equal(titles[1], `Incident: execution-engine in staging, release ${takenOff} taken off traffic`);
+  assert.match(incidents()[1].body, /ErrorRateHigh/);
   assert.deepEqual(rootOwned(), []);
 });
 
@@ -158,6 +173,16 @@ test('production-deploy.yml (past its approval): builds every image at this comm
   }
   const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', '--output-style=static']);
   assert.equal(first.code, 0, first.out);
+  // An open production incident of the engine (an older release taken off): the promotion below closes it.
+  const issues = (apiState.issues ??= []);
+  const stale = {
+    number: issues.length + 1,
+    title: 'Incident: execution-engine in production, release 0123456789ab taken off traffic',
+    body: '',
+    state: 'open',
+    comments: [],
+  };
+  issues.push({ ...stale, labels: ['incident', 'service:execution-engine', 'env:production'] });
   // The pods' metrics: healthy canaries (beside blue, the live colour) and green after the swap.
   const pods = await startExporter({ name: `act-prod-${process.pid}` });
   try {
@@ -183,6 +208,13 @@ test('production-deploy.yml (past its approval): builds every image at this comm
     );
     assert.equal(result.code, 0, result.out.slice(-8000));
     assert.match(result.out, /test-all: nested inside a run of scripts\/test-all\.sh/);
+    const closed = apiState.issues.find((i) => i.number === stale.number);
+    assert.equal(closed.state, 'closed', 'the promotion closed the open production incident');
+    assert.match(closed.comments.at(-1), /^Resolved: release [0-9a-f]{12} is live and promoted in production/);
+    assert.ok(
+      incidents('open').every((i) => i.title.includes('in staging')),
+      'no production incident stays open',
+    );
     assert.match(result.out, /Promoting [0-9a-f]{40}: act: promote the staged commit/);
     for (const service of SERVICES) {
       assert.match(

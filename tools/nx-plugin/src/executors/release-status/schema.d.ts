@@ -22,6 +22,10 @@ export interface ReleaseStatusExecutorOptions {
    */
   metricsFile?: string;
   /**
+   * Also write the status as JSON (what --json prints) to this file, replaced atomically: for a later step (scripts/incidents.mjs) to read without parsing Nx's output.
+   */
+  jsonFile?: string;
+  /**
    * Print the status as one line of JSON (a list, one object per service) instead of the table.
    */
   json?: boolean;

@@ -42,14 +42,16 @@ export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & {
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const statuses: ServiceStatus[] = [];
   for (const { name } of services) statuses.push(await readServiceStatus(kube, name));
-  if (options.metricsFile) {
-    // Written beside and renamed over: a collector never reads half a file.
-    const file = resolve(ctx.workspaceRoot, options.metricsFile);
+  // Written beside and renamed over: a reader never sees half a file.
+  const replace = (path: string, text: string) => {
+    const file = resolve(ctx.workspaceRoot, path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, statusExposition(options.environment, statuses));
+    writeFileSync(`${file}.${process.pid}.tmp`, text);
     renameSync(`${file}.${process.pid}.tmp`, file);
-    ctx.log(`status of ${options.environment} as Prometheus metrics: ${file}`);
-  }
+    return file;
+  };
+  if (options.metricsFile) ctx.log(`status of ${options.environment} as Prometheus metrics: ${replace(options.metricsFile, statusExposition(options.environment, statuses))}`);
+  if (options.jsonFile) ctx.log(`status of ${options.environment} as JSON: ${replace(options.jsonFile, `${JSON.stringify(statuses)}\n`)}`);
   if (options.json) ctx.print(JSON.stringify(statuses));
   else {
     const table = renderStatus(`${options.environment} (context ${context}, namespace ${env.namespace})`, statuses);
