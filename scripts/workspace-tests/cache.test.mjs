@@ -56,6 +56,19 @@ test('changing trading-core re-runs trading-core and agents only', () => {
   });
 });
 
+// Issue 29: a project's workspace tests are no production input of the project: before, a change to
+// one (*.test.mjs escaped the spec/test pattern) re-ran every dependent's cached tasks.
+test("a new workspace test in trading-core re-runs none of its dependents' tasks", () => {
+  mkdirSync(join(scratch.dir, 'libs/trading-core/workspace-tests'), { recursive: true });
+  writeFileSync(
+    join(scratch.dir, 'libs/trading-core/workspace-tests/probe.test.mjs'),
+    "// @workspace-test cached\nimport { test } from 'node:test';\ntest('probe', () => {});\n",
+  );
+  const after = runTasks();
+  for (const task of ['agents:lint', 'agents:test', 'agents:migrations-lint', 'api-client:lint', 'api-client:test'])
+    assert.equal(after[task], 'cache', `${task}: ${JSON.stringify(after)}`);
+});
+
 // Issue 29: a workspace test whose outcome is its inputs' is replayed until one of them changes; one
 // that drives the shared stack is never replayed.
 test('a cacheable workspace test replays until a declared input changes; one that drives the stack always runs', () => {
