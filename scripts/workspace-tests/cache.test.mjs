@@ -56,17 +56,31 @@ test('changing trading-core re-runs trading-core and agents only', () => {
   });
 });
 
-// Issue 29: a project's workspace tests are no production input of the project: before, a change to
-// one (*.test.mjs escaped the spec/test pattern) re-ran every dependent's cached tasks.
-test("a new workspace test in trading-core re-runs none of its dependents' tasks", () => {
-  mkdirSync(join(scratch.dir, 'libs/trading-core/workspace-tests'), { recursive: true });
+// Issue 29: a project's workspace tests are no production input of the project. Before, a change
+// to one (*.test.mjs escaped the spec/test pattern) re-ran every dependent task that hashes
+// ^production. The probe: a project of the scratch copy depending on the engine, whose one cached
+// target hashes only ^production.
+test("a change to the engine's workspace test re-runs no task hashing its production files; a change to its source does", () => {
+  mkdirSync(join(scratch.dir, 'libs/probe'), { recursive: true });
   writeFileSync(
-    join(scratch.dir, 'libs/trading-core/workspace-tests/probe.test.mjs'),
-    "// @workspace-test cached\nimport { test } from 'node:test';\ntest('probe', () => {});\n",
+    join(scratch.dir, 'libs/probe/project.json'),
+    JSON.stringify({
+      name: 'probe',
+      root: 'libs/probe',
+      implicitDependencies: ['execution-engine'],
+      targets: { hash: { command: 'node -e 0', cache: true, inputs: ['^production'] } },
+    }),
   );
-  const after = runTasks();
-  for (const task of ['agents:lint', 'agents:test', 'agents:migrations-lint', 'api-client:lint', 'api-client:test'])
-    assert.equal(after[task], 'cache', `${task}: ${JSON.stringify(after)}`);
+  const probe = () => {
+    const out = run(scratch.dir, 'npx', ['nx', 'run', 'probe:hash', '--output-style=static']);
+    return /local cache|existing outputs match the cache/.test(out) ? 'cache' : 'ran';
+  };
+  assert.equal(probe(), 'ran', 'first run');
+  assert.equal(probe(), 'cache', 'nothing changed');
+  appendFileSync(join(scratch.dir, 'apps/execution-engine/workspace-tests/order-integrity.test.mjs'), '// changed\n');
+  assert.equal(probe(), 'cache', 'a workspace test of the engine changed: replayed');
+  appendFileSync(join(scratch.dir, 'apps/execution-engine/src/main.rs'), '// changed\n');
+  assert.equal(probe(), 'ran', "the engine's source changed: run again");
 });
 
 // Issue 29: a workspace test whose outcome is its inputs' is replayed until one of them changes; one
