@@ -67,7 +67,10 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
   assert.match(result.out, /database: trading-db ready in /);
   // Issue 30: each service's expand migrations ran as a Job (dbmate from the database image) before
   // its pods started, recorded in its own table; the engine's contract migration was held back.
-  assert.match(result.out, /\[execution-engine\] migrations: held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261204000001_drop_engine_orders_resting\.sql/);
+  assert.match(
+    result.out,
+    /\[execution-engine\] migrations: held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261204000001_drop_engine_orders_resting\.sql/,
+  );
   assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 1 expand migration\(s\) up to 20261204000000/);
   assert.match(result.out, /\[execution-engine\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql/);
   assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);

@@ -450,7 +450,10 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     record(12);
     const refused = await deploy({ contract: true });
     expect(refused.ok).toBe(false);
-    expect(refused.results[0]).toMatchObject({ outcome: 'deployed', contract: expect.stringMatching(/^refused 29991231000002_drop_note\.sql: the standby release \w+ \(rev \d+\) does not carry it/) });
+    expect(refused.results[0]).toMatchObject({
+      outcome: 'deployed',
+      contract: expect.stringMatching(/^refused 29991231000002_drop_note\.sql: the standby release \w+ \(rev \d+\) does not carry it/),
+    });
     const r12 = active().spec.selector['trading.dev/release'];
     expect(history().at(-1)).toMatchObject({ release: r12, contracts: [contract] });
     expect(history().at(-1).contracted).toBeUndefined();
@@ -472,7 +475,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     lines = [];
     const crossing = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: contract' }, ctx());
     expect(crossing.ok).toBe(false);
-    expect(lines.join('\n')).toMatch(/does not carry the contract migration 29991231000002_drop_note\.sql that ran since, so it may read what it removed; nothing was changed/);
+    expect(lines.join('\n')).toMatch(
+      /does not carry the contract migration 29991231000002_drop_note\.sql that ran since, so it may read what it removed; nothing was changed/,
+    );
     expect(active().spec.selector['trading.dev/release']).toBe(r12);
   }, 120_000);
 });

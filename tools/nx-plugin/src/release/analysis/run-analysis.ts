@@ -32,7 +32,6 @@ export interface AnalysisOutcome {
   tally: Tally;
 }
 
-
 /**
  * Measures every metric once per interval until the duration is over (passed), a metric fails
  * (failed) or stays without data (inconclusive). The first round is one interval after the

@@ -6,7 +6,8 @@ const file = (version: string, kind: 'expand' | 'contract') => parseFile(`${vers
 const C1 = file('20261203000000', 'contract');
 const C2 = file('20261205000000', 'contract');
 const base = { gitSha: 'abc', time: 't', actor: 'ci', kind: 'deploy' as const, color: 'blue' as const };
-const deploy = (h: Release[], n: number, contracts?: string[]) => recordLive(h, { ...base, image: `img${n}`, release: `r${n}`, ...(contracts ? { contracts } : {}) });
+const deploy = (h: Release[], n: number, contracts?: string[]) =>
+  recordLive(h, { ...base, image: `img${n}`, release: `r${n}`, ...(contracts ? { contracts } : {}) });
 
 describe('contract migrations through the deploy (deploy --contract)', () => {
   it('runs one only when neither the live release nor the standby lacks it', () => {
@@ -32,7 +33,7 @@ describe('contract migrations through the deploy (deploy --contract)', () => {
     expect(decision.refused[1].reason).toBe(`after ${C1.name}, which is held back`);
   });
 
-  it("gives dbmate the expand files and the allowed contract ones, in version order, under a name of their own", () => {
+  it('gives dbmate the expand files and the allowed contract ones, in version order, under a name of their own', () => {
     const plan = migrationPlan({ config: 'x', table: 't', files: [file('20261201000000', 'expand'), C1, file('20261204000000', 'expand'), C2] });
     const run = contractPlan(plan, [C1]);
     expect(run.apply.map((f) => f.version)).toEqual(['20261201000000', '20261203000000', '20261204000000']);

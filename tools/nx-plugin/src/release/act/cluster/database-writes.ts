@@ -4,7 +4,6 @@ import { type ClusterClient, KubeError, statusOf } from './client';
 import { FIELD_MANAGER } from './writes';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-
 /**
  * The environment's database present and ready before any service that keeps its state there is
  * rolled: the Secret created once (never replaced: the data was initialised with its password),

@@ -72,7 +72,9 @@ describe('migrations run by a Job before a release starts', () => {
     expect(configMaps[0].metadata!.annotations).toEqual({ 'trading.dev/migrations-table': 'svc_schema_migrations' });
     expect(Object.keys(configMaps[0].data!)).toEqual(['20261201000000_first.sql']);
     expect(created[0].spec!.template.spec!.containers[0].args).toContain('$(DATABASE_URL)?sslmode=disable&lock_timeout=5s');
-    expect(lines.join('\n')).toMatch(/held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261202000000_drop\.sql/);
+    expect(lines.join('\n')).toMatch(
+      /held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261202000000_drop\.sql/,
+    );
     expect(lines.join('\n')).toMatch(/schema 20261201000000 after [\d.]+ s; applied 20261201000000_first\.sql/);
   });
 

@@ -15,7 +15,6 @@ import { type ClusterClient, KubeError } from './client';
 import { FIELD_MANAGER } from './writes';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-
 export interface MigrationRun {
   /** The schema version the release needs, now applied (null: the service has no expand migration). */
   schemaVersion: string | null;
@@ -126,7 +125,9 @@ export async function runMigrations(
 ): Promise<MigrationRun> {
   const { namespace } = c.target;
   if (plan.held.length)
-    log(`migrations: held back (contract; deploy --contract runs it once the live and the standby release carry it): ${plan.held.map((f) => f.name).join(', ')}`);
+    log(
+      `migrations: held back (contract; deploy --contract runs it once the live and the standby release carry it): ${plan.held.map((f) => f.name).join(', ')}`,
+    );
   if (!plan.apply.length) return { schemaVersion: null, applied: [], reused: false, configMap: null };
   const unchanged = 'nothing was rolled';
   const image = migrationImage(db, service, environment, unchanged);

@@ -48,7 +48,6 @@ export interface DeployResult {
   contract?: string;
 }
 
-
 /**
  * Observe, plan, act until the release is live and the old colour scaled down. A rollout or
  * health gate that does not finish within the environment's timeout fails the deploy with the

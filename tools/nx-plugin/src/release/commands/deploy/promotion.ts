@@ -12,7 +12,6 @@ export { AnalysisStop, type PromotionContext } from './promotion-context';
 import { AnalysisStop, type PromotionContext } from './promotion-context';
 import { setTimeout as sleepDefault } from 'node:timers/promises';
 
-
 // Series labels as the scrape relabelling names them (tools/prometheus/kubernetes-scrape.yml).
 function plan(ctx: PromotionContext, target: Record<string, string>) {
   const a = ctx.env.analysis!;

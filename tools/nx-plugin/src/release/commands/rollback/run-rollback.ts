@@ -47,7 +47,6 @@ export interface RollbackResult {
   schema?: { from: string; to: string; seconds: number };
 }
 
-
 /**
  * Put one service's previous good release back: its whole pod template (image and config, from
  * the history) on the idle colour at full size, wait until that colour is saturated and the

@@ -50,7 +50,8 @@ export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & {
     renameSync(`${file}.${process.pid}.tmp`, file);
     return file;
   };
-  if (options.metricsFile) ctx.log(`status of ${options.environment} as Prometheus metrics: ${replace(options.metricsFile, statusExposition(options.environment, statuses))}`);
+  if (options.metricsFile)
+    ctx.log(`status of ${options.environment} as Prometheus metrics: ${replace(options.metricsFile, statusExposition(options.environment, statuses))}`);
   if (options.jsonFile) ctx.log(`status of ${options.environment} as JSON: ${replace(options.jsonFile, `${JSON.stringify(statuses)}\n`)}`);
   if (options.json) ctx.print(JSON.stringify(statuses));
   else {
