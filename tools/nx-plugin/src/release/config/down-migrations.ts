@@ -1,6 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { type MigrationFile, migrationLabels as labels } from './migrations';
+import { type MigrationFile, migrationJobBase } from './migrations';
 
 // The database half of `deploy:rollback --database` (issue 30): the live release's expand
 // migrations undone by their down sections, back to the schema of the release the rollback
@@ -99,46 +99,21 @@ export interface DownJobOptions {
   timeoutSeconds: number;
 }
 
-/** The Job undoing a DownPlan: only its files mounted, the guard and dbmate (DOWN_SCRIPT), no retry. */
+/** The Job undoing a DownPlan: only its files mounted, the guard and dbmate (DOWN_SCRIPT). */
 export function downMigrationJob(o: DownJobOptions): V1Job {
-  const name = downMigrationName(o.service, o.plan);
   const env = (name: string, value: string) => ({ name, value });
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: o.namespace, labels: labels(o.service, o.environment) },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: o.timeoutSeconds,
-      ttlSecondsAfterFinished: 3600,
-      template: {
-        metadata: { labels: labels(o.service, o.environment) },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'dbmate',
-              image: o.image,
-              imagePullPolicy: 'Always',
-              command: ['sh', '-c', DOWN_SCRIPT],
-              env: [
-                { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: o.secret, key: o.key } } },
-                env('URL_SUFFIX', o.urlSuffix),
-                env('MIGRATIONS_DIR', '/migrations'),
-                env('TABLE', o.plan.table),
-                env('TARGET', o.plan.to),
-                env('VERSIONS', o.plan.files.map((f) => f.version).join(' ')),
-              ],
-              resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [{ name: 'migrations', mountPath: '/migrations', readOnly: true }],
-            },
-          ],
-          volumes: [{ name: 'migrations', configMap: { name: o.configMap, items: o.plan.files.map((f) => ({ key: f.name, path: f.name })) } }],
-        },
-      },
+  return migrationJobBase(
+    { ...o, name: downMigrationName(o.service, o.plan) },
+    {
+      command: ['sh', '-c', DOWN_SCRIPT],
+      env: [
+        env('URL_SUFFIX', o.urlSuffix),
+        env('MIGRATIONS_DIR', '/migrations'),
+        env('TABLE', o.plan.table),
+        env('TARGET', o.plan.to),
+        env('VERSIONS', o.plan.files.map((f) => f.version).join(' ')),
+      ],
     },
-  };
+    { name: o.configMap, items: o.plan.files.map((f) => ({ key: f.name, path: f.name })) },
+  );
 }

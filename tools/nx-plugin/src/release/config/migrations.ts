@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1Job } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1ConfigMapVolumeSource, V1EnvVar, V1Job } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -123,23 +123,36 @@ export interface MigrationJobOptions {
   timeoutSeconds: number;
 }
 
+/** What every migration Job has: where, from which image, the database URL's Secret, a deadline. */
+export interface JobBase {
+  name: string;
+  service: string;
+  environment: string;
+  namespace: string;
+  image: string;
+  secret: string;
+  key: string;
+  timeoutSeconds: number;
+}
+
 /**
- * One run of dbmate over the ConfigMap's folder: `migrate` (never creates a database), its own
- * table per service, no schema dump (a read-only filesystem), no retry (a failed migration is
- * reported, not repeated), gone an hour after it finished.
+ * A migration Job: one non-root container from the migration image, read-only root filesystem,
+ * DATABASE_URL from the Secret, the ConfigMap's files at /migrations, no retry (a failed migration
+ * is reported, not repeated), gone an hour after it finished. Its command and extra environment are
+ * the caller's (dbmate migrate; the down script).
  */
-export function migrationJob(o: MigrationJobOptions): V1Job {
-  const name = migrationName(o.service, o.plan);
+export function migrationJobBase(o: JobBase, run: { command: string[]; args?: string[]; env?: V1EnvVar[] }, files: V1ConfigMapVolumeSource): V1Job {
+  const labels = migrationLabels(o.service, o.environment);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: o.namespace, labels: migrationLabels(o.service, o.environment) },
+    metadata: { name: o.name, namespace: o.namespace, labels },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: o.timeoutSeconds,
       ttlSecondsAfterFinished: 3600,
       template: {
-        metadata: { labels: migrationLabels(o.service, o.environment) },
+        metadata: { labels },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
@@ -150,29 +163,35 @@ export function migrationJob(o: MigrationJobOptions): V1Job {
               image: o.image,
               // A tag names it (the database image is rebuilt in place): ask the registry each time.
               imagePullPolicy: 'Always',
-              command: ['dbmate'],
-              // $(DATABASE_URL): Kubernetes expands it from the container's environment.
-              args: [
-                '--url',
-                `$(DATABASE_URL)${o.urlSuffix}`,
-                '--migrations-dir',
-                '/migrations',
-                '--migrations-table',
-                o.plan.table,
-                '--no-dump-schema',
-                'migrate',
-              ],
-              env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: o.secret, key: o.key } } }],
+              ...run,
+              env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: o.secret, key: o.key } } }, ...(run.env ?? [])],
               resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [{ name: 'migrations', mountPath: '/migrations', readOnly: true }],
             },
           ],
-          volumes: [{ name: 'migrations', configMap: { name } }],
+          volumes: [{ name: 'migrations', configMap: files }],
         },
       },
     },
   };
+}
+
+/**
+ * One run of dbmate over the ConfigMap's folder: `migrate` (never creates a database), its own
+ * table per service, no schema dump (a read-only filesystem).
+ */
+export function migrationJob(o: MigrationJobOptions): V1Job {
+  const name = migrationName(o.service, o.plan);
+  return migrationJobBase(
+    { ...o, name },
+    {
+      command: ['dbmate'],
+      // $(DATABASE_URL): Kubernetes expands it from the container's environment.
+      args: ['--url', `$(DATABASE_URL)${o.urlSuffix}`, '--migrations-dir', '/migrations', '--migrations-table', o.plan.table, '--no-dump-schema', 'migrate'],
+    },
+    { name },
+  );
 }
 
 /**
