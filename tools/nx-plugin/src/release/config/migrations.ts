@@ -41,6 +41,8 @@ export interface MigrationPlan {
 }
 
 const FILE = /^(\d+)_[a-z0-9_]+\.sql$/;
+/** A dbmate table's name: a plain SQL name (the down Job's script puts it into its query). */
+export const TABLE_NAME = /^[a-z_][a-z0-9_]*$/;
 
 /** Reads a service's migrations (I/O): its migrations.yaml, workspace-relative, and the folder it names. */
 export function readMigrations(workspaceRoot: string, configFile: string): MigrationSet {
@@ -48,7 +50,7 @@ export function readMigrations(workspaceRoot: string, configFile: string): Migra
   if (!existsSync(path))
     throw new Error(`${configFile} not found: the service's migrations (its deploy file's "migrations") must name a project's migrations.yaml`);
   const config = parse(readFileSync(path, 'utf8')) as { dir?: unknown; table?: unknown };
-  if (typeof config?.dir !== 'string' || typeof config.table !== 'string' || !/^[a-z_][a-z0-9_]*$/.test(config.table))
+  if (typeof config?.dir !== 'string' || typeof config.table !== 'string' || !TABLE_NAME.test(config.table))
     throw new Error(`${configFile}: needs dir (the folder of the migrations) and table (a SQL name)`);
   const dir = join(dirname(path), config.dir);
   if (!existsSync(dir)) throw new Error(`${configFile}: its folder ${config.dir} does not exist`);

@@ -9,6 +9,7 @@ import {
   migrationJob,
   migrationName,
   parseFile,
+  TABLE_NAME,
   urlSuffix,
 } from '../../config/migrations';
 import { type ClusterClient, KubeError } from './client';
@@ -171,7 +172,7 @@ export async function readMigrationSet(c: ClusterClient, configMap: string): Pro
   const found = await c.readOrNull(`read ConfigMap ${configMap}`, () => c.core.readNamespacedConfigMap({ name: configMap, namespace }));
   if (!found) throw new KubeError(`the ConfigMap ${configMap} of the live release's migrations is gone from ${namespace}: nothing to undo the schema with`);
   const table = found.metadata?.annotations?.[MIGRATIONS_TABLE] ?? '';
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new KubeError(`the ConfigMap ${configMap} names no migrations table (annotation ${MIGRATIONS_TABLE})`);
+  if (!TABLE_NAME.test(table)) throw new KubeError(`the ConfigMap ${configMap} names no migrations table (annotation ${MIGRATIONS_TABLE})`);
   const files = Object.entries(found.data ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, text]) => parseFile(name, text, `ConfigMap ${configMap}`));
