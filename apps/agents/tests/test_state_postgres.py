@@ -228,3 +228,58 @@ def test_the_first_migrations_up_section_is_what_the_agents_apply():
     )
     assert up_section("SELECT 1;") == "SELECT 1;"
     assert SCHEMA.startswith("SET LOCAL lock_timeout") and "migrate:down" not in SCHEMA
+
+
+def test_a_replicas_concurrent_changes_commit_together_and_a_failed_batch_fails_only_its_own(
+    config, database_url
+):
+    """Issue 28: each signal took two transactions holding the agent's row lock across the event
+    loop's other work, which capped the signal path near 150/s on two replicas. A replica's
+    concurrent changes now go in one transaction (group commit), deciding exactly as before."""
+
+    async def scenario():
+        state = await PgAgentState.connect(database_url, config)
+        try:
+            decided = await asyncio.gather(
+                *[
+                    state.decide(Signal("ETH-USD", Decimal("0.4"), Decimal("2000")))
+                    for _ in range(40)
+                ]
+            )
+            records = [r for r, _ in decided if r is not None]
+            assert sum(r.intent.quantity for r in records) == Decimal("50")
+            assert state.changes == 40 and state.batches < 10, (state.batches, state.changes)
+            assert state.pending_known == len(records) == (await state.counts())["pending"]
+            # A transaction that fails fails its changes, and the next batch commits.
+            subprocess.run(
+                [
+                    "psql",
+                    database_url,
+                    "-qAtX",
+                    "-c",
+                    "ALTER TABLE agents_outbox "
+                    "ADD CONSTRAINT t_small CHECK (quantity < 1) NOT VALID",
+                ],
+                check=True,
+            )
+            with pytest.raises(Exception, match="t_small"):
+                await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            subprocess.run(
+                [
+                    "psql",
+                    database_url,
+                    "-qAtX",
+                    "-c",
+                    "ALTER TABLE agents_outbox DROP CONSTRAINT t_small",
+                ],
+                check=True,
+            )
+            record, why = await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert record is not None, why
+            assert (await state.counts())["pending"] == len(records) + 1
+        finally:
+            await state.aclose()
+        with pytest.raises(RuntimeError, match="not open"):
+            await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+
+    run(scenario())

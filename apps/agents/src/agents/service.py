@@ -70,11 +70,11 @@ def create_app(
         ["outcome"],
         registry=registry,
     )
-    pending_gauge = Gauge(
+    Gauge(
         "agents_order_intents_pending",
-        "Order intents not yet answered by the engine (as of the last answer recorded)",
+        "Order intents not yet answered by the engine (as of this replica's last change)",
         registry=registry,
-    )
+    ).set_function(lambda: state.pending_known)
     readiness = {"ready": True}
     breaker_state = Gauge(
         "circuit_breaker_state",
@@ -103,7 +103,6 @@ def create_app(
         counted, and its immediate trades become the agent's fills."""
         if await state.answered(record):
             outcomes.labels(record.status).inc()
-        pending_gauge.set(len(await state.pending()))
 
     async def redeliver_forever() -> None:
         while True:

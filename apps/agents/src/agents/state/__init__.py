@@ -28,6 +28,9 @@ class AgentView:
 
 
 class AgentState(Protocol):
+    # The agent's pending intents as of this replica's last change (read without a query).
+    pending_known: int
+
     async def decide(self, signal: Signal) -> tuple[OrderRecord | None, str]:
         """One signal decided under the agent's lock: the intent it made (pending), or why none."""
         ...

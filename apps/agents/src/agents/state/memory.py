@@ -25,6 +25,10 @@ class MemoryAgentState:
         record = next(r for r in reversed(self.outbox.records) if r.intent is outcome.intent)
         return record, outcome.reason
 
+    @property
+    def pending_known(self) -> int:
+        return len(self.outbox.pending())
+
     async def answered(self, record: OrderRecord) -> bool:
         if record.status == "pending" or record.settled:
             return False
