@@ -5,7 +5,15 @@ import httpx
 import pytest
 from trading_core import OrderIntent, Side
 
-from agents.orders import Booking, EngineClient, Outbox, deliver, deliver_pending, sync_fills
+from agents.orders import (
+    Booking,
+    EngineClient,
+    Outbox,
+    SyncCursor,
+    deliver,
+    deliver_pending,
+    sync_fills,
+)
 from agents.state.memory import MemoryAgentState
 
 pytestmark = pytest.mark.anyio
@@ -131,6 +139,25 @@ async def test_later_fills_are_read_back_for_resting_bookings_and_applied_once(a
     engine, _ = engine_answering(booking_read_back(remaining="0"))
     assert await sync_fills(engine, state) == 1
     assert await state.resting() == []
+    assert agent.positions["BTC-USD"].quantity == Decimal("0.25")
+
+
+async def test_every_resting_booking_is_read_in_turn_however_many_rest(agent):
+    """Issue 28: each pass read the oldest `limit` resting bookings only, so with more resting
+    than that, a later one's fill was never learnt (positions short of the engine's fills)."""
+    state = MemoryAgentState(agent, Outbox(prefix="t"))
+    for _ in range(3):
+        record = state.outbox.add(INTENT)
+        record.status, record.booking = "booked", Booking(7, ())
+    engine, seen = engine_answering(booking_read_back(remaining="0.25"))
+    cursor = SyncCursor()
+    for _ in range(3):
+        await sync_fills(engine, state, limit=2, cursor=cursor)
+    assert [path.rsplit("/", 1)[1] for path in seen] == ["t-1", "t-2", "t-3", "t-1", "t-2"]
+    # The third resting booking trades: the next passes learn it.
+    engine, seen = engine_answering(booking_read_back(remaining="0"))
+    assert await sync_fills(engine, state, limit=2, cursor=cursor) == 1
+    assert seen == ["/api/orders/t-3"]
     assert agent.positions["BTC-USD"].quantity == Decimal("0.25")
 
 

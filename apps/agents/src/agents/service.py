@@ -24,7 +24,14 @@ from agents.api_models import (
     SignalOutcomeOut,
 )
 from agents.faults import FaultPlan, Faults
-from agents.orders import EngineClient, OrderRecord, deliver, deliver_pending, sync_fills
+from agents.orders import (
+    EngineClient,
+    OrderRecord,
+    SyncCursor,
+    deliver,
+    deliver_pending,
+    sync_fills,
+)
 from agents.state import AgentState
 from agents.state.memory import MemoryAgentState
 
@@ -105,13 +112,14 @@ def create_app(
             outcomes.labels(record.status).inc()
 
     async def redeliver_forever() -> None:
+        fills = SyncCursor()
         while True:
             await asyncio.sleep(retry_seconds)
             with contextlib.suppress(Exception):  # the database away: the next pass tries again
                 for record in await deliver_pending(engine, await state.pending()):
                     await settle(record)
                 # Orders that rested and were taken later: their fills become the agent's too.
-                await sync_fills(engine, state)
+                await sync_fills(engine, state, cursor=fills)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

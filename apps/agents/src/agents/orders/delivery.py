@@ -13,6 +13,7 @@ analysis and pages).
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -127,18 +128,33 @@ async def deliver_pending(engine: EngineClient, records: list[OrderRecord]) -> l
     return [await deliver(engine, record, attempts=1) for record in records]
 
 
-async def sync_fills(engine: EngineClient, state: "AgentState", limit: int = 50) -> int:
-    """One pass over the booked intents that still rest on the engine's book, oldest first: each
-    one's booking read back (`GET /api/orders/{client_order_id}`), and what another order took
-    of it since (its quantity less what remains, less what the agent has applied) becomes the
-    agent's fill at the order's price, once (`AgentState.filled_later`). Returns how many records
-    had new fills. An unreachable engine (or an open breaker) ends the pass: the next one catches
-    up.
+@dataclass
+class SyncCursor:
+    """Where the next pass of `sync_fills` starts: after the resting intent the last one ended
+    with, and from the oldest again once a pass finds fewer than it asked for. So every resting
+    intent is read in turn however many rest (a pass that always began at the oldest never read
+    past the first `limit`: a fill of any later one was never learnt). A scan position, kept in
+    the process; a restart starts again from the oldest."""
+
+    after: int = 0
+
+
+async def sync_fills(
+    engine: EngineClient, state: "AgentState", limit: int = 50, cursor: SyncCursor | None = None
+) -> int:
+    """One pass over up to `limit` of the booked intents that still rest on the engine's book,
+    oldest first from `cursor`: each one's booking read back (`GET /api/orders/{client_order_id}`),
+    and what another order took of it since (its quantity less what remains, less what the agent
+    has applied) becomes the agent's fill at the order's price, once (`AgentState.filled_later`).
+    Returns how many records had new fills. An unreachable engine (or an open breaker) ends the
+    pass where it was: the next one starts there again.
     """
     if engine.base_url is None:
         return 0
+    cursor = cursor or SyncCursor()
+    records = await state.resting(limit, cursor.after)
     changed = 0
-    for record in await state.resting(limit):
+    for record in records:
         try:
             async with await engine.breakers.get_breaker(BREAKER):
                 try:
@@ -149,10 +165,13 @@ async def sync_fills(engine: EngineClient, state: "AgentState", limit: int = 50)
                     raise EngineUnavailableError
         except (OpenedState, EngineUnavailableError):
             return changed
+        cursor.after = record.number
         if response.status_code != 200:
             continue  # not found (an engine that lost it): nothing to learn
         body = response.json()
         filled = Decimal(body["quantity"]) - Decimal(body["remaining"])
         if await state.filled_later(record, filled, Decimal(body["price"])):
             changed += 1
+    if len(records) < limit:
+        cursor.after = 0  # round the whole book: the next pass starts from the oldest
     return changed

@@ -38,6 +38,11 @@ class OrderRecord:
     booking: Booking | None = None
     settled: bool = False  # its outcome counted and its trades applied to the agent (once)
 
+    @property
+    def number(self) -> int:
+        """Its place in the outbox: the client order id's last part (<prefix>-<n>)."""
+        return int(self.client_order_id.rsplit("-", 1)[1])
+
     def as_json(self) -> dict:
         return {
             "clientOrderId": self.client_order_id,

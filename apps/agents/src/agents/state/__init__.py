@@ -42,8 +42,9 @@ class AgentState(Protocol):
 
     async def pending(self, limit: int = 100) -> list[OrderRecord]: ...
 
-    async def resting(self, limit: int = 100) -> list[OrderRecord]:
-        """Booked intents not yet wholly filled (they rest on the engine's book), oldest first."""
+    async def resting(self, limit: int = 100, after: int = 0) -> list[OrderRecord]:
+        """Booked intents not yet wholly filled (they rest on the engine's book), oldest first,
+        from the one after number `after`."""
         ...
 
     async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:

@@ -43,11 +43,14 @@ class MemoryAgentState:
     async def pending(self, limit: int = 100) -> list[OrderRecord]:
         return self.outbox.pending()[:limit]
 
-    async def resting(self, limit: int = 100) -> list[OrderRecord]:
+    async def resting(self, limit: int = 100, after: int = 0) -> list[OrderRecord]:
         return [
             r
             for r in self.outbox.records
-            if r.status == "booked" and r.booking and r.booking.filled < r.intent.quantity
+            if r.status == "booked"
+            and r.booking
+            and r.booking.filled < r.intent.quantity
+            and r.number > after
         ][:limit]
 
     async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:

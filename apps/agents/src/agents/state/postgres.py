@@ -338,13 +338,15 @@ class PgAgentState:
     async def filled_later(self, record: OrderRecord, filled: Decimal, price: Decimal) -> bool:
         return await self._submit(FilledLater(record, filled, price))
 
-    async def _records(self, where: str, order: str, limit: int) -> list[OrderRecord]:
+    async def _records(
+        self, where: str, order: str, limit: int, after: int = 0
+    ) -> list[OrderRecord]:
         async with self.pool.connection() as conn:
             rows = await (
                 await conn.execute(
                     f"SELECT {RECORD_COLUMNS} FROM agents_outbox WHERE agent = %s {where} "
-                    f"ORDER BY id {order} LIMIT %s",
-                    (self.name, limit),
+                    f"AND id > %s ORDER BY id {order} LIMIT %s",
+                    (self.name, after, limit),
                 )
             ).fetchall()
         return [_record(r) for r in rows]
@@ -355,8 +357,10 @@ class PgAgentState:
     async def recent(self, limit: int = 100) -> list[OrderRecord]:
         return await self._records("", "DESC", limit)
 
-    async def resting(self, limit: int = 100) -> list[OrderRecord]:
-        return await self._records("AND status = 'booked' AND filled < quantity", "ASC", limit)
+    async def resting(self, limit: int = 100, after: int = 0) -> list[OrderRecord]:
+        return await self._records(
+            "AND status = 'booked' AND filled < quantity", "ASC", limit, after
+        )
 
     async def counts(self) -> dict[str, int]:
         async with self.pool.connection() as conn:
