@@ -101,6 +101,6 @@ def test_open_intents_count_against_the_limits_until_answered(agent):
     assert agent.exposure() == {"BTC-USD": Decimal("5")}
     refused = agent.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
     assert refused.intent is None and refused.reason.startswith("risk limits"), refused.reason
-    agent.opened(first, Decimal(-1))  # answered: refused by the engine, say
+    agent.opened(first, -first.quantity)  # answered: refused by the engine, say
     assert agent.exposure() == {"BTC-USD": Decimal("0")}
     assert agent.on_signal(Signal("BTC-USD", Decimal("0.5"), Decimal("40000"))) is not None

@@ -283,3 +283,30 @@ def test_a_replicas_concurrent_changes_commit_together_and_a_failed_batch_fails_
             await state.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
 
     run(scenario())
+
+
+def test_what_a_booked_intent_still_rests_counts_against_the_limits(config, database_url):
+    """Issue 28: a booked intent stopped counting once the engine answered, though what it rests
+    fills later: each signal could rest another 5 BTC, and their fills took an agent on staging
+    to 20 BTC long against its 5 BTC limit."""
+
+    async def scenario():
+        blue = await PgAgentState.connect(database_url, config)
+        green = await PgAgentState.connect(database_url, config)
+        try:
+            record, _ = await blue.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            record.status, record.attempts = "booked", 1
+            record.booking = Booking(3, ((Decimal("40000"), Decimal("1")),))  # 1 of 5 at once
+            assert await blue.answered(record)
+            none, why = await green.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert none is None and "risk limits" in why, "1 held and 4 resting: no room"
+            assert await green.filled_later(record, Decimal("3"), Decimal("40000"))
+            none, why = await blue.decide(Signal("BTC-USD", Decimal("0.5"), Decimal("40000")))
+            assert none is None and "risk limits" in why, "3 held and 2 resting: still none"
+            sell, why = await blue.decide(Signal("BTC-USD", Decimal("-0.5"), Decimal("40000")))
+            assert sell is not None and sell.intent.quantity <= Decimal("10"), why
+        finally:
+            await blue.aclose()
+            await green.aclose()
+
+    run(scenario())

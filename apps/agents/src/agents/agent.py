@@ -44,8 +44,9 @@ class TradingAgent:
     send: OrderSink
     positions: dict[str, Position] = field(default_factory=dict)
     marks: dict[str, Decimal] = field(default_factory=dict)
-    # Signed quantity per instrument of the intents sent and not yet answered: they count against
-    # the limits as if filled, so a burst of signals cannot exceed them before the fills arrive.
+    # Signed quantity per instrument of the orders open: intents sent and not yet answered, and
+    # what booked ones still rest on the engine's book. They count against the limits as if
+    # filled, so neither a burst of signals nor resting orders filled later can exceed them.
     open_intents: dict[str, Decimal] = field(default_factory=dict)
     rejected: int = 0
 
@@ -98,7 +99,7 @@ class TradingAgent:
             return SignalOutcome(None, f"risk limits: {decision.reason}")
         intent = OrderIntent(signal.instrument, side, decision.quantity, limit)
         self.send(intent)
-        self.opened(intent, Decimal(1))
+        self.opened(intent, intent.quantity)
         return SignalOutcome(intent, "sent")
 
     def exposure(self) -> dict[str, Decimal]:
@@ -108,9 +109,10 @@ class TradingAgent:
             held[instrument] = held.get(instrument, Decimal(0)) + quantity
         return held
 
-    def opened(self, intent: OrderIntent, sign: Decimal) -> None:
-        """Counts an intent as open (sign 1, when sent) or no longer (sign -1, once answered)."""
-        change = sign * intent.side.sign * intent.quantity
+    def opened(self, intent: OrderIntent, quantity: Decimal) -> None:
+        """Counts `quantity` of an intent as open (when sent) or, negative, no longer (refused,
+        or filled: then it is in the position)."""
+        change = intent.side.sign * quantity
         before = self.open_intents.get(intent.instrument, Decimal(0))
         self.open_intents[intent.instrument] = before + change
 

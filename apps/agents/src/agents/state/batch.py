@@ -122,8 +122,10 @@ def _answer(agent, record, outbox, writes):
     writes.settled.append(record)
     writes.counts["pending"] -= 1
     writes.counts[record.status] += 1
-    agent.opened(record.intent, Decimal(-1))  # no longer open: it filled or never will
     booking = record.booking
+    # Refused: none of it is open any more; booked: what it traded is the agent's now, the rest
+    # rests on the book and stays open until it fills.
+    agent.opened(record.intent, -(booking.filled if booking else record.intent.quantity))
     if booking is not None:
         for price, quantity in booking.trades:
             intent = record.intent
@@ -142,6 +144,7 @@ def _filled_later(agent, change, outbox, writes):
     intent = record.intent
     quantity = change.filled - row.filled
     agent.on_fill(intent.instrument, intent.side, quantity, change.price, maker=True)
+    agent.opened(intent, -quantity)  # from resting to held
     writes.positions.add(intent.instrument)
     writes.marks.add(intent.instrument)
     row.filled = change.filled

@@ -33,7 +33,8 @@ class MemoryAgentState:
         if record.status == "pending" or record.settled:
             return False
         record.settled = True
-        self.agent.opened(record.intent, Decimal(-1))
+        booking = record.booking
+        self.agent.opened(record.intent, -(booking.filled if booking else record.intent.quantity))
         if record.booking is not None:
             intent = record.intent
             for price, quantity in record.booking.trades:
@@ -61,6 +62,7 @@ class MemoryAgentState:
         self.agent.on_fill(
             intent.instrument, intent.side, filled - booking.filled, price, maker=True
         )
+        self.agent.opened(intent, booking.filled - filled)  # from resting to held
         record.booking = replace(booking, filled=filled)
         return True
 

@@ -74,8 +74,9 @@ def _record(row: dict) -> OrderRecord:
     )
 
 
-# One read of the agent under its row lock: the stop, positions, marks, the open intents (every
-# replica's pending ones: they count against the limits), the outbox rows a batch's answers and
+# One read of the agent under its row lock: the stop, positions, marks, the open orders (every
+# replica's pending intents and what booked ones still rest: they count against the limits as if
+# filled), the outbox rows a batch's answers and
 # fills name, and ids for the intents it may make. Numbers as text: never through a float.
 LOAD = """
 SELECT a.peak, a.tripped, a.rejected, a.pending,
@@ -85,8 +86,12 @@ SELECT a.peak, a.tripped, a.rejected, a.pending,
   (SELECT coalesce(json_object_agg(m.instrument, m.price::text), '{}')
      FROM agents_marks m WHERE m.agent = a.agent) AS marks,
   (SELECT coalesce(json_object_agg(o.instrument, o.q::text), '{}')
-     FROM (SELECT instrument, sum(CASE side WHEN 'buy' THEN quantity ELSE -quantity END) AS q
-             FROM agents_outbox WHERE agent = a.agent AND status = 'pending'
+     FROM (SELECT instrument, sum(CASE side WHEN 'buy' THEN left_ ELSE -left_ END) AS q
+             FROM (SELECT instrument, side, quantity AS left_ FROM agents_outbox
+                    WHERE agent = a.agent AND status = 'pending'
+                   UNION ALL
+                   SELECT instrument, side, quantity - filled FROM agents_outbox
+                    WHERE agent = a.agent AND status = 'booked' AND filled < quantity) open
             GROUP BY instrument) o) AS open,
   (SELECT coalesce(json_object_agg(t.client_order_id,
             json_build_array(t.settled, t.filled::text)), '{}')
