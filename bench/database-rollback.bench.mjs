@@ -51,13 +51,13 @@ try {
   const before = sql(CHECKSUM);
 
   writeFileSync(
-    join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_order_note.sql'),
+    join(scratch.dir, 'apps/execution-engine/migrations/20261206000000_order_note.sql'),
     '-- release: expand\n-- migrate:up\nALTER TABLE engine_orders ADD COLUMN note text;\n-- migrate:down\nALTER TABLE engine_orders DROP COLUMN note;\n',
   );
   const serviceFile = join(scratch.dir, 'tools/deploy/services/execution-engine.yaml');
   writeFileSync(serviceFile, readFileSync(serviceFile, 'utf8').replace('env:\n', 'env:\n  RELEASE_NOTE: "bench: a release adding a column"\n'));
   const deploy = nx('deploy:staging', '--skipAnalysis');
-  const up = Number(/migrations: schema 20261205000000 after ([\d.]+) s/.exec(deploy.out)?.[1]);
+  const up = Number(/migrations: schema 20261206000000 after ([\d.]+) s/.exec(deploy.out)?.[1]);
 
   const rollback = nx('deploy:rollback', '--database', '--reason=bench');
   const traffic = Number(/recovered in ([\d.]+) s/.exec(rollback.out)?.[1]);

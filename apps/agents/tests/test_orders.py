@@ -55,6 +55,7 @@ async def test_a_booked_intent_carries_the_engines_id_and_trades():
     assert record.booking.trades == ((Decimal("40000"), Decimal("0.1")),)
     assert seen == [
         {
+            "account": "agents",
             "instrument": "BTC-USD",
             "client_order_id": "t-1",
             "side": "buy",

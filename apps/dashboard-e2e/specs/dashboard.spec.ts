@@ -31,15 +31,19 @@ test("every page renders the services' live data and names the release", async (
 
 test('a trade submitted through the agents appears on the dashboard: intent, booking, position, book', async ({ page, request }) => {
   // Another participant offers 0.5 BTC at 39999.5; the agents' buy signal takes it and rests the rest.
-  // In a long-lived book (staging after its load test) bids may rest at that price, and would take
-  // the offer first: there it goes one tick above the best bid, where it is the best ask.
-  const { best_bid: bestBid } = await (await request.get(`${env('E2E_ENGINE_URL')}/api/status`)).json();
-  const price = fresh || !bestBid ? '39999.5' : String(Number(bestBid) + 0.5);
-  const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { side: 'sell', price, quantity: '0.5' } });
+  // In a long-lived book (staging after its load tests) it goes one tick inside the spread, where it
+  // is the best price; and an agent already long there (its fills of the load tests' orders count
+  // against its 5 BTC limit) trades the other way: a sell signal takes another participant's bid.
+  const { best_bid: bestBid, best_ask: bestAsk } = await (await request.get(`${env('E2E_ENGINE_URL')}/api/status`)).json();
+  const { positions } = await (await request.get(`${env('E2E_AGENTS_URL')}/api/positions`)).json();
+  const long = Number(positions.find((p: { instrument: string }) => p.instrument === 'BTC-USD')?.quantity ?? 0) > 0;
+  const other = long ? 'buy' : 'sell';
+  const price = long ? (fresh || !bestAsk ? '40000.5' : String(Number(bestAsk) - 0.5)) : fresh || !bestBid ? '39999.5' : String(Number(bestBid) + 0.5);
+  const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { side: other, price, quantity: '0.5' } });
   expect(offer.status()).toBe(201);
   expect((await offer.json()).trades, 'the offer rests').toEqual([]);
-  const signal = await request.post(`${env('E2E_AGENTS_URL')}/api/signals`, { data: { instrument: 'BTC-USD', price, strength: '0.5' } });
-  expect(signal.status()).toBe(201);
+  const signal = await request.post(`${env('E2E_AGENTS_URL')}/api/signals`, { data: { instrument: 'BTC-USD', price, strength: long ? '-0.5' : '0.5' } });
+  expect(signal.status(), await signal.text()).toBe(201);
   const { order } = await signal.json();
 
   await page.goto(`${dashboard()}/orders`);

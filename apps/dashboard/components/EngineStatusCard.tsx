@@ -17,8 +17,6 @@ export function EngineStatusCard({ data }: { data: EngineStatus }) {
         <dd>
           {data.resting_bids} bids / {data.resting_asks} asks
         </dd>
-        <dt>Position</dt>
-        <dd>{formatDecimal(data.position)}</dd>
       </dl>
     </section>
   );

@@ -41,15 +41,13 @@ describe('RiskLimitsPanel', () => {
 
 describe('EngineStatusCard', () => {
   it('shows quotes, dashes for an empty side, and resting orders', () => {
-    render(
-      <EngineStatusCard
-        data={{ version: '0.1.0', instrument: 'BTC-USD', best_bid: null, best_ask: '40000.5', resting_bids: 0, resting_asks: 3, position: '-1' }}
-      />,
-    );
+    render(<EngineStatusCard data={{ version: '0.1.0', instrument: 'BTC-USD', best_bid: null, best_ask: '40000.5', resting_bids: 0, resting_asks: 3 }} />);
     expect(screen.getByText('v0.1.0')).toBeInTheDocument();
     expect(screen.getByText('—')).toBeInTheDocument();
     expect(screen.getByText('40,000.5')).toBeInTheDocument();
     expect(screen.getByText('0 bids / 3 asks')).toBeInTheDocument();
+    // The engine's per-instrument position meant nothing (positions are per account): not shown.
+    expect(screen.queryByText('Position')).not.toBeInTheDocument();
   });
 });
 

@@ -3,8 +3,9 @@
 use utoipa::OpenApi;
 
 use crate::book::Trade;
-use crate::http::{Accepted, NewOrder, Orders, Status};
+use crate::http::{Accepted, NewOrder, Orders, Positions, Status};
 use crate::journal::Booked;
+use crate::store::Position;
 
 /// An order's side, as the JSON carries it.
 #[derive(utoipa::ToSchema)]
@@ -29,9 +30,12 @@ pub enum SideDoc {
         crate::http::status,
         crate::http::orders,
         crate::http::booking,
-        crate::http::submit
+        crate::http::submit,
+        crate::http::positions
     ),
-    components(schemas(Status, NewOrder, Accepted, Orders, Booked, Trade, SideDoc))
+    components(schemas(
+        Status, NewOrder, Accepted, Orders, Booked, Trade, SideDoc, Positions, Position
+    ))
 )]
 struct ApiDoc;
 
@@ -75,6 +79,7 @@ mod tests {
             vec![
                 "/api/orders",
                 "/api/orders/{client_order_id}",
+                "/api/positions",
                 "/api/status",
                 "/healthz",
                 "/metrics"

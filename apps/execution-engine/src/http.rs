@@ -18,11 +18,17 @@ use serde::{Deserialize, Serialize};
 use crate::book::Trade;
 use crate::faults::{FaultPlan, Faults};
 use crate::journal::{valid_client_order_id, Booked};
-use crate::store::{Outcome, Store, StoreError, Submission};
+use crate::store::{Outcome, Position, Store, StoreError, Submission, UNASSIGNED};
 
 /// Buckets bracket the SLO thresholds used by the deploy analysis (p95 under 500 ms).
 const LATENCY_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
-const KNOWN_ROUTES: &[&str] = &["/healthz", "/metrics", "/api/status", "/api/orders"];
+const KNOWN_ROUTES: &[&str] = &[
+    "/healthz",
+    "/metrics",
+    "/api/status",
+    "/api/orders",
+    "/api/positions",
+];
 /// Probes and metrics see the release as it is served: fault injection leaves them alone.
 const UNFAULTED_ROUTES: &[&str] = &["/healthz", "/metrics"];
 
@@ -103,12 +109,25 @@ pub struct Status {
     pub best_ask: Option<Price>,
     pub resting_bids: usize,
     pub resting_asks: usize,
+    /// Deprecated, always "0": positions are per account (`GET /api/positions`). Kept while a
+    /// dashboard release that reads it may still be live; dropped by a later release.
     #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
+    #[deprecated]
     pub position: Quantity,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Positions {
+    pub positions: Vec<Position>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewOrder {
+    /// The participant the order is booked for (absent: "unassigned"): the position limit is
+    /// checked against this account's position, the sum of its fills.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    pub account: Option<String>,
     /// The engine's instrument, or its synthetic twin `<instrument>.SYNTHETIC` (a book of its own
     /// for test traffic); other instruments are refused (absent: the engine's own).
     #[serde(default)]
@@ -167,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/status", get(status))
         .route("/api/orders", post(submit).get(orders))
         .route("/api/orders/{client_order_id}", get(booking))
+        .route("/api/positions", get(positions))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -239,9 +259,20 @@ pub(crate) async fn status(State(state): State<AppState>) -> Response {
         best_ask: top.best_ask,
         resting_bids: top.resting_bids,
         resting_asks: top.resting_asks,
-        position: top.position,
+        #[allow(deprecated)]
+        position: Quantity::ZERO,
     })
     .into_response()
+}
+
+#[utoipa::path(get, path = "/api/positions", responses(
+    (status = 200, description = "Every account's position in the instrument: bought less sold over its fills", body = Positions),
+))]
+pub(crate) async fn positions(State(state): State<AppState>) -> Response {
+    match state.store.positions().await {
+        Ok(positions) => Json(Positions { positions }).into_response(),
+        Err(e) => unavailable(e),
+    }
 }
 
 fn parse<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, String>
@@ -298,7 +329,14 @@ pub(crate) async fn submit(State(state): State<AppState>, Json(new): Json<NewOrd
             return (StatusCode::BAD_REQUEST, reason).into_response();
         }
     }
+    if let Some(account) = &new.account {
+        if !valid_client_order_id(account) {
+            let reason = "account: 1 to 64 letters, digits, '-' or '_'";
+            return (StatusCode::BAD_REQUEST, reason).into_response();
+        }
+    }
     let submission = Submission {
+        account: new.account.unwrap_or_else(|| UNASSIGNED.to_string()),
         client_order_id: new.client_order_id,
         instrument: new.instrument,
         side: new.side,
@@ -412,6 +450,79 @@ mod tests {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unknown instrument BTC-USD.SYNTHETIC: this engine trades BTC-USD"
             )
+        );
+    }
+
+    #[tokio::test]
+    async fn each_accounts_position_moves_with_its_fills_and_holds_its_limit() {
+        let app = router(AppState::new(
+            Store::Memory(MemoryStore::new(test_rules(), 100)),
+            "test",
+        ));
+        let order = |account: &str, side: &str, quantity: &str| {
+            format!(
+                r#"{{"account":"{account}","side":"{side}","price":"40000","quantity":"{quantity}"}}"#
+            )
+        };
+        // The maker rests 50 to sell (its limit, counting what rests); a sixth is refused.
+        for _ in 0..5 {
+            let (code, _) = call(&app, "POST", "/api/orders", &order("mm", "sell", "10")).await;
+            assert_eq!(code, StatusCode::CREATED);
+        }
+        let (code, reason) = call(&app, "POST", "/api/orders", &order("mm", "sell", "10")).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reason.contains("position would reach -60"), "{reason}");
+        // Alice takes 45; her next 10 would make 55.
+        for quantity in ["10", "10", "10", "10", "5"] {
+            let (code, _) = call(
+                &app,
+                "POST",
+                "/api/orders",
+                &order("alice", "buy", quantity),
+            )
+            .await;
+            assert_eq!(code, StatusCode::CREATED, "{quantity}");
+        }
+        let (code, reason) = call(&app, "POST", "/api/orders", &order("alice", "buy", "10")).await;
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reason.contains("position would reach 55"), "{reason}");
+        // An order without an account is booked for "unassigned"; a malformed account is refused.
+        let (code, _) = call(
+            &app,
+            "POST",
+            "/api/orders",
+            r#"{"side":"buy","price":"40000","quantity":"1"}"#,
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED);
+        let (code, reason) = call(&app, "POST", "/api/orders", &order("a b", "buy", "1")).await;
+        assert_eq!(
+            (code, reason.as_str()),
+            (
+                StatusCode::BAD_REQUEST,
+                "account: 1 to 64 letters, digits, '-' or '_'"
+            )
+        );
+        let (_, positions) = call(&app, "GET", "/api/positions", "").await;
+        let positions: serde_json::Value = serde_json::from_str(&positions).unwrap();
+        let figures: Vec<_> = positions["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {} {}",
+                    p["account"], p["quantity"], p["resting_buys"], p["resting_sells"]
+                )
+            })
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                r#""alice" "45" "0" "0""#,
+                r#""mm" "-46" "0" "4""#,
+                r#""unassigned" "1" "0" "0""#
+            ]
         );
     }
 

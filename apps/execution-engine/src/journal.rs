@@ -12,6 +12,8 @@ use crate::book::Trade;
 pub struct Booked {
     #[schema(value_type = u64)]
     pub id: OrderId,
+    /// The participant it was booked for ("unassigned" when the order named none).
+    pub account: String,
     #[schema(required = true)] // null when absent, never omitted
     pub client_order_id: Option<String>,
     pub instrument: String,
@@ -95,6 +97,7 @@ mod tests {
     fn booked(id: u64, client: Option<&str>) -> Booked {
         Booked {
             id: OrderId(id),
+            account: "unassigned".into(),
             client_order_id: client.map(str::to_string),
             instrument: "BTC-USD".into(),
             side: Side::Buy,

@@ -76,6 +76,7 @@ fn rules() -> Rules {
 
 fn order(client: Option<&str>, side: Side, price: &str, quantity: &str) -> Submission {
     Submission {
+        account: execution_engine::store::UNASSIGNED.into(),
         client_order_id: client.map(str::to_string),
         instrument: None,
         side,
@@ -204,12 +205,17 @@ async fn the_synthetic_instrument_trades_on_its_own_book_in_the_same_tables() {
         "matched on its own book, not the real ask"
     );
     assert_eq!(taker.instrument, "BTC-USD.SYNTHETIC");
-    // The real instrument: its one ask, no position, only its own booking listed.
+    // The real instrument: its one ask, no fill, only its own booking listed.
     let top = real.top().await.unwrap();
+    assert_eq!((top.resting_asks, top.resting_bids), (1, 0));
+    // Its one resting ask is the only figure of the real instrument's accounts.
+    let positions = real.positions().await.unwrap();
+    assert_eq!(positions.len(), 1, "{positions:?}");
     assert_eq!(
-        (top.resting_asks, top.resting_bids, top.position),
-        (1, 0, Quantity::ZERO)
+        (positions[0].quantity, positions[0].resting_buys),
+        (Quantity::ZERO, Quantity::ZERO)
     );
+    assert!(positions[0].resting_sells.is_positive());
     let listed = real.recent(10).await.unwrap();
     assert_eq!(
         listed
@@ -256,10 +262,11 @@ async fn racing_pods_and_retries_book_each_client_order_once_on_one_uncrossed_bo
                 let price = ["39995", "40000", "40005"][(n * 7 + worker) % 3];
                 for attempt in 0..2 {
                     let pod = &pods[(worker + n + attempt) % pods.len()];
-                    let outcome = pod
-                        .submit(order(Some(&client), side, price, "0.5"))
-                        .await
-                        .unwrap();
+                    let submission = Submission {
+                        account: format!("acct-{}", worker % 3),
+                        ..order(Some(&client), side, price, "0.5")
+                    };
+                    let outcome = pod.submit(submission).await.unwrap();
                     acks.push((client.clone(), outcome));
                 }
             }
@@ -310,7 +317,101 @@ async fn racing_pods_and_retries_book_each_client_order_once_on_one_uncrossed_bo
     if let (Some(bid), Some(ask)) = (top.best_bid, top.best_ask) {
         assert!(bid < ask, "the book is crossed: bid {bid} ask {ask}");
     }
-    assert!(top.position == Quantity::ZERO);
+    // Each account's position is the sum of its fills, whichever pod booked them; all sum to 0.
+    let drift: i64 = client
+        .query_one(
+            "SELECT count(*) FROM (SELECT o.account, sum(CASE WHEN o.side = 'buy' THEN t.quantity \
+               ELSE -t.quantity END) AS filled FROM engine_trades t \
+               JOIN engine_orders o ON o.id IN (t.taker, t.maker) GROUP BY o.account) f \
+             FULL JOIN engine_positions p ON p.account = f.account \
+             WHERE coalesce(p.quantity, 0) <> coalesce(f.filled, 0)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(drift, 0, "positions equal the sum of fills per account");
+    let positions = pods[0].positions().await.unwrap();
+    assert!(positions.iter().any(|p| p.quantity != Quantity::ZERO));
+    let net: i64 = positions.iter().map(|p| p.quantity.units()).sum();
+    assert_eq!(net, 0, "every fill has a buyer and a seller");
+}
+
+/// Issue 28: the engine's position limit read a per-instrument figure no fill ever moved (always
+/// 0): it capped an order's size and nothing else. It is now each account's worst case, its
+/// position (the sum of its fills) plus what it rests on the order's side, across every pod and
+/// restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_position_limit_holds_per_account_across_pods_and_restarts() {
+    let db = Database::new("accounts");
+    let blue = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let green = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let of = |account: &str, side, price, quantity| Submission {
+        account: account.into(),
+        ..order(None, side, price, quantity)
+    };
+    let refusal = |outcome| match outcome {
+        Outcome::Refused(reason) => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    // A market maker rests 50 to sell on either pod: its limit, counting what rests.
+    for n in 0..5 {
+        let pod = if n % 2 == 0 { &blue } else { &green };
+        booked(
+            pod.submit(of("maker", Side::Sell, "40000", "10"))
+                .await
+                .unwrap(),
+        );
+    }
+    let sixth = green.submit(of("maker", Side::Sell, "40000", "10")).await;
+    assert!(refusal(sixth.unwrap()).contains("position would reach -60"));
+    // Alice buys it all, 10 at a time on either pod: 50, her limit.
+    for n in 0..5 {
+        let pod = if n % 2 == 0 { &green } else { &blue };
+        let bid = booked(
+            pod.submit(of("alice", Side::Buy, "40000", "10"))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(bid.account, "alice");
+        assert_eq!(bid.trades.len(), 1);
+    }
+    drop(blue);
+    let restarted = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let more = restarted.submit(of("alice", Side::Buy, "40000", "1")).await;
+    assert!(refusal(more.unwrap()).contains("position would reach 51"));
+    // Another account is not held by alice's position; alice may still sell.
+    booked(
+        green
+            .submit(of("bob", Side::Buy, "40000", "10"))
+            .await
+            .unwrap(),
+    );
+    booked(
+        green
+            .submit(of("alice", Side::Sell, "40010", "5"))
+            .await
+            .unwrap(),
+    );
+    let one = "1".parse::<Quantity>().unwrap().units();
+    let positions: Vec<(String, i64, i64, i64)> = restarted
+        .positions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let units = [p.quantity, p.resting_buys, p.resting_sells].map(|q| q.units() / one);
+            (p.account, units[0], units[1], units[2])
+        })
+        .collect();
+    assert_eq!(
+        positions,
+        vec![
+            ("alice".to_string(), 50, 0, 5),
+            ("bob".to_string(), 0, 10, 0),
+            ("maker".to_string(), -50, 0, 0)
+        ]
+    );
 }
 
 fn psql(url: &str, sql: &str) {

@@ -71,8 +71,8 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
     result.out,
     /\[execution-engine\] migrations: held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261204000001_drop_engine_orders_resting\.sql/,
   );
-  assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 1 expand migration\(s\) up to 20261204000000/);
-  assert.match(result.out, /\[execution-engine\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql/);
+  assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 2 expand migration\(s\) up to 20261205000000/);
+  assert.match(result.out, /\[execution-engine\] migrations: schema 20261205000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql, 20261205000000_engine_accounts\.sql/);
   assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);
   console.log(result.out.match(/^.*migrations: (schema|Job).*$/gm).join('\n'));
   const versions = (table) =>
@@ -91,14 +91,14 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
       '-c',
       `SELECT version FROM ${table} ORDER BY 1`,
     ).trim();
-  assert.equal(versions('engine_schema_migrations'), '20261204000000');
+  assert.equal(versions('engine_schema_migrations'), '20261204000000\n20261205000000');
   assert.equal(versions('agents_schema_migrations'), '20261204000000');
   const status = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--output-style=static']);
   assert.equal(status.code, 0, status.out);
-  assert.match(status.out, /^\| execution-engine \| .* \| 20261204000000 \|$/m);
+  assert.match(status.out, /^\| execution-engine \| .* \| 20261205000000 \|$/m);
   const rerun = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
   assert.equal(rerun.code, 0, rerun.out);
-  assert.match(rerun.out, /migrations: schema 20261204000000 already applied \(Job execution-engine-migrate-[0-9a-f]{10} of these files completed before\)/);
+  assert.match(rerun.out, /migrations: schema 20261205000000 already applied \(Job execution-engine-migrate-[0-9a-f]{10} of these files completed before\)/);
 });
 
 test('a signal posted to the deployed agents is booked by the deployed engine and shows on the dashboard, in Chromium', () => {
@@ -257,7 +257,7 @@ test('order traffic through deploys, a switch-back, a rollback, killed pods, a d
 // during it is still there, nothing booked twice, and the two times (traffic back, schema back) are
 // printed (docs/rollback.md, section 4).
 test('an expand migration deployed and undone by deploy:rollback --database on the real node under order traffic: the column gone, the schema recorded, no order lost or booked twice, timed', async () => {
-  const migration = join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_order_note.sql');
+  const migration = join(scratch.dir, 'apps/execution-engine/migrations/20261206000000_order_note.sql');
   writeFileSync(
     migration,
     '-- release: expand\n-- migrate:up\nALTER TABLE engine_orders ADD COLUMN note text;\n-- migrate:down\nALTER TABLE engine_orders DROP COLUMN note;\n',
@@ -287,20 +287,20 @@ test('an expand migration deployed and undone by deploy:rollback --database on t
         await sleep(1000);
       },
     });
-    assert.match(deployed.out, /migrations: schema 20261205000000 after [\d.]+ s; applied 20261205000000_order_note\.sql/);
+    assert.match(deployed.out, /migrations: schema 20261206000000 after [\d.]+ s; applied 20261206000000_order_note\.sql/);
     assert.equal(rollback.code, 0, rollback.out);
     const result = checkOrderHistory({ history, final: await readBack(history, [url]) });
     assert.ok(result.ok, describe(result));
     assert.equal(result.counts.acknowledged, history.length, 'every order acknowledged in the end');
     assert.equal(noteColumn(), '0', 'the down section ran');
-    assert.equal(sql('SELECT max(version) FROM engine_schema_migrations'), '20261204000000');
+    assert.equal(sql('SELECT max(version) FROM engine_schema_migrations'), '20261205000000');
     const traffic = Number(/recovered in ([\d.]+) s/.exec(rollback.out)?.[1]);
-    const schema = Number(/migrations: schema 20261204000000 after ([\d.]+) s; undid 20261205000000_order_note\.sql/.exec(rollback.out)?.[1]);
+    const schema = Number(/migrations: schema 20261205000000 after ([\d.]+) s; undid 20261206000000_order_note\.sql/.exec(rollback.out)?.[1]);
     assert.ok(traffic > 0 && schema > 0, rollback.out);
     const status = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--services=execution-engine', '--output-style=static']);
-    assert.match(status.out, /^\| execution-engine \| .* \| 20261204000000 \|$/m);
+    assert.match(status.out, /^\| execution-engine \| .* \| 20261205000000 \|$/m);
     console.log(
-      `database rollback on the real node: traffic back in ${traffic.toFixed(2)} s, schema 20261205000000 -> 20261204000000 in ${schema.toFixed(1)} s (the down Job); ${describe(result)}`,
+      `database rollback on the real node: traffic back in ${traffic.toFixed(2)} s, schema 20261206000000 -> 20261205000000 in ${schema.toFixed(1)} s (the down Job); ${describe(result)}`,
     );
   } finally {
     rmSync(migration, { force: true });
@@ -344,7 +344,7 @@ test('a release whose migration fails is not rolled: traffic untouched, the erro
   const live = kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
   const revisions = JSON.parse(kubectl('get', 'configmap', 'execution-engine-releases', '-o', 'jsonpath={.data.history}')).length;
   writeFileSync(
-    join(scratch.dir, 'apps/execution-engine/migrations/20261205000000_planted_failure.sql'),
+    join(scratch.dir, 'apps/execution-engine/migrations/20261206000000_planted_failure.sql'),
     '-- release: expand\n-- migrate:up\nALTER TABLE no_such_table ADD COLUMN note text;\n-- migrate:down\nALTER TABLE no_such_table DROP COLUMN note;\n',
   );
   engineRelease({ RELEASE_NOTE: 'a release with a failing migration' });

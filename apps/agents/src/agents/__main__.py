@@ -62,6 +62,7 @@ def main() -> None:
         os.environ.get("ENGINE_URL"),
         breaker_threshold=int(os.environ.get("AGENTS_BREAKER_FAILURES", "5")),
         breaker_seconds=float(os.environ.get("AGENTS_BREAKER_SECONDS", "10")),
+        account=os.environ.get("AGENTS_NAME", "agents"),
     )
     faults = load_faults(os.environ)
     if faults.active:

@@ -17,9 +17,15 @@ use crate::journal::Booked;
 use crate::orders::{InstrumentSpec, Order};
 use crate::risk::RiskLimits;
 
+/// The account of an order that names none (and of every order booked before accounts).
+pub const UNASSIGNED: &str = "unassigned";
+
 /// An order as the HTTP layer parsed it; the store gives it its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
+    /// The participant it is booked for: its position limit is checked against this account's
+    /// position, the sum of its fills over every pod and colour.
+    pub account: String,
     pub client_order_id: Option<String>,
     pub instrument: Option<String>,
     pub side: Side,
@@ -51,7 +57,30 @@ pub struct Top {
     pub best_ask: Option<Price>,
     pub resting_bids: usize,
     pub resting_asks: usize,
-    pub position: Quantity,
+}
+
+/// An account's position in one instrument: bought less sold over all its fills, and what its
+/// orders still rest to buy and to sell (the pre-trade limit counts them as if filled).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Position {
+    pub account: String,
+    pub instrument: String,
+    #[schema(value_type = String, pattern = r"^-?\d+(\.\d+)?$")]
+    pub quantity: Quantity,
+    #[schema(value_type = String, pattern = r"^\d+(\.\d+)?$")]
+    pub resting_buys: Quantity,
+    #[schema(value_type = String, pattern = r"^\d+(\.\d+)?$")]
+    pub resting_sells: Quantity,
+}
+
+impl Position {
+    /// The worst case on `side`: the position if every order resting on that side filled.
+    pub fn exposure(&self, side: Side) -> Quantity {
+        match side {
+            Side::Buy => Quantity(self.quantity.units() + self.resting_buys.units()),
+            Side::Sell => Quantity(self.quantity.units() - self.resting_sells.units()),
+        }
+    }
 }
 
 /// The instrument's rules and the pre-trade risk limits the engine applies to every order.
@@ -76,8 +105,15 @@ impl Rules {
     }
 
     /// Checks an order (its id assigned) against the instrument's rules and the risk limits, given
-    /// the book's top and the position: the reason it is refused, if it is.
-    pub fn refusal(&self, order: &Order, top: &Top, instrument: Option<&str>) -> Option<String> {
+    /// the book's top and its account's exposure on the order's side (`Position::exposure`): the
+    /// reason it is refused, if it is.
+    pub fn refusal(
+        &self,
+        order: &Order,
+        top: &Top,
+        position: Quantity,
+        instrument: Option<&str>,
+    ) -> Option<String> {
         if let Some(instrument) = instrument {
             if instrument != self.spec.symbol {
                 return Some(format!(
@@ -96,7 +132,7 @@ impl Rules {
             _ => order.price,
         };
         self.limits
-            .check(order, top.position, reference)
+            .check(order, position, reference)
             .err()
             .map(|e| e.to_string())
     }
@@ -143,6 +179,14 @@ impl Store {
         match self {
             Store::Memory(s) => Ok(s.top()),
             Store::Postgres(s) => s.top().await,
+        }
+    }
+
+    /// Every account's position in the instrument, by account.
+    pub async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+        match self {
+            Store::Memory(s) => Ok(s.positions()),
+            Store::Postgres(s) => s.positions().await,
         }
     }
 

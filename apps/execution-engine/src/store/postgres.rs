@@ -15,7 +15,7 @@ use market_types::{OrderId, Price, Quantity, Side};
 use tokio_postgres::NoTls;
 
 use super::breaker::{breaker, Breaker, BreakerMetrics};
-use super::{Outcome, Rules, StoreError, Submission, Top};
+use super::{Outcome, Position, Rules, StoreError, Submission, Top};
 use crate::book::Trade;
 use crate::journal::Booked;
 use crate::matching::{cross, Resting};
@@ -23,9 +23,16 @@ use crate::orders::Order;
 use failsafe::futures::CircuitBreaker;
 use std::future::Future;
 
-/// The first migration (apps/execution-engine/migrations, dbmate's format): its up section is
-/// applied at start until the deploy runs migrations as a Job (issue 30).
+/// The first migration (apps/execution-engine/migrations, dbmate's format).
 const FIRST_MIGRATION: &str = include_str!("../../migrations/20261204000000_engine_state.sql");
+/// The expand migrations this release's code needs, oldest first. Deployed, the release's
+/// migration Job (dbmate) has applied them before a pod starts; a pod applies their up sections
+/// again at start (each is idempotent), so an engine started on its own (the processes of the
+/// integration and e2e tests, a developer's) finds the schema it reads.
+const EXPAND_MIGRATIONS: [&str; 2] = [
+    FIRST_MIGRATION,
+    include_str!("../../migrations/20261205000000_engine_accounts.sql"),
+];
 /// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
 const SCHEMA_LOCK: i64 = 0x7472_6164_696e_6701;
 /// Crossing makers are read a page at a time, until they cover the order's quantity (most orders
@@ -35,13 +42,15 @@ const MAKERS_PER_BOOKING: usize = 1000;
 
 // A booking's statements, prepared once per connection (each a single round trip after that).
 const LOCK_INSTRUMENT: &str = "SELECT 1 FROM engine_instruments WHERE symbol = $1 FOR UPDATE";
-/// What the pre-trade checks need, by index (not the resting counts: they grow with the book),
-/// and the new order's id.
+/// What the pre-trade checks need, by index (not the resting counts: they grow with the book):
+/// the band's reference, the account's position and what it rests on each side; and the new
+/// order's id.
 const BAND_AND_ID: &str = "SELECT \
     (SELECT max(price) FROM engine_orders WHERE instrument = $1 AND side = 'buy' AND remaining > 0) AS best_bid, \
     (SELECT min(price) FROM engine_orders WHERE instrument = $1 AND side = 'sell' AND remaining > 0) AS best_ask, \
-    (SELECT position FROM engine_instruments WHERE symbol = $1) AS position, \
-    nextval('engine_order_ids') AS id";
+    p.quantity AS position, p.resting_buys, p.resting_sells, \
+    nextval('engine_order_ids') AS id \
+    FROM (SELECT 1) AS one LEFT JOIN engine_positions p ON p.account = $2 AND p.instrument = $1";
 /// The opposite side's makers that cross the order, best price first, oldest first within a price:
 /// a page of $3 after the maker ($4 price, $5 id) the last page ended with.
 const CROSSING_ASKS: &str = "SELECT id, price, remaining FROM engine_orders WHERE instrument = $1 AND side = 'sell' \
@@ -51,10 +60,11 @@ const CROSSING_BIDS: &str =
     AND remaining > 0 AND price >= $2 AND (price < $4 OR (price = $4 AND id > $5)) \
     ORDER BY price DESC, id ASC LIMIT $3";
 /// The order, its makers' remainders and its trades in one statement; nothing of the fills is
-/// written when the client id turns out to be taken (the count is then 0).
+/// written when the client id turns out to be taken (the count is then 0). The trades move the
+/// taker's and makers' positions (a trigger, engine_trades_positions, at the statement's end).
 const WRITE_BOOKING: &str = "WITH booked AS ( \
-      INSERT INTO engine_orders (id, client_order_id, instrument, side, price, quantity, remaining) \
-      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_order_id) DO NOTHING RETURNING id), \
+      INSERT INTO engine_orders (id, client_order_id, instrument, side, price, quantity, remaining, account) \
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $15) ON CONFLICT (client_order_id) DO NOTHING RETURNING id), \
     makers AS ( \
       UPDATE engine_orders o SET remaining = m.remaining \
       FROM unnest($8::bigint[], $9::bigint[]) AS m(id, remaining) \
@@ -69,8 +79,12 @@ const WRITE_BOOKING: &str = "WITH booked AS ( \
     SELECT count(*) FROM booked";
 
 impl From<tokio_postgres::Error> for StoreError {
+    /// The server's own message when it sent one (the error's Display says only "db error").
     fn from(e: tokio_postgres::Error) -> StoreError {
-        StoreError::Database(e.to_string())
+        StoreError::Database(match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        })
     }
 }
 
@@ -192,7 +206,9 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
-        tx.batch_execute(up_section(FIRST_MIGRATION)).await?;
+        for migration in EXPAND_MIGRATIONS {
+            tx.batch_execute(up_section(migration)).await?;
+        }
         tx.execute(
             "INSERT INTO engine_instruments (symbol) VALUES ($1) ON CONFLICT DO NOTHING",
             &[&self.rules.spec.symbol],
@@ -287,7 +303,7 @@ impl PgStore {
                     None => Ok(None),
                 }
             },
-            async { Ok(tx.query_one(&band, &[&symbol]).await?) },
+            async { Ok(tx.query_one(&band, &[&symbol, &submission.account]).await?) },
             async {
                 Ok(tx
                     .query(
@@ -306,8 +322,16 @@ impl PgStore {
             best_ask: band_row.get::<_, Option<i64>>("best_ask").map(Price),
             resting_bids: 0,
             resting_asks: 0,
-            position: Quantity(band_row.get::<_, Option<i64>>("position").unwrap_or(0)),
         };
+        // The account's worst case on the order's side (the new order is added by the check).
+        let figure = |name: &str| Quantity(band_row.get::<_, Option<i64>>(name).unwrap_or(0));
+        let position = Position {
+            quantity: figure("position"),
+            resting_buys: figure("resting_buys"),
+            resting_sells: figure("resting_sells"),
+            ..Position::default()
+        }
+        .exposure(submission.side);
         let order = Order {
             id: OrderId(id as u64),
             instrument: symbol.clone(),
@@ -315,9 +339,9 @@ impl PgStore {
             price: submission.price,
             quantity: submission.quantity,
         };
-        if let Some(reason) = self
-            .rules
-            .refusal(&order, &top, submission.instrument.as_deref())
+        if let Some(reason) =
+            self.rules
+                .refusal(&order, &top, position, submission.instrument.as_deref())
         {
             return Ok(Outcome::Refused(reason));
         }
@@ -374,6 +398,7 @@ impl PgStore {
                     &trade_sizes,
                     &bids_delta,
                     &asks_delta,
+                    &submission.account,
                 ],
             )
             .await?
@@ -393,6 +418,7 @@ impl PgStore {
         tx.commit().await?;
         Ok(Outcome::Booked(Booked {
             id: order.id,
+            account: submission.account,
             client_order_id: submission.client_order_id,
             instrument: symbol,
             side: order.side,
@@ -411,6 +437,31 @@ impl PgStore {
         .await
     }
 
+    /// Every account's position in the instrument, by account.
+    pub async fn positions(&self) -> Result<Vec<Position>, StoreError> {
+        self.guarded(async {
+            let client = self.pool.get().await?;
+            let rows = client
+                .query(
+                    "SELECT account, quantity, resting_buys, resting_sells FROM engine_positions \
+                     WHERE instrument = $1 ORDER BY account",
+                    &[&self.rules.spec.symbol],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| Position {
+                    account: row.get("account"),
+                    instrument: self.rules.spec.symbol.clone(),
+                    quantity: Quantity(row.get("quantity")),
+                    resting_buys: Quantity(row.get("resting_buys")),
+                    resting_sells: Quantity(row.get("resting_sells")),
+                })
+                .collect())
+        })
+        .await
+    }
+
     /// Up to `limit` bookings, newest first, each with the trades it made as the taker.
     pub async fn recent(&self, limit: usize) -> Result<Vec<Booked>, StoreError> {
         self.guarded(self.recent_unguarded(limit)).await
@@ -420,7 +471,7 @@ impl PgStore {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT id, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
+                "SELECT id, account, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
                  WHERE instrument = $1 ORDER BY id DESC LIMIT $2",
                 &[&self.rules.spec.symbol, &(limit as i64)],
             )
@@ -434,6 +485,7 @@ impl PgStore {
 fn booked_of_row(row: &tokio_postgres::Row) -> Booked {
     Booked {
         id: OrderId(row.get::<_, i64>("id") as u64),
+        account: row.get("account"),
         client_order_id: row.get("client_order_id"),
         instrument: row.get("instrument"),
         side: side_of(row.get("side")),
@@ -481,7 +533,7 @@ async fn booking_of_client<C: GenericClient>(
 ) -> Result<Option<Booked>, StoreError> {
     let statement = client
         .prepare_cached(
-            "SELECT id, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
+            "SELECT id, account, client_order_id, instrument, side, price, quantity, remaining FROM engine_orders \
              WHERE client_order_id = $1",
         )
         .await?;
@@ -499,7 +551,7 @@ async fn top_in<C: GenericClient>(client: &C, symbol: &str) -> Result<Top, Store
             "SELECT \
                (SELECT max(price) FROM engine_orders WHERE instrument = $1 AND side = 'buy' AND remaining > 0) AS best_bid, \
                (SELECT min(price) FROM engine_orders WHERE instrument = $1 AND side = 'sell' AND remaining > 0) AS best_ask, \
-               resting_bids, resting_asks, position \
+               resting_bids, resting_asks \
              FROM engine_instruments WHERE symbol = $1",
         )
         .await?;
@@ -509,7 +561,6 @@ async fn top_in<C: GenericClient>(client: &C, symbol: &str) -> Result<Top, Store
         best_ask: row.get::<_, Option<i64>>("best_ask").map(Price),
         resting_bids: row.get::<_, i64>("resting_bids") as usize,
         resting_asks: row.get::<_, i64>("resting_asks") as usize,
-        position: Quantity(row.get::<_, i64>("position")),
     })
 }
 

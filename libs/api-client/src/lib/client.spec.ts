@@ -28,6 +28,12 @@ describe('createApiClient', () => {
     await expect(client.engineStatus()).resolves.toEqual(status);
   });
 
+  it('reads an engine status without the deprecated per-instrument position (an engine release that dropped it)', async () => {
+    const status = { version: '0.2.0', instrument: 'BTC-USD', best_bid: '39999', best_ask: null, resting_bids: 2, resting_asks: 0 };
+    const client = createApiClient({ agentsUrl: 'http://a:8000', engineUrl: 'http://e:8080', fetch: respond(200, status) });
+    await expect(client.engineStatus()).resolves.toEqual(status);
+  });
+
   it('reports an unreachable service with its URL', async () => {
     const fetchMock = jest.fn(async () => {
       throw new TypeError('fetch failed');

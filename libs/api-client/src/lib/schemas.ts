@@ -31,7 +31,9 @@ export const engineStatusSchema = z.object({
   best_ask: decimal.nullable(),
   resting_bids: z.number().int().nonnegative(),
   resting_asks: z.number().int().nonnegative(),
-  position: decimal,
+  // Deprecated by the engine (always "0": positions are per account, GET /api/positions there);
+  // optional, so this client reads an engine that no longer sends it.
+  position: decimal.optional(),
 });
 
 export type Positions = z.infer<typeof positionsSchema>;

@@ -41,8 +41,12 @@ class EngineClient:
         transport=None,
         breaker_threshold: int = 5,
         breaker_seconds: float = 10.0,
+        account: str = "agents",
     ) -> None:
+        """`account`: the engine account the orders are booked for (the agent's name): the
+        engine's own position limit is checked against its fills."""
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.account = account
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
         self.breakers = AsyncCircuitBreakerFactory(
             default_threshold=breaker_threshold, default_ttl=breaker_seconds
@@ -62,6 +66,7 @@ class EngineClient:
         return await self._http.post(
             f"{self.base_url}/api/orders",
             json={
+                "account": self.account,
                 "instrument": intent.instrument,
                 "client_order_id": record.client_order_id,
                 "side": str(intent.side),
