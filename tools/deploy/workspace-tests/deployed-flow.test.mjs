@@ -72,7 +72,10 @@ test('the database, the engine, the agents and the dashboard deploy onto the rea
     /\[execution-engine\] migrations: held back \(contract; deploy --contract runs it once the live and the standby release carry it\): 20261204000001_drop_engine_orders_resting\.sql/,
   );
   assert.match(result.out, /\[execution-engine\] migrations: Job execution-engine-migrate-[0-9a-f]{10} runs 2 expand migration\(s\) up to 20261205000000/);
-  assert.match(result.out, /\[execution-engine\] migrations: schema 20261205000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql, 20261205000000_engine_accounts\.sql/);
+  assert.match(
+    result.out,
+    /\[execution-engine\] migrations: schema 20261205000000 after [\d.]+ s; applied 20261204000000_engine_state\.sql, 20261205000000_engine_accounts\.sql/,
+  );
   assert.match(result.out, /\[agents\] migrations: schema 20261204000000 after [\d.]+ s; applied 20261204000000_agents_state\.sql/);
   console.log(result.out.match(/^.*migrations: (schema|Job).*$/gm).join('\n'));
   const versions = (table) =>
