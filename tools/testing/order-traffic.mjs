@@ -22,9 +22,14 @@ export async function postOrder(url, body, timeoutMs = 5000) {
   }
 }
 
-/** The order a client sends as its n-th: prices around 40000 so orders cross and rest. */
+/**
+ * The order a client sends as its n-th: prices around 40000 so orders cross and rest. Each order is
+ * its own account: this traffic tests that no order is lost or booked twice, not the engine's
+ * position limit, which per account would refuse a client's orders once they rested 50 BTC.
+ */
 export function orderBody(prefix, c, n) {
   return {
+    account: `${prefix}c${c}-${n}`,
     client_order_id: `${prefix}c${c}-${n}`,
     side: (c + n) % 2 ? 'buy' : 'sell',
     price: String(40000 + ((n * 7 + c) % 5) - 2),

@@ -29,7 +29,13 @@ export async function restartCheck({ namespace, context, orders = 20, timeoutSec
   const run = `restart-${Date.now().toString(36)}`;
   const booked = new Map();
   for (let n = 0; n < orders; n++) {
-    const body = { client_order_id: `${run}-${n}`, side: n % 2 ? 'buy' : 'sell', price: n % 2 ? '39990' : '40010', quantity: '0.001' };
+    const body = {
+      account: 'restart-check',
+      client_order_id: `${run}-${n}`,
+      side: n % 2 ? 'buy' : 'sell',
+      price: n % 2 ? '39990' : '40010',
+      quantity: '0.001',
+    };
     const result = await postOrder(url, body);
     if (result.status !== 201) throw new Error(`order ${body.client_order_id} was not booked through ${url}: ${JSON.stringify(result)}`);
     booked.set(body.client_order_id, { id: result.id, body });

@@ -63,6 +63,18 @@ class TestRiskLimits:
         d = limits.check(intent(Side.SELL, "10"), {"BTC-USD": D(2)}, {"BTC-USD": D(40000)})
         assert d.quantity == D(7)
 
+    def test_an_order_is_capped_at_the_venues_per_order_maximum(self):
+        """Issue 28: a large reducing order (an agent long 20 BTC selling 25) went to the engine
+        whole, and the engine refused it (its per-order maximum is 10): the agent could not reduce
+        at all. Orders are capped at the maximum the venue takes, reducing ones included."""
+        capped = RiskLimits({"BTC-USD": D(5)}, D(10**7), max_order={"BTC-USD": D(10)})
+        d = capped.check(intent(Side.SELL, "25"), {"BTC-USD": D(20)}, {"BTC-USD": D(40000)})
+        assert (d.approved, d.quantity, d.reason) == (True, D(10), "reduced by order size limit")
+        d = capped.check(intent(Side.SELL, "3"), {"BTC-USD": D(20)}, {"BTC-USD": D(40000)})
+        assert (d.approved, d.quantity, d.reason) == (True, D(3), "within limits")
+        d = capped.check(intent(Side.BUY, "1", inst="ETH-USD"), {}, {})
+        assert not d.approved, "no cap named for an instrument changes nothing else"
+
     def test_gross_exposure_counts_other_instruments(self, limits):
         # ETH uses 100 * 2000 = 200000 of 300000; BTC room = 100000 / 40000 = 2.5
         d = limits.check(intent(Side.BUY, "4"), {"ETH-USD": D(100)}, {"ETH-USD": D(2000)})

@@ -39,7 +39,7 @@ test('a trade submitted through the agents appears on the dashboard: intent, boo
   const long = Number(positions.find((p: { instrument: string }) => p.instrument === 'BTC-USD')?.quantity ?? 0) > 0;
   const other = long ? 'buy' : 'sell';
   const price = long ? (fresh || !bestAsk ? '40000.5' : String(Number(bestAsk) - 0.5)) : fresh || !bestBid ? '39999.5' : String(Number(bestBid) + 0.5);
-  const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { side: other, price, quantity: '0.5' } });
+  const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { account: 'e2e-counterparty', side: other, price, quantity: '0.5' } });
   expect(offer.status()).toBe(201);
   expect((await offer.json()).trades, 'the offer rests').toEqual([]);
   const signal = await request.post(`${env('E2E_AGENTS_URL')}/api/signals`, { data: { instrument: 'BTC-USD', price, strength: long ? '-0.5' : '0.5' } });

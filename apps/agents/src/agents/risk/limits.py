@@ -1,7 +1,7 @@
-"""Pre-trade limits: per-instrument position and gross exposure."""
+"""Pre-trade limits: per-instrument position, gross exposure and order size."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trading_core import OrderIntent, quantize
@@ -19,6 +19,9 @@ class RiskLimits:
     max_position: Mapping[str, Decimal]
     max_gross_exposure: Decimal
     lot: Decimal = Decimal("0.001")
+    # The largest order the venue takes per instrument (the engine refuses a larger one): every
+    # approved order is capped at it, a reducing one included.
+    max_order: Mapping[str, Decimal] = field(default_factory=dict)
 
     def check(
         self,
@@ -27,6 +30,18 @@ class RiskLimits:
         marks: Mapping[str, Decimal],
     ) -> Decision:
         """Approve, shrink, or reject an intent. Unknown instruments are rejected, never allowed."""
+        decision = self._position_and_exposure(intent, positions, marks)
+        cap = self.max_order.get(intent.instrument)
+        if decision.approved and cap is not None and decision.quantity > cap:
+            return Decision(True, cap, "reduced by order size limit")
+        return decision
+
+    def _position_and_exposure(
+        self,
+        intent: OrderIntent,
+        positions: Mapping[str, Decimal],
+        marks: Mapping[str, Decimal],
+    ) -> Decision:
         position_limit = self.max_position.get(intent.instrument)
         if position_limit is None:
             return Decision(False, Decimal(0), f"no position limit for {intent.instrument}")
