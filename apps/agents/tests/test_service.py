@@ -300,9 +300,15 @@ def test_main_keeps_the_state_in_the_database_the_environment_names(mocker, monk
         entry.main()
     run.assert_not_called()
     monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("AGENTS_MAX_BATCH", "0")
+    with pytest.raises(SystemExit, match="AGENTS_MAX_BATCH=0: changes per transaction"):
+        entry.main()
+    run.assert_not_called()
+    monkeypatch.setenv("AGENTS_MAX_BATCH", "1")
     entry.main()
     state = run.call_args.args[0].state.agent_state
     assert isinstance(state, PgAgentState) and state.pool.max_size == 3
+    assert state.max_batch == 1
 
 
 def test_the_committed_openapi_document_is_the_one_the_code_describes():

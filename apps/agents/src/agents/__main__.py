@@ -1,6 +1,7 @@
 """Run the agents' HTTP service: `python -m agents` (PORT, default 8000), the trading state in the
 PostgreSQL database DATABASE_URL names (a pool of DATABASE_POOL_SIZE connections, default 8; the
-agent's name AGENTS_NAME, default `agents`: replicas of one agent share its state). The circuit
+agent's name AGENTS_NAME, default `agents`: replicas of one agent share its state; at most
+AGENTS_MAX_BATCH changes per transaction, default 200: 1 turns the group commit off). The circuit
 breaker on the engine opens after AGENTS_BREAKER_FAILURES failures in a row (default 5) for
 AGENTS_BREAKER_SECONDS (default 10).
 AGENTS_STATE=memory keeps it in the process instead: a test aid, the planted defect of the proof
@@ -44,7 +45,12 @@ def open_state(env=os.environ):
     size = env.get("DATABASE_POOL_SIZE", "8")
     if not size.isdigit():
         raise SystemExit(f"agents: DATABASE_POOL_SIZE={size}: a number of connections")
-    return PgAgentState(url, config, env.get("AGENTS_NAME", "agents"), int(size))
+    batch = env.get("AGENTS_MAX_BATCH", "200")
+    if not batch.isdigit() or int(batch) < 1:
+        raise SystemExit(f"agents: AGENTS_MAX_BATCH={batch}: changes per transaction, at least 1")
+    return PgAgentState(
+        url, config, env.get("AGENTS_NAME", "agents"), int(size), max_batch=int(batch)
+    )
 
 
 def openapi_document() -> str:

@@ -74,17 +74,22 @@ def _record(row: dict) -> OrderRecord:
     )
 
 
-# One read of the agent under its row lock: the stop, positions, marks, the open orders (every
-# replica's pending intents and what booked ones still rest: they count against the limits as if
-# filled), the outbox rows a batch's answers and
+# One read of the agent: the stop, positions and marks (what the API shows) and, for a batch of
+# changes under its row lock, the open orders (every replica's pending intents and what booked
+# ones still rest: they count against the limits as if filled), the outbox rows its answers and
 # fills name, and ids for the intents it may make. Numbers as text: never through a float.
-LOAD = """
+VIEW = """
 SELECT a.peak, a.tripped, a.rejected, a.pending,
   (SELECT coalesce(json_agg(json_build_array(p.instrument, p.quantity::text,
             p.average_price::text, p.realized_pnl::text, p.fees_paid::text)), '[]')
      FROM agents_positions p WHERE p.agent = a.agent) AS positions,
   (SELECT coalesce(json_object_agg(m.instrument, m.price::text), '{}')
-     FROM agents_marks m WHERE m.agent = a.agent) AS marks,
+     FROM agents_marks m WHERE m.agent = a.agent) AS marks__EXTRA__
+FROM agents_agents a WHERE a.agent = %(agent)s
+"""
+LOAD = VIEW.replace(
+    "__EXTRA__",
+    """,
   (SELECT coalesce(json_object_agg(o.instrument, o.q::text), '{}')
      FROM (SELECT instrument, sum(CASE side WHEN 'buy' THEN left_ ELSE -left_ END) AS q
              FROM (SELECT instrument, side, quantity AS left_ FROM agents_outbox
@@ -98,9 +103,9 @@ SELECT a.peak, a.tripped, a.rejected, a.pending,
      FROM agents_outbox t
     WHERE t.agent = a.agent AND t.client_order_id = ANY(%(touched)s)) AS touched,
   (SELECT coalesce(array_agg(nextval('agents_intent_ids')), '{}')
-     FROM generate_series(1, %(ids)s)) AS ids
-FROM agents_agents a WHERE a.agent = %(agent)s
-"""
+     FROM generate_series(1, %(ids)s)) AS ids""",
+)
+VIEW = VIEW.replace("__EXTRA__", "")
 LOCK = "SELECT 1 FROM agents_agents WHERE agent = %s FOR UPDATE"
 
 
@@ -169,8 +174,9 @@ class PgAgentState:
     async def _load(
         self, conn: AsyncConnection, lock: bool, touched: list[str] = (), ids: int = 0
     ) -> tuple[TradingAgent, dict[str, OutboxRow], list[int], int]:
-        """The agent as persisted (with `lock`, its row locked until the transaction ends), the
-        outbox rows `touched` names, `ids` new intent ids, and the agent's pending count."""
+        """The agent as persisted and its pending count; with `lock` (a batch of changes), its row
+        locked until the transaction ends, its open orders, the outbox rows `touched` names and
+        `ids` new intent ids."""
         params = {"agent": self.name, "touched": list(touched), "ids": ids}
         async with conn.pipeline():
             if lock:
@@ -178,7 +184,7 @@ class PgAgentState:
                 # reads with the snapshot it took before waiting (READ COMMITTED), so a read in
                 # the locking statement would miss what the lock's last holder committed.
                 await conn.execute(LOCK, (self.name,))
-            row = await (await conn.execute(LOAD, params)).fetchone()
+            row = await (await conn.execute(LOAD if lock else VIEW, params)).fetchone()
         agent = TradingAgent(self.config, send=lambda intent: None)
         agent.stop.peak, agent.stop.tripped, agent.rejected = (
             row["peak"],
@@ -190,6 +196,8 @@ class PgAgentState:
                 instrument, Decimal(quantity), Decimal(average), Decimal(realized), Decimal(fees)
             )
         agent.marks = {i: Decimal(price) for i, price in row["marks"].items()}
+        if not lock:
+            return agent, {}, [], int(row["pending"])  # the view: no open orders, no ids
         agent.open_intents = {i: Decimal(q) for i, q in row["open"].items()}
         outbox = {
             cid: OutboxRow(settled, Decimal(filled))
