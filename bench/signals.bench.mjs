@@ -27,7 +27,10 @@ async function startEngine(databaseUrl) {
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return { url, stop: () => child.kill() };
     await new Promise((r) => setTimeout(r, 100));
   }
