@@ -5,7 +5,8 @@
 //   history: [{ client: 'c-1', attempts: [{ status: 201 | 200 | 422 | 503 | 'error', id?: number }] }]
 //            every attempt of one client order id, to whichever pod answered
 //   final:   Map(client -> booking id, or null): each acknowledged id read back through the service
-//   book:    optional { orders: [{ id, instrument?, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }] }
+//   book:    optional { orders: [{ id, instrument?, account?, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }],
+//            positions?: [{ account, instrument, quantity, resting_buys, resting_sells }] }
 //            prices and quantities as integers (fixed-point units); one book per instrument (the
 //            engine's and its synthetic twin's, which the deploy analysis' load writes to)
 //
@@ -14,7 +15,8 @@
 // bookings), `id-reused` (one booking id acknowledged for two client ids), `fills` (an order's fills
 // and remainder do not add up to its quantity), `bad-trade` (a trade at a price its taker did not
 // accept, an order trading with itself or with another instrument's), `crossed-book` (a resting bid
-// at or above a resting ask of the same instrument).
+// at or above a resting ask of the same instrument), `position` (an account's position is not the
+// sum of its fills, or what it rests not the sum of its orders' remainders).
 
 const ACK = new Set([200, 201]);
 
@@ -46,7 +48,7 @@ export function checkOrderHistory({ history, final, book }) {
   return { ok: problems.length === 0, counts, problems };
 }
 
-function checkBook({ orders, trades }) {
+function checkBook({ orders, trades, positions }) {
   const problems = [];
   const filled = new Map();
   const add = (id, q) => filled.set(id, (filled.get(id) ?? 0n) + BigInt(q));
@@ -79,6 +81,40 @@ function checkBook({ orders, trades }) {
       const of = instrument === undefined ? '' : ` of ${instrument}`;
       if (bid >= ask) problems.push({ kind: 'crossed-book', detail: `best bid ${bid} at or above best ask ${ask}${of}` });
     }
+  }
+  if (positions) problems.push(...checkPositions(orders, trades, positions));
+  return problems;
+}
+
+/** Each account's position against its fills and its resting figures against its orders. */
+function checkPositions(orders, trades, positions) {
+  const expected = new Map();
+  const figures = (o) => {
+    const key = `${o.account}\u0000${o.instrument}`;
+    if (!expected.has(key)) expected.set(key, { account: o.account, instrument: o.instrument, quantity: 0n, resting_buys: 0n, resting_sells: 0n });
+    return expected.get(key);
+  };
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  for (const t of trades) {
+    for (const o of [byId.get(t.taker), byId.get(t.maker)]) {
+      if (o) figures(o).quantity += (o.side === 'buy' ? 1n : -1n) * BigInt(t.quantity);
+    }
+  }
+  for (const o of orders) if (BigInt(o.remaining) > 0n) figures(o)[o.side === 'buy' ? 'resting_buys' : 'resting_sells'] += BigInt(o.remaining);
+  const problems = [];
+  const seen = new Set();
+  for (const p of positions) {
+    const key = `${p.account}\u0000${p.instrument}`;
+    seen.add(key);
+    const want = expected.get(key) ?? { quantity: 0n, resting_buys: 0n, resting_sells: 0n };
+    for (const field of ['quantity', 'resting_buys', 'resting_sells']) {
+      if (BigInt(p[field]) !== want[field])
+        problems.push({ kind: 'position', detail: `account ${p.account} in ${p.instrument}: ${field} ${p[field]}, its orders and fills say ${want[field]}` });
+    }
+  }
+  for (const [key, want] of expected) {
+    if (!seen.has(key) && (want.quantity || want.resting_buys || want.resting_sells))
+      problems.push({ kind: 'position', detail: `account ${want.account} in ${want.instrument}: no position kept, its orders and fills say ${want.quantity}` });
   }
   return problems;
 }

@@ -81,3 +81,25 @@ test('one book per instrument: the synthetic twin resting below the real book is
   assert.deepEqual(across.problems.map((p) => p.kind).sort(), ['bad-trade', 'fills']);
   assert.match(describe(across), /order 5 of BTC-USD traded with maker 2 of BTC-USD.SYNTHETIC/);
 });
+
+test("positions: each account's position is the sum of its fills and its resting figures its orders' remainders; a drifted one is named", () => {
+  const orders = [
+    { id: 1, instrument: 'X', account: 'mm', side: 'sell', price: 10, quantity: 5, remaining: 2 },
+    { id: 2, instrument: 'X', account: 'al', side: 'buy', price: 10, quantity: 3, remaining: 0 },
+    { id: 3, instrument: 'X', account: 'al', side: 'buy', price: 9, quantity: 4, remaining: 4 },
+  ];
+  const trades = [{ taker: 2, maker: 1, price: 10, quantity: 3 }];
+  const kept = [
+    { account: 'mm', instrument: 'X', quantity: -3, resting_buys: 0, resting_sells: 2 },
+    { account: 'al', instrument: 'X', quantity: 3, resting_buys: 4, resting_sells: 0 },
+  ];
+  const check = (positions) => checkOrderHistory({ history: [], final: new Map(), book: { orders, trades, positions } });
+  assert.equal(check(kept).ok, true, describe(check(kept)));
+  const drifted = check([{ ...kept[0], quantity: 0 }, kept[1]]);
+  assert.deepEqual(
+    drifted.problems.map((p) => p.detail),
+    ['account mm in X: quantity 0, its orders and fills say -3'],
+  );
+  const missing = check([kept[0]]);
+  assert.deepEqual(missing.counts.position, 1, describe(missing));
+});

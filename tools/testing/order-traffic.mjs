@@ -101,5 +101,6 @@ export async function readBack(history, urls) {
 
 /** The SQL that reads the engine's book and trades as order-checker.mjs takes them (one JSON value). */
 export const BOOK_SQL = `select json_build_object(
-  'orders', (select coalesce(json_agg(json_build_object('id', id, 'instrument', instrument, 'side', side, 'price', price, 'quantity', quantity, 'remaining', remaining)), '[]') from engine_orders),
-  'trades', (select coalesce(json_agg(json_build_object('taker', taker, 'maker', maker, 'price', price, 'quantity', quantity)), '[]') from engine_trades))`;
+  'orders', (select coalesce(json_agg(json_build_object('id', id, 'instrument', instrument, 'account', account, 'side', side, 'price', price, 'quantity', quantity, 'remaining', remaining)), '[]') from engine_orders),
+  'trades', (select coalesce(json_agg(json_build_object('taker', taker, 'maker', maker, 'price', price, 'quantity', quantity)), '[]') from engine_trades),
+  'positions', (select coalesce(json_agg(json_build_object('account', account, 'instrument', instrument, 'quantity', quantity, 'resting_buys', resting_buys, 'resting_sells', resting_sells)), '[]') from engine_positions))`;
