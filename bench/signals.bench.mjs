@@ -38,9 +38,9 @@ async function startEngine(databaseUrl) {
   throw new Error('the engine did not answer /healthz within 10 s');
 }
 
-const oha = (url, perSecond) =>
+const oha = (url, perSecond, strength) =>
   new Promise((resolve, reject) => {
-    const body = JSON.stringify({ instrument: 'BTC-USD', price: '40000', strength: '0.5' });
+    const body = JSON.stringify({ instrument: 'BTC-USD', price: '40000', strength });
     const args = ['--no-tui', '--output-format', 'json', '--latency-correction', '-w', '-q', String(perSecond), '-c', '500', '-z', `${seconds}s`];
     const child = spawn(join(TOOLS, 'oha'), [...args, '-m', 'POST', '-H', 'content-type: application/json', '-d', body, `${url}/api/signals`]);
     let out = '';
@@ -56,7 +56,7 @@ async function round(name, batch) {
   const env = { DATABASE_URL: agentsDb.url, AGENTS_MAX_BATCH: String(batch), AGENTS_RETRY_SECONDS: '2' };
   const replicas = [await startAgents(engine.url, env), await startAgents(engine.url, env)];
   try {
-    const reports = await Promise.all(replicas.map((r) => oha(r.url, rate / 2)));
+    const reports = await Promise.all([oha(replicas[0].url, rate / 2, '0.5'), oha(replicas[1].url, rate / 2, '-0.5')]);
     const p = (q) => Math.max(...reports.map((r) => r.latencyPercentiles[q] * 1000));
     const achieved = reports.reduce((a, r) => a + r.summary.requestsPerSec, 0);
     const codes = {};
