@@ -32,7 +32,7 @@ test('the agents, engine and cache-server APIs pass the DAST: no server error, c
   assert.equal(result.code, 0, result.out.slice(-6000));
   assert.match(result.out, /DAST: the three APIs are clean/);
   for (const [name, operations] of [
-    ['execution-engine', 7], // GET /api/orders/{client_order_id} and its link from POST /api/orders (issue 28)
+    ['execution-engine', 8], // GET /api/orders/{client_order_id} and its link from POST /api/orders, GET /api/positions (issue 28)
     ['agents', 7],
     ['cache-server', 4],
   ]) {
