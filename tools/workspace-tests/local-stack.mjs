@@ -16,8 +16,12 @@ export const CONTEXT = process.env.LOCAL_CLUSTER_CONTEXT;
 export const CLUSTER_NAME = process.env.LOCAL_CLUSTER_NAME;
 export const PROMETHEUS_URL = `http://${process.env.PROMETHEUS_ADDR}`;
 
-/** kubectl against the local cluster: its trimmed output; a failure throws with kubectl's message. */
-export const kubectl = (...args) => execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+/**
+ * kubectl against the local cluster: its trimmed output; a failure throws with kubectl's message.
+ * Up to 64 MiB of output (a whole book read back through psql is several MiB after a proof's traffic).
+ */
+export const kubectl = (...args) =>
+  execFileSync('kubectl', ['--context', CONTEXT, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
 /** kubectl in one namespace of the local cluster. */
 export const kubectlIn =
   (namespace) =>
