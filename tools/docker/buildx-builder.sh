@@ -22,10 +22,18 @@ if [ "${1:-}" = --check ]; then
   done
   die "builder $NAME is not running"
 fi
+# One maker at a time per buildx configuration: jobs side by side as one user (act's shards on a
+# new machine) otherwise all see no builder, and all but one fail to create it ("existing instance
+# for \"trading\" but no append mode").
+config="${BUILDX_CONFIG:-${DOCKER_CONFIG:-$HOME/.docker}/buildx}"
+mkdir -p "$config"
+exec 9>"$config/.trading-builder.lock"
+flock -w 120 9 || die "another job has been making the buildx builder $NAME for 120 s (lock $config/.trading-builder.lock)"
 if ! docker buildx inspect "$NAME" >/dev/null 2>&1; then
   docker buildx create --name "$NAME" --driver remote "unix://$BUILDKIT_SOCKET" >/dev/null
 fi
 docker buildx use "$NAME"
+exec 9>&-
 # A daemon that is busy (or was just restarted) can miss one bootstrap: try a few times, and say
 # what buildx answered rather than guess.
 running=""

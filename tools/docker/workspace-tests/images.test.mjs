@@ -192,6 +192,37 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
   assert.match(second.out, new RegExp(`#${step[1]} CACHED`));
 });
 
+// Found by a cold .ci/run on a new machine: act's three shards, one user, made the user's buildx
+// builder at once; two found it half made ("existing instance for \"trading\" but no append mode")
+// and failed their container step. A fresh buildx configuration each round stands for that user.
+test("making a user's buildx builder from several jobs at once succeeds in every one of them", async () => {
+  const { spawn } = await import('node:child_process');
+  const config = mkdtempSync(join(tmpdir(), 'docker-config-'));
+  const makeOnce = () =>
+    new Promise((resolve) => {
+      const child = spawn('bash', ['tools/docker/buildx-builder.sh'], {
+        cwd: repoRoot,
+        env: { ...process.env, DOCKER_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+  try {
+    for (let round = 0; round < 3; round++) {
+      rmSync(join(config, 'buildx'), { recursive: true, force: true });
+      const results = await Promise.all(Array.from({ length: 4 }, makeOnce));
+      for (const r of results) assert.equal(r.code, 0, r.out);
+      const current = execFileSync('docker', ['buildx', 'inspect'], { encoding: 'utf8', env: { ...process.env, DOCKER_CONFIG: config } });
+      assert.match(current, /^Name:\s+trading$/m, 'the builder is the current one');
+    }
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+});
+
 // Found by the sharding benchmark under act: side-by-side CI jobs on one machine start the container
 // environment together, and one shard failed ("mv: cannot stat …/docker-buildx.tmp": another
 // start had moved the shared temporary file first).
