@@ -571,3 +571,45 @@ async fn an_order_crossing_many_makers_fills_across_pages_in_price_time_order() 
     let top = store.top().await.unwrap();
     assert_eq!((top.resting_bids, top.resting_asks), (5, 6));
 }
+
+/// A pod starting beside live bookings: the schema is already applied (by the release's migration
+/// Job, or here by the first pod), so the start runs no DDL and queues no lock on the order
+/// tables. A transaction holding what every booking holds (ROW EXCLUSIVE on engine_orders) stays
+/// open throughout; before, the start's `CREATE INDEX IF NOT EXISTS` waited for it, stalled every
+/// later booking behind it, and failed at its 5 s lock_timeout (the pod crash-looped under a busy
+/// database). Applied versions are recorded in dbmate's table, so dbmate and the engine agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_beside_live_bookings_runs_no_ddl_once_the_schema_is_applied() {
+    let db = Database::new("start_ddl");
+    let first = PgStore::connect(&db.url, 2, rules()).await.unwrap();
+    let (booking, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    booking
+        .batch_execute("BEGIN; LOCK TABLE engine_orders IN ROW EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(4),
+        PgStore::connect(&db.url, 2, rules()),
+    )
+    .await
+    .expect("the start waited on the order table's lock")
+    .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    booking.batch_execute("COMMIT").await.unwrap();
+    let versions: Vec<String> = booking
+        .query(
+            "SELECT version FROM engine_schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, ["20261204000000", "20261205000000"]);
+    drop((first, second));
+}

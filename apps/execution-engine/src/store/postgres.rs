@@ -25,14 +25,31 @@ use std::future::Future;
 
 /// The first migration (apps/execution-engine/migrations, dbmate's format).
 const FIRST_MIGRATION: &str = include_str!("../../migrations/20261204000000_engine_state.sql");
-/// The expand migrations this release's code needs, oldest first. Deployed, the release's
-/// migration Job (dbmate) has applied them before a pod starts; a pod applies their up sections
-/// again at start (each is idempotent), so an engine started on its own (the processes of the
-/// integration and e2e tests, a developer's) finds the schema it reads.
-const EXPAND_MIGRATIONS: [&str; 2] = [
-    FIRST_MIGRATION,
-    include_str!("../../migrations/20261205000000_engine_accounts.sql"),
+/// The expand migrations this release's code needs, oldest first, with their dbmate versions.
+/// Deployed, the release's migration Job (dbmate) has applied them before a pod starts, and a pod
+/// finds their versions in dbmate's table and runs no DDL: a start never queues a lock on the
+/// order tables behind live bookings (an `ALTER TABLE` or `CREATE INDEX`, even one with nothing to
+/// do, waits for every booking in flight and stalls every later one; under a busy database it
+/// passed its lock_timeout and the pod crash-looped). An engine started on its own (the processes
+/// of the integration and e2e tests, a developer's) applies the missing ones at start, each
+/// idempotent, and records them as dbmate would.
+const EXPAND_MIGRATIONS: [(&str, &str); 2] = [
+    ("20261204000000", FIRST_MIGRATION),
+    (
+        "20261205000000",
+        include_str!("../../migrations/20261205000000_engine_accounts.sql"),
+    ),
 ];
+/// dbmate's table of applied versions for the engine (apps/execution-engine/migrations.yaml), in
+/// dbmate's own shape.
+const MIGRATIONS_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS engine_schema_migrations (version varchar(128) PRIMARY KEY)";
+/// How long a start waits for each connection it opens before reporting ready.
+const WARM_TIMEOUTS: Timeouts = Timeouts {
+    wait: Some(Duration::from_secs(30)),
+    create: Some(Duration::from_secs(30)),
+    recycle: Some(Duration::from_secs(5)),
+};
 /// The advisory lock the schema is applied under (any constant: pods starting together wait in turn).
 const SCHEMA_LOCK: i64 = 0x7472_6164_696e_6701;
 /// Crossing makers are read a page at a time, until they cover the order's quantity (most orders
@@ -170,7 +187,9 @@ impl PgStore {
         let mut opening = tokio::task::JoinSet::new();
         for _ in 0..pool_size {
             let pool = self.pool.clone();
-            opening.spawn(async move { pool.get().await });
+            // A start may wait longer than a request would: a database busy with the live
+            // release's traffic answers slowly, and a start that gave up would crash-loop the pod.
+            opening.spawn(async move { pool.timeout_get(&WARM_TIMEOUTS).await });
         }
         let mut held = Vec::with_capacity(pool_size);
         while let Some(joined) = opening.join_next().await {
@@ -202,12 +221,27 @@ impl PgStore {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await?;
+        let mut client = self.pool.timeout_get(&WARM_TIMEOUTS).await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
-        for migration in EXPAND_MIGRATIONS {
+        tx.batch_execute(MIGRATIONS_TABLE).await?;
+        let applied: Vec<String> = tx
+            .query("SELECT version FROM engine_schema_migrations", &[])
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        for (version, migration) in EXPAND_MIGRATIONS {
+            if applied.iter().any(|v| v == version) {
+                continue;
+            }
             tx.batch_execute(up_section(migration)).await?;
+            tx.execute(
+                "INSERT INTO engine_schema_migrations (version) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&version],
+            )
+            .await?;
         }
         tx.execute(
             "INSERT INTO engine_instruments (symbol) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -574,7 +608,25 @@ fn resting_of_row(row: &tokio_postgres::Row) -> Resting {
 
 #[cfg(test)]
 mod tests {
-    use super::up_section;
+    use super::{up_section, EXPAND_MIGRATIONS};
+
+    #[test]
+    fn each_embedded_migration_is_its_versions_file() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for (version, text) in EXPAND_MIGRATIONS {
+            let file = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with(&format!("{version}_"))
+                })
+                .unwrap_or_else(|| panic!("no migration file for version {version}"));
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{file:?}");
+        }
+    }
 
     #[test]
     fn the_up_section_is_between_the_markers() {
