@@ -220,6 +220,33 @@ def test_a_database_from_before_later_fills_keeps_what_it_applied(config, databa
     run(scenario())
 
 
+def test_a_start_beside_live_writes_runs_no_ddl_once_the_schema_is_applied(config, database_url):
+    """A replica starting while another writes: the schema is applied (by the release's migration
+    Job, here by the first replica), so the start runs no DDL and waits on no lock of the tables.
+    A transaction holding what every write holds (ROW EXCLUSIVE on agents_outbox) stays open;
+    before, the start's CREATE INDEX IF NOT EXISTS waited for it and failed at its lock_timeout."""
+
+    async def scenario():
+        import psycopg
+
+        first = await PgAgentState.connect(database_url, config)
+        writer = await psycopg.AsyncConnection.connect(database_url)
+        try:
+            await writer.execute("LOCK TABLE agents_outbox IN ROW EXCLUSIVE MODE")
+            second = await asyncio.wait_for(PgAgentState.connect(database_url, config), 4)
+            await second.aclose()
+            await writer.rollback()
+            rows = await (
+                await writer.execute("SELECT version FROM agents_schema_migrations")
+            ).fetchall()
+            assert rows == [("20261204000000",)]
+        finally:
+            await writer.close()
+            await first.aclose()
+
+    run(scenario())
+
+
 def test_the_first_migrations_up_section_is_what_the_agents_apply():
     from agents.state.postgres import SCHEMA, up_section
 

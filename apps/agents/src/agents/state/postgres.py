@@ -47,6 +47,11 @@ def up_section(migration: str) -> str:
 
 
 SCHEMA = up_section(FIRST_MIGRATION.read_text())
+SCHEMA_VERSION = FIRST_MIGRATION.name.split("_", 1)[0]
+# dbmate's table of applied versions for the agents (apps/agents/migrations.yaml), in its shape.
+MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS agents_schema_migrations (version varchar(128) PRIMARY KEY)"
+)
 SCHEMA_LOCK = 0x7472616469_6E6702  # the advisory lock the schema is applied under
 RECORD_COLUMNS = (
     "client_order_id, instrument, side, quantity, limit_price, status, attempts, last_error, "
@@ -153,7 +158,23 @@ class PgAgentState:
         await self.pool.open(wait=True, timeout=10)
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
-            await conn.execute(SCHEMA)
+            # Deployed, the release's migration Job (dbmate) applied the schema before this pod
+            # started: no DDL then, so a start queues no lock behind the live replicas' writes
+            # (a CREATE INDEX IF NOT EXISTS waits for them and stalls every later one). Started
+            # on its own (tests, a developer), the agents apply it and record it as dbmate would.
+            await conn.execute(MIGRATIONS_TABLE)
+            applied = await (
+                await conn.execute(
+                    "SELECT 1 FROM agents_schema_migrations WHERE version = %s", (SCHEMA_VERSION,)
+                )
+            ).fetchone()
+            if applied is None:
+                await conn.execute(SCHEMA)
+                await conn.execute(
+                    "INSERT INTO agents_schema_migrations (version) VALUES (%s) "
+                    "ON CONFLICT DO NOTHING",
+                    (SCHEMA_VERSION,),
+                )
             await conn.execute(
                 "INSERT INTO agents_agents (agent, peak) VALUES (%s, %s) ON CONFLICT DO NOTHING",
                 (self.name, self.config.starting_equity),
