@@ -126,6 +126,15 @@ test('a signal posted to the deployed agents is booked by the deployed engine an
 const engineUrl = () => `http://${kubectl('get', 'service', 'execution-engine', '-o', 'jsonpath={.spec.clusterIP}')}`;
 const enginePods = () =>
   JSON.parse(kubectl('get', 'pods', '-l', 'app.kubernetes.io/name=execution-engine', '-o', 'json')).items.filter((p) => !p.metadata.deletionTimestamp);
+/** The orders a pod lists itself (its IP, the engine's port), or undefined when it does not answer. */
+async function podBookings(pod) {
+  try {
+    const response = await fetch(`http://${pod.status.podIP}:8080/api/orders`, { signal: AbortSignal.timeout(2000) });
+    return response.ok ? (await response.json()).orders.length : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(what, check, seconds = 90) {
   for (let i = 0; i < seconds * 2; i++) {
@@ -324,8 +333,18 @@ test('the planted defect: a release keeping its book in the pod loses orders whe
     pauseMs: 50,
     attempts: 40,
     during: async () => {
-      await sleep(2000);
-      kubectl('delete', 'pod', enginePods()[0].metadata.name, '--grace-period=0', '--force');
+      // Only a pod that has acknowledged orders can lose them, and only once its process is gone.
+      // On a busy machine (full12) the pod killed 2 s into the traffic had lost nothing: the
+      // Service had not reached it yet, or its container still answered after the forced delete.
+      let victim;
+      await until('an engine pod with bookings of its own', async () => {
+        for (const pod of enginePods()) if ((await podBookings(pod)) >= 3) victim ??= pod;
+        return victim !== undefined;
+      });
+      const booked = (await podBookings(victim)) ?? 3;
+      kubectl('delete', 'pod', victim.metadata.name, '--grace-period=0', '--force');
+      // Gone: no answer at its IP, or a new pod there listing fewer orders.
+      await until('the killed pod no longer answers', async () => ((await podBookings(victim)) ?? 0) < booked);
       await until('two engine pods ready again', () => readyCount(enginePods()) === 2);
       await sleep(1000);
     },
