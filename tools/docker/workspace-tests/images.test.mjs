@@ -192,24 +192,24 @@ test('the registry cache lets a builder with an empty cache reuse every unchange
   assert.match(second.out, new RegExp(`#${step[1]} CACHED`));
 });
 
+/** A script of this repository run to its end with extra environment: { code, out } (both streams). */
+async function runScript(args, env) {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn('bash', args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
 // Found by a cold .ci/run on a new machine: act's three shards, one user, made the user's buildx
 // builder at once; two found it half made ("existing instance for \"trading\" but no append mode")
 // and failed their container step. A fresh buildx configuration each round stands for that user.
 test("making a user's buildx builder from several jobs at once succeeds in every one of them", async () => {
-  const { spawn } = await import('node:child_process');
   const config = mkdtempSync(join(tmpdir(), 'docker-config-'));
-  const makeOnce = () =>
-    new Promise((resolve) => {
-      const child = spawn('bash', ['tools/docker/buildx-builder.sh'], {
-        cwd: repoRoot,
-        env: { ...process.env, DOCKER_CONFIG: config },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('close', (code) => resolve({ code, out }));
-    });
+  const makeOnce = () => runScript(['tools/docker/buildx-builder.sh'], { DOCKER_CONFIG: config });
   try {
     for (let round = 0; round < 3; round++) {
       rmSync(join(config, 'buildx'), { recursive: true, force: true });
@@ -227,21 +227,9 @@ test("making a user's buildx builder from several jobs at once succeeds in every
 // environment together, and one shard failed ("mv: cannot stat …/docker-buildx.tmp": another
 // start had moved the shared temporary file first).
 test('starting the container engine from several jobs at once succeeds in every one of them', async () => {
-  const { spawn } = await import('node:child_process');
   // The buildx plugin goes to a directory of this test's own, so the tests beside this one keep theirs.
   const plugins = mkdtempSync(join(tmpdir(), 'buildx-plugin-'));
-  const startOnce = () =>
-    new Promise((resolve) => {
-      const child = spawn('bash', ['tools/docker/daemon.sh', 'up'], {
-        cwd: repoRoot,
-        env: { ...process.env, TRADING_BUILDX_PLUGIN_DIR: plugins },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('close', (code) => resolve({ code, out }));
-    });
+  const startOnce = () => runScript(['tools/docker/daemon.sh', 'up'], { TRADING_BUILDX_PLUGIN_DIR: plugins });
   const buildx = readFileSync('/usr/local/lib/docker/cli-plugins/docker-buildx'); // as the stack installed it
   try {
     for (let round = 0; round < 3; round++) {
