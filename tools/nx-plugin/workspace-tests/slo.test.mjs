@@ -382,7 +382,11 @@ test('production: a deploy killed during its canary leaves traffic untouched; th
 test('production: deploy:rollback during a running canary cancels the deploy within seconds; traffic stays on the live release', async () => {
   const { from, to, liveRelease, run } = await productionDeployInCanary(4, '--canaryAnalysisSeconds=120');
   const started = Date.now();
-  const rollback = tryRun(scratch.dir, 'npx', [
+  // In the background, not spawnSync: a blocked event loop here stops the exporter answering
+  // Prometheus (scrape timeout 900 ms), the canary's series go stale, and the deploy fails its
+  // canary as inconclusive before the rollback reaches it (full12: the rollback then found no
+  // deploy and rolled the live release back instead of cancelling).
+  const rollbackRun = start(scratch.dir, 'npx', [
     'nx',
     'run',
     'deploy:rollback',
@@ -392,6 +396,7 @@ test('production: deploy:rollback during a running canary cancels the deploy wit
     '--reason=it: canary looks wrong',
     '--output-style=static',
   ]);
+  const rollback = { code: await rollbackRun.exited, out: rollbackRun.output() };
   const commandSeconds = (Date.now() - started) / 1000;
   assert.equal(rollback.code, 0, rollback.out);
   const cancelled = Number(
