@@ -8,13 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { checkOrderHistory, describe } from '../tools/testing/order-checker.mjs';
 import { BOOK_SQL, orderTraffic, readBack } from '../tools/testing/order-traffic.mjs';
-import { ROOT, freePort, startEngine, throwawayDatabase } from '../tools/testing/local-services.mjs';
+import { buildEngine, freePort, startEngine, throwawayDatabase } from '../tools/testing/local-services.mjs';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '12' }, orders: { type: 'string', default: '200' } } });
 const clients = Number(values.clients);
 const orders = Number(values.orders);
 
-execFileSync('cargo', ['build', '--quiet', '--package', 'execution-engine'], { cwd: ROOT, stdio: 'inherit' });
+buildEngine();
 
 async function round(name, env, { kill }) {
   const engines = [];

@@ -11,7 +11,7 @@ command -v st >/dev/null || die "Schemathesis (st) is missing: run 'bash scripts
 
 step "DAST: build the engine and the cache server"
 remote_cache_preflight # the cache server's build goes through Nx: its remote cache, as ci-affected.sh uses it
-cargo build --quiet --package execution-engine
+npx nx run execution-engine:build-debug --output-style=static >/dev/null # built, or replayed from the Nx cache
 npx nx run cache-server:build --output-style=static >/dev/null
 
 work="$(mktemp -d)"

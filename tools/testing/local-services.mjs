@@ -2,6 +2,7 @@
 // the execution engine (its debug build) with its trading state in a throwaway database of the
 // local PostgreSQL (tools/postgres/postgres.sh), the agents (uv) and the dashboard (its standalone build).
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -66,10 +67,24 @@ export function throwawayDatabase(prefix) {
 }
 
 /**
+ * The engine's debug build, up to date: `nx run execution-engine:build-debug` builds it, or replays it
+ * from the Nx cache while the Rust sources are unchanged (a workspace test's target also depends on
+ * it, so Nx has it in place before the test starts and this takes a few seconds).
+ */
+export function buildEngine() {
+  execFileSync('npx', ['nx', 'run', 'execution-engine:build-debug', '--output-style=static'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NX_INVOCATION_ROOT_PID: undefined },
+  });
+}
+
+/**
  * The engine's debug build on `port` (else a free one). Its state goes to `env.DATABASE_URL`, else
  * to a throwaway database dropped when it stops (`ENGINE_STATE=memory`: in the process).
  */
 export async function startEngine(port, env = {}) {
+  if (!existsSync(ENGINE_BIN)) throw new Error(`${ENGINE_BIN} is missing: build it with npx nx run execution-engine:build-debug`);
   port ??= await freePort();
   const database = env.DATABASE_URL || env.ENGINE_STATE === 'memory' ? undefined : throwawayDatabase('engine');
   const engine = start(ENGINE_BIN, [], { PORT: String(port), ...(database ? { DATABASE_URL: database.url } : {}), ...env }, `http://127.0.0.1:${port}`);

@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached inputs=tools/testing/**/*
+// @workspace-test uses=postgres cached inputs=tools/testing/**/* needs=execution-engine:build-debug
 // Issue 28, on processes: three engines (its debug build) on one database stand for three pods of
 // any colours behind one Service. Clients send orders round-robin, each retried to another pod
 // after an error and often for no reason (a lost answer), while one engine is killed with SIGKILL
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { checkOrderHistory, describe } from '../../../tools/testing/order-checker.mjs';
-import { ROOT, freePort, startEngine, throwawayDatabase } from '../../../tools/testing/local-services.mjs';
+import { buildEngine, freePort, startEngine, throwawayDatabase } from '../../../tools/testing/local-services.mjs';
 import { BOOK_SQL, orderTraffic, readBack } from '../../../tools/testing/order-traffic.mjs';
 
 const CLIENTS = 6;
@@ -20,7 +20,7 @@ const ORDERS = 30;
 let database;
 
 before(() => {
-  execFileSync('cargo', ['build', '--quiet', '--package', 'execution-engine'], { cwd: ROOT, stdio: 'inherit' });
+  buildEngine();
   database = throwawayDatabase('integrity');
 });
 after(() => database?.drop());

@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres
+// @workspace-test uses=postgres needs=execution-engine:build-debug
 // The DAST (Schemathesis) against the three APIs as this checkout builds them, and the proof that it
 // finds something: the agents with a planted unhandled input (a valid signal answered 500).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// @workspace-test quiet
+// @workspace-test quiet needs=execution-engine:build-debug
 // nx run <svc>:load against the real engine (its debug build) with the real oha: a healthy service
 // at a rate it sustains passes; planted latency and errors fail it, named; a rate the generator
 // cannot reach marks the run invalid; no URL or an unreachable one is a clear error.
@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, startEngine } from '../../testing/local-services.mjs';
+import { buildEngine, freePort, startEngine } from '../../testing/local-services.mjs';
 import { repoRoot, run, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const dir = join(repoRoot, 'tmp', `load-test-${process.pid}`);
 const engines = [];
 before(() => {
   run(repoRoot, 'bash', ['scripts/install-ci-tools.sh', 'load']);
-  run(repoRoot, 'cargo', ['build', '--quiet', '--package', 'execution-engine']);
+  buildEngine();
   mkdirSync(dir, { recursive: true });
 });
 after(async () => {

@@ -1,4 +1,4 @@
-// @workspace-test quiet
+// @workspace-test quiet needs=execution-engine:build-debug
 // Performance regression detection, side by side, through nx against real engines: a candidate with
 // a planted 30% slowdown is flagged, an unchanged one is not; each five times, false positives and
 // negatives counted and printed.
@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startEngine } from '../../testing/local-services.mjs';
-import { repoRoot, run, tryRun } from '../../workspace-tests/scratch.mjs';
+import { buildEngine, startEngine } from '../../testing/local-services.mjs';
+import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
 
 // Both releases answer in about 20 ms (planted delay); the slow candidate in 26 ms: 30% slower.
 const BASE_DELAY_MS = '20';
@@ -15,7 +15,7 @@ const SLOW_DELAY_MS = '26';
 const RUNS = 5;
 const engines = {};
 before(async () => {
-  run(repoRoot, 'cargo', ['build', '--quiet', '--package', 'execution-engine']);
+  buildEngine();
   engines.live = await startEngine(undefined, { FAULT_DELAY_MS: BASE_DELAY_MS });
   engines.same = await startEngine(undefined, { FAULT_DELAY_MS: BASE_DELAY_MS });
   engines.slow = await startEngine(undefined, { FAULT_DELAY_MS: SLOW_DELAY_MS });

@@ -139,6 +139,19 @@ describe('workspace test inference', () => {
     );
   });
 
+  it('a test that needs a build depends on that target, so Nx builds or replays it before, outside the test (and outside a quiet slot)', () => {
+    write('apps/a/workspace-tests/five.test.mjs', '// @workspace-test quiet needs=engine:build-debug,one\n');
+    expect(() => workspaceTestNodes(['apps/a/workspace-tests/five.test.mjs'], undefined, context())).toThrow(
+      /apps\/a\/workspace-tests\/five\.test\.mjs: needs=one is not <project>:<target>/,
+    );
+    write('apps/a/workspace-tests/five.test.mjs', '// @workspace-test quiet after=one needs=engine:build-debug\n');
+    const results = workspaceTestNodes(['apps/a/workspace-tests/one.test.mjs', 'apps/a/workspace-tests/five.test.mjs'], undefined, context());
+    expect(results[0][1].projects?.['apps/a'].targets?.['workspace-test--five'].dependsOn).toEqual([
+      'workspace-test--one',
+      { projects: ['engine'], target: 'build-debug' },
+    ]);
+  });
+
   it('a bad declaration fails the graph, naming the file', () => {
     write('apps/a/workspace-tests/bad.test.mjs', '// @workspace-test uses=nothing\n');
     expect(() => workspaceTestNodes(['apps/a/workspace-tests/bad.test.mjs'], undefined, context())).toThrow(

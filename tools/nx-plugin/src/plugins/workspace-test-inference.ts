@@ -27,7 +27,9 @@ export type StackPart = (typeof STACK_PARTS)[number];
  * workspace root), `images=a,b` the projects whose pushed images it runs (their records in
  * dist/<project>/image.json, written by `nx run-many -t docker-build -c push`), `after=a,b` other
  * workspace tests of the same project it runs after (it would only wait for them inside: two act
- * runs never overlap; a task waiting inside holds one of Nx's slots for nothing).
+ * runs never overlap; a task waiting inside holds one of Nx's slots for nothing), `needs=p:t,…`
+ * targets of other projects it runs what they build from (Nx builds or replays them first, outside
+ * the test: a debug build of the engine inside a `quiet` test held the whole graph for 6 minutes).
  */
 export interface WorkspaceTestDeclaration {
   uses: StackPart[];
@@ -37,6 +39,7 @@ export interface WorkspaceTestDeclaration {
   inputs?: string[];
   images?: string[];
   after?: string[];
+  needs?: Array<{ project: string; target: string }>;
 }
 
 const PRAGMA = /^\/\/ @workspace-test\b(.*)$/m;
@@ -59,6 +62,18 @@ function names(value: string, key: string, file: string): string[] {
   return list;
 }
 
+const TARGET = /^([\w@./-]+):([\w-]+)$/;
+function targets(value: string, key: string, file: string): Array<{ project: string; target: string }> {
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((name) => {
+      const match = TARGET.exec(name);
+      if (!match) throw new Error(`${file}: ${key}=${name} is not <project>:<target>`);
+      return { project: match[1], target: match[2] };
+    });
+}
+
 /** Parses a test file's declaration; a file without one, or with an unknown word, is an error naming it. */
 export function parseDeclaration(text: string, file: string): WorkspaceTestDeclaration {
   const match = PRAGMA.exec(text);
@@ -72,9 +87,11 @@ export function parseDeclaration(text: string, file: string): WorkspaceTestDecla
     else if (key === 'inputs' && value !== undefined) declaration.inputs = names(value, key, file);
     else if (key === 'images' && value !== undefined) declaration.images = names(value, key, file);
     else if (key === 'after' && value !== undefined) declaration.after = names(value, key, file);
+    else if (key === 'needs' && value !== undefined) declaration.needs = targets(value, key, file);
     else if (word === 'quiet') declaration.quiet = true;
     else if (word === 'cached') declaration.cached = true;
-    else throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, inputs=…, images=…, after=…, quiet, cached)`);
+    else
+      throw new Error(`${file}: unknown word "${word}" on its @workspace-test line (uses=…, exclusive=…, inputs=…, images=…, after=…, needs=…, quiet, cached)`);
   }
   return declaration;
 }
@@ -120,7 +137,14 @@ export function workspaceTestTarget(
   const stack = [...new Set([...declaration.uses, ...declaration.exclusive])];
   return {
     command: ['bash', launcher, ...flags, file].join(' '),
-    ...(declaration.after?.length ? { dependsOn: declaration.after.map((name) => `${targetName}--${name}`) } : {}),
+    ...(declaration.after?.length || declaration.needs?.length
+      ? {
+          dependsOn: [
+            ...(declaration.after ?? []).map((name) => `${targetName}--${name}`),
+            ...(declaration.needs ?? []).map(({ project, target }) => ({ projects: [project], target })),
+          ],
+        }
+      : {}),
     options: { cwd: '{workspaceRoot}' },
     // A test that drives shared, mutable services is never replayed: its outcome is not its inputs'.
     cache: declaration.cached,
@@ -165,8 +189,8 @@ export function workspaceTestNodes(
   }
   for (const [root, targets] of byProject) {
     for (const [target, config] of Object.entries(targets)) {
-      for (const dependency of (config.dependsOn ?? []) as string[]) {
-        if (!targets[dependency])
+      for (const dependency of config.dependsOn ?? []) {
+        if (typeof dependency === 'string' && !targets[dependency])
           throw new Error(`${target} of ${root}: after=${dependency.slice(name.length + 2)} is not a workspace test of the same project`);
       }
     }
