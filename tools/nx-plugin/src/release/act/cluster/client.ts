@@ -13,6 +13,17 @@ export const statusOf = (error: unknown): number | undefined => {
   return typeof code === 'number' ? code : undefined;
 };
 
+/** The Status object an API error's body carries (its reason and message), or nothing. */
+function statusBody(error: unknown): { reason?: string; message?: string } {
+  const body = (error as { body?: unknown } | null)?.body;
+  try {
+    const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    return parsed && typeof parsed === 'object' ? (parsed as { reason?: string; message?: string }) : {};
+  } catch {
+    return {};
+  }
+}
+
 export interface KubeTarget {
   context: string;
   namespace: string;
@@ -76,6 +87,14 @@ export class ClusterClient {
     const code = statusOf(error);
     const message = (error as Error)?.message ?? String(error);
     if (code === 403) return new KubeError(`forbidden to ${action} in namespace ${this.target.namespace} (RBAC): ${message.split('\n')[0]}`);
+    // 503: the API server is shutting down (a stop, an upgrade, a failover) or shedding load; for
+    // this run it is as unreachable as a refused connection, and its Status says why.
+    if (code === 503) {
+      const status = statusBody(error);
+      return new KubeError(
+        `cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: it answered 503 ${status.reason ?? 'Service Unavailable'}${status.message ? `: ${status.message}` : ''}. Is the cluster up? Locally: npx nx run local-cluster:up`,
+      );
+    }
     if (
       code === undefined &&
       /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed/i.test(`${message} ${(error as { cause?: Error })?.cause?.message ?? ''}`)
