@@ -25,6 +25,14 @@ describe('ClusterClient.explain', () => {
     expect(error.message).not.toMatch(/Headers|HTTP-Code/);
   });
 
+  it('a 503 whose body is no Status (a proxy in front of the API) is still unreachable, without a reason', () => {
+    const error = client.explain(
+      Object.assign(new Error('HTTP-Code: 503'), { code: 503, body: '<html>503 Service Unavailable</html>' }),
+      'list EndpointSlices',
+    );
+    expect(error.message).toMatch(/to list EndpointSlices: it answered 503 Service Unavailable\. Is the cluster up\?/);
+  });
+
   it('a refused connection names the server, the context and what to do', () => {
     const error = client.explain(
       Object.assign(new Error('request to https://127.0.0.1:32766 failed, reason: connect ECONNREFUSED'), {}),
