@@ -87,21 +87,21 @@ export class ClusterClient {
     const code = statusOf(error);
     const message = (error as Error)?.message ?? String(error);
     if (code === 403) return new KubeError(`forbidden to ${action} in namespace ${this.target.namespace} (RBAC): ${message.split('\n')[0]}`);
+    const unreachable = (why: string) =>
+      new KubeError(
+        `cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: ${why}. Is the cluster up? Locally: npx nx run local-cluster:up`,
+      );
     // 503: the API server is shutting down (a stop, an upgrade, a failover) or shedding load; for
     // this run it is as unreachable as a refused connection, and its Status says why.
     if (code === 503) {
       const status = statusBody(error);
-      return new KubeError(
-        `cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: it answered 503 ${status.reason ?? 'Service Unavailable'}${status.message ? `: ${status.message}` : ''}. Is the cluster up? Locally: npx nx run local-cluster:up`,
-      );
+      return unreachable(`it answered 503 ${status.reason ?? 'Service Unavailable'}${status.message ? `: ${status.message}` : ''}`);
     }
     if (
       code === undefined &&
       /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed/i.test(`${message} ${(error as { cause?: Error })?.cause?.message ?? ''}`)
     ) {
-      return new KubeError(
-        `cannot reach the Kubernetes API at ${this.server} (context ${this.target.context}) to ${action}: ${message}. Is the cluster up? Locally: npx nx run local-cluster:up`,
-      );
+      return unreachable(message);
     }
     return error instanceof Error ? error : new Error(message);
   }
