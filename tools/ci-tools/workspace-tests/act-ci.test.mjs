@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { failedSteps, shardTimes, stepOutcomes } from '../../workspace-tests/act-runner.mjs';
 import { actFixture } from './act-fixture.mjs';
+import { assertRanAffectedByMoney } from './affected-runs.mjs';
 
 const apiState = { runs: [], commits: [] }; // what the GitHub API stand-in answers
 let fixture; // runner clone, act, stand-ins (act-fixture.mjs)
@@ -54,22 +55,7 @@ test('ci.yml on a pull request: the workflow lint job passes as the runner user 
   assert.deepEqual(rootOwned(), []);
 });
 
-/** Which projects the affected step ran, and how each step ended, from act's log. */
-const ranTasks = (out) => [...new Set([...out.matchAll(/> nx run ([\w@/.-]+:[\w-]+)/g)].map((m) => m[1]))].sort();
-const ranProjects = (out) => [...new Set(ranTasks(out).map((task) => task.split(':')[0]))].sort();
-/**
- * The affected projects a change to trading-core runs tasks of, and the one task outside them:
- * the engine's debug build, which the flow integration and the dashboard e2e start as a process
- * (a dependency of theirs, replayed from the remote cache or built; none of the engine's own tests).
- */
-const AFFECTED_BY_MONEY = ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core'];
-const assertRanAffectedByMoney = (out) => {
-  assert.deepEqual(ranProjects(out), [...AFFECTED_BY_MONEY, 'execution-engine'].sort());
-  assert.deepEqual(
-    ranTasks(out).filter((task) => task.startsWith('execution-engine:')),
-    ['execution-engine:build-debug'],
-  );
-};
+/** How a step of act's log ended. */
 const stepOutcome = (out, name) => new RegExp(`(Success|Failure) - Main ${name}`).exec(out)?.[1];
 const MONEY = 'libs/trading-core/src/trading_core/money.py';
 /** The module docstring's sentence, changed (ruff format keeps passing: the line stays short). */

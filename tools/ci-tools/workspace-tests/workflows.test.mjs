@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 import { check, invocations, runScripts } from '../../workspace-tests/workflow-commands.mjs';
 import { reusableCallProblems } from '../../workspace-tests/workflow-calls.mjs';
+import { assertRanAffectedByMoney } from './affected-runs.mjs';
 import { existsSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -155,18 +156,8 @@ test("the sharded CI entry points, with ci.yml's own targets and shard count: a 
     assert.equal(result.code, 0, result.out);
     out += result.out;
   }
-  const tasks = [...new Set([...out.matchAll(/> nx run ([\w@/.-]+:[\w-]+)/g)].map((m) => m[1]))].sort();
-  const ran = [...new Set(tasks.map((task) => task.split(':')[0]))].sort();
-  // The agents' dependents run too: their integration tests with the engine, and the dashboard's e2e
-  // tests (which build the dashboard first). Both start the engine's debug build, their dependency:
-  // of the engine, only execution-engine:build-debug runs (built, or replayed), none of its tests.
-  // deploy: its workspace test of the deployed services (deploy:workspace-test--deployed-flow).
-  assert.deepEqual(ran, ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'trading-core'], out);
-  assert.deepEqual(
-    tasks.filter((task) => task.startsWith('execution-engine:')),
-    ['execution-engine:build-debug'],
-    out,
-  );
+  // The agents' dependents run too, and of the engine only the debug build they start.
+  assertRanAffectedByMoney(out, out);
   for (const target of [
     'agents:lint',
     'agents:test',

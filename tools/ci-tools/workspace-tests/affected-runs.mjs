@@ -1,0 +1,25 @@
+// What a CI run of a trading-core change ran, read from Nx's output ("> nx run project:target"):
+// shared by the sharded entry points run directly (workflows.test.mjs) and under act (act-ci.test.mjs).
+import assert from 'node:assert/strict';
+
+/** Every task the output shows Nx running, once each, sorted. */
+export const ranTasks = (out) => [...new Set([...out.matchAll(/> nx run ([\w@/.-]+:[\w-]+)/g)].map((m) => m[1]))].sort();
+/** The projects of those tasks. */
+export const ranProjects = (out) => [...new Set(ranTasks(out).map((task) => task.split(':')[0]))].sort();
+
+/**
+ * The affected projects a change to trading-core runs tasks of (its dependents: the agents, their
+ * integration tests with the engine, the dashboard's e2e tests, which build the dashboard first, and
+ * deploy's workspace test of the deployed services), and the one task outside them: the engine's
+ * debug build, which the flow integration and the dashboard e2e start as a process (a dependency of
+ * theirs, replayed from the cache or built; none of the engine's own tests).
+ */
+export const AFFECTED_BY_MONEY = ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core'];
+export function assertRanAffectedByMoney(out, message) {
+  assert.deepEqual(ranProjects(out), [...AFFECTED_BY_MONEY, 'execution-engine'].sort(), message);
+  assert.deepEqual(
+    ranTasks(out).filter((task) => task.startsWith('execution-engine:')),
+    ['execution-engine:build-debug'],
+    message,
+  );
+}
