@@ -123,6 +123,32 @@ describe('workspace test inference', () => {
     expect(projects['.'].targets['wt--root'].cache).toBe(false);
   });
 
+  it("a cached test does not hash its project's other test files, only its own and the folder's helpers", () => {
+    write('apps/a/workspace-tests/three.test.mjs', '// @workspace-test cached\n');
+    write('scripts/workspace-tests/other.test.mjs', '// @workspace-test cached\n');
+    const results = workspaceTestNodes(
+      [
+        'apps/a/workspace-tests/one.test.mjs',
+        'apps/a/workspace-tests/two.test.mjs',
+        'apps/a/workspace-tests/three.test.mjs',
+        'scripts/workspace-tests/other.test.mjs',
+        'scripts/workspace-tests/root.test.mjs',
+      ],
+      undefined,
+      context(),
+    );
+    const projects = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
+    const inputs = (root: string, target: string) => projects[root].targets[target].inputs as unknown[];
+    expect(inputs('apps/a', 'workspace-test--two').slice(0, 3)).toEqual([
+      'default',
+      '!{projectRoot}/workspace-tests/one.test.mjs',
+      '!{projectRoot}/workspace-tests/three.test.mjs',
+    ]);
+    expect(inputs('apps/a', 'workspace-test--two')).not.toContain('!{projectRoot}/workspace-tests/two.test.mjs');
+    // The root project's paths are the workspace's.
+    expect(inputs('.', 'workspace-test--other').slice(0, 2)).toEqual(['default', '!{projectRoot}/scripts/workspace-tests/root.test.mjs']);
+  });
+
   it("is part of the plugin's one glob and entry point", async () => {
     const results = await createNodes[1](['apps/a/workspace-tests/one.test.mjs'], undefined, context());
     expect(results).toHaveLength(1);
