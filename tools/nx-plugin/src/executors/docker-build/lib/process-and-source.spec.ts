@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliEngine } from './engine';
 import { runProcess, tail } from './process';
-import { projectVersion, sourceInfo } from './source-info';
+import { projectVersion, repositoryUrl, sourceInfo } from './source-info';
 
 describe('runProcess', () => {
   it('streams lines from stdout and stderr and keeps the output', async () => {
@@ -65,8 +65,21 @@ describe('sourceInfo and projectVersion', () => {
   it("reads commit and branch from git outside Actions; created is the commit's time, so a rebuild keeps its labels", () => {
     const { dir, sha } = repo();
     const info = sourceInfo(dir, {}, new Date('2026-01-01T00:00:00Z'));
-    expect(info).toEqual({ sha, branch: 'feature/x', source: `file://${dir}`, created: '2026-11-30T12:00:00.000Z' });
+    expect(info).toEqual({ sha, branch: 'feature/x', source: '', created: '2026-11-30T12:00:00.000Z' });
     expect(sourceInfo(dir, {}, new Date('2027-01-01T00:00:00Z')).created).toBe(info.created);
+  });
+
+  it("names the origin as the source when it is a network address; a clone of a local folder gets none, so every clone's images are the same", () => {
+    const { dir } = repo();
+    const origin = (url: string) => execFileSync('git', ['remote', 'add', 'origin', url], { cwd: dir });
+    origin('/work/main');
+    expect(repositoryUrl(dir)).toBe('');
+    execFileSync('git', ['remote', 'set-url', 'origin', 'https://github.com/acme/trading.git'], { cwd: dir });
+    expect(sourceInfo(dir, {}).source).toBe('https://github.com/acme/trading.git');
+    execFileSync('git', ['remote', 'set-url', 'origin', 'git@github.com:acme/trading.git'], { cwd: dir });
+    expect(repositoryUrl(dir)).toBe('git@github.com:acme/trading.git');
+    execFileSync('git', ['remote', 'set-url', 'origin', 'file:///srv/trading'], { cwd: dir });
+    expect(repositoryUrl(dir)).toBe('');
   });
 
   it('takes created from SOURCE_DATE_EPOCH when set, and refuses one that is no number', () => {

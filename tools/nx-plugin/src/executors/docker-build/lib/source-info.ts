@@ -23,16 +23,24 @@ export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, n
   if (!sha) throw new Error(`${root} is not a git checkout with a commit: images are tagged by commit`);
   const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
-  const source =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`
-      : (git(root, 'config', '--get', 'remote.origin.url') ?? `file://${root}`);
+  const source = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : repositoryUrl(root);
   return {
     sha,
     ...(pr ? { pullRequest: Number(pr) } : branch && branch !== 'HEAD' ? { branch } : {}),
     source,
     created: createdAt(root, sha, env, now).toISOString(),
   };
+}
+
+/**
+ * Where the source can be fetched from, outside Actions: the origin remote when it is a network
+ * address. A clone of a folder on this machine (or none) has no such address, and naming the
+ * folder would make each clone's images differ (full15: the CI's clone and this machine's rebuilt
+ * the same commit to other digests, and every test of an image ran again): empty, the same for all.
+ */
+export function repositoryUrl(root: string): string {
+  const origin = git(root, 'config', '--get', 'remote.origin.url') ?? '';
+  return /^(https?|ssh|git):\/\/|^[\w.-]+@[\w.-]+:/.test(origin) ? origin : '';
 }
 
 function createdAt(root: string, sha: string, env: NodeJS.ProcessEnv, now: Date): Date {
