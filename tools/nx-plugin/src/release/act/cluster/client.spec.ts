@@ -9,7 +9,7 @@ const apiError = (code: number, status: object) =>
   });
 
 describe('ClusterClient.explain', () => {
-  const client = new ClusterClient({} as Client, 'https://127.0.0.1:32766', { context: 'kwok-local-staging', namespace: 'ns' }, {} as Apis);
+  const client = new ClusterClient({} as Client, 'https://127.0.0.1:32766', { context: 'test-context', namespace: 'ns' }, {} as Apis);
 
   it('an API server that is shutting down or overloaded (503) is unreachable for this run, said with its reason, not its headers', () => {
     // deploy.test (full14): kube-apiserver stopped mid-deploy answered 503 "apiserver is shutting
@@ -20,7 +20,7 @@ describe('ClusterClient.explain', () => {
     );
     expect(error).toBeInstanceOf(KubeError);
     expect(error.message).toMatch(
-      /^cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:32766 \(context kwok-local-staging\) to apply blue: it answered 503 ServiceUnavailable: apiserver is shutting down\. Is the cluster up\?/,
+      /^cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:32766 \(context test-context\) to apply blue: it answered 503 ServiceUnavailable: apiserver is shutting down\. Is the cluster up\?/,
     );
     expect(error.message).not.toMatch(/Headers|HTTP-Code/);
   });
@@ -39,7 +39,7 @@ describe('ClusterClient.explain', () => {
       'read the deploy lease',
     );
     expect(error.message).toMatch(
-      /^cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:32766 \(context kwok-local-staging\) to read the deploy lease: .*ECONNREFUSED.*Locally: npx nx run local-cluster:up/,
+      /^cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:32766 \(context test-context\) to read the deploy lease: .*ECONNREFUSED.*Locally: npx nx run local-cluster:up/,
     );
   });
 
