@@ -63,8 +63,11 @@ export async function orderTraffic({ urls, clients = 6, orders, prefix = '', att
       if (pauseMs) await sleep(pauseMs);
     }
   };
-  const running = Array.from({ length: clients }, (_, c) => client(c));
-  while (sent < clients * 5) await sleep(20);
+  let finished = 0;
+  const running = Array.from({ length: clients }, (_, c) => client(c).finally(() => (finished += 1)));
+  // Traffic flows once a few attempts went out (or a bounded run is already over: 2 orders of one
+  // client are fewer than 5 attempts, and waiting for more hung the test that sent them).
+  while (sent < clients * 5 && finished < clients) await sleep(20);
   try {
     await during();
   } finally {

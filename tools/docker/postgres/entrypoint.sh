@@ -3,7 +3,7 @@
 # deploy applies, tools/nx-plugin/src/release/config/database.ts). The first start initialises the data
 # directory with the password from the environment's Secret (SCRAM) and the database; every later
 # start sets the role's password from the Secret again; then the server runs in the foreground as
-# the image's non-root user.
+# the image's non-root user. Its arguments go to postgres (the StatefulSet's WAL archiving settings).
 set -eu
 : "${PGDATA:?PGDATA is not set}"
 : "${POSTGRES_USER:=trading}"
@@ -25,6 +25,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 CREATE DATABASE "$POSTGRES_DB" OWNER "$POSTGRES_USER";
 SQL
   echo "trading-postgres: initialised $PGDATA with database $POSTGRES_DB"
+elif [ -f "$PGDATA/recovery.signal" ]; then
+  # A point-in-time recovery prepared by the restore Job: the archive's WAL is replayed by the
+  # server itself (single-user mode would not stop at the target). The password is set next start.
+  echo "trading-postgres: recovery.signal present: replaying the archived WAL to the restore's target"
 elif [ -n "${POSTGRES_PASSWORD:-}" ]; then
   # The Secret is the password's authority: a cluster made again over the kept volume has a new
   # Secret, and its services would be refused by their own database. Set before the server listens
@@ -33,11 +37,18 @@ elif [ -n "${POSTGRES_PASSWORD:-}" ]; then
   printf 'ALTER ROLE "%s" PASSWORD '"'"'%s'"'"';\n' "$POSTGRES_USER" "$quoted" |
     postgres --single -D "$PGDATA" -c unix_socket_directories=/tmp postgres >/dev/null
 fi
+# The base backups connect for replication (pg_basebackup from a Job): a volume initialised before
+# that was possible gets the line once.
+grep -q '^host replication all all ' "$PGDATA/pg_hba.conf" || echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+# The WAL archive's folders (the archive volume, when the StatefulSet mounts one).
+if [ -n "${ARCHIVE_DIR:-}" ]; then
+  mkdir -p "$ARCHIVE_DIR/wal" "$ARCHIVE_DIR/base"
+fi
 # The pod's stop (SIGTERM) becomes PostgreSQL's fast shutdown (SIGINT): its own SIGTERM is the smart
 # shutdown, which waits for every session to end, and the services' pools stay connected, so a
 # pod's deletion took the whole grace period (measured: 33 s) before the kubelet killed it.
 postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/var/run/postgresql \
-  -c max_connections="${POSTGRES_MAX_CONNECTIONS:-100}" -c shared_buffers=64MB &
+  -c max_connections="${POSTGRES_MAX_CONNECTIONS:-100}" -c shared_buffers=64MB "$@" &
 server=$!
 trap 'kill -INT "$server"' TERM INT
 status=0

@@ -8,10 +8,11 @@ import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
-import { type MigrationRun, readMigrationSet, runDownMigrations, runMigrations } from './cluster/migration-writes';
+import { restoreDatabase, takeBackup } from './cluster/database-recovery';
+import { type MigrationRun, migrationsDone, readMigrationSet, runDownMigrations, runMigrations } from './cluster/migration-writes';
 import type { DownPlan } from '../config/down-migrations';
 import type { MigrationPlan } from '../config/migrations';
-import type { DatabaseConfig } from '../config/database';
+import type { DatabaseConfig, StatefulSetDatabase } from '../config/database';
 
 export { KubeError, type KubeTarget } from './cluster/client';
 export { LeaseHeld, LeaseLost, type Lease } from './cluster/lease';
@@ -61,6 +62,21 @@ export class Kube {
   ensureNamespace = (): Promise<void> => this.guard(() => ensureNamespace(this.c));
   ensureDatabase = (environment: string, db: DatabaseConfig, timeoutSeconds: number, log: (m: string) => void): Promise<void> =>
     this.guard(() => ensureDatabase(this.c, environment, db, timeoutSeconds, log));
+  /** Whether a migration Job of exactly these files completed before. */
+  migrationsDone = (service: string, plan: MigrationPlan): Promise<boolean> => migrationsDone(this.c, service, plan);
+  /** A base backup into the database's WAL archive (cluster/database-recovery.ts). */
+  takeBackup = (environment: string, db: StatefulSetDatabase, backup: string, log: (m: string) => void) =>
+    this.guard(() => takeBackup(this.c, environment, db, backup, log));
+  /** Point-in-time recovery of the database; the caller holds the leases of the services that use it. */
+  restoreDatabase = (
+    environment: string,
+    db: StatefulSetDatabase,
+    target: Date,
+    request: Date,
+    services: string[],
+    timeoutSeconds: number,
+    log: (m: string) => void,
+  ) => this.guard(() => restoreDatabase(this.c, environment, db, target, request, services, timeoutSeconds, log));
   /** The release's expand migrations, by a Job, before its idle colour starts (cluster/migration-writes.ts). */
   runMigrations = (service: string, environment: string, db: DatabaseConfig, plan: MigrationPlan, log: (m: string) => void): Promise<MigrationRun> =>
     this.guard(() => runMigrations(this.c, service, environment, db, plan, log));

@@ -22,6 +22,8 @@ export const databaseSchema = z.discriminatedUnion('kind', [
     /** The image the services' migration Jobs run dbmate from (default: the server's image, which carries it). */
     migrationImage: z.string().min(1).optional(),
     migrationTimeoutSeconds: z.number().int().min(10).default(300),
+    /** Base backups kept in the WAL archive (database-recovery.ts); older ones and the WAL only they need are removed. */
+    backupsKept: z.number().int().min(1).default(5),
   }),
   z.object({
     kind: z.literal('external'),
@@ -35,9 +37,16 @@ export type DatabaseConfig = z.infer<typeof databaseSchema>;
 
 export const DATABASE_NAME = 'trading-db';
 export const DATABASE_PORT = 5432;
-const DATA_CLAIM = 'trading-db-data';
-const USER = 'trading';
-const DATABASE = 'trading';
+export const DATA_CLAIM = 'trading-db-data';
+/** The WAL archive and the base backups: a volume of their own, so a restore never depends on the data volume it replaces. */
+export const ARCHIVE_CLAIM = 'trading-db-archive';
+export const DATA_MOUNT = '/var/lib/postgresql/data';
+export const PGDATA = `${DATA_MOUNT}/pgdata`;
+export const ARCHIVE_MOUNT = '/var/lib/postgresql/archive';
+export const DATABASE_USER = 'trading';
+export const DATABASE_DB = 'trading';
+const USER = DATABASE_USER;
+const DATABASE = DATABASE_DB;
 /** The Secret's keys: the server's password and each service's URL (DATABASE_URL). */
 export const SECRET_KEYS = { password: 'password', url: 'url' } as const;
 
@@ -69,19 +78,24 @@ export function databaseSecret(environment: string, namespace: string, name: str
 
 export type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
 
-/** The volume on the node, bound to the namespace's claim only. */
-export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolume {
+/** The two volumes on the node: the data, and the WAL archive with the base backups. */
+const VOLUMES = { data: { claim: DATA_CLAIM, folder: DATABASE_NAME }, archive: { claim: ARCHIVE_CLAIM, folder: `${DATABASE_NAME}-archive` } } as const;
+export type DatabaseVolume = keyof typeof VOLUMES;
+
+/** A volume on the node, bound to the namespace's claim only. */
+export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase, which: DatabaseVolume = 'data'): V1PersistentVolume {
+  const { claim, folder } = VOLUMES[which];
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
-    metadata: { name: `${namespace}-${DATABASE_NAME}`, labels: labels(environment) },
+    metadata: { name: `${namespace}-${folder}`, labels: labels(environment) },
     spec: {
       capacity: { storage: db.storage },
       accessModes: ['ReadWriteOnce'],
       persistentVolumeReclaimPolicy: 'Retain',
       storageClassName: 'trading-local',
-      claimRef: { namespace, name: DATA_CLAIM },
-      hostPath: { path: `${db.nodePath}/${namespace}/${DATABASE_NAME}`, type: 'DirectoryOrCreate' },
+      claimRef: { namespace, name: claim },
+      hostPath: { path: `${db.nodePath}/${namespace}/${folder}`, type: 'DirectoryOrCreate' },
       ...(db.node
         ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [db.node] }] }] } } }
         : {}),
@@ -89,19 +103,36 @@ export function databaseVolume(environment: string, namespace: string, db: State
   };
 }
 
-export function databaseClaim(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolumeClaim {
+export function databaseClaim(environment: string, namespace: string, db: StatefulSetDatabase, which: DatabaseVolume = 'data'): V1PersistentVolumeClaim {
+  const { claim, folder } = VOLUMES[which];
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: DATA_CLAIM, namespace, labels: labels(environment) },
+    metadata: { name: claim, namespace, labels: labels(environment) },
     spec: {
       accessModes: ['ReadWriteOnce'],
       storageClassName: 'trading-local',
-      volumeName: `${namespace}-${DATABASE_NAME}`,
+      volumeName: `${namespace}-${folder}`,
       resources: { requests: { storage: db.storage } },
     },
   };
 }
+
+/**
+ * The server's WAL archiving (PostgreSQL's continuous archiving, 26.3): every finished WAL segment
+ * copied into the archive volume, never over an existing file, and a segment switch at least once a
+ * minute, so a point-in-time recovery can reach any moment up to a minute ago (up to now after the
+ * restore's own switch). `wal_level=replica` also lets pg_basebackup take the base backups. (On
+ * GKE the database is Cloud SQL's, `external`: its own backups and point-in-time recovery.)
+ */
+export const ARCHIVE_SETTINGS = [
+  'wal_level=replica',
+  'archive_mode=on',
+  // Never over an existing file, but a segment archived before a crash (the same bytes) is done:
+  // failing on it would stop the archiving for good. Copied under a temporary name, then renamed.
+  `archive_command=f=${ARCHIVE_MOUNT}/wal/%f; if [ -f "$f" ]; then cmp -s %p "$f"; else cp %p "$f.tmp" && mv "$f.tmp" "$f"; fi`,
+  'archive_timeout=60',
+] as const;
 
 /**
  * One PostgreSQL server: non-root (uid 65532, which owns the data), its password from the Secret,
@@ -129,7 +160,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
             {
               name: 'data-owner',
               image: db.image,
-              command: ['/bin/sh', '-c', 'chown 65532:65532 /var/lib/postgresql/data && chmod 0700 /var/lib/postgresql/data'],
+              command: ['/bin/sh', '-c', `chown 65532:65532 ${DATA_MOUNT} ${ARCHIVE_MOUNT} && chmod 0700 ${DATA_MOUNT} ${ARCHIVE_MOUNT}`],
               securityContext: {
                 runAsUser: 0,
                 runAsNonRoot: false,
@@ -137,7 +168,10 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
               },
-              volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_MOUNT },
+                { name: 'archive', mountPath: ARCHIVE_MOUNT },
+              ],
             },
           ],
           containers: [
@@ -147,11 +181,15 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
               // A tag names the image here (rebuilt in place by tools/docker/postgres-base.sh): each
               // start asks the registry what it is now. The running server is never restarted for it.
               imagePullPolicy: 'Always',
+              // The entrypoint passes its arguments to postgres.
+              args: ARCHIVE_SETTINGS.flatMap((setting) => ['-c', setting]),
               ports: [{ name: 'postgres', containerPort: DATABASE_PORT }],
               env: [
                 { name: 'POSTGRES_USER', value: USER },
                 { name: 'POSTGRES_DB', value: DATABASE },
-                { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                { name: 'PGDATA', value: PGDATA },
+                // The entrypoint makes its wal/ and base/ folders.
+                { name: 'ARCHIVE_DIR', value: ARCHIVE_MOUNT },
                 // Every pod of both services holds a pool of 8 (DATABASE_POOL_SIZE): during a
                 // production canary with baseline and the old colour's scale-down delay that is up
                 // to 6 pods each, 96 connections; 100 would leave nothing for an operator.
@@ -159,11 +197,15 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
                 { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: db.secret, key: SECRET_KEYS.password } } },
               ],
               readinessProbe: { exec: { command: isReady }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
-              livenessProbe: { exec: { command: isReady }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+              // Ready once it accepts sessions; alive while it listens. A point-in-time recovery replays
+              // the archived WAL before it accepts any session (hot_standby off): pg_isready says
+              // "rejecting connections" all along, and a liveness probe on it would kill the replay.
+              livenessProbe: { tcpSocket: { port: DATABASE_PORT }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [
-                { name: 'data', mountPath: '/var/lib/postgresql/data' },
+                { name: 'data', mountPath: DATA_MOUNT },
+                { name: 'archive', mountPath: ARCHIVE_MOUNT },
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
@@ -171,6 +213,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
           ],
           volumes: [
             { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
+            { name: 'archive', persistentVolumeClaim: { claimName: ARCHIVE_CLAIM } },
             { name: 'run', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
           ],

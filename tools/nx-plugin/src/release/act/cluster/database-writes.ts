@@ -38,15 +38,19 @@ export async function ensureDatabase(
   }
   const apply = (what: string, call: () => Promise<unknown>) => c.call(`apply ${what}`, call);
   const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
-  const volume = databaseVolume(environment, namespace, db);
-  await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
-    c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
-  );
-  const claim = databaseClaim(environment, namespace, db);
-  const existingClaim = await c.readOrNull('read the database claim', () =>
-    c.core.readNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace }),
-  );
-  if (!existingClaim) await c.call('create the database claim', () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
+  // The data volume and the WAL archive's, each bound to its own claim (created once, never replaced).
+  for (const which of ['data', 'archive'] as const) {
+    const volume = databaseVolume(environment, namespace, db, which);
+    await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
+      c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
+    );
+    const claim = databaseClaim(environment, namespace, db, which);
+    const existingClaim = await c.readOrNull(`read the database claim ${claim.metadata!.name}`, () =>
+      c.core.readNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace }),
+    );
+    if (!existingClaim)
+      await c.call(`create the database claim ${claim.metadata!.name}`, () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
+  }
   const set = databaseStatefulSet(environment, namespace, db);
   await apply(`StatefulSet ${DATABASE_NAME}`, () =>
     c.apps.patchNamespacedStatefulSet({ name: DATABASE_NAME, namespace, body: set, fieldManager: FIELD_MANAGER, force: true }, ssa),

@@ -1,4 +1,3 @@
-import type * as k8s from '@kubernetes/client-node';
 import { type DatabaseConfig, SECRET_KEYS } from '../../config/database';
 import { type DownPlan, downMigrationJob, downMigrationName } from '../../config/down-migrations';
 import {
@@ -13,8 +12,8 @@ import {
   urlSuffix,
 } from '../../config/migrations';
 import { type ClusterClient, KubeError } from './client';
+import { jobOutcome, runJob } from './jobs';
 import { FIELD_MANAGER } from './writes';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface MigrationRun {
   /** The schema version the release needs, now applied (null: the service has no expand migration). */
@@ -29,25 +28,6 @@ export interface MigrationRun {
 
 /** The versions dbmate reports applying ("Applying: <file>"). */
 export const appliedFiles = (log: string): string[] => [...log.matchAll(/^Applying: (\S+)$/gm)].map((m) => m[1]);
-
-async function jobLog(c: ClusterClient, name: string): Promise<string> {
-  const { namespace } = c.target;
-  try {
-    const pods = await c.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
-    const pod = pods.items[0]?.metadata?.name;
-    if (!pod) return '(no pod)';
-    return await c.core.readNamespacedPodLog({ name: pod, namespace, container: 'dbmate' });
-  } catch (error) {
-    return `(no log: ${(error as Error).message.split('\n')[0]})`;
-  }
-}
-
-const finished = (job: k8s.V1Job): 'succeeded' | 'failed' | null => {
-  const conditions = job.status?.conditions ?? [];
-  if ((job.status?.succeeded ?? 0) >= 1 || conditions.some((x) => x.type === 'Complete' && x.status === 'True')) return 'succeeded';
-  if ((job.status?.failed ?? 0) >= 1 || conditions.some((x) => x.type === 'Failed' && x.status === 'True')) return 'failed';
-  return null;
-};
 
 /** The image the migration Jobs run (dbmate on its PATH): the environment's, else its database server's. */
 function migrationImage(db: DatabaseConfig, service: string, environment: string, unchanged: string): string {
@@ -69,44 +49,13 @@ async function secretUrlSuffix(c: ClusterClient, db: DatabaseConfig, unchanged: 
   return urlSuffix(Buffer.from(encoded, 'base64').toString('utf8'));
 }
 
-interface JobRun {
-  reused: boolean;
-  output: string;
-  seconds: number;
-}
-
-/**
- * One migration Job to its end: a completed Job of the same name (the same files) is reused, a
- * failed one replaced, a running one awaited. A failure or a timeout throws with the Job's last
- * lines, after `failure` (what it means for traffic).
- */
-async function runJob(c: ClusterClient, body: k8s.V1Job, timeoutSeconds: number, pollMs: number, failure: string, log: (m: string) => void): Promise<JobRun> {
-  if (!c.batch) throw new KubeError('this cluster client has no batch API: cannot run migration Jobs');
+/** Whether a Job of exactly these files completed before (then a deploy of them changes no schema). */
+export async function migrationsDone(c: ClusterClient, service: string, plan: MigrationPlan): Promise<boolean> {
+  if (!c.batch) return false;
   const batch = c.batch;
-  const { namespace } = c.target;
-  const name = body.metadata!.name!;
-  let job = await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }));
-  if (job && finished(job) === 'succeeded') return { reused: true, output: '', seconds: 0 };
-  if (job && finished(job) === 'failed') {
-    log(`migrations: Job ${name} failed before; replacing it`);
-    await c.call(`delete Job ${name}`, () => batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Foreground' }));
-    while (await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace }))) await sleep(pollMs);
-    job = null;
-  }
-  if (!job) await c.call(`create Job ${name}`, () => batch.createNamespacedJob({ namespace, body }));
-  else log(`migrations: Job ${name} is already running (an earlier run); waiting for it`);
-  const started = Date.now();
-  for (;;) {
-    const outcome = finished(await c.call(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace })));
-    if (outcome === 'succeeded') return { reused: false, output: await jobLog(c, name), seconds: (Date.now() - started) / 1000 };
-    if (outcome === 'failed' || Date.now() - started > (timeoutSeconds + 30) * 1000) {
-      const output = (await jobLog(c, name)).trim().split('\n').slice(-15).join('\n');
-      throw new KubeError(
-        `the migration Job ${name} ${outcome === 'failed' ? 'failed' : `did not finish within ${timeoutSeconds} s`}; ${failure}. dbmate said:\n${output}\n(kubectl -n ${namespace} logs job/${name})`,
-      );
-    }
-    await sleep(pollMs);
-  }
+  const name = migrationName(service, plan);
+  const job = await c.readOrNull(`read Job ${name}`, () => batch.readNamespacedJob({ name, namespace: c.target.namespace }));
+  return job !== null && jobOutcome(job) === 'succeeded';
 }
 
 /**

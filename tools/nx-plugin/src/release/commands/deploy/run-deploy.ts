@@ -14,6 +14,7 @@ import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
 import { type MigrationPlan, migrationPlan, readMigrations } from '../../config/migrations';
+import { backupName } from '../../config/database-recovery';
 import { contractDecision, contractPlan } from '../../plan/contracts';
 import { recordContracts } from '../../status/history';
 import { withSchemaDefaults } from '../../../executors/options';
@@ -187,6 +188,16 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       }
       promotions.set(w.service.name, promotion);
     }
+  }
+  // A base backup before the first migration of this run touches the schema: with the WAL archive,
+  // what a point-in-time restore to a moment before this deploy starts from (deploy:restore-database).
+  const migrating: WantedRelease[] = [];
+  for (const w of wanted) {
+    const plan = migrations.get(w.service.name);
+    if (plan?.apply.length && !(await kube.migrationsDone(w.service.name, plan))) migrating.push(w);
+  }
+  if (migrating.length && env.database?.kind === 'statefulset') {
+    await kube.takeBackup(options.environment, env.database, backupName(new Date(), `before-${migrating.map((w) => w.service.name).join('-')}`), ctx.log);
   }
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {

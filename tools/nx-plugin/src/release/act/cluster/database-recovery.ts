@@ -1,0 +1,171 @@
+import type * as k8s from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DATABASE_NAME, type StatefulSetDatabase } from '../../config/database';
+import { backupJob, NO_BACKUP, type RecoveryJobOptions, restoreJob, restoreOutcome, stamp, walSwitchJob } from '../../config/database-recovery';
+import { type ClusterClient, KubeError } from './client';
+import { ensureDatabase } from './database-writes';
+import { JobFailed, runJob } from './jobs';
+
+const words = (kind: string, speaker: string) => ({ kind, speaker, prefix: 'database' });
+
+/** A base backup of the environment's database into its archive volume (config/database-recovery.ts). */
+export async function takeBackup(
+  c: ClusterClient,
+  environment: string,
+  db: StatefulSetDatabase,
+  backup: string,
+  log: (m: string) => void,
+  pollMs = 1000,
+): Promise<{ backup: string; seconds: number; reused: boolean }> {
+  const o: RecoveryJobOptions = { environment, namespace: c.target.namespace, db, timeoutSeconds: db.migrationTimeoutSeconds };
+  const run = await runJob(c, backupJob(o, backup), o.timeoutSeconds, pollMs, 'no backup was taken', log, words('backup', 'pg_basebackup'));
+  const said = /^backup \S+: (\d+ KiB in \d+ s)$/m.exec(run.output)?.[1];
+  log(`database: base backup ${backup} ${run.reused ? 'was taken before' : `taken${said ? `: ${said}` : ''} (${run.seconds.toFixed(1)} s)`}`);
+  return { backup, seconds: run.seconds, reused: run.reused };
+}
+
+async function scaleDatabase(c: ClusterClient, replicas: number): Promise<void> {
+  const { namespace } = c.target;
+  await c.call(`scale StatefulSet ${DATABASE_NAME} to ${replicas}`, () =>
+    c.apps.patchNamespacedStatefulSetScale(
+      { name: DATABASE_NAME, namespace, body: { spec: { replicas } } },
+      c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.MergePatch),
+    ),
+  );
+}
+
+async function databasePods(c: ClusterClient): Promise<k8s.V1Pod[]> {
+  const pods = await c.call('list the database pods', () =>
+    c.core.listNamespacedPod({ namespace: c.target.namespace, labelSelector: `app.kubernetes.io/name=${DATABASE_NAME}` }),
+  );
+  return pods.items.filter((p) => !p.metadata?.labels?.['job-name']);
+}
+
+async function servicePods(c: ClusterClient, service: string): Promise<k8s.V1Pod[]> {
+  const pods = await c.call(`list the pods of ${service}`, () =>
+    c.core.listNamespacedPod({ namespace: c.target.namespace, labelSelector: `app.kubernetes.io/name=${service}` }),
+  );
+  return pods.items;
+}
+
+export interface RestoreResult {
+  target: Date;
+  backup: string;
+  /** Where the data directory from before the restore was moved (inside the data volume). */
+  aside: string;
+  /** Each phase's seconds: archive, stop, restore, replay, services. */
+  phases: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * A point-in-time recovery of the environment's database to `target`, holding the deploy leases of
+ * the services that use it (the caller takes them): the server's current WAL archived, the server
+ * stopped, the restore Job (the newest base backup before the target in place, the old data moved
+ * aside), the server started (it replays the archive to the target and promotes; ready only then),
+ * and the services' pods replaced, so that no process keeps a view of the state from before.
+ * Every step can be rerun: a rerun with the same `request` finds each Job done.
+ */
+export async function restoreDatabase(
+  c: ClusterClient,
+  environment: string,
+  db: StatefulSetDatabase,
+  target: Date,
+  request: Date,
+  services: string[],
+  timeoutSeconds: number,
+  log: (m: string) => void,
+  pollMs = 1000,
+): Promise<RestoreResult> {
+  const { namespace } = c.target;
+  const id = stamp(request);
+  const o: RecoveryJobOptions = { environment, namespace, db, timeoutSeconds: db.migrationTimeoutSeconds };
+  const phases: Record<string, number> = {};
+  const started = Date.now();
+  let mark = started;
+  const phase = (name: string) => {
+    phases[name] = (Date.now() - mark) / 1000;
+    mark = Date.now();
+  };
+
+  const set = await c.readOrNull(`read StatefulSet ${DATABASE_NAME}`, () => c.apps.readNamespacedStatefulSet({ name: DATABASE_NAME, namespace }));
+  if (!set) throw new KubeError(`there is no database StatefulSet ${DATABASE_NAME} in ${namespace}: nothing to restore (deploy once first)`);
+  if ((set.spec?.replicas ?? 1) > 0) {
+    const run = await runJob(c, walSwitchJob(o, id), 90, pollMs, 'nothing was changed', log, words('WAL switch', 'the archive check'));
+    log(run.reused ? 'database: the WAL was archived by an earlier run of this restore' : `database: ${run.output.trim().split('\n').at(-1)}`);
+  } else {
+    log(`database: the server is stopped (an earlier run of this restore stopped it): the archive is what it archived`);
+  }
+  phase('archive');
+
+  await scaleDatabase(c, 0);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while ((await databasePods(c)).length > 0) {
+    if (Date.now() > deadline)
+      throw new KubeError(`the database pod did not stop within ${timeoutSeconds} s; the data is untouched; see kubectl -n ${namespace} get pods`);
+    await sleep(pollMs);
+  }
+  log(`database: server stopped`);
+  phase('stop');
+
+  let prepared: { backup: string; aside: string } | null;
+  try {
+    const run = await runJob(c, restoreJob(o, id, target), o.timeoutSeconds, pollMs, 'the data directory is untouched', log, words('restore', 'the restore'));
+    prepared = restoreOutcome(run.output);
+    log(`database: ${run.output.trim().split('\n').at(-1) ?? ''}`);
+  } catch (error) {
+    if (error instanceof JobFailed && error.output.includes(NO_BACKUP)) {
+      // Nothing was changed: the server comes back on its own data.
+      await ensureDatabase(c, environment, db, timeoutSeconds, log);
+      throw new KubeError(
+        `${error.output.trim().split('\n').at(-1)}. The server runs on its own data again. Take backups before you need them: nx run deploy:backup-database (every deploy that migrates takes one)`,
+      );
+    }
+    throw new KubeError(
+      `${(error as Error).message}\nThe server is stopped (StatefulSet ${DATABASE_NAME} at 0 replicas). Fix the cause and rerun this restore with the same --to, or start the server on its own data: kubectl -n ${namespace} scale statefulset ${DATABASE_NAME} --replicas=1`,
+    );
+  }
+  phase('restore');
+
+  try {
+    await ensureDatabase(c, environment, db, timeoutSeconds, log);
+  } catch (error) {
+    throw new KubeError(
+      `${(error as Error).message}\nThe server did not finish replaying the archive to ${target.toISOString()}: kubectl -n ${namespace} logs ${DATABASE_NAME}-0. The data from before the restore is kept in ${prepared?.aside ?? 'pgdata.before-restore-<request>'} on its volume.`,
+    );
+  }
+  phase('replay');
+
+  // Replaced, not restarted in place: a pod started after this moment has read nothing from before.
+  const replacedAt = Date.now() - 1000;
+  for (const service of services) {
+    const pods = await servicePods(c, service);
+    for (const pod of pods) {
+      await c.call(`delete pod ${pod.metadata!.name}`, () => c.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace })).catch(() => undefined);
+    }
+    log(`[${service}] ${pods.length} pod(s) replaced: they start on the restored state`);
+  }
+  const servicesDeadline = Date.now() + timeoutSeconds * 1000;
+  for (const service of services) {
+    for (;;) {
+      const deployments = await c.call(`list the Deployments of ${service}`, () =>
+        c.apps.listNamespacedDeployment({ namespace, labelSelector: `app.kubernetes.io/name=${service}` }),
+      );
+      const wanted = deployments.items.reduce((n, d) => n + (d.spec?.replicas ?? 0), 0);
+      const fresh = (await servicePods(c, service)).filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          new Date(p.metadata?.creationTimestamp ?? 0).getTime() >= replacedAt &&
+          p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+      ).length;
+      if (fresh >= wanted) break;
+      if (Date.now() > servicesDeadline)
+        throw new KubeError(
+          `the database is restored to ${target.toISOString()}, but ${service} has ${fresh} of ${wanted} new pod(s) ready after ${timeoutSeconds} s: kubectl -n ${namespace} get pods -l app.kubernetes.io/name=${service}`,
+        );
+      await sleep(pollMs);
+    }
+  }
+  phase('services');
+  return { target, backup: prepared?.backup ?? '(unknown)', aside: prepared?.aside ?? '(unknown)', phases, seconds: (Date.now() - started) / 1000 };
+}

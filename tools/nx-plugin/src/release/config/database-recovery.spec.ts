@@ -1,0 +1,116 @@
+import { ARCHIVE_SETTINGS, databaseSchema, databaseStatefulSet, type StatefulSetDatabase } from './database';
+import {
+  backupJob,
+  backupName,
+  NO_BACKUP,
+  parseRestoreTarget,
+  recoveryTime,
+  RESTORE_SCRIPT,
+  restoreJob,
+  restoreOutcome,
+  stamp,
+  walSwitchJob,
+} from './database-recovery';
+
+const db = databaseSchema.parse({
+  kind: 'statefulset',
+  image: 'reg/trading-base/postgres:15',
+  storage: '1Gi',
+  nodePath: '/v',
+  node: 'trading-node',
+}) as StatefulSetDatabase;
+const o = { environment: 'staging', namespace: 'trading-staging', db, timeoutSeconds: 300 };
+const now = new Date('2026-12-05T07:30:00.250Z');
+
+describe('point-in-time recovery: the target', () => {
+  it('reads an ISO 8601 time with its zone, in the past', () => {
+    expect(parseRestoreTarget('2026-12-05T07:29:00Z', now).toISOString()).toBe('2026-12-05T07:29:00.000Z');
+    expect(parseRestoreTarget('2026-12-05T08:29:00.5+01:00', now).toISOString()).toBe('2026-12-05T07:29:00.500Z');
+    expect(parseRestoreTarget('2026-12-05 07:29:59.123456Z', now).toISOString()).toBe('2026-12-05T07:29:59.123Z');
+  });
+
+  it('refuses a time without a zone, a malformed one, and one not in the past, saying how to write it', () => {
+    expect(() => parseRestoreTarget('2026-12-05T07:29:00', now)).toThrow(/not a time with its zone: say e\.g\. --to=2026-12-05T07:30:00Z/);
+    expect(() => parseRestoreTarget('yesterday', now)).toThrow(/not a time with its zone/);
+    expect(() => parseRestoreTarget('2026-13-45T07:29:00Z', now)).toThrow(/not a valid time/);
+    expect(() => parseRestoreTarget('2026-12-05T07:30:01Z', now)).toThrow(/not in the past \(now is 2026-12-05T07:30:00\.250Z\): a restore can only go back/);
+  });
+
+  it('gives recovery_target_time the target in UTC to the millisecond', () => {
+    expect(recoveryTime(new Date('2026-12-05T07:29:00.5+01:00'))).toBe('2026-12-05 06:29:00.500+00');
+  });
+
+  it('names backups by their UTC time first, so they sort by age, then why', () => {
+    expect(stamp(now)).toBe('20261205T073000Z');
+    expect(backupName(now, 'Before execution-engine agents!')).toBe('20261205T073000Z-before-execution-engine-agents');
+    expect(backupName(now, '')).toBe('20261205T073000Z');
+    expect([backupName(new Date('2026-12-06T00:00:00Z'), 'b'), backupName(now, 'a')].sort()[0]).toBe('20261205T073000Z-a');
+  });
+});
+
+describe('point-in-time recovery: the server and its Jobs', () => {
+  it('the server archives every WAL segment into the archive volume, never over a different file, at least once a minute', () => {
+    const pod = databaseStatefulSet('staging', 'trading-staging', db).spec!.template.spec!;
+    const server = pod.containers[0];
+    expect(server.args).toEqual(ARCHIVE_SETTINGS.flatMap((s) => ['-c', s]));
+    expect(ARCHIVE_SETTINGS).toContain('archive_mode=on');
+    expect(ARCHIVE_SETTINGS).toContain('archive_timeout=60');
+    expect(ARCHIVE_SETTINGS.find((s) => s.startsWith('archive_command='))).toMatch(
+      /if \[ -f "\$f" \]; then cmp -s %p "\$f"; else cp %p "\$f\.tmp" && mv "\$f\.tmp" "\$f"; fi/,
+    );
+    expect(server.volumeMounts).toContainEqual({ name: 'archive', mountPath: '/var/lib/postgresql/archive' });
+    expect(pod.volumes).toContainEqual({ name: 'archive', persistentVolumeClaim: { claimName: 'trading-db-archive' } });
+    // A replay rejects sessions until it promotes: alive is "listens", not "accepts a session".
+    expect(server.livenessProbe).toMatchObject({ tcpSocket: { port: 5432 } });
+  });
+
+  it('a backup Job: pg_basebackup into the archive volume only, as the server user, the password from the Secret, never retried', () => {
+    const job = backupJob(o, '20261205T073000Z-before-execution-engine');
+    expect(job.metadata!.name).toBe('trading-db-backup-20261205t073000z-before-execution-engine');
+    const pod = job.spec!.template.spec!;
+    expect(job.spec!.backoffLimit).toBe(0);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 65532, runAsNonRoot: true });
+    expect(pod.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'trading-node' });
+    const container = pod.containers[0];
+    expect(container.command?.[2]).toMatch(/pg_basebackup --pgdata="\$dir\.partial" --format=tar --gzip --wal-method=stream --checkpoint=fast/);
+    expect(container.env).toContainEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'trading-db', key: 'password' } } });
+    expect(container.env).toContainEqual({ name: 'KEEP', value: '5' });
+    expect(container.env).toContainEqual({ name: 'PGHOST', value: 'trading-db.trading-staging.svc' });
+    expect(pod.volumes!.map((v) => v.name)).toEqual(['archive', 'tmp']);
+  });
+
+  it('the WAL switch and the restore Jobs: one per request; only the restore mounts the data volume', () => {
+    expect(walSwitchJob(o, '20261205T073000Z').metadata!.name).toBe('trading-db-wal-switch-20261205t073000z');
+    expect(walSwitchJob(o, '20261205T073000Z').spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['tmp']);
+    const job = restoreJob(o, '20261205T073000Z', new Date('2026-12-05T07:29:00.5Z'));
+    expect(job.metadata!.name).toBe('trading-db-restore-20261205t073000z');
+    expect(job.spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['data', 'archive', 'tmp']);
+    expect(job.spec!.template.spec!.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'TARGET', value: '2026-12-05 07:29:00.500+00' },
+        { name: 'TARGET_EPOCH', value: '1796455740' },
+        { name: 'REQUEST', value: '20261205T073000Z' },
+      ]),
+    );
+    // The old data is moved aside, never removed; the prepared copy replaces it in one rename.
+    expect(RESTORE_SCRIPT).not.toMatch(/rm -rf "\$data\/pgdata"[^.]/);
+    expect(RESTORE_SCRIPT).toMatch(/mv "\$data\/pgdata" "\$aside"; fi\nmv "\$data\/pgdata\.restoring" "\$data\/pgdata"/);
+    expect(RESTORE_SCRIPT).toContain("recovery_target_action = 'promote'");
+    expect(RESTORE_SCRIPT).toContain(NO_BACKUP);
+  });
+
+  it("reads which backup the restore used and where the old data went, from a fresh run's log and a rerun's", () => {
+    expect(
+      restoreOutcome(
+        'restore 20261205T073000Z: base backup 20261205T072000Z-manual in place; the server replays the archived WAL to 2026-12-05 07:29:00.500+00 at its start; the data from before is kept in /var/lib/postgresql/data/pgdata.before-restore-20261205T073000Z\n',
+      ),
+    ).toEqual({ backup: '20261205T072000Z-manual', aside: '/var/lib/postgresql/data/pgdata.before-restore-20261205T073000Z' });
+    expect(
+      restoreOutcome('restore 20261205T073000Z: prepared before: 20261205T073000Z 20261205T072000Z-manual /d/pgdata.before-restore-20261205T073000Z'),
+    ).toEqual({
+      backup: '20261205T072000Z-manual',
+      aside: '/d/pgdata.before-restore-20261205T073000Z',
+    });
+    expect(restoreOutcome('something else')).toBeNull();
+  });
+});
