@@ -8,6 +8,8 @@ import { ClusterClient } from '../release/act/cluster/client';
 import { Kube } from '../release/act/kube';
 import { runDeploy } from '../release/commands/deploy/run-deploy';
 import rollbackExecutor from './rollback/rollback.impl';
+import databaseBackupExecutor from './database-backup/database-backup.impl';
+import databaseRestoreExecutor from './database-restore/database-restore.impl';
 import { runRollback } from '../release/commands/rollback/run-rollback';
 import { withSeveralReplicas } from '../testing/several-replicas';
 import { withServiceMigrations } from '../testing/service-migrations';
@@ -259,5 +261,7 @@ describe('deploy and rollback against the local cluster', () => {
     const context = { root } as ExecutorContext;
     expect(await gkeDeployExecutor({ environment: 'qa' }, context)).toEqual({ success: false });
     expect(await rollbackExecutor({ environment: 'qa' }, context)).toEqual({ success: false });
+    expect(await databaseBackupExecutor({ environment: 'qa' }, context)).toEqual({ success: false });
+    expect(await databaseRestoreExecutor({ environment: 'staging', to: 'yesterday' }, context)).toEqual({ success: false });
   });
 });

@@ -8,6 +8,7 @@ import { runRollback } from '../release/commands/rollback/run-rollback';
 import { runStatus } from '../release/commands/status/run-status';
 import { runDecision } from '../release/commands/decision/run-decision';
 import { runReconcile } from '../release/commands/reconcile/run-reconcile';
+import { runBackup, runRestore } from '../release/commands/database/run-database';
 import type { ServiceStatus } from '../release/status/status';
 import { withSeveralReplicas } from '../testing/several-replicas';
 import { withServiceMigrations } from '../testing/service-migrations';
@@ -439,6 +440,51 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     expect(appOnly.results[0].schema).toBeUndefined();
     expect(history().at(-1)).toMatchObject({ release: first.release, schemaVersion: '29991231000001' });
   }, 120_000);
+
+  // Issue 30: backups and point-in-time recovery. kwok completes the Jobs' pods without running them:
+  // here the steps in their order, the leases, the server stopped and started, the services' pods
+  // replaced; pg_basebackup and the WAL replay run on the real node (deploy's deployed-flow.test.mjs).
+  it('deploy:backup-database and deploy:restore-database: the Jobs, the server stopped and started, the pods replaced, never beside a deploy', async () => {
+    const backup = await runBackup({ environment: 'staging', reason: 'jest' }, ctx());
+    expect(backup.backup).toMatch(/^\d{8}T\d{6}Z-jest$/);
+    expect(json('job', `trading-db-backup-${backup.backup.toLowerCase()}`).spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([{ name: 'BACKUP', value: backup.backup }]),
+    );
+    const podNames = () =>
+      json('pods', '-l', 'app.kubernetes.io/name=agents')
+        .items.filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp)
+        .map((p: { metadata: { name: string } }) => p.metadata.name);
+    const before = podNames();
+    expect(before.length).toBeGreaterThan(0);
+    const to = () => new Date(Date.now() - 1000).toISOString();
+    // A deploy in progress: refused, nothing changed.
+    applyLease(CONTEXT, NS, 'deploy-agents', 'another-runner', 60);
+    await expect(runRestore({ environment: 'staging', to: to() }, ctx())).rejects.toThrow(
+      /another deploy of agents holds the lease \(another-runner.*a restore waits for no deploy; nothing was changed/,
+    );
+    expect(json('statefulset', 'trading-db').spec.replicas).toBe(1);
+    kubectl('-n', NS, 'delete', 'lease', 'deploy-agents');
+    // Bad input, before any cluster call.
+    await expect(runRestore({ environment: 'staging', to: '2026-12-05T07:00:00' }, ctx())).rejects.toThrow(/not a time with its zone/);
+    const result = await runRestore({ environment: 'staging', to: to() }, ctx());
+    expect(Object.keys(result.phases)).toEqual(['archive', 'stop', 'restore', 'replay', 'services']);
+    expect(json('statefulset', 'trading-db').spec.replicas).toBe(1);
+    const after = podNames();
+    expect(after.length).toBe(before.length);
+    expect(after.filter((p: string) => before.includes(p))).toEqual([]);
+    const jobs = json('jobs').items.map((j: { metadata: { name: string } }) => j.metadata.name);
+    expect(jobs).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^trading-db-wal-switch-\d{8}t\d{6}z$/), expect.stringMatching(/^trading-db-restore-\d{8}t\d{6}z$/)]),
+    );
+    expect(lines.join('\n')).toMatch(
+      /database restored to \S+ in [\d.]+ s \(archive [\d.]+ s, stop [\d.]+ s, restore [\d.]+ s, replay [\d.]+ s, services [\d.]+ s\)/,
+    );
+    // The lease is free again: a new release deploys.
+    lines = [];
+    record(11);
+    const again = await deploy();
+    expect(again.ok ? '' : lines.join('\n')).toBe('');
+  }, 180_000);
 
   // Issue 30: a contract migration runs through the deploy only when neither the live release nor
   // its standby lacks it, and once it ran no rollback goes to a release without it.
