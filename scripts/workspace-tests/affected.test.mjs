@@ -8,15 +8,18 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { run, scratchCopy, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 
-// The `deploy` project depends on every deployed service, so a service change affects it too.
+// The `deploy` project depends on every deployed service, so a service change affects it too. And
+// a change to what the services run affects `migrations`: its previous-release workspace test runs
+// the base's integration tests on this checkout's engine build and agents (its declared inputs).
 const cases = [
   ['libs/trading-core/src/trading_core/money.py', '# touched\n', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
   ['libs/market-types/src/fixed.rs', '// touched\n', ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
   ['libs/api-client/src/lib/client.ts', '// touched\n', ['api-client', 'dashboard', 'dashboard-e2e', 'deploy']],
-  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration']],
-  ['apps/execution-engine/src/book.rs', '// touched\n', ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
-  // The integration tests across agents and engine depend on both, and nothing depends on them.
-  ['apps/flow-integration/specs/flow.test.mjs', '// touched\n', ['flow-integration']],
+  ['apps/agents/src/agents/agent.py', '# touched\n', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'migrations']],
+  ['apps/execution-engine/src/book.rs', '// touched\n', ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'migrations']],
+  // The integration tests across agents and engine depend on both, and nothing depends on them
+  // but the previous-release check's workspace test (migrations), which runs them on a base.
+  ['apps/flow-integration/specs/flow.test.mjs', '// touched\n', ['flow-integration', 'migrations']],
   // The helpers that start the services as processes: every test project that uses them.
   // (and the plugin, whose load and perf-compare workspace tests import them, and so the root
   // project, which depends on the plugin it loads; issue 28: the engine's order-integrity test, the
@@ -25,20 +28,35 @@ const cases = [
   [
     'tools/testing/local-services.mjs',
     '// touched\n',
-    ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'dashboard-e2e', 'deploy', 'docker-env', 'execution-engine', 'flow-integration', 'local-services'],
+    [
+      '@trading/nx-plugin',
+      '@trading/source',
+      'ci-tools',
+      'dashboard-e2e',
+      'deploy',
+      'docker-env',
+      'execution-engine',
+      'flow-integration',
+      'local-services',
+      'migrations',
+    ],
   ],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
   // and the service, whose test checks it is current. A change inside the service leaves them alone.
-  ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration']],
+  ['apps/agents/api/openapi.json', '\n', ['agents', 'agents-api', 'api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'migrations']],
   [
     'apps/execution-engine/api/openapi.json',
     '\n',
-    ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration'],
+    ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration', 'migrations'],
   ],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'dashboard-e2e', 'deploy']],
   // Issue 30: the engine embeds its first migration, so a migration is the engine's (its build, its
   // images, what deploys them), not a file nothing reads.
-  ['apps/execution-engine/migrations/20261204000000_engine_state.sql', '-- touched\n', ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
+  [
+    'apps/execution-engine/migrations/20261204000000_engine_state.sql',
+    '-- touched\n',
+    ['dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'migrations'],
+  ],
   // Issue 29: the workspace tests' declared inputs count too. The act tests start the cache server
   // (and the root project depends on ci-tools); the deploy scenarios and the act deploy test run
   // the deploy configuration in their scratch copies.
@@ -194,8 +212,12 @@ test('bumping a package several projects use in package-lock.json (zod) affects 
 // `cargo metadata` that @monodon/rust runs while Nx builds its graph (seen while writing this).
 // The plugin too: its generators test builds a generated Rust service against the workspace's lock.
 for (const [name, version, expected] of [
-  ['itoa', '1.0.14', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration']],
-  ['proc-macro2', '1.0.100', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types']],
+  ['itoa', '1.0.14', ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'migrations']],
+  [
+    'proc-macro2',
+    '1.0.100',
+    ['@trading/nx-plugin', '@trading/source', 'dashboard-e2e', 'deploy', 'execution-engine', 'flow-integration', 'market-types', 'migrations'],
+  ],
 ]) {
   test(`bumping ${name} in Cargo.lock affects exactly the crates that lock it, and their dependents`, () => {
     run(scratch.dir, 'cargo', ['update', '--quiet', '-p', name, '--precise', version]);
@@ -214,7 +236,7 @@ for (const [name, version, expected] of [
 
 // uv: each Python project locks its own environment (<project>/uv.lock, in its pythonSources).
 for (const [file, name, expected] of [
-  ['apps/agents/uv.lock', 'fastapi', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration']],
+  ['apps/agents/uv.lock', 'fastapi', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'migrations']],
   ['libs/trading-core/uv.lock', 'pytest', ['agents', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core']],
 ]) {
   test(`bumping ${name} in ${file} affects exactly its project and dependents`, () => {

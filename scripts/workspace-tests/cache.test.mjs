@@ -1,6 +1,9 @@
-// @workspace-test cached
+// @workspace-test uses=postgres cached
 // Caching: a second run replays every task from the local cache, and a change to a library
-// re-runs its dependents' tasks while the rest still come from the cache.
+// re-runs its dependents' tasks while the rest still come from the cache. It uses the local
+// PostgreSQL (the agents' tests it runs keep their state there): its shared lock keeps the
+// database's own test, which restarts the server, from running meanwhile (full16: "terminating
+// connection due to administrator command" in test_state_postgres).
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

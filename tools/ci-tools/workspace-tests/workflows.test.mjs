@@ -1,4 +1,4 @@
-// @workspace-test cached inputs=workspaceConfig,workflows
+// @workspace-test uses=postgres cached inputs=workspaceConfig,workflows
 // The GitHub workflows: linted by actionlint (with shellcheck) and audited by zizmor with no
 // finding (tools installed by scripts/install-ci-tools.sh); every Nx project, target and script
 // they invoke exists; Semgrep's in-repo rules catch what they are for; and the sharded

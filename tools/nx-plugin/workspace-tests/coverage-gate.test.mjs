@@ -1,4 +1,4 @@
-// @workspace-test
+// @workspace-test uses=postgres
 // The coverage gate through nx on real tests: removing the tests of a financial module makes
 // `nx run agents:coverage` fail and name that module.
 import assert from 'node:assert/strict';
