@@ -4,7 +4,9 @@
 // deployed (its expand migration run by the deploy's Job), then `nx run deploy:rollback --database`
 // takes traffic back and undoes the column by its down section. Prints the two times (traffic back;
 // schema back, the down Job), their ratios to the goal (60 s) and the bar (300 s), and whether every
-// order is still there: the orders' checksum before the deploy and after the rollback.
+// order is still there: the orders' checksum before the deploy and after the rollback. Then a
+// point-in-time recovery: every order truncated after a moment T, `nx run deploy:restore-database
+// --to=T`, its time against the 300 s bar and the orders' checksum at T against the restored one.
 //   node bench/database-rollback.bench.mjs [--orders 200000]
 // Needs: bash tools/stack.sh up docker cluster, and the engine's image pushed
 // (npx nx run execution-engine:docker-build -c push), as scripts/test-all.sh does.
@@ -77,6 +79,25 @@ try {
     `data: the column ${column === '0' ? 'is gone' : 'is STILL THERE'}; orders' checksum ${before === after ? 'equal' : `DIFFERS (${before} -> ${after})`}`,
   );
   if (column !== '0' || before !== after) process.exitCode = 1;
+
+  // Point-in-time recovery: a destructive change after the moment T, then the database taken back
+  // to T from the base backup the migrating deploy took and the archived WAL.
+  await new Promise((r) => setTimeout(r, 1500));
+  const target = new Date();
+  const atTarget = sql(CHECKSUM);
+  await new Promise((r) => setTimeout(r, 1500));
+  sql('TRUNCATE engine_trades, engine_orders CASCADE');
+  const started = process.hrtime.bigint();
+  const restore = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:restore-database', `--to=${target.toISOString()}`, '--output-style=static']);
+  const whole = Number(process.hrtime.bigint() - started) / 1e9;
+  if (restore.code !== 0) throw new Error(`nx run deploy:restore-database failed:\n${restore.out}`);
+  const recovery = /database restored to \S+ in ([\d.]+) s \(([^)]*)\)/.exec(restore.out);
+  const restored = sql(CHECKSUM);
+  console.log(`point-in-time recovery (the command's phases) ${Number(recovery?.[1]).toFixed(1).padStart(9)} s (${recovery?.[2]})`);
+  console.log(`nx run deploy:restore-database (whole)        ${whole.toFixed(1).padStart(9)} s`);
+  console.log(`ratios: recovery / 300 s bar ${(Number(recovery?.[1]) / 300).toFixed(3)}; whole command / 300 s ${(whole / 300).toFixed(3)}`);
+  console.log(`data: the orders at the target ${restored === atTarget ? 'are back, checksum equal' : `DIFFER (${atTarget} -> ${restored})`}`);
+  if (restored !== atTarget) process.exitCode = 1;
 } finally {
   deleteTestNamespace(NS);
   scratch.cleanup();

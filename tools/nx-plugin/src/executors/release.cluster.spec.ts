@@ -400,6 +400,8 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     record(8);
     expect((await deploy()).ok).toBe(true);
     expect(history().at(-1)).toMatchObject({ outcome: 'live', schemaVersion: '29991231000000' });
+    // The base backup its deploy took before the migration ran is recorded on its entry.
+    expect(history().at(-1).backup).toMatchObject({ name: expect.stringMatching(/^\d{8}T\d{6}Z-before-agents$/) });
     const second = history().at(-1).migrations;
     expect(second).not.toBe(first.migrations);
 
@@ -417,7 +419,14 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       items: [{ key: '29991231000000_note.sql', path: '29991231000000_note.sql' }],
     });
     expect(jobs[0].spec.template.spec.containers[0].env).toEqual(expect.arrayContaining([{ name: 'TARGET', value: s1 }]));
-    expect(history().at(-1)).toMatchObject({ outcome: 'live', kind: 'rollback', release: first.release, schemaVersion: s1, migrations: first.migrations });
+    expect(history().at(-1)).toMatchObject({
+      outcome: 'live',
+      kind: 'rollback',
+      release: first.release,
+      schemaVersion: s1,
+      migrations: first.migrations,
+      backup: { name: expect.stringMatching(/^\d{8}T\d{6}Z-before-rollback-agents$/) },
+    });
     expect(lines.join('\n')).toMatch(/schema: 29991231000000 -> \d{14} after the switch, undoing 29991231000000_note\.sql/);
     expect(lines.join('\n')).toMatch(/\| agents \| rolled-back \|.*\| 29991231000000 -> \d{14} \([\d.]+ s\) \|/);
 
@@ -446,9 +455,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
   // replaced; pg_basebackup and the WAL replay run on the real node (deploy's deployed-flow.test.mjs).
   it('deploy:backup-database and deploy:restore-database: the Jobs, the server stopped and started, the pods replaced, never beside a deploy', async () => {
     const backup = await runBackup({ environment: 'staging', reason: 'jest' }, ctx());
-    expect(backup.backup).toMatch(/^\d{8}T\d{6}Z-jest$/);
-    expect(json('job', `trading-db-backup-${backup.backup.toLowerCase()}`).spec.template.spec.containers[0].env).toEqual(
-      expect.arrayContaining([{ name: 'BACKUP', value: backup.backup }]),
+    expect(backup.name).toMatch(/^\d{8}T\d{6}Z-jest$/);
+    expect(json('job', `trading-db-backup-${backup.name.toLowerCase()}`).spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([{ name: 'BACKUP', value: backup.name }]),
     );
     const podNames = () =>
       json('pods', '-l', 'app.kubernetes.io/name=agents')

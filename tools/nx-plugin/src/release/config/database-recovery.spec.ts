@@ -1,7 +1,13 @@
 import { ARCHIVE_SETTINGS, databaseSchema, databaseStatefulSet, type StatefulSetDatabase } from './database';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  BACKUP_SCRIPT,
   backupJob,
   backupName,
+  backupRecord,
   NO_BACKUP,
   parseRestoreTarget,
   recoveryTime,
@@ -112,5 +118,30 @@ describe('point-in-time recovery: the server and its Jobs', () => {
       aside: '/d/pgdata.before-restore-20261205T073000Z',
     });
     expect(restoreOutcome('something else')).toBeNull();
+  });
+});
+
+describe('point-in-time recovery: what a backup records', () => {
+  it("reads its WAL start from the backup_label inside the tar, as the Job's script does with tar and sed", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backup-label-'));
+    writeFileSync(
+      join(dir, 'backup_label'),
+      'START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\nCHECKPOINT LOCATION: 0/5000060\nBACKUP METHOD: streamed\nLABEL: 20261205T073000Z-jest\n',
+    );
+    execFileSync('tar', ['-czf', join(dir, 'base.tar.gz'), '-C', dir, 'backup_label']);
+    const line = BACKUP_SCRIPT.split('\n').find((l) => l.startsWith('wal=$(tar'))!;
+    const out = execFileSync('sh', ['-c', `dir=${dir}; ${line.replace('"$dir.partial/base.tar.gz"', '"$dir/base.tar.gz"')}; echo "$wal"`], {
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('0/5000028');
+  });
+
+  it("reads the backup's end and WAL start from the Job's log; a reused backup's log says nothing", () => {
+    expect(backupRecord('b', 'backup b: 4120 KiB in 2 s; ended 2026-12-05T07:30:02Z, WAL from 0/5000028\n')).toEqual({
+      name: 'b',
+      at: '2026-12-05T07:30:02Z',
+      lsn: '0/5000028',
+    });
+    expect(backupRecord('b', '')).toEqual({ name: 'b' });
   });
 });

@@ -155,8 +155,11 @@ pg_basebackup --pgdata="$dir.partial" --format=tar --gzip --wal-method=stream --
 ended=$(date -u +%s)
 echo "$started" > "$dir.partial/started-at"
 echo "$ended" > "$dir.partial/ended-at"
+# Where its WAL starts (the backup_label pg_basebackup wrote into the tar): the history records it.
+wal=$(tar -xzOf "$dir.partial/base.tar.gz" backup_label | sed -n 's/^START WAL LOCATION: \\([0-9A-F]*\\/[0-9A-F]*\\).*/\\1/p')
+echo "$wal" > "$dir.partial/wal-start"
 mv "$dir.partial" "$dir"
-echo "backup $BACKUP: $(du -sk "$dir" | cut -f1) KiB in $((ended - started)) s"
+echo "backup $BACKUP: $(du -sk "$dir" | cut -f1) KiB in $((ended - started)) s; ended $(date -u -d "@$ended" +%Y-%m-%dT%H:%M:%SZ), WAL from \${wal:-unknown}"
 complete=$(ls -1 "$base" | grep -v '[.]partial$' | sort)
 for old in $(printf '%s\\n' "$complete" | head -n "-$KEEP"); do
   rm -rf "\${base:?}/$old"
@@ -281,4 +284,19 @@ export function restoreOutcome(log: string): { backup: string; aside: string } |
   const match = /restore \S+: (?:prepared[^:]*: \S+ (\S+) (\S+)|base backup (\S+) in place;.*kept in (\S+))$/m.exec(log);
   if (!match) return null;
   return { backup: match[1] ?? match[3], aside: match[2] ?? match[4] };
+}
+
+/** A base backup as the release history records it: its name, when it ended, where its WAL starts. */
+export interface BackupRecord {
+  name: string;
+  /** When it ended (ISO 8601): a restore to any moment after it can start from it. */
+  at?: string;
+  /** Its WAL start location (LSN), as PostgreSQL writes it. */
+  lsn?: string;
+}
+
+/** What the backup Job's log says about the backup it took (nothing when the log is gone or it was taken before). */
+export function backupRecord(name: string, log: string): BackupRecord {
+  const match = /^backup \S+: \d+ KiB in \d+ s; ended (\S+), WAL from ([0-9A-F]+\/[0-9A-F]+)$/m.exec(log);
+  return match ? { name, at: match[1], lsn: match[2] } : { name };
 }

@@ -15,6 +15,8 @@ export interface WantedRelease {
   migrations?: string;
   /** The contract migrations its files carry, held back by its deploy (the history records them). */
   contracts?: string[];
+  /** The base backup its deploy took before its migrations ran (the history records it). */
+  backup?: { name: string; at?: string; lsn?: string };
 }
 
 export interface ImageRecordLike {

@@ -16,6 +16,8 @@ export interface Release {
   schemaVersion?: string;
   /** The ConfigMap of the migration files that made that schema: a database rollback undoes them from there. */
   migrations?: string;
+  /** The base backup its deploy (or rollback) took before the schema changed: a restore to before it starts there. */
+  backup?: { name: string; at?: string; lsn?: string };
   /** The contract migrations its files carry (its deploy held them back): it needs nothing they remove. */
   contracts?: string[];
   /** The contract migrations run after it went live (deploy --contract): no rollback goes to a release without them. */
@@ -100,8 +102,14 @@ export function parseHistory(raw: string | undefined): Release[] {
 }
 
 /** After a database rollback: the live entry of `release` records the schema the database is at now. */
-export function recordSchema(history: Release[], release: string, schemaVersion: string, migrations: string | undefined): Release[] {
-  return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations } : r));
+export function recordSchema(
+  history: Release[],
+  release: string,
+  schemaVersion: string,
+  migrations: string | undefined,
+  backup?: Release['backup'],
+): Release[] {
+  return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations, ...(backup ? { backup } : {}) } : r));
 }
 
 /** After contract migrations ran for the live `release`: recorded on its entry, with the schema they left. */

@@ -1,7 +1,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASE_NAME, type StatefulSetDatabase } from '../../config/database';
-import { backupJob, NO_BACKUP, type RecoveryJobOptions, restoreJob, restoreOutcome, stamp, walSwitchJob } from '../../config/database-recovery';
+import {
+  backupJob,
+  type BackupRecord,
+  backupRecord,
+  NO_BACKUP,
+  type RecoveryJobOptions,
+  restoreJob,
+  restoreOutcome,
+  stamp,
+  walSwitchJob,
+} from '../../config/database-recovery';
 import { type ClusterClient, KubeError } from './client';
 import { ensureDatabase } from './database-writes';
 import { JobFailed, runJob } from './jobs';
@@ -16,12 +26,15 @@ export async function takeBackup(
   backup: string,
   log: (m: string) => void,
   pollMs = 1000,
-): Promise<{ backup: string; seconds: number; reused: boolean }> {
+): Promise<BackupRecord & { seconds: number; reused: boolean }> {
   const o: RecoveryJobOptions = { environment, namespace: c.target.namespace, db, timeoutSeconds: db.migrationTimeoutSeconds };
   const run = await runJob(c, backupJob(o, backup), o.timeoutSeconds, pollMs, 'no backup was taken', log, words('backup', 'pg_basebackup'));
-  const said = /^backup \S+: (\d+ KiB in \d+ s)$/m.exec(run.output)?.[1];
-  log(`database: base backup ${backup} ${run.reused ? 'was taken before' : `taken${said ? `: ${said}` : ''} (${run.seconds.toFixed(1)} s)`}`);
-  return { backup, seconds: run.seconds, reused: run.reused };
+  const said = /^backup \S+: (\d+ KiB in \d+ s)/m.exec(run.output)?.[1];
+  const record = backupRecord(backup, run.output);
+  log(
+    `database: base backup ${backup} ${run.reused ? 'was taken before' : `taken${said ? `: ${said}` : ''} (${run.seconds.toFixed(1)} s)`}${record.lsn ? `, WAL from ${record.lsn}` : ''}`,
+  );
+  return { ...record, seconds: run.seconds, reused: run.reused };
 }
 
 async function scaleDatabase(c: ClusterClient, replicas: number): Promise<void> {

@@ -7,7 +7,7 @@ import { Kube, LeaseHeld } from '../../act/kube';
 import type { Lease } from '../../act/cluster/lease';
 import type { EnvironmentConfig, ServiceConfig } from '../../config/config';
 import type { StatefulSetDatabase } from '../../config/database';
-import { backupName, parseRestoreTarget } from '../../config/database-recovery';
+import { type BackupRecord, backupName, parseRestoreTarget } from '../../config/database-recovery';
 import { resolveTarget, type Target } from '../target';
 
 /**
@@ -49,7 +49,7 @@ async function connect(target: Target, ctx: DatabaseContext): Promise<Kube> {
   return ctx.kube ?? (await Kube.connect({ context: target.context, namespace: target.env.namespace }));
 }
 
-export async function runBackup(given: DatabaseBackupExecutorOptions, ctx: DatabaseContext): Promise<{ backup: string; seconds: number }> {
+export async function runBackup(given: DatabaseBackupExecutorOptions, ctx: DatabaseContext): Promise<BackupRecord & { seconds: number }> {
   const options = normalizeBackupOptions(given);
   const target = resolveTarget(ctx.workspaceRoot, options, ctx.env);
   const db = statefulDatabase(target.env, options.environment, 'back up');

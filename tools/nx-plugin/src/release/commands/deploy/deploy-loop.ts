@@ -86,6 +86,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
     ...(wanted.schemaVersion ? { schemaVersion: wanted.schemaVersion } : {}),
     ...(wanted.migrations ? { migrations: wanted.migrations } : {}),
     ...(wanted.contracts?.length ? { contracts: wanted.contracts } : {}),
+    ...(wanted.backup ? { backup: wanted.backup } : {}),
     color,
     time: new Date().toISOString(),
     actor: options.actor,

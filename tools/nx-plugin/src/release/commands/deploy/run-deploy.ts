@@ -197,7 +197,13 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     if (plan?.apply.length && !(await kube.migrationsDone(w.service.name, plan))) migrating.push(w);
   }
   if (migrating.length && env.database?.kind === 'statefulset') {
-    await kube.takeBackup(options.environment, env.database, backupName(new Date(), `before-${migrating.map((w) => w.service.name).join('-')}`), ctx.log);
+    const taken = await kube.takeBackup(
+      options.environment,
+      env.database,
+      backupName(new Date(), `before-${migrating.map((w) => w.service.name).join('-')}`),
+      ctx.log,
+    );
+    for (const w of migrating) w.backup = { name: taken.name, ...(taken.at ? { at: taken.at } : {}), ...(taken.lsn ? { lsn: taken.lsn } : {}) };
   }
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {

@@ -1,5 +1,6 @@
 import type { DatabaseConfig } from '../../config/database';
 import { type DownPlan, downPlan } from '../../config/down-migrations';
+import { backupName } from '../../config/database-recovery';
 import type { Kube } from '../../act/kube';
 import { type Release, recordSchema } from '../../status/history';
 
@@ -51,7 +52,10 @@ export async function runSchemaRollback(
   log: (m: string) => void,
 ): Promise<{ from: string; to: string; seconds: number }> {
   const { plan } = rollback;
+  // A base backup before the down sections run (a restore's starting point if they lose data).
+  const taken = db.kind === 'statefulset' ? await kube.takeBackup(environment, db, backupName(new Date(), `before-rollback-${service}`), log) : undefined;
+  const backup = taken ? { name: taken.name, ...(taken.at ? { at: taken.at } : {}), ...(taken.lsn ? { lsn: taken.lsn } : {}) } : undefined;
   const ran = await kube.runDownMigrations(service, environment, db, plan, rollback.configMap, log);
-  await kube.updateHistory(service, (h) => recordSchema(h, restored.release, plan.to, restored.migrations));
+  await kube.updateHistory(service, (h) => recordSchema(h, restored.release, plan.to, restored.migrations, backup));
   return { from: plan.from, to: plan.to, seconds: ran.seconds };
 }
