@@ -2,7 +2,7 @@
 // the code): what the clients were told, what the service answers when asked again afterwards,
 // and, where the database is at hand, the book itself. Pure: no I/O.
 //
-//   history: [{ client: 'c-1', attempts: [{ status: 201 | 200 | 422 | 503 | 'error', id?: number }] }]
+//   history: [{ client: 'c-1', attempts: [{ status: 201 | 200 | 422 | 503 | 'error', id?: number, at?: epoch ms answered }] }]
 //            every attempt of one client order id, to whichever pod answered
 //   final:   Map(client -> booking id, or null): each acknowledged id read back through the service
 //   book:    optional { orders: [{ id, instrument?, account?, side, price, quantity, remaining }], trades: [{ taker, maker, price, quantity }],
@@ -10,7 +10,12 @@
 //            prices and quantities as integers (fixed-point units); one book per instrument (the
 //            engine's and its synthetic twin's, which the deploy analysis' load writes to)
 //
-// Returns { ok, counts, problems: [{ kind, client?, id?, detail }] }. Kinds: `lost` (acknowledged,
+//   recoveredTo: optional epoch ms, the mark of a point-in-time recovery: an order acknowledged at
+//            or after it (`at` of its attempt) and gone afterwards is the recovery's known loss,
+//            counted and listed in `knownLoss` (with the booking a retry made after it, if one did),
+//            not a problem; one acknowledged before it must be there
+//
+// Returns { ok, counts, problems: [{ kind, client?, id?, detail }], knownLoss: [{ client, id, at }] }. Kinds: `lost` (acknowledged,
 // then not found or found as another booking), `booked-twice` (one client id acknowledged as two
 // bookings), `id-reused` (one booking id acknowledged for two client ids), `fills` (an order's fills
 // and remainder do not add up to its quantity), `bad-trade` (a trade at a price its taker did not
@@ -20,32 +25,40 @@
 
 const ACK = new Set([200, 201]);
 
-export function checkOrderHistory({ history, final, book }) {
+export function checkOrderHistory({ history, final, book, recoveredTo }) {
   const problems = [];
+  const knownLoss = [];
   const byId = new Map();
   let acknowledged = 0;
   let attempts = 0;
   for (const { client, attempts: tries } of history) {
     attempts += tries.length;
-    const ids = [...new Set(tries.filter((t) => ACK.has(t.status)).map((t) => t.id))];
+    const acks = tries.filter((t) => ACK.has(t.status));
+    const ids = [...new Set(acks.map((t) => t.id))];
     if (ids.length === 0) continue;
     acknowledged += 1;
-    if (ids.length > 1) problems.push({ kind: 'booked-twice', client, detail: `${client} acknowledged as bookings ${ids.join(' and ')}` });
     for (const id of ids) {
       const other = byId.get(id);
       if (other !== undefined && other !== client)
         problems.push({ kind: 'id-reused', id, client, detail: `booking ${id} acknowledged for ${other} and ${client}` });
       byId.set(id, client);
     }
-    const read = final.get(client);
-    if (read === null || read === undefined)
-      problems.push({ kind: 'lost', client, detail: `${client} acknowledged as booking ${ids[0]}, not found afterwards` });
+    const read = final.get(client) ?? null;
+    // Bookings a recovery took away: acknowledged at or after its mark, and not what the service
+    // reads back now (a retry after the recovery may have booked the order again: one booking).
+    const ackedAt = (id) => Math.min(...acks.filter((t) => t.id === id).map((t) => t.at ?? -Infinity));
+    const gone = recoveredTo === undefined ? [] : ids.filter((id) => id !== read && ackedAt(id) >= recoveredTo);
+    for (const id of gone) knownLoss.push({ client, id, at: new Date(ackedAt(id)).toISOString(), ...(read !== null ? { bookedAgainAs: read } : {}) });
+    const kept = ids.filter((id) => !gone.includes(id));
+    if (kept.length > 1) problems.push({ kind: 'booked-twice', client, detail: `${client} acknowledged as bookings ${kept.join(' and ')}` });
+    if (kept.length === 0 && read === null) continue;
+    if (read === null) problems.push({ kind: 'lost', client, detail: `${client} acknowledged as booking ${kept[0]}, not found afterwards` });
     else if (!ids.includes(read)) problems.push({ kind: 'lost', client, detail: `${client} acknowledged as booking ${ids[0]}, read back as ${read}` });
   }
   if (book) problems.push(...checkBook(book));
-  const counts = { clients: history.length, attempts, acknowledged };
+  const counts = { clients: history.length, attempts, acknowledged, ...(recoveredTo !== undefined ? { 'known loss': knownLoss.length } : {}) };
   for (const p of problems) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
-  return { ok: problems.length === 0, counts, problems };
+  return { ok: problems.length === 0, counts, problems, knownLoss };
 }
 
 function checkBook({ orders, trades, positions }) {
@@ -124,5 +137,10 @@ export function describe(result) {
   const kinds = Object.entries(result.counts)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return [kinds, ...result.problems.slice(0, 10).map((p) => `  ${p.kind}: ${p.detail}`)].join('\n');
+  const loss = result.knownLoss?.length
+    ? [
+        `  known loss (acknowledged after the recovery's mark): ${result.knownLoss.map((l) => `${l.client} as ${l.id} at ${l.at}${l.bookedAgainAs ? ` (booked again as ${l.bookedAgainAs})` : ''}`).join(', ')}`,
+      ]
+    : [];
+  return [kinds, ...loss, ...result.problems.slice(0, 10).map((p) => `  ${p.kind}: ${p.detail}`)].join('\n');
 }

@@ -12,7 +12,7 @@ test('a clean history: every acknowledged order read back as itself', () => {
     { client: 'c', attempts: [{ status: 422 }] },
   ];
   const result = checkOrderHistory({ history, final: new Map([['a', 1]]) });
-  assert.deepEqual(result, { ok: true, counts: { clients: 3, attempts: 5, acknowledged: 1 }, problems: [] });
+  assert.deepEqual(result, { ok: true, counts: { clients: 3, attempts: 5, acknowledged: 1 }, problems: [], knownLoss: [] });
 });
 
 test('a retry booked a second time, an acknowledged order lost, a booking id given twice', () => {
@@ -102,4 +102,43 @@ test("positions: each account's position is the sum of its fills and its resting
   );
   const missing = check([kept[0]]);
   assert.deepEqual(missing.counts.position, 1, describe(missing));
+});
+
+test('a point-in-time recovery: orders acknowledged after its mark and gone are its known loss, listed; one acknowledged before it and gone is lost', () => {
+  const mark = Date.parse('2026-12-05T11:00:00Z');
+  const at = (id, ms) => ({ status: 201, id, at: mark + ms });
+  const history = [
+    { client: 'before', attempts: [at(1, -500)] },
+    { client: 'gone-before', attempts: [at(2, -1)] },
+    { client: 'after', attempts: [{ status: 503, at: mark - 10 }, at(3, 0)] },
+    { client: 'after-kept', attempts: [at(4, 200)] },
+    // Acknowledged after the mark, its replay answered after the recovery: booked again, once.
+    { client: 'rebooked', attempts: [at(5, 100), at(9, 5000)] },
+    // A new booking after the recovery given an id handed out before it: the id was reused.
+    { client: 'new', attempts: [at(3, 6000)] },
+  ];
+  const final = new Map([
+    ['before', 1],
+    ['gone-before', null],
+    ['after', null],
+    ['after-kept', 4],
+    ['rebooked', 9],
+    ['new', 3],
+  ]);
+  const result = checkOrderHistory({ history, final, recoveredTo: mark });
+  assert.deepEqual(result.knownLoss, [
+    { client: 'after', id: 3, at: '2026-12-05T11:00:00.000Z' },
+    { client: 'rebooked', id: 5, at: '2026-12-05T11:00:00.100Z', bookedAgainAs: 9 },
+  ]);
+  assert.deepEqual(
+    result.problems.map((p) => [p.kind, p.client]),
+    [
+      ['lost', 'gone-before'],
+      ['id-reused', 'new'],
+    ],
+  );
+  assert.equal(result.counts['known loss'], 2);
+  assert.match(describe(result), /known loss \(acknowledged after the recovery's mark\): after as 3 at 2026-12-05T11:00:00.000Z/);
+  // Without a recovery, the same history loses both and books one twice.
+  assert.deepEqual(checkOrderHistory({ history, final }).counts, { clients: 6, attempts: 8, acknowledged: 6, lost: 2, 'booked-twice': 1, 'id-reused': 1 });
 });

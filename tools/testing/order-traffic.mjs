@@ -16,9 +16,9 @@ export async function postOrder(url, body, timeoutMs = 5000) {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
-    return { status: response.status, id: response.ok ? JSON.parse(text).id : undefined };
+    return { status: response.status, id: response.ok ? JSON.parse(text).id : undefined, at: Date.now() };
   } catch {
-    return { status: 'error' };
+    return { status: 'error', at: Date.now() };
   }
 }
 

@@ -368,6 +368,60 @@ test('deploy:restore-database takes the database back to a moment before a destr
   );
 });
 
+// Issue 30: a release whose expand migration cannot be undone (no down section), deployed while
+// orders flow, taken back by `deploy:rollback --database`: traffic back on the previous release,
+// then a point-in-time recovery to the mark its deploy wrote before migrating. Every order
+// acknowledged before the mark is there; those acknowledged after it are the recovery's known
+// loss, counted and listed; none is booked twice and no booking id is handed out again (the
+// sequences are moved past their values before the recovery).
+test("an irreversible migration taken back by deploy:rollback --database on the real node under order traffic: a point-in-time recovery to the deploy's mark, its known loss listed, nothing before it lost, no id reused, timed", async () => {
+  const migration = join(scratch.dir, 'apps/execution-engine/migrations/20261207000000_order_tag.sql');
+  writeFileSync(migration, '-- release: expand\n-- migrate:up\nALTER TABLE engine_orders ADD COLUMN tag text;\n-- migrate:down\n');
+  const sql = (query) => kubectl('exec', 'trading-db-0', '-c', 'postgres', '--', 'psql', '-U', 'trading', '-d', 'trading', '-AtX', '-c', query).trim();
+  const tagColumn = () => sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'engine_orders' AND column_name = 'tag'");
+  let deployed;
+  let rollback;
+  const url = engineUrl();
+  try {
+    engineRelease({ RELEASE_NOTE: 'a release adding a column it cannot drop' });
+    const history = await orderTraffic({
+      urls: () => [url],
+      clients: 4,
+      prefix: 'recover-',
+      pauseMs: 100,
+      attempts: 120,
+      during: async () => {
+        await sleep(1000);
+        deployed = await nx('deploy:staging', '--skipAnalysis');
+        assert.equal(deployed.code, 0, deployed.out);
+        assert.equal(tagColumn(), '1');
+        await sleep(2000); // orders acknowledged after the mark: the known loss
+        rollback = await nx('deploy:rollback', '--database', '--reason=recovery rollback test');
+        await sleep(2000); // orders on the recovered database
+      },
+    });
+    const mark = /database: base backup \S+ taken: .*; mark (\S+) at (\S+)/.exec(deployed.out);
+    assert.ok(mark, `the deploy's backup names its mark:\n${deployed.out}`);
+    assert.equal(rollback.code, 0, rollback.out);
+    assert.match(rollback.out, /schema: 20261207000000 -> 20261205000000 after the switch by a point-in-time recovery to the mark of backup/);
+    const result = checkOrderHistory({ history, final: await readBack(history, [url]), recoveredTo: Date.parse(mark[2]) });
+    assert.ok(result.ok, describe(result));
+    assert.ok(result.knownLoss.length > 0, `orders were acknowledged after the mark: ${describe(result)}`);
+    assert.equal(tagColumn(), '0', 'the recovery took the column back');
+    assert.equal(sql('SELECT max(version) FROM engine_schema_migrations'), '20261205000000');
+    const traffic = Number(/recovered in ([\d.]+) s/.exec(rollback.out)?.[1]);
+    const recovery = Number(/by a point-in-time recovery to the mark of backup \S+ in ([\d.]+) s/.exec(rollback.out)?.[1]);
+    assert.ok(traffic > 0 && recovery > 0 && recovery < 300, rollback.out);
+    const status = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:status', '--services=execution-engine', '--output-style=static']);
+    assert.match(status.out, /^\| execution-engine \| .* \| 20261205000000 \|$/m);
+    console.log(
+      `database rollback by point-in-time recovery on the real node: traffic back in ${traffic.toFixed(2)} s, schema 20261207000000 -> 20261205000000 in ${recovery.toFixed(1)} s (to the mark ${mark[1]}); ${describe(result)}`,
+    );
+  } finally {
+    rmSync(migration, { force: true });
+  }
+});
+
 // The check can fail: the same traffic against engines that keep their state in the pod (the old
 // per-pod journal, ENGINE_STATE=memory) with one pod killed must be caught, named.
 test('the planted defect: a release keeping its book in the pod loses orders when one is killed, and the check names it', async () => {

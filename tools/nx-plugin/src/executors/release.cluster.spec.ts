@@ -438,17 +438,53 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     const entries = history().length;
     const refused = await runRollback({ environment: 'staging', services: ['agents'], database: true, reason: 'jest: schema' }, ctx());
     expect(refused.ok).toBe(false);
+    // kwok runs no pg_basebackup, so the deploy's backup recorded no mark (restore point) to recover to.
     expect(lines.join('\n')).toMatch(
-      /the schema cannot be rolled back: 29991231000001_irreversible\.sql has no down section \(irreversible\): restore the database from a backup instead.*Nothing was changed/,
+      /the schema cannot be rolled back: 29991231000001_irreversible\.sql has no down section \(irreversible\), and the live release's deploy recorded no mark to recover to.*Nothing was changed/,
     );
     expect(active().spec.selector['trading.dev/release']).toBe(live);
     expect(history()).toHaveLength(entries);
+    // With the mark a real backup Job prints (planted here): a point-in-time recovery to it, after the
+    // switch, from that backup, the schema recorded; refused first while another service's lease is held.
+    const mark = { lsn: '0/7000090', at: new Date().toISOString() };
+    const planted = history().map((r: { backup?: object }, i: number, all: unknown[]) => (i === all.length - 1 ? { ...r, backup: { ...r.backup, mark } } : r));
+    kubectl('-n', NS, 'patch', 'configmap', 'agents-releases', '--type=merge', '-p', JSON.stringify({ data: { history: JSON.stringify(planted) } }));
+    const backupOfLive = history().at(-1).backup.name;
+    applyLease(CONTEXT, NS, 'deploy-execution-engine', 'another-runner', 60, new Date());
+    lines = [];
+    const fenced = await runRollback({ environment: 'staging', services: ['agents'], database: true, reason: 'jest: recover' }, ctx());
+    if (fenced.ok) throw new Error(`the rollback went ahead:\n${lines.join('\n')}`);
+    expect(lines.join('\n')).toMatch(/a point-in-time recovery takes every service's state back, and .*another-runner.*nothing was changed/);
+    expect(active().spec.selector['trading.dev/release']).toBe(live);
+    kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine');
+    lines = [];
+    const recovered = await runRollback({ environment: 'staging', services: ['agents'], database: true, reason: 'jest: recover' }, ctx());
+    expect(recovered.ok).toBe(true);
+    expect(recovered.results[0]).toMatchObject({
+      outcome: 'rolled-back',
+      release: first.release,
+      schema: { from: '29991231000001', to: s1, recovered: { backup: backupOfLive, mark: mark.lsn, at: mark.at } },
+    });
+    const restore = json('jobs', '-l', 'app.kubernetes.io/name=trading-db-restore').items.at(-1);
+    expect(restore.spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'TARGET_KIND', value: 'lsn' },
+        { name: 'TARGET', value: mark.lsn },
+        { name: 'FROM_BACKUP', value: backupOfLive },
+      ]),
+    );
+    expect(lines.join('\n')).toMatch(/schema: 29991231000001 -> \d{14} after the switch by a point-in-time recovery to the mark of backup \S+ \(0\/7000090/);
+    expect(history().at(-1)).toMatchObject({ outcome: 'live', kind: 'rollback', release: first.release, schemaVersion: s1 });
+    expect(lines.join('\n')).toMatch(/\| agents \| rolled-back \|.*\| 29991231000001 -> \d{14} \(recovered to the mark, [\d.]+ s\) \|/);
+    // Roll forward again to the irreversible release for what follows.
+    record(10);
+    expect((await deploy()).ok).toBe(true);
     // Without --database the application rolls back, and the history says the schema stayed.
     const appOnly = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: app only' }, ctx());
     expect(appOnly.results[0]).toMatchObject({ outcome: 'rolled-back', release: first.release });
     expect(appOnly.results[0].schema).toBeUndefined();
     expect(history().at(-1)).toMatchObject({ release: first.release, schemaVersion: '29991231000001' });
-  }, 120_000);
+  }, 240_000);
 
   // Issue 30: backups and point-in-time recovery. kwok completes the Jobs' pods without running them:
   // here the steps in their order, the leases, the server stopped and started, the services' pods

@@ -19,7 +19,7 @@ export interface RollbackExecutorOptions {
   reason?: string;
   timeoutSeconds?: number;
   /**
-   * Also take the schema back to the restored release's: after traffic is back on it, a Job runs the down sections of the live release's expand migrations (from its deploy's ConfigMap), newest first. Refused before anything moves when one cannot be undone (no down section, a contract migration in between, an unknown schema version): restore from a backup instead (docs/rollback.md, section 4).
+   * Also take the schema back to the restored release's, after traffic is back on it: a Job runs the down sections of the live release's expand migrations (from its deploy's ConfigMap), newest first, after a base backup. When one has no down section (irreversible), a point-in-time recovery of the StatefulSet database to the mark the live release's deploy wrote before migrating instead: every service keeping its state there is down meanwhile, and what they wrote after the mark is the known loss (kept aside on the database's volume). Refused before anything moves when neither can (a contract migration in between, an unknown schema version, no mark, another service migrated after the mark or holds its deploy lease): docs/rollback.md, section 4.
    */
   database?: boolean;
   /**

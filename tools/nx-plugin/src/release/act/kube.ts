@@ -9,6 +9,7 @@ import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, read
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
 import { restoreDatabase, takeBackup } from './cluster/database-recovery';
+import type { RestoreTarget } from '../config/database-recovery';
 import { type MigrationRun, migrationsDone, readMigrationSet, runDownMigrations, runMigrations } from './cluster/migration-writes';
 import type { DownPlan } from '../config/down-migrations';
 import type { MigrationPlan } from '../config/migrations';
@@ -71,7 +72,7 @@ export class Kube {
   restoreDatabase = (
     environment: string,
     db: StatefulSetDatabase,
-    target: Date,
+    target: RestoreTarget,
     request: Date,
     services: string[],
     timeoutSeconds: number,

@@ -8,6 +8,7 @@ import {
   backupJob,
   backupName,
   backupRecord,
+  describeTarget,
   NO_BACKUP,
   parseRestoreTarget,
   recoveryTime,
@@ -88,11 +89,12 @@ describe('point-in-time recovery: the server and its Jobs', () => {
   it('the WAL switch and the restore Jobs: one per request; only the restore mounts the data volume', () => {
     expect(walSwitchJob(o, '20261205T073000Z').metadata!.name).toBe('trading-db-wal-switch-20261205t073000z');
     expect(walSwitchJob(o, '20261205T073000Z').spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['tmp']);
-    const job = restoreJob(o, '20261205T073000Z', new Date('2026-12-05T07:29:00.5Z'));
+    const job = restoreJob(o, '20261205T073000Z', { time: new Date('2026-12-05T07:29:00.5Z') });
     expect(job.metadata!.name).toBe('trading-db-restore-20261205t073000z');
     expect(job.spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['data', 'archive', 'tmp']);
     expect(job.spec!.template.spec!.containers[0].env).toEqual(
       expect.arrayContaining([
+        { name: 'TARGET_KIND', value: 'time' },
         { name: 'TARGET', value: '2026-12-05 07:29:00.500+00' },
         { name: 'TARGET_EPOCH', value: '1796455740' },
         { name: 'REQUEST', value: '20261205T073000Z' },
@@ -103,6 +105,23 @@ describe('point-in-time recovery: the server and its Jobs', () => {
     expect(RESTORE_SCRIPT).toMatch(/mv "\$data\/pgdata" "\$aside"; fi\nmv "\$data\/pgdata\.restoring" "\$data\/pgdata"/);
     expect(RESTORE_SCRIPT).toContain("recovery_target_action = 'promote'");
     expect(RESTORE_SCRIPT).toContain(NO_BACKUP);
+    expect(RESTORE_SCRIPT).toContain("recovery_target_$TARGET_KIND = '$TARGET'");
+  });
+
+  it("a recovery to a backup's mark: that backup, its restore point's LSN as the target", () => {
+    const env = restoreJob(o, '20261205T080000Z', { backup: '20261205T072000Z-before-agents', mark: { lsn: '0/7000090', at: '2026-12-05T07:20:03.120Z' } })
+      .spec!.template.spec!.containers[0].env!;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'TARGET_KIND', value: 'lsn' },
+        { name: 'TARGET', value: '0/7000090' },
+        { name: 'FROM_BACKUP', value: '20261205T072000Z-before-agents' },
+      ]),
+    );
+    expect(env.map((e) => e.name)).not.toContain('TARGET_EPOCH');
+    expect(describeTarget({ backup: 'b', mark: { lsn: '0/7000090', at: '2026-12-05T07:20:03.120Z' } })).toBe(
+      'the mark of backup b (0/7000090, 2026-12-05T07:20:03.120Z)',
+    );
   });
 
   it("reads which backup the restore used and where the old data went, from a fresh run's log and a rerun's", () => {
@@ -143,5 +162,12 @@ describe('point-in-time recovery: what a backup records', () => {
       lsn: '0/5000028',
     });
     expect(backupRecord('b', '')).toEqual({ name: 'b' });
+    // With its mark (the restore point after it), and as a rerun prints it (the summary it kept).
+    expect(
+      backupRecord(
+        'b',
+        'backup b: taken before\nbackup b: 4120 KiB in 2 s; ended 2026-12-05T07:30:02Z, WAL from 0/5000028, mark 2026-12-05T07:30:02.481Z 0/6000090\n',
+      ),
+    ).toEqual({ name: 'b', at: '2026-12-05T07:30:02Z', lsn: '0/5000028', mark: { at: '2026-12-05T07:30:02.481Z', lsn: '0/6000090' } });
   });
 });

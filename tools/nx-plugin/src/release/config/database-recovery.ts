@@ -146,7 +146,7 @@ function recoveryJob(
 export const BACKUP_SCRIPT = `set -eu
 base=${ARCHIVE_MOUNT}/base
 dir="$base/$BACKUP"
-if [ -f "$dir/ended-at" ]; then echo "backup $BACKUP: taken before"; exit 0; fi
+if [ -f "$dir/ended-at" ]; then echo "backup $BACKUP: taken before"; cat "$dir/summary" 2>/dev/null || true; exit 0; fi
 mkdir -p "$base"
 rm -rf "$dir.partial"
 mkdir -p "$dir.partial"
@@ -158,8 +158,11 @@ echo "$ended" > "$dir.partial/ended-at"
 # Where its WAL starts (the backup_label pg_basebackup wrote into the tar): the history records it.
 wal=$(tar -xzOf "$dir.partial/base.tar.gz" backup_label | sed -n 's/^START WAL LOCATION: \\([0-9A-F]*\\/[0-9A-F]*\\).*/\\1/p')
 echo "$wal" > "$dir.partial/wal-start"
+# The mark a rollback across an irreversible migration recovers to: a named restore point written
+# after the backup ended (so the backup can reach it), and the server's clock just before it.
+mark=$(psql -AtX -F ' ' -c "select replace(to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS.MS'), ' ', 'T') || 'Z', pg_create_restore_point('$BACKUP')")
 mv "$dir.partial" "$dir"
-echo "backup $BACKUP: $(du -sk "$dir" | cut -f1) KiB in $((ended - started)) s; ended $(date -u -d "@$ended" +%Y-%m-%dT%H:%M:%SZ), WAL from \${wal:-unknown}"
+echo "backup $BACKUP: $(du -sk "$dir" | cut -f1) KiB in $((ended - started)) s; ended $(date -u -d "@$ended" +%Y-%m-%dT%H:%M:%SZ), WAL from \${wal:-unknown}, mark $mark" | tee "$dir/summary"
 complete=$(ls -1 "$base" | grep -v '[.]partial$' | sort)
 for old in $(printf '%s\\n' "$complete" | head -n "-$KEEP"); do
   rm -rf "\${base:?}/$old"
@@ -195,6 +198,9 @@ if [ "$mode" != on ]; then
   echo "archive_mode is $mode: this server archives no WAL, so there is nothing to recover from; a deploy of this version configures it" >&2
   exit 4
 fi
+# Every sequence's last value: after the recovery each is moved past it (sequencesJob), so no id
+# handed out before the restore (a booking acknowledged after the target) is handed out again.
+psql -AtX -c "select 'sequence ' || c.oid || ' ' || coalesce(pg_sequence_last_value(c.oid), 0) || ' ' || c.oid::regclass from pg_class c where c.relkind = 'S'"
 wal=$(psql -AtX -c "select pg_walfile_name(pg_switch_wal())")
 i=0
 while [ "$i" -lt 60 ]; do
@@ -209,6 +215,44 @@ done
 echo "archive: $wal was not archived within 60 s (last archived: \${last:-none}; last failed: $(psql -AtX -c "select coalesce(last_failed_wal, 'none') from pg_stat_archiver"))" >&2
 exit 5
 `;
+
+/** A sequence as the WAL-switch Job records it: its oid (a physical restore keeps it), last value (a bigint, as text), name. */
+export interface RecordedSequence {
+  oid: string;
+  value: string;
+  name: string;
+}
+
+/** The sequences' last values the WAL-switch Job printed. */
+export function recordedSequences(log: string): RecordedSequence[] {
+  return [...log.matchAll(/^sequence (\d+) (\d+) (.+)$/gm)].map((m) => ({ oid: m[1], value: m[2], name: m[3] }));
+}
+
+/**
+ * How far past its value before the restore each sequence is moved after it: the ids handed out
+ * between the WAL switch and the server's stop (seconds) are not recorded, so a gap covers them.
+ */
+export const SEQUENCE_GAP = 1_000_000;
+
+export const SEQUENCES_SCRIPT = `set -eu
+printf '%s\\n' "$SEQUENCES" | while read -r oid value name; do
+  [ -n "$oid" ] || continue
+  now=$(psql -AtX -v ON_ERROR_STOP=1 -c "select setval($oid::oid::regclass, greatest(coalesce(pg_sequence_last_value($oid::oid), 0), $value) + $GAP)")
+  echo "sequence $name: $now (it stood at $value before the restore)"
+done
+`;
+
+/** After a recovery: every sequence moved past its value before it (once per request: a rerun reuses the Job). */
+export function sequencesJob(o: RecoveryJobOptions, request: string, sequences: RecordedSequence[]): V1Job {
+  return recoveryJob(
+    o,
+    `${DATABASE_NAME}-sequences-${request.toLowerCase()}`,
+    'sequences',
+    SEQUENCES_SCRIPT,
+    { SEQUENCES: sequences.map((x) => `${x.oid} ${x.value} ${x.name}`).join('\n'), GAP: String(SEQUENCE_GAP) },
+    [],
+  );
+}
 
 export function walSwitchJob(o: RecoveryJobOptions, request: string): V1Job {
   return recoveryJob(o, `${DATABASE_NAME}-wal-switch-${request.toLowerCase()}`, 'wal-switch', WAL_SWITCH_SCRIPT, {}, []);
@@ -239,7 +283,14 @@ if [ ! -e "$data/pgdata" ] && [ -f "$data/pgdata.restoring/trading-restore" ]; t
   exit 0
 fi
 backup=""
-for dir in $(ls -1 "$archive/base" 2>/dev/null | grep -v '[.]partial$' | sort -r); do
+if [ -n "\${FROM_BACKUP:-}" ]; then
+  if [ ! -f "$archive/base/$FROM_BACKUP/ended-at" ]; then
+    echo "${NO_BACKUP} $TARGET: base backup $FROM_BACKUP, whose mark it is, is not in the archive (removed by the retention? it holds: $(ls -1 "$archive/base" 2>/dev/null | tr '\\n' ' ')): nothing was changed" >&2
+    exit ${NO_BACKUP_EXIT}
+  fi
+  backup="$FROM_BACKUP"
+fi
+for dir in $(if [ -z "$backup" ]; then ls -1 "$archive/base" 2>/dev/null | grep -v '[.]partial$' | sort -r; fi); do
   if [ -f "$archive/base/$dir/ended-at" ] && [ "$(cat "$archive/base/$dir/ended-at")" -le "$TARGET_EPOCH" ]; then
     backup="$dir"
     break
@@ -256,7 +307,7 @@ tar -xzf "$archive/base/$backup/pg_wal.tar.gz" -C "$data/pgdata.restoring/pg_wal
 cat >> "$data/pgdata.restoring/postgresql.auto.conf" <<EOF
 # point-in-time recovery $REQUEST (the restore Job, from base backup $backup)
 restore_command = 'cp $archive/wal/%f %p'
-recovery_target_time = '$TARGET'
+recovery_target_$TARGET_KIND = '$TARGET'
 recovery_target_action = 'promote'
 hot_standby = off
 EOF
@@ -268,15 +319,12 @@ mv "$data/pgdata.restoring" "$data/pgdata"
 echo "restore $REQUEST: base backup $backup in place; the server replays the archived WAL to $TARGET at its start; the data from before is kept in $aside"
 `;
 
-export function restoreJob(o: RecoveryJobOptions, request: string, target: Date): V1Job {
-  return recoveryJob(
-    o,
-    `${DATABASE_NAME}-restore-${request.toLowerCase()}`,
-    'restore',
-    RESTORE_SCRIPT,
-    { REQUEST: request, TARGET: recoveryTime(target), TARGET_EPOCH: String(Math.floor(target.getTime() / 1000)) },
-    ['data', 'archive'],
-  );
+export function restoreJob(o: RecoveryJobOptions, request: string, target: RestoreTarget): V1Job {
+  const env: Record<string, string> =
+    'time' in target
+      ? { TARGET_KIND: 'time', TARGET: recoveryTime(target.time), TARGET_EPOCH: String(Math.floor(target.time.getTime() / 1000)) }
+      : { TARGET_KIND: 'lsn', TARGET: target.mark.lsn, FROM_BACKUP: target.backup };
+  return recoveryJob(o, `${DATABASE_NAME}-restore-${request.toLowerCase()}`, 'restore', RESTORE_SCRIPT, { REQUEST: request, ...env }, ['data', 'archive']);
 }
 
 /** What the restore Job's log says it used: the backup and where the old data went. */
@@ -286,17 +334,34 @@ export function restoreOutcome(log: string): { backup: string; aside: string } |
   return { backup: match[1] ?? match[3], aside: match[2] ?? match[4] };
 }
 
-/** A base backup as the release history records it: its name, when it ended, where its WAL starts. */
+/** A base backup as the release history records it: its name, when it ended, where its WAL starts, its mark. */
 export interface BackupRecord {
   name: string;
   /** When it ended (ISO 8601): a restore to any moment after it can start from it. */
   at?: string;
   /** Its WAL start location (LSN), as PostgreSQL writes it. */
   lsn?: string;
+  /** The restore point written after it (named as the backup): what a recovery to "before this deploy" stops at. */
+  mark?: { lsn: string; at: string };
 }
 
-/** What the backup Job's log says about the backup it took (nothing when the log is gone or it was taken before). */
+/** What the backup Job's log says about the backup it took (nothing when the log is gone). */
 export function backupRecord(name: string, log: string): BackupRecord {
-  const match = /^backup \S+: \d+ KiB in \d+ s; ended (\S+), WAL from ([0-9A-F]+\/[0-9A-F]+)$/m.exec(log);
-  return match ? { name, at: match[1], lsn: match[2] } : { name };
+  const match = /^backup \S+: \d+ KiB in \d+ s; ended (\S+), WAL from ([0-9A-F]+\/[0-9A-F]+)(?:, mark (\S+) ([0-9A-F]+\/[0-9A-F]+))?$/m.exec(log);
+  if (!match) return { name };
+  return { name, at: match[1], lsn: match[2], ...(match[3] ? { mark: { at: match[3], lsn: match[4] } } : {}) };
 }
+
+/** The record alone (without a Job's timings): what the release history keeps. */
+export const recordOf = ({ name, at, lsn, mark }: BackupRecord): BackupRecord => ({
+  name,
+  ...(at ? { at } : {}),
+  ...(lsn ? { lsn } : {}),
+  ...(mark ? { mark } : {}),
+});
+
+/** What a point-in-time recovery goes back to: a moment, or a backup's mark (its restore point). */
+export type RestoreTarget = { time: Date } | { backup: string; mark: { lsn: string; at: string } };
+
+export const describeTarget = (t: RestoreTarget): string =>
+  'time' in t ? t.time.toISOString() : `the mark of backup ${t.backup} (${t.mark.lsn}, ${t.mark.at})`;

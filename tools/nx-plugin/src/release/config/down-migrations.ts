@@ -18,7 +18,12 @@ export interface DownPlan {
   hash: string;
 }
 
-export type DownDecision = { plan: DownPlan } | { nothing: string } | { refused: string };
+/**
+ * `irreversible`: the files in between are expand migrations, but one has no down section: only a
+ * point-in-time recovery to the mark before the live release's deploy takes the schema back
+ * (schema-rollback.ts decides whether one can).
+ */
+export type DownDecision = { plan: DownPlan } | { nothing: string } | { refused: string } | { irreversible: string };
 
 /** A file's down section without comments and blank lines: what `dbmate rollback` would run. */
 export function downStatements(text: string): string {
@@ -37,7 +42,8 @@ const RESTORE = 'restore the database from a backup instead (docs/rollback.md, s
 /**
  * Pure: what taking the schema from the live release's version back to the restored release's
  * takes, from the live release's migration files. Nothing when the schemas are the same; refused,
- * with the reason, when a version is unknown or a file in between cannot be undone.
+ * with the reason, when a version is unknown or a contract migration lies in between; irreversible
+ * when an expand migration in between has no down section.
  */
 export function downPlan(files: readonly MigrationFile[], table: string, from: string | undefined, to: string | undefined): DownDecision {
   if (!from) return { nothing: 'the live release recorded no schema version: it changed no schema through the deploy' };
@@ -56,7 +62,7 @@ export function downPlan(files: readonly MigrationFile[], table: string, from: s
     };
   const irreversible = undone.filter((f) => !downStatements(f.text));
   if (irreversible.length)
-    return { refused: `${irreversible.map((f) => f.name).join(', ')} ${irreversible.length > 1 ? 'have' : 'has'} no down section (irreversible): ${RESTORE}` };
+    return { irreversible: `${irreversible.map((f) => f.name).join(', ')} ${irreversible.length > 1 ? 'have' : 'has'} no down section (irreversible)` };
   const hash = createHash('sha256');
   hash.update(`${table}\0${to}`);
   for (const f of undone) hash.update(`\0${f.name}\0${f.text}`);

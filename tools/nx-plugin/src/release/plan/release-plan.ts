@@ -1,3 +1,4 @@
+import type { BackupRecord } from '../config/database-recovery';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceConfig } from '../config/config';
@@ -16,7 +17,7 @@ export interface WantedRelease {
   /** The contract migrations its files carry, held back by its deploy (the history records them). */
   contracts?: string[];
   /** The base backup its deploy took before its migrations ran (the history records it). */
-  backup?: { name: string; at?: string; lsn?: string };
+  backup?: BackupRecord;
 }
 
 export interface ImageRecordLike {

@@ -1,3 +1,4 @@
+import type { BackupRecord } from '../config/database-recovery';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import type { Color } from '../config/manifests';
 
@@ -17,7 +18,7 @@ export interface Release {
   /** The ConfigMap of the migration files that made that schema: a database rollback undoes them from there. */
   migrations?: string;
   /** The base backup its deploy (or rollback) took before the schema changed: a restore to before it starts there. */
-  backup?: { name: string; at?: string; lsn?: string };
+  backup?: BackupRecord;
   /** The contract migrations its files carry (its deploy held them back): it needs nothing they remove. */
   contracts?: string[];
   /** The contract migrations run after it went live (deploy --contract): no rollback goes to a release without them. */

@@ -5,16 +5,22 @@ import {
   backupJob,
   type BackupRecord,
   backupRecord,
+  describeTarget,
   NO_BACKUP,
+  type RecordedSequence,
+  recordedSequences,
   type RecoveryJobOptions,
+  type RestoreTarget,
   restoreJob,
   restoreOutcome,
+  SEQUENCE_GAP,
+  sequencesJob,
   stamp,
   walSwitchJob,
 } from '../../config/database-recovery';
 import { type ClusterClient, KubeError } from './client';
 import { ensureDatabase } from './database-writes';
-import { JobFailed, runJob } from './jobs';
+import { JobFailed, jobLog, runJob } from './jobs';
 
 const words = (kind: string, speaker: string) => ({ kind, speaker, prefix: 'database' });
 
@@ -32,7 +38,7 @@ export async function takeBackup(
   const said = /^backup \S+: (\d+ KiB in \d+ s)/m.exec(run.output)?.[1];
   const record = backupRecord(backup, run.output);
   log(
-    `database: base backup ${backup} ${run.reused ? 'was taken before' : `taken${said ? `: ${said}` : ''} (${run.seconds.toFixed(1)} s)`}${record.lsn ? `, WAL from ${record.lsn}` : ''}`,
+    `database: base backup ${backup} ${run.reused ? 'was taken before' : `taken${said ? `: ${said}` : ''} (${run.seconds.toFixed(1)} s)`}${record.lsn ? `, WAL from ${record.lsn}` : ''}${record.mark ? `; mark ${record.mark.lsn} at ${record.mark.at}` : ''}`,
   );
   return { ...record, seconds: run.seconds, reused: run.reused };
 }
@@ -62,7 +68,7 @@ async function servicePods(c: ClusterClient, service: string): Promise<k8s.V1Pod
 }
 
 export interface RestoreResult {
-  target: Date;
+  target: RestoreTarget;
   backup: string;
   /** Where the data directory from before the restore was moved (inside the data volume). */
   aside: string;
@@ -83,7 +89,7 @@ export async function restoreDatabase(
   c: ClusterClient,
   environment: string,
   db: StatefulSetDatabase,
-  target: Date,
+  target: RestoreTarget,
   request: Date,
   services: string[],
   timeoutSeconds: number,
@@ -103,11 +109,15 @@ export async function restoreDatabase(
 
   const set = await c.readOrNull(`read StatefulSet ${DATABASE_NAME}`, () => c.apps.readNamespacedStatefulSet({ name: DATABASE_NAME, namespace }));
   if (!set) throw new KubeError(`there is no database StatefulSet ${DATABASE_NAME} in ${namespace}: nothing to restore (deploy once first)`);
+  let sequences: RecordedSequence[] = [];
+  let noSequences = 'the WAL-switch Job printed none';
   if ((set.spec?.replicas ?? 1) > 0) {
     const run = await runJob(c, walSwitchJob(o, id), 90, pollMs, 'nothing was changed', log, words('WAL switch', 'the archive check'));
+    sequences = recordedSequences(run.reused ? await jobLog(c, walSwitchJob(o, id).metadata!.name!) : run.output);
     log(run.reused ? 'database: the WAL was archived by an earlier run of this restore' : `database: ${run.output.trim().split('\n').at(-1)}`);
   } else {
     log(`database: the server is stopped (an earlier run of this restore stopped it): the archive is what it archived`);
+    noSequences = 'its server was stopped by an earlier run';
   }
   phase('archive');
 
@@ -144,10 +154,22 @@ export async function restoreDatabase(
     await ensureDatabase(c, environment, db, timeoutSeconds, log);
   } catch (error) {
     throw new KubeError(
-      `${(error as Error).message}\nThe server did not finish replaying the archive to ${target.toISOString()}: kubectl -n ${namespace} logs ${DATABASE_NAME}-0. The data from before the restore is kept in ${prepared?.aside ?? 'pgdata.before-restore-<request>'} on its volume.`,
+      `${(error as Error).message}\nThe server did not finish replaying the archive to ${describeTarget(target)}: kubectl -n ${namespace} logs ${DATABASE_NAME}-0. The data from before the restore is kept in ${prepared?.aside ?? 'pgdata.before-restore-<request>'} on its volume.`,
     );
   }
   phase('replay');
+
+  if (sequences.length) {
+    const run = await runJob(c, sequencesJob(o, id, sequences), 90, pollMs, 'the database is restored', log, words('sequences', 'psql'));
+    log(
+      run.reused
+        ? 'database: the sequences were moved on by an earlier run of this restore'
+        : `database: ${sequences.length} sequence(s) moved ${SEQUENCE_GAP} past their values before the restore: no id is handed out twice`,
+    );
+  } else {
+    log(`database: no sequence values were recorded before the restore (${noSequences}): ids handed out after the target may be handed out again`);
+  }
+  phase('sequences');
 
   // Replaced, not restarted in place: a pod started after this moment has read nothing from before.
   const replacedAt = Date.now() - 1000;
@@ -174,7 +196,7 @@ export async function restoreDatabase(
       if (fresh >= wanted) break;
       if (Date.now() > servicesDeadline)
         throw new KubeError(
-          `the database is restored to ${target.toISOString()}, but ${service} has ${fresh} of ${wanted} new pod(s) ready after ${timeoutSeconds} s: kubectl -n ${namespace} get pods -l app.kubernetes.io/name=${service}`,
+          `the database is restored to ${describeTarget(target)}, but ${service} has ${fresh} of ${wanted} new pod(s) ready after ${timeoutSeconds} s: kubectl -n ${namespace} get pods -l app.kubernetes.io/name=${service}`,
         );
       await sleep(pollMs);
     }

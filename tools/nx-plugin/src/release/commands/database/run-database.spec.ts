@@ -1,6 +1,7 @@
 import { databaseSchema } from '../../config/database';
 import type { EnvironmentConfig, ServiceConfig } from '../../config/config';
-import { databaseServices, normalizeBackupOptions, normalizeRestoreOptions, statefulDatabase } from './run-database';
+import { databaseServices } from '../database-services';
+import { normalizeBackupOptions, normalizeRestoreOptions, statefulDatabase } from './run-database';
 
 const env = (database: unknown) => ({ database: database === undefined ? undefined : databaseSchema.parse(database) }) as unknown as EnvironmentConfig;
 

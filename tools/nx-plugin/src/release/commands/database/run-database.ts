@@ -3,12 +3,12 @@ import backupSchema from '../../../executors/database-backup/schema.json';
 import restoreSchema from '../../../executors/database-restore/schema.json';
 import type { DatabaseBackupExecutorOptions } from '../../../executors/database-backup/schema';
 import type { DatabaseRestoreExecutorOptions } from '../../../executors/database-restore/schema';
-import { Kube, LeaseHeld } from '../../act/kube';
-import type { Lease } from '../../act/cluster/lease';
-import type { EnvironmentConfig, ServiceConfig } from '../../config/config';
+import { Kube } from '../../act/kube';
+import type { EnvironmentConfig } from '../../config/config';
 import type { StatefulSetDatabase } from '../../config/database';
 import { type BackupRecord, backupName, parseRestoreTarget } from '../../config/database-recovery';
 import { resolveTarget, type Target } from '../target';
+import { databaseServices, leasesOf, releaseAll } from '../database-services';
 
 /**
  * The database's backups and point-in-time recovery, as commands (`nx run deploy:backup-database`,
@@ -41,10 +41,6 @@ export function statefulDatabase(env: EnvironmentConfig, environment: string, wh
   return db;
 }
 
-/** The services that keep their state in the database: those given its Secret. */
-export const databaseServices = (services: ServiceConfig[], secret: string): ServiceConfig[] =>
-  services.filter((s) => Object.values(s.secretEnv).some((ref) => ref.secret === secret));
-
 async function connect(target: Target, ctx: DatabaseContext): Promise<Kube> {
   return ctx.kube ?? (await Kube.connect({ context: target.context, namespace: target.env.namespace }));
 }
@@ -59,20 +55,6 @@ export async function runBackup(given: DatabaseBackupExecutorOptions, ctx: Datab
   return kube.takeBackup(options.environment, db, name, ctx.log);
 }
 
-/** The deploy leases of the services, all or none: a deploy in progress is named, and nothing is done. */
-async function leasesOf(kube: Kube, services: ServiceConfig[], log: (m: string) => void): Promise<Lease[]> {
-  const leases: Lease[] = [];
-  try {
-    for (const service of services) leases.push(await kube.acquireLease(service.name, 30, undefined, log));
-    return leases;
-  } catch (error) {
-    await Promise.all(leases.map((l) => l.release().catch(() => undefined)));
-    if (error instanceof LeaseHeld)
-      throw new Error(`${error.message}: a restore waits for no deploy; nothing was changed (rerun once it is done, or abort it: nx run deploy:abort)`);
-    throw error;
-  }
-}
-
 export async function runRestore(given: DatabaseRestoreExecutorOptions, ctx: DatabaseContext) {
   const options = normalizeRestoreOptions(given);
   const now = (ctx.now ?? (() => new Date()))();
@@ -85,13 +67,18 @@ export async function runRestore(given: DatabaseRestoreExecutorOptions, ctx: Dat
     `database restore in ${options.environment} (context ${target.context}, namespace ${target.env.namespace}) to ${to.toISOString()}: ` +
       `${services.map((s) => s.name).join(', ') || 'no service'} stop serving until it is done; what was written after ${to.toISOString()} is not in the restored database`,
   );
-  const leases = await leasesOf(kube, services, ctx.log);
+  const leases = await leasesOf(
+    kube,
+    services.map((s) => s.name),
+    ctx.log,
+    (held) => `${held}: a restore waits for no deploy; nothing was changed (rerun once it is done, or abort it: nx run deploy:abort)`,
+  );
   try {
     const held = leases.length ? kube.holding(leases[0]) : kube;
     const result = await held.restoreDatabase(
       options.environment,
       db,
-      to,
+      { time: to },
       now,
       services.map((s) => s.name),
       target.env.rolloutTimeoutSeconds,
@@ -105,6 +92,6 @@ export async function runRestore(given: DatabaseRestoreExecutorOptions, ctx: Dat
     );
     return result;
   } finally {
-    await Promise.all(leases.map((l) => l.release().catch(() => undefined)));
+    await releaseAll(leases);
   }
 }

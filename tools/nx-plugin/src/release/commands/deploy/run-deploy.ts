@@ -14,7 +14,7 @@ import { deploymentManifest, releaseLabel, serviceManifest } from '../../config/
 import { AnalysisStop, canary, checkAnalysis, soak, type PromotionContext } from './promotion';
 import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
 import { type MigrationPlan, migrationPlan, readMigrations } from '../../config/migrations';
-import { backupName } from '../../config/database-recovery';
+import { backupName, recordOf } from '../../config/database-recovery';
 import { contractDecision, contractPlan } from '../../plan/contracts';
 import { recordContracts } from '../../status/history';
 import { withSchemaDefaults } from '../../../executors/options';
@@ -203,7 +203,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       backupName(new Date(), `before-${migrating.map((w) => w.service.name).join('-')}`),
       ctx.log,
     );
-    for (const w of migrating) w.backup = { name: taken.name, ...(taken.at ? { at: taken.at } : {}), ...(taken.lsn ? { lsn: taken.lsn } : {}) };
+    for (const w of migrating) w.backup = recordOf(taken);
   }
   const settled = await Promise.allSettled(
     wanted.map(async (w) => {

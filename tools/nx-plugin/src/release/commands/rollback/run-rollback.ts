@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadEnvironments, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { notifier } from '../../act/notify';
-import { live, previousGood, recordFailed, recordRollback } from '../../status/history';
+import { live, previousGood, recordFailed, recordRollback, type Release } from '../../status/history';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../config/manifests';
 import { pointPreview, switchActive } from '../../act/switch-active';
@@ -17,9 +17,16 @@ import schema from '../../../executors/rollback/schema.json';
 import type { RollbackExecutorOptions } from '../../../executors/rollback/schema';
 import { removeOrphanCanary } from '../../act/orphans';
 import { alertCooldown, rollbackFromAlert } from './alert';
-import { planSchemaRollback, runSchemaRollback } from './schema-rollback';
+import {
+  type DatabaseRollback,
+  fenceDatabaseServices,
+  planSchemaRollback,
+  runSchemaRollback,
+  type SchemaRollback,
+  type SchemaRollbackResult,
+} from './schema-rollback';
+import { databaseServices, releaseAll } from '../database-services';
 import { contractsCrossed } from '../../plan/contracts';
-import type { DatabaseConfig } from '../../config/database';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RollbackContext {
@@ -44,7 +51,7 @@ export interface RollbackResult {
   release: string;
   recoverySeconds: number;
   /** With --database: the schema taken back after the switch, and how long the Job took. */
-  schema?: { from: string; to: string; seconds: number };
+  schema?: SchemaRollbackResult;
 }
 
 /**
@@ -69,7 +76,7 @@ export async function rollbackService(
   reason: string,
   timeoutMs: number,
   from?: string,
-  database?: DatabaseConfig,
+  database?: DatabaseRollback,
 ): Promise<RollbackResult> {
   const started = Date.now();
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
@@ -77,10 +84,7 @@ export async function rollbackService(
   await removeOrphanCanary(kube, service.name, log);
   const observed = await kube.observe(service.name);
   if (!observed.active) throw new Error(`${service.name}: no active Service in ${namespace}; nothing is live to roll back`);
-  const active = observed.active;
-  const liveState = observed.deployments[active];
-  const liveRelease = observed.activeRelease || liveState?.release || '';
-  const to = other(active);
+  const liveRelease = observed.activeRelease || observed.deployments[observed.active]?.release || '';
   const notLive = notLiveResult(service.name, observed, from, log);
   if (notLive) return notLive;
   const history = await kube.readHistory(service.name);
@@ -97,7 +101,39 @@ export async function rollbackService(
     throw new Error(
       `${service.name}: release ${target.release ?? target.image.slice(-19)} (rev ${target.revision}) does not carry the contract migration${crossed.length > 1 ? 's' : ''} ${crossed.join(', ')} that ran since, so it may read what ${crossed.length > 1 ? 'they' : 'it'} removed; nothing was changed. Roll forward with a new release, or restore the database (docs/rollback.md, section 4)`,
     );
-  const schema = database ? await planSchemaRollback(kube, service.name, current, target, log) : null;
+  const schema = database ? await planSchemaRollback(kube, service.name, current, target, database, log) : null;
+  const fences = database ? await fenceDatabaseServices(kube, service.name, schema, database, log) : [];
+  try {
+    return await restorePrevious(kube, service, environment, ctx, reason, timeoutMs, { started, log, observed, current, target, schema, database });
+  } finally {
+    await releaseAll(fences);
+  }
+}
+
+/** rollbackService after its decisions: the previous release restored, traffic switched to it, then the schema. */
+async function restorePrevious(
+  kube: Kube,
+  service: ServiceConfig,
+  environment: string,
+  ctx: RollbackContext,
+  reason: string,
+  timeoutMs: number,
+  d: {
+    started: number;
+    log: (m: string) => void;
+    observed: Observed;
+    current: Release;
+    target: Release;
+    schema: SchemaRollback | null;
+    database?: DatabaseRollback;
+  },
+): Promise<RollbackResult> {
+  const { started, log, observed, current, target, schema, database } = d;
+  const { namespace } = kube.target;
+  const active = observed.active!;
+  const liveState = observed.deployments[active];
+  const liveRelease = observed.activeRelease || liveState?.release || '';
+  const to = other(active);
   const replicas = service.replicas[environment];
   const base = { service, environment, namespace, color: to, replicas, revision: target.gitSha };
   const manifest = target.template ? deploymentFromTemplate({ ...base, template: target.template }) : deploymentManifest({ ...base, image: target.image });
@@ -152,7 +188,8 @@ export async function rollbackService(
   const result = { service: service.name, outcome: 'rolled-back' as const, from: active, to, image: target.image, release, recoverySeconds };
   if (!schema || !database) return result;
   try {
-    return { ...result, schema: await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, log) };
+    const ran = await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, timeoutMs / 1000, log);
+    return { ...result, schema: ran };
   } catch (error) {
     throw new Error(
       `${service.name}: traffic is back on ${to} (release ${release}, recovered in ${recoverySeconds.toFixed(2)} s), but the schema rollback failed: ${(error as Error).message}`,
@@ -189,7 +226,7 @@ async function abortRunningDeploy(
   reason: string,
   from: string | undefined,
   held: Error,
-  database?: DatabaseConfig,
+  database?: DatabaseRollback,
 ): Promise<RollbackResult> {
   const observed = await kube.observe(service.name);
   const phase = observed.state?.phase;
@@ -341,7 +378,16 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
   const { reason } = options;
   if (options.database && !env.database)
     throw new Error(`--database: environment ${options.environment} configures no database (environments.yaml), so there is no schema to roll back`);
-  const database = options.database ? env.database : undefined;
+  const database: DatabaseRollback | undefined =
+    options.database && env.database
+      ? {
+          config: env.database,
+          // Every service of the environment keeping its state there, not only those rolled back.
+          services: databaseServices(resolveTarget(ctx.workspaceRoot, { ...options, services: undefined }, ctx.env).services, env.database.secret).map(
+            (s) => s.name,
+          ),
+        }
+      : undefined;
   const kube = await Kube.connect({ context, namespace: env.namespace });
   const services = options.services?.length || options.all ? configured : await recentOrFailing(kube, configured, options.recentMinutes * 60_000, ctx.log);
   if (services.length === 0) {
@@ -396,7 +442,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
       r.release,
       `\`${r.image.slice(-19)}\``,
       r.outcome === 'not-live' ? '-' : r.recoverySeconds.toFixed(2),
-      r.schema ? `${r.schema.from} -> ${r.schema.to} (${r.schema.seconds.toFixed(1)} s)` : '-',
+      r.schema ? `${r.schema.from} -> ${r.schema.to} (${r.schema.recovered ? `recovered to the mark, ` : ''}${r.schema.seconds.toFixed(1)} s)` : '-',
     ],
     ctx,
     (name) => [name, 'FAILED', '-', '-', '-', '-', '-', '-'],
