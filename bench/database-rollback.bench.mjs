@@ -7,6 +7,8 @@
 // order is still there: the orders' checksum before the deploy and after the rollback. Then a
 // point-in-time recovery: every order truncated after a moment T, `nx run deploy:restore-database
 // --to=T`, its time against the 300 s bar and the orders' checksum at T against the restored one.
+// Last, a release whose migration has no down section, taken back by `deploy:rollback --database`
+// through a point-in-time recovery to the mark its deploy wrote: its time, and the orders at the mark.
 //   node bench/database-rollback.bench.mjs [--orders 200000]
 // Needs: bash tools/stack.sh up docker cluster, and the engine's image pushed
 // (npx nx run execution-engine:docker-build -c push), as scripts/test-all.sh does.
@@ -98,6 +100,44 @@ try {
   console.log(`ratios: recovery / 300 s bar ${(Number(recovery?.[1]) / 300).toFixed(3)}; whole command / 300 s ${(whole / 300).toFixed(3)}`);
   console.log(`data: the orders at the target ${restored === atTarget ? 'are back, checksum equal' : `DIFFER (${atTarget} -> ${restored})`}`);
   if (restored !== atTarget) process.exitCode = 1;
+
+  // The database rollback across an irreversible migration (no down section): a release adding a
+  // column it cannot drop, then `deploy:rollback --database`: traffic back, then a point-in-time
+  // recovery to the mark the deploy wrote before migrating. The orders at the mark come back.
+  writeFileSync(
+    join(scratch.dir, 'apps/execution-engine/migrations/20261207000000_order_tag.sql'),
+    '-- release: expand\n-- migrate:up\nALTER TABLE engine_orders ADD COLUMN tag text;\n-- migrate:down\n',
+  );
+  writeFileSync(serviceFile, readFileSync(serviceFile, 'utf8').replace('env:\n', 'env:\n  RELEASE_TAG: "bench: a column it cannot drop"\n'));
+  const atMark = sql(CHECKSUM);
+  nx('deploy:staging', '--skipAnalysis');
+  const irreversible = nx('deploy:rollback', '--database', '--reason=bench: irreversible');
+  const back = Number(/recovered in ([\d.]+) s/.exec(irreversible.out)?.[1]);
+  const toMark = Number(/by a point-in-time recovery to the mark of backup \S+ in ([\d.]+) s/.exec(irreversible.out)?.[1]);
+  const recovered = sql(CHECKSUM);
+  const tag = sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'engine_orders' AND column_name = 'tag'");
+  console.log(`irreversible: traffic back                    ${back.toFixed(2).padStart(9)} s`);
+  console.log(`irreversible: recovery to the deploy's mark   ${toMark.toFixed(1).padStart(9)} s`);
+  console.log(`nx run deploy:rollback --database (whole)     ${irreversible.seconds.toFixed(1).padStart(9)} s`);
+  console.log(`ratios: recovery / 300 s bar ${(toMark / 300).toFixed(3)}; whole command / 300 s ${(irreversible.seconds / 300).toFixed(3)}`);
+  console.log(
+    `data: the column ${tag === '0' ? 'is gone' : 'is STILL THERE'}; the orders at the mark ${recovered === atMark ? 'are back, checksum equal' : `DIFFER (${atMark} -> ${recovered})`}`,
+  );
+  if (tag !== '0' || recovered !== atMark) process.exitCode = 1;
+} catch (error) {
+  process.exitCode = 1;
+  console.error(error.message);
+  // What the database said, before its namespace goes.
+  for (const args of [
+    ['get', 'pods', '-o', 'wide'],
+    ['logs', 'trading-db-0', '-c', 'postgres', '--tail=60'],
+  ]) {
+    try {
+      console.error(`$ kubectl ${args.join(' ')}\n${kubectl(...args)}`);
+    } catch (e) {
+      console.error(`$ kubectl ${args.join(' ')}: ${e.message.split('\n')[0]}`);
+    }
+  }
 } finally {
   deleteTestNamespace(NS);
   scratch.cleanup();

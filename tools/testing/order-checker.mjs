@@ -137,10 +137,9 @@ export function describe(result) {
   const kinds = Object.entries(result.counts)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const loss = result.knownLoss?.length
-    ? [
-        `  known loss (acknowledged after the recovery's mark): ${result.knownLoss.map((l) => `${l.client} as ${l.id} at ${l.at}${l.bookedAgainAs ? ` (booked again as ${l.bookedAgainAs})` : ''}`).join(', ')}`,
-      ]
-    : [];
+  const lost = result.knownLoss ?? [];
+  const listed = lost.slice(0, 10).map((l) => `${l.client} as ${l.id} at ${l.at}${l.bookedAgainAs ? ` (booked again as ${l.bookedAgainAs})` : ''}`);
+  const more = lost.length > 10 ? `, and ${lost.length - 10} more (knownLoss lists them all)` : '';
+  const loss = lost.length ? [`  known loss (acknowledged after the recovery's mark): ${listed.join(', ')}${more}`] : [];
   return [kinds, ...loss, ...result.problems.slice(0, 10).map((p) => `  ${p.kind}: ${p.detail}`)].join('\n');
 }

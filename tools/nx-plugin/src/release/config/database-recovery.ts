@@ -304,6 +304,9 @@ rm -rf "$data/pgdata.restoring"
 mkdir -m 700 "$data/pgdata.restoring"
 tar -xzf "$archive/base/$backup/base.tar.gz" -C "$data/pgdata.restoring"
 tar -xzf "$archive/base/$backup/pg_wal.tar.gz" -C "$data/pgdata.restoring/pg_wal"
+# A backup taken after an earlier restore carries that restore's settings: PostgreSQL refuses two
+# recovery targets, so they go before this one's are written.
+sed -i '/^# point-in-time recovery /d; /^restore_command = /d; /^recovery_target/d; /^hot_standby = /d' "$data/pgdata.restoring/postgresql.auto.conf"
 cat >> "$data/pgdata.restoring/postgresql.auto.conf" <<EOF
 # point-in-time recovery $REQUEST (the restore Job, from base backup $backup)
 restore_command = 'cp $archive/wal/%f %p'

@@ -178,7 +178,7 @@ export async function restoreDatabase(
     for (const pod of pods) {
       await c.call(`delete pod ${pod.metadata!.name}`, () => c.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace })).catch(() => undefined);
     }
-    log(`[${service}] ${pods.length} pod(s) replaced: they start on the restored state`);
+    log(`database: ${pods.length} pod(s) of ${service} replaced: they start on the restored state`);
   }
   const servicesDeadline = Date.now() + timeoutSeconds * 1000;
   for (const service of services) {

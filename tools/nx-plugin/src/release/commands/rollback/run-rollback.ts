@@ -188,7 +188,7 @@ async function restorePrevious(
   const result = { service: service.name, outcome: 'rolled-back' as const, from: active, to, image: target.image, release, recoverySeconds };
   if (!schema || !database) return result;
   try {
-    const ran = await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, timeoutMs / 1000, log);
+    const ran = await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, log);
     return { ...result, schema: ran };
   } catch (error) {
     throw new Error(
@@ -386,6 +386,7 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
           services: databaseServices(resolveTarget(ctx.workspaceRoot, { ...options, services: undefined }, ctx.env).services, env.database.secret).map(
             (s) => s.name,
           ),
+          timeoutSeconds: env.rolloutTimeoutSeconds,
         }
       : undefined;
   const kube = await Kube.connect({ context, namespace: env.namespace });

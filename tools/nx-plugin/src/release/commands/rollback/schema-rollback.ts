@@ -18,6 +18,8 @@ import { leasesOf } from '../database-services';
 export interface DatabaseRollback {
   config: DatabaseConfig;
   services: string[];
+  /** How long a recovery waits for the server and the services' new pods (the environment's rollout timeout). */
+  timeoutSeconds: number;
 }
 
 export type SchemaRollback =
@@ -132,7 +134,6 @@ export async function runSchemaRollback(
   database: DatabaseRollback,
   rollback: SchemaRollback,
   restored: { release: string; migrations?: string },
-  timeoutSeconds: number,
   log: (m: string) => void,
 ): Promise<SchemaRollbackResult> {
   const db = database.config;
@@ -140,7 +141,7 @@ export async function runSchemaRollback(
     // No base backup first: the recovery moves the whole data directory aside, and a new backup
     // could push the mark's own one out of the retention.
     const { mark, backup } = rollback;
-    const result = await kube.restoreDatabase(environment, db, { backup, mark }, new Date(), database.services, timeoutSeconds, log);
+    const result = await kube.restoreDatabase(environment, db, { backup, mark }, new Date(), database.services, database.timeoutSeconds, log);
     log(
       `schema: ${rollback.from} -> ${rollback.to} by a point-in-time recovery to the mark of backup ${backup} in ${result.seconds.toFixed(1)} s; what was written after ${mark.at} is kept in ${result.aside}`,
     );
