@@ -512,7 +512,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     // Bad input, before any cluster call.
     await expect(runRestore({ environment: 'staging', to: '2026-12-05T07:00:00' }, ctx())).rejects.toThrow(/not a time with its zone/);
     const result = await runRestore({ environment: 'staging', to: to() }, ctx());
-    expect(Object.keys(result.phases)).toEqual(['archive', 'stop', 'restore', 'replay', 'services']);
+    expect(Object.keys(result.phases)).toEqual(['archive', 'stop', 'restore', 'replay', 'sequences', 'services']);
     expect(json('statefulset', 'trading-db').spec.replicas).toBe(1);
     const after = podNames();
     expect(after.length).toBe(before.length);
@@ -522,7 +522,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       expect.arrayContaining([expect.stringMatching(/^trading-db-wal-switch-\d{8}t\d{6}z$/), expect.stringMatching(/^trading-db-restore-\d{8}t\d{6}z$/)]),
     );
     expect(lines.join('\n')).toMatch(
-      /database restored to \S+ in [\d.]+ s \(archive [\d.]+ s, stop [\d.]+ s, restore [\d.]+ s, replay [\d.]+ s, services [\d.]+ s\)/,
+      /database restored to \S+ in [\d.]+ s \(archive [\d.]+ s, stop [\d.]+ s, restore [\d.]+ s, replay [\d.]+ s, sequences [\d.]+ s, services [\d.]+ s\)/,
     );
     // The lease is free again: a new release deploys.
     lines = [];

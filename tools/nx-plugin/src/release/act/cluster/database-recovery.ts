@@ -72,7 +72,7 @@ export interface RestoreResult {
   backup: string;
   /** Where the data directory from before the restore was moved (inside the data volume). */
   aside: string;
-  /** Each phase's seconds: archive, stop, restore, replay, services. */
+  /** Each phase's seconds: archive, stop, restore, replay, sequences, services. */
   phases: Record<string, number>;
   seconds: number;
 }
