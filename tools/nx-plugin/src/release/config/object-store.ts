@@ -113,9 +113,148 @@ export const WAL_RESTORE_SCRIPT = `set -u
 gcs_get "$GCS_PREFIX/wal/$1" "$2"
 `;
 
+/**
+ * A base backup into the store, from a Job (database-recovery.ts): pg_basebackup (tar, compressed,
+ * its WAL streamed, a fast checkpoint) into the Job's scratch folder, then the mark (a restore
+ * point named as the backup, after it, with the server's clock before it), then the uploads: the
+ * two tars, and last `summary`, which makes it a backup (one without is an interrupted run, never
+ * restored from). Then the retention: the newest `KEEP` backups stay; older ones go, and with them
+ * the archived WAL only they needed (what pg_archivecleanup does, by segment name). A rerun of a
+ * finished backup prints its summary and does nothing.
+ */
+export const STORE_BACKUP_SCRIPT = `set -eu
+. "$(dirname "$0")/gcs.sh"
+base="$GCS_PREFIX/base/$BACKUP"
+if gcs_get "$base/summary" "$gcs_tmp/summary"; then
+  echo "backup $BACKUP: taken before"
+  head -n 1 "$gcs_tmp/summary"
+  exit 0
+fi
+work="\${SCRATCH:-/tmp}/backup-$BACKUP"
+rm -rf "$work"
+mkdir -p "$work"
+started=$(date -u +%s)
+pg_basebackup --pgdata="$work" --format=tar --gzip --wal-method=stream --checkpoint=fast --label="$BACKUP" --no-password
+ended=$(date -u +%s)
+label=$(tar -xzOf "$work/base.tar.gz" backup_label)
+wal=$(printf '%s\\n' "$label" | sed -n 's/^START WAL LOCATION: \\([0-9A-F]*\\/[0-9A-F]*\\).*/\\1/p')
+segment=$(printf '%s\\n' "$label" | sed -n 's/^START WAL LOCATION: .*(file \\([0-9A-F]*\\)).*/\\1/p')
+mark=$(psql -AtX -F ' ' -c "select replace(to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS.MS'), ' ', 'T') || 'Z', pg_create_restore_point('$BACKUP')")
+gcs_put_new "$work/base.tar.gz" "$base/base.tar.gz"
+gcs_put_new "$work/pg_wal.tar.gz" "$base/pg_wal.tar.gz"
+{
+  echo "backup $BACKUP: $(du -sk "$work" | cut -f1) KiB in $((ended - started)) s; ended $(date -u -d "@$ended" +%Y-%m-%dT%H:%M:%SZ), WAL from \${wal:-unknown}, mark $mark"
+  echo "ended-at $ended"
+  echo "segment $segment"
+} > "$work/summary"
+gcs_put_new "$work/summary" "$base/summary"
+head -n 1 "$work/summary"
+rm -rf "$work"
+backups=$(gcs_list "$GCS_PREFIX/base/" | sed -n "s#^$GCS_PREFIX/base/\\([^/]*\\)/summary\\$#\\1#p")
+for old in $(printf '%s\\n' "$backups" | head -n "-$KEEP"); do
+  for object in $(gcs_list "$GCS_PREFIX/base/$old/"); do gcs_delete "$object"; done
+  echo "backup $old: removed (the newest $KEEP are kept)"
+done
+oldest=$(printf '%s\\n' "$backups" | tail -n "$KEEP" | head -n 1)
+if [ -n "$oldest" ] && gcs_get "$GCS_PREFIX/base/$oldest/summary" "$gcs_tmp/oldest"; then
+  first=$(sed -n 's/^segment //p' "$gcs_tmp/oldest")
+  removed=0
+  # As pg_archivecleanup: a segment before the oldest kept backup's first, whatever its timeline
+  # (the name's first 8 digits); timeline history files stay.
+  for object in $(gcs_list "$GCS_PREFIX/wal/"); do
+    name=\${object##*/}
+    case "$name" in *.history) continue ;; esac
+    if [ -n "$first" ] && [ "$(printf '%s\\n%s\\n' "$(printf '%s' "$name" | cut -c9-24)" "$(printf '%s' "$first" | cut -c9-24)" | sort | head -n 1)" != "$(printf '%s' "$first" | cut -c9-24)" ]; then
+      gcs_delete "$object"
+      removed=$((removed + 1))
+    fi
+  done
+  echo "archive: $removed WAL file(s) before backup $oldest removed"
+fi
+`;
+
+/** The restore Job's exit status when no base backup ended before the target: nothing was changed. */
+export const STORE_NO_BACKUP_EXIT = 3;
+export const STORE_NO_BACKUP = 'no base backup finished before';
+
+/**
+ * With the server stopped: the newest base backup in the store that ended before the target (or
+ * the one named, for a recovery to its mark) is downloaded and unpacked into `pgdata.restoring`,
+ * with the recovery settings (WAL from the store, the target, promote when reached, no sessions
+ * until then) and recovery.signal; then the live data directory is moved aside to
+ * `pgdata.before-restore-<request>` (kept: the operator removes it once satisfied) and the prepared
+ * one takes its place. Each step can be rerun: a prepared request is recognised by its marker, an
+ * interrupted swap finished. DATA_DIR is the data volume's mount.
+ */
+export const STORE_RESTORE_SCRIPT = `set -eu
+. "$(dirname "$0")/gcs.sh"
+data=\${DATA_DIR:-/var/lib/postgresql/data}
+scripts=$(cd "$(dirname "$0")" && pwd)
+if [ -f "$data/pgdata/trading-restore" ] && [ "$(cut -d' ' -f1 "$data/pgdata/trading-restore")" = "$REQUEST" ]; then
+  echo "restore $REQUEST: prepared before: $(cat "$data/pgdata/trading-restore")"
+  exit 0
+fi
+if [ ! -e "$data/pgdata" ] && [ -f "$data/pgdata.restoring/trading-restore" ]; then
+  mv "$data/pgdata.restoring" "$data/pgdata"
+  echo "restore $REQUEST: prepared (an interrupted run finished): $(cat "$data/pgdata/trading-restore")"
+  exit 0
+fi
+held=$(gcs_list "$GCS_PREFIX/base/" | sed -n "s#^$GCS_PREFIX/base/\\([^/]*\\)/summary\\$#\\1#p")
+backup=""
+if [ -n "\${FROM_BACKUP:-}" ]; then
+  if ! printf '%s\\n' "$held" | grep -qx "$FROM_BACKUP"; then
+    echo "${STORE_NO_BACKUP} $TARGET: base backup $FROM_BACKUP, whose mark it is, is not in the store (removed by the retention? it holds: $(echo $held)): nothing was changed" >&2
+    exit ${STORE_NO_BACKUP_EXIT}
+  fi
+  backup="$FROM_BACKUP"
+else
+  for name in $(printf '%s\\n' "$held" | sort -r); do
+    gcs_get "$GCS_PREFIX/base/$name/summary" "$gcs_tmp/summary" || continue
+    if [ "$(sed -n 's/^ended-at //p' "$gcs_tmp/summary")" -le "$TARGET_EPOCH" ]; then
+      backup="$name"
+      break
+    fi
+  done
+fi
+if [ -z "$backup" ]; then
+  echo "${STORE_NO_BACKUP} $TARGET (the store holds: $(echo $held)): nothing was changed" >&2
+  exit ${STORE_NO_BACKUP_EXIT}
+fi
+rm -rf "$data/pgdata.restoring" "$data/restore-download"
+mkdir -m 700 "$data/pgdata.restoring"
+mkdir "$data/restore-download"
+for f in base.tar.gz pg_wal.tar.gz; do
+  if ! gcs_get "$GCS_PREFIX/base/$backup/$f" "$data/restore-download/$f"; then
+    echo "restore $REQUEST: could not download $f of base backup $backup: nothing was changed" >&2
+    exit 4
+  fi
+done
+tar -xzf "$data/restore-download/base.tar.gz" -C "$data/pgdata.restoring"
+tar -xzf "$data/restore-download/pg_wal.tar.gz" -C "$data/pgdata.restoring/pg_wal"
+rm -rf "$data/restore-download"
+# A backup taken after an earlier restore carries that restore's settings: PostgreSQL refuses two
+# recovery targets, so they go before this one's are written.
+sed -i '/^# point-in-time recovery /d; /^restore_command = /d; /^recovery_target/d; /^hot_standby = /d' "$data/pgdata.restoring/postgresql.auto.conf"
+cat >> "$data/pgdata.restoring/postgresql.auto.conf" <<EOF
+# point-in-time recovery $REQUEST (the restore Job, from base backup $backup)
+restore_command = 'sh $scripts/wal-restore.sh %f %p'
+recovery_target_$TARGET_KIND = '$TARGET'
+recovery_target_action = 'promote'
+hot_standby = off
+EOF
+touch "$data/pgdata.restoring/recovery.signal"
+aside="$data/pgdata.before-restore-$REQUEST"
+echo "$REQUEST $backup $aside" > "$data/pgdata.restoring/trading-restore"
+if [ -e "$data/pgdata" ]; then mv "$data/pgdata" "$aside"; fi
+mv "$data/pgdata.restoring" "$data/pgdata"
+echo "restore $REQUEST: base backup $backup in place; the server replays the archived WAL to $TARGET at its start; the data from before is kept in $aside"
+`;
+
 /** The ConfigMap's files: mounted at the same path in the server and in the Jobs. */
 export const STORE_SCRIPTS: Record<string, string> = {
   'gcs.sh': GCS_FUNCTIONS,
   'wal-archive.sh': WAL_ARCHIVE_SCRIPT,
   'wal-restore.sh': WAL_RESTORE_SCRIPT,
+  'backup.sh': STORE_BACKUP_SCRIPT,
+  'restore.sh': STORE_RESTORE_SCRIPT,
 };
