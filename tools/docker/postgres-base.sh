@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The PostgreSQL image the environments' database StatefulSet runs, built from Debian's packages
 # like the other bases (no public registry is reachable here):
-#   trading-base/postgres:15   debootstrap minbase + postgresql-15, the entrypoint in postgres/,
+#   trading-base/postgres:15   debootstrap minbase + postgresql-15 and curl (the WAL archive's and
+#                              the backups' uploads to object storage), the entrypoint in postgres/,
 #                              the nonroot user (uid 65532) that owns and runs the server, and
 #                              dbmate (the workspace's pinned npm package, a static binary): the
 #                              services' migration Jobs run it from this image
@@ -34,8 +35,8 @@ if [ "$(docker image inspect -f '{{ index .Config.Labels "trading.base.stamp" }}
 else
   rootfs="$WORK/postgres"
   rm -rf "$rootfs"
-  echo "debootstrap $SUITE (minbase + postgresql-15) from $MIRROR - about 3 minutes"
-  debootstrap --variant=minbase --include=postgresql-15 "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap-postgres.log" 2>&1 ||
+  echo "debootstrap $SUITE (minbase + postgresql-15, curl) from $MIRROR - about 3 minutes"
+  debootstrap --variant=minbase --include=postgresql-15,curl,ca-certificates "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap-postgres.log" 2>&1 ||
     die "debootstrap failed; see $WORK/debootstrap-postgres.log"
   chroot "$rootfs" useradd --uid 65532 --user-group --no-create-home --shell /usr/sbin/nologin nonroot
   # The package's own cluster is not ours: the entrypoint initialises the volume's.

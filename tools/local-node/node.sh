@@ -27,6 +27,12 @@ WORK="$TRADING_HOME/local-node"
 NODE_BIN="$WORK/bin"
 STATE="$WORK/state"
 PAUSE_IMAGE=trading.local/pause:1
+# Object storage for the pods (the databases' WAL archive and base backups, through the GCS JSON
+# API): fake-gcs-server (built by scripts/build-go-tools.sh) on the node's address, its objects on
+# disk outside the node's state, so they outlive a node's down and up as the volumes do.
+OBJECT_STORE_PORT=4443
+OBJECT_STORE_DIR="$TRADING_HOME/object-store"
+OBJECT_STORE_BUCKETS=(trading-db-archive)
 HIERARCHIES=(cpu cpuacct cpuset memory devices freezer blkio pids perf_event net_cls net_prio hugetlb systemd unified)
 
 export CONTAINERD_ADDRESS="$STATE/containerd/containerd.sock" CONTAINERD_NAMESPACE=k8s.io
@@ -232,7 +238,22 @@ up() {
   daemon_wait "the node $NODE (Ready)" 60 "$STATE/logs/kubelet.log" node_ready
   daemon_wait CoreDNS 20 "$STATE/logs/coredns.log" running coredns
   daemon_wait "kube-proxy (healthz)" 20 "$STATE/logs/kube-proxy.log" curl -fsS http://127.0.0.1:10256/healthz
+  object_store_up
   echo "node $NODE: Ready in $((SECONDS - started)) s (containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), DNS on $NODE_IP)"
+}
+
+object_store_up() {
+  [ -x "$TRADING_BIN/fake-gcs-server" ] || bash "$ROOT/scripts/build-go-tools.sh" gcs-emulator
+  mkdir -p "$OBJECT_STORE_DIR"
+  local url="http://$NODE_IP:$OBJECT_STORE_PORT" bucket code
+  start object-store "$TRADING_BIN/fake-gcs-server" -scheme http -host "$NODE_IP" -port "$OBJECT_STORE_PORT" \
+    -backend filesystem -filesystem-root "$OBJECT_STORE_DIR" -external-url "$url" -log-level warn
+  daemon_wait "the object store on $url" 20 "$STATE/logs/object-store.log" curl -fsS "$url/storage/v1/b?project=local"
+  for bucket in "${OBJECT_STORE_BUCKETS[@]}"; do
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d "{\"name\":\"$bucket\"}" "$url/storage/v1/b?project=local")"
+    case "$code" in 200 | 409) ;; *) die "the object store answered HTTP $code creating bucket $bucket" ;; esac
+  done
+  echo "object store: $url (GCS JSON API), bucket(s) ${OBJECT_STORE_BUCKETS[*]}, objects in $OBJECT_STORE_DIR"
 }
 
 # Teardown in the order that leaves nothing behind: pods deleted while the kubelet runs (so it tears
@@ -245,7 +266,7 @@ down() {
     wait_for 60 "pods gone" pods_gone || warn "node $NODE: pods still there after 60 s; removing their containers"
     kubectl_ delete node "$NODE" --wait=false >/dev/null 2>&1 || true
   fi
-  stop coredns; stop kube-proxy; stop kubelet
+  stop object-store; stop coredns; stop kube-proxy; stop kubelet
   if running containerd; then
     local t
     for t in $(ctr tasks ls -q 2>/dev/null); do ctr tasks kill -s KILL "$t" >/dev/null 2>&1 || true; ctr tasks delete -f "$t" >/dev/null 2>&1 || true; done
@@ -295,7 +316,7 @@ down() {
 
 status() {
   local part rc=0
-  for part in containerd kubelet kube-proxy coredns; do
+  for part in containerd kubelet kube-proxy coredns object-store; do
     if running "$part"; then echo "  $part: running (pid $(cut -d" " -f1 "$(pidfile "$part")"))"; else echo "  $part: not running"; rc=1; fi
   done
   if node_ready; then echo "node $NODE: Ready ($NODE_IP, $(kubectl_ get pods -A --field-selector "spec.nodeName=$NODE" --no-headers 2>/dev/null | wc -l) pod(s))"

@@ -40,10 +40,6 @@ fi
 # The base backups connect for replication (pg_basebackup from a Job): a volume initialised before
 # that was possible gets the line once.
 grep -q '^host replication all all ' "$PGDATA/pg_hba.conf" || echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
-# The WAL archive's folders (the archive volume, when the StatefulSet mounts one).
-if [ -n "${ARCHIVE_DIR:-}" ]; then
-  mkdir -p "$ARCHIVE_DIR/wal" "$ARCHIVE_DIR/base"
-fi
 # The pod's stop (SIGTERM) becomes PostgreSQL's fast shutdown (SIGINT): its own SIGTERM is the smart
 # shutdown, which waits for every session to end, and the services' pools stay connected, so a
 # pod's deletion took the whole grace period (measured: 33 s) before the kubelet killed it.

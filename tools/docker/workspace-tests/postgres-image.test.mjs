@@ -78,3 +78,24 @@ test('a fresh volume without the Secret is refused with the reason', () => {
     rmSync(empty, { recursive: true, force: true });
   }
 });
+
+test("carries what the archive's and the backups' scripts run: curl (with CA certificates), pg_basebackup, psql, cmp, tar", () => {
+  const run = spawnSync(
+    'docker',
+    [
+      'run',
+      '--rm',
+      ...POD,
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      'curl --version | head -n 1; pg_basebackup --version; psql --version; cmp --version | head -n 1; tar --version | head -n 1; ls /etc/ssl/certs/ca-certificates.crt',
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^curl \d+\.\d+/m);
+  assert.match(run.stdout, /^pg_basebackup \(PostgreSQL\) 15\./m);
+  assert.match(run.stdout, /ca-certificates\.crt$/m);
+});

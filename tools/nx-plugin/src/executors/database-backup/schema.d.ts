@@ -1,7 +1,7 @@
 // Generated from schema.json by tools/nx-plugin/scripts/schema-types.mjs: edit schema.json, then run it.
 
 /**
- * A base backup (pg_basebackup) of the environment's StatefulSet database into its WAL archive volume; the newest backupsKept stay. With the archived WAL, it is what a point-in-time restore starts from. Every deploy that runs migrations takes one first.
+ * A base backup (pg_basebackup) of the environment's StatefulSet database into its object store (the GCS API), beside the archived WAL; the newest backupsKept stay. With the archived WAL, it is what a point-in-time restore starts from. Every deploy that runs migrations takes one first.
  */
 export interface DatabaseBackupExecutorOptions {
   /**

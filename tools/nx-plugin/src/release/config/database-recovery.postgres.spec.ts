@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BACKUP_SCRIPT, recordedSequences, SEQUENCE_GAP, SEQUENCES_SCRIPT, sequencesJob, WAL_SWITCH_SCRIPT } from './database-recovery';
+import { STORE_BACKUP_SCRIPT as BACKUP_SCRIPT } from './object-store';
+import { recordedSequences, SEQUENCE_GAP, SEQUENCES_SCRIPT, sequencesJob, WAL_SWITCH_SCRIPT } from './database-recovery';
 import { databaseSchema, type StatefulSetDatabase } from './database';
 
 // The recovery Jobs' SQL as their scripts run it (`sh -c`, the real psql) against the local
@@ -15,7 +16,13 @@ let url = '';
 const O = {
   environment: 'staging',
   namespace: 'ns',
-  db: databaseSchema.parse({ kind: 'statefulset', image: 'reg/postgres', storage: '1Gi', nodePath: '/v' }) as StatefulSetDatabase,
+  db: databaseSchema.parse({
+    kind: 'statefulset',
+    image: 'reg/postgres',
+    storage: '1Gi',
+    nodePath: '/v',
+    store: { endpoint: 'http://127.0.0.1:1', bucket: 'b-1' },
+  }) as StatefulSetDatabase,
   timeoutSeconds: 60,
 };
 const psql = (sql: string) => execFileSync(join(PG_BIN, 'psql'), [url, '-X', '-A', '-t', '-q', '-c', sql], { encoding: 'utf8' }).trim();

@@ -1,10 +1,10 @@
-import { ARCHIVE_SETTINGS, databaseSchema, databaseStatefulSet, type StatefulSetDatabase } from './database';
+import { ARCHIVE_SETTINGS, databaseSchema, databaseStatefulSet, databaseStoreConfigMap, type StatefulSetDatabase } from './database';
+import { STORE_BACKUP_SCRIPT as BACKUP_SCRIPT, STORE_RESTORE_SCRIPT as RESTORE_SCRIPT, STORE_SCRIPTS } from './object-store';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BACKUP_SCRIPT,
   backupJob,
   backupName,
   backupRecord,
@@ -12,7 +12,6 @@ import {
   NO_BACKUP,
   parseRestoreTarget,
   recoveryTime,
-  RESTORE_SCRIPT,
   restoreJob,
   restoreOutcome,
   stamp,
@@ -25,6 +24,7 @@ const db = databaseSchema.parse({
   storage: '1Gi',
   nodePath: '/v',
   node: 'trading-node',
+  store: { endpoint: 'http://198.18.0.2:4443', bucket: 'trading-db-archive' },
 }) as StatefulSetDatabase;
 const o = { environment: 'staging', namespace: 'trading-staging', db, timeoutSeconds: 300 };
 const now = new Date('2026-12-05T07:30:00.250Z');
@@ -56,22 +56,30 @@ describe('point-in-time recovery: the target', () => {
 });
 
 describe('point-in-time recovery: the server and its Jobs', () => {
-  it('the server archives every WAL segment into the archive volume, never over a different file, at least once a minute', () => {
+  it('the server archives every WAL segment to the store (its scripts from a ConfigMap), at least once a minute', () => {
     const pod = databaseStatefulSet('staging', 'trading-staging', db).spec!.template.spec!;
     const server = pod.containers[0];
     expect(server.args).toEqual(ARCHIVE_SETTINGS.flatMap((s) => ['-c', s]));
     expect(ARCHIVE_SETTINGS).toContain('archive_mode=on');
     expect(ARCHIVE_SETTINGS).toContain('archive_timeout=60');
-    expect(ARCHIVE_SETTINGS.find((s) => s.startsWith('archive_command='))).toMatch(
-      /if \[ -f "\$f" \]; then cmp -s %p "\$f"; else cp %p "\$f\.tmp" && mv "\$f\.tmp" "\$f"; fi/,
+    expect(ARCHIVE_SETTINGS).toContain('archive_command=sh /etc/trading-db/wal-archive.sh %p %f');
+    expect(server.volumeMounts).toContainEqual({ name: 'store', mountPath: '/etc/trading-db', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'store', configMap: { name: 'trading-db-store' } });
+    expect(databaseStoreConfigMap('staging', 'trading-staging').data).toEqual(STORE_SCRIPTS);
+    // Its objects under the namespace's name, in the environment's bucket; no token for the emulator.
+    expect(server.env).toEqual(
+      expect.arrayContaining([
+        { name: 'GCS_ENDPOINT', value: 'http://198.18.0.2:4443' },
+        { name: 'GCS_BUCKET', value: 'trading-db-archive' },
+        { name: 'GCS_PREFIX', value: 'trading-staging' },
+      ]),
     );
-    expect(server.volumeMounts).toContainEqual({ name: 'archive', mountPath: '/var/lib/postgresql/archive' });
-    expect(pod.volumes).toContainEqual({ name: 'archive', persistentVolumeClaim: { claimName: 'trading-db-archive' } });
+    expect(server.env!.map((e) => e.name)).not.toContain('GCS_TOKEN_URL');
     // A replay rejects sessions until it promotes: alive is "listens", not "accepts a session".
     expect(server.livenessProbe).toMatchObject({ tcpSocket: { port: 5432 } });
   });
 
-  it('a backup Job: pg_basebackup into the archive volume only, as the server user, the password from the Secret, never retried', () => {
+  it('a backup Job: pg_basebackup to the store, as the server user, the password from the Secret, never retried', () => {
     const job = backupJob(o, '20261205T073000Z-before-execution-engine');
     expect(job.metadata!.name).toBe('trading-db-backup-20261205t073000z-before-execution-engine');
     const pod = job.spec!.template.spec!;
@@ -79,11 +87,13 @@ describe('point-in-time recovery: the server and its Jobs', () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 65532, runAsNonRoot: true });
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'trading-node' });
     const container = pod.containers[0];
-    expect(container.command?.[2]).toMatch(/pg_basebackup --pgdata="\$dir\.partial" --format=tar --gzip --wal-method=stream --checkpoint=fast/);
+    expect(container.command).toEqual(['/bin/sh', '-c', 'sh /etc/trading-db/backup.sh']);
+    expect(BACKUP_SCRIPT).toMatch(/pg_basebackup --pgdata="\$work" --format=tar --gzip --wal-method=stream --checkpoint=fast/);
+    expect(container.env).toContainEqual({ name: 'GCS_PREFIX', value: 'trading-staging' });
     expect(container.env).toContainEqual({ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'trading-db', key: 'password' } } });
     expect(container.env).toContainEqual({ name: 'KEEP', value: '5' });
     expect(container.env).toContainEqual({ name: 'PGHOST', value: 'trading-db.trading-staging.svc' });
-    expect(pod.volumes!.map((v) => v.name)).toEqual(['archive', 'tmp']);
+    expect(pod.volumes!.map((v) => v.name)).toEqual(['store', 'tmp']);
   });
 
   it('the WAL switch and the restore Jobs: one per request; only the restore mounts the data volume', () => {
@@ -91,7 +101,7 @@ describe('point-in-time recovery: the server and its Jobs', () => {
     expect(walSwitchJob(o, '20261205T073000Z').spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['tmp']);
     const job = restoreJob(o, '20261205T073000Z', { time: new Date('2026-12-05T07:29:00.5Z') });
     expect(job.metadata!.name).toBe('trading-db-restore-20261205t073000z');
-    expect(job.spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['data', 'archive', 'tmp']);
+    expect(job.spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['data', 'store', 'tmp']);
     expect(job.spec!.template.spec!.containers[0].env).toEqual(
       expect.arrayContaining([
         { name: 'TARGET_KIND', value: 'time' },
@@ -160,10 +170,8 @@ describe('point-in-time recovery: what a backup records', () => {
       'START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\nCHECKPOINT LOCATION: 0/5000060\nBACKUP METHOD: streamed\nLABEL: 20261205T073000Z-jest\n',
     );
     execFileSync('tar', ['-czf', join(dir, 'base.tar.gz'), '-C', dir, 'backup_label']);
-    const line = BACKUP_SCRIPT.split('\n').find((l) => l.startsWith('wal=$(tar'))!;
-    const out = execFileSync('sh', ['-c', `dir=${dir}; ${line.replace('"$dir.partial/base.tar.gz"', '"$dir/base.tar.gz"')}; echo "$wal"`], {
-      encoding: 'utf8',
-    });
+    const lines = BACKUP_SCRIPT.split('\n').filter((l) => /^(label|wal)=/.test(l));
+    const out = execFileSync('sh', ['-c', `work=${dir}; ${lines.join('; ')}; echo "$wal"`], { encoding: 'utf8' });
     expect(out.trim()).toBe('0/5000028');
   });
 

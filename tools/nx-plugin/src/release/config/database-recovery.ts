@@ -1,7 +1,5 @@
 import type { V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import {
-  ARCHIVE_CLAIM,
-  ARCHIVE_MOUNT,
   DATA_CLAIM,
   DATA_MOUNT,
   DATABASE_DB,
@@ -10,18 +8,23 @@ import {
   DATABASE_USER,
   SECRET_KEYS,
   type StatefulSetDatabase,
+  STORE_CONFIG_MAP,
+  STORE_MOUNT,
+  storeOf,
 } from './database';
+import { STORE_NO_BACKUP, STORE_NO_BACKUP_EXIT, storeEnv } from './object-store';
 import { ENVIRONMENT_LABEL } from '../status/labels';
 
 /**
  * Backups and point-in-time recovery of an environment's StatefulSet database (issue 30), as
  * PostgreSQL's manual describes them (25.3, continuous archiving): the server archives every WAL
- * segment into the archive volume (database.ts, ARCHIVE_SETTINGS); a base backup is taken by
- * pg_basebackup into the same volume (before every deploy that migrates, and on demand); a restore
- * stops the server, puts the newest base backup finished before the target in place of the data
- * directory (the old one is moved aside, never deleted), and the server replays the archived WAL up
- * to the target at its next start, then promotes. This file is pure: the Jobs' specs, their
- * scripts and the parsing of a target; act/cluster/database-recovery.ts runs them.
+ * segment to object storage (database.ts, ARCHIVE_SETTINGS; object-store.ts); a base backup is
+ * taken by pg_basebackup and kept there too (before every deploy that migrates, and on demand); a
+ * restore stops the server, puts the newest base backup finished before the target in place of the
+ * data directory (the old one is moved aside, never deleted), and the server replays the archived
+ * WAL up to the target at its next start, then promotes. This file is pure: the Jobs' specs and the
+ * parsing of a target and of the Jobs' logs; the scripts are object-store.ts's;
+ * act/cluster/database-recovery.ts runs them.
  */
 
 /** A moment as a Job name and a folder name sort it: 20261205T073012Z. */
@@ -73,16 +76,16 @@ export interface RecoveryJobOptions {
   timeoutSeconds: number;
 }
 
-const VOLUMES: Record<'data' | 'archive', { volume: V1Volume; mount: V1VolumeMount }> = {
+const VOLUMES: Record<'data' | 'store', { volume: V1Volume; mount: V1VolumeMount }> = {
   data: { volume: { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } }, mount: { name: 'data', mountPath: DATA_MOUNT } },
-  archive: { volume: { name: 'archive', persistentVolumeClaim: { claimName: ARCHIVE_CLAIM } }, mount: { name: 'archive', mountPath: ARCHIVE_MOUNT } },
+  store: { volume: { name: 'store', configMap: { name: STORE_CONFIG_MAP } }, mount: { name: 'store', mountPath: STORE_MOUNT, readOnly: true } },
 };
 
 /**
- * One Job from the database's image (PostgreSQL's client tools, pg_basebackup, pg_archivecleanup),
- * non-root as the server's user (who owns both volumes), read-only root, never retried (a failure
- * is reported, not repeated), a shell script with its inputs in the environment, the volumes it
- * needs, and the server's address and password for the ones that connect.
+ * One Job from the database's image (PostgreSQL's client tools, pg_basebackup, curl), non-root as
+ * the server's user (who owns the data volume), read-only root, never retried (a failure is
+ * reported, not repeated), a shell script with its inputs in the environment, the volumes it needs
+ * (the store's scripts and address with them), and the server's address and password.
  */
 function recoveryJob(
   o: RecoveryJobOptions,
@@ -90,7 +93,7 @@ function recoveryJob(
   component: string,
   script: string,
   env: Record<string, string>,
-  volumes: Array<'data' | 'archive'>,
+  volumes: Array<'data' | 'store'>,
 ): V1Job {
   const jobLabels = labels(o.environment, component);
   return {
@@ -121,7 +124,10 @@ function recoveryJob(
                 { name: 'PGDATABASE', value: DATABASE_DB },
                 { name: 'PGCONNECT_TIMEOUT', value: '5' },
                 { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: o.db.secret, key: SECRET_KEYS.password } } },
-                ...Object.entries(env).map(([key, value]) => ({ name: key, value })),
+                ...Object.entries({ ...(volumes.includes('store') ? storeEnv(storeOf(o.namespace, o.db)) : {}), ...env }).map(([key, value]) => ({
+                  name: key,
+                  value,
+                })),
               ],
               resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '256Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
@@ -135,55 +141,15 @@ function recoveryJob(
   };
 }
 
-/**
- * A base backup into the archive volume (pg_basebackup: tar, compressed, its own WAL streamed in,
- * a fast checkpoint), written under `<name>.partial` and renamed when complete, with the moments it
- * started and ended: a restore uses a backup only for targets after its end. Then the retention:
- * the newest `backupsKept` backups stay, older ones go, and with them the archived WAL that only
- * they needed (pg_archivecleanup from the oldest kept backup's history file). A rerun of a finished
- * backup does nothing.
- */
-export const BACKUP_SCRIPT = `set -eu
-base=${ARCHIVE_MOUNT}/base
-dir="$base/$BACKUP"
-if [ -f "$dir/ended-at" ]; then echo "backup $BACKUP: taken before"; cat "$dir/summary" 2>/dev/null || true; exit 0; fi
-mkdir -p "$base"
-rm -rf "$dir.partial"
-mkdir -p "$dir.partial"
-started=$(date -u +%s)
-pg_basebackup --pgdata="$dir.partial" --format=tar --gzip --wal-method=stream --checkpoint=fast --label="$BACKUP" --no-password
-ended=$(date -u +%s)
-echo "$started" > "$dir.partial/started-at"
-echo "$ended" > "$dir.partial/ended-at"
-# Where its WAL starts (the backup_label pg_basebackup wrote into the tar): the history records it.
-wal=$(tar -xzOf "$dir.partial/base.tar.gz" backup_label | sed -n 's/^START WAL LOCATION: \\([0-9A-F]*\\/[0-9A-F]*\\).*/\\1/p')
-echo "$wal" > "$dir.partial/wal-start"
-# The mark a rollback across an irreversible migration recovers to: a named restore point written
-# after the backup ended (so the backup can reach it), and the server's clock just before it.
-mark=$(psql -AtX -F ' ' -c "select replace(to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD HH24:MI:SS.MS'), ' ', 'T') || 'Z', pg_create_restore_point('$BACKUP')")
-mv "$dir.partial" "$dir"
-echo "backup $BACKUP: $(du -sk "$dir" | cut -f1) KiB in $((ended - started)) s; ended $(date -u -d "@$ended" +%Y-%m-%dT%H:%M:%SZ), WAL from \${wal:-unknown}, mark $mark" | tee "$dir/summary"
-complete=$(ls -1 "$base" | grep -v '[.]partial$' | sort)
-for old in $(printf '%s\\n' "$complete" | head -n "-$KEEP"); do
-  rm -rf "\${base:?}/$old"
-  echo "backup $old: removed (the newest $KEEP are kept)"
-done
-oldest=$(printf '%s\\n' "$complete" | tail -n "$KEEP" | head -n 1)
-history=$(grep -l "^LABEL: $oldest\\$" ${ARCHIVE_MOUNT}/wal/*.backup 2>/dev/null | sort | tail -n 1 || true)
-if [ -n "$history" ]; then
-  pg_archivecleanup ${ARCHIVE_MOUNT}/wal "$(basename "$history")"
-  echo "archive: the WAL before backup $oldest removed"
-fi
-`;
-
+/** A base backup into the store (object-store.ts, STORE_BACKUP_SCRIPT), in the Job's scratch folder first. */
 export function backupJob(o: RecoveryJobOptions, backup: string): V1Job {
   return recoveryJob(
     o,
     `${DATABASE_NAME}-backup-${backup.toLowerCase()}`.slice(0, 63).replace(/-+$/, ''),
     'backup',
-    BACKUP_SCRIPT,
-    { BACKUP: backup, KEEP: String(o.db.backupsKept) },
-    ['archive'],
+    `sh ${STORE_MOUNT}/backup.sh`,
+    { BACKUP: backup, KEEP: String(o.db.backupsKept), SCRATCH: '/tmp' },
+    ['store'],
   );
 }
 
@@ -259,75 +225,22 @@ export function walSwitchJob(o: RecoveryJobOptions, request: string): V1Job {
 }
 
 /** The restore Job's exit status when no base backup ended before the target: nothing was changed. */
-export const NO_BACKUP_EXIT = 3;
-export const NO_BACKUP = 'no base backup finished before';
-
-/**
- * With the server stopped: the newest base backup that ended before the target is unpacked into
- * `pgdata.restoring`, with the recovery settings (the archive's WAL, the target, promote when
- * reached, no sessions until then) and recovery.signal; then the live data directory is moved
- * aside to `pgdata.before-restore-<request>` (kept: the operator removes it once satisfied) and the
- * prepared one takes its place. Each step can be rerun: a prepared request is recognised by its
- * marker, an interrupted swap finished.
- */
-export const RESTORE_SCRIPT = `set -eu
-data=${DATA_MOUNT}
-archive=${ARCHIVE_MOUNT}
-if [ -f "$data/pgdata/trading-restore" ] && [ "$(cut -d' ' -f1 "$data/pgdata/trading-restore")" = "$REQUEST" ]; then
-  echo "restore $REQUEST: prepared before: $(cat "$data/pgdata/trading-restore")"
-  exit 0
-fi
-if [ ! -e "$data/pgdata" ] && [ -f "$data/pgdata.restoring/trading-restore" ]; then
-  mv "$data/pgdata.restoring" "$data/pgdata"
-  echo "restore $REQUEST: prepared (an interrupted run finished): $(cat "$data/pgdata/trading-restore")"
-  exit 0
-fi
-backup=""
-if [ -n "\${FROM_BACKUP:-}" ]; then
-  if [ ! -f "$archive/base/$FROM_BACKUP/ended-at" ]; then
-    echo "${NO_BACKUP} $TARGET: base backup $FROM_BACKUP, whose mark it is, is not in the archive (removed by the retention? it holds: $(ls -1 "$archive/base" 2>/dev/null | tr '\\n' ' ')): nothing was changed" >&2
-    exit ${NO_BACKUP_EXIT}
-  fi
-  backup="$FROM_BACKUP"
-fi
-for dir in $(if [ -z "$backup" ]; then ls -1 "$archive/base" 2>/dev/null | grep -v '[.]partial$' | sort -r; fi); do
-  if [ -f "$archive/base/$dir/ended-at" ] && [ "$(cat "$archive/base/$dir/ended-at")" -le "$TARGET_EPOCH" ]; then
-    backup="$dir"
-    break
-  fi
-done
-if [ -z "$backup" ]; then
-  echo "${NO_BACKUP} $TARGET (the archive holds: $(ls -1 "$archive/base" 2>/dev/null | tr '\\n' ' ')): nothing was changed" >&2
-  exit ${NO_BACKUP_EXIT}
-fi
-rm -rf "$data/pgdata.restoring"
-mkdir -m 700 "$data/pgdata.restoring"
-tar -xzf "$archive/base/$backup/base.tar.gz" -C "$data/pgdata.restoring"
-tar -xzf "$archive/base/$backup/pg_wal.tar.gz" -C "$data/pgdata.restoring/pg_wal"
-# A backup taken after an earlier restore carries that restore's settings: PostgreSQL refuses two
-# recovery targets, so they go before this one's are written.
-sed -i '/^# point-in-time recovery /d; /^restore_command = /d; /^recovery_target/d; /^hot_standby = /d' "$data/pgdata.restoring/postgresql.auto.conf"
-cat >> "$data/pgdata.restoring/postgresql.auto.conf" <<EOF
-# point-in-time recovery $REQUEST (the restore Job, from base backup $backup)
-restore_command = 'cp $archive/wal/%f %p'
-recovery_target_$TARGET_KIND = '$TARGET'
-recovery_target_action = 'promote'
-hot_standby = off
-EOF
-touch "$data/pgdata.restoring/recovery.signal"
-aside="$data/pgdata.before-restore-$REQUEST"
-echo "$REQUEST $backup $aside" > "$data/pgdata.restoring/trading-restore"
-if [ -e "$data/pgdata" ]; then mv "$data/pgdata" "$aside"; fi
-mv "$data/pgdata.restoring" "$data/pgdata"
-echo "restore $REQUEST: base backup $backup in place; the server replays the archived WAL to $TARGET at its start; the data from before is kept in $aside"
-`;
+export const NO_BACKUP_EXIT = STORE_NO_BACKUP_EXIT;
+export const NO_BACKUP = STORE_NO_BACKUP;
 
 export function restoreJob(o: RecoveryJobOptions, request: string, target: RestoreTarget): V1Job {
   const env: Record<string, string> =
     'time' in target
       ? { TARGET_KIND: 'time', TARGET: recoveryTime(target.time), TARGET_EPOCH: String(Math.floor(target.time.getTime() / 1000)) }
       : { TARGET_KIND: 'lsn', TARGET: target.mark.lsn, FROM_BACKUP: target.backup };
-  return recoveryJob(o, `${DATABASE_NAME}-restore-${request.toLowerCase()}`, 'restore', RESTORE_SCRIPT, { REQUEST: request, ...env }, ['data', 'archive']);
+  return recoveryJob(
+    o,
+    `${DATABASE_NAME}-restore-${request.toLowerCase()}`,
+    'restore',
+    `sh ${STORE_MOUNT}/restore.sh`,
+    { REQUEST: request, DATA_DIR: DATA_MOUNT, ...env },
+    ['data', 'store'],
+  );
 }
 
 /** What the restore Job's log says it used: the backup and where the old data went. */

@@ -15,13 +15,21 @@ const db = databaseSchema.parse({
   storage: '1Gi',
   nodePath: '/var/lib/tp/volumes',
   node: 'trading-node',
+  store: { endpoint: 'http://198.18.0.2:4443', bucket: 'trading-db-archive' },
 }) as StatefulSetDatabase;
 
 describe("an environment's database", () => {
   it('reads a StatefulSet or an external database, and refuses anything else', () => {
     expect(db).toMatchObject({ kind: 'statefulset', secret: 'trading-db' });
     expect(databaseSchema.parse({ kind: 'external', secret: 'cloud-sql' })).toEqual({ kind: 'external', secret: 'cloud-sql', migrationTimeoutSeconds: 300 });
-    expect(databaseSchema.safeParse({ kind: 'statefulset', image: 'x', storage: 'lots', nodePath: '/v', node: 'n' }).success).toBe(false);
+    const store = { endpoint: 'http://198.18.0.2:4443', bucket: 'trading-db-archive' };
+    expect(databaseSchema.safeParse({ kind: 'statefulset', image: 'x', storage: 'lots', nodePath: '/v', node: 'n', store }).success).toBe(false);
+    // Without object storage for its WAL and backups, refused, named; a bucket name as GCS spells one.
+    const noStore = databaseSchema.safeParse({ kind: 'statefulset', image: 'x', storage: '1Gi', nodePath: '/v' });
+    expect(noStore.success ? '' : noStore.error.issues[0].path.join('.')).toBe('store');
+    expect(databaseSchema.safeParse({ kind: 'statefulset', image: 'x', storage: '1Gi', nodePath: '/v', store: { ...store, bucket: 'Bad Name' } }).success).toBe(
+      false,
+    );
     expect(databaseSchema.safeParse({ kind: 'sqlite' }).success).toBe(false);
   });
 

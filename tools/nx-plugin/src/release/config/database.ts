@@ -1,7 +1,8 @@
-import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ENVIRONMENT_LABEL } from '../status/labels';
+import { type ObjectStore, STORE_SCRIPTS, storeEnv } from './object-store';
 
 /**
  * An environment's PostgreSQL, where the services keep their trading state (issue 28). `statefulset`:
@@ -22,8 +23,19 @@ export const databaseSchema = z.discriminatedUnion('kind', [
     /** The image the services' migration Jobs run dbmate from (default: the server's image, which carries it). */
     migrationImage: z.string().min(1).optional(),
     migrationTimeoutSeconds: z.number().int().min(10).default(300),
-    /** Base backups kept in the WAL archive (database-recovery.ts); older ones and the WAL only they need are removed. */
+    /** Base backups kept in the store (database-recovery.ts); older ones and the WAL only they need are removed. */
     backupsKept: z.number().int().min(1).default(5),
+    /**
+     * The object storage the WAL is archived to and the base backups are kept in, through the GCS
+     * JSON API (object-store.ts): Cloud Storage, or the local stack's fake-gcs-server. The objects
+     * go under the namespace's name, so environments may share a bucket.
+     */
+    store: z.object({
+      endpoint: z.string().url(),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'a bucket name: 3 to 63 lowercase letters, digits, dots, dashes, underscores'),
+      /** On GKE: the metadata server's token URL (Workload Identity); the emulator needs none. */
+      tokenUrl: z.string().url().optional(),
+    }),
   }),
   z.object({
     kind: z.literal('external'),
@@ -38,11 +50,11 @@ export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export const DATABASE_NAME = 'trading-db';
 export const DATABASE_PORT = 5432;
 export const DATA_CLAIM = 'trading-db-data';
-/** The WAL archive and the base backups: a volume of their own, so a restore never depends on the data volume it replaces. */
-export const ARCHIVE_CLAIM = 'trading-db-archive';
 export const DATA_MOUNT = '/var/lib/postgresql/data';
 export const PGDATA = `${DATA_MOUNT}/pgdata`;
-export const ARCHIVE_MOUNT = '/var/lib/postgresql/archive';
+/** The archive's scripts (object-store.ts), from a ConfigMap, at the same path in the server and in the Jobs. */
+export const STORE_CONFIG_MAP = 'trading-db-store';
+export const STORE_MOUNT = '/etc/trading-db';
 export const DATABASE_USER = 'trading';
 export const DATABASE_DB = 'trading';
 const USER = DATABASE_USER;
@@ -78,8 +90,8 @@ export function databaseSecret(environment: string, namespace: string, name: str
 
 export type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
 
-/** The two volumes on the node: the data, and the WAL archive with the base backups. */
-const VOLUMES = { data: { claim: DATA_CLAIM, folder: DATABASE_NAME }, archive: { claim: ARCHIVE_CLAIM, folder: `${DATABASE_NAME}-archive` } } as const;
+/** The volume on the node: the data (the WAL archive and the base backups are in the store). */
+const VOLUMES = { data: { claim: DATA_CLAIM, folder: DATABASE_NAME } } as const;
 export type DatabaseVolume = keyof typeof VOLUMES;
 
 /** A volume on the node, bound to the namespace's claim only. */
@@ -118,19 +130,25 @@ export function databaseClaim(environment: string, namespace: string, db: Statef
   };
 }
 
+/** The database's store: its objects under the namespace's name. */
+export const storeOf = (namespace: string, db: StatefulSetDatabase): ObjectStore => ({ ...db.store, prefix: namespace });
+
+/** The store's scripts and where they are mounted. */
+export function databaseStoreConfigMap(environment: string, namespace: string): V1ConfigMap {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: STORE_CONFIG_MAP, namespace, labels: labels(environment) }, data: { ...STORE_SCRIPTS } };
+}
+
 /**
  * The server's WAL archiving (PostgreSQL's continuous archiving, 26.3): every finished WAL segment
- * copied into the archive volume, never over an existing file, and a segment switch at least once a
- * minute, so a point-in-time recovery can reach any moment up to a minute ago (up to now after the
+ * copied to the store, written once (object-store.ts), and a segment switch at least once a minute,
+ * so a point-in-time recovery can reach any moment up to a minute ago (up to now after the
  * restore's own switch). `wal_level=replica` also lets pg_basebackup take the base backups. (On
  * GKE the database is Cloud SQL's, `external`: its own backups and point-in-time recovery.)
  */
 export const ARCHIVE_SETTINGS = [
   'wal_level=replica',
   'archive_mode=on',
-  // Never over an existing file, but a segment archived before a crash (the same bytes) is done:
-  // failing on it would stop the archiving for good. Copied under a temporary name, then renamed.
-  `archive_command=f=${ARCHIVE_MOUNT}/wal/%f; if [ -f "$f" ]; then cmp -s %p "$f"; else cp %p "$f.tmp" && mv "$f.tmp" "$f"; fi`,
+  `archive_command=sh ${STORE_MOUNT}/wal-archive.sh %p %f`,
   'archive_timeout=60',
 ] as const;
 
@@ -160,7 +178,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
             {
               name: 'data-owner',
               image: db.image,
-              command: ['/bin/sh', '-c', `chown 65532:65532 ${DATA_MOUNT} ${ARCHIVE_MOUNT} && chmod 0700 ${DATA_MOUNT} ${ARCHIVE_MOUNT}`],
+              command: ['/bin/sh', '-c', `chown 65532:65532 ${DATA_MOUNT} && chmod 0700 ${DATA_MOUNT}`],
               securityContext: {
                 runAsUser: 0,
                 runAsNonRoot: false,
@@ -168,10 +186,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
                 readOnlyRootFilesystem: true,
                 capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
               },
-              volumeMounts: [
-                { name: 'data', mountPath: DATA_MOUNT },
-                { name: 'archive', mountPath: ARCHIVE_MOUNT },
-              ],
+              volumeMounts: [{ name: 'data', mountPath: DATA_MOUNT }],
             },
           ],
           containers: [
@@ -188,8 +203,8 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
                 { name: 'POSTGRES_USER', value: USER },
                 { name: 'POSTGRES_DB', value: DATABASE },
                 { name: 'PGDATA', value: PGDATA },
-                // The entrypoint makes its wal/ and base/ folders.
-                { name: 'ARCHIVE_DIR', value: ARCHIVE_MOUNT },
+                // The store archive_command and restore_command write to and read from.
+                ...Object.entries(storeEnv(storeOf(namespace, db))).map(([name, value]) => ({ name, value })),
                 // Every pod of both services holds a pool of 8 (DATABASE_POOL_SIZE): during a
                 // production canary with baseline and the old colour's scale-down delay that is up
                 // to 6 pods each, 96 connections; 100 would leave nothing for an operator.
@@ -205,7 +220,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               volumeMounts: [
                 { name: 'data', mountPath: DATA_MOUNT },
-                { name: 'archive', mountPath: ARCHIVE_MOUNT },
+                { name: 'store', mountPath: STORE_MOUNT, readOnly: true },
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
@@ -213,7 +228,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
           ],
           volumes: [
             { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
-            { name: 'archive', persistentVolumeClaim: { claimName: ARCHIVE_CLAIM } },
+            { name: 'store', configMap: { name: STORE_CONFIG_MAP } },
             { name: 'run', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
           ],

@@ -24,7 +24,7 @@ import { JobFailed, jobLog, runJob } from './jobs';
 
 const words = (kind: string, speaker: string) => ({ kind, speaker, prefix: 'database' });
 
-/** A base backup of the environment's database into its archive volume (config/database-recovery.ts). */
+/** A base backup of the environment's database into its object store (config/database-recovery.ts). */
 export async function takeBackup(
   c: ClusterClient,
   environment: string,

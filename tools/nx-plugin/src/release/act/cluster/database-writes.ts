@@ -1,5 +1,15 @@
 import type * as k8s from '@kubernetes/client-node';
-import { type DatabaseConfig, DATABASE_NAME, databaseClaim, databaseSecret, databaseService, databaseStatefulSet, databaseVolume } from '../../config/database';
+import {
+  type DatabaseConfig,
+  DATABASE_NAME,
+  databaseClaim,
+  databaseSecret,
+  databaseService,
+  databaseStatefulSet,
+  databaseStoreConfigMap,
+  databaseVolume,
+  STORE_CONFIG_MAP,
+} from '../../config/database';
 import { type ClusterClient, KubeError, statusOf } from './client';
 import { FIELD_MANAGER } from './writes';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,8 +48,9 @@ export async function ensureDatabase(
   }
   const apply = (what: string, call: () => Promise<unknown>) => c.call(`apply ${what}`, call);
   const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
-  // The data volume and the WAL archive's, each bound to its own claim (created once, never replaced).
-  for (const which of ['data', 'archive'] as const) {
+  // The data volume, bound to its claim (created once, never replaced). The WAL archive and the
+  // base backups are in the store; the scripts that reach it, in a ConfigMap.
+  for (const which of ['data'] as const) {
     const volume = databaseVolume(environment, namespace, db, which);
     await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
       c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
@@ -51,6 +62,10 @@ export async function ensureDatabase(
     if (!existingClaim)
       await c.call(`create the database claim ${claim.metadata!.name}`, () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
   }
+  const scripts = databaseStoreConfigMap(environment, namespace);
+  await apply(`ConfigMap ${STORE_CONFIG_MAP}`, () =>
+    c.core.patchNamespacedConfigMap({ name: STORE_CONFIG_MAP, namespace, body: scripts, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
   const set = databaseStatefulSet(environment, namespace, db);
   await apply(`StatefulSet ${DATABASE_NAME}`, () =>
     c.apps.patchNamespacedStatefulSet({ name: DATABASE_NAME, namespace, body: set, fieldManager: FIELD_MANAGER, force: true }, ssa),

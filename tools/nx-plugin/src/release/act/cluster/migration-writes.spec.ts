@@ -9,7 +9,13 @@ import { appliedFiles, readMigrationSet, runDownMigrations, runMigrations } from
 // says how the Job ends (its pod's log and outcome).
 const notFound = () => Object.assign(new Error('not found'), { code: 404 });
 const URL_B64 = Buffer.from('postgresql://trading:pw@trading-db.ns.svc:5432/trading').toString('base64');
-const DB = databaseSchema.parse({ kind: 'statefulset', image: 'reg/postgres:15', storage: '1Gi', nodePath: '/v' });
+const DB = databaseSchema.parse({
+  kind: 'statefulset',
+  image: 'reg/postgres:15',
+  storage: '1Gi',
+  nodePath: '/v',
+  store: { endpoint: 'http://127.0.0.1:1', bucket: 'b-1' },
+});
 const plan: MigrationPlan = migrationPlan({
   config: 'apps/svc/migrations.yaml',
   table: 'svc_schema_migrations',

@@ -7,7 +7,11 @@ const env = (database: unknown) => ({ database: database === undefined ? undefin
 
 describe('the database commands: what they act on', () => {
   it('acts only on a database the platform runs; an external one is sent to its provider, a missing one named', () => {
-    const db = statefulDatabase(env({ kind: 'statefulset', image: 'i', storage: '1Gi', nodePath: '/v' }), 'staging', 'restore');
+    const db = statefulDatabase(
+      env({ kind: 'statefulset', image: 'i', storage: '1Gi', nodePath: '/v', store: { endpoint: 'http://127.0.0.1:1', bucket: 'b-1' } }),
+      'staging',
+      'restore',
+    );
     expect(db).toMatchObject({ kind: 'statefulset', backupsKept: 5 });
     expect(() => statefulDatabase(env({ kind: 'external', secret: 'cloud-sql' }), 'production', 'restore')).toThrow(
       /the database of production is external \(Secret cloud-sql\): restore it with its provider's tools \(Cloud SQL: gcloud sql backups create; gcloud sql instances clone --point-in-time\)/,

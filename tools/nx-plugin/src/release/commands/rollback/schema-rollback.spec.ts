@@ -20,7 +20,13 @@ const current = entry({
   backup: { name: '20261205T111359Z-before-engine', mark },
 });
 const target = entry({ release: 'old', schemaVersion: '20261205000000', outcome: 'superseded' } as Partial<Release>);
-const statefulset = databaseSchema.parse({ kind: 'statefulset', image: 'reg/postgres', storage: '1Gi', nodePath: '/v' });
+const statefulset = databaseSchema.parse({
+  kind: 'statefulset',
+  image: 'reg/postgres',
+  storage: '1Gi',
+  nodePath: '/v',
+  store: { endpoint: 'http://127.0.0.1:1', bucket: 'b-1' },
+});
 const db = (over: Partial<DatabaseRollback> = {}): DatabaseRollback => ({ config: statefulset, services: ['engine', 'agents'], timeoutSeconds: 300, ...over });
 const kube = (histories: Record<string, Release[]> = {}, files = FILES) =>
   ({
