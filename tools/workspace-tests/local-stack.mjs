@@ -11,6 +11,9 @@ process.loadEnvFile(join(ROOT, '.env'));
 /** Where the environments' databases keep their data on the real node (environments.yaml's nodePath). */
 const DATABASE_VOLUMES = /nodePath: (\S+)/.exec(readFileSync(join(ROOT, 'tools/deploy/environments.yaml'), 'utf8'))[1];
 
+/** The environments' object store (environments.yaml's database.store): the WAL archive and the base backups. */
+const STORE = /store: \{ endpoint: "([^"]+)", bucket: ([\w.-]+) \}/.exec(readFileSync(join(ROOT, 'tools/deploy/environments.yaml'), 'utf8'));
+
 /** The local cluster's kubeconfig context and name. */
 export const CONTEXT = process.env.LOCAL_CLUSTER_CONTEXT;
 export const CLUSTER_NAME = process.env.LOCAL_CLUSTER_NAME;
@@ -30,7 +33,8 @@ export const kubectlIn =
 
 /**
  * A test namespace gone with what the deploy made for it outside it: the database's volume (a
- * cluster-wide PersistentVolume, kept by its Retain policy) and its folder on the real node.
+ * cluster-wide PersistentVolume, kept by its Retain policy), its folder on the real node, and its
+ * WAL archive and base backups in the object store (under the namespace's name).
  */
 export function deleteTestNamespace(namespace) {
   for (const args of [
@@ -44,4 +48,20 @@ export function deleteTestNamespace(namespace) {
     }
   }
   rmSync(join(DATABASE_VOLUMES, namespace), { recursive: true, force: true });
+  if (STORE) deleteStoreObjects(STORE[1], STORE[2], `${namespace}/`);
+}
+
+/** Every object under `prefix` in the store's bucket, deleted through the GCS JSON API (curl); an unreachable store is left as it is. */
+function deleteStoreObjects(endpoint, bucket, prefix) {
+  const curl = (...args) => execFileSync('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  try {
+    for (;;) {
+      const listed = JSON.parse(curl(`${endpoint}/storage/v1/b/${bucket}/o?prefix=${encodeURIComponent(prefix)}&maxResults=500`));
+      const names = (listed.items ?? []).map((o) => o.name);
+      for (const name of names) curl('-X', 'DELETE', '-o', '/dev/null', `${endpoint}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`);
+      if (!listed.nextPageToken || names.length === 0) return;
+    }
+  } catch {
+    /* the store is not running */
+  }
 }
