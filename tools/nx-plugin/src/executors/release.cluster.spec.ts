@@ -425,7 +425,7 @@ describe('releases, phases and idempotent rollback against the local cluster', (
       release: first.release,
       schemaVersion: s1,
       migrations: first.migrations,
-      backup: { name: expect.stringMatching(/^\d{8}T\d{6}Z-before-rollback-agents$/) },
+      rollbackBackup: { name: expect.stringMatching(/^\d{8}T\d{6}Z-before-rollback-agents$/) },
     });
     expect(lines.join('\n')).toMatch(/schema: 29991231000000 -> \d{14} after the switch, undoing 29991231000000_note\.sql/);
     expect(lines.join('\n')).toMatch(/\| agents \| rolled-back \|.*\| 29991231000000 -> \d{14} \([\d.]+ s\) \|/);

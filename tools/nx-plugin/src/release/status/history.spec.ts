@@ -34,6 +34,24 @@ describe('release history', () => {
     expect(h.find((r) => r.image === 'img2')).toMatchObject({ outcome: 'rolled-back', schemaVersion: '002' });
   });
 
+  // The deploy's backup is the mark before the release's own migrations: a later recovery to it
+  // takes the schema back to what the release before it ran on. A rollback's own backup (taken
+  // before its down sections, with the newer schema) is kept beside it, never in its place: a
+  // recovery to that one would bring the newer schema back under the restored release.
+  it("keeps a release's deploy backup as its mark; a schema rollback's backup is recorded beside it", () => {
+    const deployed = { name: '20261205T110000Z-before-svc', mark: { lsn: '0/5000090', at: '2026-12-05T11:00:01.000Z' } };
+    let h = recordLive([], { ...base, image: 'img1', color: 'blue', schemaVersion: '001', migrations: 'svc-migrate-a', backup: deployed });
+    h = recordLive(h, { ...base, image: 'img2', color: 'green', schemaVersion: '002', migrations: 'svc-migrate-b', backup: { name: 'b2' } });
+    h = recordRollback(h, { ...previousGood(h)!, release: 'r1' }, 'now', 'oncall', 'manual');
+    const before = { name: '20261205T120000Z-before-rollback-svc', mark: { lsn: '0/9000090', at: '2026-12-05T12:00:01.000Z' } };
+    h = recordSchema(h, 'r1', '001', 'svc-migrate-a', before);
+    expect(live(h)).toMatchObject({ image: 'img1', schemaVersion: '001', backup: deployed, rollbackBackup: before });
+    // A later rollback to that release is a rollback of its own: it does not carry the earlier one's backup.
+    const again = recordRollback(h, { ...live(h)!, release: 'r1' }, 'later', 'oncall', 'again').at(-1)!;
+    expect(again).toMatchObject({ kind: 'rollback', backup: deployed });
+    expect(again.rollbackBackup).toBeUndefined();
+  });
+
   // Issue 34, item 3: a release rolled back once is no rollback target afterwards, through its
   // older superseded entry. Before: R0, R1, R2; alerts rolled back to R1, then to R0, and the next
   // went back to R1 (rolled back a moment before), walking R0 -> R1 -> R0 ...

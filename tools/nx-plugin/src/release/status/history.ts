@@ -17,8 +17,14 @@ export interface Release {
   schemaVersion?: string;
   /** The ConfigMap of the migration files that made that schema: a database rollback undoes them from there. */
   migrations?: string;
-  /** The base backup its deploy (or rollback) took before the schema changed: a restore to before it starts there. */
+  /**
+   * The base backup its deploy took before its migrations, with the mark after it: a recovery to
+   * that mark takes the schema back to what the release before it ran on. A rollback entry carries
+   * the restored release's.
+   */
   backup?: BackupRecord;
+  /** The base backup a schema rollback to it took before its down sections ran (the newer schema still in place). */
+  rollbackBackup?: BackupRecord;
   /** The contract migrations its files carry (its deploy held them back): it needs nothing they remove. */
   contracts?: string[];
   /** The contract migrations run after it went live (deploy --contract): no rollback goes to a release without them. */
@@ -92,7 +98,10 @@ export function recordRollback(history: Release[], restored: Release, at: string
   const marked = history.map((r) => (r.outcome === 'live' ? { ...r, outcome: 'rolled-back' as const } : r));
   const revision = (history.at(-1)?.revision ?? 0) + 1;
   const schema = current?.schemaVersion ? { schemaVersion: current.schemaVersion, migrations: current.migrations } : {};
-  return trimHistory([...marked, { ...restored, ...schema, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
+  // An earlier schema rollback's backup belongs to that rollback, not to this one.
+  const kept: Release = { ...restored };
+  delete kept.rollbackBackup;
+  return trimHistory([...marked, { ...kept, ...schema, revision, time: at, actor, outcome: 'live' as const, kind: 'rollback' as const, reason }]);
 }
 
 export function parseHistory(raw: string | undefined): Release[] {
@@ -110,7 +119,9 @@ export function recordSchema(
   migrations: string | undefined,
   backup?: Release['backup'],
 ): Release[] {
-  return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations, ...(backup ? { backup } : {}) } : r));
+  return history.map((r) =>
+    r.outcome === 'live' && r.release === release ? { ...r, schemaVersion, migrations, ...(backup ? { rollbackBackup: backup } : {}) } : r,
+  );
 }
 
 /** After contract migrations ran for the live `release`: recorded on its entry, with the schema they left. */
