@@ -404,6 +404,8 @@ test("an irreversible migration taken back by deploy:rollback --database on the 
     assert.ok(mark, `the deploy's backup names its mark:\n${deployed.out}`);
     assert.equal(rollback.code, 0, rollback.out);
     assert.match(rollback.out, /schema: 20261207000000 -> 20261205000000 after the switch by a point-in-time recovery to the mark of backup/);
+    // The sequences moved on while the server's Service selected no pod, and only then opened.
+    assert.match(rollback.out, /sequence\(s\) moved 1000000 past their values before the restore[\s\S]*database: its Service selects the server again/);
     const result = checkOrderHistory({ history, final: await readBack(history, [url]), recoveredTo: Date.parse(mark[2]) });
     assert.ok(result.ok, describe(result));
     assert.ok(result.knownLoss.length > 0, `orders were acknowledged after the mark: ${describe(result)}`);

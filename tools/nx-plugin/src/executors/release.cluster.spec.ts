@@ -513,6 +513,9 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     await expect(runRestore({ environment: 'staging', to: '2026-12-05T07:00:00' }, ctx())).rejects.toThrow(/not a time with its zone/);
     const result = await runRestore({ environment: 'staging', to: to() }, ctx());
     expect(Object.keys(result.phases)).toEqual(['archive', 'stop', 'restore', 'replay', 'sequences', 'services']);
+    // The Service was closed while the server replayed, and selects it again once the restore is done.
+    expect(json('service', 'trading-db').spec.selector).toEqual({ 'app.kubernetes.io/name': 'trading-db' });
+    expect(lines.join('\n')).toMatch(/database: its Service selects the server again/);
     expect(json('statefulset', 'trading-db').spec.replicas).toBe(1);
     const after = podNames();
     expect(after.length).toBe(before.length);

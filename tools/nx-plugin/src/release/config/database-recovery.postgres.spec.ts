@@ -69,7 +69,9 @@ describe("the recovery Jobs' SQL against PostgreSQL", () => {
     // The recovery takes the sequence back to its value at the target.
     psql("SELECT setval('order_ids', 40)");
     // Its inputs as the Job gets them (the server's address is the test's, not the Job's).
-    const job = sequencesJob(O, 'r', recorded).spec!.template.spec!.containers[0].env!;
+    const job = sequencesJob(O, 'r', recorded, '198.18.32.9').spec!.template.spec!.containers[0].env!;
+    // It reaches the server at the pod's address: the Service is closed to everyone until it is done.
+    expect(job).toContainEqual({ name: 'PGHOST', value: '198.18.32.9' });
     const env = Object.fromEntries(job.filter((e) => e.name === 'SEQUENCES' || e.name === 'GAP').map((e) => [e.name, e.value ?? '']));
     const moved = sh(SEQUENCES_SCRIPT, env);
     expect(moved.stderr).toBe('');

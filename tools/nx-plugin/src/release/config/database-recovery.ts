@@ -94,6 +94,8 @@ function recoveryJob(
   script: string,
   env: Record<string, string>,
   volumes: Array<'data' | 'store'>,
+  /** The server's address, when not its Service (closed during a restore). */
+  host = `${DATABASE_NAME}.${o.namespace}.svc`,
 ): V1Job {
   const jobLabels = labels(o.environment, component);
   return {
@@ -118,7 +120,7 @@ function recoveryJob(
               imagePullPolicy: 'Always',
               command: ['/bin/sh', '-c', script],
               env: [
-                { name: 'PGHOST', value: `${DATABASE_NAME}.${o.namespace}.svc` },
+                { name: 'PGHOST', value: host },
                 { name: 'PGPORT', value: String(DATABASE_PORT) },
                 { name: 'PGUSER', value: DATABASE_USER },
                 { name: 'PGDATABASE', value: DATABASE_DB },
@@ -208,8 +210,12 @@ printf '%s\\n' "$SEQUENCES" | while read -r oid value name; do
 done
 `;
 
-/** After a recovery: every sequence moved past its value before it (once per request: a rerun reuses the Job). */
-export function sequencesJob(o: RecoveryJobOptions, request: string, sequences: RecordedSequence[]): V1Job {
+/**
+ * After a recovery: every sequence moved past its value before it (once per request: a rerun reuses
+ * the Job). It reaches the server at `host`, the pod's address: the Service selects no pod until
+ * this is done, so no service books an order with an id handed out before.
+ */
+export function sequencesJob(o: RecoveryJobOptions, request: string, sequences: RecordedSequence[], host: string): V1Job {
   return recoveryJob(
     o,
     `${DATABASE_NAME}-sequences-${request.toLowerCase()}`,
@@ -217,6 +223,7 @@ export function sequencesJob(o: RecoveryJobOptions, request: string, sequences: 
     SEQUENCES_SCRIPT,
     { SEQUENCES: sequences.map((x) => `${x.oid} ${x.value} ${x.name}`).join('\n'), GAP: String(SEQUENCE_GAP) },
     [],
+    host,
   );
 }
 

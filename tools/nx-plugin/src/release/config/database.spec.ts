@@ -55,6 +55,12 @@ describe("an environment's database", () => {
     expect(volume.spec!.persistentVolumeReclaimPolicy).toBe('Retain');
     expect(databaseClaim('staging', 'trading-staging', db).spec!.volumeName).toBe(volume.metadata!.name);
     expect(databaseService('staging', 'trading-staging').spec!.ports![0].port).toBe(5432);
+    // Closed for a restore: a selector no pod matches, until the restore has moved the sequences on.
+    expect(databaseService('staging', 'trading-staging').spec!.selector).toEqual({ 'app.kubernetes.io/name': 'trading-db' });
+    expect(databaseService('staging', 'trading-staging', '20261205T120000Z').spec!.selector).toEqual({
+      'app.kubernetes.io/name': 'trading-db',
+      'trading.dev/closed-for-restore': '20261205T120000Z',
+    });
     expect(volume.spec!.nodeAffinity?.required?.nodeSelectorTerms[0].matchExpressions?.[0].values).toEqual(['trading-node']);
     expect(databaseVolume('staging', 'trading-staging', { ...db, node: undefined }).spec!.nodeAffinity).toBeUndefined();
   });

@@ -238,13 +238,20 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
   };
 }
 
-export function databaseService(environment: string, namespace: string): V1Service {
+/** The selector key a restore adds to the Service while the services must not reach the server (no pod carries it). */
+export const CLOSED_FOR_RESTORE = 'trading.dev/closed-for-restore';
+
+/**
+ * The server's Service. `closedForRestore` (a restore's request): it selects no pod, so no service
+ * reaches the server until the restore has moved the sequences on (database-recovery.ts).
+ */
+export function databaseService(environment: string, namespace: string, closedForRestore?: string): V1Service {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: DATABASE_NAME, namespace, labels: labels(environment) },
     spec: {
-      selector: { 'app.kubernetes.io/name': DATABASE_NAME },
+      selector: { 'app.kubernetes.io/name': DATABASE_NAME, ...(closedForRestore ? { [CLOSED_FOR_RESTORE]: closedForRestore } : {}) },
       ports: [{ name: 'postgres', port: DATABASE_PORT, targetPort: 'postgres' }],
     },
   };

@@ -19,7 +19,7 @@ import {
   walSwitchJob,
 } from '../../config/database-recovery';
 import { type ClusterClient, KubeError } from './client';
-import { ensureDatabase } from './database-writes';
+import { ensureDatabase, openDatabaseService } from './database-writes';
 import { JobFailed, jobLog, runJob } from './jobs';
 
 const words = (kind: string, speaker: string) => ({ kind, speaker, prefix: 'database' });
@@ -150,17 +150,24 @@ export async function restoreDatabase(
   }
   phase('restore');
 
+  // The server starts behind a Service that selects no pod: once it promotes, no service may book
+  // an order before the sequences are moved on (an old pod reconnecting would be handed an id
+  // already acknowledged after the target). A deploy, or this restore's end, opens it again.
+  const closed = `the database's Service stays closed to the services (a rerun of this restore, or a deploy, opens it)`;
   try {
-    await ensureDatabase(c, environment, db, timeoutSeconds, log);
+    await ensureDatabase(c, environment, db, timeoutSeconds, log, id);
   } catch (error) {
     throw new KubeError(
-      `${(error as Error).message}\nThe server did not finish replaying the archive to ${describeTarget(target)}: kubectl -n ${namespace} logs ${DATABASE_NAME}-0. The data from before the restore is kept in ${prepared?.aside ?? 'pgdata.before-restore-<request>'} on its volume.`,
+      `${(error as Error).message}\nThe server did not finish replaying the archive to ${describeTarget(target)}: kubectl -n ${namespace} logs ${DATABASE_NAME}-0. The data from before the restore is kept in ${prepared?.aside ?? 'pgdata.before-restore-<request>'} on its volume; ${closed}.`,
     );
   }
   phase('replay');
 
   if (sequences.length) {
-    const run = await runJob(c, sequencesJob(o, id, sequences), 90, pollMs, 'the database is restored', log, words('sequences', 'psql'));
+    const pod = await c.call(`read pod ${DATABASE_NAME}-0`, () => c.core.readNamespacedPod({ name: `${DATABASE_NAME}-0`, namespace }));
+    const host = pod.status?.podIP;
+    if (!host) throw new KubeError(`the restored server's pod has no address yet: the sequences were not moved; ${closed}`);
+    const run = await runJob(c, sequencesJob(o, id, sequences, host), 90, pollMs, `the database is restored, but ${closed}`, log, words('sequences', 'psql'));
     log(
       run.reused
         ? 'database: the sequences were moved on by an earlier run of this restore'
@@ -169,6 +176,8 @@ export async function restoreDatabase(
   } else {
     log(`database: no sequence values were recorded before the restore (${noSequences}): ids handed out after the target may be handed out again`);
   }
+  await openDatabaseService(c, environment);
+  log('database: its Service selects the server again');
   phase('sequences');
 
   // Replaced, not restarted in place: a pod started after this moment has read nothing from before.

@@ -18,7 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * The environment's database present and ready before any service that keeps its state there is
  * rolled: the Secret created once (never replaced: the data was initialised with its password),
  * the volume, the server and its Service applied (server-side, idempotent), then the server's
- * readiness (pg_isready) awaited. An external database only needs its Secret, which its operators
+ * readiness (pg_isready) awaited. (A deploy's call also opens a Service a failed restore left
+ * closed: the deploy runs only once no restore holds the leases.) An external database only needs its Secret, which its operators
  * create; a missing one is an error naming it, and nothing is rolled.
  */
 export async function ensureDatabase(
@@ -27,6 +28,8 @@ export async function ensureDatabase(
   db: DatabaseConfig,
   timeoutSeconds: number,
   log: (m: string) => void,
+  /** A restore's request: the Service selects no pod until the restore opens it again. */
+  closedForRestore?: string,
 ): Promise<void> {
   const { namespace } = c.target;
   const secret = await c.readOrNull(`read Secret ${db.secret}`, () => c.core.readNamespacedSecret({ name: db.secret, namespace }));
@@ -70,7 +73,7 @@ export async function ensureDatabase(
   await apply(`StatefulSet ${DATABASE_NAME}`, () =>
     c.apps.patchNamespacedStatefulSet({ name: DATABASE_NAME, namespace, body: set, fieldManager: FIELD_MANAGER, force: true }, ssa),
   );
-  const service = databaseService(environment, namespace);
+  const service = databaseService(environment, namespace, closedForRestore);
   await apply(`Service ${DATABASE_NAME}`, () =>
     c.core.patchNamespacedService({ name: DATABASE_NAME, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, ssa),
   );
@@ -92,4 +95,14 @@ export async function ensureDatabase(
     }
     await sleep(1000);
   }
+}
+
+/** The server's Service selecting it again (after a restore closed it): server-side apply, idempotent. */
+export async function openDatabaseService(c: ClusterClient, environment: string): Promise<void> {
+  const { namespace } = c.target;
+  const service = databaseService(environment, namespace);
+  const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
+  await c.call(`apply Service ${DATABASE_NAME}`, () =>
+    c.core.patchNamespacedService({ name: DATABASE_NAME, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
 }
