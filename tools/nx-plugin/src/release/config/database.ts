@@ -90,24 +90,22 @@ export function databaseSecret(environment: string, namespace: string, name: str
 
 export type StatefulSetDatabase = Extract<DatabaseConfig, { kind: 'statefulset' }>;
 
-/** The volume on the node: the data (the WAL archive and the base backups are in the store). */
-const VOLUMES = { data: { claim: DATA_CLAIM, folder: DATABASE_NAME } } as const;
-export type DatabaseVolume = keyof typeof VOLUMES;
+/** The data's folder on the node (the WAL archive and the base backups are in the store). */
+const DATA_FOLDER = DATABASE_NAME;
 
-/** A volume on the node, bound to the namespace's claim only. */
-export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase, which: DatabaseVolume = 'data'): V1PersistentVolume {
-  const { claim, folder } = VOLUMES[which];
+/** The data volume on the node, bound to the namespace's claim only. */
+export function databaseVolume(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolume {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',
-    metadata: { name: `${namespace}-${folder}`, labels: labels(environment) },
+    metadata: { name: `${namespace}-${DATA_FOLDER}`, labels: labels(environment) },
     spec: {
       capacity: { storage: db.storage },
       accessModes: ['ReadWriteOnce'],
       persistentVolumeReclaimPolicy: 'Retain',
       storageClassName: 'trading-local',
-      claimRef: { namespace, name: claim },
-      hostPath: { path: `${db.nodePath}/${namespace}/${folder}`, type: 'DirectoryOrCreate' },
+      claimRef: { namespace, name: DATA_CLAIM },
+      hostPath: { path: `${db.nodePath}/${namespace}/${DATA_FOLDER}`, type: 'DirectoryOrCreate' },
       ...(db.node
         ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [db.node] }] }] } } }
         : {}),
@@ -115,16 +113,15 @@ export function databaseVolume(environment: string, namespace: string, db: State
   };
 }
 
-export function databaseClaim(environment: string, namespace: string, db: StatefulSetDatabase, which: DatabaseVolume = 'data'): V1PersistentVolumeClaim {
-  const { claim, folder } = VOLUMES[which];
+export function databaseClaim(environment: string, namespace: string, db: StatefulSetDatabase): V1PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: claim, namespace, labels: labels(environment) },
+    metadata: { name: DATA_CLAIM, namespace, labels: labels(environment) },
     spec: {
       accessModes: ['ReadWriteOnce'],
       storageClassName: 'trading-local',
-      volumeName: `${namespace}-${folder}`,
+      volumeName: `${namespace}-${DATA_FOLDER}`,
       resources: { requests: { storage: db.storage } },
     },
   };

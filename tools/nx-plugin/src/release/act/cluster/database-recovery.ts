@@ -19,7 +19,7 @@ import {
   walSwitchJob,
 } from '../../config/database-recovery';
 import { type ClusterClient, KubeError } from './client';
-import { ensureDatabase, openDatabaseService } from './database-writes';
+import { applyDatabaseService, ensureDatabase } from './database-writes';
 import { JobFailed, jobLog, runJob } from './jobs';
 
 const words = (kind: string, speaker: string) => ({ kind, speaker, prefix: 'database' });
@@ -112,8 +112,9 @@ export async function restoreDatabase(
   let sequences: RecordedSequence[] = [];
   let noSequences = 'the WAL-switch Job printed none';
   if ((set.spec?.replicas ?? 1) > 0) {
-    const run = await runJob(c, walSwitchJob(o, id), 90, pollMs, 'nothing was changed', log, words('WAL switch', 'the archive check'));
-    sequences = recordedSequences(run.reused ? await jobLog(c, walSwitchJob(o, id).metadata!.name!) : run.output);
+    const job = walSwitchJob(o, id);
+    const run = await runJob(c, job, 90, pollMs, 'nothing was changed', log, words('WAL switch', 'the archive check'));
+    sequences = recordedSequences(run.reused ? await jobLog(c, job.metadata!.name!) : run.output);
     log(run.reused ? 'database: the WAL was archived by an earlier run of this restore' : `database: ${run.output.trim().split('\n').at(-1)}`);
   } else {
     log(`database: the server is stopped (an earlier run of this restore stopped it): the archive is what it archived`);
@@ -176,7 +177,7 @@ export async function restoreDatabase(
   } else {
     log(`database: no sequence values were recorded before the restore (${noSequences}): ids handed out after the target may be handed out again`);
   }
-  await openDatabaseService(c, environment);
+  await applyDatabaseService(c, environment);
   log('database: its Service selects the server again');
   phase('sequences');
 

@@ -53,18 +53,16 @@ export async function ensureDatabase(
   const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
   // The data volume, bound to its claim (created once, never replaced). The WAL archive and the
   // base backups are in the store; the scripts that reach it, in a ConfigMap.
-  for (const which of ['data'] as const) {
-    const volume = databaseVolume(environment, namespace, db, which);
-    await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
-      c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
-    );
-    const claim = databaseClaim(environment, namespace, db, which);
-    const existingClaim = await c.readOrNull(`read the database claim ${claim.metadata!.name}`, () =>
-      c.core.readNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace }),
-    );
-    if (!existingClaim)
-      await c.call(`create the database claim ${claim.metadata!.name}`, () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
-  }
+  const volume = databaseVolume(environment, namespace, db);
+  await apply(`PersistentVolume ${volume.metadata!.name}`, () =>
+    c.core.patchPersistentVolume({ name: volume.metadata!.name!, body: volume, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
+  const claim = databaseClaim(environment, namespace, db);
+  const existingClaim = await c.readOrNull(`read the database claim ${claim.metadata!.name}`, () =>
+    c.core.readNamespacedPersistentVolumeClaim({ name: claim.metadata!.name!, namespace }),
+  );
+  if (!existingClaim)
+    await c.call(`create the database claim ${claim.metadata!.name}`, () => c.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim }));
   const scripts = databaseStoreConfigMap(environment, namespace);
   await apply(`ConfigMap ${STORE_CONFIG_MAP}`, () =>
     c.core.patchNamespacedConfigMap({ name: STORE_CONFIG_MAP, namespace, body: scripts, fieldManager: FIELD_MANAGER, force: true }, ssa),
@@ -73,10 +71,7 @@ export async function ensureDatabase(
   await apply(`StatefulSet ${DATABASE_NAME}`, () =>
     c.apps.patchNamespacedStatefulSet({ name: DATABASE_NAME, namespace, body: set, fieldManager: FIELD_MANAGER, force: true }, ssa),
   );
-  const service = databaseService(environment, namespace, closedForRestore);
-  await apply(`Service ${DATABASE_NAME}`, () =>
-    c.core.patchNamespacedService({ name: DATABASE_NAME, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, ssa),
-  );
+  await applyDatabaseService(c, environment, closedForRestore);
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const current: k8s.V1StatefulSet = await c.call(`read StatefulSet ${DATABASE_NAME}`, () =>
@@ -97,10 +92,13 @@ export async function ensureDatabase(
   }
 }
 
-/** The server's Service selecting it again (after a restore closed it): server-side apply, idempotent. */
-export async function openDatabaseService(c: ClusterClient, environment: string): Promise<void> {
+/**
+ * The server's Service, server-side applied (idempotent): open, or closed for a restore's request.
+ * With no request it opens a Service a restore closed.
+ */
+export async function applyDatabaseService(c: ClusterClient, environment: string, closedForRestore?: string): Promise<void> {
   const { namespace } = c.target;
-  const service = databaseService(environment, namespace);
+  const service = databaseService(environment, namespace, closedForRestore);
   const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
   await c.call(`apply Service ${DATABASE_NAME}`, () =>
     c.core.patchNamespacedService({ name: DATABASE_NAME, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, ssa),
