@@ -162,6 +162,15 @@ describe('releases, phases and idempotent rollback against the local cluster', (
     const result = await runRollback({ environment: 'staging', services: ['agents'], reason: 'jest: bad config' }, ctx());
     expect(result.ok).toBe(true);
     expect(result.results[0]).toMatchObject({ outcome: 'rolled-back', from: 'green', to: 'blue', release: r1 });
+    // A base backup at every rollback (the agents keep their state in the database), recorded on the
+    // restored release's entry, beside its own deploy's.
+    expect(result.results[0].backup).toMatch(/^\d{8}T\d{6}Z-before-rollback-agents$/);
+    expect(history().at(-1)).toMatchObject({ kind: 'rollback', rollbackBackup: { name: result.results[0].backup } });
+    expect(json('job', `trading-db-backup-${result.results[0].backup!.toLowerCase()}`).spec.template.spec.containers[0].command).toEqual([
+      '/bin/sh',
+      '-c',
+      'sh /etc/trading-db/backup.sh',
+    ]);
     const svc = active();
     expect(svc.spec.selector).toMatchObject({ 'trading.dev/color': 'blue', 'trading.dev/release': r1 });
     expect(svc.metadata.annotations).toMatchObject({

@@ -1,4 +1,4 @@
-import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, recordSchema, type Release } from './history';
+import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, recordRollbackBackup, recordSchema, type Release } from './history';
 
 const base = { gitSha: 'abc', time: 't', actor: 'ci', kind: 'deploy' as const };
 const deploy = (history: Release[], image: string, color: 'blue' | 'green') => recordLive(history, { ...base, image, color });
@@ -50,6 +50,9 @@ describe('release history', () => {
     const again = recordRollback(h, { ...live(h)!, release: 'r1' }, 'later', 'oncall', 'again').at(-1)!;
     expect(again).toMatchObject({ kind: 'rollback', backup: deployed });
     expect(again.rollbackBackup).toBeUndefined();
+    // An application rollback's backup (taken at every rollback) goes to the same place.
+    const recorded = live(recordRollbackBackup([...h.slice(0, -1), again], 'r1', { name: 'b3' }))!;
+    expect(recorded).toMatchObject({ rollbackBackup: { name: 'b3' }, backup: deployed });
   });
 
   // Issue 34, item 3: a release rolled back once is no rollback target afterwards, through its

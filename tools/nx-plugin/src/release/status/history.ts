@@ -124,6 +124,11 @@ export function recordSchema(
   );
 }
 
+/** After a rollback's base backup: recorded on the restored release's live entry. */
+export function recordRollbackBackup(history: Release[], release: string, backup: BackupRecord): Release[] {
+  return history.map((r) => (r.outcome === 'live' && r.release === release ? { ...r, rollbackBackup: backup } : r));
+}
+
 /** After contract migrations ran for the live `release`: recorded on its entry, with the schema they left. */
 export function recordContracts(history: Release[], release: string, ran: string[], schemaVersion: string, migrations: string): Release[] {
   return history.map((r) =>

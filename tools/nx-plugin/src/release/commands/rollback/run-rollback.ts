@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { loadEnvironments, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { notifier } from '../../act/notify';
-import { live, previousGood, recordFailed, recordRollback, type Release } from '../../status/history';
+import { live, previousGood, recordFailed, recordRollback, recordRollbackBackup, type Release } from '../../status/history';
+import { type BackupRecord, backupName, recordOf } from '../../config/database-recovery';
+import type { StatefulSetDatabase } from '../../config/database';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../config/manifests';
 import { pointPreview, switchActive } from '../../act/switch-active';
@@ -50,6 +52,8 @@ export interface RollbackResult {
   image: string;
   release: string;
   recoverySeconds: number;
+  /** The base backup taken at the rollback (recorded on the restored release's entry as rollbackBackup). */
+  backup?: string;
   /** With --database: the schema taken back after the switch, and how long the Job took. */
   schema?: SchemaRollbackResult;
 }
@@ -77,6 +81,7 @@ export async function rollbackService(
   timeoutMs: number,
   from?: string,
   database?: DatabaseRollback,
+  backupOf?: StatefulSetDatabase,
 ): Promise<RollbackResult> {
   const started = Date.now();
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
@@ -104,7 +109,16 @@ export async function rollbackService(
   const schema = database ? await planSchemaRollback(kube, service.name, current, target, database, log) : null;
   const fences = database ? await fenceDatabaseServices(kube, service.name, schema, database, log) : [];
   try {
-    return await restorePrevious(kube, service, environment, ctx, reason, timeoutMs, { started, log, observed, current, target, schema, database });
+    return await restorePrevious(kube, service, environment, ctx, reason, timeoutMs, {
+      started,
+      log,
+      observed,
+      current,
+      target,
+      schema,
+      database,
+      backupOf,
+    });
   } finally {
     await releaseAll(fences);
   }
@@ -126,9 +140,10 @@ async function restorePrevious(
     target: Release;
     schema: SchemaRollback | null;
     database?: DatabaseRollback;
+    backupOf?: StatefulSetDatabase;
   },
 ): Promise<RollbackResult> {
-  const { started, log, observed, current, target, schema, database } = d;
+  const { started, log, observed, current, target, schema, database, backupOf } = d;
   const { namespace } = kube.target;
   const active = observed.active!;
   const liveState = observed.deployments[active];
@@ -141,6 +156,16 @@ async function restorePrevious(
     log(`history entry rev ${target.revision} has no pod template (recorded before releases were); restoring its image with today's config`);
   const release = releaseLabel(manifest);
   const state = observed.deployments[to];
+  // Every rollback takes a base backup (with its mark) of the database the services keep their
+  // state in: started before the switch, which never waits for it, and awaited after it. (A
+  // recovery moves the whole data directory aside instead.)
+  const backup =
+    backupOf && schema?.kind !== 'recover'
+      ? kube.takeBackup(environment, backupOf, backupName(new Date(), `before-rollback-${service.name}`), log).then(
+          (taken) => ({ taken }),
+          (error: Error) => ({ error }),
+        )
+      : undefined;
   log(
     `rolling back ${liveRelease || current.image.slice(-19)} (rev ${current.revision}) -> ${release} ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`,
   );
@@ -186,10 +211,17 @@ async function restorePrevious(
   log(`${active} (release ${liveRelease}) scaled down`);
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
   const result = { service: service.name, outcome: 'rolled-back' as const, from: active, to, image: target.image, release, recoverySeconds };
-  if (!schema || !database) return result;
+  const backedUp = backup ? await backup : undefined;
+  let taken: BackupRecord | undefined;
+  if (backedUp && 'taken' in backedUp) {
+    taken = recordOf(backedUp.taken);
+    await kube.updateHistory(service.name, (h) => recordRollbackBackup(h, release, taken!));
+  } else if (backedUp) log(`database: the rollback's base backup failed (traffic is back all the same): ${backedUp.error.message}`);
+  const withBackup = { ...result, ...(taken ? { backup: taken.name } : {}) };
+  if (!schema || !database) return withBackup;
   try {
-    const ran = await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, log);
-    return { ...result, schema: ran };
+    const ran = await runSchemaRollback(kube, service.name, environment, database, schema, { release, migrations: target.migrations }, log, taken);
+    return { ...withBackup, schema: ran };
   } catch (error) {
     throw new Error(
       `${service.name}: traffic is back on ${to} (release ${release}, recovered in ${recoverySeconds.toFixed(2)} s), but the schema rollback failed: ${(error as Error).message}`,
@@ -413,7 +445,17 @@ export async function runRollback(given: RollbackExecutorOptions, ctx: RollbackC
         return await abortRunningDeploy(kube, service, options.environment, ctx, reason, from, error, database);
       }
       try {
-        return await rollbackService(kube.holding(lease), service, options.environment, ctx, reason, options.timeoutSeconds * 1000, from, database);
+        return await rollbackService(
+          kube.holding(lease),
+          service,
+          options.environment,
+          ctx,
+          reason,
+          options.timeoutSeconds * 1000,
+          from,
+          database,
+          env.database?.kind === 'statefulset' && databaseServices([service], env.database.secret).length ? env.database : undefined,
+        );
       } finally {
         await lease.release().catch(() => undefined);
       }

@@ -135,6 +135,8 @@ export async function runSchemaRollback(
   rollback: SchemaRollback,
   restored: { release: string; migrations?: string },
   log: (m: string) => void,
+  /** The base backup the rollback took (before its switch): the down sections need no other. */
+  taken?: BackupRecord,
 ): Promise<SchemaRollbackResult> {
   const db = database.config;
   if (rollback.kind === 'recover' && db.kind === 'statefulset') {
@@ -150,10 +152,12 @@ export async function runSchemaRollback(
   }
   if (rollback.kind !== 'down') throw new Error(`${service}: a point-in-time recovery needs the StatefulSet database`);
   const { plan } = rollback;
-  // A base backup before the down sections run (a restore's starting point if they lose data).
-  const taken: BackupRecord | undefined =
-    db.kind === 'statefulset' ? await kube.takeBackup(environment, db, backupName(new Date(), `before-rollback-${service}`), log) : undefined;
+  // A base backup before the down sections run (a restore's starting point if they lose data): the
+  // rollback's own, or one taken now when it could not take it.
+  const backup: BackupRecord | undefined =
+    taken ??
+    (db.kind === 'statefulset' ? recordOf(await kube.takeBackup(environment, db, backupName(new Date(), `before-rollback-${service}`), log)) : undefined);
   const ran = await kube.runDownMigrations(service, environment, db, plan, rollback.configMap, log);
-  await kube.updateHistory(service, (h) => recordSchema(h, restored.release, plan.to, restored.migrations, taken && recordOf(taken)));
+  await kube.updateHistory(service, (h) => recordSchema(h, restored.release, plan.to, restored.migrations, backup));
   return { from: plan.from, to: plan.to, seconds: ran.seconds };
 }
