@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadEnvironments, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { notifier } from '../../act/notify';
-import { live, previousGood, recordFailed, recordRollback, recordRollbackBackup, type Release } from '../../status/history';
-import { type BackupRecord, backupName, recordOf } from '../../config/database-recovery';
+import { live, previousGood, recordFailed, recordRollback, type Release } from '../../status/history';
+import { settleRollbackBackup, startRollbackBackup } from './rollback-backup';
 import type { StatefulSetDatabase } from '../../config/database';
 import { Kube, LeaseHeld } from '../../act/kube';
 import { SWITCHED_AT, deploymentFromTemplate, deploymentManifest, other, previewName, releaseLabel, type Color } from '../../config/manifests';
@@ -159,13 +159,7 @@ async function restorePrevious(
   // Every rollback takes a base backup (with its mark) of the database the services keep their
   // state in: started before the switch, which never waits for it, and awaited after it. (A
   // recovery moves the whole data directory aside instead.)
-  const backup =
-    backupOf && schema?.kind !== 'recover'
-      ? kube.takeBackup(environment, backupOf, backupName(new Date(), `before-rollback-${service.name}`), log).then(
-          (taken) => ({ taken }),
-          (error: Error) => ({ error }),
-        )
-      : undefined;
+  const backup = backupOf && schema?.kind !== 'recover' ? startRollbackBackup(kube, environment, backupOf, service.name, log) : undefined;
   log(
     `rolling back ${liveRelease || current.image.slice(-19)} (rev ${current.revision}) -> ${release} ${target.image.slice(-19)} (rev ${target.revision}) on ${to}: ${reason}`,
   );
@@ -211,12 +205,7 @@ async function restorePrevious(
   log(`${active} (release ${liveRelease}) scaled down`);
   log(`traffic on ${to} (release ${release}, ${target.image.slice(-19)}) behind ${replicas} ready endpoint(s): recovered in ${recoverySeconds.toFixed(2)} s`);
   const result = { service: service.name, outcome: 'rolled-back' as const, from: active, to, image: target.image, release, recoverySeconds };
-  const backedUp = backup ? await backup : undefined;
-  let taken: BackupRecord | undefined;
-  if (backedUp && 'taken' in backedUp) {
-    taken = recordOf(backedUp.taken);
-    await kube.updateHistory(service.name, (h) => recordRollbackBackup(h, release, taken!));
-  } else if (backedUp) log(`database: the rollback's base backup failed (traffic is back all the same): ${backedUp.error.message}`);
+  const taken = backup ? await settleRollbackBackup(kube, service.name, release, backup, log) : undefined;
   const withBackup = { ...result, ...(taken ? { backup: taken.name } : {}) };
   if (!schema || !database) return withBackup;
   try {
