@@ -7,12 +7,29 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 started=$SECONDS
+# Each phase's seconds, for the summary: `phase NAME` ends the one before and starts NAME.
+phase_names=() phase_starts=()
+phase() {
+  phase_names+=("$1")
+  phase_starts+=("$SECONDS")
+}
+phase_times() {
+  local i end out=''
+  for i in "${!phase_names[@]}"; do
+    end="${phase_starts[$((i + 1))]:-$SECONDS}"
+    out+="${out:+, }${phase_names[$i]} $((end - phase_starts[i])) s"
+  done
+  printf 'Phases:   %s\n' "$out"
+}
 
+phase setup
 bash scripts/setup.sh
+phase stack
 # The container engine and registry, the local staging cluster with its real node, Prometheus
 # (promtool lints the alert rules; the SLO analysis queries it).
 bash tools/stack.sh up
 
+phase checks
 step "Formatting: nx format:check (Prettier over TypeScript and JavaScript; npx nx format:write fixes it)"
 npx nx format:check --all || die "files are not formatted (above): run npx nx format:write and commit the result"
 
@@ -20,12 +37,14 @@ read -r -a TARGETS <<<"${MAIN_TARGETS:-lint typecheck test integration e2e cover
 step "nx run-many -t ${TARGETS[*]}"
 npx nx run-many -t "${TARGETS[@]}" --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes
 
+phase images
 step "Images: nx run-many -t docker-build -c push"
 npx nx run-many -t docker-build -c push --parallel=1 --output-style=stream-without-prefixes
 
 # The trading services run on the local cluster's real node. The cache server is not deployed
 # here: its store is a GCS bucket reached through Workload Identity, which only GKE has.
 SERVICES=agents,execution-engine,dashboard
+phase deploy
 step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real node, soak judged on the services' own metrics under the load hook's traffic)"
 # The environment's load hook (analysis.load in environments.yaml) sends traffic through each
 # Service while it is judged; its request counts are in the deploy's log.
@@ -37,13 +56,16 @@ if [ "$deployed" != 0 ]; then
   # unjudged): the cluster says which, per service, in the same table as on success.
   step "The staging deploy failed: what each service serves now (nx run deploy:status)"
   npx nx run deploy:status --metricsFile=reports/release-status.prom --output-style=static 2>&1 | grep -E '^(Releases|\||- )' || true
+  phase_times
   die "the staging deploy failed (see above). The table says what each service serves now: its release and phase. Promoted (an earlier release, untouched), RolledBack or Aborted: traffic is on the previous release. Halted or Soaking: the new release is live and unjudged; rerun the deploy to judge it, or nx run deploy:abort --services=<name>"
 fi
 
+phase gates
 step "Release gates on the staging deploy: load test and end-to-end in Chromium (scripts/staging-gates.sh)"
 gates=0
 bash scripts/staging-gates.sh trading-staging "$LOCAL_CLUSTER_CONTEXT" || gates=$?
 
+phase restart-check
 step "Trading state: orders booked on staging outlive the replacement of every engine pod (tools/testing/restart-check.mjs)"
 restart=0
 # Shown as it runs, its last line kept for the summary. (Not `tee /dev/stderr`: with the job's
@@ -53,8 +75,14 @@ node tools/testing/restart-check.mjs --namespace trading-staging --context "$LOC
 restart_line="$(tail -1 "$restart_log")"
 rm -f "$restart_log"
 
+phase summary
 step "Summary"
 printf 'Checks:   %s (every project, through Nx)\n' "${TARGETS[*]}"
+# The tests counted from what the runners reported (a task Nx replayed restores its report with
+# its result), not from the source; the pyramid below is the tests declared in the source.
+printf "Tests run (from the runners' reports):\n"
+mapfile -t test_reports < <(find coverage reports/e2e \( -name junit.xml -o -name jest-results.json -o -name cargo-test.log \) 2>/dev/null | sort)
+node scripts/main-summary.mjs tests "${test_reports[@]}"
 printf 'Coverage:\n'
 mapfile -t coverage_gates < <(find coverage -name coverage-gate.json | sort)
 node scripts/main-summary.mjs coverage "${coverage_gates[@]}"
@@ -62,6 +90,7 @@ for gate in "${coverage_gates[@]}"; do
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(dirname "$gate")/coverage-gate.md" >> "$GITHUB_STEP_SUMMARY"; fi
 done
 node scripts/coverage-badge.mjs
+printf 'Tests declared in the source (the pyramid):\n'
 node scripts/test-mix.mjs | sed -n '3,$p'
 printf 'Images:\n'
 node scripts/main-summary.mjs images dist/*/image.json
@@ -80,6 +109,7 @@ loads=()
 for report in reports/load/agents.json reports/load/execution-engine.json; do if [ -f "$report" ]; then loads+=("$report"); fi; done
 node scripts/main-summary.mjs load ${loads[@]+"${loads[@]}"}
 printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
+phase_times
 printf 'Time:     %s s\n' "$((SECONDS - started))"
 [ "$gates" = 0 ] || die "a release gate failed against the staging deploy (see above)"
 [ "$restart" = 0 ] || die "orders booked on staging did not survive the replacement of the engine's pods (see above)"

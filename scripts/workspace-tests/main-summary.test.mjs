@@ -1,7 +1,7 @@
 // @workspace-test cached
 // The main job's summary lines (scripts/main-summary.mjs) from the reports its steps write.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -39,13 +39,60 @@ test('images and load figures, one line each', () => {
   assert.deepEqual(summarise('load', []), []);
 });
 
+test("tests: counted from each runner's report (JUnit, Jest's results, cargo test's output), per project and in total", () => {
+  mkdirSync(join(dir, 'coverage/apps/agents'), { recursive: true });
+  mkdirSync(join(dir, 'coverage/apps/execution-engine'), { recursive: true });
+  mkdirSync(join(dir, 'coverage/libs/api-client'), { recursive: true });
+  mkdirSync(join(dir, 'reports/e2e/dashboard'), { recursive: true });
+  // pytest's JUnit: one suite, a failure, an error and a skip among five cases.
+  const pytest = file(
+    'coverage/apps/agents/junit.xml',
+    '<?xml version="1.0"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5">' +
+      '<testcase classname="t" name="a"/><testcase classname="t" name="b"><failure message="x">x</failure></testcase>' +
+      '<testcase classname="t" name="c"><error message="e"/></testcase><testcase classname="t" name="d"><skipped message="s"/></testcase>' +
+      '<testcase classname="t" name="e" time="0.1"></testcase></testsuite></testsuites>',
+  );
+  const jest = file('coverage/libs/api-client/jest-results.json', {
+    numPassedTests: 19,
+    numFailedTests: 1,
+    numPendingTests: 2,
+    numTodoTests: 1,
+    numRuntimeErrorTestSuites: 1,
+  });
+  // cargo test prints one result line per test binary (unit tests, each integration test, doc tests).
+  const cargo = file(
+    'coverage/apps/execution-engine/cargo-test.log',
+    'running 40 tests\ntest result: ok. 40 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.31s\n' +
+      'running 3 tests\ntest result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n',
+  );
+  const playwright = file(
+    'reports/e2e/dashboard/junit.xml',
+    '<testsuites tests="3"><testsuite name="dashboard.spec.ts"><testcase name="p"></testcase><testcase name="q"><skipped/></testcase><testcase name="r"/></testsuite></testsuites>',
+  );
+  const lines = summarise('tests', [pytest, cargo, jest, playwright]);
+  assert.deepEqual(lines, [
+    `  ${'apps/agents'.padEnd(24)}     2 passed, 2 failed, 1 skipped  (junit)`,
+    `  ${'apps/execution-engine'.padEnd(24)}    41 passed, 2 failed, 1 skipped  (cargo test)`,
+    `  ${'libs/api-client'.padEnd(24)}    19 passed, 2 failed, 3 skipped  (jest)`,
+    `  ${'e2e/dashboard'.padEnd(24)}     2 passed, 0 failed, 1 skipped  (junit)`,
+    `  ${'total'.padEnd(24)}    64 passed, 6 failed, 6 skipped`,
+  ]);
+  assert.deepEqual(summarise('tests', []), []);
+});
+
 test('a missing or malformed report, or an unknown kind, is an error naming it, exit 1', () => {
   const bad = file('bad.json', '{ not json');
   for (const [args, message] of [
     [['coverage', bad], /bad\.json: not a readable coverage report/],
     [['images', join(dir, 'missing.json')], /missing\.json: not a readable images report \(ENOENT/],
     [['load', file('empty.json', {})], /empty\.json: not a readable load report/],
-    [['sizes'], /unknown report kind "sizes": one of coverage, images, load/],
+    [['sizes'], /unknown report kind "sizes": one of coverage, images, load, tests/],
+    [['tests', file('notes.txt', 'hello')], /notes\.txt: not a readable tests report \(not a report this summary reads/],
+    [
+      ['tests', file('cargo-test.log', 'running 3 tests\nerror: test failed, to rerun pass `--lib`\n')],
+      /cargo-test\.log: not a readable tests report \(no "test result" line/,
+    ],
+    [['tests', file('jest-results.json', { coverageMap: {} })], /jest-results\.json: not a readable tests report \(no numPassedTests/],
   ]) {
     const result = tryRun(repoRoot, 'node', ['scripts/main-summary.mjs', ...args]);
     assert.equal(result.code, 1, result.out);

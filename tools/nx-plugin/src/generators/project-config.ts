@@ -82,7 +82,8 @@ function rustTargets(n: Names, rules: ReturnType<typeof rule>[], binary: boolean
         env: { CARGO_LLVM_COV_TARGET_DIR: `target/llvm-cov/${name}` },
         commands: [
           `mkdir -p coverage/${projectRoot}`,
-          `cargo llvm-cov --package ${name}${ignore} --lcov --output-path coverage/${projectRoot}/lcov.info`,
+          // The output also in a file: its `test result` lines are the tests run (the main job counts them).
+          `bash -o pipefail -c "cargo llvm-cov --package ${name}${ignore} --lcov --output-path coverage/${projectRoot}/lcov.info 2>&1 | tee coverage/${projectRoot}/cargo-test.log"`,
           `cargo llvm-cov report --package ${name}${ignore} --summary-only`,
         ],
         parallel: false,
@@ -122,7 +123,7 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
     tags: ['lang:typescript', 'type:app'],
     targets: {
       typecheck: { command: `tsc -p ${projectRoot}/tsconfig.json`, cache: true, inputs: ['default', '^production', { externalDependencies: ['typescript'] }] },
-      test: { outputs: [`{workspaceRoot}/coverage/{projectRoot}`] },
+      test: jestTest(projectRoot),
       coverage: {
         options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] },
       },
@@ -146,10 +147,16 @@ export function libraryProject(language: 'python' | 'rust' | 'typescript', n: Na
         cache: true,
         inputs: ['default', '^production', { externalDependencies: ['typescript'] }],
       },
-      test: { outputs: ['{workspaceRoot}/coverage/{projectRoot}'] },
+      test: jestTest(n.projectRoot),
     },
   };
 }
+
+/** The inferred Jest target's outputs, and its results as JSON beside the coverage (the main job counts the tests run from it). */
+const jestTest = (projectRoot: string) => ({
+  outputs: ['{workspaceRoot}/coverage/{projectRoot}'],
+  options: { json: true, outputFile: `${'../'.repeat(projectRoot.split('/').length)}coverage/${projectRoot}/jest-results.json` },
+});
 
 /** The deploy service file (tools/deploy/services/<name>.yaml). */
 export function deployServiceFile(language: Language, name: string, port: number): string {

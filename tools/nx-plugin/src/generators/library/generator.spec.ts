@@ -43,7 +43,7 @@ describe('library generator', () => {
       '[dependencies]\nfee-model = { path = "../../libs/fee-model" }\naxum.workspace = true',
     );
     expect(readProjectConfiguration(tree, 'fee-model').targets?.test?.options.commands[1]).toBe(
-      'cargo llvm-cov --package fee-model --lcov --output-path coverage/libs/fee-model/lcov.info',
+      'bash -o pipefail -c "cargo llvm-cov --package fee-model --lcov --output-path coverage/libs/fee-model/lcov.info 2>&1 | tee coverage/libs/fee-model/cargo-test.log"',
     );
   });
 
@@ -54,6 +54,15 @@ describe('library generator', () => {
     expect(tree.exists('libs/fx-rates/src/lib/basis-points.spec.ts')).toBe(true);
     expect(JSON.parse(tree.read('tsconfig.base.json', 'utf-8') ?? '{}').compilerOptions.paths['@trading/fx-rates']).toEqual(['libs/fx-rates/src/index.ts']);
     expect(readProjectConfiguration(tree, 'blotter').implicitDependencies).toEqual(['fx-rates']);
+    // Jest's results beside the coverage, from the project's folder (its cwd): the main job counts the tests run from them.
+    expect(readProjectConfiguration(tree, 'fx-rates').targets?.test?.options).toEqual({
+      json: true,
+      outputFile: '../../coverage/libs/fx-rates/jest-results.json',
+    });
+    expect(readProjectConfiguration(tree, 'blotter').targets?.test?.options).toEqual({
+      json: true,
+      outputFile: '../../coverage/apps/blotter/jest-results.json',
+    });
     await expect(generate(tree, { name: 'fx-two', language: 'typescript', dependent: 'quote-feed' })).rejects.toThrow('quote-feed is not a typescript project');
   });
 
