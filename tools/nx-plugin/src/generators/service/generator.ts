@@ -23,7 +23,8 @@ export default async function serviceGenerator(tree: Tree, given: ServiceGenerat
     throw new Error(`a project named "${n.name}" already exists: choose another name (nx show projects lists them)`);
   }
   if (tree.exists(n.projectRoot)) throw new Error(`${n.projectRoot} already exists: choose another name or remove that folder first`);
-  const deployFile = `tools/deploy/services/${n.name}.yaml`;
+  // The deploy project's services folder (nx g @trading/nx-plugin:init writes the project; tools/deploy without one).
+  const deployFile = `${getProjects(tree).get('deploy')?.root ?? 'tools/deploy'}/services/${n.name}.yaml`;
   if (tree.exists(deployFile)) throw new Error(`${deployFile} already exists: a service of that name is deployed already`);
 
   generateFiles(tree, join(__dirname, 'files', options.language), n.projectRoot, {
