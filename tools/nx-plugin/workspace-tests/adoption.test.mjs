@@ -86,6 +86,9 @@ test('its service generator adds a Python service that passes test and the cover
   const checked = nx('run-many', '-t', 'test', 'coverage', '-p', 'quote-feed', '--output-style=static');
   assert.equal(checked.code, 0, checked.out);
   assert.match(checked.out, /Coverage gate for quote-feed: PASSED/);
+  // A team's workspace has its history: images are tagged by commit.
+  run(dir, 'git', ['add', '-A']);
+  run(dir, 'git', ['-c', 'user.name=team', '-c', 'user.email=team@localhost', 'commit', '-qm', 'quote-feed']);
   const image = nx('run', 'quote-feed:docker-build', '-c', 'push', '--output-style=static');
   assert.equal(image.code, 0, image.out);
   assert.match(JSON.parse(readFileSync(join(dir, 'dist/quote-feed/image.json'), 'utf8')).reference, /\/quote-feed@sha256:[0-9a-f]{64}$/);

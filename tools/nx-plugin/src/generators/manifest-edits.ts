@@ -18,8 +18,11 @@ export function withDockerContext(dockerignore: string, entries: string[]): stri
   const lines = dockerignore.split('\n');
   const missing = entries.filter((e) => !lines.includes(e));
   if (!missing.length) return dockerignore;
-  const last = lines.map((l) => l.startsWith('!')).lastIndexOf(true);
-  lines.splice(last + 1, 0, ...missing);
+  // After the last allowed path; without one, after the exclusion of everything (`**`): a later
+  // line wins, so an allowed path before `**` would be excluded again.
+  const lastAllowed = lines.map((l) => l.startsWith('!')).lastIndexOf(true);
+  const at = lastAllowed >= 0 ? lastAllowed : lines.lastIndexOf('**');
+  lines.splice(at >= 0 ? at + 1 : lines.length, 0, ...missing);
   return lines.join('\n');
 }
 

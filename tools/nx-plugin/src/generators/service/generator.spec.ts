@@ -94,5 +94,9 @@ describe('withCargoMember and withDockerContext', () => {
     expect(withCargoMember(withCargoMember(cargo, 'c'), 'c')).toBe('members = ["b", "c", "d"]\n');
     expect(() => withCargoMember('[package]\n', 'c')).toThrow('no [workspace] members');
     expect(withDockerContext('**\n!a\n', ['!a'])).toBe('**\n!a\n');
+    // A workspace without a .dockerignore of its own (the generator starts from '**'): the allowed
+    // paths after the exclusion, or they are excluded again (the adoption test's image found no files).
+    expect(withDockerContext('**\n', ['!a', '!b'])).toBe('**\n!a\n!b\n');
+    expect(withDockerContext('# ours\n**\n**/__pycache__\n', ['!a'])).toBe('# ours\n**\n!a\n**/__pycache__\n');
   });
 });
