@@ -3,9 +3,10 @@
 // build), installed from the tarball into a new Nx workspace made from the registry's packages (no
 // template, nothing of this repository), set up by its init generator, a Python service added by
 // its service generator, then test, the coverage gate, the image and a blue-green deploy to the
-// local cluster, all through the installed package.
+// local cluster, all through the installed package; the workflows init writes pass the same
+// workflow lint and audit as ours.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +14,7 @@ import { repoRoot, run, tryRun } from '../../workspace-tests/scratch.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl, PROMETHEUS_URL } from '../../workspace-tests/local-stack.mjs';
 
 const PREFIX = `adopt-${process.pid}`;
+const BASES = '127.0.0.1:5000/trading-base';
 const NS = `${PREFIX}-staging`;
 const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 const version = (name) => root.devDependencies?.[name] ?? root.dependencies?.[name];
@@ -72,10 +74,25 @@ test('a new workspace from the registry installs it, and its init generator sets
   run(dir, 'git', ['init', '-q']);
   const installed = tryRun(dir, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
   assert.equal(installed.code, 0, installed.out);
-  const init = nx('g', '@trading/nx-plugin:init', `--namespacePrefix=${PREFIX}`, '--no-interactive');
+  // Its base images are ours (no public registry is reachable here): recorded for the service generator.
+  const init = nx('g', '@trading/nx-plugin:init', `--namespacePrefix=${PREFIX}`, `--baseImages=${BASES}`, '--no-interactive');
   assert.equal(init.code, 0, init.out);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'nx.json'), 'utf8')).plugins, ['@trading/nx-plugin']);
+  const nxJson = JSON.parse(readFileSync(join(dir, 'nx.json'), 'utf8'));
+  assert.deepEqual(nxJson.plugins, ['@trading/nx-plugin']);
+  assert.deepEqual(nxJson.generators, { '@trading/nx-plugin:service': { baseImages: BASES } });
   assert.match(readFileSync(join(dir, 'tools/deploy/environments.yaml'), 'utf8'), new RegExp(`namespace: ${NS}`));
+});
+
+test('its workflows pass actionlint (with shellcheck) and zizmor at the auditor persona, as ours do', () => {
+  for (const file of ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/PULL_REQUEST_TEMPLATE.md'])
+    assert.ok(existsSync(join(dir, file)), `init wrote ${file}`);
+  for (const tool of ['actionlint', 'shellcheck', 'zizmor'])
+    assert.equal(tryRun(dir, 'bash', ['-c', `command -v ${tool}`]).code, 0, `${tool} is missing: run bash scripts/install-ci-tools.sh`);
+  const lint = tryRun(dir, 'bash', ['-c', 'actionlint -no-color -shellcheck="$(command -v shellcheck)"']);
+  assert.equal(lint.code, 0, lint.out);
+  const audit = tryRun(dir, 'zizmor', ['--offline', '--persona=auditor', '--no-progress', '.github']);
+  assert.equal(audit.code, 0, audit.out);
+  assert.match(audit.out, /No findings/);
 });
 
 test('its service generator adds a Python service that passes test and the coverage gate, and builds its image', () => {

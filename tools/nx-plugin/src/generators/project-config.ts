@@ -17,11 +17,22 @@ export function names(name: string, directory: string): Names {
   return { name, projectRoot: `${directory.replace(/\/+$/, '')}/${name}`, pkg: identifier, crate: identifier };
 }
 
+/** The build argument naming each language's base image, and its name under a `baseImages` registry path. */
 const BASES = {
-  python: { PYTHON_IMAGE: '127.0.0.1:5000/trading-base/python:3.11' },
-  rust: { RUNTIME_IMAGE: '127.0.0.1:5000/trading-base/runtime:bookworm' },
-  nextjs: { NODE_IMAGE: '127.0.0.1:5000/trading-base/node:24' },
+  python: ['PYTHON_IMAGE', 'python:3.11'],
+  rust: ['RUNTIME_IMAGE', 'runtime:bookworm'],
+  nextjs: ['NODE_IMAGE', 'node:24'],
 } as const;
+
+/**
+ * The docker-build build arguments: none when the team builds from the public images its
+ * Dockerfile names by default, else the base image under the team's own registry path.
+ */
+export function baseImageArgs(language: Language, baseImages: string): Record<string, string> {
+  if (!baseImages) return {};
+  const [arg, image] = BASES[language];
+  return { [arg]: `${baseImages.replace(/\/+$/, '')}/${image}` };
+}
 
 const rule = (label: string, include: string) => ({ name: label, include, lines: 100, branches: 100, functions: 100 });
 
@@ -96,8 +107,9 @@ function rustTargets(n: Names, rules: ReturnType<typeof rule>[], binary: boolean
 }
 
 /** The project.json of a generated service: the targets inference does not give it. */
-export function serviceProject(language: Language, n: Names): ProjectConfiguration {
+export function serviceProject(language: Language, n: Names, baseImages = ''): ProjectConfiguration {
   const { name, projectRoot, pkg } = n;
+  const buildArgs = baseImageArgs(language, baseImages);
   const common = { name, root: projectRoot, projectType: 'application' as const };
   if (language === 'python') {
     const rules = [rule('financial calculations', `${projectRoot}/src/${pkg}/finance/**`), rule('risk management', `${projectRoot}/src/${pkg}/risk/**`)];
@@ -105,7 +117,7 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
       ...common,
       sourceRoot: `${projectRoot}/src`,
       tags: ['lang:python', 'type:app'],
-      targets: { ...pythonTargets(n, rules), 'docker-build': { options: { buildArgs: { ...BASES.python }, network: 'host' } } },
+      targets: { ...pythonTargets(n, rules), 'docker-build': { options: { buildArgs, network: 'host' } } },
     };
   }
   if (language === 'rust') {
@@ -114,7 +126,7 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
       ...common,
       sourceRoot: `${projectRoot}/src`,
       tags: ['lang:rust', 'type:app'],
-      targets: { ...rustTargets(n, rules, true), 'docker-build': { options: { buildArgs: { ...BASES.rust } } } },
+      targets: { ...rustTargets(n, rules, true), 'docker-build': { options: { buildArgs } } },
     };
   }
   return {
@@ -127,7 +139,7 @@ export function serviceProject(language: Language, n: Names): ProjectConfigurati
       coverage: {
         options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] },
       },
-      'docker-build': { options: { buildArgs: { ...BASES.nextjs } } },
+      'docker-build': { options: { buildArgs } },
     },
   };
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadAnalysis, loadEnvironment } from '../../release/config/config';
 import serviceGenerator from '../service/generator';
-import initGenerator, { NAMED_INPUTS, PLUGIN } from './generator';
+import { parse } from 'yaml';
+import initGenerator, { NAMED_INPUTS, PLUGIN, TOOL_VERSIONS, WORKFLOW_FILES } from './generator';
 
 /** The tree's files under `dir`, written out for the deploy engine's own config loaders. */
 function writeOut(tree: Tree, dir: string): string {
@@ -99,5 +100,52 @@ describe('init generator', () => {
     addProjectConfiguration(tree, 'deploy', { root: 'infra/deploy', targets: {} });
     await expect(initGenerator(tree, {})).rejects.toThrow('a project named "deploy" already exists at infra/deploy: pass --deployDir=infra/deploy');
     expect(tree.exists('tools/deploy/environments.yaml')).toBe(false);
+  });
+
+  it('writes the GitHub workflows: affected CI, then staging and production deploys (production behind its environment), and the PR template', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('.nvmrc', 'v24.11.1\n');
+    await initGenerator(tree, { deployDir: 'ops/deploy' });
+    const ci = parse(tree.read('.github/workflows/ci.yml', 'utf-8')!);
+    expect(ci.jobs.affected.steps.at(-1).run).toBe('npx nx affected -t lint test coverage build --output-style=stream');
+    expect(ci.jobs.affected.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/setup-node@')).with['node-version']).toBe('24.11.1');
+    expect(ci.jobs.deploy).toMatchObject({ needs: 'affected', uses: './.github/workflows/deploy.yml' });
+    const deploy = parse(tree.read('.github/workflows/deploy.yml', 'utf-8')!);
+    expect(Object.keys(deploy.jobs)).toEqual(['staging', 'production']);
+    expect(deploy.jobs.production.needs).toBe('staging');
+    for (const environment of ['staging', 'production']) {
+      const job = deploy.jobs[environment];
+      expect(job.environment.name).toBe(environment);
+      expect(job.permissions).toEqual({ contents: 'read', actions: 'read', 'id-token': 'write' });
+      // The context environments.yaml reads is the one get-gke-credentials writes.
+      expect(job.env[`${environment.toUpperCase()}_KUBE_CONTEXT`]).toBe('gke_${{ vars.GCP_PROJECT }}_${{ vars.GKE_LOCATION }}_${{ vars.GKE_CLUSTER }}');
+      const runs = job.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
+      expect(runs).toContain(`npx nx run deploy:${environment} --allowNothingToDeploy`);
+      expect(runs).toContain(`uv==${TOOL_VERSIONS.uvVersion}`);
+      // Every action pinned to a full commit.
+      for (const step of job.steps) if (step.uses) expect(step.uses).toMatch(/@[0-9a-f]{40}$/);
+    }
+    expect(tree.read('.github/PULL_REQUEST_TEMPLATE.md', 'utf-8')).toContain('`ops/deploy/services/*.yaml`');
+  });
+
+  it('installs the tool versions this repository is tested with (scripts/setup.sh)', () => {
+    const setup = readFileSync(join(__dirname, '../../../../../scripts/setup.sh'), 'utf8');
+    expect(TOOL_VERSIONS).toEqual({
+      uvVersion: setup.match(/^UV_VERSION=(\S+)$/m)?.[1],
+      cargoLlvmCovVersion: setup.match(/^CARGO_LLVM_COV_VERSION=(\S+)$/m)?.[1],
+    });
+  });
+
+  it("keeps a team's own workflows, writes none with --no-workflows, and records --baseImages as the service generator's default", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('.github/workflows/ci.yml', 'name: ours\n');
+    await initGenerator(tree, { baseImages: 'europe-docker.pkg.dev/acme/bases' });
+    expect(tree.read('.github/workflows/ci.yml', 'utf-8')).toBe('name: ours\n');
+    expect(tree.exists('.github/workflows/deploy.yml')).toBe(true);
+    expect(readNxJson(tree)?.generators).toEqual({ [`${PLUGIN}:service`]: { baseImages: 'europe-docker.pkg.dev/acme/bases' } });
+    const bare = createTreeWithEmptyWorkspace();
+    await initGenerator(bare, { workflows: false });
+    expect(WORKFLOW_FILES.filter((f) => bare.exists(f))).toEqual([]);
+    expect(readNxJson(bare)?.generators).toBeUndefined();
   });
 });

@@ -96,7 +96,8 @@ export default async function initGenerator(tree: Tree, given: InitGeneratorSche
   const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN);
   // Named inputs the workspace defines already are its own: only missing ones are added.
   const namedInputs = { ...NAMED_INPUTS, ...nxJson.namedInputs };
-  updateNxJson(tree, { ...nxJson, namedInputs, plugins: registered ? plugins : [...plugins, PLUGIN] });
+  const generators = options.baseImages ? withServiceDefault(nxJson.generators, 'baseImages', options.baseImages) : nxJson.generators;
+  updateNxJson(tree, { ...nxJson, namedInputs, plugins: registered ? plugins : [...plugins, PLUGIN], ...(generators ? { generators } : {}) });
   if (!taken)
     addProjectConfiguration(tree, 'deploy', {
       root: options.deployDir,
@@ -105,12 +106,46 @@ export default async function initGenerator(tree: Tree, given: InitGeneratorSche
       implicitDependencies: [],
       targets: deployTargets(options.deployDir),
     });
-  // Files written before are the team's own now: kept as they are.
-  const kept = CONFIG_FILES.map((file) => join(options.deployDir, file))
-    .filter((path) => tree.exists(path))
-    .map((path) => ({ path, text: tree.read(path)! }));
-  generateFiles(tree, join(__dirname, 'files'), options.deployDir, { namespacePrefix: options.namespacePrefix, tmpl: '' });
-  for (const { path, text } of kept) tree.write(path, text);
+  keepingExisting(
+    tree,
+    CONFIG_FILES.map((file) => join(options.deployDir, file)),
+    () => generateFiles(tree, join(__dirname, 'files', 'deploy'), options.deployDir, { namespacePrefix: options.namespacePrefix, tmpl: '' }),
+  );
+  if (options.workflows)
+    keepingExisting(tree, WORKFLOW_FILES, () =>
+      generateFiles(tree, join(__dirname, 'files', 'workspace'), '.', {
+        ...toolchains(tree),
+        deployDir: options.deployDir,
+        github: '.github',
+        tmpl: '',
+      }),
+    );
 }
 
 const CONFIG_FILES = ['environments.yaml', 'analysis.yaml', 'services/README.md'];
+export const WORKFLOW_FILES = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml', '.github/PULL_REQUEST_TEMPLATE.md'];
+
+/** Files written before are the team's own now: kept as they are whatever `write` does. */
+function keepingExisting(tree: Tree, paths: string[], write: () => void): void {
+  const kept = paths.filter((path) => tree.exists(path)).map((path) => ({ path, text: tree.read(path)! }));
+  write();
+  for (const { path, text } of kept) tree.write(path, text);
+}
+
+/** The tools the workflows install, at the versions this plugin is tested with (scripts/setup.sh's). */
+export const TOOL_VERSIONS = { uvVersion: '0.13.9', cargoLlvmCovVersion: '0.9.1' };
+
+/** The workflows' toolchain versions: the workspace's own pins (.nvmrc, .python-version) when it has them. */
+function toolchains(tree: Tree): Record<string, string> {
+  const pin = (file: string, fallback: string) => tree.read(file, 'utf-8')?.trim().replace(/^v/, '') || fallback;
+  return { nodeVersion: pin('.nvmrc', '24'), pythonVersion: pin('.python-version', '3.11'), ...TOOL_VERSIONS };
+}
+
+type Generators = NonNullable<ReturnType<typeof readNxJson>>['generators'];
+
+/** nx.json's generator defaults with one option of our service generator set (the team's own value kept). */
+function withServiceDefault(generators: Generators, option: string, value: string): Generators {
+  const key = `${PLUGIN}:service`;
+  const current = (generators?.[key] ?? {}) as Record<string, unknown>;
+  return { ...generators, [key]: { [option]: value, ...current } };
+}

@@ -46,6 +46,21 @@ describe('service generator', () => {
     );
   });
 
+  it("builds from the public base images by default, from the team's registry path when given", async () => {
+    const tree = workspace();
+    await generate(tree, { name: 'quote-feed', language: 'python' });
+    expect(readProjectConfiguration(tree, 'quote-feed').targets?.['docker-build']?.options.buildArgs).toEqual({});
+    expect(tree.read('apps/quote-feed/Dockerfile', 'utf-8')).toContain('ARG PYTHON_IMAGE=python:3.11-slim-bookworm');
+    await generate(tree, { name: 'venue-router', language: 'rust', baseImages: '127.0.0.1:5000/trading-base/' });
+    expect(readProjectConfiguration(tree, 'venue-router').targets?.['docker-build']?.options.buildArgs).toEqual({
+      RUNTIME_IMAGE: '127.0.0.1:5000/trading-base/runtime:bookworm',
+    });
+    await generate(tree, { name: 'blotter', language: 'nextjs', baseImages: 'europe-docker.pkg.dev/acme/bases' });
+    expect(readProjectConfiguration(tree, 'blotter').targets?.['docker-build']?.options.buildArgs).toEqual({
+      NODE_IMAGE: 'europe-docker.pkg.dev/acme/bases/node:24',
+    });
+  });
+
   it('writes a Rust service and adds it to the cargo workspace', async () => {
     const tree = workspace();
     await generate(tree, { name: 'venue-router', language: 'rust' });

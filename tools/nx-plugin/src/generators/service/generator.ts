@@ -9,7 +9,8 @@ import type { ServiceGeneratorSchema } from './schema';
 
 /** The generator's one option normaliser: schema.json's defaults (Nx applies the same ones from the CLI). */
 export const normalizeOptions = (options: ServiceGeneratorSchema) =>
-  withSchemaDefaults(schema, options) as ServiceGeneratorSchema & Required<Pick<ServiceGeneratorSchema, 'port' | 'description' | 'directory' | 'skipInstall'>>;
+  withSchemaDefaults(schema, options) as ServiceGeneratorSchema &
+    Required<Pick<ServiceGeneratorSchema, 'port' | 'description' | 'directory' | 'skipInstall' | 'baseImages'>>;
 
 /**
  * nx g @trading/nx-plugin:service <name> --language=python|rust|nextjs
@@ -33,7 +34,7 @@ export default async function serviceGenerator(tree: Tree, given: ServiceGenerat
     description: options.description,
     tmpl: '',
   });
-  addProjectConfiguration(tree, n.name, serviceProject(options.language, n));
+  addProjectConfiguration(tree, n.name, serviceProject(options.language, n, options.baseImages));
   tree.write(deployFile, deployServiceFile(options.language, n.name, options.port));
   // The deploy project depends on every deployed service: a change to this one affects it too.
   const deploy = getProjects(tree).get('deploy');

@@ -25,6 +25,10 @@ export interface ServiceGeneratorSchema {
    */
   directory?: string;
   /**
+   * Registry path of the team's base images, named python:3.11, runtime:bookworm and node:24 under it (this workspace sets 127.0.0.1:5000/trading-base in nx.json's generator defaults). Empty: the public images the Dockerfile names by default (python:3.11-slim-bookworm, gcr.io/distroless/cc-debian12:nonroot, node:24-bookworm-slim).
+   */
+  baseImages?: string;
+  /**
    * Do not lock and install the new project's dependencies (uv lock, Cargo.lock) after writing files.
    */
   skipInstall?: boolean;
