@@ -2,7 +2,7 @@
 // The README and docs/ checked against what they describe, so they cannot drift unnoticed
 // (issue 32): run by the root project's `lint` (CI's affected lint, the main job).
 //   node scripts/docs-check.mjs            exit 1 with one line per disagreement
-// Three checks:
+// Four checks:
 // - links: every relative link in README.md, CONTRIBUTING.md, SECURITY.md and docs/*.md names a
 //   file that exists, and an anchor into a Markdown file names one of its headings (GitHub's
 //   slugs);
@@ -11,12 +11,15 @@
 // - versions: each version the README and docs/local-stack.md state (Nx, Node.js, Python, Kubernetes, etcd, kwok, act,
 //   Prometheus, CoreDNS, CNI) equals the one its source pins (package.json, .nvmrc, the go.mod
 //   files); a claim whose sentence is gone from the README is reported too, so the list is kept.
-// Figures measured by runs and benchmarks are dated where they are stated (docs/measurements.md).
+// - runs: the README's list of how long the quick start's commands took is the one
+//   scripts/run-record.mjs renders from docs/runs.json (the runs' own records), word for word.
+// Figures measured by runs and benchmarks are dated where they are stated.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkRuns } from './run-record.mjs';
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
 export function slug(heading) {
@@ -197,6 +200,7 @@ export function checkDocs(root, projects = graphProjects(root)) {
     ...['README.md', 'CONTRIBUTING.md', 'SECURITY.md', ...docs].filter((f) => existsSync(join(root, f))).flatMap((f) => checkLinks(root, f)),
     ...checkProjects(readme, projects, plugin),
     ...checkVersions(root),
+    ...checkRuns(root),
   ];
 }
 
@@ -208,5 +212,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`docs-check: ${problems.length} problem(s); fix the docs (or the check's list of claims in scripts/docs-check.mjs)`);
     process.exit(1);
   }
-  console.log('docs-check: README and docs agree with the links, the project graph, the plugin and the pinned versions');
+  console.log('docs-check: README and docs agree with the links, the project graph, the plugin, the pinned versions and the recorded runs');
 }

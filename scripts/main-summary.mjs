@@ -3,6 +3,8 @@
 //   node scripts/main-summary.mjs coverage coverage/**/coverage-gate.json...   per-project coverage gates
 //   node scripts/main-summary.mjs images dist/*/image.json...                  the images pushed
 //   node scripts/main-summary.mjs load reports/load/*.json...                  the load gates' figures
+//   node scripts/main-summary.mjs soak reports/deploy-staging.log              per service, the soak's verdict beside what
+//     the load hook's clients saw (requests that failed before reaching a pod are in no pod's metrics)
 //   node scripts/main-summary.mjs tests <reports>...                           the tests the runners ran, per project
 //     (JUnit XML of pytest, Playwright and Node's test runner; Jest's --json results; cargo test's
 //     output, its `test result` lines): counted from what ran (or what Nx replayed with its
@@ -48,6 +50,44 @@ export function testCounts(file, text) {
   throw new Error('not a report this summary reads (.xml JUnit, .json Jest results, .log cargo test output)');
 }
 
+/**
+ * Per service in a deploy's log, its verdict (the soak's or the canary's last word, or the halt)
+ * and the load hook's count of what its clients saw: the verdict judges the pods' own metrics, so
+ * requests refused before they reached a pod show only in the hook's count, and are named here.
+ */
+export function soakLines(text) {
+  const services = new Map();
+  const of = (name) => services.get(name) ?? services.set(name, { verdict: null, load: null }).get(name);
+  for (const [, name, rest] of text.matchAll(/^\[([a-z0-9-]+)\] (.*)$/gm)) {
+    if (/^(soak passed|canary passed|canary failed|halted:|rolled back:)/.test(rest)) of(name).verdict = rest;
+    const load = /^load: traffic .+?: (\d+) requests, (\d+) failed (\{.*\})$/.exec(rest);
+    if (load) of(name).load = { requests: Number(load[1]), failed: Number(load[2]), outcomes: JSON.parse(load[3]) };
+  }
+  if (!services.size) throw new Error('no service lines ([<service>] ...): not a deploy log');
+  return [...services].flatMap(([name, { verdict, load }]) => {
+    let verdictText = 'no verdict in the log (not analysed)';
+    if (verdict) {
+      const last = (metric) => new RegExp(`(?:load-)?${metric}: last ([\\d.]+(?:%| ms))`).exec(verdict)?.[1];
+      const [error, p95] = [last('error-rate'), last('p95-latency')];
+      verdictText = [verdict.split(/: /)[0], error && `error rate ${error}`, p95 && `p95 ${p95}`].filter(Boolean).join(', ');
+    }
+    let clients = 'no load hook traffic in the log';
+    if (load) {
+      const outcomes = Object.entries(load.outcomes);
+      const answered = outcomes.filter(([outcome]) => /^[45]\d\d$/.test(outcome)).map(([outcome, n]) => `${n} HTTP ${outcome}`);
+      const unanswered = outcomes.filter(([outcome]) => !/^\d{3}$/.test(outcome)).map(([outcome, n]) => `${n} ${outcome}`);
+      clients = [
+        `${load.requests} requests, ${load.failed} failed (${((load.failed * 100) / Math.max(load.requests, 1)).toFixed(2)}%)`,
+        answered.length && `${answered.join(', ')} (answered by a pod: in its metrics)`,
+        unanswered.length && `${unanswered.join(', ')} (no pod answered: in no pod's metrics, only here)`,
+      ]
+        .filter(Boolean)
+        .join('; ');
+    }
+    return [`  ${name.padEnd(18)} ${verdictText}`, `  ${''.padEnd(18)} load hook's clients: ${clients}`];
+  });
+}
+
 /** Where a report lies, as the summary names it: coverage/apps/agents/junit.xml is apps/agents. */
 const label = (file) => file.replace(/\/[^/]*$/, '').replace(/^(?:.*\/)?(?:coverage|reports)\//, '');
 
@@ -62,7 +102,16 @@ function testLines(reports) {
 }
 
 export function summarise(kind, files) {
-  if (!lines[kind] && kind !== 'tests') throw new Error(`unknown report kind "${kind}": one of ${[...Object.keys(lines), 'tests'].join(', ')}`);
+  if (kind === 'soak') {
+    return files.flatMap((file) => {
+      try {
+        return soakLines(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new Error(`${file}: not a readable deploy log (${error.message})`);
+      }
+    });
+  }
+  if (!lines[kind] && kind !== 'tests') throw new Error(`unknown report kind "${kind}": one of ${[...Object.keys(lines), 'tests', 'soak'].join(', ')}`);
   const reports = files.map((file) => {
     try {
       const text = readFileSync(file, 'utf8');

@@ -47,15 +47,22 @@ SERVICES=agents,execution-engine,dashboard
 phase deploy
 step "Deploy: nx run deploy:staging --services=$SERVICES (blue-green on the real node, soak judged on the services' own metrics under the load hook's traffic)"
 # The environment's load hook (analysis.load in environments.yaml) sends traffic through each
-# Service while it is judged; its request counts are in the deploy's log.
+# Service while it is judged; its request counts are in the deploy's log, kept for the summary.
 deployed=0
-npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes || deployed=$?
+mkdir -p reports
+npx nx run deploy:staging --services="$SERVICES" --scaleDownDelaySeconds="${MAIN_SCALE_DOWN_DELAY:-5}" --output-style=stream-without-prefixes 2>&1 |
+  tee reports/deploy-staging.log || deployed=$?
+soak_lines() {
+  printf "Soak verdicts and what the load hook's clients saw (reports/deploy-staging.log):\n"
+  node scripts/main-summary.mjs soak reports/deploy-staging.log || true
+}
 if [ "$deployed" != 0 ]; then
   # Where traffic is after a failed deploy depends on how it ended (a failed rollout or canary: the
   # live release untouched; a failed soak: switched back; a halted soak: the new release still live,
   # unjudged): the cluster says which, per service, in the same table as on success.
   step "The staging deploy failed: what each service serves now (nx run deploy:status)"
   npx nx run deploy:status --metricsFile=reports/release-status.prom --output-style=static 2>&1 | grep -E '^(Releases|\||- )' || true
+  soak_lines
   phase_times
   die "the staging deploy failed (see above). The table says what each service serves now: its release and phase. Promoted (an earlier release, untouched), RolledBack or Aborted: traffic is on the previous release. Halted or Soaking: the new release is live and unjudged; rerun the deploy to judge it, or nx run deploy:abort --services=<name>"
 fi
@@ -96,6 +103,7 @@ printf 'Images:\n'
 node scripts/main-summary.mjs images dist/*/image.json
 # What is live, read from the cluster by the same code operators use (also into the step summary).
 if status="$(npx nx run deploy:status --metricsFile=reports/release-status.prom --output-style=static 2>&1)"; then grep -E '^(Releases|Delivery|\||- )' <<<"$status"; else printf '%s\n' "$status"; exit 1; fi
+soak_lines
 printf 'Answers through the active Services (trading-staging):\n'
 for svc in ${SERVICES//,/ }; do
   ip="$(kubectl --context "$LOCAL_CLUSTER_CONTEXT" -n trading-staging get service "$svc" -o jsonpath='{.spec.clusterIP}')"
@@ -111,5 +119,7 @@ node scripts/main-summary.mjs load ${loads[@]+"${loads[@]}"}
 printf 'Not deployed locally: cache-server (GCS store through Workload Identity; GKE only)\n'
 phase_times
 printf 'Time:     %s s\n' "$((SECONDS - started))"
+# The run's record (docs/runs.json takes it with `node scripts/run-record.mjs add reports/run.json new|warm`).
+node scripts/run-record.mjs write main.sh "$((SECONDS - started))" "$([ "$gates$restart" = 00 ] && echo 0 || echo 1)" || true
 [ "$gates" = 0 ] || die "a release gate failed against the staging deploy (see above)"
 [ "$restart" = 0 ] || die "orders booked on staging did not survive the replacement of the engine's pods (see above)"

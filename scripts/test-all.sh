@@ -17,6 +17,7 @@ if [ "${TEST_ALL_NESTED:-}" = skip ]; then
   exit 0
 fi
 
+started=$SECONDS
 bash scripts/setup.sh
 step "The local stack: container engine, registry, base images, cluster with its real node, Prometheus, PostgreSQL"
 bash tools/stack.sh up
@@ -50,4 +51,6 @@ NX_PROFILE=reports/workspace-tests/profile.json npx nx run-many -t workspace-tes
 node scripts/task-times.mjs reports/workspace-tests/profile.json "Workspace tests" || true
 # The closing line: what the workspace tests' runs counted (their JUnit reports, replays included).
 node scripts/test-totals.mjs workspace-tests reports/workspace-tests || status=1
+# The run's record (docs/runs.json takes it with `node scripts/run-record.mjs add reports/run.json new|warm`).
+node scripts/run-record.mjs write test-all.sh "$((SECONDS - started))" "$status" reports/workspace-tests || true
 exit "$status"

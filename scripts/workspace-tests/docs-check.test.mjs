@@ -8,8 +8,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot, tryRun } from '../../tools/workspace-tests/scratch.mjs';
+import { repoRoot, run, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 import { anchors, checkDocs, checkLinks, checkProjects, checkVersions, projectRows, slug } from '../docs-check.mjs';
+import { checkRuns } from '../run-record.mjs';
 
 test('the repository passes the check', () => {
   const result = tryRun(repoRoot, 'node', ['scripts/docs-check.mjs']);
@@ -103,6 +104,48 @@ test('over a copy of the repository, only the planted broken link is reported', 
     const graph = projectRows(readFileSync(join(repoRoot, 'README.md'), 'utf8')).map((r) => ({ name: r.name, root: r.root }));
     writeFileSync(join(dir, 'README.md'), `${readFileSync(join(dir, 'README.md'), 'utf8')}\nSee [the old guide](docs/old.md).\n`);
     assert.deepEqual(checkDocs(dir, graph), ['README.md: link to docs/old.md: docs/old.md does not exist']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the README's measured runs are docs/runs.json rendered: a figure typed over, or a run recorded and not rendered, is reported", () => {
+  const dir = copyOfDocs();
+  try {
+    assert.deepEqual(checkRuns(dir), []);
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, readFileSync(readme, 'utf8').replace(/: 1697 s \(28\.3 min\)/, ': 1500 s (25.0 min)'));
+    const drift = ['README.md: the list of measured runs differs from docs/runs.json: run `node scripts/run-record.mjs render`'];
+    assert.deepEqual(checkRuns(dir), drift);
+    assert.equal(tryRun(dir, 'node', ['scripts/run-record.mjs', 'render']).code, 0);
+    assert.deepEqual(checkRuns(dir), []);
+    // A run's record, added: the README lists it, in the words the renderer gives it.
+    const junit = join(dir, 'reports/workspace-tests');
+    mkdirSync(junit, { recursive: true });
+    writeFileSync(join(junit, 'a.xml'), '<testsuites><!-- pass 7 --><!-- fail 1 --><!-- skipped 0 --><!-- todo 0 --><!-- cancelled 0 --></testsuites>');
+    run(dir, 'git', ['init', '-q']);
+    run(dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-q', '--allow-empty', '-m', 'x']);
+    const written = tryRun(dir, 'node', ['scripts/run-record.mjs', 'write', 'test-all.sh', '1234', '1', 'reports/workspace-tests']);
+    assert.equal(written.code, 0, written.out);
+    const record = JSON.parse(readFileSync(join(dir, 'reports/run.json'), 'utf8'));
+    assert.deepEqual(
+      { ...record, date: 'd', commit: 'c' },
+      { command: 'test-all.sh', date: 'd', commit: 'c', seconds: 1234, exit: 1, workspaceTests: { passed: 7, failed: 1 } },
+    );
+    const added = tryRun(dir, 'node', ['scripts/run-record.mjs', 'add', 'reports/run.json', 'new', 'a planted run']);
+    assert.equal(added.code, 0, added.out);
+    assert.match(
+      readFileSync(readme, 'utf8'),
+      /- `test-all\.sh` on a new machine \(\d{4}-\d\d-\d\d, [0-9a-f]+\): 1234 s \(20\.6 min\), exit 1, 7 workspace tests passed, 1 failed\. A planted run\.\n<!-- runs: end -->/,
+    );
+    assert.deepEqual(checkRuns(dir), []);
+    assert.notEqual(
+      tryRun(dir, 'node', ['scripts/run-record.mjs', 'add', 'reports/run.json', 'tepid']).code,
+      0,
+      'a machine that is neither new nor warm is refused',
+    );
+    writeFileSync(join(dir, 'docs/runs.json'), '[{"command": "deploy.sh", "machine": "new", "seconds": 1}]');
+    assert.deepEqual(checkRuns(dir), ['docs/runs.json: docs/runs.json[0]: command deploy.sh is not one of main.sh, test-all.sh']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

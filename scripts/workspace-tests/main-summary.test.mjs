@@ -99,3 +99,24 @@ test('a missing or malformed report, or an unknown kind, is an error naming it, 
     assert.match(result.out, message);
   }
 });
+
+test("soak: each service's verdict beside what the load hook's clients saw, the failures no pod's metrics hold named", () => {
+  const log = file(
+    'deploy.log',
+    [
+      '[agents] switch traffic (none) -> blue',
+      '[agents] load: traffic agents/api/positions: 592 requests, 9 failed {"200":583,"503":2,"ECONNREFUSED":7}',
+      '[agents] soak passed after 6 round(s): error-rate: last 0.00%, fail > 1.00%, 0/6 failed; p95-latency: last 5 ms, fail > 500 ms, 0/6 failed',
+      '[dashboard] load: traffic dashboard/: 595 requests, 0 failed {"200":595}',
+      '[dashboard] rolled back: soak analysis failed in round 2: load-error-rate: last 3.10%, fail > 1.00%. Traffic is back on blue',
+      '[engine] live on blue',
+    ].join('\n'),
+  );
+  assert.deepEqual(summarise('soak', [log]), [
+    `  ${'agents'.padEnd(18)} soak passed after 6 round(s), error rate 0.00%, p95 5 ms`,
+    `  ${''.padEnd(18)} load hook's clients: 592 requests, 9 failed (1.52%); 2 HTTP 503 (answered by a pod: in its metrics); 7 ECONNREFUSED (no pod answered: in no pod's metrics, only here)`,
+    `  ${'dashboard'.padEnd(18)} rolled back, error rate 3.10%`,
+    `  ${''.padEnd(18)} load hook's clients: 595 requests, 0 failed (0.00%)`,
+  ]);
+  assert.throws(() => summarise('soak', [file('empty.log', 'nothing here\n')]), /empty\.log: not a readable deploy log \(no service lines/);
+});

@@ -27,6 +27,16 @@ const phaseOf = (api: MemoryApi) => api.service('agents')!.metadata!.annotations
 const abort = (kube: Kube) =>
   decide(kube, agents, { decision: 'abort', environment: 'staging', services: ['agents'], all: false, reason: 'spec', configDir: '' }, ctx);
 
+describe('the switch', () => {
+  it("starts the soak once the active Service lists the new colour's ready pods, not before", async () => {
+    const { world: w } = await world();
+    await w.deploy(0, 'pass');
+    await w.deploy(1, 'pass');
+    const second = w.logs.slice(w.logs.lastIndexOf('switch traffic blue -> green'));
+    expect(second[1]).toMatch(/^traffic: the active Service lists 2\/2 ready pods of the new release \(after \d+\.\d s\)$/);
+  });
+});
+
 describe('commands in the middle of a deploy (issue 34)', () => {
   it('1. an abort while the idle colour holds a new, unjudged release never switches to it, and no cleanup takes the live colour down', async () => {
     const { api, kube, world: w } = await world();

@@ -5,7 +5,7 @@ import type { Observed } from '../plan/planner';
 import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
 import { type Lease, acquireLease, readLease } from './cluster/lease';
-import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods } from './cluster/observe';
+import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods, servingEndpoints } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
 import { restoreDatabase, takeBackup } from './cluster/database-recovery';
@@ -55,6 +55,7 @@ export class Kube {
 
   observe = (service: string, now = Date.now()): Promise<Observed> => observe(this.c, service, now);
   readyEndpoints = (service: string): Promise<number> => readyEndpoints(this.c, service);
+  servingEndpoints = (service: string, color: Color): Promise<number> => servingEndpoints(this.c, service, color);
   readyLivePods = (service: string, color: Color, release: string): Promise<number> => readyLivePods(this.c, service, color, release);
   deploymentStatus = (name: string) => deploymentStatus(this.c, name);
   readDeployment = (name: string): Promise<k8s.V1Deployment | null> => readDeployment(this.c, name);

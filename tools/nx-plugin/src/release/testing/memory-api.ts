@@ -115,6 +115,11 @@ export class MemoryApi {
     return [...this.pods.values()].flat();
   }
 
+  /** Every pod with a name as its Deployment's pods have (`<deployment>-<n>`). */
+  private namedPods(): { name: string; pod: Pod }[] {
+    return [...this.pods.entries()].flatMap(([deployment, pods]) => pods.map((pod, i) => ({ name: `${deployment}-${i}`, pod })));
+  }
+
   service(name: string): k8s.V1Service | undefined {
     return clone(this.services.get(name));
   }
@@ -210,8 +215,18 @@ export class MemoryApi {
         this.enter('listNamespacedEndpointSlice');
         const service = this.services.get(labelSelector.replace('kubernetes.io/service-name=', ''));
         const selector = service?.spec?.selector;
-        const pods = selector ? this.allPods().filter((p) => matches(selector, p.labels)) : [];
-        return { items: [{ endpoints: pods.map((p, i) => ({ addresses: [`198.18.0.${i + 1}`], conditions: { ready: p.ready } })) }] };
+        const pods = selector ? this.namedPods().filter(({ pod }) => matches(selector, pod.labels)) : [];
+        return {
+          items: [
+            {
+              endpoints: pods.map(({ name, pod }, i) => ({
+                addresses: [`198.18.0.${i + 1}`],
+                conditions: { ready: pod.ready },
+                targetRef: { kind: 'Pod', name },
+              })),
+            },
+          ],
+        };
       },
     };
     const unsupported = () => Promise.reject(new Error('leases are not modelled: the model drives the executors below the lease'));

@@ -82,6 +82,8 @@ export interface Hooks {
 
 export class World {
   clock = 0;
+  /** What the deploys logged, in order. */
+  readonly logs: string[] = [];
   last: { variant: number } | null = null;
   /** Analysis time is the model's clock; the loops' polling waits `pollMs` of real time (0 in memory). */
   readonly sleep = async (ms: number) => {
@@ -128,7 +130,7 @@ export class World {
         environment: 'staging',
         env: this.env,
         actor: 'model',
-        log: () => undefined,
+        log: (m) => this.logs.push(m),
         sleep: this.sleep,
         soak: soak(this.promotion(variant, verdict, hooks.duringSoak)),
         beforeSwitch: hooks.beforeSwitch,

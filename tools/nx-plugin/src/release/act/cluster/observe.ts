@@ -60,6 +60,22 @@ export async function readyEndpoints(c: ClusterClient, serviceName: string): Pro
     .reduce((n, e) => n + e.addresses.length, 0);
 }
 
+/**
+ * Ready endpoints behind the active Service that are pods of `color`'s own Deployment (their
+ * names start with it): after a switch, the EndpointSlices name the new colour's pods only once the
+ * EndpointSlice controller has caught up with the new selector (kube-proxy routes from them).
+ */
+export async function servingEndpoints(c: ClusterClient, service: string, color: Color): Promise<number> {
+  const slices = await c.call('list EndpointSlices', () =>
+    c.discovery.listNamespacedEndpointSlice({ namespace: c.target.namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+  );
+  const prefix = `${deploymentName(service, color)}-`;
+  return slices.items
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false && e.targetRef?.kind === 'Pod' && e.targetRef.name?.startsWith(prefix))
+    .reduce((n, e) => n + e.addresses.length, 0);
+}
+
 /** The pods of one colour of a service (by the Deployment's selector). */
 export async function podsOf(c: ClusterClient, service: string, color: Color): Promise<k8s.V1Pod[]> {
   const pods = await c.call(`list the pods of ${service}-${color}`, () =>

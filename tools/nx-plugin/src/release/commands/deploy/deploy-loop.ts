@@ -9,6 +9,10 @@ import { describePodProblems } from '../../plan/pod-problems';
 import { UNJUDGED, stateAnnotations } from '../../status/release-state';
 import type { WantedRelease } from '../../plan/release-plan';
 import { setTimeout as defaultSleep } from 'node:timers/promises';
+import { waitForTraffic } from '../../act/traffic-wait';
+
+/** How long a switch waits for the active Service to list the new colour's pods before the soak starts. */
+export const TRAFFIC_WAIT_MS = 10_000;
 
 export interface LoopOptions {
   environment: string;
@@ -143,6 +147,15 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         await switchActive(kube, service, options.environment, { color: step.to, release }, { [SWITCHED_AT]: at.toISOString(), ...phase }, { log });
         switched = true;
         await kube.updateHistory(service.name, (h) => recordLive(h, entry(step.to)));
+        // The soak (and its load) begins when clients can reach the new pods, not before.
+        await waitForTraffic({
+          count: () => kube.servingEndpoints(service.name, step.to),
+          want: replicas,
+          timeoutMs: TRAFFIC_WAIT_MS,
+          pollMs: Math.min(options.pollMs ?? 1000, 200),
+          sleep,
+          log,
+        });
         break;
       }
       case 'soak':
