@@ -9,6 +9,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest'], '^.+\\.m?js$': ['@swc/jest'] },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|jose|oauth4webapi|jsonpath-plus|rfc4648|socks-proxy-agent|agent-base)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The release model library, from its source (tsconfig.base.json's path).
+  moduleNameMapper: { '^@trading/release-model$': '<rootDir>/../../libs/release-model/src/index.ts' },
   collectCoverage: true,
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/**/schema.d.ts', '!src/index.ts'],
   coverageDirectory: '../../coverage/tools/nx-plugin',

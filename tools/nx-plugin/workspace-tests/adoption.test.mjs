@@ -53,6 +53,9 @@ test('the package: built JavaScript with declarations, its dependencies declared
   assert.deepEqual(Object.keys(manifest.peerDependencies).sort(), ['@nx/devkit', 'nx']);
   assert.equal(manifest.license, 'Apache-2.0');
   assert.equal(manifest.dependencies['@kubernetes/client-node'], version('@kubernetes/client-node'));
+  // The release model it imports (libs/release-model) travels inside it, built.
+  assert.deepEqual(manifest.bundleDependencies, ['@trading/release-model']);
+  assert.ok(listing.includes('package/node_modules/@trading/release-model/src/index.js'), 'the release model bundled');
 });
 
 test('a new workspace from the registry installs it, and its init generator sets the workspace up', () => {

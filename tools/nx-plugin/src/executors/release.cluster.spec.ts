@@ -9,7 +9,7 @@ import { runStatus } from '../release/commands/status/run-status';
 import { runDecision } from '../release/commands/decision/run-decision';
 import { runReconcile } from '../release/commands/reconcile/run-reconcile';
 import { runBackup, runRestore } from '../release/commands/database/run-database';
-import type { ServiceStatus } from '../release/status/status';
+import type { ServiceStatus } from '@trading/release-model';
 import { withSeveralReplicas } from '../testing/several-replicas';
 import { withServiceMigrations } from '../testing/service-migrations';
 import { applyLease } from '../testing/lease';
@@ -599,7 +599,7 @@ describe('the release history under concurrent writers', () => {
       kind: 'deploy' as const,
       reason: 'jest',
     });
-    const { recordFailed } = await import('../release/status/history');
+    const { recordFailed } = await import('@trading/release-model');
     await Promise.all([1, 2, 3, 4, 5].map((n) => kube.updateHistory('racer', (h) => recordFailed(h, entry(n)))));
     const stored = await kube.readHistory('racer');
     expect(stored.map((r) => r.actor).sort()).toEqual(['writer-1', 'writer-2', 'writer-3', 'writer-4', 'writer-5']);

@@ -1,5 +1,5 @@
 import { ClusterClient, loadClient } from './act/cluster/client';
-import { live, type Release } from './status/history';
+import { live, type Release } from '@trading/release-model';
 import { Kube } from './act/kube';
 import { decide } from './commands/decision/run-decision';
 import { rollbackService } from './commands/rollback/run-rollback';

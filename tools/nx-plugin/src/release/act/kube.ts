@@ -1,11 +1,11 @@
 import type * as k8s from '@kubernetes/client-node';
-import type { Release } from '../status/history';
+import type { ClusterReader, Release } from '@trading/release-model';
 import type { Color } from '../config/manifests';
 import type { Observed } from '../plan/planner';
 import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
 import { type Lease, acquireLease, readLease } from './cluster/lease';
-import { deploymentStatus, observe, podsOf, readDeployment, readyEndpoints, readyLivePods, servingEndpoints } from './cluster/observe';
+import { deploymentStatus, observe, podsOf, readDeployment, readerOf, readyEndpoints, readyLivePods, servingEndpoints } from './cluster/observe';
 import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
 import { ensureDatabase } from './cluster/database-writes';
 import { restoreDatabase, takeBackup } from './cluster/database-recovery';
@@ -53,6 +53,10 @@ export class Kube {
     return this.c.explain(error, action);
   }
 
+  /** The release model's reader over this client (libs/release-model). */
+  get reader(): ClusterReader {
+    return readerOf(this.c);
+  }
   observe = (service: string, now = Date.now()): Promise<Observed> => observe(this.c, service, now);
   readyEndpoints = (service: string): Promise<number> => readyEndpoints(this.c, service);
   servingEndpoints = (service: string, color: Color): Promise<number> => servingEndpoints(this.c, service, color);

@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../config/config';
-import { previousGood, recordFailed, recordRollback, sameRelease } from '../status/history';
+import { previousGood, recordFailed, recordRollback, sameRelease } from '@trading/release-model';
 import type { Kube } from './kube';
 import { type Color, SWITCHED_AT, other } from '../config/manifests';
 import { rolloutComplete } from '../plan/planner';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { COLOR_LABEL, TRACK_LABEL } from '../status/labels';
+import { COLOR_LABEL, TRACK_LABEL } from '@trading/release-model';
 import { renderQuery } from './judge';
 import { type LoadMeasure, type LoadSecond, measureLoad, parseLoadLine } from './load-measures';
 import type { QueryResult } from './prometheus';

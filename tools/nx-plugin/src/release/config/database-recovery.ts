@@ -1,3 +1,4 @@
+import type { BackupRecord } from '@trading/release-model';
 import type { V1Job, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import {
   DATA_CLAIM,
@@ -13,7 +14,7 @@ import {
   storeOf,
 } from './database';
 import { STORE_NO_BACKUP, STORE_NO_BACKUP_EXIT, storeEnv } from './object-store';
-import { ENVIRONMENT_LABEL } from '../status/labels';
+import { ENVIRONMENT_LABEL } from '@trading/release-model';
 
 /**
  * Backups and point-in-time recovery of an environment's StatefulSet database (issue 30), as
@@ -258,15 +259,8 @@ export function restoreOutcome(log: string): { backup: string; aside: string } |
 }
 
 /** A base backup as the release history records it: its name, when it ended, where its WAL starts, its mark. */
-export interface BackupRecord {
-  name: string;
-  /** When it ended (ISO 8601): a restore to any moment after it can start from it. */
-  at?: string;
-  /** Its WAL start location (LSN), as PostgreSQL writes it. */
-  lsn?: string;
-  /** The restore point written after it (named as the backup): what a recovery to "before this deploy" stops at. */
-  mark?: { lsn: string; at: string };
-}
+// A backup's record is the release model's (libs/release-model): the history carries it.
+export type { BackupRecord };
 
 /** What the backup Job's log says about the backup it took (nothing when the log is gone). */
 export function backupRecord(name: string, log: string): BackupRecord {

@@ -1,7 +1,7 @@
 import type { V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ENVIRONMENT_LABEL } from '../status/labels';
+import { ENVIRONMENT_LABEL } from '@trading/release-model';
 import { type ObjectStore, STORE_SCRIPTS, storeEnv } from './object-store';
 
 /**

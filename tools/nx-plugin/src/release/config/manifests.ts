@@ -1,20 +1,41 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { ServiceConfig } from './config';
-import { RELEASE_LABEL, releaseOf } from '../status/release-state';
-import { COLOR_LABEL, ENVIRONMENT_LABEL, SWITCHED_AT, TRACK_LABEL } from '../status/labels';
+import { releaseOf } from '../status/release-state';
+import {
+  baselineName,
+  canaryName,
+  type Color,
+  COLOR_LABEL,
+  COLORS,
+  deploymentName,
+  ENVIRONMENT_LABEL,
+  other,
+  previewName,
+  RELEASE_LABEL,
+  releaseLabel,
+  SWITCHED_AT,
+  TRACK_LABEL,
+} from '@trading/release-model';
 
-export { COLOR_LABEL, ENVIRONMENT_LABEL, SWITCHED_AT, TRACK_LABEL };
-
-export type Color = 'blue' | 'green';
-export const COLORS: readonly Color[] = ['blue', 'green'];
-export const other = (color: Color): Color => (color === 'blue' ? 'green' : 'blue');
+// The names and labels are the release model's (libs/release-model): what the engine writes there
+// is what the status and the dashboard read.
+export {
+  baselineName,
+  canaryName,
+  type Color,
+  COLOR_LABEL,
+  COLORS,
+  deploymentName,
+  ENVIRONMENT_LABEL,
+  other,
+  previewName,
+  releaseLabel,
+  SWITCHED_AT,
+  TRACK_LABEL,
+};
 
 export const SCRAPE_ANNOTATION = 'prometheus.io/scrape';
 export const PRE_STOP_SECONDS = 5;
-export const deploymentName = (service: string, color: Color) => `${service}-${color}`;
-export const previewName = (service: string) => `${service}-preview`;
-export const canaryName = (service: string) => `${service}-canary`;
-export const baselineName = (service: string) => `${service}-baseline`;
 
 export function labels(service: ServiceConfig, environment: string, color?: Color): Record<string, string> {
   return {
@@ -124,9 +145,6 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
   else podLabels[RELEASE_LABEL] = release;
   return deployment;
 }
-
-/** The release a Deployment's pod template carries ('' for one written before releases were labelled). */
-export const releaseLabel = (d: V1Deployment | undefined): string => d?.spec?.template.metadata?.labels?.[RELEASE_LABEL] ?? '';
 
 /**
  * A colour's Deployment running a recorded pod template (a rollback restores the whole template,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { ENVIRONMENT_LABEL } from '../status/labels';
+import { ENVIRONMENT_LABEL } from '@trading/release-model';
 
 // A service's schema migrations through the deploy (issue 30): its project's migrations.yaml (dir,
 // table) and its SQL files in dbmate's format, each declaring `-- release: expand` or `contract`

@@ -1,5 +1,5 @@
 import { parseFile, migrationPlan } from '../config/migrations';
-import { recordContracts, recordLive, recordRollback, previousGood, type Release } from '../status/history';
+import { recordContracts, recordLive, recordRollback, previousGood, type Release } from '@trading/release-model';
 import { contractDecision, contractPlan, contractsCrossed } from './contracts';
 
 const file = (version: string, kind: 'expand' | 'contract') => parseFile(`${version}_m.sql`, `-- release: ${kind}\n-- migrate:up\nSELECT 1;\n`, 'test');

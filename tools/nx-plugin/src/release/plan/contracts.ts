@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { previousGood, live, type Release } from '../status/history';
+import { previousGood, live, type Release } from '@trading/release-model';
 import type { MigrationFile, MigrationPlan } from '../config/migrations';
 
 // Contract migrations through the deploy (issue 30): a contract migration removes what old releases

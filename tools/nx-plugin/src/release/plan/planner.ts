@@ -1,39 +1,9 @@
+import type { ColorState, Observed } from '@trading/release-model';
 import { type Color, other } from '../config/manifests';
-import { UNJUDGED, type ReleaseState } from '../status/release-state';
+import { UNJUDGED } from '../status/release-state';
 
-/** What the loop observed of one colour's Deployment. */
-export interface ColorState {
-  image: string;
-  /** The release (pod-template hash) of the Deployment's template; '' when unlabelled. */
-  release: string;
-  replicas: number;
-  generation: number;
-  observedGeneration: number;
-  /** Pods of every ReplicaSet of the Deployment (status.replicas), old templates included. */
-  podReplicas: number;
-  updatedReplicas: number;
-  availableReplicas: number;
-  /** Ready endpoints behind the preview Service when it selects this colour. */
-  readyEndpoints: number;
-}
-
-export interface Observed {
-  /** Colour the active Service selects; null when the Service does not exist yet. */
-  active: Color | null;
-  preview: Color | null;
-  /** The release each Service selects ('' for a Service that selects by colour only). */
-  activeRelease: string;
-  previewRelease: string;
-  /** The phase persisted on the active Service; null when none was written. */
-  state: ReleaseState | null;
-  /** The release last taken off traffic by analysis or a rollback, and why. */
-  abortedRelease: string | null;
-  abortedReason: string;
-  deployments: Partial<Record<Color, ColorState>>;
-  /** When the active Service last switched (ms since epoch), from its annotation. */
-  switchedAt: number | null;
-  now: number;
-}
+// What the loop observes is the release model's (libs/release-model): the same reads the status uses.
+export type { ColorState, Observed } from '@trading/release-model';
 
 export interface Desired {
   image: string;

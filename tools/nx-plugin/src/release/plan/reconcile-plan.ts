@@ -1,11 +1,9 @@
 import { type Color, other } from '../config/manifests';
 import type { Observed } from './planner';
 
-/** The deploy lease as the cluster holds it: who, and until when (ms since epoch); null when there is none. */
-export interface LeaseView {
-  holder: string;
-  expiresAt: number;
-}
+import { orphanedSince, type LeaseView } from '@trading/release-model';
+
+export type { LeaseView };
 
 export type ReconcileAction = { kind: 'remove-canary'; why: string } | { kind: 'abort'; why: string } | { kind: 'scale-down'; color: Color; why: string };
 
@@ -43,6 +41,5 @@ export function reconcilePlan(input: { observed: Observed; canary: boolean; leas
     if ((observed.deployments[old]?.replicas ?? 0) > 0 && now - standbyFrom >= input.standbyMs)
       actions.push({ kind: 'scale-down', color: old, why: `its standby window (${Math.round(input.standbyMs / 1000)} s from the promotion) has passed` });
   }
-  const orphaned = input.canary || (observed.active !== null && phase === 'Soaking');
-  return { running: null, orphanedSince: orphaned ? (since ?? observed.state?.since ?? now) : null, actions };
+  return { running: null, orphanedSince: orphanedSince(observed, input.canary, lease, now), actions };
 }

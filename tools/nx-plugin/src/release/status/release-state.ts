@@ -2,46 +2,22 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 
-/**
- * A release is the whole pod template (image digest and the service's config: env, secrets,
- * probes, resources), named by a hash of its spec. Pods carry it as a label and both Services
- * select it with the colour, so a colour still holding a pod of another template never serves it.
- */
-export const RELEASE_LABEL = 'trading.dev/release';
-
-/**
- * The phase of the release the active Service points at, persisted as annotations on that Service
- * and written in the same guarded replace that moves its selector: a switch without a recorded
- * phase cannot happen, and any rerun, from any machine, knows whether a soak is still owed.
- */
-export const PHASE = 'trading.dev/phase';
-export const PHASE_SINCE = 'trading.dev/phase-since';
-export const PHASE_REASON = 'trading.dev/phase-reason';
-/** The last release taken off traffic by analysis or rollback; a deploy does not retry it silently. */
-export const ABORTED_RELEASE = 'trading.dev/aborted-release';
-export const ABORTED_REASON = 'trading.dev/aborted-reason';
-
-/** The annotations that mark `release` as taken off traffic for `reason`. */
-export const abortedAnnotations = (release: string, reason: string): Record<string, string> => ({
-  [ABORTED_RELEASE]: release,
-  [ABORTED_REASON]: reason.slice(0, 250),
-});
-
-/**
- * Soaking: live, soak owed. Halted: live, the soak could not judge it (a rerun soaks it again).
- * Promoted: judged (or deliberately not: see the reason). Aborted: taken off traffic by analysis
- * or deploy:abort. RolledBack: taken off traffic by deploy:rollback.
- */
-export type Phase = 'Soaking' | 'Halted' | 'Promoted' | 'Aborted' | 'RolledBack';
-const PHASES: readonly Phase[] = ['Soaking', 'Halted', 'Promoted', 'Aborted', 'RolledBack'];
-/** Phases in which the live release has not been judged yet. */
-export const UNJUDGED: readonly Phase[] = ['Soaking', 'Halted'];
-
-export interface ReleaseState {
-  phase: Phase;
-  since: number;
-  reason: string;
-}
+// The phase annotations, the release label and their parsing are the release model's
+// (libs/release-model); the engine adds how a release is named: the hash of its pod template.
+export {
+  ABORTED_REASON,
+  ABORTED_RELEASE,
+  abortedAnnotations,
+  PHASE,
+  PHASE_REASON,
+  PHASE_SINCE,
+  type Phase,
+  parseState,
+  RELEASE_LABEL,
+  type ReleaseState,
+  stateAnnotations,
+  UNJUDGED,
+} from '@trading/release-model';
 
 /** The 12-hex-digit name of a pod template: stable key order, so equal templates hash equally. */
 export function releaseOf(template: V1PodTemplateSpec['spec']): string {
@@ -49,17 +25,4 @@ export function releaseOf(template: V1PodTemplateSpec['spec']): string {
     .update(stringify(template ?? {}))
     .digest('hex')
     .slice(0, 12);
-}
-
-/** The persisted phase from a Service's annotations; null for a Service no phase was written to. */
-export function parseState(annotations: Record<string, string> | undefined): ReleaseState | null {
-  const phase = annotations?.[PHASE] as Phase | undefined;
-  if (!phase || !PHASES.includes(phase)) return null;
-  const since = Date.parse(annotations?.[PHASE_SINCE] ?? '');
-  return { phase, since: Number.isNaN(since) ? 0 : since, reason: annotations?.[PHASE_REASON] ?? '' };
-}
-
-/** The annotations that record `phase` from `at` on. */
-export function stateAnnotations(phase: Phase, at: Date, reason = ''): Record<string, string> {
-  return { [PHASE]: phase, [PHASE_SINCE]: at.toISOString(), [PHASE_REASON]: reason };
 }

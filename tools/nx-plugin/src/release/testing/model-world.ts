@@ -5,7 +5,7 @@ import { soak, type PromotionContext } from '../commands/deploy/promotion';
 import { decide, type DecisionContext } from '../commands/decision/run-decision';
 import { rollbackService } from '../commands/rollback/run-rollback';
 import { loadAnalysisMetrics, loadEnvironment, loadServices, type EnvironmentConfig, type ServiceConfig } from '../config/config';
-import { HISTORY_LIMIT, live, type Release } from '../status/history';
+import { HISTORY_LIMIT, live, type Release } from '@trading/release-model';
 import type { Kube } from '../act/kube';
 import { type Color, deploymentManifest, releaseLabel } from '../config/manifests';
 import { UNJUDGED } from '../status/release-state';

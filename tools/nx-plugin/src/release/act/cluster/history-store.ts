@@ -1,16 +1,15 @@
 import type * as k8s from '@kubernetes/client-node';
-import { parseHistory, type Release } from '../../status/history';
+import * as model from '@trading/release-model';
+import { historyName, parseHistory, type Release } from '@trading/release-model';
 import type { ClusterClient } from './client';
+import { readerOf } from './observe';
 
 // The release history: a ConfigMap <svc>-releases per service, changed only by read-modify-write
 // under its resourceVersion, retried on conflict, so two writers never lose each other's entries.
 
-const nameOf = (service: string) => `${service}-releases`;
+const nameOf = historyName;
 
-export async function readHistory(c: ClusterClient, service: string): Promise<Release[]> {
-  const cm = await c.readOrNull('read the release history', () => c.core.readNamespacedConfigMap({ name: nameOf(service), namespace: c.target.namespace }));
-  return parseHistory(cm?.data?.history);
-}
+export const readHistory = (c: ClusterClient, service: string): Promise<Release[]> => model.readHistory(readerOf(c), service);
 
 /**
  * Applies `change` to the history as stored now; on a conflict, reads again and reapplies it.

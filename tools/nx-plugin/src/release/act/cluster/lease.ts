@@ -1,7 +1,10 @@
 import type * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { mayWrite, renewalLost, takeover } from '../../plan/lease-policy';
+import * as model from '@trading/release-model';
+import { leaseName, type LeaseView } from '@trading/release-model';
 import { type ClusterClient, KubeError, statusOf } from './client';
+import { readerOf } from './observe';
 
 /** The lease now names another holder. */
 class TakenOver extends KubeError {}
@@ -44,7 +47,7 @@ export async function acquireLease(
   preempt = false,
 ): Promise<Lease> {
   const { namespace } = c.target;
-  const name = `deploy-${service}`;
+  const name = leaseName(service);
   const now = () => new c.k8s.V1MicroTime();
   const read = () => c.readOrNull('read the deploy lease', () => c.coordination.readNamespacedLease({ name, namespace }));
   // Another holder's lease: refused while its own timestamps say it is valid; one that only looks
@@ -166,12 +169,4 @@ export async function acquireLease(
 }
 
 /** The deploy lease of a service as it stands: its holder and when it expires unless renewed; null when none is held. */
-export async function readLease(c: ClusterClient, service: string): Promise<{ holder: string; expiresAt: number } | null> {
-  const lease = await c.readOrNull('read the deploy lease', () =>
-    c.coordination.readNamespacedLease({ name: `deploy-${service}`, namespace: c.target.namespace }),
-  );
-  const holder = lease?.spec?.holderIdentity;
-  if (!lease || !holder) return null;
-  const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-  return { holder, expiresAt: renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 };
-}
+export const readLease = (c: ClusterClient, service: string): Promise<LeaseView | null> => model.readLease(readerOf(c), service);

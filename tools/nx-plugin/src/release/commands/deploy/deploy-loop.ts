@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../../config/config';
-import { live, recordFailed, recordLive } from '../../status/history';
+import { live, recordFailed, recordLive } from '@trading/release-model';
 import type { Kube, Lease } from '../../act/kube';
 import { type Color, SWITCHED_AT, deploymentManifest, releaseLabel } from '../../config/manifests';
 import { pointPreview, switchActive } from '../../act/switch-active';

@@ -3,7 +3,7 @@ import { judgeCanaryAgainstBaseline } from './baseline';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../analysis/judge';
 import type { RunningLoad } from '../../analysis/load-hook';
 import { runAnalysis } from '../../analysis/run-analysis';
-import { recordFailed } from '../../status/history';
+import { recordFailed } from '@trading/release-model';
 import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../config/manifests';
 import { UNJUDGED, stateAnnotations } from '../../status/release-state';
 import { NoWayBack, switchBack } from '../../act/switch-back';

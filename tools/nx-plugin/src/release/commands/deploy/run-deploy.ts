@@ -16,7 +16,7 @@ import { wantedRelease, type WantedRelease } from '../../plan/release-plan';
 import { type MigrationPlan, migrationPlan, readMigrations } from '../../config/migrations';
 import { backupName, recordOf } from '../../config/database-recovery';
 import { contractDecision, contractPlan } from '../../plan/contracts';
-import { recordContracts } from '../../status/history';
+import { recordContracts } from '@trading/release-model';
 import { withSchemaDefaults } from '../../../executors/options';
 import { reportServices } from '../service-table';
 import schema from '../../../executors/gke-deploy/schema.json';

@@ -1,4 +1,4 @@
-import type { Release } from '../../status/history';
+import type { Release } from '@trading/release-model';
 import { alertCooldown, rollbackFromAlert } from './alert';
 
 const envs = { staging: 'trading-staging', production: 'trading-production' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { live, type Release } from '../../status/history';
+import { live, type Release } from '@trading/release-model';
 
 /**
  * The alert entry point: an Alertmanager webhook payload (version 4), as Alertmanager posts it

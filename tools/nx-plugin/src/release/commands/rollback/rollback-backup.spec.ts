@@ -1,5 +1,5 @@
 import type { StatefulSetDatabase } from '../../config/database';
-import type { Release } from '../../status/history';
+import type { Release } from '@trading/release-model';
 import { settleRollbackBackup, startRollbackBackup } from './rollback-backup';
 
 const db = {} as StatefulSetDatabase; // passed through to takeBackup only

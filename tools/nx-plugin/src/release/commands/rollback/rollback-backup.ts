@@ -1,7 +1,7 @@
 import type { Kube } from '../../act/kube';
 import { type BackupRecord, backupName, recordOf } from '../../config/database-recovery';
 import type { StatefulSetDatabase } from '../../config/database';
-import { recordRollbackBackup } from '../../status/history';
+import { recordRollbackBackup } from '@trading/release-model';
 
 /** A rollback's base backup once it settled: taken, or the error that stopped it. */
 export type RollbackBackup = { taken: BackupRecord } | { error: Error };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadEnvironments, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { notifier } from '../../act/notify';
-import { live, previousGood, recordFailed, recordRollback, type Release } from '../../status/history';
+import { live, previousGood, recordFailed, recordRollback, type Release } from '@trading/release-model';
 import { settleRollbackBackup, startRollbackBackup } from './rollback-backup';
 import type { StatefulSetDatabase } from '../../config/database';
 import { Kube, LeaseHeld } from '../../act/kube';

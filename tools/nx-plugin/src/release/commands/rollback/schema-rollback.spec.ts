@@ -1,7 +1,7 @@
 import type { Kube } from '../../act/kube';
 import { databaseSchema } from '../../config/database';
 import { parseFile } from '../../config/migrations';
-import type { Release } from '../../status/history';
+import type { Release } from '@trading/release-model';
 import { type DatabaseRollback, planSchemaRollback } from './schema-rollback';
 
 // What `deploy:rollback --database` decides before anything moves (the cluster's answers given:

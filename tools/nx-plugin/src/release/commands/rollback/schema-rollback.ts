@@ -2,7 +2,7 @@ import type { DatabaseConfig } from '../../config/database';
 import { type DownPlan, downPlan } from '../../config/down-migrations';
 import { type BackupRecord, backupName, recordOf } from '../../config/database-recovery';
 import type { Kube, Lease } from '../../act/kube';
-import { live, type Release, recordSchema } from '../../status/history';
+import { live, type Release, recordSchema } from '@trading/release-model';
 import { leasesOf } from '../database-services';
 
 // `deploy:rollback --database` (issue 30): the schema taken back with the application. Decided

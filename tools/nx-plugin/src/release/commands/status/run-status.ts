@@ -2,10 +2,8 @@ import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resolveTarget } from '../target';
 import { Kube } from '../../act/kube';
-import { canaryName } from '../../config/manifests';
-import { reconcilePlan } from '../../plan/reconcile-plan';
-import { renderStatus, serviceStatus, type ServiceStatus } from '../../status/status';
-import { statusExposition } from '../../status/exposition';
+import * as model from '@trading/release-model';
+import { renderStatus, type ServiceStatus, statusExposition } from '@trading/release-model';
 import { withSchemaDefaults } from '../../../executors/options';
 import schema from '../../../executors/release-status/schema.json';
 import type { ReleaseStatusExecutorOptions } from '../../../executors/release-status/schema';
@@ -18,18 +16,8 @@ export interface StatusContext {
   print: (line: string) => void;
 }
 
-/**
- * One service's status as the cluster has it. Ready counts only the live colour's own pods of the
- * live release: a canary's or baseline's pods behind the active Service cannot hide a dead one.
- */
-export async function readServiceStatus(kube: Kube, name: string): Promise<ServiceStatus> {
-  const observed = await kube.observe(name);
-  const ready = observed.active ? await kube.readyLivePods(name, observed.active, observed.activeRelease) : 0;
-  const canary = await kube.deploymentStatus(canaryName(name));
-  // A run's deadline is its lease: what it left unjudged after the lease expired is orphaned.
-  const { orphanedSince } = reconcilePlan({ observed, canary: canary !== null, lease: await kube.readLease(name), standbyMs: Infinity, now: Date.now() });
-  return serviceStatus(name, observed, ready, await kube.readHistory(name), canary, orphanedSince);
-}
+/** One service's status as the cluster has it: the release model's reading, through the engine's client. */
+export const readServiceStatus = (kube: Kube, name: string): Promise<ServiceStatus> => model.readServiceStatus(kube.reader, name);
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeStatusOptions = (options: Partial<ReleaseStatusExecutorOptions> & { environment: string }) =>

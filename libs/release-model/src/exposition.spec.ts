@@ -1,5 +1,5 @@
-import { colorState } from '../testing/color-state';
-import type { Observed } from '../plan/planner';
+import { colorState } from './testing/color-state';
+import type { Observed } from './observed';
 import type { Release } from './history';
 import { statusExposition } from './exposition';
 import { serviceStatus } from './status';

@@ -1,8 +1,8 @@
 import { type DeliveryMetrics, deliveryMetrics, formatDuration } from './delivery';
 import { live, previousGood, type Release } from './history';
-import { COLORS, type Color } from '../config/manifests';
-import type { Observed } from '../plan/planner';
-import type { Phase } from './release-state';
+import { COLORS, canaryName, type Color } from './names';
+import { type ClusterReader, deploymentStatus, type Observed, observe, orphanedSince as orphaned, readHistory, readLease, readyLivePods } from './observed';
+import type { Phase } from './phase';
 
 /** What `deploy:status` reports of one service: the truth read from the cluster, nothing cached. */
 export interface ServiceStatus {
@@ -142,4 +142,17 @@ export function renderDelivery(statuses: ServiceStatus[]): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * One service's status as the cluster has it. Ready counts only the live colour's own pods of the
+ * live release: a canary's or baseline's pods behind the active Service cannot hide a dead one.
+ */
+export async function readServiceStatus(r: ClusterReader, name: string, now = Date.now()): Promise<ServiceStatus> {
+  const observed = await observe(r, name, now);
+  const ready = observed.active ? await readyLivePods(r, name, observed.active, observed.activeRelease) : 0;
+  const canary = await deploymentStatus(r, canaryName(name));
+  // A run's deadline is its lease: what it left unjudged after the lease expired is orphaned.
+  const since = orphaned(observed, canary !== null, await readLease(r, name), now);
+  return serviceStatus(name, observed, ready, await readHistory(r, name), canary, since, now);
 }

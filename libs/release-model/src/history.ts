@@ -1,6 +1,16 @@
-import type { BackupRecord } from '../config/database-recovery';
 import type { V1PodSpec } from '@kubernetes/client-node';
-import type { Color } from '../config/manifests';
+import type { Color } from './names';
+
+/** A base backup of a service's database, as its Job reported it. */
+export interface BackupRecord {
+  name: string;
+  /** When it ended (ISO 8601): a restore to any moment after it can start from it. */
+  at?: string;
+  /** Its WAL start location (LSN), as PostgreSQL writes it. */
+  lsn?: string;
+  /** The restore point written after it (named as the backup): what a recovery to "before this deploy" stops at. */
+  mark?: { lsn: string; at: string };
+}
 
 export type Outcome = 'live' | 'superseded' | 'failed' | 'rolled-back';
 

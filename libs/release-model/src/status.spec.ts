@@ -1,5 +1,5 @@
-import { colorState } from '../testing/color-state';
-import type { Observed } from '../plan/planner';
+import { colorState } from './testing/color-state';
+import type { Observed } from './observed';
 import { renderStatus, serviceStatus } from './status';
 
 const state = (release: string, replicas = 2) => colorState(release, replicas, `reg/svc@sha256:${'a'.repeat(64)}`);

@@ -1,4 +1,3 @@
-import { median } from '../analysis/mann-whitney';
 import type { Release } from './history';
 
 // Delivery metrics (DORA's four keys, as Google's Four Keys computes them) of one service in one
@@ -32,8 +31,13 @@ export interface DeliveryMetrics {
 
 const at = (time: string) => Date.parse(time);
 
-/** The median, or null for no values (mann-whitney.ts's median refuses them). */
-export const medianOrNull = (values: number[]): number | null => (values.length ? median(values) : null);
+/** The median, or null for no values. */
+export function medianOrNull(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
 
 /** Pure: the service's delivery metrics over the `days` before `now` (ms since epoch). */
 export function deliveryMetrics(history: Release[], now: number, days: number): DeliveryMetrics {
