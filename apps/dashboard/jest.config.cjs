@@ -9,6 +9,7 @@ module.exports = createJestConfig({
   setupFilesAfterEnv: ['<rootDir>/test-setup.ts'],
   moduleNameMapper: {
     '^@trading/api-client$': '<rootDir>/../../libs/api-client/src/index.ts',
+    '^@trading/release-model$': '<rootDir>/../../libs/release-model/src/index.ts',
   },
   collectCoverageFrom: ['app/**/*.{ts,tsx}', 'components/**/*.{ts,tsx}', 'lib/**/*.{ts,tsx}', '!**/*.spec.{ts,tsx}'],
   collectCoverage: true,

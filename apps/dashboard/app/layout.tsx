@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 export const metadata = {
   title: 'Trading dashboard',
-  description: 'Positions, risk limits and execution engine status',
+  description: 'Positions, risk limits, execution engine status and deployments',
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {
@@ -18,7 +18,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <header>
           <nav>
             <Link href="/">Overview</Link> <Link href="/positions">Positions</Link> <Link href="/risk">Risk limits</Link> <Link href="/engine">Engine</Link>{' '}
-            <Link href="/orders">Orders</Link>
+            <Link href="/orders">Orders</Link> <Link href="/deployments">Deployments</Link>
           </nav>
         </header>
         <main>{children}</main>

@@ -17,6 +17,9 @@ export default function Overview() {
         <li>
           <Link href="/orders">Orders</Link>: the agents' intents and the engine's bookings
         </li>
+        <li>
+          <Link href="/deployments">Deployments</Link>: what is live in each environment, what is being judged, and every release's outcome
+        </li>
       </ul>
     </section>
   );

@@ -6,6 +6,7 @@ import RootLayout from '../app/layout';
 import Overview from '../app/page';
 import PositionsPage from '../app/positions/page';
 import RiskPage from '../app/risk/page';
+import DeploymentsPage from '../app/deployments/page';
 import { load } from '../lib/load';
 import { serviceClient } from '../lib/services';
 
@@ -119,9 +120,26 @@ describe('pages', () => {
     expect(screen.getByText('No bookings yet.')).toBeInTheDocument();
   });
 
+  it('renders the Deployments page, saying so when no environment is configured, and why one cannot be read', async () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.RELEASES_NAMESPACES;
+      delete process.env.RELEASES_NAMESPACE;
+      const { unmount } = render(await DeploymentsPage());
+      expect(screen.getByRole('heading', { name: 'Deployments' })).toBeInTheDocument();
+      expect(screen.getByText(/No environment configured/)).toBeInTheDocument();
+      unmount();
+      process.env.RELEASES_NAMESPACES = 'staging:x';
+      render(await DeploymentsPage());
+      expect(screen.getByText(/is not environment=namespace/)).toBeInTheDocument();
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('renders the overview with links to every page', () => {
     render(<Overview />);
-    expect(screen.getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual(['/positions', '/risk', '/engine', '/orders']);
+    expect(screen.getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual(['/positions', '/risk', '/engine', '/orders', '/deployments']);
   });
 
   it('renders the layout navigation around its children', () => {

@@ -1,8 +1,18 @@
 import type * as k8s from '@kubernetes/client-node';
-import { type ClusterReader, deploymentStatus, observe, orphanedSince, readHistory, readLease, readyAddresses, readyLivePods } from './observed';
+import {
+  type ClusterReader,
+  deploymentStatus,
+  observe,
+  orphanedSince,
+  readHistory,
+  readLease,
+  readyAddresses,
+  readyLivePods,
+  releasedServices,
+} from './observed';
 import { COLOR_LABEL, RELEASE_LABEL, SWITCHED_AT, TRACK_LABEL } from './names';
 import { ABORTED_REASON, ABORTED_RELEASE, PHASE, PHASE_REASON, PHASE_SINCE, parseState, stateAnnotations } from './phase';
-import { readServiceStatus } from './status';
+import { readServiceStatus, readServiceView } from './status';
 
 /** A namespace as plain objects: the reader the model is given. */
 function namespace(objects: {
@@ -21,6 +31,8 @@ function namespace(objects: {
     readConfigMap: async (name) => objects.configMaps?.[name] ?? null,
     readLease: async (name) => objects.leases?.[name] ?? null,
     listEndpointSlices: async (service) => objects.slices?.[service] ?? [],
+    listDeployments: async (selector) =>
+      Object.values(objects.deployments ?? {}).filter((d) => selector.split(',').every((key) => key in (d.metadata?.labels ?? {}))),
     listPods: async (selector) => {
       selectors.push(selector);
       const wanted = Object.fromEntries(selector.split(',').map((kv) => kv.split('=')));
@@ -33,8 +45,8 @@ const service = (color: string, release: string, annotations: Record<string, str
   metadata: { annotations },
   spec: { selector: { 'app.kubernetes.io/name': 'agents', [COLOR_LABEL]: color, [RELEASE_LABEL]: release } },
 });
-const deployment = (release: string, image: string, replicas: number, available: number): k8s.V1Deployment => ({
-  metadata: { generation: 2 },
+const deployment = (release: string, image: string, replicas: number, available: number, name = 'agents', color = 'blue'): k8s.V1Deployment => ({
+  metadata: { generation: 2, labels: { 'app.kubernetes.io/name': name, [COLOR_LABEL]: color } },
   spec: {
     replicas,
     selector: {},
@@ -160,6 +172,18 @@ describe('the release model read from a namespace', () => {
     expect(r.selectors).toEqual([`app.kubernetes.io/name=agents,${COLOR_LABEL}=green`]);
   });
 
+  it('names the services whose colours it finds, each once', async () => {
+    const r = namespace({
+      deployments: {
+        'quotes-green': deployment('q', 'i', 1, 1, 'quotes', 'green'),
+        'agents-blue': deployment('a', 'i', 1, 1),
+        'agents-green': deployment('a', 'i', 1, 1, 'agents', 'green'),
+        stray: { metadata: { labels: { 'app.kubernetes.io/name': 'stray' } } },
+      },
+    });
+    expect(await releasedServices(r)).toEqual(['agents', 'quotes']);
+  });
+
   it("reads a Deployment's size, the history and the lease (its expiry from its renewal)", async () => {
     const r = world();
     expect(await deploymentStatus(r, 'agents-canary')).toEqual({ replicas: 1, available: 0, image: 'img@3' });
@@ -194,6 +218,11 @@ describe('the release model read from a namespace', () => {
       history: { live: { revision: 2, release: 'r2' }, lastGood: { revision: 1, release: 'r1' } },
       orphanedSince: '2026-12-05T10:01:30.000Z',
     });
+    const view = await readServiceView(world(), 'agents', 0);
+    expect(view.history.map((e) => [e.revision, e.outcome])).toEqual([
+      [1, 'superseded'],
+      [2, 'live'],
+    ]);
     expect(status.warnings).toEqual(
       expect.arrayContaining([expect.stringMatching(/^1\/2 ready pods/), expect.stringMatching(/^soak owed/), expect.stringMatching(/^orphaned since/)]),
     );

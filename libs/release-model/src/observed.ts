@@ -16,6 +16,7 @@ export interface ClusterReader {
   /** The EndpointSlices of the Service `service` (label kubernetes.io/service-name). */
   listEndpointSlices(service: string): Promise<k8s.V1EndpointSlice[]>;
   listPods(labelSelector: string): Promise<k8s.V1Pod[]>;
+  listDeployments(labelSelector: string): Promise<k8s.V1Deployment[]>;
 }
 
 export interface ColorState {
@@ -98,6 +99,13 @@ export async function observe(r: ClusterReader, service: string, now = Date.now(
     switchedAt: switched ? Date.parse(switched) : null,
     now,
   };
+}
+
+/** The services the engine deploys in the namespace: the names its colours' Deployments carry, sorted. */
+export async function releasedServices(r: ClusterReader): Promise<string[]> {
+  const colours = await r.listDeployments(COLOR_LABEL);
+  const names = colours.flatMap((d) => d.metadata?.labels?.['app.kubernetes.io/name'] ?? []);
+  return [...new Set(names)].sort();
 }
 
 /** The pods of one colour of a service (by the Deployment's selector). */

@@ -149,10 +149,28 @@ export function renderDelivery(statuses: ServiceStatus[]): string {
  * live release: a canary's or baseline's pods behind the active Service cannot hide a dead one.
  */
 export async function readServiceStatus(r: ClusterReader, name: string, now = Date.now()): Promise<ServiceStatus> {
+  return (await readServiceView(r, name, now)).status;
+}
+
+/** A service's status and its release history (without the recorded pod templates), for a page. */
+export interface ServiceView {
+  status: ServiceStatus;
+  history: Omit<Release, 'template'>[];
+}
+
+export async function readServiceView(r: ClusterReader, name: string, now = Date.now()): Promise<ServiceView> {
   const observed = await observe(r, name, now);
   const ready = observed.active ? await readyLivePods(r, name, observed.active, observed.activeRelease) : 0;
   const canary = await deploymentStatus(r, canaryName(name));
   // A run's deadline is its lease: what it left unjudged after the lease expired is orphaned.
   const since = orphaned(observed, canary !== null, await readLease(r, name), now);
-  return serviceStatus(name, observed, ready, await readHistory(r, name), canary, since, now);
+  const history = await readHistory(r, name);
+  return {
+    status: serviceStatus(name, observed, ready, history, canary, since, now),
+    history: history.map((entry) => {
+      const shown: Omit<Release, 'template'> & { template?: unknown } = { ...entry };
+      delete shown.template;
+      return shown;
+    }),
+  };
 }

@@ -73,6 +73,90 @@ describe('deploy and rollback against the local cluster', () => {
     expect(selector('execution-engine')).toBe('green');
   }, 120_000);
 
+  it('runs the dashboard as its own read-only identity: it reads the releases, a write or a Secret through it is refused', async () => {
+    expect(
+      kubectl(
+        '-n',
+        NS,
+        'get',
+        'deploy',
+        'dashboard-blue',
+        '-o',
+        'jsonpath={.spec.template.spec.serviceAccountName} {.spec.template.spec.automountServiceAccountToken}',
+      ),
+    ).toBe('dashboard true');
+    expect(
+      kubectl(
+        '-n',
+        NS,
+        'get',
+        'deploy',
+        'agents-blue',
+        '-o',
+        'jsonpath={.spec.template.spec.serviceAccountName}|{.spec.template.spec.automountServiceAccountToken}',
+      ),
+    ).toBe('|false');
+    // The pods' own credentials: a token of the dashboard's ServiceAccount, used as the pod uses it.
+    const token = kubectl('-n', NS, 'create', 'token', 'dashboard', '--duration=10m');
+    const server = kubectl('config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}');
+    const ca = kubectl('config', 'view', '--minify', '--raw', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}');
+    const k8s = await import('@kubernetes/client-node');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server, caData: ca, skipTLSVerify: !ca }],
+      users: [{ name: 'dashboard', token }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'dashboard', namespace: NS }],
+      currentContext: 'c',
+    });
+    const { readServiceStatus } = await import('@trading/release-model');
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+    const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+    const orNull = async <T>(read: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await read();
+      } catch (error) {
+        if ((error as { code?: number }).code === 404) return null;
+        throw error;
+      }
+    };
+    const status = await readServiceStatus(
+      {
+        readService: (name) => orNull(() => core.readNamespacedService({ name, namespace: NS })),
+        readDeployment: (name) => orNull(() => apps.readNamespacedDeployment({ name, namespace: NS })),
+        readConfigMap: (name) => orNull(() => core.readNamespacedConfigMap({ name, namespace: NS })),
+        readLease: (name) => orNull(() => coordination.readNamespacedLease({ name, namespace: NS })),
+        listEndpointSlices: async (service) =>
+          (await discovery.listNamespacedEndpointSlice({ namespace: NS, labelSelector: `kubernetes.io/service-name=${service}` })).items,
+        listPods: async (labelSelector) => (await core.listNamespacedPod({ namespace: NS, labelSelector })).items,
+        listDeployments: async (labelSelector) => (await apps.listNamespacedDeployment({ namespace: NS, labelSelector })).items,
+      },
+      'execution-engine',
+    );
+    expect(status).toMatchObject({ live: { color: 'green', image: digest(2) }, phase: 'Promoted' });
+    const refused = async (write: () => Promise<unknown>) => {
+      const error = await write().then(
+        () => null,
+        (e: { code?: number }) => e,
+      );
+      return error?.code;
+    };
+    expect(
+      await refused(() =>
+        core.patchNamespacedService(
+          { name: 'execution-engine', namespace: NS, body: { metadata: { labels: { x: 'y' } } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(403);
+    expect(await refused(() => apps.deleteNamespacedDeployment({ name: 'agents-blue', namespace: NS }))).toBe(403);
+    expect(await refused(() => core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'x' } } }))).toBe(403);
+    expect(await refused(() => core.listNamespacedSecret({ namespace: NS }))).toBe(403);
+    expect(await refused(() => core.listNamespacedService({ namespace: 'default' }))).toBe(403);
+    expect(selector('execution-engine')).toBe('green');
+  }, 60_000);
+
   it('rolls the changed service back to blue and reports the recovery time', async () => {
     const result = await runRollback({ environment: 'staging', services: ['execution-engine'], reason: 'jest' }, ctx());
     expect(result.ok).toBe(true);

@@ -6,7 +6,8 @@ import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
 import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readerOf, readyEndpoints, readyLivePods, servingEndpoints } from './cluster/observe';
-import { applyDeployment, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
+import { applyDeployment, applyReleaseReader, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
+import type { releaseReaderManifests } from '../config/release-reader';
 import { ensureDatabase } from './cluster/database-writes';
 import { restoreDatabase, takeBackup } from './cluster/database-recovery';
 import type { RestoreTarget } from '../config/database-recovery';
@@ -92,6 +93,7 @@ export class Kube {
   runDownMigrations = (service: string, environment: string, db: DatabaseConfig, plan: DownPlan, configMap: string, log: (m: string) => void) =>
     this.guard(() => runDownMigrations(this.c, service, environment, db, plan, configMap, log));
   applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
+  applyReleaseReader = (objects: ReturnType<typeof releaseReaderManifests>): Promise<void> => this.guard(() => applyReleaseReader(this.c, objects));
   scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
   pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));
   recordPhase = (service: string, release: string, annotations: Record<string, string>): Promise<void> =>

@@ -42,6 +42,12 @@ export const serviceSchema = z.object({
   migrations: z.string().endsWith('migrations.yaml').optional(),
   /** Environment variables from Kubernetes Secrets: NAME: { secret, key }. Values never live in the repo. */
   secretEnv: z.record(z.string(), z.object({ secret: z.string().min(1), key: z.string().min(1) })).default({}),
+  /**
+   * Its pods read the namespace's releases (the dashboard's Deployments page): they run as a
+   * ServiceAccount of their own, bound to a Role that can only get, list and watch what the release
+   * model reads (config/release-reader.ts); every other service runs without a token.
+   */
+  readsReleases: z.boolean().default(false),
   /** Serves Prometheus metrics at /metrics: its pods are scraped (by annotation). */
   scrape: z.boolean().default(true),
   /** Which analysis metrics apply and where this service's thresholds differ (default: all, as defined). */

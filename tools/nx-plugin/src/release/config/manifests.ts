@@ -111,7 +111,8 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
         // /metrics; one that does not (scrape: false) is judged on the load generator's requests.
         metadata: { labels: podLabels, annotations: { [SCRAPE_ANNOTATION]: String(service.scrape) } },
         spec: {
-          automountServiceAccountToken: false,
+          // Only a service that reads the releases has a token: its own read-only identity (release-reader.ts).
+          ...(service.readsReleases ? { serviceAccountName: service.name, automountServiceAccountToken: true } : { automountServiceAccountToken: false }),
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
@@ -122,6 +123,12 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
                 { name: 'PORT', value: String(service.port) },
                 // The release this pod runs, read from its own label (the dashboard shows it).
                 { name: 'RELEASE_REVISION', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/version']" } } },
+                ...(service.readsReleases
+                  ? [
+                      { name: 'RELEASES_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                      { name: 'RELEASES_ENVIRONMENT', value: input.environment },
+                    ]
+                  : []),
                 ...Object.entries(service.env).map(([name, value]) => ({ name, value })),
                 ...Object.entries(service.secretEnv).map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
               ],

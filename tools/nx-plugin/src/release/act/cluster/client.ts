@@ -37,6 +37,8 @@ export interface Apis {
   coordination: k8s.CoordinationV1Api;
   /** Jobs (the migrations'): absent from the in-memory API of the unit tests. */
   batch?: k8s.BatchV1Api;
+  /** Roles (a service's read-only identity): absent from the in-memory API of the unit tests. */
+  rbac?: k8s.RbacAuthorizationV1Api;
 }
 
 export class ClusterClient {
@@ -45,6 +47,7 @@ export class ClusterClient {
   readonly discovery: k8s.DiscoveryV1Api;
   readonly coordination: k8s.CoordinationV1Api;
   readonly batch?: k8s.BatchV1Api;
+  readonly rbac?: k8s.RbacAuthorizationV1Api;
 
   /** Over given API objects: the real ones (connect), or an in-memory API server in tests. */
   constructor(
@@ -53,7 +56,7 @@ export class ClusterClient {
     readonly target: KubeTarget,
     apis: Apis,
   ) {
-    ({ apps: this.apps, core: this.core, discovery: this.discovery, coordination: this.coordination, batch: this.batch } = apis);
+    ({ apps: this.apps, core: this.core, discovery: this.discovery, coordination: this.coordination, batch: this.batch, rbac: this.rbac } = apis);
   }
 
   /** Loads the default kubeconfig (KUBECONFIG or ~/.kube/config, GKE or local) and selects `context`. */
@@ -79,6 +82,7 @@ export class ClusterClient {
       discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
       coordination: kc.makeApiClient(k8s.CoordinationV1Api),
       batch: kc.makeApiClient(k8s.BatchV1Api),
+      rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
     });
   }
 

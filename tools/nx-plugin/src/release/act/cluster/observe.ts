@@ -21,6 +21,8 @@ export function readerOf(c: ClusterClient): ClusterReader {
           c.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
         )
       ).items,
+    listDeployments: async (labelSelector) =>
+      (await c.call(`list the Deployments ${labelSelector}`, () => c.apps.listNamespacedDeployment({ namespace, labelSelector }))).items,
     listPods: async (labelSelector) => (await c.call(`list the pods ${labelSelector}`, () => c.core.listNamespacedPod({ namespace, labelSelector }))).items,
   };
 }

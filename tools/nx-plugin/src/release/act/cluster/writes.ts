@@ -1,6 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { type Color, deploymentName } from '../../config/manifests';
 import { RELEASE_LABEL } from '../../status/release-state';
+import type { releaseReaderManifests } from '../../config/release-reader';
 import { type ClusterClient, KubeError } from './client';
 
 // Changing what is there. Deployments go in by server-side apply (field manager nx-gke-deploy):
@@ -74,4 +75,25 @@ export async function recordPhase(c: ClusterClient, service: string, release: st
 
 export async function deleteDeployment(c: ClusterClient, name: string): Promise<void> {
   await c.readOrNull(`delete Deployment ${name}`, () => c.apps.deleteNamespacedDeployment({ name, namespace: c.target.namespace }));
+}
+
+/** A service's read-only identity (config/release-reader.ts), applied server-side: rerun, it changes nothing. */
+export async function applyReleaseReader(c: ClusterClient, objects: ReturnType<typeof releaseReaderManifests>): Promise<void> {
+  const { namespace } = c.target;
+  const ssa = c.k8s.setHeaderOptions('Content-Type', c.k8s.PatchStrategy.ServerSideApply);
+  const { serviceAccount, role, roleBinding } = objects;
+  if (!c.rbac) throw new Error('no RBAC API on this client: a release reader needs Roles');
+  const rbac = c.rbac;
+  await c.call(`apply ServiceAccount ${serviceAccount.metadata!.name}`, () =>
+    c.core.patchNamespacedServiceAccount(
+      { name: serviceAccount.metadata!.name!, namespace, body: serviceAccount, fieldManager: FIELD_MANAGER, force: true },
+      ssa,
+    ),
+  );
+  await c.call(`apply Role ${role.metadata!.name}`, () =>
+    rbac.patchNamespacedRole({ name: role.metadata!.name!, namespace, body: role, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
+  await c.call(`apply RoleBinding ${roleBinding.metadata!.name}`, () =>
+    rbac.patchNamespacedRoleBinding({ name: roleBinding.metadata!.name!, namespace, body: roleBinding, fieldManager: FIELD_MANAGER, force: true }, ssa),
+  );
 }
