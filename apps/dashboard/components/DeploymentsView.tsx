@@ -1,8 +1,9 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import type { ServiceStatus, ServiceView } from '@trading/release-model';
+import type { ServiceView } from '@trading/release-model';
 import { ago, health, nextCommand, shortImage } from '../lib/deployments';
+import { AnalysisPanel } from './AnalysisPanel';
 import type { EnvironmentReleases, Releases } from '../lib/releases';
 
 /** How often the page reads the releases again while it is open. */
@@ -53,7 +54,8 @@ function History({ history }: { history: ServiceView['history'] }) {
   );
 }
 
-function Service({ environment, status, history, now }: { environment: string; status: ServiceStatus; history: ServiceView['history']; now: number }) {
+function Service({ environment, view, now }: { environment: string; view: ServiceView; now: number }) {
+  const { status, history, analysis } = view;
   const state = health(status);
   const next = nextCommand(environment, status);
   return (
@@ -105,6 +107,7 @@ function Service({ environment, status, history, now }: { environment: string; s
           </>
         ) : null}
       </dl>
+      {analysis ? <AnalysisPanel record={analysis} now={now} /> : null}
       {status.warnings.length ? (
         <ul className="warnings">
           {status.warnings.map((w) => (
@@ -165,7 +168,7 @@ function Environment({ env, now }: { env: EnvironmentReleases; now: number }) {
       ) : (
         <div className="services">
           {env.services.map((s) => (
-            <Service key={s.status.service} environment={env.environment} status={s.status} history={s.history} now={now} />
+            <Service key={s.status.service} environment={env.environment} view={s} now={now} />
           ))}
         </div>
       )}

@@ -16,7 +16,7 @@ const delivery = {
   timeToRestoreSeconds: 30,
 };
 
-function view(overrides: Partial<ServiceView['status']> = {}, history: ServiceView['history'] = []): ServiceView {
+function view(overrides: Partial<ServiceView['status']> = {}, history: ServiceView['history'] = [], analysis: ServiceView['analysis'] = null): ServiceView {
   return {
     status: {
       service: 'agents',
@@ -42,6 +42,7 @@ function view(overrides: Partial<ServiceView['status']> = {}, history: ServiceVi
       ...overrides,
     },
     history,
+    analysis,
   };
 }
 
@@ -217,6 +218,48 @@ describe('DeploymentsView', () => {
     });
     expect(screen.getByText(/last refresh failed: cannot reach the Kubernetes API/)).toBeInTheDocument();
     expect(screen.getByTestId('phase')).toHaveTextContent('Soaking');
+  });
+
+  it('shows the analysis being made: progress, time left, each metric against its threshold; then the verdict', () => {
+    const soak: NonNullable<ServiceView['analysis']> = {
+      kind: 'soak',
+      release: 'r2',
+      label: 'soak of agents on green',
+      startedAt: '2026-12-05T10:04:00.000Z',
+      deadline: '2026-12-05T10:06:00.000Z',
+      intervalSeconds: 10,
+      metrics: [
+        { name: 'error-rate', unit: 'ratio', failWhen: { above: 0.01 }, failureLimit: 0 },
+        { name: 'p95-latency', unit: 'seconds', failWhen: { above: 0.5 }, failureLimit: 0 },
+        { name: 'throughput', unit: 'count', failWhen: { below: 5 }, failureLimit: 0 },
+      ],
+      rounds: [
+        { at: '2026-12-05T10:04:10.000Z', values: { 'error-rate': 0, 'p95-latency': 0.012, throughput: 9 } },
+        { at: '2026-12-05T10:04:20.000Z', values: { 'error-rate': 0.031, 'p95-latency': null, throughput: 7.5 }, health: '1/2 ready endpoints behind agents' },
+      ],
+      verdict: null,
+    };
+    const { unmount } = render(<DeploymentsView initial={releases([view({ phase: 'Soaking' }, [], soak)])} />);
+    const panel = screen.getByTestId('analysis');
+    expect(within(panel).getByTestId('analysis-left')).toHaveTextContent('round 2, 60 s left');
+    expect(within(panel).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '50');
+    expect(within(within(panel).getByTestId('metric-error-rate')).getByText('3.10%')).toHaveClass('loss');
+    expect(within(panel).getByTestId('metric-error-rate')).toHaveTextContent('fails above 1.00%');
+    expect(within(panel).getByTestId('metric-p95-latency')).toHaveTextContent('no data');
+    expect(within(panel).getByTestId('metric-p95-latency')).toHaveTextContent('fails above 500 ms');
+    expect(within(panel).getByTestId('metric-throughput')).toHaveTextContent('7.5fails below 5');
+    expect(within(panel).getByText('health: 1/2 ready endpoints behind agents')).toBeInTheDocument();
+    expect(panel.querySelectorAll('circle.breach')).toHaveLength(1);
+    expect(within(panel).getByRole('img', { name: 'error-rate: 2 round(s), fails above 1.00%' })).toBeInTheDocument();
+    unmount();
+    const verdict = {
+      ...soak,
+      rounds: soak.rounds.slice(0, 1),
+      verdict: { status: 'failed' as const, reason: 'error-rate 3.10% > 1.00%', at: '2026-12-05T10:04:21.000Z' },
+    };
+    render(<DeploymentsView initial={releases([view({ phase: 'Aborted' }, [], verdict)])} />);
+    expect(screen.getByTestId('analysis-verdict')).toHaveTextContent('failed after 1 round(s) — error-rate 3.10% > 1.00%');
+    expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
   });
 
   it('a service taken off traffic: red, its reason, its warnings; one never deployed: idle', () => {

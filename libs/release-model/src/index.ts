@@ -9,3 +9,4 @@ export * from './delivery';
 export * from './observed';
 export * from './status';
 export * from './exposition';
+export * from './analysis';

@@ -25,5 +25,7 @@ export const canaryName = (service: string) => `${service}-canary`;
 export const baselineName = (service: string) => `${service}-baseline`;
 /** The ConfigMap that holds a service's release history. */
 export const historyName = (service: string) => `${service}-releases`;
+/** The ConfigMap that holds the record of a service's last analysis (its canary's or its soak's). */
+export const analysisName = (service: string) => `${service}-analysis`;
 /** The Lease a deploy run holds on a service while it changes it. */
 export const leaseName = (service: string) => `deploy-${service}`;

@@ -3,6 +3,7 @@ import { live, previousGood, type Release } from './history';
 import { COLORS, canaryName, type Color } from './names';
 import { type ClusterReader, deploymentStatus, type Observed, observe, orphanedSince as orphaned, readHistory, readLease, readyLivePods } from './observed';
 import type { Phase } from './phase';
+import { type AnalysisRecord, readAnalysis } from './analysis';
 
 /** What `deploy:status` reports of one service: the truth read from the cluster, nothing cached. */
 export interface ServiceStatus {
@@ -156,6 +157,8 @@ export async function readServiceStatus(r: ClusterReader, name: string, now = Da
 export interface ServiceView {
   status: ServiceStatus;
   history: Omit<Release, 'template'>[];
+  /** The last analysis (canary or soak) as recorded round by round; null when none was. */
+  analysis: AnalysisRecord | null;
 }
 
 export async function readServiceView(r: ClusterReader, name: string, now = Date.now()): Promise<ServiceView> {
@@ -167,6 +170,7 @@ export async function readServiceView(r: ClusterReader, name: string, now = Date
   const history = await readHistory(r, name);
   return {
     status: serviceStatus(name, observed, ready, history, canary, since, now),
+    analysis: await readAnalysis(r, name),
     history: history.map((entry) => {
       const shown: Omit<Release, 'template'> & { template?: unknown } = { ...entry };
       delete shown.template;

@@ -1,3 +1,4 @@
+import { parseAnalysis } from '@trading/release-model';
 import { ClusterClient, loadClient } from './act/cluster/client';
 import { live, type Release } from '@trading/release-model';
 import { Kube } from './act/kube';
@@ -34,6 +35,22 @@ describe('the switch', () => {
     await w.deploy(1, 'pass');
     const second = w.logs.slice(w.logs.lastIndexOf('switch traffic blue -> green'));
     expect(second[1]).toMatch(/^traffic: the active Service lists 2\/2 ready pods of the new release \(after \d+\.\d s\)$/);
+  });
+
+  it('records the soak round by round for the Deployments page: metrics and thresholds, values, the verdict', async () => {
+    const { api, world: w } = await world();
+    await w.deploy(0, 'pass');
+    const passed = parseAnalysis(api.configMap('agents-analysis')?.data?.analysis)!;
+    expect(passed).toMatchObject({ kind: 'soak', release: releaseOf(0), label: 'soak of agents on blue', verdict: { status: 'passed' } });
+    expect(passed.metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['error-rate']));
+    expect(passed.rounds.length).toBeGreaterThan(0);
+    expect(Object.values(passed.rounds[0].values)).toEqual(expect.arrayContaining([0]));
+    expect(Date.parse(passed.deadline) - Date.parse(passed.startedAt)).toBe(w.env.analysis!.soakSeconds * 1000);
+    await expect(w.deploy(1, 'fail')).rejects.toThrow(/rolled back/);
+    const failed = parseAnalysis(api.configMap('agents-analysis')?.data?.analysis)!;
+    expect(failed).toMatchObject({ release: releaseOf(1), label: 'soak of agents on green', verdict: { status: 'failed' } });
+    expect(failed.rounds).toHaveLength(1);
+    expect(failed.verdict!.reason).toMatch(/error-rate/);
   });
 });
 

@@ -1,9 +1,10 @@
 import type * as k8s from '@kubernetes/client-node';
-import type { ClusterReader, Release } from '@trading/release-model';
+import type { AnalysisRecord, ClusterReader, Release } from '@trading/release-model';
 import type { Color } from '../config/manifests';
 import type { Observed } from '../plan/planner';
 import { ClusterClient, type KubeTarget } from './cluster/client';
 import { readHistory, updateHistory } from './cluster/history-store';
+import { writeAnalysis } from './cluster/analysis-store';
 import { type Lease, acquireLease, readLease } from './cluster/lease';
 import { deploymentStatus, observe, podsOf, readDeployment, readerOf, readyEndpoints, readyLivePods, servingEndpoints } from './cluster/observe';
 import { applyDeployment, applyReleaseReader, deleteDeployment, ensureNamespace, pointService, recordPhase, scale } from './cluster/writes';
@@ -93,6 +94,8 @@ export class Kube {
   runDownMigrations = (service: string, environment: string, db: DatabaseConfig, plan: DownPlan, configMap: string, log: (m: string) => void) =>
     this.guard(() => runDownMigrations(this.c, service, environment, db, plan, configMap, log));
   applyDeployment = (body: k8s.V1Deployment): Promise<void> => this.guard(() => applyDeployment(this.c, body));
+  /** The record of the analysis being made, for the Deployments page (analysis-store.ts). */
+  writeAnalysis = (service: string, record: AnalysisRecord): Promise<void> => this.guard(() => writeAnalysis(this.c, service, record));
   applyReleaseReader = (objects: ReturnType<typeof releaseReaderManifests>): Promise<void> => this.guard(() => applyReleaseReader(this.c, objects));
   scale = (service: string, color: Color, replicas: number): Promise<void> => this.guard(() => scale(this.c, service, color, replicas));
   pointService = (body: k8s.V1Service, annotations: Record<string, string> = {}): Promise<void> => this.guard(() => pointService(this.c, body, annotations));

@@ -23,6 +23,8 @@ export interface AnalysisRun {
   stopped?: () => Error | undefined;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Told each round's values (null: none) and health failure, as they are measured. */
+  onRound?: (round: { at: number; values: Record<string, number | null>; health?: string }) => Promise<void>;
 }
 
 export interface AnalysisOutcome {
@@ -76,6 +78,11 @@ export async function runAnalysis(run: AnalysisRun): Promise<AnalysisOutcome> {
       return { status: 'inconclusive', reason: `health check could not run: ${healthError}`, rounds, tally };
     }
     tally = addRound(tally, run.metrics, round, run.inconclusiveLimit);
+    await run.onRound?.({
+      at: now(),
+      values: Object.fromEntries(round.map((m) => [m.metric, 'value' in m ? m.value : null])),
+      ...(unhealthy ? { health: unhealthy } : {}),
+    });
     const line = summarise(tally, run.metrics);
     run.log(`analysis (${run.label}) round ${rounds}: ${line}${unhealthy ? `; health: ${unhealthy}` : ''}`);
     if (unhealthy) return { status: 'failed', reason: `health check: ${unhealthy}`, rounds, tally };

@@ -128,6 +128,10 @@ export class MemoryApi {
     return clone(this.deployments.get(name));
   }
 
+  configMap(name: string): k8s.V1ConfigMap | undefined {
+    return clone(this.configMaps.get(name));
+  }
+
   history(service: string): unknown[] {
     const raw = this.configMaps.get(`${service}-releases`)?.data?.history;
     return raw ? (JSON.parse(raw) as unknown[]) : [];

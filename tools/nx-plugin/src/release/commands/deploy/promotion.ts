@@ -1,3 +1,4 @@
+import { type AnalysisRecorder, recordAnalysis } from './analysis-record';
 import { comparisonsFor } from '../../analysis/baseline-judge';
 import { judgeCanaryAgainstBaseline } from './baseline';
 import { matchers, metricsFor, promDuration, renderQuery } from '../../analysis/judge';
@@ -54,10 +55,20 @@ export function checkAnalysis(ctx: PromotionContext): void {
   }
 }
 
-async function analyse(ctx: PromotionContext, label: string, target: Record<string, string>, durationMs: number, health?: () => Promise<string | null>) {
+async function analyse(
+  ctx: PromotionContext,
+  judged: { kind: 'canary' | 'soak'; label: string; release: string },
+  target: Record<string, string>,
+  durationMs: number,
+  health?: () => Promise<string | null>,
+) {
   const load = ctx.startLoad?.(target);
+  const a = ctx.env.analysis!;
+  const recorder = await recordAnalysis(ctx, { ...judged, metrics: plan(ctx, target).metrics, intervalMs: a.intervalSeconds * 1000, durationMs });
   try {
-    return await measure(ctx, label, target, durationMs, health, load);
+    const outcome = await measure(ctx, judged.label, target, durationMs, health, load, recorder);
+    await recorder.verdict(outcome);
+    return outcome;
   } finally {
     // Signalled now, not awaited: a verdict (a switch back above all) never waits for the load
     // generator's in-flight requests; its summary line follows when it has exited.
@@ -72,6 +83,7 @@ function measure(
   durationMs: number,
   health?: () => Promise<string | null>,
   load?: RunningLoad,
+  recorder?: AnalysisRecorder,
 ) {
   const a = ctx.env.analysis!;
   return runAnalysis({
@@ -88,6 +100,7 @@ function measure(
     stopped: () => ctx.lease?.lost,
     sleep: ctx.sleep,
     now: ctx.now,
+    onRound: recorder?.round,
   });
 }
 
@@ -113,7 +126,7 @@ export function soak(ctx: PromotionContext): (to: Color, from: Color, remainingM
     // The soak judges one release and writes only about it: if someone took it off traffic
     // meanwhile (deploy:abort, a rollback), its verdict is about nothing live and is not recorded.
     const release = (await kube.observe(service.name)).deployments[to]?.release ?? '';
-    const outcome = await analyse(ctx, `soak of ${service.name} on ${to}`, { color: to }, durationMs, health);
+    const outcome = await analyse(ctx, { kind: 'soak', label: `soak of ${service.name} on ${to}`, release }, { color: to }, durationMs, health);
     const now = await kube.observe(service.name);
     if (now.activeRelease === release && now.state && !UNJUDGED.includes(now.state.phase)) {
       // Decided meanwhile (deploy:promote): an operator's verdict stands over this soak's.
@@ -232,7 +245,13 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
       await sleep(500);
     }
     const since = now();
-    const outcome = await analyse(ctx, `canary of ${service.name}`, { track: 'canary' }, config.analysisSeconds * 1000);
+    const judged = (await kube.observe(service.name)).deployments[to]?.release ?? '';
+    const outcome = await analyse(
+      ctx,
+      { kind: 'canary', label: `canary of ${service.name}`, release: judged },
+      { track: 'canary' },
+      config.analysisSeconds * 1000,
+    );
     if (outcome.status !== 'passed') await fail(`analysis ${outcome.status}: ${outcome.reason}`);
     if (live) {
       const verdict = await judgeCanaryAgainstBaseline(ctx, comparisons, config.baseline!, since, now());
