@@ -2,7 +2,7 @@
 // the execution engine (its debug build) with its trading state in a throwaway database of the
 // local PostgreSQL (tools/postgres/postgres.sh), the agents (uv) and the dashboard (its standalone build).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -139,12 +139,17 @@ export async function startAgents(engineUrl, env = {}) {
 }
 
 /** The dashboard's standalone server (`nx run dashboard:build` first), reading the given services. */
-export async function startDashboard({ agentsUrl, engineUrl, release }) {
+export async function startDashboard({ agentsUrl, engineUrl, release, env = {} }) {
   const port = await freePort();
+  // The standalone server serves the browser's scripts from beside it, as the image has them
+  // (Dockerfile): without them no page hydrates, and the Deployments page never refreshes.
+  const standalone = resolve(ROOT, 'apps/dashboard/.next/standalone/apps/dashboard');
+  if (!existsSync(resolve(standalone, '.next/static')))
+    cpSync(resolve(ROOT, 'apps/dashboard/.next/static'), resolve(standalone, '.next/static'), { recursive: true });
   const dashboard = start(
     'node',
     ['apps/dashboard/.next/standalone/apps/dashboard/server.js'],
-    { PORT: String(port), HOSTNAME: '127.0.0.1', AGENTS_URL: agentsUrl, ENGINE_URL: engineUrl, RELEASE_REVISION: release },
+    { PORT: String(port), HOSTNAME: '127.0.0.1', AGENTS_URL: agentsUrl, ENGINE_URL: engineUrl, RELEASE_REVISION: release, ...env },
     `http://127.0.0.1:${port}`,
   );
   await dashboard.ready();

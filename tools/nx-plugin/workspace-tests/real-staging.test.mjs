@@ -1,10 +1,12 @@
-// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
+// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents needs=dashboard:build inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*,tools/testing/**/*
 // Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
 // CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
 // Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while
 // constant traffic goes through the active Service. A bad release is a real configuration change
 // (the agents' FAULT_ERROR_RATE / FAULT_DELAY_MS test aid) deployed as such. The tests run in
-// order and share the namespace's state.
+// order and share the namespace's state. The dashboard's Deployments page (its production build,
+// reading both namespaces through the release model) is open in Chromium throughout, never
+// reloaded: the soaks, the canary and the switch-backs must appear on it as they happen.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,6 +17,8 @@ import { after, before, test } from 'node:test';
 import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
 import { startTraffic } from '../../load/traffic.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
+import { startDashboard } from '../../testing/local-services.mjs';
+import { openDeploymentsPage, watchCard } from '../../testing/deployments-page.mjs';
 
 const NS = `it-real-staging-${process.pid}`;
 const NS_PROD = `it-real-production-${process.pid}`;
@@ -25,6 +29,9 @@ let scratch;
 let traffic;
 let agentsFile;
 let baseAgents;
+let dashboard;
+let browser;
+let page;
 
 // Asynchronous: the traffic and the selector watch run in this process while nx runs.
 async function nx(target, ...args) {
@@ -104,7 +111,7 @@ async function scraped(color) {
   return body.data.result.length ? Number(body.data.result[0].value[1]) : null;
 }
 
-before(() => {
+before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'monitoring:up']).code, 0, 'Prometheus must start');
   scratch = scratchCopy();
@@ -130,9 +137,18 @@ before(() => {
     kubectl('annotate', 'namespace', ns, 'scheduler.alpha.kubernetes.io/node-selector=trading.dev/node=real');
   }
   record(JSON.parse(readFileSync(join(repoRoot, 'dist/agents/image.json'), 'utf8')).reference);
+  dashboard = await startDashboard({
+    agentsUrl: 'http://127.0.0.1:9',
+    engineUrl: 'http://127.0.0.1:9',
+    release: 'real-staging',
+    env: { RELEASES_NAMESPACES: `staging=${NS},production=${NS_PROD}`, RELEASES_CONTEXT: CONTEXT },
+  });
+  ({ browser, page } = await openDeploymentsPage(dashboard.url));
 });
 
 after(async () => {
+  await browser?.close();
+  await dashboard?.stop();
   await traffic?.stop();
   for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
   scratch?.cleanup();
@@ -154,9 +170,11 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   configure({ LOG_LEVEL_NOTE: 'a config-only change is a new release' });
   const started = Date.now();
   const watch = watchSelector();
+  const shown = watchCard(page, 'staging', 'agents');
   const result = await deploy('--soakSeconds=12');
-  await sleep(1000);
+  await sleep(2500); // the page's next refresh
   watch.stop();
+  const views = await shown.stop();
   assert.equal(result.code, 0, result.out);
   assert.match(result.out, /analysis \(soak of agents on green\) round \d+: error-rate: last 0\.00%/);
   assert.match(result.out, /soak passed after \d+ round\(s\)/);
@@ -185,6 +203,18 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   );
   assert.ok(seen.total > 100, 'traffic flowed during the promotion');
   assert.equal(seen.failed, 0, 'no request lost during the promotion');
+  // The page showed the soak as it went (its rounds, the time left), then the verdict, on one load.
+  const judging = views.filter((v) => v.phase === 'Soaking' && /^round \d+, \d+ s left$/.test(v.left ?? ''));
+  console.log(`the Deployments page during the soak: ${views.map((v) => `${v.phase} ${v.left ?? v.verdict ?? ''}`).join(' | ')}`);
+  assert.ok(new Set(judging.map((v) => v.left)).size >= 2, `the soak's progress changed on the page: ${JSON.stringify(views)}`);
+  assert.ok(judging.every((v) => v.health === 'judging'));
+  const last = views.at(-1);
+  assert.equal(last.phase, 'Promoted');
+  assert.match(last.verdict, /^passed after \d+ round\(s\)/);
+  assert.ok(
+    views.every((v) => v.loadedOnce),
+    'never reloaded',
+  );
 });
 
 // Issue 34, path 9: a service without request metrics (the dashboard, the cache server) was judged
@@ -199,9 +229,23 @@ for (const [name, faults, metric, byLoad] of [
     const before = selector();
     configure(faults, byLoad);
     const watch = watchSelector();
+    const shown = watchCard(page, 'staging', 'agents');
     const result = await deploy('--soakSeconds=60');
-    await sleep(1000); // the watch's last read
+    await sleep(2500); // the watch's last read, the page's next refresh
     watch.stop();
+    const views = await shown.stop();
+    // On the page, without a reload: the soak judged, then taken off traffic with its reason.
+    assert.ok(
+      views.some((v) => v.health === 'judging' && /^round \d+/.test(v.left ?? '')),
+      `the page showed the soak running: ${JSON.stringify(views)}`,
+    );
+    const shownLast = views.at(-1);
+    assert.equal(shownLast.phase, 'Aborted', JSON.stringify(shownLast));
+    assert.equal(shownLast.health, 'failed');
+    assert.match(shownLast.verdict, new RegExp(`^failed after \\d+ round\\(s\\) — .*${metric}`));
+    assert.match(shownLast.reason, /soak analysis failed/);
+    assert.ok(shownLast.rolledBack >= 1, 'its history row says rolled-back');
+    assert.ok(shownLast.loadedOnce, 'never reloaded');
     assert.notEqual(result.code, 0, result.out);
     assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
     if (byLoad) {
@@ -280,9 +324,18 @@ test('production: a bad canary (a real pod behind the active Service) is analyse
     // requests fail (none at all, most likely, in the run that failed CI); at 50%, about ten.
     configure({ FAULT_ERROR_RATE: '0.5' });
     const watch = watchSelector(NS_PROD);
+    const shown = watchCard(page, 'production', 'agents');
     const started = Date.now();
     const bad = await prodDeploy();
     watch.stop();
+    await sleep(2500);
+    const views = await shown.stop();
+    assert.ok(
+      views.some((v) => /^Canary of release/.test(v.analysis ?? '') && /^round \d+/.test(v.left ?? '')),
+      `the page showed the canary being judged: ${JSON.stringify(views)}`,
+    );
+    assert.match(views.at(-1).verdict, /^failed after \d+ round\(s\) — .*error-rate/);
+    assert.equal(views.at(-1).phase, 'Promoted', 'the live release untouched');
     assert.notEqual(bad.code, 0, bad.out);
     assert.match(bad.out, /canary: 1 pod\(s\) of the new version behind the active Service \(blue\)/);
     assert.match(bad.out, /canary failed: .*error-rate \d+\.\d\d% > 1\.00%/);
