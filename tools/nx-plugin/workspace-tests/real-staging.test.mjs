@@ -104,6 +104,13 @@ function watchSelector(ns = NS) {
     },
   };
 }
+/** The Deployments page as it stands, into reports/e2e/deployments/ (CI uploads reports/). */
+async function screenshot(name) {
+  const dir = join(repoRoot, 'reports/e2e/deployments');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
 /** Series the local Prometheus holds for the agents' pods of this namespace. */
 async function scraped(color) {
   const query = encodeURIComponent(`sum(http_requests_total{namespace="${NS}",service="agents",color="${color}"})`);
@@ -215,6 +222,7 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
     views.every((v) => v.loadedOnce),
     'never reloaded',
   );
+  await screenshot('promoted-after-soak');
 });
 
 // Issue 34, path 9: a service without request metrics (the dashboard, the cache server) was judged
@@ -246,6 +254,7 @@ for (const [name, faults, metric, byLoad] of [
     assert.match(shownLast.reason, /soak analysis failed/);
     assert.ok(shownLast.rolledBack >= 1, 'its history row says rolled-back');
     assert.ok(shownLast.loadedOnce, 'never reloaded');
+    await screenshot(`switched-back-${metric}`);
     assert.notEqual(result.code, 0, result.out);
     assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
     if (byLoad) {
@@ -336,6 +345,7 @@ test('production: a bad canary (a real pod behind the active Service) is analyse
     );
     assert.match(views.at(-1).verdict, /^failed after \d+ round\(s\) — .*error-rate/);
     assert.equal(views.at(-1).phase, 'Promoted', 'the live release untouched');
+    await screenshot('production-canary-failed');
     assert.notEqual(bad.code, 0, bad.out);
     assert.match(bad.out, /canary: 1 pod\(s\) of the new version behind the active Service \(blue\)/);
     assert.match(bad.out, /canary failed: .*error-rate \d+\.\d\d% > 1\.00%/);
