@@ -16,6 +16,9 @@ CONTEXT="kwok-$CLUSTER"
 KUBECONFIG_FILE="${KUBECONFIG:-$HOME/.kube/config}"
 NODE="${LOCAL_NODE_NAME:-trading-node}"
 NODE_IP=198.18.0.2
+# The API server's advertised address (kubernetes.default's endpoint): relayed to its loopback port
+# for the pods (api-forward.mjs).
+API_ADDRESS=198.18.0.1
 POD_CIDR=198.18.32.0/24
 POD_GATEWAY=198.18.32.1
 SERVICE_CIDR=198.19.0.0/16
@@ -159,6 +162,7 @@ prepare_host() {
     [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && echo "net.bridge.bridge-nf-call-iptables=$(sysctl -n net.bridge.bridge-nf-call-iptables)"
   } >"$STATE/sysctl.orig"
   ip addr replace "$NODE_IP/32" dev lo label "$ADDR_LABEL"
+  ip addr replace "$API_ADDRESS/32" dev lo label "$ADDR_LABEL"
   # ClusterIPs are local to this machine: kube-proxy's OUTPUT rules rewrite a served one to a pod,
   # and an unserved one is refused at once (the block's unreachable route would refuse even served
   # ones, before kube-proxy's rules see the packet).
@@ -239,7 +243,19 @@ up() {
   daemon_wait CoreDNS 20 "$STATE/logs/coredns.log" running coredns
   daemon_wait "kube-proxy (healthz)" 20 "$STATE/logs/kube-proxy.log" curl -fsS http://127.0.0.1:10256/healthz
   object_store_up
+  api_forward_up
   echo "node $NODE: Ready in $((SECONDS - started)) s (containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), DNS on $NODE_IP)"
+}
+
+# The pods reach the API as in any cluster (kubernetes.default.svc): its endpoint, the advertised
+# address, relayed to the API port on loopback where the control plane listens.
+api_forward_up() {
+  local port
+  port="$(kubectl config view --kubeconfig "$STATE/kubeconfig" -o jsonpath='{.clusters[0].cluster.server}' | sed -E 's#^https://[^:]+:([0-9]+).*#\1#')"
+  [[ "$port" =~ ^[0-9]+$ ]] || die "no API port in $STATE/kubeconfig's server"
+  stop api-forward
+  start api-forward node "$ROOT/tools/local-node/api-forward.mjs" "$API_ADDRESS" "$port" 127.0.0.1 "$port"
+  daemon_wait "the API relay on $API_ADDRESS:$port" 20 "$STATE/logs/api-forward.log" curl -ksS -o /dev/null "https://$API_ADDRESS:$port/readyz"
 }
 
 object_store_up() {
@@ -266,7 +282,7 @@ down() {
     wait_for 60 "pods gone" pods_gone || warn "node $NODE: pods still there after 60 s; removing their containers"
     kubectl_ delete node "$NODE" --wait=false >/dev/null 2>&1 || true
   fi
-  stop object-store; stop coredns; stop kube-proxy; stop kubelet
+  stop api-forward; stop object-store; stop coredns; stop kube-proxy; stop kubelet
   if running containerd; then
     local t
     for t in $(ctr tasks ls -q 2>/dev/null); do ctr tasks kill -s KILL "$t" >/dev/null 2>&1 || true; ctr tasks delete -f "$t" >/dev/null 2>&1 || true; done
@@ -294,6 +310,7 @@ down() {
   done
   ip link del "$BRIDGE" 2>/dev/null || true
   ip addr del "$NODE_IP/32" dev lo 2>/dev/null || true
+  ip addr del "$API_ADDRESS/32" dev lo 2>/dev/null || true
   ip route del local "$SERVICE_CIDR" dev lo 2>/dev/null || true
   # Mounts under the node's state (pod volumes, network namespaces, overlay snapshots), deepest first.
   # (None left is fine: a second `down` must pass too, and grep finding nothing would fail the pipe.)
@@ -316,7 +333,7 @@ down() {
 
 status() {
   local part rc=0
-  for part in containerd kubelet kube-proxy coredns object-store; do
+  for part in containerd kubelet kube-proxy coredns object-store api-forward; do
     if running "$part"; then echo "  $part: running (pid $(cut -d" " -f1 "$(pidfile "$part")"))"; else echo "  $part: not running"; rc=1; fi
   done
   if node_ready; then echo "node $NODE: Ready ($NODE_IP, $(kubectl_ get pods -A --field-selector "spec.nodeName=$NODE" --no-headers 2>/dev/null | wc -l) pod(s))"

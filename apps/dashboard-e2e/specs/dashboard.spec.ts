@@ -32,11 +32,19 @@ test("every page renders the services' live data and names the release", async (
 test('a trade submitted through the agents appears on the dashboard: intent, booking, position, book', async ({ page, request }) => {
   // Another participant offers 0.5 BTC at 39999.5; the agents' buy signal takes it and rests the rest.
   // In a long-lived book (staging after its load tests) it goes one tick inside the spread, where it
-  // is the best price; and an agent already long there (its fills of the load tests' orders count
-  // against its 5 BTC limit) trades the other way: a sell signal takes another participant's bid.
+  // is the best price; and an agent already long there (its fills and open orders of the load
+  // tests count against its 2 BTC limit) trades the other way: a sell signal takes another
+  // participant's bid.
   const { best_bid: bestBid, best_ask: bestAsk } = await (await request.get(`${env('E2E_ENGINE_URL')}/api/status`)).json();
   const { positions } = await (await request.get(`${env('E2E_AGENTS_URL')}/api/positions`)).json();
-  const long = Number(positions.find((p: { instrument: string }) => p.instrument === 'BTC-USD')?.quantity ?? 0) > 0;
+  // The agents' limits count their open orders as if filled (a load test's resting buys fill a
+  // 2 BTC limit without a single fill): the side that has room is the one against both.
+  const { orders } = await (await request.get(`${env('E2E_AGENTS_URL')}/api/orders`)).json();
+  type Order = { instrument: string; side: string; status: string; quantity: string; filledQuantity: string | null };
+  const open = (orders as Order[])
+    .filter((o) => o.instrument === 'BTC-USD' && (o.status === 'pending' || o.status === 'booked'))
+    .reduce((n, o) => n + (o.side === 'buy' ? 1 : -1) * (Number(o.quantity) - Number(o.filledQuantity ?? 0)), 0);
+  const long = Number(positions.find((p: { instrument: string }) => p.instrument === 'BTC-USD')?.quantity ?? 0) + open > 0;
   const other = long ? 'buy' : 'sell';
   const price = long ? (fresh || !bestAsk ? '40000.5' : String(Number(bestAsk) - 0.5)) : fresh || !bestBid ? '39999.5' : String(Number(bestBid) + 0.5);
   const offer = await request.post(`${env('E2E_ENGINE_URL')}/api/orders`, { data: { account: 'e2e-counterparty', side: other, price, quantity: '0.5' } });

@@ -87,8 +87,19 @@ export async function readReleases(env: Record<string, string | undefined> = pro
   if (!wanted.length) return { readAt, environments: [] };
   const client = await import('@kubernetes/client-node');
   const kc = new client.KubeConfig();
-  if (env.KUBERNETES_SERVICE_HOST && !env.RELEASES_CONTEXT) kc.loadFromCluster();
-  else {
+  if (env.KUBERNETES_SERVICE_HOST && !env.RELEASES_CONTEXT) {
+    kc.loadFromCluster();
+    // By name, as the API server's certificate names itself (kubernetes.default.svc): not every
+    // cluster's certificate carries the Service's ClusterIP (the local cluster's does not).
+    const cluster = kc.getCurrentCluster();
+    if (cluster)
+      kc.loadFromOptions({
+        clusters: [{ ...cluster, server: `https://kubernetes.default.svc:${env.KUBERNETES_SERVICE_PORT ?? '443'}` }],
+        users: kc.users,
+        contexts: kc.contexts,
+        currentContext: kc.currentContext,
+      });
+  } else {
     kc.loadFromDefault();
     if (env.RELEASES_CONTEXT) kc.setCurrentContext(env.RELEASES_CONTEXT);
   }

@@ -32,9 +32,16 @@ describe('the switch', () => {
   it("starts the soak once the active Service lists the new colour's ready pods, not before", async () => {
     const { world: w } = await world();
     await w.deploy(0, 'pass');
+    // A first deploy creates the Service: kube-proxy is given its sync period before the soak.
+    const first = w.logs.slice(w.logs.indexOf('switch traffic (none) -> blue'));
+    expect(first.slice(1, 3)).toEqual([
+      expect.stringMatching(/^traffic: the active Service lists 2\/2/),
+      'traffic: a new Service: 2 s for kube-proxy to program it before the soak',
+    ]);
     await w.deploy(1, 'pass');
     const second = w.logs.slice(w.logs.lastIndexOf('switch traffic blue -> green'));
     expect(second[1]).toMatch(/^traffic: the active Service lists 2\/2 ready pods of the new release \(after \d+\.\d s\)$/);
+    expect(second[2]).not.toMatch(/a new Service/);
   });
 
   it('records the soak round by round for the Deployments page: metrics and thresholds, values, the verdict', async () => {
