@@ -86,3 +86,21 @@ test('a service down is shown as an alert, and the other pages keep working', as
   await expect(page.getByRole('alert')).toContainText('Execution engine unavailable.');
   await expect(page.getByText('1 booked, 0 pending, 0 refused')).toBeVisible(); // the agents still answer
 });
+
+test('the Deployments page shows what runs in the namespace, read by the dashboard itself', async ({ page }) => {
+  await page.goto(`${dashboard()}/deployments`);
+  await expect(page.getByRole('heading', { name: 'Deployments' })).toBeVisible();
+  if (!process.env.E2E_NAMESPACE) {
+    // Processes on this machine: no cluster is configured for them.
+    await expect(page.getByText(/No environment configured/)).toBeVisible();
+    return;
+  }
+  // Deployed: the dashboard's pod reads its own namespace with its read-only ServiceAccount.
+  for (const service of ['agents', 'dashboard', 'execution-engine']) {
+    const card = page.getByTestId(`service-${service}`);
+    await expect(card).toBeVisible();
+    await expect(card.getByTestId('live')).toContainText(/^(blue|green) · release [0-9a-f]{12} · /);
+  }
+  const readAt = await page.getByTestId('read-at').textContent();
+  await expect(page.getByTestId('read-at')).not.toHaveText(readAt ?? '', { timeout: 10_000 }); // refreshed without a reload
+});

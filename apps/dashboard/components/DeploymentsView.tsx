@@ -15,42 +15,44 @@ const secs = (s: number | null) => (s === null ? '-' : s < 120 ? `${Math.round(s
 function History({ history }: { history: ServiceView['history'] }) {
   if (!history.length) return <p className="muted">No release recorded yet.</p>;
   return (
-    <table className="history">
-      <thead>
-        <tr>
-          <th>rev</th>
-          <th>release</th>
-          <th>image</th>
-          <th>colour</th>
-          <th>kind</th>
-          <th>outcome</th>
-          <th>when</th>
-          <th>by</th>
-          <th className="left">reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...history].reverse().map((r) => (
-          <tr key={r.revision} data-outcome={r.outcome}>
-            <td>{r.revision}</td>
-            <td>
-              <code>{r.release ?? '-'}</code>
-            </td>
-            <td>
-              <code>{shortImage(r.image)}</code>
-            </td>
-            <td>{r.color}</td>
-            <td>{r.kind}</td>
-            <td>
-              <span className={`badge outcome-${r.outcome}`}>{r.outcome}</span>
-            </td>
-            <td>{r.time.replace('T', ' ').slice(0, 19)}</td>
-            <td>{r.actor}</td>
-            <td className="left reason">{r.reason ?? ''}</td>
+    <div className="table-scroll">
+      <table className="history">
+        <thead>
+          <tr>
+            <th>rev</th>
+            <th>release</th>
+            <th>image</th>
+            <th>colour</th>
+            <th>kind</th>
+            <th>outcome</th>
+            <th>when</th>
+            <th>by</th>
+            <th className="left">reason</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {[...history].reverse().map((r) => (
+            <tr key={r.revision} data-outcome={r.outcome}>
+              <td>{r.revision}</td>
+              <td>
+                <code>{r.release ?? '-'}</code>
+              </td>
+              <td>
+                <code>{shortImage(r.image)}</code>
+              </td>
+              <td>{r.color}</td>
+              <td>{r.kind}</td>
+              <td>
+                <span className={`badge outcome-${r.outcome}`}>{r.outcome}</span>
+              </td>
+              <td>{r.time.replace('T', ' ').slice(0, 19)}</td>
+              <td>{r.actor}</td>
+              <td className="left reason">{r.reason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -120,33 +122,35 @@ function Service({ environment, view, now }: { environment: string; view: Servic
           Next: <code data-testid="next-command">{next.command}</code> <span className="muted">({next.why})</span>
         </p>
       ) : null}
-      <table className="delivery">
-        <thead>
-          <tr>
-            <th className="left">delivery</th>
-            <th>deployments</th>
-            <th>lead time</th>
-            <th>change failure rate</th>
-            <th>time to restore</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(
-            [
-              ['7 days', status.delivery.days7],
-              ['30 days', status.delivery.days30],
-            ] as const
-          ).map(([label, m]) => (
-            <tr key={label}>
-              <td className="left">{label}</td>
-              <td>{m.deployments}</td>
-              <td>{secs(m.leadTimeSeconds)}</td>
-              <td>{pct(m.changeFailureRate)}</td>
-              <td>{secs(m.timeToRestoreSeconds)}</td>
+      <div className="table-scroll">
+        <table className="delivery">
+          <thead>
+            <tr>
+              <th className="left">delivery</th>
+              <th>deployments</th>
+              <th>lead time</th>
+              <th>change failure rate</th>
+              <th>time to restore</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {(
+              [
+                ['7 days', status.delivery.days7],
+                ['30 days', status.delivery.days30],
+              ] as const
+            ).map(([label, m]) => (
+              <tr key={label}>
+                <td className="left">{label}</td>
+                <td>{m.deployments}</td>
+                <td>{secs(m.leadTimeSeconds)}</td>
+                <td>{pct(m.changeFailureRate)}</td>
+                <td>{secs(m.timeToRestoreSeconds)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <details>
         <summary>History</summary>
         <History history={history} />
