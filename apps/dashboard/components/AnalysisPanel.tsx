@@ -23,7 +23,7 @@ const condition = (metric: AnalysisMetric) =>
 
 /** A metric's values over the rounds, its threshold as a dashed line; breaching points in red. */
 export function Sparkline({ metric, values }: { metric: AnalysisMetric; values: (number | null)[] }) {
-  const width = 160;
+  const width = 120;
   const height = 36;
   const threshold = metric.failWhen.above ?? metric.failWhen.below ?? 0;
   const known = values.filter((v): v is number => v !== null);
@@ -68,31 +68,33 @@ export function AnalysisPanel({ record, now }: { record: AnalysisRecord; now: nu
       >
         <div style={{ width: `${Math.round(done * 100)}%` }} />
       </div>
-      <table className="metrics">
-        <thead>
-          <tr>
-            <th className="left">metric</th>
-            <th>last</th>
-            <th className="left">threshold</th>
-            <th className="left">rounds</th>
-          </tr>
-        </thead>
-        <tbody>
-          {record.metrics.map((m) => {
-            const value = last ? (last.values[m.name] ?? null) : null;
-            return (
-              <tr key={m.name} data-testid={`metric-${m.name}`}>
-                <td className="left">{m.name}</td>
-                <td className={breached(m, value) ? 'loss' : ''}>{last ? format(m, value) : '-'}</td>
-                <td className="left">{condition(m)}</td>
-                <td className="left">
-                  <Sparkline metric={m} values={record.rounds.map((r) => r.values[m.name] ?? null)} />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table className="metrics">
+          <thead>
+            <tr>
+              <th className="left">metric</th>
+              <th>last</th>
+              <th className="left">threshold</th>
+              <th className="left">rounds</th>
+            </tr>
+          </thead>
+          <tbody>
+            {record.metrics.map((m) => {
+              const value = last ? (last.values[m.name] ?? null) : null;
+              return (
+                <tr key={m.name} data-testid={`metric-${m.name}`}>
+                  <td className="left">{m.name}</td>
+                  <td className={breached(m, value) ? 'loss' : ''}>{last ? format(m, value) : '-'}</td>
+                  <td className="left">{condition(m)}</td>
+                  <td className="left">
+                    <Sparkline metric={m} values={record.rounds.map((r) => r.values[m.name] ?? null)} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {last?.health ? <p className="error">health: {last.health}</p> : null}
     </div>
   );

@@ -242,6 +242,14 @@ for (const [name, faults, metric, byLoad] of [
     await sleep(2500); // the watch's last read, the page's next refresh
     watch.stop();
     const views = await shown.stop();
+    // The run's own account of its timing: the switch, when the Service listed the new pods, each round.
+    console.log(
+      result.out
+        .split('\n')
+        .filter((l) => /switch traffic|traffic: |analysis \(soak|rolled back|load: traffic/.test(l))
+        .map((l) => `  ${l.slice(0, 200)}`)
+        .join('\n'),
+    );
     // On the page, without a reload: the soak judged, then taken off traffic with its reason.
     assert.ok(
       views.some((v) => v.health === 'judging' && /^round \d+/.test(v.left ?? '')),
