@@ -1,5 +1,4 @@
-import type * as k8s from '@kubernetes/client-node';
-import { type ClusterReader, readServiceView, releasedServices, type ServiceView } from '@trading/release-model';
+import { type ClusterReader, clientReader, readServiceView, releasedServices, type ServiceView } from '@trading/release-model';
 
 // The Deployments page's data: every environment the dashboard can see, read through the release
 // model (libs/release-model), the same reading `nx run deploy:status` does. In its pod the
@@ -34,32 +33,6 @@ export function targets(env: Record<string, string | undefined> = process.env): 
   }
   if (env.RELEASES_NAMESPACE) return [{ environment: env.RELEASES_ENVIRONMENT || env.RELEASES_NAMESPACE, namespace: env.RELEASES_NAMESPACE }];
   return [];
-}
-
-/** The model's reader over one namespace of a cluster client; a missing object is null. */
-export function readerFor(client: typeof k8s, kc: k8s.KubeConfig, namespace: string): ClusterReader {
-  const core = kc.makeApiClient(client.CoreV1Api);
-  const apps = kc.makeApiClient(client.AppsV1Api);
-  const discovery = kc.makeApiClient(client.DiscoveryV1Api);
-  const coordination = kc.makeApiClient(client.CoordinationV1Api);
-  const orNull = async <T>(read: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await read();
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return null;
-      throw error;
-    }
-  };
-  return {
-    readService: (name) => orNull(() => core.readNamespacedService({ name, namespace })),
-    readDeployment: (name) => orNull(() => apps.readNamespacedDeployment({ name, namespace })),
-    readConfigMap: (name) => orNull(() => core.readNamespacedConfigMap({ name, namespace })),
-    readLease: (name) => orNull(() => coordination.readNamespacedLease({ name, namespace })),
-    listEndpointSlices: async (service) =>
-      (await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` })).items,
-    listPods: async (labelSelector) => (await core.listNamespacedPod({ namespace, labelSelector })).items,
-    listDeployments: async (labelSelector) => (await apps.listNamespacedDeployment({ namespace, labelSelector })).items,
-  };
 }
 
 /** Why a read failed, for the page: the API's status and message, not a stack. */
@@ -103,5 +76,5 @@ export async function readReleases(env: Record<string, string | undefined> = pro
     kc.loadFromDefault();
     if (env.RELEASES_CONTEXT) kc.setCurrentContext(env.RELEASES_CONTEXT);
   }
-  return { readAt, environments: await Promise.all(wanted.map((t) => readEnvironment(readerFor(client, kc, t.namespace), t))) };
+  return { readAt, environments: await Promise.all(wanted.map((t) => readEnvironment(clientReader(client, kc, t.namespace), t))) };
 }

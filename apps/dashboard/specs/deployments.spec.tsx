@@ -2,7 +2,7 @@ import { act, render, screen, within } from '@testing-library/react';
 import type { ClusterReader, ServiceView } from '@trading/release-model';
 import { DeploymentsView, REFRESH_MS } from '../components/DeploymentsView';
 import { ago, health, nextCommand, shortImage } from '../lib/deployments';
-import { explain, readEnvironment, readerFor, type Releases, targets } from '../lib/releases';
+import { explain, readEnvironment, type Releases, targets } from '../lib/releases';
 
 const image = (n: number) => `127.0.0.1:5000/trading/agents@sha256:${String(n).repeat(64)}`;
 const delivery = {
@@ -111,42 +111,6 @@ describe('where the page reads from', () => {
     expect(explain(new Error('connect ECONNREFUSED 198.18.0.1:443'))).toBe('cannot reach the Kubernetes API: connect ECONNREFUSED 198.18.0.1:443');
     const empty = { listDeployments: async () => [] } as unknown as ClusterReader;
     expect(await readEnvironment(empty, { environment: 'staging', namespace: 's' })).toEqual({ environment: 'staging', namespace: 's', services: [] });
-  });
-});
-
-describe("the dashboard's reader over the Kubernetes client", () => {
-  it('asks for each object in its namespace, a missing one is null and any other error is thrown', async () => {
-    const calls: unknown[] = [];
-    const answer = (kind: string) =>
-      jest.fn(async (args: { name?: string }) => {
-        calls.push([kind, args]);
-        if (args.name === 'gone') throw Object.assign(new Error('not found'), { code: 404 });
-        if (args.name === 'broken') throw Object.assign(new Error('boom'), { code: 500 });
-        return kind.startsWith('list') ? { items: [kind] } : { kind };
-      });
-    const apis: Record<string, Record<string, jest.Mock>> = {
-      CoreV1Api: {
-        readNamespacedService: answer('service'),
-        readNamespacedConfigMap: answer('configmap'),
-        listNamespacedPod: answer('listPods'),
-      },
-      AppsV1Api: { readNamespacedDeployment: answer('deployment'), listNamespacedDeployment: answer('listDeployments') },
-      DiscoveryV1Api: { listNamespacedEndpointSlice: answer('listSlices') },
-      CoordinationV1Api: { readNamespacedLease: answer('lease') },
-    };
-    const client = Object.fromEntries(Object.keys(apis).map((k) => [k, k])) as never;
-    const kc = { makeApiClient: (api: string) => apis[api] } as never;
-    const r = readerFor(client, kc, 'trading-staging');
-    expect(await r.readService('agents')).toEqual({ kind: 'service' });
-    expect(await r.readService('gone')).toBeNull();
-    await expect(r.readDeployment('broken')).rejects.toThrow('boom');
-    expect(await r.readConfigMap('agents-releases')).toEqual({ kind: 'configmap' });
-    expect(await r.readLease('deploy-agents')).toEqual({ kind: 'lease' });
-    expect(await r.listEndpointSlices('agents')).toEqual(['listSlices']);
-    expect(await r.listPods('a=b')).toEqual(['listPods']);
-    expect(await r.listDeployments('trading.dev/color')).toEqual(['listDeployments']);
-    expect(calls).toContainEqual(['listSlices', { namespace: 'trading-staging', labelSelector: 'kubernetes.io/service-name=agents' }]);
-    expect(calls).toContainEqual(['lease', { name: 'deploy-agents', namespace: 'trading-staging' }]);
   });
 });
 

@@ -10,3 +10,4 @@ export * from './observed';
 export * from './status';
 export * from './exposition';
 export * from './analysis';
+export * from './client-reader';

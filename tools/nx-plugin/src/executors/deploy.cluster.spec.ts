@@ -108,32 +108,10 @@ describe('deploy and rollback against the local cluster', () => {
       contexts: [{ name: 'c', cluster: 'c', user: 'dashboard', namespace: NS }],
       currentContext: 'c',
     });
-    const { readServiceStatus } = await import('@trading/release-model');
+    const { clientReader, readServiceStatus } = await import('@trading/release-model');
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
-    const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
-    const orNull = async <T>(read: () => Promise<T>): Promise<T | null> => {
-      try {
-        return await read();
-      } catch (error) {
-        if ((error as { code?: number }).code === 404) return null;
-        throw error;
-      }
-    };
-    const status = await readServiceStatus(
-      {
-        readService: (name) => orNull(() => core.readNamespacedService({ name, namespace: NS })),
-        readDeployment: (name) => orNull(() => apps.readNamespacedDeployment({ name, namespace: NS })),
-        readConfigMap: (name) => orNull(() => core.readNamespacedConfigMap({ name, namespace: NS })),
-        readLease: (name) => orNull(() => coordination.readNamespacedLease({ name, namespace: NS })),
-        listEndpointSlices: async (service) =>
-          (await discovery.listNamespacedEndpointSlice({ namespace: NS, labelSelector: `kubernetes.io/service-name=${service}` })).items,
-        listPods: async (labelSelector) => (await core.listNamespacedPod({ namespace: NS, labelSelector })).items,
-        listDeployments: async (labelSelector) => (await apps.listNamespacedDeployment({ namespace: NS, labelSelector })).items,
-      },
-      'execution-engine',
-    );
+    const status = await readServiceStatus(clientReader(k8s, kc, NS), 'execution-engine');
     expect(status).toMatchObject({ live: { color: 'green', image: digest(2) }, phase: 'Promoted' });
     const refused = async (write: () => Promise<unknown>) => {
       const error = await write().then(
