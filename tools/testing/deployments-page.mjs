@@ -2,6 +2,7 @@
 // judged on the real node: Chromium (Debian's, as the e2e tests use it) on one page load, read
 // every 300 ms while a deploy runs. The page is never reloaded: what changes on it came from its
 // own refresh.
+/* global window, document -- the functions given to page.evaluate run in the browser */
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 

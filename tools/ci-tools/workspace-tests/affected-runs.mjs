@@ -10,16 +10,18 @@ export const ranProjects = (out) => [...new Set(ranTasks(out).map((task) => task
 /**
  * The affected projects a change to trading-core runs tasks of (its dependents: the agents, their
  * integration tests with the engine, the dashboard's e2e tests, which build the dashboard first, and
- * deploy's workspace test of the deployed services), and the one task outside them: the engine's
- * debug build, which the flow integration and the dashboard e2e start as a process (a dependency of
- * theirs, replayed from the cache or built; none of the engine's own tests).
+ * deploy's workspace test of the deployed services), and the two tasks outside them, dependencies
+ * of theirs, replayed from the cache or built: the engine's debug build, which the flow integration
+ * and the dashboard e2e start as a process (none of the engine's own tests), and the release
+ * model's build, which the dashboard's build depends on (none of the model's own tests).
  */
 export const AFFECTED_BY_MONEY = ['agents', 'dashboard', 'dashboard-e2e', 'deploy', 'flow-integration', 'trading-core'];
+const DEPENDENCY_TASKS = ['execution-engine:build-debug', 'release-model:build'];
 export function assertRanAffectedByMoney(out, message) {
-  assert.deepEqual(ranProjects(out), [...AFFECTED_BY_MONEY, 'execution-engine'].sort(), message);
+  assert.deepEqual(ranProjects(out), [...AFFECTED_BY_MONEY, 'execution-engine', 'release-model'].sort(), message);
   assert.deepEqual(
-    ranTasks(out).filter((task) => task.startsWith('execution-engine:')),
-    ['execution-engine:build-debug'],
+    ranTasks(out).filter((task) => task.startsWith('execution-engine:') || task.startsWith('release-model:')),
+    DEPENDENCY_TASKS,
     message,
   );
 }
