@@ -50,6 +50,9 @@ const cases = [
     ['api-client', 'dashboard', 'dashboard-e2e', 'deploy', 'execution-engine', 'execution-engine-api', 'flow-integration', 'migrations'],
   ],
   ['apps/dashboard/lib/format.ts', '// touched\n', ['dashboard', 'dashboard-e2e', 'deploy']],
+  // Issue 33: the release model is read by the deploy engine (the plugin, and so the root project
+  // that loads it) and by the dashboard's Deployments page.
+  ['libs/release-model/src/phase.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'dashboard', 'dashboard-e2e', 'deploy', 'release-model']],
   // Issue 30: the engine embeds its first migration, so a migration is the engine's (its build, its
   // images, what deploys them), not a file nothing reads.
   [
@@ -94,6 +97,7 @@ const cases = [
       'local-cluster',
       'local-services',
       'migrations',
+      'release-model',
       'workspace-testing',
     ],
   ],
