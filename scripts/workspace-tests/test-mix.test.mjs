@@ -18,7 +18,10 @@ test('scripts/test-mix.mjs counts unit, integration and e2e tests per project an
     return m.slice(1).map(Number);
   };
   const declared = (file, pattern) => (readFileSync(join(repoRoot, file), 'utf8').match(pattern) ?? []).length;
-  assert.deepEqual(row('dashboard-e2e'), [0, 0, declared('apps/dashboard-e2e/specs/dashboard.spec.ts', /^test\(/gm)]);
+  // The e2e specs: dashboard.spec's tests, and accessibility.spec's one test declared in its loop over the pages.
+  const browserTests =
+    declared('apps/dashboard-e2e/specs/dashboard.spec.ts', /^test\(/gm) + declared('apps/dashboard-e2e/specs/accessibility.spec.ts', /^\s+test\(/gm);
+  assert.deepEqual(row('dashboard-e2e'), [0, 0, browserTests]);
   assert.deepEqual(row('flow-integration'), [0, declared('apps/flow-integration/specs/flow.test.mjs', /^test\(/gm), 0]);
   assert.equal(row('market-types')[0], declared('libs/market-types/src/fixed.rs', /#\[test\]/g) + declared('libs/market-types/src/side.rs', /#\[test\]/g));
   const [unit, integration, e2e] = ['unit', 'integration', 'e2e'].map((_, i) =>
