@@ -1,6 +1,6 @@
 // The dashboard's Deployments page as a browser shows it, for the tests that watch a release being
 // judged on the real node: Chromium (Debian's, as the e2e tests use it) on one page load, read
-// every 300 ms while a deploy runs. The page is never reloaded: what changes on it came from its
+// every 500 ms while a deploy runs, and left (about:blank) between deploys. The page is never reloaded: what changes on it came from its
 // own refresh.
 /* global window, document -- the functions given to page.evaluate run in the browser */
 import { existsSync } from 'node:fs';
@@ -8,19 +8,26 @@ import { chromium } from '@playwright/test';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function openDeploymentsPage(url) {
+/** Chromium on a blank page: nothing polls the cluster until a deploy is watched. */
+export async function openBrowser() {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/google-chrome'].filter(Boolean);
   const executablePath = candidates.find((p) => existsSync(p));
   if (!executablePath) throw new Error(`no Chromium found (tried ${candidates.join(', ')}): run scripts/setup.sh, or set CHROMIUM_PATH`);
   const browser = await chromium.launch({ executablePath });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  return { browser, page };
+}
+
+/** Loads the Deployments page once, marking this load: a reload would drop the mark. */
+export async function showDeployments(page, url) {
   await page.goto(`${url}/deployments`);
-  // A mark only this page load carries: a reload would drop it.
   await page.evaluate(() => {
     window.__loadedOnce = true;
   });
-  return { browser, page };
 }
+
+/** Leaves the page (its refresh stops): the tests that measure timing run without it. */
+export const leaveDeployments = (page) => page.goto('about:blank');
 
 /** What the page shows of one service in one environment now (null when it shows no such card). */
 export async function serviceCard(page, environment, service) {
@@ -47,7 +54,7 @@ export async function serviceCard(page, environment, service) {
   );
 }
 
-/** Reads the card every 300 ms until stopped: every distinct view the page showed, in order. */
+/** Reads the card every 500 ms until stopped: every distinct view the page showed, in order. */
 export function watchCard(page, environment, service) {
   const views = [];
   let stopped = false;
@@ -56,7 +63,7 @@ export function watchCard(page, environment, service) {
       const view = await serviceCard(page, environment, service).catch(() => null);
       const last = views.at(-1);
       if (view && JSON.stringify({ ...view, readAt: 0 }) !== JSON.stringify({ ...last, readAt: 0 })) views.push({ at: Date.now(), ...view });
-      await sleep(300);
+      await sleep(500);
     }
   })();
   return {
