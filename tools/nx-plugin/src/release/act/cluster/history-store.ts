@@ -1,8 +1,8 @@
-import type * as k8s from '@kubernetes/client-node';
 import * as model from '@trading/release-model';
 import { historyName, parseHistory, type Release } from '@trading/release-model';
 import type { ClusterClient } from './client';
 import { readerOf } from './observe';
+import { writeServiceConfigMap } from './service-configmap';
 
 // The release history: a ConfigMap <svc>-releases per service, changed only by read-modify-write
 // under its resourceVersion, retried on conflict, so two writers never lose each other's entries.
@@ -30,17 +30,7 @@ export async function updateHistory(
     const history = change(current);
     if (history === current) return current; // nothing to record: no write
     beforeWrite();
-    const body: k8s.V1ConfigMap = {
-      metadata: {
-        name,
-        namespace,
-        labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'nx-gke-deploy' },
-        resourceVersion: existing?.metadata?.resourceVersion,
-      },
-      data: { history: JSON.stringify(history, null, 1) },
-    };
-    if (existing) await c.core.replaceNamespacedConfigMap({ name, namespace, body });
-    else await c.core.createNamespacedConfigMap({ namespace, body });
+    await writeServiceConfigMap(c, service, name, { history: JSON.stringify(history, null, 1) }, existing);
     return history;
   });
 }

@@ -5,7 +5,7 @@ import { matchers, metricsFor, promDuration, renderQuery } from '../../analysis/
 import type { RunningLoad } from '../../analysis/load-hook';
 import { runAnalysis } from '../../analysis/run-analysis';
 import { recordFailed } from '@trading/release-model';
-import { type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../config/manifests';
+import { CANARY_OF, type Color, baselineManifest, baselineName, canaryName, deploymentName, deploymentManifest } from '../../config/manifests';
 import { UNJUDGED, stateAnnotations } from '../../status/release-state';
 import { NoWayBack, switchBack } from '../../act/switch-back';
 
@@ -196,19 +196,18 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
       `canary: ${config.replicas} pod(s) of the new version behind the active Service (${from}) for ${config.analysisSeconds} s` +
         (live ? `, beside ${config.replicas} baseline pod(s) of the live release` : ''),
     );
-    await kube.applyDeployment(
-      deploymentManifest({
-        service,
-        environment: ctx.environment,
-        namespace: kube.target.namespace,
-        color: from,
-        image: wanted.image,
-        replicas: config.replicas,
-        revision: wanted.gitSha,
-        canary: true,
-        liveRelease,
-      }),
-    );
+    const canaryManifest = deploymentManifest({
+      service,
+      environment: ctx.environment,
+      namespace: kube.target.namespace,
+      color: from,
+      image: wanted.image,
+      replicas: config.replicas,
+      revision: wanted.gitSha,
+      canary: true,
+      liveRelease,
+    });
+    await kube.applyDeployment(canaryManifest);
     if (live) await kube.applyDeployment(baselineManifest(live, config.replicas));
     const removeAll = async () => {
       for (const n of started) await kube.deleteDeployment(n);
@@ -245,7 +244,8 @@ export function canary(ctx: PromotionContext): (to: Color, from: Color, liveRele
       await sleep(500);
     }
     const since = now();
-    const judged = (await kube.observe(service.name)).deployments[to]?.release ?? '';
+    // The canary's own release, as its pods carry it (their RELEASE_LABEL is the live one's).
+    const judged = canaryManifest.spec!.template.metadata!.labels![CANARY_OF];
     const outcome = await analyse(
       ctx,
       { kind: 'canary', label: `canary of ${service.name}`, release: judged },
