@@ -58,6 +58,21 @@ export async function readReleases(env: Record<string, string | undefined> = pro
   const wanted = targets(env);
   const readAt = new Date().toISOString();
   if (!wanted.length) return { readAt, environments: [] };
+  const key = `${env.KUBERNETES_SERVICE_HOST ?? ''}|${env.RELEASES_CONTEXT ?? ''}`;
+  // A configuration that failed to load is tried again on the next request, not kept.
+  const { client, kc } = await (connections[key] ??= connect(env).catch((error) => {
+    delete connections[key];
+    throw error;
+  }));
+  return { readAt, environments: await Promise.all(wanted.map((t) => readEnvironment(clientReader(client, kc, t.namespace), t))) };
+}
+
+/**
+ * The client and its configuration, loaded once per process (the page polls every 2 s): in its
+ * pod, the ServiceAccount's (its token file is read again as it rotates); elsewhere the kubeconfig.
+ */
+const connections: Record<string, ReturnType<typeof connect>> = {};
+async function connect(env: Record<string, string | undefined>) {
   const client = await import('@kubernetes/client-node');
   const kc = new client.KubeConfig();
   if (env.KUBERNETES_SERVICE_HOST && !env.RELEASES_CONTEXT) {
@@ -76,5 +91,5 @@ export async function readReleases(env: Record<string, string | undefined> = pro
     kc.loadFromDefault();
     if (env.RELEASES_CONTEXT) kc.setCurrentContext(env.RELEASES_CONTEXT);
   }
-  return { readAt, environments: await Promise.all(wanted.map((t) => readEnvironment(clientReader(client, kc, t.namespace), t))) };
+  return { client, kc };
 }
