@@ -1,4 +1,15 @@
-import { live, parseHistory, previousGood, recordFailed, recordLive, recordRollback, recordRollbackBackup, recordSchema, type Release } from './history';
+import {
+  completeTakenOff,
+  live,
+  parseHistory,
+  previousGood,
+  recordFailed,
+  recordLive,
+  recordRollback,
+  recordRollbackBackup,
+  recordSchema,
+  type Release,
+} from './history';
 
 const base = { gitSha: 'abc', time: 't', actor: 'ci', kind: 'deploy' as const };
 const deploy = (history: Release[], image: string, color: 'blue' | 'green') => recordLive(history, { ...base, image, color });
@@ -98,5 +109,45 @@ describe('release history', () => {
     expect(parseHistory(undefined)).toEqual([]);
     expect(parseHistory('[]')).toEqual([]);
     expect(() => parseHistory('{}')).toThrow(/not a list/);
+  });
+});
+
+// A switch-back or rollback writes the active Service, then the history; a run that stopped between
+// the two left the release it took off live in the history (found by the plugin's release model).
+describe('completing a switch-back the history did not record', () => {
+  const r1 = { ...base, image: 'img1', release: 'r1', color: 'blue' as const };
+  const r2 = { ...base, image: 'img2', release: 'r2', color: 'green' as const };
+  const history = recordLive(recordLive([], r1), r2);
+  const since = Date.parse('2026-12-05T20:00:00Z');
+  const seen = {
+    active: 'blue' as const,
+    activeRelease: 'r1',
+    abortedRelease: 'r2',
+    abortedReason: 'analysis: error rate 3%',
+    state: { phase: 'Aborted', since },
+  };
+
+  it('records the release taken off as rolled back and the restored one live, at the switch-back time', () => {
+    const completed = completeTakenOff(history, seen, 'ci');
+    expect(completed?.map((r) => [r.release, r.outcome])).toEqual([
+      ['r1', 'superseded'],
+      ['r2', 'rolled-back'],
+      ['r1', 'live'],
+    ]);
+    expect(live(completed!)).toMatchObject({ color: 'blue', kind: 'rollback', time: '2026-12-05T20:00:00.000Z', actor: 'ci' });
+    expect(live(completed!)?.reason).toMatch(/^analysis: error rate 3% \(recorded by ci: /);
+    expect(previousGood(completed!)).toBeUndefined();
+  });
+
+  it('changes nothing when the history agrees with the Service, or the Service records no switch-back', () => {
+    expect(completeTakenOff(history, { ...seen, activeRelease: 'r2', active: 'green' }, 'ci')).toBeNull();
+    expect(completeTakenOff(history, { ...seen, state: { phase: 'Promoted', since } }, 'ci')).toBeNull();
+    expect(completeTakenOff(history, { ...seen, abortedRelease: null }, 'ci')).toBeNull();
+    expect(completeTakenOff(history, { ...seen, abortedRelease: 'r0' }, 'ci')).toBeNull();
+    expect(completeTakenOff([], seen, 'ci')).toBeNull();
+  });
+
+  it('changes nothing when the Service went to a release that is not the last good one (not a switch-back of this history)', () => {
+    expect(completeTakenOff(history, { ...seen, activeRelease: 'r9' }, 'ci')).toBeNull();
   });
 });

@@ -145,3 +145,37 @@ export function recordContracts(history: Release[], release: string, ran: string
     r.outcome === 'live' && r.release === release ? { ...r, contracted: [...new Set([...(r.contracted ?? []), ...ran])], schemaVersion, migrations } : r,
   );
 }
+
+/** What the active Service records of the last release taken off traffic (Observed's fields). */
+export interface TakenOff {
+  active: Color | null;
+  activeRelease: string;
+  abortedRelease: string | null;
+  abortedReason: string;
+  state: { phase: string; since: number } | null;
+}
+
+/**
+ * A switch-back (analysis, deploy:abort) or a rollback writes the active Service first (traffic
+ * back, the release it took off named in ABORTED_RELEASE, phase Aborted or RolledBack), then the
+ * history. A run that died between the two left the history naming the release it took off as
+ * live: the history it would have written, or null when the history needs nothing. Whoever runs
+ * next completes it before reading the history, so the release taken off never counts as good
+ * (a rollback would send traffic back to it) and the restored one is live again.
+ */
+export function completeTakenOff(history: Release[], seen: TakenOff, actor: string): Release[] | null {
+  const current = live(history);
+  const phase = seen.state?.phase;
+  if (!current || !seen.active || !seen.abortedRelease || (phase !== 'Aborted' && phase !== 'RolledBack')) return null;
+  if (current.release !== seen.abortedRelease || seen.activeRelease === current.release) return null;
+  const restored = previousGood(history);
+  if (!restored || restored.release !== seen.activeRelease) return null;
+  const at = new Date(seen.state!.since).toISOString();
+  return recordRollback(
+    history,
+    { ...restored, color: seen.active },
+    at,
+    actor,
+    `${seen.abortedReason} (recorded by ${actor}: the run that switched back stopped before its history write)`,
+  );
+}

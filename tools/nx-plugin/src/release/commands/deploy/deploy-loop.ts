@@ -10,6 +10,7 @@ import { UNJUDGED, stateAnnotations } from '../../status/release-state';
 import type { WantedRelease } from '../../plan/release-plan';
 import { setTimeout as defaultSleep } from 'node:timers/promises';
 import { waitForTraffic } from '../../act/traffic-wait';
+import { completeInterruptedSwitchBack } from '../../act/taken-off';
 import { releaseReaderManifests } from '../../config/release-reader';
 
 /** How long a switch waits for the active Service to list the new colour's pods before the soak starts. */
@@ -123,6 +124,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
   // Holding the lease, any canary of this service is a leftover of an interrupted run: it would
   // serve beside the live pods and pass the next canary's readiness check at once.
   await removeOrphanCanary(kube, service.name, log);
+  await completeInterruptedSwitchBack(kube, service.name, options.actor, log);
   // A service that reads the releases gets its read-only identity before any pod of it runs.
   if (service.readsReleases) await kube.applyReleaseReader(releaseReaderManifests(service, env.namespace, options.environment));
   let canaryDone = false;

@@ -18,6 +18,7 @@ import { reportServices } from '../service-table';
 import schema from '../../../executors/rollback/schema.json';
 import type { RollbackExecutorOptions } from '../../../executors/rollback/schema';
 import { removeOrphanCanary } from '../../act/orphans';
+import { completeInterruptedSwitchBack } from '../../act/taken-off';
 import { alertCooldown, rollbackFromAlert } from './alert';
 import {
   type DatabaseRollback,
@@ -87,6 +88,7 @@ export async function rollbackService(
   const log = (m: string) => ctx.log(`[${service.name}] ${m}`);
   const { namespace } = kube.target;
   await removeOrphanCanary(kube, service.name, log);
+  await completeInterruptedSwitchBack(kube, service.name, ctx.actor, log);
   const observed = await kube.observe(service.name);
   if (!observed.active) throw new Error(`${service.name}: no active Service in ${namespace}; nothing is live to roll back`);
   const liveRelease = observed.activeRelease || observed.deployments[observed.active]?.release || '';
