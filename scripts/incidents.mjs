@@ -11,6 +11,10 @@
 // What to do is decided from the status and the open issues alone (incidentActions, pure), so a
 // rerun of the same workflow run after the same event changes nothing: each text carries a marker of
 // the run and the phase's time.
+// Each issue it opens, comments on or closes is linked in the environment's namespace (the status
+// file's `target`: the context and namespace deploy:status read) (ConfigMap <service>-incident, libs/release-model's incident record, of
+// which this is the one writer): the dashboard's Deployments page shows the link beside the
+// rollback's reason.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
@@ -43,21 +47,74 @@ export function incidentActions(environment, statuses, issues, run) {
           kind: 'open',
           service: s.service,
           title,
+          release: s.aborted.release,
           labels: ['incident', `service:${s.service}`, `env:${environment}`],
           body: `${facts}\n\n${mark}`,
         });
-      else if (!seen(open)) actions.push({ kind: 'comment', service: s.service, number: open.number, body: `Again (${s.phase}): ${facts}\n\n${mark}` });
+      else if (!seen(open))
+        actions.push({
+          kind: 'comment',
+          service: s.service,
+          number: open.number,
+          title,
+          release: s.aborted.release,
+          body: `Again (${s.phase}): ${facts}\n\n${mark}`,
+        });
     } else if (s.phase === 'Promoted' && s.live) {
       for (const issue of mine.filter((i) => !i.title.endsWith(`release ${s.live.release} taken off traffic`)))
         actions.push({
           kind: 'close',
           service: s.service,
           number: issue.number,
+          title: issue.title,
+          closedBy: s.live.release,
           body: `Resolved: release ${s.live.release} is live and promoted in ${environment} (${run.url}).\n\n${mark}`,
         });
     }
   }
   return actions;
+}
+
+/**
+ * Pure: the incident record (libs/release-model's IncidentRecord) an action leaves, from the
+ * record the service had (null for none) and the issue's number and address.
+ */
+export function incidentRecord(action, previous, number, url, at) {
+  const same = previous?.number === number ? previous : null;
+  const release = action.release ?? same?.release ?? /release (\S+) taken off traffic$/.exec(action.title ?? '')?.[1] ?? '';
+  const record = { number, url, title: action.title ?? same?.title ?? '', release, state: 'open', openedAt: same?.openedAt ?? at, updatedAt: at };
+  return action.kind === 'close' ? { ...record, state: 'closed', closedBy: action.closedBy } : record;
+}
+
+/** Links each issue in the namespace: ConfigMap <service>-incident, replaced whole (one writer). */
+async function linker(context, namespace) {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromDefault();
+  if (!kc.getContextObject(context)) throw new Error(`kube context ${context} is not in the kubeconfig (${process.env.KUBECONFIG ?? '~/.kube/config'})`);
+  kc.setCurrentContext(context);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const notFound = (error) => error?.code === 404 || error?.statusCode === 404;
+  return async (service, change) => {
+    const name = `${service}-incident`;
+    const existing = await core.readNamespacedConfigMap({ name, namespace }).catch((error) => {
+      if (notFound(error)) return null;
+      throw new Error(`read ConfigMap ${namespace}/${name} (context ${context}): ${error.message}`);
+    });
+    const previous = existing?.data?.incident ? JSON.parse(existing.data.incident) : null;
+    const record = change(previous);
+    const body = {
+      metadata: {
+        name,
+        namespace,
+        labels: { 'app.kubernetes.io/name': service, 'app.kubernetes.io/managed-by': 'trading-deploy' },
+        ...(existing ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+      },
+      data: { incident: JSON.stringify(record) },
+    };
+    await (existing ? core.replaceNamespacedConfigMap({ name, namespace, body }) : core.createNamespacedConfigMap({ namespace, body }));
+    return record;
+  };
 }
 
 async function main() {
@@ -95,9 +152,18 @@ async function main() {
     issues.push({ number: i.number, title: i.title, body: i.body ?? '', comments: comments.map((c) => c.body ?? '') });
   }
   const actions = incidentActions(environment, statuses, issues, run);
+  // deploy:status --jsonFile names where it read them; a status without it (an older file) links nothing.
+  const target = statuses.find((s) => s.target)?.target;
+  const link = target ? await linker(target.context, target.namespace) : null;
+  const issueUrl = (number) => `${env.GITHUB_SERVER_URL || 'https://github.com'}/${env.GITHUB_REPOSITORY}/issues/${number}`;
+  const at = new Date().toISOString();
   for (const a of actions) {
+    let number = a.number;
+    let url = issueUrl(a.number);
     if (a.kind === 'open') {
       const created = await call('POST', '/issues', { title: a.title, body: a.body, labels: a.labels });
+      number = created.number;
+      url = created.html_url ?? issueUrl(created.number);
       console.log(`incident: opened #${created.number} ${a.title}`);
     } else if (a.kind === 'comment') {
       await call('POST', `/issues/${a.number}/comments`, { body: a.body });
@@ -107,7 +173,12 @@ async function main() {
       await call('PATCH', `/issues/${a.number}`, { state: 'closed', state_reason: 'completed' });
       console.log(`incident: closed #${a.number} (${a.service})`);
     }
+    if (link) {
+      await link(a.service, (previous) => incidentRecord(a, previous, number, url, at));
+      console.log(`incident: #${number} linked in ${target.namespace} (ConfigMap ${a.service}-incident)`);
+    }
   }
+  if (!link) console.log(`incident: ${statusFile} names no target (context, namespace): the issues are not linked in the cluster`);
   if (!actions.length) console.log(`incident: nothing to open, comment on or close in ${environment}`);
 }
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { incidentActions, incidentTitle } from '../incidents.mjs';
+import { incidentActions, incidentRecord, incidentTitle } from '../incidents.mjs';
 import { repoRoot } from '../../tools/workspace-tests/scratch.mjs';
 import { startGitHubApi } from '../../tools/workflow-runner/github-api-stand-in.mjs';
 
@@ -53,6 +53,29 @@ test('a release taken off traffic opens one issue; a later run comments; a rerun
   assert.deepEqual(incidentActions('staging', [status('Soaking')], [issue], run(3)), []);
 });
 
+test('the incident link each action leaves in the namespace: opened, kept on a repeat, closed by the promoted release', () => {
+  const [open] = incidentActions('staging', [status('Aborted')], [], run(1));
+  const url = 'https://github.com/acme/trading/issues/7';
+  const opened = incidentRecord(open, null, 7, url, '2026-12-05T10:00:00.000Z');
+  assert.deepEqual(opened, {
+    number: 7,
+    url,
+    title: 'Incident: execution-engine in staging, release r3 taken off traffic',
+    release: 'r3',
+    state: 'open',
+    openedAt: '2026-12-05T10:00:00.000Z',
+    updatedAt: '2026-12-05T10:00:00.000Z',
+  });
+  const issue = { number: 7, title: open.title, body: open.body, comments: [] };
+  const [comment] = incidentActions('staging', [status('RolledBack')], [issue], run(2));
+  const repeated = incidentRecord(comment, opened, 7, url, '2026-12-05T11:00:00.000Z');
+  assert.deepEqual([repeated.state, repeated.openedAt, repeated.updatedAt], ['open', '2026-12-05T10:00:00.000Z', '2026-12-05T11:00:00.000Z']);
+  const [close] = incidentActions('staging', [status('Promoted', { release: 'r4' })], [issue], run(3));
+  // Closed without a record of it in the namespace (it was opened before links were written): the title names the release.
+  const closed = incidentRecord(close, null, 7, url, '2026-12-05T12:00:00.000Z');
+  assert.deepEqual([closed.state, closed.release, closed.closedBy, closed.openedAt], ['closed', 'r3', 'r4', '2026-12-05T12:00:00.000Z']);
+});
+
 test('the script against the GitHub API stand-in: opened, commented, closed; no token is an error naming it', async () => {
   const state = { runs: [], commits: [] };
   const api = await startGitHubApi(state);
@@ -87,6 +110,12 @@ test('the script against the GitHub API stand-in: opened, commented, closed; no 
     const noToken = await incidents([status('Aborted')], 4, { GITHUB_TOKEN: '' });
     assert.notEqual(noToken.code, 0);
     assert.match(noToken.out, /incidents: GITHUB_TOKEN is not set/);
+    // A status read from a context this machine's kubeconfig lacks: refused before any issue is touched.
+    const before = state.issues.length;
+    const elsewhere = await incidents([{ ...status('Aborted', { aborted: 'r5' }), target: { context: 'no-such-context', namespace: 'ns' } }], 6);
+    assert.notEqual(elsewhere.code, 0);
+    assert.match(elsewhere.out, /incidents: kube context no-such-context is not in the kubeconfig/);
+    assert.equal(state.issues.length, before);
     writeFileSync(file, 'not json');
     const bad = await script(5);
     assert.match(bad.out, /not the JSON of nx run deploy:status --json/);

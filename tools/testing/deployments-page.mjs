@@ -46,6 +46,8 @@ export async function serviceCard(page, environment, service) {
         verdict: text('analysis-verdict'),
         progress: card.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow') ?? null,
         rolledBack: card.querySelectorAll('tr[data-outcome="rolled-back"]').length,
+        incident: text('incident'),
+        incidentUrl: card.querySelector('[data-testid="incident"] a')?.getAttribute('href') ?? null,
         readAt: document.querySelector('[data-testid="read-at"]')?.textContent ?? null,
         loadedOnce: window.__loadedOnce === true,
       };

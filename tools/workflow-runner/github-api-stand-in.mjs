@@ -72,7 +72,8 @@ export async function startGitHubApi(state) {
       if (!m[1] && req.method === 'POST') {
         const created = { number: issues.length + 1, title: body.title, body: body.body ?? '', labels: body.labels ?? [], state: 'open', comments: [] };
         issues.push(created);
-        return send(201, { number: created.number, title: created.title });
+        const repo = /^\/repos\/([^/]+\/[^/]+)\//.exec(url.pathname)[1];
+        return send(201, { number: created.number, title: created.title, html_url: `https://github.com/${repo}/issues/${created.number}` });
       }
       if (m[2] && req.method === 'GET')
         return send(

@@ -57,7 +57,7 @@ function History({ history }: { history: ServiceView['history'] }) {
 }
 
 function Service({ environment, view, now }: { environment: string; view: ServiceView; now: number }) {
-  const { status, history, analysis } = view;
+  const { status, history, analysis, incident } = view;
   const state = health(status);
   const next = nextCommand(environment, status);
   return (
@@ -105,6 +105,18 @@ function Service({ environment, view, now }: { environment: string; view: Servic
             <dt>taken off</dt>
             <dd data-testid="aborted">
               release {status.aborted.release}: {status.aborted.reason}
+            </dd>
+          </>
+        ) : null}
+        {incident ? (
+          <>
+            <dt>incident</dt>
+            <dd data-testid="incident" data-state={incident.state}>
+              <a href={incident.url} rel="noreferrer" target="_blank">
+                #{incident.number}
+              </a>{' '}
+              {incident.state === 'open' ? `open since ${ago(incident.openedAt, now)}` : `closed: release ${incident.closedBy ?? '?'} promoted`} · release{' '}
+              {incident.release}
             </dd>
           </>
         ) : null}

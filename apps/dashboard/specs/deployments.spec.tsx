@@ -43,6 +43,7 @@ function view(overrides: Partial<ServiceView['status']> = {}, history: ServiceVi
     },
     history,
     analysis,
+    incident: null,
   };
 }
 
@@ -237,6 +238,15 @@ describe('DeploymentsView', () => {
         days30: { ...delivery, leadTimeSeconds: 150 },
       },
     });
+    aborted.incident = {
+      number: 7,
+      url: 'https://github.com/acme/trading/issues/7',
+      title: 'Incident: agents in staging, release r9 taken off traffic',
+      release: 'r9',
+      state: 'open',
+      openedAt: '2026-12-05T10:04:00.000Z',
+      updatedAt: '2026-12-05T10:04:00.000Z',
+    };
     const idle = view({ live: null, phase: null, phaseSince: null, phaseReason: '', colors: {}, history: { live: null, lastGood: null } });
     idle.status.service = 'quotes';
     render(<DeploymentsView initial={releases([aborted, idle])} />);
@@ -244,6 +254,8 @@ describe('DeploymentsView', () => {
     expect(card).toHaveAttribute('data-health', 'failed');
     expect(within(card).getByTestId('aborted')).toHaveTextContent('release r9: error-rate 3.10% > 1.00%');
     expect(within(card).getByTestId('phase-reason')).toHaveTextContent('soak analysis failed');
+    expect(within(card).getByTestId('incident')).toHaveTextContent(/^#7 open since \d+ (s|min) ago · release r9$/);
+    expect(within(card).getByRole('link', { name: '#7' })).toHaveAttribute('href', 'https://github.com/acme/trading/issues/7');
     expect(within(card).getByText(/the history records release r9/)).toBeInTheDocument();
     expect(within(card).getByText('2.0 h')).toBeInTheDocument();
     expect(within(card).getByText('2.5 min')).toBeInTheDocument();
@@ -252,6 +264,24 @@ describe('DeploymentsView', () => {
     expect(within(quotes).getByTestId('live')).toHaveTextContent('nothing serves traffic');
     expect(within(quotes).getByText('No release recorded yet.')).toBeInTheDocument();
     expect(within(quotes).queryByTestId('next-command')).toBeNull();
+    expect(within(quotes).queryByTestId('incident')).toBeNull();
+  });
+
+  it('an incident closed by a later promotion says which release closed it', () => {
+    const promoted = view();
+    promoted.incident = {
+      number: 7,
+      url: 'https://github.com/acme/trading/issues/7',
+      title: 'Incident: agents in staging, release r9 taken off traffic',
+      release: 'r9',
+      state: 'closed',
+      openedAt: '2026-12-05T10:04:00.000Z',
+      updatedAt: '2026-12-05T10:30:00.000Z',
+      closedBy: 'r2',
+    };
+    render(<DeploymentsView initial={releases([promoted])} />);
+    expect(screen.getByTestId('incident')).toHaveTextContent('#7 closed: release r2 promoted · release r9');
+    expect(screen.getByTestId('incident')).toHaveAttribute('data-state', 'closed');
   });
 
   it('says when no environment is configured, and shows an environment that could not be read', () => {

@@ -11,3 +11,4 @@ export * from './status';
 export * from './exposition';
 export * from './analysis';
 export * from './client-reader';
+export * from './incident';

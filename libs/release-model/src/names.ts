@@ -29,3 +29,5 @@ export const historyName = (service: string) => `${service}-releases`;
 export const analysisName = (service: string) => `${service}-analysis`;
 /** The Lease a deploy run holds on a service while it changes it. */
 export const leaseName = (service: string) => `deploy-${service}`;
+/** The ConfigMap that links a service's incident issue (scripts/incidents.mjs writes it). */
+export const incidentName = (service: string) => `${service}-incident`;

@@ -4,6 +4,7 @@ import { COLORS, canaryName, type Color } from './names';
 import { type ClusterReader, deploymentStatus, type Observed, observe, orphanedSince as orphaned, readHistory, readLease, readyLivePods } from './observed';
 import type { Phase } from './phase';
 import { type AnalysisRecord, readAnalysis } from './analysis';
+import { type IncidentRecord, readIncident } from './incident';
 
 /** What `deploy:status` reports of one service: the truth read from the cluster, nothing cached. */
 export interface ServiceStatus {
@@ -159,6 +160,8 @@ export interface ServiceView {
   history: Omit<Release, 'template'>[];
   /** The last analysis (canary or soak) as recorded round by round; null when none was. */
   analysis: AnalysisRecord | null;
+  /** The incident issue linked for the service's last release taken off traffic; null when none. */
+  incident: IncidentRecord | null;
 }
 
 export async function readServiceView(r: ClusterReader, name: string, now = Date.now()): Promise<ServiceView> {
@@ -171,6 +174,7 @@ export async function readServiceView(r: ClusterReader, name: string, now = Date
   return {
     status: serviceStatus(name, observed, ready, history, canary, since, now),
     analysis: await readAnalysis(r, name),
+    incident: await readIncident(r, name),
     history: history.map((entry) => {
       const shown: Omit<Release, 'template'> & { template?: unknown } = { ...entry };
       delete shown.template;

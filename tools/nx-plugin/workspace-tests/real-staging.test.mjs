@@ -20,6 +20,7 @@ import { startTraffic } from '../../load/traffic.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 import { startDashboard } from '../../testing/local-services.mjs';
 import { leaveDeployments, openBrowser, showDeployments, watchCard } from '../../testing/deployments-page.mjs';
+import { startGitHubApi } from '../../workflow-runner/github-api-stand-in.mjs';
 
 const NS = `it-real-staging-${process.pid}`;
 const NS_PROD = `it-real-production-${process.pid}`;
@@ -105,6 +106,28 @@ function watchSelector(ns = NS) {
     },
   };
 }
+/**
+ * The deploy workflows' incident step, against the GitHub API stand-in: deploy:status --jsonFile,
+ * then scripts/incidents.mjs, which opens the issue and links it in the namespace.
+ */
+async function openIncident() {
+  const api = await startGitHubApi({ runs: [], commits: [] });
+  try {
+    const status = await nx('deploy:status', '--environment=staging', '--services=agents', '--jsonFile=reports/release-status.json');
+    assert.equal(status.code, 0, status.out);
+    const run = start(scratch.dir, 'node', [join(repoRoot, 'scripts/incidents.mjs'), 'staging', 'reports/release-status.json'], {
+      GITHUB_TOKEN: 'token',
+      GITHUB_REPOSITORY: 'acme/trading',
+      GITHUB_API_URL: api.url,
+      GITHUB_RUN_ID: '1',
+    });
+    assert.equal(await run.exited, 0, run.output());
+    assert.match(run.output(), /incident: opened #1 .*\n.*#1 linked in it-real-staging-/);
+  } finally {
+    await api.close();
+  }
+}
+
 /** The Deployments page as it stands, into reports/e2e/deployments/ (CI uploads reports/). */
 async function screenshot(name) {
   const dir = join(repoRoot, 'reports/e2e/deployments');
@@ -240,6 +263,10 @@ function assertShownSwitchedBack(views, metric) {
   assert.match(last.verdict, new RegExp(`^failed after \\d+ round\\(s\\) — .*${metric}`));
   assert.match(last.reason, /soak analysis failed/);
   assert.ok(last.rolledBack >= 1, 'its history row says rolled-back');
+  // The incident issue the workflow's step opened, linked beside the reason (after the switch-back).
+  assert.match(last.incident ?? '', /^#1 open since \d+ s ago · release \w+$/, JSON.stringify(last));
+  assert.equal(last.incidentUrl, 'https://github.com/acme/trading/issues/1');
+  assert.ok(!views.find((v) => v.phase !== 'Aborted' && v.incident), 'no incident shown before the switch-back');
   assert.ok(last.loadedOnce, 'never reloaded');
 }
 
@@ -261,6 +288,7 @@ for (const [name, faults, metric, byLoad] of [
     if (onPage) await showDeployments(page, dashboard.url);
     const shown = onPage ? watchCard(page, 'staging', 'agents') : null;
     const result = await deploy('--soakSeconds=60');
+    if (onPage) await openIncident();
     await sleep(2500); // the watch's last read, the page's next refresh
     watch.stop();
     const views = (await shown?.stop()) ?? [];

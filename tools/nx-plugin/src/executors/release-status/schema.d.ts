@@ -22,7 +22,7 @@ export interface ReleaseStatusExecutorOptions {
    */
   metricsFile?: string;
   /**
-   * Also write the status as JSON (what --json prints) to this file, replaced atomically: for a later step (scripts/incidents.mjs) to read without parsing Nx's output.
+   * Also write the status as JSON (what --json prints, each service with the `target` it was read from: context and namespace) to this file, replaced atomically: for a later step (scripts/incidents.mjs, which links its issues in that namespace) to read without parsing Nx's output.
    */
   jsonFile?: string;
   /**

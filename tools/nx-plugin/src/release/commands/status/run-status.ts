@@ -40,7 +40,9 @@ export async function runStatus(given: Partial<ReleaseStatusExecutorOptions> & {
   };
   if (options.metricsFile)
     ctx.log(`status of ${options.environment} as Prometheus metrics: ${replace(options.metricsFile, statusExposition(options.environment, statuses))}`);
-  if (options.jsonFile) ctx.log(`status of ${options.environment} as JSON: ${replace(options.jsonFile, `${JSON.stringify(statuses)}\n`)}`);
+  // With where it was read: scripts/incidents.mjs links its issues in that namespace.
+  const located = statuses.map((s) => ({ ...s, target: { context, namespace: env.namespace } }));
+  if (options.jsonFile) ctx.log(`status of ${options.environment} as JSON: ${replace(options.jsonFile, `${JSON.stringify(located)}\n`)}`);
   if (options.json) ctx.print(JSON.stringify(statuses));
   else {
     const table = renderStatus(`${options.environment} (context ${context}, namespace ${env.namespace})`, statuses);
