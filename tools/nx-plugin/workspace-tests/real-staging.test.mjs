@@ -292,6 +292,8 @@ for (const [name, faults, metric, byLoad] of [
     await sleep(2500); // the watch's last read, the page's next refresh
     watch.stop();
     const views = (await shown?.stop()) ?? [];
+    // The page as the switch-back left it (the incident linked), then left: the timing below is measured without it.
+    if (onPage) await screenshot(`switched-back-${metric}`);
     if (onPage) await leaveDeployments(page);
     // The run's own account of its timing: the switch, when the Service listed the new pods, each round.
     console.log(
@@ -303,7 +305,6 @@ for (const [name, faults, metric, byLoad] of [
     );
     // On the page, without a reload: the soak judged, then taken off traffic with its reason.
     if (onPage) assertShownSwitchedBack(views, metric);
-    if (onPage) await screenshot(`switched-back-${metric}`);
     assert.notEqual(result.code, 0, result.out);
     assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
     if (byLoad) {
