@@ -31,6 +31,8 @@ const images = {};
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const liveRelease = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+/** The incident link the workflow's incident step left in the namespace (<svc>-incident). */
+const incidentLink = (svc, ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', `${svc}-incident`, '-o', 'jsonpath={.data.incident}'));
 /** The incident issues the workflows opened through the GitHub API stand-in (issue 33). */
 const incidents = (state) => (apiState.issues ?? []).filter((i) => i.labels.includes('incident') && (!state || i.state === state));
 const act = (...args) => fixture.act(...args);
@@ -97,6 +99,10 @@ test("rollback.yml by hand (workflow_dispatch): the local staging cluster goes b
     [[`Incident: execution-engine in staging, release ${takenOff} taken off traffic`, ['incident', 'service:execution-engine', 'env:staging']]],
   );
   assert.match(incidents()[0].body, /\*\*RolledBack\*\* since \S+: .*act: by hand/);
+  // Linked in the namespace the workflow's deploy:status read, for the Deployments page.
+  const link = incidentLink('execution-engine');
+  assert.deepEqual([link.number, link.release, link.state], [incidents()[0].number, takenOff, 'open']);
+  assert.match(link.url, new RegExp(`^https://github\\.com/[^/]+/[^/]+/issues/${link.number}$`));
   assert.deepEqual(rootOwned(), []);
 });
 
@@ -211,6 +217,7 @@ test('production-deploy.yml (past its approval): builds every image at this comm
     const closed = apiState.issues.find((i) => i.number === stale.number);
     assert.equal(closed.state, 'closed', 'the promotion closed the open production incident');
     assert.match(closed.comments.at(-1), /^Resolved: release [0-9a-f]{12} is live and promoted in production/);
+    assert.equal(incidentLink('execution-engine', NS_PROD).state, 'closed', 'the link says the incident is closed');
     assert.ok(
       incidents('open').every((i) => i.title.includes('in staging')),
       'no production incident stays open',
