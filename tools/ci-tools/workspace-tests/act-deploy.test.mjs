@@ -8,6 +8,7 @@
 // scripts', the release engine's and the deploy configuration's (its inputs).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -28,6 +29,23 @@ let cache;
 let WRITE;
 let deployer; // a scratch copy, as root, that deploys the release a rollback goes back from
 const images = {};
+let hook; // the team chat's incoming webhook: a local receiver of what the workflows' NOTIFY_WEBHOOK_URL is sent
+/** A receiver on 127.0.0.1 that records every message posted to it (Slack-compatible JSON). */
+async function startReceiver() {
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/hook`, received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+/** The chat lines received since `from` (the messages' plain-text fallback). */
+const texts = (from) => hook.received.slice(from).map((m) => m.text);
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const liveRelease = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
@@ -60,6 +78,7 @@ before(async () => {
   // configuration refuses (requireAnalysis): in the deployer's copy only, never the workflow's.
   const envFile = join(deployer.dir, 'tools/deploy/environments.yaml');
   writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('requireAnalysis: true', 'requireAnalysis: false'));
+  hook = await startReceiver();
   fixture = await actFixture(`act-deploy-${process.pid}`, { staging: NS, production: NS_PROD, apiState });
   ({ runner, api, cache } = fixture);
   WRITE = fixture.tokens.write;
@@ -73,6 +92,7 @@ before(async () => {
 });
 
 after(async () => {
+  await hook?.close();
   await fixture?.close();
   deployer?.cleanup();
   for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
@@ -129,9 +149,16 @@ test('rollback.yml from an SLO alert (repository_dispatch): the service the firi
       },
     },
   };
-  const result = await act('rollback.yml', 'repository_dispatch', payload);
+  const heard = hook.received.length;
+  const result = await act('rollback.yml', 'repository_dispatch', payload, '-s', `NOTIFY_WEBHOOK_URL=${hook.url}`);
   assert.equal(result.code, 0, result.out.slice(-4000));
   assert.match(result.out, /rollback target: staging/);
+  // The chat heard the rollback once, with its blocks, then the job's outcome line once.
+  const said = texts(heard);
+  assert.equal(said.filter((t) => t.startsWith('⏪ execution-engine in staging: rolled back (release ')).length, 1, said.join('\n'));
+  assert.equal(said.filter((t) => /^rollback in staging: success/.test(t)).length, 1, said.join('\n'));
+  assert.equal(said.length, 2, said.join('\n'));
+  assert.ok(hook.received[heard].blocks?.length >= 2, 'a message with blocks and a plain-text fallback');
   assert.equal(selector('execution-engine'), 'blue');
   assert.match(JSON.stringify(history('execution-engine').at(-1)), /ErrorRateHigh/);
   // A second release taken off: an incident of its own; the first one is untouched.
@@ -139,6 +166,21 @@ test('rollback.yml from an SLO alert (repository_dispatch): the service the firi
   assert.equal(titles.length, 2, titles.join('\n'));
   assert.equal(titles[1], `Incident: execution-engine in staging, release ${takenOff} taken off traffic`);
   assert.match(incidents()[1].body, /ErrorRateHigh/);
+  // Alertmanager repeats a firing alert: another run (act's run id 2) finds the release no longer
+  // live, rolls nothing back, and comments on the open incident instead of opening a second one.
+  const heardBefore = hook.received.length;
+  const repeat = await act('rollback.yml', 'repository_dispatch', payload, '--env', 'GITHUB_RUN_ID=2', '-s', `NOTIFY_WEBHOOK_URL=${hook.url}`);
+  assert.equal(repeat.code, 0, repeat.out.slice(-4000));
+  assert.match(repeat.out, new RegExp(`release ${takenOff} is not live .*nothing to roll back`));
+  assert.equal(selector('execution-engine'), 'blue');
+  assert.equal(incidents('open').length, 2, 'no second issue for the same release');
+  assert.deepEqual(
+    incidents()[1].comments.map((c) => c.split(':')[0]),
+    ['Again (RolledBack)'],
+  );
+  const again = texts(heardBefore);
+  assert.equal(again.length, 1, `the chat hears the run, not a second rollback: ${again.join(' | ')}`);
+  assert.match(again[0], /^rollback in staging: success/);
   assert.deepEqual(rootOwned(), []);
 });
 
@@ -199,6 +241,7 @@ test('production-deploy.yml (past its approval): builds every image at this comm
       ]),
     );
     for (const service of SERVICES) await waitForSeries(`namespace="${NS_PROD}",service="${service}",color="green"`);
+    const heard = hook.received.length;
     const result = await act(
       'production-deploy.yml',
       'workflow_dispatch',
@@ -211,6 +254,8 @@ test('production-deploy.yml (past its approval): builds every image at this comm
       'ARTIFACT_REGISTRY=127.0.0.1:5000/trading',
       '--var',
       'PROMETHEUS_URL=http://127.0.0.1:9090',
+      '-s',
+      `NOTIFY_WEBHOOK_URL=${hook.url}`,
     );
     assert.equal(result.code, 0, result.out.slice(-8000));
     assert.match(result.out, /test-all: nested inside a run of scripts\/test-all\.sh/);
@@ -243,6 +288,16 @@ test('production-deploy.yml (past its approval): builds every image at this comm
       });
       assert.equal(manifest.status, 200, `${live} is in the registry`);
       assert.notEqual(live, images[1]);
+    }
+    // Each phase of each service's release, once, in order: started, canary passed, switched, live.
+    const said = texts(heard);
+    for (const service of SERVICES) {
+      const phases = said.filter((t) => t.split(' ')[1] === service && t.includes(' in production: '));
+      assert.deepEqual(
+        phases.map((t) => /^\S+ \S+ in production: ([^(]+?) \(/.exec(t)?.[1]),
+        ['deploy started', 'canary passed', 'traffic switched, soak started', 'live'],
+        `${service}: ${phases.join(' | ')}`,
+      );
     }
     assert.match(readFileSync(join(runner.base, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
     assert.deepEqual(rootOwned(), []);
