@@ -11,10 +11,9 @@
 // What to do is decided from the status and the open issues alone (incidentActions, pure), so a
 // rerun of the same workflow run after the same event changes nothing: each text carries a marker of
 // the run and the phase's time.
-// Each issue it opens, comments on or closes is linked in the environment's namespace (the status
-// file's `target`: the context and namespace deploy:status read) (ConfigMap <service>-incident, libs/release-model's incident record, of
-// which this is the one writer): the dashboard's Deployments page shows the link beside the
-// rollback's reason.
+// Each issue it opens, comments on or closes is linked in the namespace deploy:status read (the
+// status file's `target`) as ConfigMap <service>-incident, libs/release-model's incident record, of
+// which this is the one writer: the Deployments page shows the link beside the rollback's reason.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 

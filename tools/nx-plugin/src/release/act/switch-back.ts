@@ -5,7 +5,6 @@ import { type Color, SWITCHED_AT, other } from '../config/manifests';
 import { rolloutComplete } from '../plan/planner';
 import { abortedAnnotations, stateAnnotations, type Phase } from '../status/release-state';
 import { switchActive } from './switch-active';
-import { completeInterruptedSwitchBack } from './taken-off';
 
 export interface SwitchBack {
   /** Seconds from the decision to the active Service selecting the previous colour. */
@@ -37,7 +36,6 @@ export async function switchBack(
   phase: Phase = 'Aborted',
 ): Promise<SwitchBack> {
   const started = Date.now();
-  await completeInterruptedSwitchBack(kube, service.name, actor, () => undefined);
   const observed = await kube.observe(service.name);
   const from = observed.active;
   if (!from) throw new NoWayBack(`${service.name}: no active Service; nothing is live to switch back from`);

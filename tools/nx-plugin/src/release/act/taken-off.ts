@@ -3,8 +3,8 @@ import type { Kube } from './kube';
 
 /**
  * Completes the history record of a switch-back or rollback whose run stopped between its Service
- * write and its history write (completeTakenOff), before a deploy, a rollback or a switch-back
- * reads the history. Writes nothing when the history agrees with the active Service.
+ * write and its history write (completeTakenOff), before a deploy or a rollback reads the
+ * history (a switch-back against such a history refuses: its target is not the last good release). Writes nothing when the history agrees with the active Service.
  */
 export async function completeInterruptedSwitchBack(kube: Kube, service: string, actor: string, log: (message: string) => void): Promise<void> {
   const observed = await kube.observe(service);
