@@ -30,7 +30,8 @@ export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 export DOCKER_REGISTRY="${DOCKER_REGISTRY:-127.0.0.1:5000/trading}"
 export NX_TUI=false
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# A step's heading carries the time of day, so a long run's log shows where its time went.
+step() { printf '\n\033[1m==> %s\033[0m (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 warn() {
   printf '\033[33mwarning:\033[0m %s\n' "$*" >&2

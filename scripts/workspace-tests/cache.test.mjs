@@ -116,7 +116,7 @@ test('a cacheable workspace test replays until a declared input changes; one tha
 // A cached test of the stack hashes the scripts of the parts it uses and the digest of each image it
 // runs (read from its record at hash time): a new image or a changed cluster script runs it again.
 // Its project's other test files are not its inputs: editing one runs that test, not this one.
-test("a cached deploy test re-runs when its own file, its stack part's scripts or its image's digest change, and only then", () => {
+test("a cached deploy test re-runs when its own file, its project's source, its stack part's scripts or its image's digest change, and only then", () => {
   const deployTest = () => {
     const out = run(scratch.dir, 'npx', ['nx', 'run', '@trading/nx-plugin:workspace-test--deploy', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
     assert.match(out, /Successfully ran target workspace-test--deploy/);
@@ -141,6 +141,10 @@ test("a cached deploy test re-runs when its own file, its stack part's scripts o
   assert.equal(deployTest(), 'ran', 'another image: run again');
   appendFileSync(join(scratch.dir, 'tools/nx-plugin/workspace-tests/slo.test.mjs'), '// another test of the project\n');
   assert.equal(deployTest(), 'cache', 'another workspace test of its project changed: replayed');
+  appendFileSync(join(scratch.dir, 'tools/nx-plugin/src/release/plan/planner.spec.ts'), '// a unit test\n');
+  assert.equal(deployTest(), 'cache', "a unit test of its project changed: replayed (the project's test target judges it)");
+  appendFileSync(join(scratch.dir, 'tools/nx-plugin/src/release/plan/planner.ts'), '// changed\n');
+  assert.equal(deployTest(), 'ran', "its project's source changed: run again");
   appendFileSync(join(scratch.dir, 'tools/nx-plugin/workspace-tests/deploy.test.mjs'), '// changed\n');
   assert.equal(deployTest(), 'ran', 'its own file changed: run again');
   appendFileSync(join(scratch.dir, 'tools/prometheus/prometheus.sh'), '# not a part it uses\n');

@@ -1,5 +1,6 @@
-// What a CI run of a trading-core change ran, read from Nx's output ("> nx run project:target"):
-// shared by the sharded entry points run directly (workflows.test.mjs) and under act (act-ci.test.mjs).
+// What a CI run ran, read from Nx's output ("> nx run project:target"): a trading-core change's,
+// through the sharded entry points run directly (workflows.test.mjs), and a cache server change's,
+// through ci.yml under act (act-ci.test.mjs).
 import assert from 'node:assert/strict';
 
 /** Every task the output shows Nx running, once each, sorted. */
@@ -24,4 +25,13 @@ export function assertRanAffectedByMoney(out, message) {
     DEPENDENCY_TASKS,
     message,
   );
+}
+
+/**
+ * A change to the cache server's source runs tasks of it and of deploy only (deploy's workspace
+ * test deploys it): no library, no other service, and none of their dependencies' builds.
+ */
+export const AFFECTED_BY_CACHE_SERVER = ['cache-server', 'deploy'];
+export function assertRanAffectedByCacheServer(out, message) {
+  assert.deepEqual(ranProjects(out), AFFECTED_BY_CACHE_SERVER, message ?? ranTasks(out).join(' '));
 }

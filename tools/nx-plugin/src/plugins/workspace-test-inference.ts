@@ -104,8 +104,12 @@ export function owningProjectRoot(dir: string, workspaceRoot: string): string {
   }
 }
 
+/** The project's unit tests and their snapshots: judged by its `test` target, never run by a workspace test. */
+export const UNIT_TESTS = '!{projectRoot}/**/?(*.)+(spec).[jt]s?(x)?(.snap)';
+
 /**
- * What a cacheable test's outcome depends on: its project and the projects it depends on, the
+ * What a cacheable test's outcome depends on: its project (less its unit tests, `UNIT_TESTS`: an
+ * edit to a Jest spec of the plugin re-ran its ten cluster tests) and the projects it depends on, the
  * launcher and helpers (`workspaceTestKit`), the scripts of each stack part it uses
  * (`stack-<part>`), what it declares (`inputs=`), the digest of each image it runs (read at hash
  * time from the image record), the Nx it drives, and whether it runs nested. Not the other test
@@ -117,6 +121,7 @@ export function workspaceTestInputs(declaration: WorkspaceTestDeclaration, sibli
   const stack = STACK_PARTS.filter((part) => declaration.uses.includes(part) || declaration.exclusive.includes(part));
   return [
     'default',
+    UNIT_TESTS,
     ...siblings.map((sibling) => `!{projectRoot}/${sibling}`),
     '^production',
     'workspaceTestKit',
