@@ -5,12 +5,12 @@
 // paths, through nx, against the real daemon and registry.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, throwawayDatabase } from '../../testing/local-services.mjs';
-import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
+import { repoRoot, run, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -173,6 +173,49 @@ test("a rebuild of an unchanged commit gives the same image, whatever the files'
   await sleep(1100);
   assert.equal(build('execution-engine', 'second'), first.engine, 'the engine: the second build of the same commit gave another image');
   assert.equal(build('agents', 'second'), first.agents, 'the agents: the second build of the same commit gave another image');
+});
+
+// The revision label (the record's revision, and its created time) names the newest commit that
+// changed the image's sources, not the checkout's commit (its tags do): a commit elsewhere, a docs
+// change, builds the same image, so the cached tests of the image replay; one to its sources does not.
+test("a commit that changes none of an image's sources builds the same image; a commit to its sources builds another", () => {
+  const scratch = scratchCopy();
+  try {
+    // The built server as `nx run-many -t docker-build` left it here (the copy has no dist/).
+    cpSync(join(repoRoot, 'dist/apps/cache-server'), join(scratch.dir, 'dist/apps/cache-server'), { recursive: true });
+    const build = (n) => {
+      const result = tryRun(
+        scratch.dir,
+        'npx',
+        ['nx', 'run', 'cache-server:docker-build', '--excludeTaskDependencies', '--output-style=static', `--outputFile=dist/revisions/${n}.json`],
+        { NX_SKIP_NX_CACHE: 'true' },
+      );
+      assert.equal(result.code, 0, result.out);
+      return JSON.parse(readFileSync(join(scratch.dir, `dist/revisions/${n}.json`), 'utf8'));
+    };
+    const head = () => run(scratch.dir, 'git', ['rev-parse', 'HEAD']).trim();
+    const commit = (file, text) => {
+      appendFileSync(join(scratch.dir, file), text);
+      run(scratch.dir, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `touch ${file}`]);
+      return head();
+    };
+    const base = head();
+    const first = build(1);
+    assert.equal(first.revision, base);
+    const docs = commit('docs/pipeline.md', '\n');
+    const second = build(2);
+    assert.equal(second.imageId, first.imageId, 'a docs commit gave the cache server another image');
+    assert.equal(second.revision, base, 'the revision is the last commit of its sources');
+    assert.equal(second.tags[0], docs, "tagged with the checkout's commit");
+    const own = commit('apps/cache-server/src/hash.ts', '// touched\n');
+    const third = build(3);
+    assert.notEqual(third.imageId, first.imageId, 'a commit to its sources kept the image');
+    assert.equal(third.revision, own);
+    // Its commits' tags only (the branch and version tags are the real images' too).
+    docker('image', 'rm', ...[first, second, third].flatMap((r) => r.tags.slice(0, 2).map((t) => `${r.repository}:${t}`)));
+  } finally {
+    scratch.cleanup();
+  }
 });
 
 test('the registry cache lets a builder with an empty cache reuse every unchanged layer (what CI gets)', () => {

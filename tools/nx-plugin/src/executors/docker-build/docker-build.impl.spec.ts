@@ -12,7 +12,12 @@ describe('docker-build executor', () => {
   execFileSync('git', ['init', '-q'], { cwd: root });
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x'], { cwd: root });
   const context = (projectName?: string) =>
-    ({ root, projectName, projectsConfigurations: { version: 2, projects: { engine: { root: 'apps/engine' } } } }) as unknown as ExecutorContext;
+    ({
+      root,
+      projectName,
+      projectsConfigurations: { version: 2, projects: { engine: { root: 'apps/engine' } } },
+      projectGraph: { nodes: { engine: { name: 'engine', type: 'app', data: { root: 'apps/engine' } } }, dependencies: { engine: [] } },
+    }) as unknown as ExecutorContext;
 
   it('succeeds on a dry run and fails on bad input without throwing', async () => {
     expect(await dockerBuildExecutor({ dryRun: true }, context('engine'))).toEqual({ success: true });

@@ -1,6 +1,7 @@
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { join } from 'node:path';
 import { CliEngine } from './lib/engine';
+import { imageSourcePaths } from './lib/image-sources';
 import { runBuild } from './lib/run-build';
 import { projectVersion, sourceInfo } from './lib/source-info';
 import type { DockerBuildExecutorOptions } from './schema';
@@ -15,7 +16,7 @@ export default async function dockerBuildExecutor(options: DockerBuildExecutorOp
       projectName,
       projectRoot,
       version: projectVersion(join(context.root, projectRoot)),
-      source: sourceInfo(context.root),
+      source: sourceInfo(context.root, process.env, new Date(), imageSourcePaths(context.projectGraph, projectName)),
       env: process.env,
       engine: new CliEngine(options.engine ?? 'docker', context.root),
       log: (message) => logger.info(message),

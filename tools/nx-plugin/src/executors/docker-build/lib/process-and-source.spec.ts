@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliEngine } from './engine';
 import { runProcess, tail } from './process';
-import { projectVersion, repositoryUrl, sourceInfo } from './source-info';
+import { lastChange, projectVersion, repositoryUrl, sourceInfo } from './source-info';
 
 describe('runProcess', () => {
   it('streams lines from stdout and stderr and keeps the output', async () => {
@@ -65,8 +65,37 @@ describe('sourceInfo and projectVersion', () => {
   it("reads commit and branch from git outside Actions; created is the commit's time, so a rebuild keeps its labels", () => {
     const { dir, sha } = repo();
     const info = sourceInfo(dir, {}, new Date('2026-01-01T00:00:00Z'));
-    expect(info).toEqual({ sha, branch: 'feature/x', source: '', created: '2026-11-30T12:00:00.000Z' });
+    expect(info).toEqual({ sha, revision: sha, branch: 'feature/x', source: '', created: '2026-11-30T12:00:00.000Z' });
     expect(sourceInfo(dir, {}, new Date('2027-01-01T00:00:00Z')).created).toBe(info.created);
+  });
+
+  it("takes the revision and its time from the newest commit that changed the image's sources: a later commit elsewhere keeps the labels", () => {
+    const { dir } = repo();
+    const commit = (file: string, date: string) => {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), `${date}\n`);
+      const env = { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date };
+      execFileSync('git', ['add', file], { cwd: dir, env });
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', file], { cwd: dir, env });
+      return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    };
+    const paths = ['apps/engine', 'libs/types', ':(glob)*'];
+    const engine = commit('apps/engine/src/main.rs', '2026-12-01T10:00:00Z');
+    const docs = commit('docs/guide.md', '2026-12-02T10:00:00Z');
+    expect(sourceInfo(dir, {}, new Date(), paths)).toMatchObject({ sha: docs, revision: engine, created: '2026-12-01T10:00:00.000Z' });
+    expect(sourceInfo(dir, {}, new Date()).revision).toBe(docs); // no paths: the checkout's commit, as before
+    const lib = commit('libs/types/src/lib.rs', '2026-12-03T10:00:00Z');
+    commit('apps/dashboard/page.tsx', '2026-12-04T10:00:00Z');
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(lib);
+    const root = commit('Cargo.lock', '2026-12-05T10:00:00Z');
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(root);
+    // Uncommitted changes to its sources: built from no commit of theirs, labelled with the checkout's.
+    writeFileSync(join(dir, 'apps/engine/src/main.rs'), 'changed\n');
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(root);
+    commit('apps/dashboard/page.tsx', '2026-12-06T10:00:00Z');
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(head);
+    expect(lastChange(dir, head, paths)).toBeUndefined();
   });
 
   it("names the origin as the source when it is a network address; a clone of a local folder gets none, so every clone's images are the same", () => {

@@ -45,7 +45,7 @@ const ctx = (root: string, engine: ContainerEngine, env: NodeJS.ProcessEnv = {})
     projectName: 'engine',
     projectRoot: 'apps/engine',
     version: '0.1.0',
-    source: { sha: SHA, branch: 'main', source: 'file:///repo', created: '2026-11-26T00:00:00.000Z' },
+    source: { sha: SHA, revision: SHA, branch: 'main', source: 'file:///repo', created: '2026-11-26T00:00:00.000Z' },
     env,
     engine,
     lines,

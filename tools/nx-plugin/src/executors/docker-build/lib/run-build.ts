@@ -123,7 +123,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     digest,
     reference: digest ? `${metadata.repository}@${digest}` : null,
     imageId: id,
-    revision: ctx.source.sha,
+    revision: ctx.source.revision,
     version: ctx.version,
     created: ctx.source.created,
     sizeBytes: size,

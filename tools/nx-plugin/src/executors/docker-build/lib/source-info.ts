@@ -13,14 +13,19 @@ const git = (root: string, ...args: string[]): string | undefined => {
 };
 
 /**
- * Commit, ref and repository from GitHub Actions' environment, else from git. `created` is
- * SOURCE_DATE_EPOCH when set, else the commit's time (reproducible-builds.org): two builds of one
- * commit carry the same labels, so an unchanged image keeps its digest, and what depends on it
- * (a cached workspace test hashes the digest) is replayed. Without a commit time, now.
+ * Commit, ref and repository from GitHub Actions' environment, else from git. The revision is the
+ * newest commit that changed one of `paths` (the image's sources, image-sources.ts), the checkout's
+ * commit when they have uncommitted changes or no paths are given; `created` is SOURCE_DATE_EPOCH
+ * when set, else the revision's time (reproducible-builds.org). So two builds of one commit carry
+ * the same labels, and so do two commits of which the later changed none of the image's sources
+ * (labels naming the checkout's commit gave every image a new digest at every commit, and every
+ * cached workspace test of an image, which hashes its digest, ran again after a docs change).
+ * Without a commit time, now.
  */
-export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): SourceInfo {
+export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, now = new Date(), paths?: readonly string[]): SourceInfo {
   const sha = env.GITHUB_SHA && env.GITHUB_EVENT_NAME !== 'pull_request' ? env.GITHUB_SHA : git(root, 'rev-parse', 'HEAD');
   if (!sha) throw new Error(`${root} is not a git checkout with a commit: images are tagged by commit`);
+  const revision = (paths && lastChange(root, sha, paths)) || sha;
   const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
   const source = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : repositoryUrl(root);
@@ -28,8 +33,22 @@ export function sourceInfo(root: string, env: NodeJS.ProcessEnv = process.env, n
     sha,
     ...(pr ? { pullRequest: Number(pr) } : branch && branch !== 'HEAD' ? { branch } : {}),
     source,
-    created: createdAt(root, sha, env, now).toISOString(),
+    revision,
+    created: createdAt(root, revision, env, now).toISOString(),
   };
+}
+
+/**
+ * The newest commit at or before `sha` that changed any of `paths` (git pathspecs from the
+ * workspace root), or undefined when they have uncommitted changes (the image is then built from
+ * no commit of theirs) or git cannot say (a shallow clone answers its one commit: the checkout's).
+ */
+export function lastChange(root: string, sha: string, paths: readonly string[]): string | undefined {
+  if (paths.length === 0) return undefined;
+  const dirty = git(root, 'status', '--porcelain', '--untracked-files=no', '--', ...paths);
+  if (dirty === undefined || dirty !== '') return undefined;
+  const last = git(root, 'log', '-1', '--format=%H', sha, '--', ...paths);
+  return last && /^[0-9a-f]{40}$/.test(last) ? last : undefined;
 }
 
 /**
