@@ -3,9 +3,10 @@ import type { ProjectGraph } from '@nx/devkit';
 /**
  * What every image is built from besides its projects: the base images' definitions, the
  * executor that builds it, and the workspace root's files (lockfiles, toolchain pins, Nx and
- * TypeScript configuration), as git pathspecs (`:(glob)*` is the root's files, not its folders).
+ * TypeScript configuration) but its Markdown (README, CHANGELOG: no image holds them; the main job
+ * records its runs in the README), as git pathspecs: with `glob`, `*` is the root's own files.
  */
-export const SHARED_IMAGE_SOURCES = ['tools/docker', 'tools/nx-plugin/src/executors/docker-build', ':(glob)*'] as const;
+export const SHARED_IMAGE_SOURCES = ['tools/docker', 'tools/nx-plugin/src/executors/docker-build', ':(glob)*', ':(glob,exclude)*.md'] as const;
 
 /**
  * The paths an image's sources live under, for its revision label (source-info.ts): the project's

@@ -79,7 +79,7 @@ describe('sourceInfo and projectVersion', () => {
       execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', file], { cwd: dir, env });
       return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
     };
-    const paths = ['apps/engine', 'libs/types', ':(glob)*'];
+    const paths = ['apps/engine', 'libs/types', ':(glob)*', ':(glob,exclude)*.md'];
     const engine = commit('apps/engine/src/main.rs', '2026-12-01T10:00:00Z');
     const docs = commit('docs/guide.md', '2026-12-02T10:00:00Z');
     expect(sourceInfo(dir, {}, new Date(), paths)).toMatchObject({ sha: docs, revision: engine, created: '2026-12-01T10:00:00.000Z' });
@@ -89,9 +89,14 @@ describe('sourceInfo and projectVersion', () => {
     expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(lib);
     const root = commit('Cargo.lock', '2026-12-05T10:00:00Z');
     expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(root);
+    const readme = commit('libs/types/README.md', '2026-12-05T11:00:00Z'); // a project's Markdown is its source like any file
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(readme);
+    commit('README.md', '2026-12-05T12:00:00Z'); // the root's is in no image
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(readme);
+    expect(lastChange(dir, readme, [])).toBeUndefined();
     // Uncommitted changes to its sources: built from no commit of theirs, labelled with the checkout's.
     writeFileSync(join(dir, 'apps/engine/src/main.rs'), 'changed\n');
-    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(root);
+    expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim());
     commit('apps/dashboard/page.tsx', '2026-12-06T10:00:00Z');
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
     expect(sourceInfo(dir, {}, new Date(), paths).revision).toBe(head);
