@@ -1,6 +1,7 @@
 // LOCAL STAND-IN for the few GitHub REST API calls the workflows make (nrwl/nx-set-shas: the
 // successful runs of a workflow on main, and whether their commits are on main; scripts/incidents.mjs:
-// open issues by label, create, comment, close), used only by
+// open issues by label, create, comment, close) and scripts/security/posture.mjs makes
+// (environments, their branch policies, branch protection), used only by
 // the workflow tests: act points GITHUB_API_URL here. It answers from the state it is given and
 // records every request, so a test can assert what the workflow asked for.
 import { createServer } from 'node:http';
@@ -87,6 +88,28 @@ export async function startGitHubApi(state) {
       if (!m[2] && req.method === 'PATCH') {
         Object.assign(issue, body.state ? { state: body.state } : {});
         return send(200, { number: issue.number, state: issue.state });
+      }
+    }
+    // Environments and branch protection (scripts/security/posture.mjs): state.environments,
+    // state.protection; writes and reads need state.token when one is set (a wrong one: 401).
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/(?:environments\/([\w-]+)(\/deployment-branch-policies)?|branches\/([\w-]+)\/protection)$/.exec(url.pathname))) {
+      if (state.token !== undefined && req.headers.authorization !== `Bearer ${state.token}`) return send(401, { message: 'Bad credentials' });
+      const environments = (state.environments ??= {});
+      if (m[3] && req.method === 'PUT') {
+        (state.protection ??= {})[m[3]] = body;
+        return send(200, body);
+      }
+      if (m[1] && !m[2] && req.method === 'PUT') {
+        environments[m[1]] = { ...body, branch_policies: environments[m[1]]?.branch_policies ?? [] };
+        return send(200, { name: m[1] });
+      }
+      const environment = environments[m[1]];
+      if (m[2] && !environment) return send(404, { message: 'Not Found' });
+      if (m[2] && req.method === 'GET') return send(200, { total_count: environment.branch_policies.length, branch_policies: environment.branch_policies });
+      if (m[2] && req.method === 'POST') {
+        if (environment.deployment_branch_policy?.custom_branch_policies !== true) return send(404, { message: 'custom branch policies are not enabled' });
+        environment.branch_policies.push(body);
+        return send(200, body);
       }
     }
     return send(404, { message: `stand-in: ${req.method} ${url.pathname} is not served` });
