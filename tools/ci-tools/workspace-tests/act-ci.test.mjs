@@ -58,9 +58,10 @@ test('ci.yml on a pull request: the workflow lint job passes as the runner user 
 /** How a step of act's log ended. */
 const stepOutcome = (out, name) => new RegExp(`(Success|Failure) - Main ${name}`).exec(out)?.[1];
 // The change the push and the pull request carry: the cache server's source (a doc comment's
-// sentence; lint and format keep passing). Its affected set is small (the cache server, and deploy,
-// which deploys it) but holds every kind of task a shard runs: lint, typecheck, test, coverage,
-// build, an image and a workspace test. Which dependents a library's change runs, through the same
+// sentence; lint and format keep passing). Its affected set is small (the cache server, deploy,
+// which deploys it, and the workspace tests that run it: affected-runs.mjs) and cheap (no library,
+// no Python, no Chromium) but holds every kind of task a shard runs: lint, typecheck, test,
+// coverage, build, an image and workspace tests. Which dependents a library's change runs, through the same
 // entry points, is workflows.test.mjs's (a trading-core change): here it would only run them again.
 const CHANGED = 'apps/cache-server/src/hash.ts';
 const editChanged = (word) => readFileSync(join(runner.work, CHANGED), 'utf8').replace(/escaping the store\.( \w+\.)?/, `escaping the store. ${word}.`);

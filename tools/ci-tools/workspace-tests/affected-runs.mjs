@@ -28,10 +28,18 @@ export function assertRanAffectedByMoney(out, message) {
 }
 
 /**
- * A change to the cache server's source runs tasks of it and of deploy only (deploy's workspace
- * test deploys it): no library, no other service, and none of their dependencies' builds.
+ * A change to the cache server's source runs tasks of it, of deploy (whose workspace test deploys
+ * it), of ci-tools (its workflow tests and the DAST run the cache server: their inputs hash its
+ * source, and Nx counts a project whose target hashes a changed file as affected) and of the
+ * workspace root's project (its tests import ci-tools' helpers); of the engine only the debug build
+ * the DAST test starts. No library, no other service.
  */
-export const AFFECTED_BY_CACHE_SERVER = ['cache-server', 'deploy'];
+export const AFFECTED_BY_CACHE_SERVER = ['@trading/source', 'cache-server', 'ci-tools', 'deploy'];
 export function assertRanAffectedByCacheServer(out, message) {
-  assert.deepEqual(ranProjects(out), AFFECTED_BY_CACHE_SERVER, message ?? ranTasks(out).join(' '));
+  assert.deepEqual(ranProjects(out), [...AFFECTED_BY_CACHE_SERVER, 'execution-engine'].sort(), message ?? ranTasks(out).join(' '));
+  assert.deepEqual(
+    ranTasks(out).filter((task) => task.startsWith('execution-engine:')),
+    ['execution-engine:build-debug'],
+    message,
+  );
 }

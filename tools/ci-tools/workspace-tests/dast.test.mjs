@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached needs=execution-engine:build-debug inputs=workspaceConfig,apps/agents/**/*,apps/execution-engine/**/*,apps/cache-server/**/*,libs/**/*,scripts/security/**/*,tools/security/**/*,tools/testing/**/*,Cargo.lock
+// @workspace-test uses=postgres needs=execution-engine:build-debug
 // The DAST (Schemathesis) against the three APIs as this checkout builds them, and the proof that it
 // finds something: the agents with a planted unhandled input (a valid signal answered 500).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached inputs=workspaceConfig,apps/agents/**/*,libs/trading-core/**/*,libs/market-types/**/*,libs/api-client/**/*,Cargo.toml,Cargo.lock
+// @workspace-test uses=postgres
 // The coverage gate through nx on real tests: removing the tests of a financial module makes
 // `nx run agents:coverage` fail and name that module.
 import assert from 'node:assert/strict';

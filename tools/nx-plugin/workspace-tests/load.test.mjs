@@ -1,4 +1,4 @@
-// @workspace-test quiet cached needs=execution-engine:build-debug inputs=apps/execution-engine/**/*,libs/market-types/**/*,Cargo.lock,tools/testing/**/*
+// @workspace-test quiet needs=execution-engine:build-debug
 // nx run <svc>:load against the real engine (its debug build) with the real oha: a healthy service
 // at a rate it sustains passes; planted latency and errors fail it, named; a rate the generator
 // cannot reach marks the run invalid; no URL or an unreachable one is a clear error.

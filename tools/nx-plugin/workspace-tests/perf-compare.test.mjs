@@ -1,4 +1,4 @@
-// @workspace-test quiet cached needs=execution-engine:build-debug inputs=apps/execution-engine/**/*,libs/market-types/**/*,Cargo.lock,tools/testing/**/*
+// @workspace-test quiet needs=execution-engine:build-debug
 // Performance regression detection, side by side, through nx against real engines: a candidate with
 // a planted 30% slowdown is flagged, an unchanged one is not; each five times, false positives and
 // negatives counted and printed.
