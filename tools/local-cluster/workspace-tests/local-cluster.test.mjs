@@ -1,4 +1,4 @@
-// @workspace-test uses=docker exclusive=cluster cached images=execution-engine,agents
+// @workspace-test uses=docker exclusive=cluster
 // The local staging cluster through its Nx targets: a real kube-apiserver, controller-manager,
 // scheduler and etcd (built from Go modules) with kwok nodes, and one real node (kubelet,
 // containerd, runc, CNI, kube-proxy, CoreDNS) for the namespaces that ask for it. Controllers

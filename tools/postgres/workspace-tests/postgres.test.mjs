@@ -1,4 +1,4 @@
-// @workspace-test exclusive=postgres cached
+// @workspace-test exclusive=postgres
 // The local PostgreSQL as a part of the stack (tools/postgres/postgres.sh, tools/stack.sh up
 // postgres): up is idempotent, a throwaway database per run, data kept across a restart, loopback
 // only with a password, bad input refused with the reason. It restarts the server: exclusive.
