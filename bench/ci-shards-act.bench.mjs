@@ -13,10 +13,10 @@
 // Needs: root; bash tools/stack.sh up docker. The machine's own local cluster and Prometheus must be
 // down: the plugin's cluster specs, run by a shard as the runner user, start the runner's own
 // (jest.global-setup.cjs) and its Prometheus must be the one on 127.0.0.1:9090.
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubApi } from '../tools/workflow-runner/github-api-stand-in.mjs';
-import { failedSteps, prepareRunnerUser, RUNNER_HOME, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
+import { failedSteps, prepareRunnerUser, runnerWorkspace, shardTimes, stepOutcomes } from '../tools/workspace-tests/act-runner.mjs';
 
 const counts = (process.argv[2] ?? '1 3').split(/\s+/).filter(Boolean).map(Number);
 const SHARD_STEP = 'nx affected, this shard.s tasks of lint typecheck test integration e2e coverage build docker-build';
@@ -36,9 +36,6 @@ if (
   );
 }
 prepareRunnerUser();
-// A fresh Actions cache, as for a new repository: act gives every run the same run id, so cache keys
-// that GitHub makes unique per run (ci-durations-<run id>-…) would otherwise hit an earlier run's.
-rmSync(join(RUNNER_HOME, '.cache/act/cache-server'), { recursive: true, force: true });
 const api = await startGitHubApi({ runs: [], commits: [] });
 const SEED = `# The benchmark's own (not in the repository): saves durations where ci.yml's shards keep them.
 name: Seed durations (benchmark)
@@ -60,6 +57,9 @@ jobs:
           DURATIONS: \${{ inputs.durations }}
         run: mkdir -p ~/ci-durations && printf '%s' "$DURATIONS" > ~/ci-durations/durations.json
 `;
+// The runner clone's own act state starts empty: a fresh Actions cache, as for a new repository (act
+// gives every run the same run id, so cache keys that GitHub makes unique per run would otherwise hit
+// an earlier run's).
 const runner = runnerWorkspace(`bench-shards-${process.pid}`, {
   env: [`GITHUB_API_URL=${api.url}`],
   edit: (dir) => writeFileSync(join(dir, '.github/workflows/bench-seed-durations.yml'), SEED),

@@ -43,17 +43,25 @@ build_module() {
     cat "$dir/go.mod" "$dir/go.sum"
     printf '%s\n' "format $STAMP_FORMAT" "$(go env GOVERSION)" "packages $*" "ldflags $ldflags" "cgo $cgo" "tags $tags"
   } | sha256sum | cut -c1-16)"
+  mkdir -p "$out"
+  # One build of a set into a folder at a time: jobs side by side on one machine (act's shards and
+  # its security job, a self-hosted runner) would otherwise both build it and write each other's
+  # binaries. The second waits, then finds the first's build current.
+  local lock
+  exec {lock}>"$out/.$name.lock"
+  flock "$lock"
   local missing=0
   for pkg in "$@"; do [ -x "$out/$(basename "$pkg")" ] || missing=1; done
   if [ "$missing" = 0 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    exec {lock}>&-
     echo "$name: up to date in $out"
     return
   fi
   step "Building $name ($*) into $out$([ "$name" = local-cluster ] && echo ' — the first build of the Kubernetes control plane took 375 s on 2 cores of a new machine')"
-  mkdir -p "$out"
   local started=$SECONDS
   (cd "$dir" && CGO_ENABLED="$cgo" go build -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out/" "$@")
   echo "$want" > "$stamp"
+  exec {lock}>&-
   echo "$name: built in $((SECONDS - started)) s"
 }
 

@@ -47,7 +47,10 @@ step "Workspace tests: nx run-many -t workspace-test"
 rm -rf reports/workspace-tests && mkdir -p reports/workspace-tests
 # Nx joins NX_PROFILE to the workspace root: relative.
 status=0
-NX_PROFILE=reports/workspace-tests/profile.json npx nx run-many -t workspace-test --parallel="${NX_PARALLEL:-2}" --output-style=stream-without-prefixes || status=$?
+# Three side by side (WORKSPACE_TEST_PARALLEL): most of them wait on the cluster, probes, soaks and
+# timers more than they compute; those that measure time run alone (quiet), those that disrupt a
+# part of the stack hold it alone (run.sh's locks).
+NX_PROFILE=reports/workspace-tests/profile.json npx nx run-many -t workspace-test --parallel="${WORKSPACE_TEST_PARALLEL:-3}" --output-style=stream-without-prefixes || status=$?
 node scripts/task-times.mjs reports/workspace-tests/profile.json "Workspace tests" || true
 # The closing line: what the workspace tests' runs counted (their JUnit reports, replays included).
 node scripts/test-totals.mjs workspace-tests reports/workspace-tests || status=1

@@ -149,6 +149,10 @@ test("a cached deploy test re-runs when its own file, its project's source, its 
   assert.equal(deployTest(), 'ran', 'its own file changed: run again');
   appendFileSync(join(scratch.dir, 'tools/prometheus/prometheus.sh'), '# not a part it uses\n');
   assert.equal(deployTest(), 'cache', 'a script of a part it does not use changed: replayed');
+  appendFileSync(join(scratch.dir, 'tools/nx-plugin/README.md'), '\nA sentence for people.\n');
+  assert.equal(deployTest(), 'cache', "its project's Markdown changed: replayed (read by people, not by the test)");
+  appendFileSync(join(scratch.dir, 'tools/local-cluster/workspace-tests/local-cluster.test.mjs'), "// the cluster's own test\n");
+  assert.equal(deployTest(), 'cache', "the cluster's own workspace test changed: replayed (a test of the part, not its scripts)");
   appendFileSync(join(scratch.dir, 'tools/local-cluster/cluster.sh'), '# changed\n');
   assert.equal(deployTest(), 'ran', "the cluster's script changed: run again");
 });

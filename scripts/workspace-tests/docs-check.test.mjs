@@ -1,4 +1,4 @@
-// @workspace-test cached
+// @workspace-test cached inputs=**/*.md
 // scripts/docs-check.mjs: the README and docs/ against their links, the project graph, the plugin
 // and the pinned versions; the repository passes it, and each kind of drift planted in a copy is
 // reported by name.

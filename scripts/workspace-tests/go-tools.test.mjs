@@ -4,10 +4,11 @@
 // rebuilt all eight sets, about 13 minutes of two cores on this machine, in the setup of the next
 // run. Run on a copy of the script and the smallest set (actionlint), into a folder of its own.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { repoRoot } from '../../tools/workspace-tests/scratch.mjs';
 
@@ -45,4 +46,13 @@ test('a tool set is rebuilt when its module, Go or its build changes, and only t
   assert.match(build(), /ci-tools: up to date/);
   rmSync(join(out, 'actionlint'));
   assert.match(build(), /ci-tools: built in/, 'the program is missing');
+});
+
+test('two builds of one set at once: one builds, the other waits for it and finds it current', async () => {
+  rmSync(join(out, 'actionlint'));
+  const options = { cwd: dir, encoding: 'utf8', env: { ...process.env, GO_TOOLS_OUT: out } };
+  const outputs = await Promise.all([1, 2].map(() => promisify(execFile)('bash', ['scripts/build-go-tools.sh', 'ci-tools'], options)));
+  const said = outputs.map(({ stdout }) => (/ci-tools: built in/.test(stdout) ? 'built' : /ci-tools: up to date/.test(stdout) ? 'current' : stdout));
+  assert.deepEqual(said.sort(), ['built', 'current']);
+  assert.match(execFileSync(join(out, 'actionlint'), ['-version'], { encoding: 'utf8' }), /v\d+\.\d+/);
 });

@@ -11,7 +11,7 @@
 #   tools/workflow-runner/act.sh <workflow.yml> <event> [act flags...]   e.g. rollback.yml workflow_dispatch -e ev.json
 # Run it from the repository to run (a clone: act reads its origin for github.repository).
 # ACT_ENV_FILE adds variables to every step; ACT_PATH_PREPEND puts folders first on the steps' PATH
-# (the tests' stand-ins for gcloud).
+# (the tests' stand-ins for gcloud); ACT_STATE_DIR is the folder of the runs' state (below).
 ORIGINAL_PATH="$PATH" # before lib.sh puts this user's tool folders on it
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -21,18 +21,6 @@ shift 2
 repo="$(pwd)"
 [ -f "$repo/.github/workflows/$workflow" ] || die "no workflow .github/workflows/$workflow in $repo"
 ACT_AS="${ACT_AS:-runner}"
-# One act run at a time on this machine: act's artifact server has one port (34567), and the job
-# folders a run removes at its end are found by time. A second run waits for the first. The lock
-# stays with flock (-o), never with a daemon a job starts (dockerd).
-if [ "${ACT_LOCKED:-}" != 1 ]; then
-  mkdir -p "$TRADING_HOME/locks"
-  lock="$TRADING_HOME/locks/act.lock"
-  status=0
-  ACT_LOCKED=1 flock -n -E 75 -o "$lock" bash "$0" "$workflow" "$event" "$@" || status=$?
-  [ "$status" = 75 ] || exit "$status"
-  echo "act: another act run on this machine holds $lock (one at a time: its artifact server has one port); waiting"
-  ACT_LOCKED=1 exec flock -o "$lock" bash "$0" "$workflow" "$event" "$@"
-fi
 # The pinned actions' local copies: $SHARED_ACTIONS, else beside the clone, else this machine's shared folder.
 if [ -z "${SHARED_ACTIONS:-}" ]; then
   for candidate in "$ROOT/../shared/github-actions" /work/shared/github-actions; do
@@ -52,7 +40,25 @@ else
   run_home="$(getent passwd "$ACT_AS" | cut -d: -f6)"
   if [ "$(id -un)" = "$ACT_AS" ]; then as=(); else as=(sudo -u "$ACT_AS" -H); fi
 fi
-cache="$run_home/.cache/act"
+# Where the runs keep their state: the job folders and the tool cache (act's action cache path), the
+# Actions cache and the artifacts. ACT_STATE_DIR gives a caller folders of its own (each act test
+# has one in its runner clone's folder), the runner's ~/.cache/act otherwise.
+cache="${ACT_STATE_DIR:-$run_home/.cache/act}"
+# One act run at a time per state folder: the job folders a run removes at its end are found by
+# time, and its Actions cache is one database file. Runs with folders of their own run side by side,
+# each with its artifact server on a free port. The lock stays with flock (-o), never with a daemon
+# a job starts (dockerd).
+if [ "${ACT_LOCKED:-}" != 1 ]; then
+  mkdir -p "$TRADING_HOME/locks"
+  lock="$TRADING_HOME/locks/act-$(printf '%s' "$cache" | sha256sum | cut -c1-12).lock"
+  status=0
+  ACT_LOCKED=1 flock -n -E 75 -o "$lock" bash "$0" "$workflow" "$event" "$@" || status=$?
+  [ "$status" = 75 ] || exit "$status"
+  echo "act: another act run with the state folder $cache holds $lock (one at a time per folder); waiting"
+  ACT_LOCKED=1 exec flock -o "$lock" bash "$0" "$workflow" "$event" "$@"
+fi
+"${as[@]}" mkdir -p "$cache"
+artifact_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 # The toolchains this machine has, where setup-node/-go/-python look first (and then download nothing).
 prefill_tool() {
@@ -86,7 +92,7 @@ args=(-W ".github/workflows/$workflow" "$event"
   -P ubuntu-24.04=-self-hosted -P ubuntu-latest=-self-hosted
   --action-offline-mode --action-cache-path "$cache"
   --cache-server-addr 127.0.0.1 --cache-server-path "$cache/cache-server"
-  --artifact-server-addr 127.0.0.1 --artifact-server-path "$cache/artifacts"
+  --artifact-server-addr 127.0.0.1 --artifact-server-port "$artifact_port" --artifact-server-path "$cache/artifacts"
   "${maps[@]}")
 if [ -n "${ACT_ENV_FILE:-}" ]; then args+=(--env-file "$ACT_ENV_FILE"); fi
 

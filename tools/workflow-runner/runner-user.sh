@@ -37,9 +37,16 @@ copy_cache() {
   local from="$1" to="$2"
   [ -d "$from" ] || return 0
   [ -e "$to" ] && return 0
-  mkdir -p "$(dirname "$to")"
-  cp -a "$from" "$to"
-  chown -R "$USER_NAME:$USER_NAME" "$to"
+  # Copied outside the runner's HOME and handed to the runner before it moves in: an act test
+  # running meanwhile asserts that nothing under the runner's HOME is root's.
+  local partial
+  partial="$RUNNER_HOME.staging/copy-$(basename "$to")"
+  install -d -o "$USER_NAME" -g "$USER_NAME" "$(dirname "$to")"
+  mkdir -p "$RUNNER_HOME.staging"
+  rm -rf "$partial"
+  cp -a "$from" "$partial"
+  chown -R "$USER_NAME:$USER_NAME" "$partial"
+  mv "$partial" "$to"
   echo "runner: $to from $from ($(du -sh "$to" | cut -f1))"
 }
 copy_cache "$CARGO_HOME/registry" "$RUNNER_HOME/.cargo/registry"
@@ -49,7 +56,7 @@ copy_cache "$HOME/.npm" "$RUNNER_HOME/.npm"
 # Go tools the workflows build (scripts/build-go-tools.sh): this machine's builds, with their stamps,
 # so the runner's build finds them current (grype alone is a 9-minute build, the control plane 17).
 runner_bin="$RUNNER_HOME/.cache/trading-platform/bin"
-mkdir -p "$runner_bin"
+for dir in "$RUNNER_HOME/.cache" "$RUNNER_HOME/.cache/trading-platform" "$runner_bin"; do install -d -o "$USER_NAME" -g "$USER_NAME" "$dir"; done
 for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx \
   local-cluster:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy,kwok,kwokctl,etcd \
   prometheus:prometheus,promtool; do
@@ -58,8 +65,8 @@ for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype
   [ -f "$TRADING_BIN/.$set_name.stamp" ] || continue
   for program in "${programs[@]}"; do [ -x "$TRADING_BIN/$program" ] || continue 2; done
   cmp -s "$TRADING_BIN/.$set_name.stamp" "$runner_bin/.$set_name.stamp" && continue
-  for program in "${programs[@]}"; do cp "$TRADING_BIN/$program" "$runner_bin/"; done
-  cp "$TRADING_BIN/.$set_name.stamp" "$runner_bin/"
+  for program in "${programs[@]}"; do install -o "$USER_NAME" -g "$USER_NAME" -m 755 "$TRADING_BIN/$program" "$runner_bin/"; done
+  install -o "$USER_NAME" -g "$USER_NAME" -m 644 "$TRADING_BIN/.$set_name.stamp" "$runner_bin/"
   echo "runner: ${programs[*]} from $TRADING_BIN"
 done
 chown -R "$USER_NAME:$USER_NAME" "$RUNNER_HOME/.cache/trading-platform"

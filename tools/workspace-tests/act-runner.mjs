@@ -2,7 +2,7 @@
 // `runner`, a clone of this workspace in its HOME with a GitHub-style origin, and act itself run
 // there as GitHub runs a job. Shared by the act workflow tests and the sharding benchmark.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, run, scratchCopy, start, tryRun } from './scratch.mjs';
@@ -40,22 +40,26 @@ export function prepareRunnerUser() {
 export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
   const base = join(RUNNER_HOME, 'work', name);
   const work = join(base, 'trading-platform');
-  rmSync(base, { recursive: true, force: true });
+  // Made outside the runner's HOME, as root, then handed to the runner and moved in at once: act
+  // tests run side by side, and each asserts that nothing under the runner's HOME is root's.
+  const staging = join(`${RUNNER_HOME}.staging`, name);
+  const stagedWork = join(staging, 'trading-platform');
+  for (const dir of [base, staging]) rmSync(dir, { recursive: true, force: true });
   // The runner's work folder is the runner's (a fresh runner user has none: mkdir as root would make it root's).
   execFileSync('install', ['-d', '-o', 'runner', '-g', 'runner', join(RUNNER_HOME, 'work')]);
-  mkdirSync(base, { recursive: true });
+  mkdirSync(staging, { recursive: true });
   const source = scratchCopy();
-  run(base, 'git', ['clone', '-q', source.dir, work]);
+  run(staging, 'git', ['clone', '-q', source.dir, stagedWork]);
   source.cleanup();
   // The scratch copy committed its node_modules link (a link is no folder for .gitignore's `node_modules/`).
-  run(work, 'git', ['rm', '-q', '--cached', 'node_modules']);
-  rmSync(join(work, 'node_modules'), { force: true });
-  edit(work);
-  run(work, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `runner workspace ${name}`, '--allow-empty']);
-  run(work, 'git', ['remote', 'set-url', 'origin', 'https://github.com/example-org/trading-platform.git']);
-  run(work, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
+  run(stagedWork, 'git', ['rm', '-q', '--cached', 'node_modules']);
+  rmSync(join(stagedWork, 'node_modules'), { force: true });
+  edit(stagedWork);
+  run(stagedWork, 'git', ['-c', 'user.name=t', '-c', 'user.email=t@localhost', 'commit', '-qam', `runner workspace ${name}`, '--allow-empty']);
+  run(stagedWork, 'git', ['remote', 'set-url', 'origin', 'https://github.com/example-org/trading-platform.git']);
+  run(stagedWork, 'git', ['update-ref', 'refs/remotes/origin/main', 'HEAD']);
   writeFileSync(
-    join(base, 'act.env'),
+    join(staging, 'act.env'),
     [
       ...env,
       // Each job's own Nx cache and workspace data, in its own copy of the workspace (act's per-job
@@ -74,7 +78,12 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
       '',
     ].join('\n'),
   );
-  execFileSync('chown', ['-R', 'runner:runner', base]);
+  // This workspace's act state (job folders, tool cache, Actions cache, artifacts; act.sh's
+  // ACT_STATE_DIR): its own, so act runs of other tests go side by side with its runs.
+  const actState = join(base, 'act-state');
+  mkdirSync(join(staging, 'act-state'));
+  execFileSync('chown', ['-R', 'runner:runner', staging]);
+  renameSync(staging, base);
 
   const timings = [];
   const asRunner = (...cmd) => {
@@ -113,6 +122,7 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
       const started = Date.now();
       const child = start(work, 'bash', [join(repoRoot, 'tools/workflow-runner/act.sh'), workflow, event, '-e', eventFile, ...flags], {
         ACT_ENV_FILE: join(base, 'act.env'),
+        ACT_STATE_DIR: actState,
         ...extraEnv,
       });
       const code = await child.exited;

@@ -4,7 +4,9 @@
 // their local copies, setup-node/-go/-python from the machine's toolchains, events from JSON, the
 // GitHub API's answers from a stand-in (github-api-stand-in.mjs, for nx-set-shas) and the remote
 // cache from apps/cache-server. Each run also proves that nothing under the runner's HOME ends up
-// owned by root. The deploy workflows' runs are in act-deploy.test.mjs.
+// owned by root. The deploy workflows' runs are in act-deploy.test.mjs, ci.yml's workflow lint and
+// security jobs in act-checks.test.mjs: each file has its own runner clone and act state, so they
+// run side by side.
 // Cached: its outcome is the workflows', the scripts' and the workspace configuration's (its
 // inputs). The projects its shards lint, test and build are judged by their own targets in the
 // same run, and the repository's Semgrep verdict by ci-tools:semgrep; it uses Docker (the shards
@@ -37,22 +39,6 @@ before(async () => {
 
 after(async () => {
   await fixture?.close();
-});
-
-test('ci.yml on a pull request: the workflow lint job passes as the runner user and leaves nothing root-owned', async () => {
-  const result = await act(
-    'ci.yml',
-    'pull_request',
-    { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } } },
-    '-j',
-    'workflows',
-  );
-  assert.equal(result.code, 0, result.out.slice(-4000));
-  assert.match(result.out, /actionlint: no findings in 5 workflow\(s\)/);
-  assert.match(result.out, /No findings to report/);
-  assert.match(result.out, /LocalRepositoryCache matched https:\/\/github\.com\/actions\/setup-python/);
-  assert.match(result.out, /Found in cache @ \/home\/runner\/\.cache\/act\/tool_cache\/go\//, "setup-go used the machine's Go");
-  assert.deepEqual(rootOwned(), []);
 });
 
 /** How a step of act's log ended. */
@@ -199,24 +185,5 @@ test("ci.yml's plan on a pull request: a release-engine change plans the deploy 
   console.log(
     `plan for ${planner}: ${engine.filter((t) => t.includes('workspace-test')).length} workspace tests of ${engine.length} tasks; for ${page}: ${dashboard.filter((t) => t.includes('workspace-test')).join(', ')} of ${dashboard.length}`,
   );
-  assert.deepEqual(rootOwned(), []);
-});
-
-test('ci.yml security job: Semgrep passes; the dependency audits fail only because no advisory database is reachable here', async () => {
-  const result = await act(
-    'ci.yml',
-    'pull_request',
-    { number: 9, pull_request: { number: 9, base: { ref: 'main' }, head: { ref: 'audit' } } },
-    '-j',
-    'security',
-  );
-  assert.notEqual(result.code, 0);
-  assert.equal(stepOutcome(result.out, 'Install the CI tools .pinned.'), 'Success', result.out.slice(-5000));
-  assert.equal(stepOutcome(result.out, 'Semgrep .rules in tools/ci-tools/semgrep.'), 'Success', result.out.slice(-5000));
-  assert.equal(stepOutcome(result.out, 'Dependency audits .npm, Python, Rust.'), 'Failure');
-  // Every audit ran (none stopped the others), none for a reason of ours: the hash problem is gone.
-  for (const audit of ['npm audit', 'pip-audit libs/trading-core', 'pip-audit apps/agents', 'cargo audit']) assert.match(result.out, new RegExp(audit));
-  assert.doesNotMatch(result.out, /does not contain a hash|Permission denied/);
-  assert.match(result.out, /dependency audit failed: .*an unreachable advisory database fails too/);
   assert.deepEqual(rootOwned(), []);
 });

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker exclusive=cluster,prometheus after=act-ci cached inputs=workspaceConfig,workflows,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/load/**/*,apps/cache-server/src/**/*
+// @workspace-test uses=docker exclusive=cluster,prometheus cached inputs=workspaceConfig,workflows,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/load/**/*,apps/cache-server/src/**/*
 // The deploy workflows, run end to end by act (tools/workflow-runner/act.sh) as GitHub runs them
 // (see act-ci.test.mjs for how): the cloud is replaced by clearly named local stand-ins
 // (tools/workflow-runner/stand-ins: gcloud, google-github-actions/auth and get-gke-credentials), so the deploy workflows

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodes } from './inference';
-import { owningProjectRoot, parseDeclaration, UNIT_TESTS, workspaceTestNodes, workspaceTestTarget } from './workspace-test-inference';
+import { MARKDOWN, owningProjectRoot, parseDeclaration, UNIT_TESTS, workspaceTestNodes, workspaceTestTarget } from './workspace-test-inference';
 
 describe('workspace test declarations', () => {
   it('reads the parts used and disrupted, quiet and cached', () => {
@@ -57,7 +57,7 @@ describe('workspace test targets', () => {
     expect(target).toMatchObject({
       command: 'bash run.sh scripts/workspace-tests/a.test.mjs',
       cache: true,
-      inputs: ['default', UNIT_TESTS, '^production', 'workspaceTestKit', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
+      inputs: ['default', UNIT_TESTS, MARKDOWN, '^production', 'workspaceTestKit', { externalDependencies: ['nx'] }, { env: 'TEST_ALL_NESTED' }],
       parallelism: false,
     });
   });
@@ -74,6 +74,7 @@ describe('workspace test targets', () => {
     expect(target.inputs).toEqual([
       'default',
       UNIT_TESTS,
+      MARKDOWN,
       '^production',
       'workspaceTestKit',
       'stack-docker',
@@ -140,15 +141,16 @@ describe('workspace test inference', () => {
     );
     const projects = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
     const inputs = (root: string, target: string) => projects[root].targets[target].inputs as unknown[];
-    expect(inputs('apps/a', 'workspace-test--two').slice(0, 4)).toEqual([
+    expect(inputs('apps/a', 'workspace-test--two').slice(0, 5)).toEqual([
       'default',
       UNIT_TESTS,
+      MARKDOWN,
       '!{projectRoot}/workspace-tests/one.test.mjs',
       '!{projectRoot}/workspace-tests/three.test.mjs',
     ]);
     expect(inputs('apps/a', 'workspace-test--two')).not.toContain('!{projectRoot}/workspace-tests/two.test.mjs');
     // The root project's paths are the workspace's.
-    expect(inputs('.', 'workspace-test--other').slice(0, 3)).toEqual(['default', UNIT_TESTS, '!{projectRoot}/scripts/workspace-tests/root.test.mjs']);
+    expect(inputs('.', 'workspace-test--other').slice(0, 4)).toEqual(['default', UNIT_TESTS, MARKDOWN, '!{projectRoot}/scripts/workspace-tests/root.test.mjs']);
   });
 
   it("is part of the plugin's one glob and entry point", async () => {

@@ -106,10 +106,15 @@ export function owningProjectRoot(dir: string, workspaceRoot: string): string {
 
 /** The project's unit tests and their snapshots: judged by its `test` target, never run by a workspace test. */
 export const UNIT_TESTS = '!{projectRoot}/**/?(*.)+(spec).[jt]s?(x)?(.snap)';
+/**
+ * The project's Markdown: read by people, not by its workspace tests (a README edit re-ran the root
+ * project's ten tests). A test that does read it declares it (docs-check: `inputs=**\/*.md`).
+ */
+export const MARKDOWN = '!{projectRoot}/**/*.md';
 
 /**
  * What a cacheable test's outcome depends on: its project (less its unit tests, `UNIT_TESTS`: an
- * edit to a Jest spec of the plugin re-ran its ten cluster tests) and the projects it depends on, the
+ * edit to a Jest spec of the plugin re-ran its ten cluster tests, and its Markdown, `MARKDOWN`) and the projects it depends on, the
  * launcher and helpers (`workspaceTestKit`), the scripts of each stack part it uses
  * (`stack-<part>`), what it declares (`inputs=`), the digest of each image it runs (read at hash
  * time from the image record), the Nx it drives, and whether it runs nested. Not the other test
@@ -122,6 +127,7 @@ export function workspaceTestInputs(declaration: WorkspaceTestDeclaration, sibli
   return [
     'default',
     UNIT_TESTS,
+    MARKDOWN,
     ...siblings.map((sibling) => `!{projectRoot}/${sibling}`),
     '^production',
     'workspaceTestKit',
