@@ -16,6 +16,7 @@
 // which this is the one writer: the Deployments page shows the link beside the rollback's reason.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { githubApi } from './github-api.mjs';
 
 const TAKEN_OFF = ['Aborted', 'RolledBack'];
 // A run and the phase it saw: a rerun of the run after the same event adds nothing; a new event does.
@@ -128,17 +129,8 @@ async function main() {
   } catch (error) {
     throw new Error(`${statusFile}: not the JSON of nx run deploy:status --json (${error.message})`);
   }
-  const api = env.GITHUB_API_URL || 'https://api.github.com';
-  const repo = `${api}/repos/${env.GITHUB_REPOSITORY}`;
-  const call = async (method, path, body) => {
-    const response = await fetch(`${repo}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${env.GITHUB_TOKEN}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (!response.ok) throw new Error(`GitHub API ${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const github = githubApi({ url: env.GITHUB_API_URL, token: env.GITHUB_TOKEN, rights: "issues: write (the job's permissions)" });
+  const call = (method, path, body) => github(method, `/repos/${env.GITHUB_REPOSITORY}${path}`, body);
   const run = {
     id: env.GITHUB_RUN_ID ?? 'local',
     attempt: env.GITHUB_RUN_ATTEMPT ?? '1',

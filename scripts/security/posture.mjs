@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { githubApi } from '../github-api.mjs';
 import { parseReviewers, posturePlan, reachTable, workflowsByEnvironment } from './posture-plan.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -37,52 +38,22 @@ export function readRepository(root = ROOT) {
 const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 const describe = (step) => (step.kind === 'github' ? `${step.method} ${step.path} ${JSON.stringify(step.body)}` : `gcloud ${step.args.map(quote).join(' ')}`);
 
-async function githubCall(api, token, method, path, body) {
-  let response;
-  try {
-    response = await fetch(`${api}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/vnd.github+json',
-        'x-github-api-version': '2022-11-28',
-        'content-type': 'application/json',
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    throw new Error(
-      `${method} ${api}${path}: GitHub's API is unreachable (${error.cause?.code ?? error.cause?.message ?? error.message}); check GITHUB_API_URL`,
-    );
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    const hint =
-      response.status === 401
-        ? ': the token is refused (GITHUB_TOKEN)'
-        : response.status === 403 || response.status === 404
-          ? ': the token needs admin rights on the repository'
-          : '';
-    throw new Error(`${method} ${path} answered ${response.status}${hint}: ${text.slice(0, 300)}`);
-  }
-  return text ? JSON.parse(text) : undefined;
-}
-
 async function apply(steps, { api, token }) {
   if (!token) fail('--apply needs GITHUB_TOKEN (a token with admin rights on the repository); nothing was changed');
+  const githubCall = githubApi({ url: api, token, rights: 'admin rights on the repository' });
   const gcloud = spawnSync('gcloud', ['--help'], { stdio: 'ignore' });
   if (gcloud.error) fail(`--apply needs the gcloud CLI on PATH (${gcloud.error.code}); nothing was changed`);
   for (const [i, step] of steps.entries()) {
     const label = `step ${i + 1}/${steps.length}`;
     try {
       if (step.kind === 'github' && step.method === 'POST' && step.path.endsWith('/deployment-branch-policies')) {
-        const existing = await githubCall(api, token, 'GET', step.path);
+        const existing = await githubCall('GET', step.path);
         if ((existing?.branch_policies ?? []).some((p) => p.name === step.body.name)) {
           console.log(`${label}: already there: ${step.why}`);
           continue;
         }
       }
-      if (step.kind === 'github') await githubCall(api, token, step.method, step.path, step.body);
+      if (step.kind === 'github') await githubCall(step.method, step.path, step.body);
       else {
         if (step.unless && spawnSync('gcloud', step.unless, { stdio: 'ignore' }).status === 0) {
           console.log(`${label}: already there: ${step.why}`);
@@ -109,8 +80,8 @@ if (import.meta.main) {
         project: { type: 'string' },
         'project-number': { type: 'string' },
         reviewers: { type: 'string' },
-        pool: { type: 'string', default: 'github' },
-        provider: { type: 'string', default: 'github' },
+        pool: { type: 'string' }, // defaults: posturePlan's
+        provider: { type: 'string' },
         apply: { type: 'boolean', default: false },
       },
     }));
@@ -141,7 +112,7 @@ if (import.meta.main) {
     for (const row of reachTable(repository.workflows, repository.environments, values.project))
       console.log(`- ${row.environment} (${row.workflows}): ${row.reaches}`);
   } else {
-    await apply(steps, { api: (process.env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''), token: process.env.GITHUB_TOKEN });
+    await apply(steps, { api: process.env.GITHUB_API_URL, token: process.env.GITHUB_TOKEN });
     console.log(`Security posture of ${values.repo}: ${steps.length} steps applied`);
   }
 }
