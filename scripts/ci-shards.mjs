@@ -5,7 +5,8 @@
 //   node scripts/ci-shards.mjs plan --shards N --targets "lint test workspace-test--* ..." [--base B] [--head H] [--out plan.json]
 // A target may be a glob: "workspace-test--*" plans each workspace test file as a task of its own.
 //   node scripts/ci-shards.mjs run --plan plan.json --shard K [--parallel P]
-// Durations: $CI_DURATIONS_FILE (default reports/ci/durations.json; CI keeps it with actions/cache).
+// Durations: $CI_DURATIONS_FILE (default reports/ci/durations.json; CI keeps it with actions/cache);
+// a shard's own measurements also in $CI_DURATIONS_MEASURED when set (CI merges every shard's).
 // In Actions the plan goes to the job's outputs (plan, shards) and both print to the step summary.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -153,6 +154,13 @@ function run(args) {
   const durations = { ...readDurations(), ...measured };
   mkdirSync(dirname(durationsFile), { recursive: true });
   writeFileSync(durationsFile, JSON.stringify(durations, null, 2) + '\n');
+  // This shard's measurements alone, where CI keeps them for the merge of every shard's (ci.yml's
+  // affected-result job): the whole file would carry the older base too, and the last shard's
+  // base would overwrite what another shard measured.
+  if (process.env.CI_DURATIONS_MEASURED) {
+    mkdirSync(dirname(process.env.CI_DURATIONS_MEASURED), { recursive: true });
+    writeFileSync(process.env.CI_DURATIONS_MEASURED, JSON.stringify(measured, null, 2) + '\n');
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   const replayed = shard.tasks.filter((t) => ran.has(t) && !(t in measured)).length;
   const lines = [

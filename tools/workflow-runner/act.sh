@@ -86,7 +86,8 @@ while read -r use; do
   elif [ -n "$SHARED_ACTIONS" ] && [ -d "$SHARED_ACTIONS/$repo_name/$sha" ]; then
     maps+=(--local-repository "$use=$SHARED_ACTIONS/$repo_name/$sha")
   fi
-done < <(grep -hoE 'uses: [A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}' "$repo"/.github/workflows/*.yml | cut -d' ' -f2 | sort -u)
+done < <(grep -hoE 'uses: [A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}' "$repo"/.github/workflows/*.yml |
+  sed -E 's#^uses: ([^/]+/[^/@]+)[^@]*@#\1@#' | sort -u) # an action in a subfolder (actions/cache/restore) is its repository's
 
 args=(-W ".github/workflows/$workflow" "$event"
   -P ubuntu-24.04=-self-hosted -P ubuntu-latest=-self-hosted

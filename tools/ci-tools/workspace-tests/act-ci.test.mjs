@@ -92,6 +92,9 @@ test('ci.yml on a push to main: the shards compare with the last successful run 
   // The required check: the shards failed (the image scan), so it fails and says so.
   assert.equal(stepOutcome(result.out, "Shards' results"), 'Failure');
   assert.match(result.out, /plan: success; shards \[1,2,3\]: failure/);
+  // Every shard kept what it measured though it failed at its scan; affected-result merged all three.
+  assert.equal(stepOutcome(result.out, 'Merge every shard.s measured durations into the record'), 'Success', failedSteps(result.out));
+  assert.match(result.out, /durations: 3 shard\(s\) measured [1-9]\d* task\(s\)/);
   assert.deepEqual(rootOwned(), []);
 });
 
@@ -130,6 +133,8 @@ test('ci.yml on a pull request touching one service: planned into 3 shards that 
   ]) {
     assert.deepEqual(stepOutcomes(result.out, step.replace(/[().;:,'-]/g, '.')), Array(times).fill('Success'), `${step}\n${failedSteps(result.out)}`);
   }
+  // Balanced by what the push's three shards measured, merged: the same change's tasks, every one known.
+  assert.match(result.out, /Balanced by recorded durations \([1-9]\d* known; 0 of these tasks unmeasured/);
   for (const shard of [1, 2, 3]) assert.match(result.out, new RegExp(`Shard ${shard} of 3: passed`));
   const times = shardTimes(result.out);
   console.log(

@@ -140,13 +140,24 @@ describe('through Nx in a scratch copy', () => {
     const times = [];
     for (const shard of plan.shards) {
       const started = Date.now();
-      const result = shards('run', '--plan', 'reports/ci/plan.json', '--shard', String(shard.shard), '--parallel', '1');
+      const measuredFile = join(scratch.dir, `reports/ci/measured-${shard.shard}.json`);
+      const result = tryRun(
+        scratch.dir,
+        'node',
+        ['scripts/ci-shards.mjs', 'run', '--plan', 'reports/ci/plan.json', '--shard', String(shard.shard), '--parallel', '1'],
+        {
+          ...env,
+          CI_DURATIONS_MEASURED: measuredFile,
+        },
+      );
       times.push((Date.now() - started) / 1000);
       assert.equal(result.code, 0, result.out.slice(-3000));
       assert.match(result.out, new RegExp(`Shard ${shard.shard} of 3: passed .*\\n${shard.tasks.length} task\\(s\\) given, ${shard.tasks.length} run`));
       // Only its own tasks: no other shard's lint task was started here.
       const started_ = [...result.out.matchAll(/> nx run ([\w@/.-]+):lint/g)].map((m) => `${m[1]}:lint`);
       assert.deepEqual([...new Set(started_)].sort(), [...shard.tasks].sort());
+      // What CI merges: this shard's own measurements, nothing of the base it started from.
+      assert.deepEqual(Object.keys(JSON.parse(readFileSync(measuredFile, 'utf8'))).sort(), [...shard.tasks].sort());
     }
     const recorded = JSON.parse(readFileSync(durations, 'utf8'));
     assert.ok(

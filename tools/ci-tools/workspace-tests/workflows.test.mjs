@@ -272,6 +272,61 @@ test('ci.yml: no shard runs for an empty plan, and the shards check passes it on
   assert.notEqual(check('failure', '[]', 'skipped'), 0, 'no plan');
 });
 
+// Issue 31, finding 9: the next plan is balanced by every shard's durations. Each shard used to keep
+// its whole record (the base it restored plus its own) under ci-durations-, of which the next plan
+// restored only the newest: one shard's measurements, and none when the shards failed at a later
+// step (actions/cache saves only from a job that passed).
+test("ci.yml: every shard keeps its own measured durations, even when a later step fails, and affected-result merges them all into the next plan's record", () => {
+  const { plan, affected, 'affected-result': result } = parsed['ci.yml'].jobs;
+  const usesCache = (step, kind) => step.uses?.startsWith(`actions/cache/${kind}@`);
+  // Where the next plan reads: the merged record, restored by prefix, never saved by plan or shard.
+  for (const job of [plan, affected]) {
+    const restore = job.steps.find((step) => usesCache(step, 'restore') && step.with.path === '~/ci-durations');
+    assert.ok(restore, 'it restores the merged record');
+    assert.equal(restore.with['restore-keys'], 'ci-durations-');
+    assert.ok(
+      !job.steps.some((step) => step.uses?.startsWith('actions/cache@') && String(step.with?.path).includes('ci-durations')),
+      'no save of a whole record',
+    );
+  }
+  const shardStep = affected.steps.findIndex((step) => /CI_DURATIONS_MEASURED="\$HOME\/ci-durations-shard-\$SHARD\/measured\.json"/.test(step.run ?? ''));
+  assert.ok(shardStep >= 0, 'the shard writes its measurements apart');
+  const save = affected.steps.findIndex((step) => usesCache(step, 'save'));
+  assert.ok(save > shardStep, 'saved after the shard ran');
+  assert.equal(affected.steps[save].if, '${{ !cancelled() }}', 'saved even when the image scan fails');
+  assert.equal(affected.steps[save].with.path, '~/ci-durations-shard-${{ matrix.shard }}');
+  // affected-result restores each shard's (as many as the plan allows), merges, saves one record.
+  const restored = result.steps.filter((step) => usesCache(step, 'restore') && step.with.path.startsWith('~/ci-durations-shard-'));
+  assert.deepEqual(
+    restored.map((step) => step.with.key),
+    [1, 2, 3, 4].map((n) => `ci-shard-durations-\${{ github.run_id }}-\${{ github.run_attempt }}-${n}`),
+  );
+  assert.match(plan.steps.find((step) => step.id === 'plan').run, /\^\[1-4\]\$/, 'the plan refuses more shards than are merged');
+  const merge = result.steps.find((step) => step.id === 'merge');
+  assert.ok(result.steps.some((step) => usesCache(step, 'save') && step.with.path === '~/ci-durations'));
+  // The merge step itself: the older record, updated by what each shard measured.
+  const home = mkdtempSync(join(tmpdir(), 'durations-'));
+  const write = (file, value) => {
+    mkdirSync(join(home, file, '..'), { recursive: true });
+    writeFileSync(join(home, file), JSON.stringify(value));
+  };
+  write('ci-durations/durations.json', { 'a:test': 10, 'b:test': 20, 'gone:test': 5 });
+  write('ci-durations-shard-1/measured.json', { 'a:test': 12 });
+  write('ci-durations-shard-3/measured.json', { 'c:lint': 3, 'd:build': 4 });
+  const summary = join(home, 'summary.md');
+  const merged = tryRun(repoRoot, 'bash', ['-c', merge.run], { HOME: home, RUNNER_TEMP: home, GITHUB_STEP_SUMMARY: summary });
+  assert.equal(merged.code, 0, merged.out);
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'ci-durations/durations.json'), 'utf8')), {
+    'a:test': 12,
+    'b:test': 20,
+    'gone:test': 5,
+    'c:lint': 3,
+    'd:build': 4,
+  });
+  assert.match(readFileSync(summary, 'utf8'), /durations: 2 shard\(s\) measured 3 task\(s\); 5 task\(s\) known for the next plan/);
+  rmSync(home, { recursive: true, force: true });
+});
+
 // Issue 31, finding 7: what branch protection requires is every gating job, merge queue included.
 test("ci.yml's required check needs every gating job and fails unless each passed; the merge queue runs CI", () => {
   const ci = parsed['ci.yml'];
@@ -354,14 +409,16 @@ test('every action is pinned by full SHA with its tag, to a release that runs on
     [process.env.SHARED_ACTIONS, join(repoRoot, '../shared/github-actions'), '/work/shared/github-actions'].find((d) => d && existsSync(d)) ??
     join(repoRoot, '../shared/github-actions');
   const uses = [...new Set(jobs.flatMap((j) => j.steps.map((s) => s.uses).filter(Boolean)))];
-  for (const use of uses) assert.match(use, /^[\w-]+\/[\w-]+@[0-9a-f]{40}$/, use);
+  // owner/name, or an action in a folder of its repository (actions/cache/restore), at a full SHA.
+  for (const use of uses) assert.match(use, /^[\w-]+\/[\w-]+(\/[\w-]+)*@[0-9a-f]{40}$/, use);
   for (const file of files)
-    for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40})(.*)/g))
+    for (const m of texts[file].matchAll(/uses: ([\w-]+\/[\w-]+(?:\/[\w-]+)*@[0-9a-f]{40})(.*)/g))
       assert.match(m[2], /# v\d+\.\d+\.\d+/, `${file}: ${m[1]} needs its tag as a comment`);
   if (!existsSync(shared)) return t.skip(`${shared} is absent: the runtimes of the pinned actions are not checked`);
   for (const use of uses) {
-    const [repo, sha] = use.split('@');
-    const actionYml = join(shared, repo, sha, 'action.yml');
+    const [path, sha] = use.split('@');
+    const [owner, name, ...folder] = path.split('/');
+    const actionYml = join(shared, owner, name, sha, ...folder, 'action.yml');
     assert.ok(existsSync(actionYml), `${use}: no pinned copy in ${shared}`);
     assert.match(readFileSync(actionYml, 'utf8'), /using: ['"]?node24/, `${use} runs on an old Node`);
   }
