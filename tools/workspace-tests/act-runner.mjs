@@ -1,7 +1,7 @@
 // The runner side of the workflow runs under act (tools/workflow-runner/act.sh): the non-root user
 // `runner`, a clone of this workspace in its HOME with a GitHub-style origin, and act itself run
 // there as GitHub runs a job. Shared by the act workflow tests and the sharding benchmark.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,8 +108,17 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
       if (moveMain) git('update-ref', 'refs/remotes/origin/main', 'HEAD');
       return previous;
     },
-    /** Files under the runner's HOME that root owns (a run must leave none). */
-    rootOwned: () => execFileSync('find', [RUNNER_HOME, '-user', 'root'], { encoding: 'utf8' }).split('\n').filter(Boolean),
+    /**
+     * Files under the runner's HOME that root owns (a run must leave none): its shared folders and
+     * this workspace, not the other act tests' workspaces (theirs to check). Those tests' jobs run
+     * meanwhile, so a file can vanish during the walk: not an error; any other is.
+     */
+    rootOwned: () => {
+      const walk = spawnSync('find', [RUNNER_HOME, base, '-path', join(RUNNER_HOME, 'work'), '-prune', '-o', '-user', 'root', '-print'], { encoding: 'utf8' });
+      const errors = walk.stderr.split('\n').filter((line) => line && !/No such file or directory$/.test(line));
+      if (walk.error || errors.length) throw new Error(`find ${RUNNER_HOME} -user root: ${walk.error?.message ?? errors.join('\n')}`);
+      return walk.stdout.split('\n').filter(Boolean);
+    },
     /**
      * act.sh on one workflow and event in the runner's clone: { code, out, seconds }, the wall time
      * also kept in `timings`. Asynchronous: stand-in servers in this process answer meanwhile.
