@@ -28,8 +28,9 @@ export function setNamespaces(dir, staging, production) {
   const envs = parse(readFileSync(file, 'utf8'));
   Object.assign(envs.staging, { namespace: staging, scaleDownDelaySeconds: 1 });
   Object.assign(envs.production, { namespace: production, scaleDownDelaySeconds: 1, rolloutTimeoutSeconds: 60 });
-  Object.assign(envs.production.analysis, { intervalSeconds: 2, windowSeconds: 3, soakSeconds: 6 });
-  envs.production.canary.analysisSeconds = 6;
+  // Rounds of 3 s over 6 s windows (Prometheus scrapes every second): filled on a busy machine too.
+  Object.assign(envs.production.analysis, { intervalSeconds: 3, windowSeconds: 6, soakSeconds: 9 });
+  envs.production.canary.analysisSeconds = 9;
   // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
   // (canary-baseline.test.mjs judges that on the real node).
   delete envs.production.canary.baseline;
