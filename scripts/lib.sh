@@ -81,6 +81,19 @@ apt_install() {
 
 # Daemons, started and stopped one way (tools/docker/daemon.sh, tools/prometheus/prometheus.sh,
 # tools/local-node/node.sh): detached in a session of their own, output to a log, pid to a file.
+# The local stack's bring-ups and teardowns, one at a time on a machine: tools/stack.sh and each
+# part's own script (cluster.sh, node.sh, prometheus.sh, postgres.sh) re-run themselves under one
+# lock, taken once by the outermost call. A test's `nx run local-cluster:up` beside the launcher's
+# bring-up used to restart the node's daemons over each other (full34: the API relay's pid file
+# named a process that lost the port, the one holding it was left running). `flock -o`: the lock
+# stays with flock, never with the daemons a part starts.   usage: stack_locked SCRIPT ARGS...
+stack_locked() {
+  [ -z "${STACK_LOCKED:-}" ] || return 0
+  mkdir -p "$TRADING_HOME/locks"
+  if ! flock -n "$TRADING_HOME/locks/stack.lock" true; then echo "stack: waiting for another bring-up or teardown on this machine to finish"; fi
+  STACK_LOCKED=1 exec flock -o -w 3600 "$TRADING_HOME/locks/stack.lock" bash "$@"
+}
+
 # A pid file holds "pid start-time" (the process's start in clock ticks since boot, /proc/<pid>/stat
 # field 22): a pid alone names whatever process reuses it later (a full run once found Prometheus's
 # old pid alive as another program, waited for a Prometheus that was never started, and would have

@@ -21,13 +21,8 @@ for part in "$@"; do
   [[ " ${PARTS[*]} " == *" $part "* ]] || die "unknown part '$part' of the stack: one of ${PARTS[*]}"
 done
 
-# One bring-up at a time on a machine: the lock is taken once, by the outermost call; `flock -o`
-# keeps it out of the daemons the parts start (they would hold it for their lifetime otherwise).
-if [ "$action" != status ] && [ -z "${STACK_LOCKED:-}" ]; then
-  mkdir -p "$TRADING_HOME/locks"
-  if ! flock -n "$TRADING_HOME/locks/stack.lock" true; then echo "stack: waiting for another bring-up on this machine to finish"; fi
-  STACK_LOCKED=1 exec flock -o -w 3600 "$TRADING_HOME/locks/stack.lock" bash "$0" "$action" "$@"
-fi
+# One bring-up at a time on a machine (lib.sh's stack_locked).
+if [ "$action" != status ]; then stack_locked "$0" "$action" "$@"; fi
 
 # The parts asked for, in the stack's order (down: reversed).
 selected=()

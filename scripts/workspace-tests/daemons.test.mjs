@@ -64,3 +64,34 @@ test('a pid file of the old form (the pid alone): a thread of another process, o
   utimesSync(pidfile, new Date(), new Date()); // written after: trusted, as files of the old form were
   assert.equal(lib(`daemon_running ${pidfile} && echo running`), 'running');
 });
+
+// Two bring-ups at once (the launcher's stack.sh and a test's `nx run local-cluster:up`) restarted
+// the node's API relay over each other (full34). Every part's script runs under stack_locked.
+test('stack_locked: two bring-ups at once run one after the other; a nested one inside the lock does not wait for it', async () => {
+  const home = join(dir, 'stack-home');
+  const log = join(dir, 'stack.log');
+  const script = join(dir, 'part.sh');
+  writeFileSync(
+    script,
+    [
+      `source ${join(repoRoot, 'scripts/lib.sh')}`,
+      'stack_locked "$0" "$@"',
+      `echo "start $1" >> ${log}`,
+      'sleep 1',
+      // A part that brings another up (cluster.sh runs node.sh and prometheus.sh refresh): same lock, held already.
+      `if [ "$1" = a ]; then bash "$0" nested; fi`,
+      `echo "end $1" >> ${log}`,
+    ].join('\n'),
+  );
+  const run = (name) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('bash', [script, name], { env: { ...process.env, TRADING_HOME: home, STACK_LOCKED: '' }, stdio: 'ignore' });
+      const timer = setTimeout(() => reject(new Error(`${name}: still running after 20 s (a deadlock?)`)), 20000);
+      child.on('exit', (code) => (clearTimeout(timer), code === 0 ? resolve() : reject(new Error(`${name} exited ${code}`))));
+    });
+  await Promise.all([run('a'), run('b')]);
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  // Never interleaved: each bring-up's start and end are next to each other (a's nested one inside it).
+  const order = lines.join(', ');
+  assert.ok(['start a, start nested, end nested, end a, start b, end b', 'start b, end b, start a, start nested, end nested, end a'].includes(order), order);
+});

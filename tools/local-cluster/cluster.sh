@@ -143,6 +143,8 @@ status() {
   fi
 }
 
+# Under the stack's lock (lib.sh's stack_locked), as tools/stack.sh runs it.
+case "${1:-}" in up|down) stack_locked "$0" "$@" ;; esac
 case "${1:-}" in
   up) up ;;
   down) down ;;

@@ -341,6 +341,8 @@ status() {
   return $rc
 }
 
+# Under the stack's lock (lib.sh's stack_locked), as tools/stack.sh runs it.
+case "${1:-}" in up|down) stack_locked "$0" "$@" ;; esac
 case "${1:-}" in
   up) up ;;
   down) down ;;

@@ -62,6 +62,8 @@ status() {
   if healthy; then echo "prometheus: up on http://$ADDR ($(find "$TARGETS" -maxdepth 1 -type f | wc -l) target file(s))"; else echo "prometheus: down"; return 1; fi
 }
 
+# Under the stack's lock (lib.sh's stack_locked), as tools/stack.sh runs it.
+case "${1:-}" in up|down|refresh) stack_locked "$0" "$@" ;; esac
 case "${1:-}" in
   up) up ;;
   down) down ;;
