@@ -116,7 +116,7 @@ test('a cacheable workspace test replays until a declared input changes; one tha
 // A cached test of the stack hashes the scripts of the parts it uses and the digest of each image it
 // runs (read from its record at hash time): a new image or a changed cluster script runs it again.
 // Its project's other test files are not its inputs: editing one runs that test, not this one.
-test("a cached deploy test re-runs when its own file, its project's source, its stack part's scripts or its image's digest change, and only then", () => {
+test("a cached deploy test re-runs when its own file, its project's source, a helper it imports, its stack part's scripts or its image's digest change, and only then", () => {
   const deployTest = () => {
     const out = run(scratch.dir, 'npx', ['nx', 'run', '@trading/nx-plugin:workspace-test--deploy', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
     assert.match(out, /Successfully ran target workspace-test--deploy/);
@@ -141,6 +141,17 @@ test("a cached deploy test re-runs when its own file, its project's source, its 
   assert.equal(deployTest(), 'ran', 'another image: run again');
   appendFileSync(join(scratch.dir, 'tools/nx-plugin/workspace-tests/slo.test.mjs'), '// another test of the project\n');
   assert.equal(deployTest(), 'cache', 'another workspace test of its project changed: replayed');
+  // The helper modules of its folder: an input of the tests that import them (slo.test.mjs imports
+  // slo-fixture.mjs), not of the others.
+  const sloTest = () => {
+    const out = run(scratch.dir, 'npx', ['nx', 'run', '@trading/nx-plugin:workspace-test--slo', '--output-style=static'], { TEST_ALL_NESTED: 'skip' });
+    return /local cache|existing outputs match the cache/.test(out) ? 'cache' : 'ran';
+  };
+  sloTest();
+  assert.equal(sloTest(), 'cache', 'nothing changed: replayed');
+  appendFileSync(join(scratch.dir, 'tools/nx-plugin/workspace-tests/slo-fixture.mjs'), "// the SLO tests' helper\n");
+  assert.equal(deployTest(), 'cache', 'a helper of its folder that it does not import changed: replayed');
+  assert.equal(sloTest(), 'ran', 'a helper it imports changed: run again');
   appendFileSync(join(scratch.dir, 'tools/nx-plugin/src/release/plan/planner.spec.ts'), '// a unit test\n');
   assert.equal(deployTest(), 'cache', "a unit test of its project changed: replayed (the project's test target judges it)");
   appendFileSync(join(scratch.dir, 'tools/nx-plugin/src/release/plan/planner.ts'), '// changed\n');

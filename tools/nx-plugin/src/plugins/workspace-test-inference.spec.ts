@@ -3,7 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodes } from './inference';
-import { MARKDOWN, owningProjectRoot, parseDeclaration, UNIT_TESTS, workspaceTestNodes, workspaceTestTarget } from './workspace-test-inference';
+import picomatch from 'picomatch';
+import {
+  isWorkspaceTest,
+  MARKDOWN,
+  owningProjectRoot,
+  parseDeclaration,
+  UNIT_TESTS,
+  workspaceTestNodes,
+  workspaceTestTarget,
+} from './workspace-test-inference';
 
 describe('workspace test declarations', () => {
   it('reads the parts used and disrupted, quiet and cached', () => {
@@ -153,8 +162,41 @@ describe('workspace test inference', () => {
     expect(inputs('.', 'workspace-test--other').slice(0, 4)).toEqual(['default', UNIT_TESTS, MARKDOWN, '!{projectRoot}/scripts/workspace-tests/root.test.mjs']);
   });
 
-  it("is part of the plugin's one glob and entry point", async () => {
-    const results = await createNodes[1](['apps/a/workspace-tests/one.test.mjs'], undefined, context());
+  it("a cached test hashes the folder's helpers it imports, directly or through another, and not the others", () => {
+    write('apps/a/workspace-tests/fixture.mjs', "import { wait } from './timing.mjs';\nexport const f = wait;\n");
+    write('apps/a/workspace-tests/timing.mjs', 'export const wait = 1;\n');
+    write('apps/a/workspace-tests/other-fixture.mjs', 'export const g = 2;\n');
+    write(
+      'apps/a/workspace-tests/two.test.mjs',
+      "// @workspace-test cached\nimport { f } from './fixture.mjs';\nimport { h } from '../../../tools/workspace-tests/scratch.mjs';\n",
+    );
+    write('apps/a/workspace-tests/six.test.mjs', "// @workspace-test cached\nconst { g } = await import('./other-fixture.mjs');\n");
+    const results = workspaceTestNodes(['apps/a/workspace-tests/six.test.mjs', 'apps/a/workspace-tests/two.test.mjs'], undefined, context());
+    const targets = results[0][1].projects?.['apps/a'].targets ?? {};
+    const excluded = (target: string) =>
+      (targets[target].inputs as unknown[]).filter((i) => typeof i === 'string' && i.startsWith('!{projectRoot}/workspace-tests/'));
+    expect(excluded('workspace-test--two')).toEqual(['!{projectRoot}/workspace-tests/six.test.mjs', '!{projectRoot}/workspace-tests/other-fixture.mjs']);
+    expect(excluded('workspace-test--six')).toEqual([
+      '!{projectRoot}/workspace-tests/two.test.mjs',
+      '!{projectRoot}/workspace-tests/fixture.mjs',
+      '!{projectRoot}/workspace-tests/timing.mjs',
+    ]);
+    expect(isWorkspaceTest('apps/a/workspace-tests/fixture.mjs')).toBe(false);
+  });
+
+  it('the kit folder (a project whose root is its workspace-tests folder) keeps every helper: they are workspaceTestKit', () => {
+    write('tools/workspace-tests/project.json', '{}');
+    write('tools/workspace-tests/scratch.mjs', 'export const s = 1;\n');
+    write('tools/workspace-tests/scratch.test.mjs', '// @workspace-test cached\n');
+    const results = workspaceTestNodes(['tools/workspace-tests/scratch.test.mjs'], undefined, context());
+    const inputs = results[0][1].projects?.['tools/workspace-tests'].targets?.['workspace-test--scratch'].inputs as unknown[];
+    expect(inputs.filter((i) => typeof i === 'string' && i.includes('scratch.mjs'))).toEqual([]);
+  });
+
+  it("is part of the plugin's one glob and entry point, which matches the helpers too (a changed import infers again) but makes no target of them", async () => {
+    write('apps/a/workspace-tests/fixture.mjs', 'export const f = 1;\n');
+    expect(picomatch(createNodes[0])('apps/a/workspace-tests/fixture.mjs')).toBe(true);
+    const results = await createNodes[1](['apps/a/workspace-tests/fixture.mjs', 'apps/a/workspace-tests/one.test.mjs'], undefined, context());
     expect(results).toHaveLength(1);
     expect(Object.keys(results[0][1].projects?.['apps/a'].targets ?? {}).sort()).toEqual(['workspace-test', 'workspace-test--one']);
   });

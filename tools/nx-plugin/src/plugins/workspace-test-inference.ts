@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { CreateNodesContextV2, CreateNodesResult, TargetConfiguration } from '@nx/devkit';
 
@@ -9,8 +9,12 @@ export interface WorkspaceTestPluginOptions {
   workspaceTestLauncher?: string;
 }
 
-/** A project's workspace tests: Node test files in its `workspace-tests/` folder. */
-export const WORKSPACE_TEST_GLOB = '**/workspace-tests/*.test.mjs';
+/**
+ * A project's workspace tests, Node test files in its `workspace-tests/` folder (`*.test.mjs`), and
+ * the helper modules beside them (matched too, so a change to what a helper imports infers again).
+ */
+export const WORKSPACE_TEST_GLOB = '**/workspace-tests/*.mjs';
+export const isWorkspaceTest = (file: string) => /(^|\/)workspace-tests\/[^/]+\.test\.mjs$/.test(file);
 const DEFAULT_TARGET = 'workspace-test';
 const DEFAULT_LAUNCHER = 'tools/workspace-tests/run.sh';
 
@@ -104,6 +108,40 @@ export function owningProjectRoot(dir: string, workspaceRoot: string): string {
   }
 }
 
+/** A relative import of a module in the same folder: `from './x.mjs'`, `import('./x.mjs')`. */
+const SAME_FOLDER_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*)['"]\.\/([^'"/]+\.mjs)['"]/g;
+
+/** The helper modules (`.mjs`, not tests) of `file`'s folder that it imports, directly or through another. */
+export function importedHelpers(file: string, workspaceRoot: string): Set<string> {
+  const dir = dirname(file);
+  const imported = new Set<string>();
+  const visit = (path: string) => {
+    for (const [, name] of readFileSync(join(workspaceRoot, path), 'utf8').matchAll(SAME_FOLDER_IMPORT)) {
+      if (name.endsWith('.test.mjs') || imported.has(name) || !existsSync(join(workspaceRoot, dir, name))) continue;
+      imported.add(name);
+      visit(join(dir, name));
+    }
+  };
+  visit(file);
+  return imported;
+}
+
+/**
+ * The helper modules of a project's `workspace-tests/` folder that `file` does not import: not its
+ * inputs (an edit to the SLO tests' fixture re-ran every cluster test of the plugin). The workspace's
+ * kit (tools/workspace-tests, a project of its own whose helpers every test imports) is the
+ * `workspaceTestKit` input of all of them.
+ */
+export function helpersNotImported(file: string, root: string, workspaceRoot: string): string[] {
+  const dir = dirname(file);
+  if (dir === root) return [];
+  const imported = importedHelpers(file, workspaceRoot);
+  return readdirSync(join(workspaceRoot, dir))
+    .filter((name) => name.endsWith('.mjs') && !name.endsWith('.test.mjs') && !imported.has(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
 /** The project's unit tests and their snapshots: judged by its `test` target, never run by a workspace test. */
 export const UNIT_TESTS = '!{projectRoot}/**/?(*.)+(spec).[jt]s?(x)?(.snap)';
 /**
@@ -120,7 +158,8 @@ export const MARKDOWN = '!{projectRoot}/**/*.md';
  * time from the image record), the Nx it drives, and whether it runs nested. Not the other test
  * files of its project (`siblings`, paths from the project's root): a change to one of them runs
  * that test again, not every workspace test of the project (full13: an edit to slo.test.mjs re-ran
- * the plugin's seven cached cluster tests, 1,250 s). The folder's helper modules stay inputs.
+ * the plugin's seven cached cluster tests, 1,250 s), nor the folder's helper modules it does not
+ * import (`helpersNotImported`): those it imports are its inputs.
  */
 export function workspaceTestInputs(declaration: WorkspaceTestDeclaration, siblings: readonly string[] = []): NonNullable<TargetConfiguration['inputs']> {
   const stack = STACK_PARTS.filter((part) => declaration.uses.includes(part) || declaration.exclusive.includes(part));
@@ -197,7 +236,9 @@ export function workspaceTestNodes(
   for (const file of sorted) {
     const declaration = parseDeclaration(readFileSync(join(context.workspaceRoot, file), 'utf8'), file);
     const root = roots.get(file) as string;
-    const siblings = sorted.filter((other) => other !== file && roots.get(other) === root).map((other) => fromRoot(other, root));
+    const siblings = [...sorted.filter((other) => other !== file && roots.get(other) === root), ...helpersNotImported(file, root, context.workspaceRoot)].map(
+      (other) => fromRoot(other, root),
+    );
     const targets = byProject.get(root) ?? {};
     if (!byProject.has(root)) {
       byProject.set(root, targets);

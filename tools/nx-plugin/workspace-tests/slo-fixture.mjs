@@ -1,0 +1,122 @@
+// The SLO tests' shared setup (slo.test.mjs judges, slo-resilience.test.mjs recovers): `nx run
+// deploy:*` in a scratch copy against the local cluster (kwok nodes) and the local Prometheus, which
+// scrapes an exporter on loopback standing for the new version's pods (slo-exporter.mjs): its error
+// share and latency are what the test sets. Each test file is its own process: its namespaces,
+// exporter and scratch copy are its own.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
+import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
+
+export const NS = `it-slo-${process.pid}`;
+export const NS_PROD = `it-slo-prod-${process.pid}`;
+export const INTERVAL = 2;
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const digest = (n) => `127.0.0.1:5000/trading/slo-test@sha256:${String(n).repeat(64).slice(0, 64)}`;
+export let scratch;
+export let exporter;
+
+export const record = (image) => {
+  mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
+  writeFileSync(join(scratch.dir, 'dist/agents/image.json'), JSON.stringify({ project: 'agents', reference: image, revision: 'c'.repeat(40) }));
+};
+export const selector = (ns = NS) => kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
+export const switchedAt = (ns = NS) =>
+  Date.parse(kubectl('-n', ns, 'get', 'service', 'agents', '-o', 'jsonpath={.metadata.annotations.trading\\.dev/switched-at}'));
+export const replicas = (color, ns = NS) => Number(kubectl('-n', ns, 'get', 'deploy', `agents-${color}`, '-o', 'jsonpath={.spec.replicas}'));
+export const truth = (ns = NS) => assertStatusTruth(scratch.dir, { namespace: ns, service: 'agents', environment: ns === NS ? 'staging' : 'production' });
+export const history = (ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', 'agents-releases', '-o', 'jsonpath={.data.history}'));
+// Streamed, not static: the test reacts to the deploy's progress lines while it runs.
+const nxArgs = ['--output-style=stream-without-prefixes', '--services=agents'];
+// Never spawnSync a deploy here: the exporter lives in this process and must keep answering.
+export const deploy = (...args) => deployOnce('deploy:staging', ...args);
+export const prod = (...args) => deployOnce('deploy:production', ...args);
+async function deployOnce(target, ...args) {
+  const run = deployInBackground(target, ...args);
+  return { code: await run.exited, out: run.output() };
+}
+
+/** A deploy in the background, so the test can change the traffic during its soak. */
+export const deployInBackground = (target, ...args) => start(scratch.dir, 'npx', ['nx', 'run', target, ...nxArgs, ...args]);
+
+/**
+ * Reruns a deploy after a killed one: refused while the dead run's lease has not lapsed (15 s after
+ * its last renewal, then 15 s watched on the rerun's clock), so retried every 3 s for up to a minute.
+ */
+export async function rerunOnceLeaseLapses(rerun) {
+  let result;
+  for (let i = 0; i < 20; i++) {
+    result = await rerun();
+    if (!/holds the lease/.test(result.out)) break;
+    await sleep(3000);
+  }
+  return result;
+}
+
+/**
+ * Deploys image `n` to the idle colour with a 60 s soak, healthy data for it, and returns once the
+ * soak has judged a healthy round: the colours, and the deploy still running in the background.
+ */
+export async function startSoakOnIdleColour(n) {
+  const from = selector();
+  const to = from === 'blue' ? 'green' : 'blue';
+  exporter.set({ errorRatio: 0, slowRatio: 0 });
+  exporter.target({ namespace: NS, service: 'agents', color: to });
+  await waitForSeries(`namespace="${NS}",color="${to}"`);
+  record(digest(n));
+  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
+  return { from, to, run };
+}
+
+/**
+ * The cluster and Prometheus up, a scratch copy whose environments analyse every 2 s over a 3 s
+ * window, the exporter, and agents live on blue (digest 1, unjudged). `seed` more releases: each
+ * deployed unjudged in turn (digest 2 goes to green, and so on).
+ */
+export async function setUp({ seed = 1 } = {}) {
+  assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
+  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
+  scratch = scratchCopy();
+  withSeveralReplicas(scratch.dir);
+  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
+  const envs = parse(readFileSync(envFile, 'utf8'));
+  for (const [name, ns] of [
+    ['staging', NS],
+    ['production', NS_PROD],
+  ]) {
+    Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
+    Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: 3 });
+    delete envs[name].analysis.load; // the exporter is the traffic here (kwok pods serve none)
+  }
+  envs.production.canary.analysisSeconds = 6;
+  // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
+  // (canary-baseline.test.mjs judges that on the real node).
+  delete envs.production.canary.baseline;
+  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+  envs.production.requireAnalysis = false;
+  writeFileSync(envFile, stringify(envs));
+  exporter = await startExporter({ name: `slo-test-${process.pid}` });
+  record(digest(1));
+  const first = await deploy('--skipAnalysis');
+  assert.equal(first.code, 0, first.out);
+  assert.match(first.out, /analysis: SKIPPED \(--skipAnalysis\)/);
+  assert.equal(selector(), 'blue');
+  for (let n = 2; n <= seed; n++) {
+    record(digest(n));
+    const next = await deploy('--skipAnalysis');
+    assert.equal(next.code, 0, next.out);
+  }
+}
+
+/** Removes what setUp made; Prometheus left up, as found. */
+export async function tearDown() {
+  await exporter?.close();
+  for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
+  scratch?.cleanup();
+  tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']); // leave it as found: up
+}
