@@ -153,6 +153,8 @@ export function runnerWorkspace(name, { edit = () => {}, env = [] } = {}) {
 
 /** How each step named `name` (a regular expression) ended, in log order. */
 export const stepOutcomes = (out, name) => [...out.matchAll(new RegExp(`(Success|Failure) - Main ${name}`, 'g'))].map((m) => m[1]);
+/** How the first step named `name` (a regular expression) ended; undefined if none ran. */
+export const stepOutcome = (out, name) => stepOutcomes(out, name)[0];
 /** Each shard's own tasks' seconds and estimate, from its summary line. */
 export const shardTimes = (out) => [
   ...new Map(

@@ -5,14 +5,12 @@
 // (act.sh's ACT_STATE_DIR), and neither uses the cluster.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { stepOutcomes } from '../../workspace-tests/act-runner.mjs';
+import { stepOutcome } from '../../workspace-tests/act-runner.mjs';
 import { actFixture } from './act-fixture.mjs';
 
 let fixture; // runner clone, act, stand-ins (act-fixture.mjs)
 const act = (...args) => fixture.act(...args);
 const rootOwned = () => fixture.runner.rootOwned();
-/** How a step of act's log ended (its first run). */
-const stepOutcome = (out, name) => stepOutcomes(out, name)[0];
 
 before(async () => {
   fixture = await actFixture(`act-checks-${process.pid}`, {

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { failedSteps, shardTimes, stepOutcomes } from '../../workspace-tests/act-runner.mjs';
+import { failedSteps, shardTimes, stepOutcome, stepOutcomes } from '../../workspace-tests/act-runner.mjs';
 import { actFixture } from './act-fixture.mjs';
 import { assertRanAffectedByCacheServer } from './affected-runs.mjs';
 
@@ -41,8 +41,6 @@ after(async () => {
   await fixture?.close();
 });
 
-/** How a step of act's log ended. */
-const stepOutcome = (out, name) => new RegExp(`(Success|Failure) - Main ${name}`).exec(out)?.[1];
 // The change the push and the pull request carry: the cache server's source (a doc comment's
 // sentence; lint and format keep passing). Its affected set is small (the cache server, deploy,
 // which deploys it, and the workspace tests that run it: affected-runs.mjs) and cheap (no library,
