@@ -394,6 +394,41 @@ test('rollback-target.sh: an unknown environment, or an alert dispatch without i
   rmSync(dir, { recursive: true, force: true });
 });
 
+// Issue 31, finding 5: one 60-minute limit covered setup, builds, the canary and the soak, so a slow
+// build let the job's limit cut the deploy mid-soak: traffic left on a release nobody judged until
+// the reconcile workflow's next run. Now each step up to a reconcile that runs when the deploy step
+// did not pass has its own limit, the deploy's long enough for its environment, and their sum is
+// inside the job's.
+test("deploy jobs: the deploy step's limit covers its environment's rollouts, canary and soak; a failed, timed-out or cancelled deploy is reconciled at once; no job limit can cut in before that", () => {
+  const environments = parse(readFileSync(join(repoRoot, 'tools/deploy/environments.yaml'), 'utf8'));
+  for (const [file, environment] of [
+    ['production-deploy.yml', 'production'],
+    ['staging-deploy.yml', 'staging'],
+  ]) {
+    const { job, steps } = jobs.find((j) => j.file === file && j.steps.some((s) => s.id === 'deploy'));
+    const env = environments[environment];
+    const longest = 2 * env.rolloutTimeoutSeconds + (env.canary?.analysisSeconds ?? 0) + env.analysis.soakSeconds;
+    const deploy = stepIndex(steps, (s) => s.id === 'deploy');
+    assert.ok(
+      steps[deploy]['timeout-minutes'] * 60 >= longest * 1.2,
+      `${file}: the deploy step's limit (${steps[deploy]['timeout-minutes']} min) must exceed what a deploy of ${environment} can take (${longest} s) with room`,
+    );
+    const reconcile = steps.findIndex((s, i) => i > deploy && /nx run deploy:reconcile/.test(s.run ?? ''));
+    assert.ok(reconcile > deploy, `${file}: a step after the deploy runs deploy:reconcile`);
+    assert.match(steps[reconcile].run, new RegExp(`--environment=${environment}\\b`), file);
+    assert.match(steps[reconcile].if, /always\(\)/, `${file}: the reconcile runs even when the job was cancelled`);
+    for (const outcome of ['failure', 'cancelled']) assert.match(steps[reconcile].if, new RegExp(`steps\\.deploy\\.outcome == '${outcome}'`), file);
+    const untimed = steps.slice(0, reconcile + 1).filter((s) => !s['timeout-minutes']);
+    assert.deepEqual(
+      untimed.map((s) => s.name ?? s.uses),
+      [],
+      `${file}: every step up to the reconcile has its own limit`,
+    );
+    const sum = steps.slice(0, reconcile + 1).reduce((total, s) => total + s['timeout-minutes'], 0);
+    assert.ok(sum <= job['timeout-minutes'], `${file}: the steps' limits up to the reconcile add up to ${sum} min, over the job's ${job['timeout-minutes']}`);
+  }
+});
+
 test('the staging deploy compares against the last successful CI run on main, for workflow_call and workflow_dispatch alike', () => {
   const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
   const shas = steps.find((s) => /^nrwl\/nx-set-shas@/.test(s.uses ?? ''));
