@@ -19,7 +19,8 @@ done
 [ ${#targets[@]} -gt 0 ] || targets=(lint test coverage build)
 base="${NX_BASE:-origin/main}"
 head="${NX_HEAD:-HEAD}"
-git rev-parse --verify --quiet "$base^{commit}" >/dev/null ||
+# A commit, or the empty tree (nx-set-shas's fallback-sha in the workflows: every file changed).
+git rev-parse --verify --quiet "$base^{commit}" >/dev/null || [ "$base" = "$(git hash-object -t tree /dev/null)" ] ||
   die "base commit '$base' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_BASE"
 
 require_workspace_in_sync

@@ -71,10 +71,14 @@ function plan(args) {
   if (!targets.length) fail('give the targets: --targets "lint test ..."');
   const base = args.base ?? process.env.NX_BASE ?? 'origin/main';
   const head = args.head ?? process.env.NX_HEAD ?? 'HEAD';
+  // The base may also be the empty tree: nx-set-shas's fallback-sha in the workflows when no run on
+  // main succeeded among the last 100, so that every task runs.
+  const emptyTree = spawnSync('git', ['hash-object', '-t', 'tree', '/dev/null'], { cwd: root, encoding: 'utf8' }).stdout.trim();
   for (const [name, ref] of [
     ['base', base],
     ['head', head],
   ]) {
+    if (name === 'base' && ref === emptyTree) continue;
     if (spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).status !== 0) {
       fail(`${name} commit '${ref}' not found: fetch full history (actions/checkout fetch-depth: 0) or set NX_${name.toUpperCase()}`);
     }

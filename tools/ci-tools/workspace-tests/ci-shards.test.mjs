@@ -192,6 +192,21 @@ describe('through Nx in a scratch copy', () => {
     assert.match(result.out, /shard 1 was given 1 task\(s\) that never ran: deploy:build/);
   });
 
+  // Issue 31, finding 8: with no successful run on main among the last 100, nx-set-shas fell back
+  // to HEAD~1 (only the last commit's tasks); the workflows now give it the empty tree.
+  test("the empty tree as base (the workflows' fallback when no run on main succeeded): every project's task is planned", () => {
+    const emptyTree = run(scratch.dir, 'git', ['hash-object', '-t', 'tree', '/dev/null']).trim();
+    const planned = shards('plan', '--shards', '3', '--targets', 'lint', '--base', emptyTree, '--out', 'reports/ci/plan-everything.json');
+    assert.equal(planned.code, 0, planned.out);
+    const withLint = JSON.parse(run(scratch.dir, 'npx', ['nx', 'show', 'projects', '--withTarget=lint', '--json'])).sort();
+    const plan = JSON.parse(readFileSync(join(scratch.dir, 'reports/ci/plan-everything.json'), 'utf8'));
+    assert.deepEqual(plan.shards.flatMap((s) => s.tasks).sort(), withLint.map((p) => `${p}:lint`).sort());
+    // The staging deploy's entry point takes it too (a target no project has: nothing runs).
+    const staging = tryRun(scratch.dir, 'bash', ['scripts/ci-affected.sh', 'no-such-target'], { ...env, NX_BASE: emptyTree });
+    assert.equal(staging.code, 0, staging.out);
+    assert.match(staging.out, new RegExp(`Affected \\(${emptyTree}\\.\\.HEAD\\)`));
+  });
+
   test('bad input: no targets, an unknown base, a plan without the shard', () => {
     assert.match(shards('plan', '--shards', '3').out, /give the targets/);
     assert.match(shards('plan', '--shards', '3', '--targets', 'lint', '--base', 'nope').out, /base commit 'nope' not found/);

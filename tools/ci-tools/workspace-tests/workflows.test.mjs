@@ -429,6 +429,18 @@ test("deploy jobs: the deploy step's limit covers its environment's rollouts, ca
   }
 });
 
+// Issue 31, finding 8 (its silent half): with no successful run on main among the 100 it reads,
+// nx-set-shas used HEAD~1, so a push ran only its last commit's tasks. Every use now falls back to
+// the empty tree (every task; scripts/ci-affected.sh and ci-shards.mjs take it as a base).
+test('every nx-set-shas falls back to the empty tree, never to HEAD~1', () => {
+  const emptyTree = run(repoRoot, 'git', ['hash-object', '-t', 'tree', '/dev/null']).trim();
+  const uses = jobs.flatMap(({ file, name, steps }) =>
+    steps.filter((s) => s.uses?.startsWith('nrwl/nx-set-shas@')).map((s) => ({ where: `${file} ${name}`, step: s })),
+  );
+  assert.ok(uses.length >= 2, uses.map((u) => u.where).join(', '));
+  for (const { where, step } of uses) assert.equal(step.with?.['fallback-sha'], emptyTree, where);
+});
+
 test('the staging deploy compares against the last successful CI run on main, for workflow_call and workflow_dispatch alike', () => {
   const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
   const shas = steps.find((s) => /^nrwl\/nx-set-shas@/.test(s.uses ?? ''));
