@@ -11,11 +11,11 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
+import { deployScratch } from './deploy-scratch.mjs';
 import { startTraffic } from '../../load/traffic.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 import { startDashboard } from '../../testing/local-services.mjs';
@@ -146,26 +146,23 @@ async function scraped(color) {
 before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'monitoring:up']).code, 0, 'Prometheus must start');
-  scratch = scratchCopy();
-  withSeveralReplicas(scratch.dir);
-  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  const envs = parse(readFileSync(envFile, 'utf8'));
-  for (const [name, ns] of [
-    ['staging', NS],
-    ['production', NS_PROD],
-  ]) {
-    Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 45, scaleDownDelaySeconds: 5 });
-    Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: WINDOW });
-    // Enough of the load generator's requests in each short window to see a 5% error rate: at the
-    // environment's 10 per second a 6 s window of 60 misses it one time in twenty (full33: no error
-    // in three rounds, switched back after 12.6 s); at 40 per second, one in 200,000.
-    const load = envs[name].analysis.load.command;
-    load[load.indexOf('--rate') + 1] = String(LOAD_RATE);
-  }
-  envs.production.canary.analysisSeconds = 4 * INTERVAL;
-  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
-  envs.production.requireAnalysis = false;
-  writeFileSync(envFile, stringify(envs));
+  scratch = deployScratch({
+    namespaces: { staging: NS, production: NS_PROD },
+    settings: { rolloutTimeoutSeconds: 45, scaleDownDelaySeconds: 5 },
+    analysis: { intervalSeconds: INTERVAL, windowSeconds: WINDOW },
+    edit: (envs) => {
+      // Enough of the load generator's requests in each short window to see a 5% error rate: at the
+      // environment's 10 per second a 6 s window of 60 misses it one time in twenty (full33: no error
+      // in three rounds, switched back after 12.6 s); at 40 per second, one in 200,000.
+      for (const name of ['staging', 'production']) {
+        const load = envs[name].analysis.load.command;
+        load[load.indexOf('--rate') + 1] = String(LOAD_RATE);
+      }
+      envs.production.canary.analysisSeconds = 4 * INTERVAL;
+      // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+      envs.production.requireAnalysis = false;
+    },
+  });
   agentsFile = join(scratch.dir, 'tools/deploy/services/agents.yaml');
   baseAgents = readFileSync(agentsFile, 'utf8');
   // As the local cluster does for trading-staging and -production: these namespaces run on the real node.

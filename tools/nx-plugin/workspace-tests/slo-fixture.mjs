@@ -4,11 +4,11 @@
 // share and latency are what the test sets. Each test file is its own process: its namespaces,
 // exporter and scratch copy are its own.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
-import { repoRoot, scratchCopy, start, tryRun, withSeveralReplicas } from '../../workspace-tests/scratch.mjs';
+import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
+import { deployScratch } from './deploy-scratch.mjs';
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
 import { deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
@@ -81,25 +81,21 @@ export async function startSoakOnIdleColour(n) {
 export async function setUp({ seed = 1 } = {}) {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
-  scratch = scratchCopy();
-  withSeveralReplicas(scratch.dir);
-  const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
-  const envs = parse(readFileSync(envFile, 'utf8'));
-  for (const [name, ns] of [
-    ['staging', NS],
-    ['production', NS_PROD],
-  ]) {
-    Object.assign(envs[name], { namespace: ns, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
-    Object.assign(envs[name].analysis, { intervalSeconds: INTERVAL, windowSeconds: 3 });
-    delete envs[name].analysis.load; // the exporter is the traffic here (kwok pods serve none)
-  }
-  envs.production.canary.analysisSeconds = 6;
-  // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
-  // (canary-baseline.test.mjs judges that on the real node).
-  delete envs.production.canary.baseline;
-  // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
-  envs.production.requireAnalysis = false;
-  writeFileSync(envFile, stringify(envs));
+  scratch = deployScratch({
+    namespaces: { staging: NS, production: NS_PROD },
+    settings: { rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 },
+    analysis: { intervalSeconds: INTERVAL, windowSeconds: 3 },
+    edit: (envs) => {
+      // The exporter is the traffic here (kwok pods serve none).
+      for (const name of ['staging', 'production']) delete envs[name].analysis.load;
+      envs.production.canary.analysisSeconds = 6;
+      // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
+      // (canary-baseline.test.mjs judges that on the real node).
+      delete envs.production.canary.baseline;
+      // The live release is seeded unjudged (--skipAnalysis), which production's own configuration refuses.
+      envs.production.requireAnalysis = false;
+    },
+  });
   exporter = await startExporter({ name: `slo-test-${process.pid}` });
   record(digest(1));
   const first = await deploy('--skipAnalysis');
