@@ -1,5 +1,6 @@
 // LOCAL STAND-IN for the few GitHub REST API calls the workflows make (nrwl/nx-set-shas: the
-// successful runs of a workflow on main, and whether their commits are on main; scripts/incidents.mjs:
+// successful runs of a workflow on main, and whether their commits are on main; scripts/ci-base.mjs:
+// the completed runs and their jobs; scripts/incidents.mjs:
 // open issues by label, create, comment, close) and scripts/security/posture.mjs makes
 // (environments, their branch policies, branch protection), used only by
 // the workflow tests: act points GITHUB_API_URL here. It answers from the state it is given and
@@ -8,7 +9,8 @@ import { createServer } from 'node:http';
 
 /**
  * Starts the stand-in on 127.0.0.1 (a free port).
- * state: { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha }], commits: [sha, ...] (main, newest first),
+ * state: { runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha, id?, conclusion? ('success'), jobs?: [{ name, conclusion }] }]
+ *            (newest first), commits: [sha, ...] (main, newest first),
  *          currentWorkflow: the workflow file of the run being executed (nx-set-shas asks when not told),
  *          issues: [{ number, title, body, labels: [names], state, comments: [bodies] }] (created on the first write) }
  */
@@ -32,9 +34,22 @@ export async function startGitHubApi(state) {
           r.workflow === decodeURIComponent(m[1]) &&
           (!q.get('event') || r.event === q.get('event')) &&
           (!q.get('branch') || r.branch === q.get('branch')) &&
-          (!q.get('status') || q.get('status') === 'success'),
+          (!q.get('status') || q.get('status') === 'completed' || q.get('status') === (r.conclusion ?? 'success')),
       );
-      return send(200, { total_count: runs.length, workflow_runs: runs.map((r) => ({ head_sha: r.head_sha, event: r.event, conclusion: 'success' })) });
+      return send(200, {
+        total_count: runs.length,
+        workflow_runs: runs.map((r, i) => ({
+          id: r.id ?? 1000 + i,
+          head_sha: r.head_sha,
+          event: r.event,
+          status: 'completed',
+          conclusion: r.conclusion ?? 'success',
+        })),
+      });
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/jobs$/.exec(url.pathname))) {
+      const run = state.runs.find((r, i) => String(r.id ?? 1000 + i) === m[1]);
+      return run ? send(200, { total_count: (run.jobs ?? []).length, jobs: run.jobs ?? [] }) : send(404, { message: 'Not Found' });
     }
     if (/^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
       return state.currentWorkflow ? send(200, { workflow_id: state.currentWorkflow }) : send(404, { message: 'stand-in: no current workflow' });

@@ -55,13 +55,20 @@ const PLAN_STEP = 'Plan the affected lint typecheck test integration e2e coverag
 /** The tasks the plan job's log lists for its shards. */
 const plannedTasks = (out) => [...out.matchAll(/^.*shard \d+ tasks: (.*)$/gm)].flatMap((m) => m[1].split(', ')).sort();
 
-test('ci.yml on a push to main: the shards compare with the last successful run and write to the remote cache; the required check aggregates them', async () => {
+// The previous push's run passed every check and then failed in its staging deploy: its commit is
+// still the base (issue 31, finding 8: with nx-set-shas, which skips a run that is not a success,
+// there would be none and every task would run).
+test("ci.yml on a push to main: the shards compare with the last commit that passed CI's checks (its staging deploy failed) and write to the remote cache; the required check aggregates them", async () => {
   const previous = commitAsRunner(CHANGED, editChanged('Merged'), 'cache server docs on main');
   pushedFrom = previous;
   const head = gitAsRunner('rev-parse', 'HEAD');
+  const jobs = [
+    { name: 'Required (every gating job)', conclusion: 'success' },
+    { name: 'Deploy to staging / Deploy to staging', conclusion: 'failure' },
+  ];
   Object.assign(apiState, {
     currentWorkflow: 'ci.yml',
-    runs: [{ workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: previous }],
+    runs: [{ id: 41, workflow: 'ci.yml', event: 'push', branch: 'main', head_sha: previous, conclusion: 'failure', jobs }],
     commits: [head, previous],
   });
   const before = cache.log().length;
@@ -77,7 +84,7 @@ test('ci.yml on a push to main: the shards compare with the last successful run 
     `NX_REMOTE_CACHE_URL=${cache.address}`,
   );
   assert.deepEqual(stepOutcomes(result.out, SHARD_STEP.replace(/[().;:,'-]/g, '.')), ['Success', 'Success', 'Success'], failedSteps(result.out));
-  assert.match(result.out, new RegExp(`Commit: ${previous}`));
+  assert.match(result.out, new RegExp(`CI base: ${previous}, the newest commit on main whose ci.yml run 41 passed its checks`));
   assertRanAffectedByCacheServer(result.out);
   assert.ok(
     cache

@@ -430,15 +430,35 @@ test("deploy jobs: the deploy step's limit covers its environment's rollouts, ca
 });
 
 // Issue 31, finding 8 (its silent half): with no successful run on main among the 100 it reads,
-// nx-set-shas used HEAD~1, so a push ran only its last commit's tasks. Every use now falls back to
-// the empty tree (every task; scripts/ci-affected.sh and ci-shards.mjs take it as a base).
-test('every nx-set-shas falls back to the empty tree, never to HEAD~1', () => {
+// nx-set-shas used HEAD~1, so a push ran only its last commit's tasks. Every use that can reach its
+// fallback (all but ci.yml's, which runs for pull requests and the merge queue only) now falls back
+// to the empty tree (every task; scripts/ci-affected.sh and ci-shards.mjs take it as a base).
+test('every nx-set-shas that can fall back falls back to the empty tree, never to HEAD~1', () => {
   const emptyTree = run(repoRoot, 'git', ['hash-object', '-t', 'tree', '/dev/null']).trim();
   const uses = jobs.flatMap(({ file, name, steps }) =>
     steps.filter((s) => s.uses?.startsWith('nrwl/nx-set-shas@')).map((s) => ({ where: `${file} ${name}`, step: s })),
   );
   assert.ok(uses.length >= 2, uses.map((u) => u.where).join(', '));
-  for (const { where, step } of uses) assert.equal(step.with?.['fallback-sha'], emptyTree, where);
+  for (const { where, step } of uses) if (!/github\.event_name != 'push'/.test(step.if ?? '')) assert.equal(step.with?.['fallback-sha'], emptyTree, where);
+});
+
+// Issue 31, finding 8: nx-set-shas takes the base from the last run whose every job passed, and
+// ci.yml's run on main includes the staging deploy, so one red staging froze CI's base. A push's
+// base is now the last commit whose run passed CI's own checks (scripts/ci-base.mjs reads the
+// required job by its name; ci-base.test.mjs runs it against the GitHub API stand-in).
+test("a push's base in ci.yml comes from CI's own required job, not from a run that staging can fail", async () => {
+  const { steps, job } = jobs.find((j) => j.file === 'ci.yml' && j.name === 'plan');
+  const shas = steps.find((s) => s.uses?.startsWith('nrwl/nx-set-shas@'));
+  assert.match(shas.if ?? '', /github\.event_name != 'push'/, 'nx-set-shas must not pick the base of a push');
+  const base = steps.find((s) => /node scripts\/ci-base\.mjs >> "\$GITHUB_ENV"/.test(s.run ?? ''));
+  assert.ok(base, 'the plan job sets the base of a push with scripts/ci-base.mjs');
+  assert.match(base.if ?? '', /github\.event_name == 'push'/);
+  assert.ok(stepIndex(steps, (s) => s === base) < stepIndex(steps, (s) => s.id === 'plan'), 'the base is set before the plan');
+  assert.equal(base.env?.GITHUB_TOKEN, '${{ github.token }}');
+  assert.equal(job.permissions?.actions, 'read');
+  const required = Object.values(parsed['ci.yml'].jobs).find((j) => j.needs?.includes?.('affected-result') && !j.uses && /Required/.test(j.name));
+  const script = readFileSync(join(repoRoot, 'scripts/ci-base.mjs'), 'utf8');
+  assert.ok(script.includes(`env.CI_REQUIRED_JOB || '${required.name}'`), `ci-base.mjs must read the job named "${required.name}"`);
 });
 
 test('the staging deploy compares against the last successful CI run on main, for workflow_call and workflow_dispatch alike', () => {
