@@ -52,7 +52,9 @@ try {
   const prodFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   writeFileSync(
     prodFile,
-    readFileSync(prodFile, 'utf8').replace('namespace: trading-production', `namespace: ${NS}-prod`).replace('requireAnalysis: true', 'requireAnalysis: false'),
+    readFileSync(prodFile, 'utf8')
+      .replace('namespace: trading-production', `namespace: ${NS}-prod\n  context: \${LOCAL_CLUSTER_CONTEXT}`)
+      .replace('requireAnalysis: true', 'requireAnalysis: false'),
   );
   record('execution-engine', v1);
   nx('run', 'deploy:production', '--services=execution-engine', '--skipAnalysis');

@@ -221,7 +221,7 @@ test('production-deploy.yml (past its approval): builds every image at this comm
     mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
     writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: images[1], revision: 'f'.repeat(40) }));
   }
-  const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', '--output-style=static']);
+  const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', `--context=${CONTEXT}`, '--output-style=static']);
   assert.equal(first.code, 0, first.out);
   // An open production incident of the engine (an older release taken off): the promotion below closes it.
   const issues = (apiState.issues ??= []);

@@ -40,7 +40,7 @@ before(() => {
   scratch = scratchCopy();
   const envFile = join(scratch.dir, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(envFile, 'utf8'));
-  Object.assign(envs.production, { namespace: NS, rolloutTimeoutSeconds: 60, scaleDownDelaySeconds: 1 });
+  Object.assign(envs.production, { namespace: NS, context: envs.staging.context, rolloutTimeoutSeconds: 60, scaleDownDelaySeconds: 1 });
   // New pods' first series appear once Prometheus has discovered and scraped them (seconds here,
   // more while other tests load the machine): four rounds without data are tolerated.
   Object.assign(envs.production.analysis, { intervalSeconds: 3, windowSeconds: 6, soakSeconds: 3, inconclusiveLimit: 4 });

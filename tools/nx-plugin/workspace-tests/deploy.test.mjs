@@ -357,6 +357,14 @@ test('bad input: unknown environment or service, missing context, and a dry run 
   const ctx = deploy('--context=gke_acme_europe-west1_prod');
   assert.notEqual(ctx.code, 0);
   assert.match(ctx.out, /kubeconfig has no context "gke_acme_europe-west1_prod"/);
+  // Production names no context of its own (issue 31, finding 14): without DEPLOY_CONTEXT or
+  // --context even its dry run is refused, naming both, instead of planning against the local cluster.
+  const production = tryRun(scratch.dir, 'npx', ['nx', 'run', 'deploy:production', '--dryRun', '--output-style=static'], { DEPLOY_CONTEXT: '' });
+  assert.notEqual(production.code, 0, production.out);
+  assert.match(
+    production.out,
+    /production names no kubeconfig context, and none is given: set DEPLOY_CONTEXT .* or pass --context=<context>; nothing was touched/,
+  );
   const dry = deploy('--dryRun', '--context=nowhere');
   assert.equal(dry.code, 0, dry.out);
   assert.match(dry.out, /kind: Deployment[\s\S]*readOnlyRootFilesystem: true[\s\S]*kind: Service/);

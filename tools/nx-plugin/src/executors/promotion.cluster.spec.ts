@@ -63,7 +63,8 @@ beforeAll(async () => {
   const file = join(root, 'tools/deploy/environments.yaml');
   const envs = parse(readFileSync(file, 'utf8'));
   for (const name of ['staging', 'production']) {
-    Object.assign(envs[name], { namespace: NS, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
+    // Production names no context of its own (a remote cluster): here it is the local one too.
+    Object.assign(envs[name], { namespace: NS, context: envs.staging.context, rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 });
     Object.assign(envs[name].analysis, { intervalSeconds: 1, windowSeconds: 2 });
   }
   envs.production.canary.analysisSeconds = 3;

@@ -57,7 +57,8 @@ export type ServiceConfig = z.infer<typeof serviceSchema>;
 
 export const environmentSchema = z.object({
   namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/),
-  context: z.string().min(1),
+  /** The kubeconfig context when neither --context nor DEPLOY_CONTEXT names one; none for a remote cluster (production). */
+  context: z.string().min(1).optional(),
   rolloutTimeoutSeconds: z.number().int().min(1),
   scaleDownDelaySeconds: z.number().int().min(0),
   /** SLO analysis during the canary and the post-promotion soak (tools/deploy/analysis.yaml). */

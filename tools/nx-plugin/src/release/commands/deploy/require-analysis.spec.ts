@@ -10,7 +10,7 @@ describe('an environment that requires analysis', () => {
     const lines: string[] = [];
     const ctx = {
       workspaceRoot: root,
-      env: { LOCAL_CLUSTER_CONTEXT: 'no-such-context' } as NodeJS.ProcessEnv,
+      env: { DEPLOY_CONTEXT: 'no-such-context' } as NodeJS.ProcessEnv,
       actor: 'jest',
       log: (m: string) => lines.push(m),
     };
