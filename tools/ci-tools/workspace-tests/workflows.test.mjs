@@ -257,6 +257,60 @@ test('every setup-go takes its version from the go.mod that asks for the newest 
   }
 });
 
+// Issue 31, finding 9: setup-go's cache key is the hash of cache-dependency-path, so every job that
+// named tools/*/go.sum shared one key; GitHub keeps the first save, and the light jobs (workflow
+// lint, security: only the CI tools' module) finish first, so the shards' heavy Go builds (the
+// cluster, BuildKit, Prometheus) were never cached. Each job now names the go.sum of the modules
+// it builds: jobs share a key only when they build the same modules.
+test('every setup-go cache is keyed by the go.sum of the Go modules its job builds', () => {
+  /** The Go modules a job builds (scripts/build-go-tools.sh sets), from what its steps run. */
+  const builds = (steps) => {
+    const runs = steps.map((s) => s.run ?? '').join('\n');
+    if (/scripts\/test-all\.sh|scripts\/ci-shard\.sh run/.test(runs)) return ['*']; // every test: every module
+    const modules = new Set();
+    if (/tools\/stack\.sh up docker/.test(runs)) modules.add('image-builder');
+    if (/scripts\/install-ci-tools\.sh(?! (load|dast))/.test(runs)) modules.add('ci-tools');
+    if (/scripts\/security\/scan-images\.sh/.test(runs)) modules.add('image-scanner');
+    return [...modules].sort();
+  };
+  const seen = jobs.flatMap(({ file, name, steps }) =>
+    steps
+      .filter((s) => /^actions\/setup-go@/.test(s.uses ?? ''))
+      .map((s) => ({ where: `${file} ${name}`, path: s.with?.['cache-dependency-path'], modules: builds(steps) })),
+  );
+  assert.ok(seen.length >= 6, `${seen.length} setup-go steps`);
+  for (const { where, path, modules } of seen) {
+    assert.ok(modules.length > 0, `${where}: sets up Go but builds no Go module (drop setup-go)`);
+    const want = modules.map((m) => `tools/${m}/go.sum`).join('\n');
+    assert.equal((path ?? '').trim(), want, `${where} builds ${modules.join(', ')}: its Go cache is keyed by ${want.replace(/\n/g, ' ')}`);
+  }
+  // The light jobs no longer share the shards' key.
+  const keyOf = (w) => seen.find((s) => s.where === w).path.trim();
+  for (const light of ['ci.yml workflows', 'ci.yml security', 'staging-deploy.yml deploy']) assert.notEqual(keyOf(light), keyOf('ci.yml affected'), light);
+});
+
+// Issue 31, finding 9: the tools `cargo install` builds (cargo-llvm-cov for coverage, cargo-audit)
+// were rebuilt on every run: nothing kept ~/.cargo/bin. Each job that installs one now caches its
+// binary under a key made from the script that pins its version.
+test('every tool a job builds with cargo install is cached, keyed by the script pinning its version', () => {
+  const installs = [
+    { tool: 'cargo-llvm-cov', script: 'scripts/setup.sh', runs: /scripts\/(setup|test-all)\.sh/ },
+    { tool: 'cargo-audit', script: 'scripts/security/audit.sh', runs: /scripts\/security\/audit\.sh .*rust/ },
+  ];
+  for (const { tool, script, runs } of installs) {
+    assert.match(readFileSync(join(repoRoot, script), 'utf8'), new RegExp(`cargo install --locked --quiet ${tool} --version`), `${script} installs ${tool}`);
+    const users = jobs.filter(({ steps }) => steps.some((s) => runs.test(s.run ?? '')));
+    assert.ok(users.length > 0, `a job runs ${script}`);
+    for (const { file, name, steps } of users) {
+      const cache = steps.find((s) => /^actions\/cache@/.test(s.uses ?? '') && s.with?.path?.trim() === `~/.cargo/bin/${tool}`);
+      assert.ok(cache, `${file} ${name} runs ${script} but does not cache ~/.cargo/bin/${tool}`);
+      assert.equal(cache.with.key, `${tool}-\${{ runner.os }}-\${{ hashFiles('${script}') }}`, `${file} ${name}`);
+      const first = stepIndex(steps, (s) => runs.test(s.run ?? ''));
+      assert.ok(stepIndex(steps, (s) => s === cache) < first, `${file} ${name}: the cache of ${tool} is restored before ${script} runs`);
+    }
+  }
+});
+
 // Issue 31, finding 10: a change that affects no task runs no shard, and the checks still pass.
 test('ci.yml: no shard runs for an empty plan, and the shards check passes it only when the plan was empty', () => {
   const { affected, 'affected-result': result } = parsed['ci.yml'].jobs;
