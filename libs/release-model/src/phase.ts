@@ -24,6 +24,8 @@ export type Phase = 'Soaking' | 'Halted' | 'Promoted' | 'Aborted' | 'RolledBack'
 const PHASES: readonly Phase[] = ['Soaking', 'Halted', 'Promoted', 'Aborted', 'RolledBack'];
 /** Phases in which the live release has not been judged yet. */
 export const UNJUDGED: readonly Phase[] = ['Soaking', 'Halted'];
+/** How the reason of a release promoted without analysis (no soak configured, --skipAnalysis) starts. */
+export const NOT_ANALYSED = 'not analysed';
 
 export interface ReleaseState {
   phase: Phase;

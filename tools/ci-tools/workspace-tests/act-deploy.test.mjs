@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pushVariant } from '../../workspace-tests/images.mjs';
@@ -19,6 +19,7 @@ import { repoRoot, scratchCopy, tryRun } from '../../workspace-tests/scratch.mjs
 import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
 import { CONTEXT, deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 import { actFixture, setNamespaces } from './act-fixture.mjs';
+import { parse, stringify } from 'yaml';
 
 const NS = `it-act-${process.pid}`;
 const NS_PROD = `it-act-prod-${process.pid}`;
@@ -50,7 +51,7 @@ async function startReceiver() {
 const texts = (from) => hook.received.slice(from).map((m) => m.text);
 const selector = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}');
 const liveRelease = (svc) => kubectl('-n', NS, 'get', 'service', svc, '-o', 'jsonpath={.spec.selector.trading\\.dev/release}');
-const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
+const history = (svc, ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
 /** The incident link the workflow's incident step left in the namespace (<svc>-incident). */
 const incidentLink = (svc, ns = NS) => JSON.parse(kubectl('-n', ns, 'get', 'configmap', `${svc}-incident`, '-o', 'jsonpath={.data.incident}'));
 /** The incident issues the workflows opened through the GitHub API stand-in (issue 33). */
@@ -73,7 +74,7 @@ function deploy(image) {
 before(async () => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
-  for (const n of [1, 2, 3]) images[n] = pushVariant('it-act', n);
+  for (const n of [1, 2, 3, 4]) images[n] = pushVariant('it-act', n); // 4: what staging judges and production gets
   deployer = scratchCopy();
   setNamespaces(deployer.dir, NS, NS_PROD);
   // The deployer seeds production with an unjudged release (--skipAnalysis), which production's own
@@ -212,17 +213,32 @@ test('staging-deploy.yml by hand after a docs-only merge: compares with the last
 
 // The production promotion, past its approval (GitHub's protected environment; act has none): the
 // integration-tests job (scripts/test-all.sh, which is the run this test belongs to, so it says so
-// and stops), then the deploy job as written: credentials from the stand-ins, setup, every image
-// built at this commit and pushed, and nx run deploy:production against the local cluster: each
-// service's canary judged by the SLO analysis on the local Prometheus, the swap, the soak.
-test('production-deploy.yml (past its approval): builds every image at this commit, canaries each service against the SLOs, swaps and soaks in the local cluster', async () => {
-  // What is live in production before: a release of each service (deployed as root, unjudged).
+// and stops), then the deploy job as written: credentials from the stand-ins and nx run
+// deploy:production --promoteFrom=staging against the local cluster. Build once, promote by digest
+// (issue 31, finding 5): the job builds nothing; each service gets the image staging runs and
+// judged, its canary judged by the SLO analysis on the local Prometheus, the swap, the soak.
+const STAGED_SHA = 'c'.repeat(40);
+const recordImages = (image, revision) => {
   for (const service of SERVICES) {
     mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
-    writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: images[1], revision: 'f'.repeat(40) }));
+    writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: image, revision }));
   }
+};
+const productionSelectors = () => SERVICES.map((service) => kubectl('-n', NS_PROD, 'get', 'service', service, '-o', 'jsonpath={.spec.selector}'));
+test("production-deploy.yml (past its approval): promotes exactly staging's judged digests, building nothing; canaries each service against the SLOs, swaps and soaks in the local cluster", async () => {
+  // What is live in production before: a release of each service (deployed as root, unjudged).
+  recordImages(images[1], 'f'.repeat(40));
   const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', `--context=${CONTEXT}`, '--output-style=static']);
   assert.equal(first.code, 0, first.out);
+  // Staging has not judged these services yet: the promotion is refused through nx, and production is untouched.
+  const before = productionSelectors();
+  const refused = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--promoteFrom=staging', `--context=${CONTEXT}`, '--output-style=static']);
+  assert.notEqual(refused.code, 0, refused.out);
+  assert.match(
+    refused.out,
+    new RegExp(`promotion from staging \\(namespace ${NS}\\) refused; nothing was deployed:[\\s\\S]*agents: never deployed in staging`),
+  );
+  assert.deepEqual(productionSelectors(), before, 'a refused promotion moves nothing');
   // An open production incident of the engine (an older release taken off): the promotion below closes it.
   const issues = (apiState.issues ??= []);
   const stale = {
@@ -233,16 +249,37 @@ test('production-deploy.yml (past its approval): builds every image at this comm
     comments: [],
   };
   issues.push({ ...stale, labels: ['incident', 'service:execution-engine', 'env:production'] });
-  // The pods' metrics: healthy canaries (beside blue, the live colour) and green after the swap.
+  // The pods' metrics: staging's colours; in production healthy canaries (beside blue, the live
+  // colour) and green after the swap.
   const pods = await startExporter({ name: `act-prod-${process.pid}` });
   try {
     pods.target(
       SERVICES.flatMap((service) => [
+        { namespace: NS, service, color: 'blue' },
+        { namespace: NS, service, color: 'green' },
         { namespace: NS_PROD, service, color: 'blue', track: 'canary' },
         { namespace: NS_PROD, service, color: 'green' },
       ]),
     );
-    for (const service of SERVICES) await waitForSeries(`namespace="${NS_PROD}",service="${service}",color="green"`);
+    for (const service of SERVICES)
+      for (const [ns, color] of [
+        [NS, 'blue'],
+        [NS, 'green'],
+        [NS_PROD, 'green'],
+      ])
+        await waitForSeries(`namespace="${ns}",service="${service}",color="${color}"`);
+    // Staging judges a new release of every service (its soak in seconds, in the deployer's copy only).
+    const envFile = join(deployer.dir, 'tools/deploy/environments.yaml');
+    const envs = parse(readFileSync(envFile, 'utf8'));
+    Object.assign(envs.staging.analysis, { intervalSeconds: 3, windowSeconds: 6, soakSeconds: 6 });
+    delete envs.staging.analysis.load; // kwok's pods serve nothing: the exporter stands in
+    writeFileSync(envFile, stringify(envs));
+    recordImages(images[4], STAGED_SHA);
+    const staged = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:staging', '--all', '--output-style=static']);
+    assert.equal(staged.code, 0, staged.out);
+    for (const service of SERVICES) assert.match(staged.out, new RegExp(`\\[${service}\\] soak passed`), service);
+    rmSync(join(deployer.dir, 'dist'), { recursive: true, force: true });
+    const gcloudBefore = readFileSync(join(runner.base, 'stand-in.log'), 'utf8').length;
     const heard = hook.received.length;
     const result = await act(
       'production-deploy.yml',
@@ -269,7 +306,9 @@ test('production-deploy.yml (past its approval): builds every image at this comm
       incidents('open').every((i) => i.title.includes('in staging')),
       'no production incident stays open',
     );
-    assert.match(result.out, /Promoting [0-9a-f]{40}: act: promote the staged commit/);
+    assert.match(result.out, /Promoting staging's releases with the deploy config at [0-9a-f]{40}: act: promote the staged commit/);
+    // Nothing was built or pushed: no image build ran in the job.
+    assert.doesNotMatch(result.out, /docker-build|Set up toolchains/);
     for (const service of SERVICES) {
       assert.match(
         result.out,
@@ -277,19 +316,14 @@ test('production-deploy.yml (past its approval): builds every image at this comm
         service,
       );
       assert.equal(kubectl('-n', NS_PROD, 'get', 'service', service, '-o', 'jsonpath={.spec.selector.trading\\.dev/color}'), 'green', service);
-      // The job's own build: pushed by this run's docker-build step, now live on green.
+      // Exactly the digest staging runs and judged, with the commit staging recorded.
       const live = kubectl('-n', NS_PROD, 'get', 'deploy', `${service}-green`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
-      assert.match(live, new RegExp(`^127\\.0\\.0\\.1:5000/trading/${service}@sha256:[0-9a-f]{64}$`));
-      const [, repository, digest] = /^127\.0\.0\.1:5000\/(.+)@(sha256:[0-9a-f]{64})$/.exec(live);
-      const manifest = await fetch(`http://127.0.0.1:5000/v2/${repository}/manifests/${digest}`, {
-        method: 'HEAD',
-        headers: {
-          Accept:
-            'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json',
-        },
-      });
-      assert.equal(manifest.status, 200, `${live} is in the registry`);
-      assert.notEqual(live, images[1]);
+      assert.equal(live, images[4], service);
+      assert.match(
+        result.out,
+        new RegExp(`promote ${service}: \\S+@sha256:[0-9a-f]{12}… \\(commit ${STAGED_SHA.slice(0, 12)}\\), live in staging and judged there: soak passed`),
+      );
+      assert.equal(history(service, NS_PROD).at(-1).image, images[4]);
     }
     // Each phase of each service's release, once, in order: started, canary passed, switched, live.
     const said = texts(heard);
@@ -301,7 +335,11 @@ test('production-deploy.yml (past its approval): builds every image at this comm
         `${service}: ${phases.join(' | ')}`,
       );
     }
-    assert.match(readFileSync(join(runner.base, 'stand-in.log'), 'utf8'), /gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet/);
+    assert.doesNotMatch(
+      readFileSync(join(runner.base, 'stand-in.log'), 'utf8').slice(gcloudBefore),
+      /configure-docker/,
+      'no registry login: nothing is pushed',
+    );
     assert.deepEqual(rootOwned(), []);
   } finally {
     await pods.close();

@@ -221,7 +221,7 @@ test('the affected job installs promtool before it runs monitoring:lint', () => 
 
 test('every job that builds with Nx has the remote cache: server URL in its env, token on the building step', () => {
   const building = jobs.filter((j) => j.steps.some((s) => /ci-affected\.sh|ci-shard\.sh run|nx run-many/.test(s.run ?? '')));
-  assert.ok(building.length >= 3);
+  assert.ok(building.length >= 2);
   for (const { file, name, job, steps } of building) {
     const env = { ...parsed[file].env, ...job.env };
     assert.match(env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER ?? '', /vars\.NX_REMOTE_CACHE_URL/, `${file} ${name}: NX_SELF_HOSTED_REMOTE_CACHE_SERVER`);
@@ -249,7 +249,7 @@ test('every setup-go takes its version from the go.mod that asks for the newest 
   const steps = jobs.flatMap(({ file, name, steps }) =>
     steps.filter((s) => /^actions\/setup-go@/.test(s.uses ?? '')).map((s) => ({ file, name, with: s.with ?? {} })),
   );
-  assert.ok(steps.length >= 6, `${steps.length} setup-go steps`);
+  assert.ok(steps.length >= 5, `${steps.length} setup-go steps`);
   for (const step of steps) {
     assert.equal(step.with['go-version'], undefined, `${step.file} ${step.name}: go-version-file, not a go-version that can lag the modules`);
     assert.ok(modules.includes(step.with['go-version-file']), `${step.file} ${step.name}: go-version-file ${step.with['go-version-file']}`);
@@ -278,7 +278,7 @@ test('every setup-go cache is keyed by the go.sum of the Go modules its job buil
       .filter((s) => /^actions\/setup-go@/.test(s.uses ?? ''))
       .map((s) => ({ where: `${file} ${name}`, path: s.with?.['cache-dependency-path'], modules: builds(steps) })),
   );
-  assert.ok(seen.length >= 6, `${seen.length} setup-go steps`);
+  assert.ok(seen.length >= 5, `${seen.length} setup-go steps`);
   for (const { where, path, modules } of seen) {
     assert.ok(modules.length > 0, `${where}: sets up Go but builds no Go module (drop setup-go)`);
     const want = modules.map((m) => `tools/${m}/go.sum`).join('\n');
@@ -309,6 +309,34 @@ test('every tool a job builds with cargo install is cached, keyed by the script 
       assert.ok(stepIndex(steps, (s) => s === cache) < first, `${file} ${name}: the cache of ${tool} is restored before ${script} runs`);
     }
   }
+});
+
+// Issue 31, finding 5: production rebuilt every image after its approval, at whatever commit the
+// dispatch named, instead of promoting what staging had verified. Its deploy job now builds nothing:
+// no toolchains, no image build, no registry login; it deploys staging's judged digests.
+test("production builds nothing: it promotes staging's judged releases by digest", () => {
+  const { steps, job } = jobs.find((j) => j.file === 'production-deploy.yml' && j.name === 'deploy');
+  const runs = steps.map((s) => s.run ?? '').join('\n');
+  const deploy = steps.find((s) => s.id === 'deploy');
+  assert.match(deploy.run, /npx nx run deploy:production --promoteFrom=staging\b/);
+  assert.doesNotMatch(runs, /docker-build|scripts\/setup\.sh|tools\/stack\.sh|ci-affected\.sh/, 'the production deploy job builds nothing');
+  assert.ok(!steps.some((s) => /^actions\/(setup-go|setup-python)@/.test(s.uses ?? '')), 'no toolchain is set up');
+  assert.equal({ ...parsed['production-deploy.yml'].env, ...job.env }.DOCKER_REGISTRY, undefined, 'no registry login: nothing is pushed');
+  assert.equal(job.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER, undefined, 'nothing to replay from the remote cache');
+});
+
+// Staging's gates (load, browser tests) judge a release after its soak: one that fails them goes off
+// staging's traffic (deploy:rollback), so it is RolledBack there and --promoteFrom=staging refuses it.
+test('a release that fails the staging gates is rolled back there, so production never promotes it', () => {
+  const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
+  const gates = stepIndex(steps, (s) => /scripts\/staging-gates\.sh/.test(s.run ?? ''));
+  assert.ok(steps[gates].id, 'the gates step has an id');
+  const back = steps.find((s) => /npx nx run deploy:rollback -c staging\b/.test(s.run ?? ''));
+  assert.ok(back, 'a step rolls staging back');
+  assert.ok(steps.indexOf(back) > gates);
+  assert.equal(back.if, `\${{ failure() && steps.${steps[gates].id}.outcome == 'failure' }}`);
+  assert.match(back.run, /--reason=/);
+  assert.ok(back['timeout-minutes'] > 0);
 });
 
 // Issue 31, finding 10: a change that affects no task runs no shard, and the checks still pass.

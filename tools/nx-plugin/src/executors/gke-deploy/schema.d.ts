@@ -24,6 +24,10 @@ export interface GkeDeployExecutorOptions {
    * kubeconfig context (default: $DEPLOY_CONTEXT, else the environment's).
    */
   context?: string;
+  /**
+   * Build once, promote by digest: deploy exactly the image each service runs live in this environment (staging), read from its records in the cluster through this deploy's context, instead of dist/<project>/image.json. Every service must be live there by digest and promoted after its analysis; otherwise nothing is deployed and every reason is named.
+   */
+  promoteFrom?: string;
   configDir?: string;
   /**
    * Print the plan and manifests; touch nothing.

@@ -8,6 +8,7 @@ export {
   ABORTED_REASON,
   ABORTED_RELEASE,
   abortedAnnotations,
+  NOT_ANALYSED,
   PHASE,
   PHASE_REASON,
   PHASE_SINCE,

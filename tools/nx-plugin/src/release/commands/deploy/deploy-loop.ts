@@ -6,7 +6,7 @@ import { pointPreview, switchActive } from '../../act/switch-active';
 import { describe, nextStep, type Desired } from '../../plan/planner';
 import { removeOrphanCanary } from '../../act/orphans';
 import { describePodProblems } from '../../plan/pod-problems';
-import { UNJUDGED, stateAnnotations } from '../../status/release-state';
+import { NOT_ANALYSED, UNJUDGED, stateAnnotations } from '../../status/release-state';
 import type { WantedRelease } from '../../plan/release-plan';
 import { setTimeout as defaultSleep } from 'node:timers/promises';
 import { waitForTraffic } from '../../act/traffic-wait';
@@ -156,7 +156,7 @@ export async function deployService(kube: Kube, wanted: WantedRelease, options: 
         // release without the cluster recording that its soak is owed.
         const at = new Date();
         const phase =
-          desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, 'not analysed: no soak configured or --skipAnalysis');
+          desired.soakMs > 0 ? stateAnnotations('Soaking', at) : stateAnnotations('Promoted', at, `${NOT_ANALYSED}: no soak configured or --skipAnalysis`);
         await switchActive(kube, service, options.environment, { color: step.to, release }, { [SWITCHED_AT]: at.toISOString(), ...phase }, { log });
         switched = true;
         await kube.updateHistory(service.name, (h) => recordLive(h, entry(step.to)));

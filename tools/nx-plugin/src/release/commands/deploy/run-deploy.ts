@@ -3,6 +3,7 @@ import { PrometheusSource } from '../../analysis/prometheus';
 import { type EnvironmentConfig, loadAnalysis, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
+import { promotedReleases } from './promote-from';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../act/kube';
 import { loadRequests, podSelector, requestsArgument, renderLoadCommand, startLoad } from '../../analysis/load-hook';
@@ -58,15 +59,19 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
 
   const wanted: WantedRelease[] = [];
   const unrecorded: ServiceConfig[] = [];
-  for (const service of services) {
-    try {
-      wanted.push(wantedRelease(ctx.workspaceRoot, service));
-    } catch (error) {
-      if (explicit) throw error;
-      if (options.dryRun) ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
-      else unrecorded.push(service);
+  // Build once, promote by digest: the source environment's judged releases, not image records.
+  if (options.promoteFrom)
+    wanted.push(...(await promotedReleases(configDir, options.promoteFrom, { environment: options.environment, context }, services, ctx.log)));
+  else
+    for (const service of services) {
+      try {
+        wanted.push(wantedRelease(ctx.workspaceRoot, service));
+      } catch (error) {
+        if (explicit) throw error;
+        if (options.dryRun) ctx.log(`${service.name}: skipped, ${(error as Error).message.replace(`${service.name}: `, '')}`);
+        else unrecorded.push(service);
+      }
     }
-  }
   // Without a new image a service may still have a new deploy config: that goes through here too.
   let connected: Kube | undefined;
   if (unrecorded.length > 0) {
