@@ -79,8 +79,6 @@ apt_install() {
     die "apt-get could not install $*"
 }
 
-# Daemons, started and stopped one way (tools/docker/daemon.sh, tools/prometheus/prometheus.sh,
-# tools/local-node/node.sh): detached in a session of their own, output to a log, pid to a file.
 # The local stack's bring-ups and teardowns, one at a time on a machine: tools/stack.sh and each
 # part's own script (cluster.sh, node.sh, prometheus.sh, postgres.sh) re-run themselves under one
 # lock, taken once by the outermost call. A test's `nx run local-cluster:up` beside the launcher's
@@ -94,6 +92,8 @@ stack_locked() {
   STACK_LOCKED=1 exec flock -o -w 3600 "$TRADING_HOME/locks/stack.lock" bash "$@"
 }
 
+# Daemons, started and stopped one way (tools/docker/daemon.sh, tools/prometheus/prometheus.sh,
+# tools/local-node/node.sh): detached in a session of their own, output to a log, pid to a file.
 # A pid file holds "pid start-time" (the process's start in clock ticks since boot, /proc/<pid>/stat
 # field 22): a pid alone names whatever process reuses it later (a full run once found Prometheus's
 # old pid alive as another program, waited for a Prometheus that was never started, and would have
