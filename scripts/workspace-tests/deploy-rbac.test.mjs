@@ -24,6 +24,19 @@ const work = mkdtempSync(join(tmpdir(), 'deploy-rbac-'));
 const kubeconfig = join(work, 'kubeconfig');
 let scratch;
 
+/** The manifests for the test's namespaces, applied to the local cluster by the script itself. */
+const applyRbac = () =>
+  tryRun(repoRoot, 'node', [
+    'scripts/security/deploy-rbac.mjs',
+    '--project',
+    PROJECT,
+    '--namespaces',
+    `staging=${STAGING},production=${PRODUCTION}`,
+    '--apply',
+    '--context',
+    CONTEXT,
+  ]);
+
 /** `kubectl auth can-i` as an environment's deploy identity: true or false. */
 const can = (environment, verb, resource, namespace) => {
   const args = ['--context', CONTEXT, 'auth', 'can-i', verb, resource, `--as=${deployUser(environment, PROJECT)}`];
@@ -34,16 +47,7 @@ const can = (environment, verb, resource, namespace) => {
 before(() => {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
   for (const ns of [STAGING, PRODUCTION, OTHER]) kubectl('create', 'namespace', ns);
-  const applied = tryRun(repoRoot, 'node', [
-    'scripts/security/deploy-rbac.mjs',
-    '--project',
-    PROJECT,
-    '--namespaces',
-    `staging=${STAGING},production=${PRODUCTION}`,
-    '--apply',
-    '--context',
-    CONTEXT,
-  ]);
+  const applied = applyRbac();
   assert.equal(applied.code, 0, applied.out);
   // A kubeconfig whose contexts act as each identity (the local admin, impersonating).
   const config = parse(execFileSync('kubectl', ['config', 'view', '--raw', '--minify', '--flatten', '--context', CONTEXT], { encoding: 'utf8' }));
@@ -143,16 +147,7 @@ test('the manifests: fixed names, so a second apply succeeds over the first; a b
       'RoleBinding s trading-promotion-read-production',
     ],
   );
-  const again = tryRun(repoRoot, 'node', [
-    'scripts/security/deploy-rbac.mjs',
-    '--project',
-    PROJECT,
-    '--namespaces',
-    `staging=${STAGING},production=${PRODUCTION}`,
-    '--apply',
-    '--context',
-    CONTEXT,
-  ]);
+  const again = applyRbac();
   assert.equal(again.code, 0, again.out);
   assert.match(again.out, /role\.rbac\.authorization\.k8s\.io\/trading-deploy serverside-applied/);
   assert.throws(() => deployRbac({ project: 'X', namespaces: { staging: 's' } }), /--project: "X" is not a Google Cloud project id/);
