@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { deployAccount } from './posture-plan.mjs';
 
 const ALL = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const READ = ['get', 'list', 'watch'];
@@ -41,15 +42,13 @@ export const PROMOTION_READ_RULES = [
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
 ];
 
-export const deployUser = (environment, project) => `deploy-${environment}@${project}.iam.gserviceaccount.com`;
-
 /**
  * The manifests: `namespaces` { environment: namespace }, `promotions` { target: source }.
  * Pure; names are fixed, so applying them again changes nothing.
  */
 export function deployRbac({ project, namespaces, promotions = {} }) {
   if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project ?? '')) throw new Error(`--project: "${project ?? ''}" is not a Google Cloud project id`);
-  const subject = (environment) => [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: deployUser(environment, project) }];
+  const subject = (environment) => [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: deployAccount(environment, project) }];
   const manifests = [];
   for (const [environment, namespace] of Object.entries(namespaces)) {
     const meta = (name, ns) => ({ name, ...(ns ? { namespace: ns } : {}), labels: { 'app.kubernetes.io/managed-by': 'trading-deploy-rbac' } });

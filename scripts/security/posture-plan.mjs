@@ -80,6 +80,9 @@ export const ATTRIBUTE_MAPPING = [
  * A step is { kind: 'github', method, path, body, why } or { kind: 'gcloud', args, unless?, why }
  * (`unless`: a read-only gcloud call whose success means the step is done already).
  */
+/** The deploy service account of an environment (GKE's user name for it too: scripts/security/deploy-rbac.mjs). */
+export const deployAccount = (environment, project) => `deploy-${environment}@${project}.iam.gserviceaccount.com`;
+
 export function posturePlan(options) {
   const { repo, repositoryId, project, projectNumber, pool = 'github', provider = 'github', reviewers, environments, workflows, requiredCheck } = options;
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo ?? '')) throw new Error(`--repo ${repo ?? '(missing)'}: owner/name`);
@@ -152,7 +155,7 @@ export function posturePlan(options) {
     why: `the provider trusts only repository ${repositoryId}, ref main, a deploy environment and that environment's own workflow`,
   });
   for (const environment of environments) {
-    const account = `deploy-${environment}@${project}.iam.gserviceaccount.com`;
+    const account = deployAccount(environment, project);
     steps.push({
       kind: 'gcloud',
       args: ['iam', 'service-accounts', 'create', `deploy-${environment}`, ...where, '--display-name', `Deploys to ${environment} (GitHub Actions)`],
@@ -189,7 +192,7 @@ export function reachTable(workflows, environments, project) {
       environment,
       workflows: files.join(', '),
       reaches: deploy
-        ? `deploy-${deploy}@${project}.iam.gserviceaccount.com (GKE credentials, its namespaces' Role; the registry)`
+        ? `${deployAccount(deploy, project)} (GKE credentials, its namespaces' Role; the registry)`
         : environment === 'ci-main'
           ? 'NX_CACHE_TOKEN with write access to the remote cache'
           : 'NX_CACHE_TOKEN with read access to the remote cache',

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { deployRbac, deployUser } from '../security/deploy-rbac.mjs';
+import { deployRbac } from '../security/deploy-rbac.mjs';
+import { deployAccount } from '../security/posture-plan.mjs';
 import { repoRoot, scratchCopy, tryRun } from '../../tools/workspace-tests/scratch.mjs';
 import { CONTEXT, kubectl } from '../../tools/workspace-tests/local-stack.mjs';
 
@@ -39,7 +40,7 @@ const applyRbac = () =>
 
 /** `kubectl auth can-i` as an environment's deploy identity: true or false. */
 const can = (environment, verb, resource, namespace) => {
-  const args = ['--context', CONTEXT, 'auth', 'can-i', verb, resource, `--as=${deployUser(environment, PROJECT)}`];
+  const args = ['--context', CONTEXT, 'auth', 'can-i', verb, resource, `--as=${deployAccount(environment, PROJECT)}`];
   const result = spawnSync('kubectl', namespace ? [...args, '-n', namespace] : args, { encoding: 'utf8' });
   return result.stdout.trim() === 'yes';
 };
@@ -54,7 +55,7 @@ before(() => {
   const [admin] = config.users;
   const [cluster] = config.clusters;
   for (const environment of ['staging', 'production']) {
-    config.users.push({ name: `as-${environment}`, user: { ...admin.user, as: deployUser(environment, PROJECT) } });
+    config.users.push({ name: `as-${environment}`, user: { ...admin.user, as: deployAccount(environment, PROJECT) } });
     config.contexts.push({ name: `as-${environment}`, context: { cluster: cluster.name, user: `as-${environment}` } });
   }
   writeFileSync(kubeconfig, stringify(config), { mode: 0o600 });
