@@ -61,12 +61,14 @@ const commitAsRunner = (...args) => runner.commit(...args);
 const gitAsRunner = (...args) => runner.git(...args);
 const rootOwned = () => runner.rootOwned();
 
+/** The deployer's image record of `service` (what docker-build -c push would leave). */
+function recordImage(service, image, revision) {
+  mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
+  writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: image, revision }));
+}
+
 function deploy(image) {
-  mkdirSync(join(deployer.dir, 'dist/execution-engine'), { recursive: true });
-  writeFileSync(
-    join(deployer.dir, 'dist/execution-engine/image.json'),
-    JSON.stringify({ project: 'execution-engine', reference: image, revision: 'f'.repeat(40) }),
-  );
+  recordImage('execution-engine', image, 'f'.repeat(40));
   const result = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static']);
   assert.equal(result.code, 0, result.out);
 }
@@ -219,10 +221,7 @@ test('staging-deploy.yml by hand after a docs-only merge: compares with the last
 // judged, its canary judged by the SLO analysis on the local Prometheus, the swap, the soak.
 const STAGED_SHA = 'c'.repeat(40);
 const recordImages = (image, revision) => {
-  for (const service of SERVICES) {
-    mkdirSync(join(deployer.dir, 'dist', service), { recursive: true });
-    writeFileSync(join(deployer.dir, 'dist', service, 'image.json'), JSON.stringify({ project: service, reference: image, revision }));
-  }
+  for (const service of SERVICES) recordImage(service, image, revision);
 };
 const productionSelectors = () => SERVICES.map((service) => kubectl('-n', NS_PROD, 'get', 'service', service, '-o', 'jsonpath={.spec.selector}'));
 test("production-deploy.yml (past its approval): promotes exactly staging's judged digests, building nothing; canaries each service against the SLOs, swaps and soaks in the local cluster", async () => {
