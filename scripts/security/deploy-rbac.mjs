@@ -26,6 +26,8 @@ const READ = ['get', 'list', 'watch'];
 export const DEPLOY_RULES = [
   { apiGroups: [''], resources: ['services', 'configmaps', 'secrets', 'pods', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ALL },
   { apiGroups: [''], resources: ['pods/log', 'endpoints', 'events'], verbs: READ },
+  // The release gates' browser tests reach the Services through the API (kubectl port-forward).
+  { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
   { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'statefulsets', 'statefulsets/scale', 'replicasets'], verbs: ALL },
   { apiGroups: ['batch'], resources: ['jobs'], verbs: ALL },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ALL },

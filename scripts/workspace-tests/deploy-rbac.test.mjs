@@ -38,9 +38,19 @@ const applyRbac = () =>
     CONTEXT,
   ]);
 
-/** `kubectl auth can-i` as an environment's deploy identity: true or false. */
+/** `kubectl auth can-i` as an environment's deploy identity: true or false. A subresource as `pods#log`. */
 const can = (environment, verb, resource, namespace) => {
-  const args = ['--context', CONTEXT, 'auth', 'can-i', verb, resource, `--as=${deployAccount(environment, PROJECT)}`];
+  const [kind, subresource] = resource.split('#');
+  const args = [
+    '--context',
+    CONTEXT,
+    'auth',
+    'can-i',
+    verb,
+    kind,
+    ...(subresource ? [`--subresource=${subresource}`] : []),
+    `--as=${deployAccount(environment, PROJECT)}`,
+  ];
   const result = spawnSync('kubectl', namespace ? [...args, '-n', namespace] : args, { encoding: 'utf8' });
   return result.stdout.trim() === 'yes';
 };
@@ -88,6 +98,9 @@ test('each deploy identity acts in its own namespace only; production reads stag
       ['delete', 'jobs.batch'],
       ['update', 'leases.coordination.k8s.io'],
       ['create', 'roles.rbac.authorization.k8s.io'],
+      // The release gates: the load Jobs' logs, the browser tests' port-forward (scripts/staging-gates.sh).
+      ['get', 'pods#log'],
+      ['create', 'pods#portforward'],
     ]) {
       assert.equal(can(environment, verb, resource, own), true, `${environment}: ${verb} ${resource} in its namespace`);
       assert.equal(can(environment, verb, resource, other), false, `${environment}: ${verb} ${resource} in ${other}`);

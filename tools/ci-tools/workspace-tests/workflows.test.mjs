@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached inputs=workspaceConfig,workflows
+// @workspace-test uses=postgres cached inputs=workspaceConfig,workflows,apps/dashboard-e2e/global-setup.mjs
 // The GitHub workflows: linted by actionlint (with shellcheck) and audited by zizmor with no
 // finding (tools installed by scripts/install-ci-tools.sh); every Nx project, target and script
 // they invoke exists; Semgrep's in-repo rules catch what they are for; and the sharded
@@ -337,6 +337,27 @@ test('a release that fails the staging gates is rolled back there, so production
   assert.equal(back.if, `\${{ failure() && steps.${steps[gates].id}.outcome == 'failure' }}`);
   assert.match(back.run, /--reason=/);
   assert.ok(back['timeout-minutes'] > 0);
+});
+
+// Issue 31, finding 2: a hosted runner has no route to the cluster's Service or pod network; the
+// gates reach a release only through the Kubernetes API (tools/nx-plugin/workspace-tests/load-in-cluster.test.mjs runs the Job path).
+test('the staging gates dial no ClusterIP: the load runs as Jobs inside the namespace, the browser tests through the Kubernetes API', () => {
+  const gates = readFileSync(join(repoRoot, 'scripts/staging-gates.sh'), 'utf8');
+  const setup = readFileSync(join(repoRoot, 'apps/dashboard-e2e/global-setup.mjs'), 'utf8');
+  for (const [name, text] of [
+    ['scripts/staging-gates.sh', gates],
+    ['apps/dashboard-e2e/global-setup.mjs', setup],
+  ]) {
+    assert.doesNotMatch(text, /clusterIP|podIP|curl /, `${name} dials a cluster address`);
+  }
+  const loads = gates.split('\n').filter((l) => /npx nx run "\$project:load"/.test(l));
+  assert.equal(loads.length, 1);
+  assert.match(loads[0], /--namespace="\$NAMESPACE" --context="\$CONTEXT" --baseUrl="http:\/\/\$project"/);
+  assert.match(setup, /'port-forward', `service\/\$\{service\}`/);
+  // The deploy job's image records hold the load generator's too; the gates' rollback names services only.
+  const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
+  const deploy = steps.find((s) => s.id === 'deploy');
+  assert.match(deploy.run, /\[ ! -f "tools\/deploy\/services\/\$p\.yaml" \] \|\| echo "\$p"/);
 });
 
 // Issue 31, finding 10: a change that affects no task runs no shard, and the checks still pass.

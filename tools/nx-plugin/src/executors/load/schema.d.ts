@@ -9,9 +9,21 @@ export interface LoadExecutorOptions {
    */
   config?: string;
   /**
-   * The service's base URL, e.g. http://127.0.0.1:8000 (default: $LOAD_BASE_URL).
+   * The service's base URL, e.g. http://127.0.0.1:8000, or with --namespace as the cluster resolves it, e.g. http://execution-engine (default: $LOAD_BASE_URL).
    */
   baseUrl?: string;
+  /**
+   * Run oha as a Kubernetes Job in this namespace (the environment judged) instead of on this machine: the Service is reached from inside the cluster, so a hosted runner needs no route to it. Its report is read back from the Job's log.
+   */
+  namespace?: string;
+  /**
+   * With --namespace: the kubeconfig context (default: $DEPLOY_CONTEXT).
+   */
+  context?: string;
+  /**
+   * With --namespace: the load image by digest (default: the record dist/load/image.json that `nx run load:docker-build -c push` writes).
+   */
+  image?: string;
   /**
    * Seconds per endpoint, instead of the configuration's.
    */

@@ -5,6 +5,7 @@ import { endpointsOf, type LoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { type EndpointResult, renderLoad } from './render';
 import { judge, overall, type Verdict } from './verdict';
+import { type InCluster, InClusterError, ohaInCluster } from './in-cluster';
 
 export interface LoadRun {
   workspaceRoot: string;
@@ -17,6 +18,8 @@ export interface LoadRun {
   reportDir: string;
   log: (message: string) => void;
   stepSummaryFile?: string;
+  /** Run oha as a Job in this namespace (baseUrl as the cluster resolves it), not on this machine. */
+  inCluster?: InCluster;
 }
 
 export class LoadError extends Error {}
@@ -52,14 +55,29 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
     ...readLoadConfig(run.workspaceRoot, run.projectRoot, run.config),
     ...(run.durationSeconds ? { durationSeconds: run.durationSeconds } : {}),
   };
-  const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0)
-    throw new LoadError(
-      `${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`,
-    );
   const endpoints = endpointsOf(config);
-  const unreachable = await reachable(new URL(endpoints[0].path, base).toString());
-  if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
+  if (run.inCluster) {
+    // The Service is dialled from inside its namespace: nothing is checked or run from here.
+    run.log(`load ${run.projectName}: oha runs as Jobs in ${run.inCluster.namespace} (${run.inCluster.context}) against ${base}`);
+  } else {
+    const version = spawnSync(run.oha, ['--version'], { encoding: 'utf8' });
+    if (version.error || version.status !== 0)
+      throw new LoadError(
+        `${run.oha} is missing: run 'bash scripts/install-ci-tools.sh load' (it links oha into $TRADING_BIN, ~/.cache/trading-platform/bin by default: put that on PATH, or pass --oha=<path>)`,
+      );
+    const unreachable = await reachable(new URL(endpoints[0].path, base).toString());
+    if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
+  }
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+  const oha = async (args: string[], index: number): Promise<string> => {
+    if (!run.inCluster) return runOha(run.oha, args);
+    try {
+      return await ohaInCluster(run.inCluster, { project: run.projectName, index, runId, args, durationSeconds: config.durationSeconds }, run.log);
+    } catch (error) {
+      if (error instanceof InClusterError) throw new LoadError(error.message);
+      throw error;
+    }
+  };
 
   const results: EndpointResult[] = [];
   for (const [i, endpoint] of endpoints.entries()) {
@@ -75,7 +93,11 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
       users: config.users,
       durationSeconds: config.durationSeconds,
     });
-    const figures = parseOhaReport(await runOha(run.oha, args), config.durationSeconds);
+    const figures = parseOhaReport(await oha(args, i), config.durationSeconds);
+    if (run.inCluster && figures.requests > 0 && figures.errors === figures.requests && !Object.keys(figures.errorKinds).some((k) => k.startsWith('HTTP ')))
+      throw new LoadError(
+        `${url} does not answer inside ${run.inCluster.namespace} (${Object.keys(figures.errorKinds).join(', ')}): is the Service there and ready? Deploy first`,
+      );
     const judged = judge(figures, { rate: endpoint.rate, p95Ms: config.p95Ms });
     run.log(
       `  ${judged.verdict}: ${figures.achievedRate} req/s, p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors`,
@@ -86,7 +108,11 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
   const markdown = renderLoad(run.projectName, config, results, verdict);
   const dir = join(run.workspaceRoot, run.reportDir);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${run.projectName}.json`), JSON.stringify({ project: run.projectName, baseUrl: base, config, verdict, results }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, `${run.projectName}.json`),
+    JSON.stringify({ project: run.projectName, baseUrl: base, ...(run.inCluster ? { inCluster: run.inCluster } : {}), config, verdict, results }, null, 2) +
+      '\n',
+  );
   run.log(markdown);
   if (run.stepSummaryFile) appendFileSync(run.stepSummaryFile, markdown + '\n');
   return verdict;
