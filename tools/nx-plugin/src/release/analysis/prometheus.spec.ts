@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { PrometheusSource } from './prometheus';
+import { commandToken } from './prometheus-token';
 
 // Against the real local Prometheus (bash tools/prometheus/prometheus.sh up; scripts/test-all.sh
 // starts it), and a loopback server for answers a healthy Prometheus never gives.
@@ -92,5 +93,67 @@ describe('PrometheusSource against a real Prometheus', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('PrometheusSource behind authentication (a frontend like Google Managed Prometheus’)', () => {
+  let server: Server;
+  let frontend: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    // Answers 401 without the token, forwards to the real Prometheus with it.
+    server = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      if (req.headers.authorization !== 'Bearer s3cret') return void res.writeHead(401).end('unauthenticated');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const answer = await fetch(`${URL}${req.url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    frontend = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('queries with the token its command prints, and runs the command again only after refreshSeconds', async () => {
+    const source = new PrometheusSource(frontend, 5000, commandToken({ command: ['node', '-e', 'process.stdout.write("s3cret\\n")'], refreshSeconds: 300 }));
+    expect(await source.query('vector(2)')).toEqual({ value: 2 });
+    expect(seen.at(-1)).toBe('Bearer s3cret');
+    let clock = 0;
+    let runs = 0;
+    const token = commandToken(
+      { command: ['gcloud', 'auth', 'print-access-token'], refreshSeconds: 300 },
+      async () => `t${++runs}`,
+      () => clock,
+    );
+    expect([await token(), await token()]).toEqual(['t1', 't1']);
+    clock += 299_000;
+    expect(await token()).toBe('t1');
+    clock += 2_000;
+    expect(await token()).toBe('t2');
+  });
+
+  it('calls a refused query, a failing token command and an empty token inconclusive, naming what to fix', async () => {
+    expect(await new PrometheusSource(frontend, 5000).query('vector(1)')).toEqual({
+      inconclusive: `Prometheus at ${frontend} refused the query (HTTP 401): it wants a token: set the environment's analysis.prometheusToken`,
+    });
+    const wrong = commandToken({ command: ['node', '-e', 'process.stdout.write("expired")'], refreshSeconds: 300 });
+    expect(await new PrometheusSource(frontend, 5000, wrong).query('vector(1)')).toEqual({
+      inconclusive: `Prometheus at ${frontend} refused the query (HTTP 401): its token was not accepted`,
+    });
+    const failing = commandToken({ command: ['node', '-e', 'console.error("not logged in"); process.exit(1)'], refreshSeconds: 300 });
+    expect(await new PrometheusSource(frontend, 5000, failing).query('vector(1)')).toEqual({
+      inconclusive: expect.stringMatching(/^the Prometheus token command \(node -e .*\) failed: not logged in$/),
+    });
+    const empty = commandToken({ command: ['true'], refreshSeconds: 300 });
+    expect(await new PrometheusSource(frontend, 5000, empty).query('vector(1)')).toEqual({
+      inconclusive: 'the Prometheus token command (true) printed no single token',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SeriesResult } from './baseline-judge';
+import { TokenError } from './prometheus-token';
 
 /** Prometheus' instant-query answer (GET /api/v1/query), as far as the analysis reads it. */
 const answerSchema = z.object({
@@ -45,15 +46,29 @@ export class PrometheusSource implements MetricsSource {
   constructor(
     readonly url: string,
     private readonly timeoutMs: number,
+    /** A bearer token for each request (prometheus-token.ts), for a Prometheus behind authentication. */
+    private readonly token?: () => Promise<string>,
   ) {}
 
   /** POSTs a query; the answer's text, or why there is none. */
   private async post(path: string, params: Record<string, string>): Promise<{ status: number; text: string } | { inconclusive: string }> {
     const endpoint = new URL(path, this.url.endsWith('/') ? this.url : `${this.url}/`);
+    let headers: Record<string, string> = {};
+    try {
+      if (this.token) headers = { authorization: `Bearer ${await this.token()}` };
+    } catch (error) {
+      if (error instanceof TokenError) return { inconclusive: error.message };
+      throw error;
+    }
     // The time-out covers the whole exchange, the body included: a server that sends headers and
     // then stalls is as unreachable as one that never answers.
     try {
-      const response = await fetch(endpoint, { method: 'POST', body: new URLSearchParams(params), signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(endpoint, { method: 'POST', headers, body: new URLSearchParams(params), signal: AbortSignal.timeout(this.timeoutMs) });
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel();
+        const fix = this.token ? 'its token was not accepted' : "it wants a token: set the environment's analysis.prometheusToken";
+        return { inconclusive: `Prometheus at ${this.url} refused the query (HTTP ${response.status}): ${fix}` };
+      }
       return { status: response.status, text: await response.text() };
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -62,6 +62,11 @@ export type InconclusiveAction = (typeof inconclusiveActions)[number];
 
 export const environmentAnalysisSchema = z.object({
   prometheus: z.string().url(),
+  /**
+   * A bearer token for every query, from a command (Google Managed Prometheus' frontend:
+   * [gcloud, auth, print-access-token]), run again every refreshSeconds. Absent: no token.
+   */
+  prometheusToken: z.object({ command: z.array(z.string().min(1)).min(1), refreshSeconds: z.number().min(1).default(300) }).optional(),
   intervalSeconds: z.number().min(0.5),
   /** Post-promotion soak: analysis keeps running this long after the switch, old colour up. */
   soakSeconds: z.number().min(0),

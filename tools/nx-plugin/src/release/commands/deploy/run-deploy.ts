@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { PrometheusSource } from '../../analysis/prometheus';
+import { commandToken } from '../../analysis/prometheus-token';
 import { type EnvironmentConfig, loadAnalysis, type ServiceConfig } from '../../config/config';
 import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
@@ -136,7 +137,8 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   await kube.ensureNamespace();
   if (env.database) await kube.ensureDatabase(options.environment, env.database, env.rolloutTimeoutSeconds, ctx.log);
   const { metrics, comparisons } = analysis ? loadAnalysis(configDir) : { metrics: [], comparisons: [] };
-  const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000) : undefined;
+  const token = analysis?.prometheusToken ? commandToken(analysis.prometheusToken) : undefined;
+  const source = analysis ? new PrometheusSource(analysis.prometheus, analysis.queryTimeoutSeconds * 1000, token) : undefined;
   if (source && analysis!.onInconclusive !== 'continue') {
     // Fail before anything moves: a soak that cannot measure would halt after the switch.
     const probe = await source.query('vector(1)');
