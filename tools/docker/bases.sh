@@ -11,7 +11,7 @@
 #
 # Each is also pushed to the local registry as 127.0.0.1:5000/trading-base/<name> (BuildKit pulls from there).
 #
-# An image is rebuilt only when this script (or, for the Node image, the Node version) changes:
+# An image is rebuilt only when this script or debian-packages.sh (or, for the Node image, the Node version) changes:
 # their hash is the image's label.
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
@@ -19,7 +19,8 @@ become_root "$0" "$@"
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
-STAMP="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)"
+# The images' stamp: this script and the one that fetches their packages.
+STAMP="$(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")/debian-packages.sh" | sha256sum | cut -c1-12)"
 WORK="$TRADING_HOME/base-images"
 mkdir -p "$WORK"
 # One build of the base images at a time on this machine: the work folder is root's, shared by every
@@ -29,7 +30,7 @@ exec 8>"$WORK/build.lock"
 flock -w 1800 8 || die "another build of the base images held $WORK/build.lock for 30 minutes"
 
 docker info >/dev/null 2>&1 || die "no Docker daemon: run 'bash tools/docker/daemon.sh up' first"
-for tool in debootstrap apt-get dpkg-deb; do
+for tool in debootstrap apt-get apt-cache dpkg-deb; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'bash tools/docker/install.sh'"
 done
 
@@ -44,18 +45,15 @@ import_rootfs() {
   echo "$image: $(docker image inspect -f '{{ .Size }}' "$image" | numfmt --to=iec)"
 }
 
-# A distroless-style root: packages unpacked (no maintainer scripts, no shell, no apt).
+# A distroless-style root: packages unpacked (no maintainer scripts, no shell, no apt), fetched
+# from Debian's own archive by debian-packages.sh, never through this machine's apt sources.
 unpack_packages() {
   local rootfs="$1"; shift
-  local debs="$WORK/debs"
+  local debs="$WORK/debs" deb
   mkdir -p "$debs" "$rootfs"
-  (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$@" >/dev/null) || die "apt-get download $* failed (is Debian's mirror reachable? try 'apt-get update')"
-  local pkg newest
-  for pkg in "$@"; do
-    # The newest download of the package (an older one may be left from an earlier run).
-    newest="$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -printf '%T@ %p\n' | sort -rn | head -1 | cut -d' ' -f2-)"
-    dpkg-deb -x "$newest" "$rootfs"
-  done
+  local files
+  files="$(bash "$ROOT/tools/docker/debian-packages.sh" download "$debs" "$@")" || die "could not fetch $* from Debian $SUITE (see above)"
+  while read -r deb; do dpkg-deb -x "$deb" "$rootfs"; done <<<"$files"
 }
 
 add_users() {
@@ -101,7 +99,7 @@ if current trading-base/python:3.11; then echo "up to date"; else
   rootfs="$WORK/python"
   rm -rf "$rootfs"
   echo "debootstrap $SUITE (minbase + python3.11) from $MIRROR - about 3 minutes"
-  debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3-distutils,python3-lib2to3,python3-pip-whl,python3-setuptools-whl,ca-certificates "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+  debootstrap --keyring=/usr/share/keyrings/debian-archive-keyring.gpg --variant=minbase --include=python3.11,python3.11-venv,python3-distutils,python3-lib2to3,python3-pip-whl,python3-setuptools-whl,ca-certificates "$SUITE" "$rootfs" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
     die "debootstrap failed; see $WORK/debootstrap.log"
   # This machine's own certificate authorities (a TLS-inspecting egress proxy, a corporate
   # CA) must be trusted for builds to reach package registries through it.
