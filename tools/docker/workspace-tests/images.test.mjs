@@ -101,7 +101,7 @@ test('docker-build fails clearly, and writes no image record, on bad input', () 
 
   // A base the local registry does not have (a bare name would send BuildKit to Docker Hub).
   for (const builder of ['classic', 'buildkit']) {
-    const badBase = nxBuild([`--builder=${builder}`, '--buildArgs.RUNTIME_IMAGE=127.0.0.1:5000/trading-base/does-not-exist:1', outputFile]);
+    const badBase = nxBuild([`--builder=${builder}`, '--baseImage=127.0.0.1:5000/trading-base/does-not-exist:1', outputFile]);
     assert.notEqual(badBase.code, 0);
     assert.match(badBase.out, /image build failed \(exit \d+\); last lines of its log:[\s\S]*does-not-exist/);
   }

@@ -17,21 +17,24 @@ export function names(name: string, directory: string): Names {
   return { name, projectRoot: `${directory.replace(/\/+$/, '')}/${name}`, pkg: identifier, crate: identifier };
 }
 
-/** The build argument naming each language's base image, and its name under a `baseImages` registry path. */
-const BASES = {
-  python: ['PYTHON_IMAGE', 'python:3.11'],
-  rust: ['RUNTIME_IMAGE', 'runtime:bookworm'],
-  nextjs: ['NODE_IMAGE', 'node:24'],
+/**
+ * Each language's public base, pinned by tag and digest as the generated Dockerfile names it
+ * (Dependabot's docker updates move the Dockerfile's pin afterwards), and its name under a team's
+ * `baseImages` registry path (tools/docker/bases.sh's names here).
+ */
+export const BASES = {
+  python: { public: 'python:3.11-slim-bookworm@sha256:a36c24f9cbdf4fd0f52d67f0823eeac19c2028c637cecc392d97f980d4fec56b', own: 'python:3.11' },
+  rust: { public: 'gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f', own: 'runtime:bookworm' },
+  nextjs: { public: 'node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d', own: 'node:24' },
 } as const;
 
 /**
- * The docker-build build arguments: none when the team builds from the public images its
- * Dockerfile names by default, else the base image under the team's own registry path.
+ * docker-build's base option: none when the team builds from the public image its Dockerfile pins,
+ * else `baseImage`, the base under the team's own registry path.
  */
-export function baseImageArgs(language: Language, baseImages: string): Record<string, string> {
+export function baseImageOption(language: Language, baseImages: string): { baseImage?: string } {
   if (!baseImages) return {};
-  const [arg, image] = BASES[language];
-  return { [arg]: `${baseImages.replace(/\/+$/, '')}/${image}` };
+  return { baseImage: `${baseImages.replace(/\/+$/, '')}/${BASES[language].own}` };
 }
 
 const rule = (label: string, include: string) => ({ name: label, include, lines: 100, branches: 100, functions: 100 });
@@ -109,7 +112,7 @@ function rustTargets(n: Names, rules: ReturnType<typeof rule>[], binary: boolean
 /** The project.json of a generated service: the targets inference does not give it. */
 export function serviceProject(language: Language, n: Names, baseImages = ''): ProjectConfiguration {
   const { name, projectRoot, pkg } = n;
-  const buildArgs = baseImageArgs(language, baseImages);
+  const base = baseImageOption(language, baseImages);
   const common = { name, root: projectRoot, projectType: 'application' as const };
   if (language === 'python') {
     const rules = [rule('financial calculations', `${projectRoot}/src/${pkg}/finance/**`), rule('risk management', `${projectRoot}/src/${pkg}/risk/**`)];
@@ -117,7 +120,7 @@ export function serviceProject(language: Language, n: Names, baseImages = ''): P
       ...common,
       sourceRoot: `${projectRoot}/src`,
       tags: ['lang:python', 'type:app'],
-      targets: { ...pythonTargets(n, rules), 'docker-build': { options: { buildArgs, network: 'host' } } },
+      targets: { ...pythonTargets(n, rules), 'docker-build': { options: { ...base, network: 'host' } } },
     };
   }
   if (language === 'rust') {
@@ -126,7 +129,7 @@ export function serviceProject(language: Language, n: Names, baseImages = ''): P
       ...common,
       sourceRoot: `${projectRoot}/src`,
       tags: ['lang:rust', 'type:app'],
-      targets: { ...rustTargets(n, rules, true), 'docker-build': { options: { buildArgs } } },
+      targets: { ...rustTargets(n, rules, true), 'docker-build': { options: { ...base } } },
     };
   }
   return {
@@ -139,7 +142,7 @@ export function serviceProject(language: Language, n: Names, baseImages = ''): P
       coverage: {
         options: { rules: [rule('financial calculations', `${projectRoot}/lib/finance/**`), rule('risk management', `${projectRoot}/lib/risk/**`)] },
       },
-      'docker-build': { options: { buildArgs } },
+      'docker-build': { options: { ...base } },
     },
   };
 }

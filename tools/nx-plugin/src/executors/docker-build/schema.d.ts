@@ -25,11 +25,15 @@ export interface DockerBuildExecutorOptions {
    */
   push?: boolean;
   /**
-   * Build arguments, e.g. the base image.
+   * Build arguments.
    */
   buildArgs?: {
     [k: string]: string;
   };
+  /**
+   * The image every FROM of the Dockerfile's public base is built from instead, e.g. 127.0.0.1:5000/trading-base/runtime:bookworm (tools/docker/bases.sh builds them from Debian here). The Dockerfile keeps its pinned `FROM <image>:<tag>@sha256:…`, which Dependabot updates; a Dockerfile with two public bases, or a base named by a build argument, is refused.
+   */
+  baseImage?: string;
   /**
    * Extra tags beside the metadata ones.
    */

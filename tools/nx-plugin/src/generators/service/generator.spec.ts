@@ -1,6 +1,7 @@
 import { addProjectConfiguration, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import serviceGenerator from './generator';
+import { BASES } from '../project-config';
 import { withCargoMember, withDockerContext } from '../manifest-edits';
 import type { ServiceGeneratorSchema } from './schema';
 
@@ -46,19 +47,20 @@ describe('service generator', () => {
     );
   });
 
-  it("builds from the public base images by default, from the team's registry path when given", async () => {
+  it("builds from the public base its Dockerfile pins by default, from the team's registry path when given", async () => {
     const tree = workspace();
     await generate(tree, { name: 'quote-feed', language: 'python' });
-    expect(readProjectConfiguration(tree, 'quote-feed').targets?.['docker-build']?.options.buildArgs).toEqual({});
-    expect(tree.read('apps/quote-feed/Dockerfile', 'utf-8')).toContain('ARG PYTHON_IMAGE=python:3.11-slim-bookworm');
+    expect(readProjectConfiguration(tree, 'quote-feed').targets?.['docker-build']?.options.baseImage).toBeUndefined();
+    const dockerfile = tree.read('apps/quote-feed/Dockerfile', 'utf-8') ?? '';
+    // Pinned by tag and digest, no build argument: what Dependabot can read and update.
+    expect(dockerfile.match(/^FROM .*$/gm)).toEqual([`FROM ${BASES.python.public} AS deps`, `FROM ${BASES.python.public}`]);
+    expect(BASES.python.public).toMatch(/^python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}$/);
     await generate(tree, { name: 'venue-router', language: 'rust', baseImages: '127.0.0.1:5000/trading-base/' });
-    expect(readProjectConfiguration(tree, 'venue-router').targets?.['docker-build']?.options.buildArgs).toEqual({
-      RUNTIME_IMAGE: '127.0.0.1:5000/trading-base/runtime:bookworm',
-    });
+    expect(readProjectConfiguration(tree, 'venue-router').targets?.['docker-build']?.options.baseImage).toBe('127.0.0.1:5000/trading-base/runtime:bookworm');
+    expect(tree.read('apps/venue-router/Dockerfile', 'utf-8')).toContain(`FROM ${BASES.rust.public}\n`);
     await generate(tree, { name: 'blotter', language: 'nextjs', baseImages: 'europe-docker.pkg.dev/acme/bases' });
-    expect(readProjectConfiguration(tree, 'blotter').targets?.['docker-build']?.options.buildArgs).toEqual({
-      NODE_IMAGE: 'europe-docker.pkg.dev/acme/bases/node:24',
-    });
+    expect(readProjectConfiguration(tree, 'blotter').targets?.['docker-build']?.options.baseImage).toBe('europe-docker.pkg.dev/acme/bases/node:24');
+    expect(tree.read('apps/blotter/Dockerfile', 'utf-8')).toContain(`FROM ${BASES.nextjs.public}\n`);
   });
 
   it('writes a Rust service and adds it to the cargo workspace', async () => {

@@ -2,7 +2,7 @@ import { addProjectConfiguration, type GeneratorCallback, generateFiles, getProj
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { withCargoMember, withDockerContext } from '../manifest-edits';
-import { deployServiceFile, dockerContext, names, serviceProject } from '../project-config';
+import { BASES, deployServiceFile, dockerContext, names, serviceProject } from '../project-config';
 import { withSchemaDefaults } from '../../executors/options';
 import schema from './schema.json';
 import type { ServiceGeneratorSchema } from './schema';
@@ -32,6 +32,7 @@ export default async function serviceGenerator(tree: Tree, given: ServiceGenerat
     ...n,
     port: options.port,
     description: options.description,
+    base: BASES[options.language].public,
     tmpl: '',
   });
   addProjectConfiguration(tree, n.name, serviceProject(options.language, n, options.baseImages));

@@ -1,4 +1,4 @@
-import { finalStageLabelKeys, instructions, labelPairs, withoutCacheMounts } from './dockerfile';
+import { finalStageLabelKeys, instructions, labelPairs, withoutCacheMounts, BaseImageError, imageRepository, withBaseImage } from './dockerfile';
 
 describe('instructions', () => {
   it('joins continued lines and drops comments and blank lines', () => {
@@ -50,5 +50,31 @@ describe('withoutCacheMounts', () => {
   it('leaves secret and bind mounts, which change what a step sees, for the builder to judge', () => {
     const text = 'FROM a\nRUN --mount=type=secret,id=npm npm ci\n';
     expect(withoutCacheMounts(text)).toEqual({ text, removed: 0 });
+  });
+});
+
+describe('withBaseImage', () => {
+  const pinned = 'python:3.11-slim-bookworm@sha256:' + 'a'.repeat(64);
+  it('builds every FROM of the public base from the given image, keeping stages, platforms and scratch', () => {
+    const text = `# a comment FROM nothing\nFROM --platform=linux/amd64 ${pinned} AS deps\nRUN true\nFROM deps AS test\nFROM scratch AS empty\nFROM ${pinned}\nCOPY --from=deps /a /a\n`;
+    const { text: out, replaced } = withBaseImage(text, '127.0.0.1:5000/trading-base/python:3.11');
+    expect(replaced).toEqual([pinned]);
+    expect(out).toBe(
+      `# a comment FROM nothing\nFROM --platform=linux/amd64 127.0.0.1:5000/trading-base/python:3.11 AS deps\nRUN true\nFROM deps AS test\nFROM scratch AS empty\nFROM 127.0.0.1:5000/trading-base/python:3.11\nCOPY --from=deps /a /a\n`,
+    );
+  });
+
+  it('refuses two public bases, and a base named by a build argument', () => {
+    expect(() => withBaseImage(`FROM ${pinned}\nFROM node:24@sha256:${'b'.repeat(64)}\n`, 'x')).toThrow(
+      'baseImage stands for one public base, but the Dockerfile has 2: python, node',
+    );
+    expect(() => withBaseImage('ARG BASE=x\nFROM ${BASE}\n', 'x')).toThrow(BaseImageError);
+  });
+
+  it('reads an image’s repository through registry ports, tags and digests', () => {
+    expect(imageRepository(`gcr.io/distroless/cc-debian12:nonroot@sha256:${'c'.repeat(64)}`)).toBe('gcr.io/distroless/cc-debian12');
+    expect(imageRepository('127.0.0.1:5000/trading-base/node:24')).toBe('127.0.0.1:5000/trading-base/node');
+    expect(imageRepository('127.0.0.1:5000/trading-base/node')).toBe('127.0.0.1:5000/trading-base/node');
+    expect(imageRepository('node')).toBe('node');
   });
 });

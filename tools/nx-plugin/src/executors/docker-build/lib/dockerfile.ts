@@ -62,3 +62,44 @@ export function withoutCacheMounts(text: string): { text: string; removed: numbe
   });
   return { text: result, removed };
 }
+
+/** A FROM line: its prefix (FROM and any --platform), its image, and the rest (AS <stage>). */
+const FROM_LINE = /^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$/i;
+
+/** An image reference without its tag and digest: `gcr.io/distroless/cc-debian12:nonroot@sha256:…` → `gcr.io/distroless/cc-debian12`. */
+export function imageRepository(reference: string): string {
+  const withoutDigest = reference.split('@')[0];
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+export class BaseImageError extends Error {}
+
+/**
+ * The Dockerfile with every FROM of a public base built from `image` instead: the file keeps its
+ * pinned `FROM <image>:<tag>@sha256:…`, which Dependabot can read and update, and a workspace that
+ * builds its bases itself (tools/docker/bases.sh, no public registry) swaps them at build time.
+ * A FROM of an earlier stage or `scratch` stays. One public base per Dockerfile: a second one
+ * (which of them would `image` stand for?) is refused, as is a FROM this cannot read (an ARG in it).
+ */
+export function withBaseImage(text: string, image: string): { text: string; replaced: string[] } {
+  const stages = new Set<string>(['scratch']);
+  const replaced: string[] = [];
+  const lines = text.split('\n').map((line) => {
+    const from = FROM_LINE.exec(line);
+    if (!from) return line;
+    const [, prefix, reference, rest] = from;
+    const stage = /^\s+AS\s+(\S+)/i.exec(rest)?.[1];
+    const known = stages.has(reference.toLowerCase());
+    if (stage) stages.add(stage.toLowerCase());
+    if (known) return line;
+    if (reference.includes('$'))
+      throw new BaseImageError(`FROM ${reference}: a base named by a build argument cannot be pinned or replaced; write the image with its tag and digest`);
+    replaced.push(reference);
+    return `${prefix}${image}${rest}`;
+  });
+  const bases = [...new Set(replaced.map(imageRepository))];
+  if (bases.length > 1) throw new BaseImageError(`baseImage stands for one public base, but the Dockerfile has ${bases.length}: ${bases.join(', ')}`);
+  return { text: lines.join('\n'), replaced: [...new Set(replaced)] };
+}

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildCommand, renderCommand, type BuildRequest } from './build-command';
-import { finalStageLabelKeys, withoutCacheMounts } from './dockerfile';
+import { finalStageLabelKeys, withBaseImage, withoutCacheMounts } from './dockerfile';
 import type { ContainerEngine } from './engine';
 import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-record';
 import { imageMetadata, type SourceInfo } from './metadata';
@@ -43,7 +43,11 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   const outputFile = join(ctx.workspaceRoot, options.outputFile ?? join('dist', ctx.projectName, 'image.json'));
 
   const engineName = options.engine ?? 'docker';
-  const dockerfileText = readFileSync(join(ctx.workspaceRoot, dockerfile), 'utf8');
+  const ownText = readFileSync(join(ctx.workspaceRoot, dockerfile), 'utf8');
+  // The public base the Dockerfile pins, built from the workspace's own (baseImage) when it has one.
+  const based = options.baseImage ? withBaseImage(ownText, options.baseImage) : { text: ownText, replaced: [] };
+  for (const base of based.replaced) ctx.log(`base: ${base} built from ${options.baseImage}`);
+  const dockerfileText = based.text;
   // The registry cache: every layer of the last build that pushed one, for a runner whose own
   // BuildKit cache is empty (CI). BuildKit only; the classic builder notes it as ignored.
   const cacheRef = options.registryCache ? `${metadata.repository}:buildcache` : undefined;
@@ -74,11 +78,9 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   const builder = await ctx.engine.pickBuilder(options.builder ?? 'auto');
   // The classic builder cannot mount caches into a RUN step: give it the Dockerfile without them.
   const classicCopy = builder === 'classic' ? withoutCacheMounts(dockerfileText) : { text: dockerfileText, removed: 0 };
-  const scratch = classicCopy.removed ? mkdtempSync(join(tmpdir(), 'docker-build-')) : undefined;
-  if (scratch) {
-    writeFileSync(join(scratch, 'Dockerfile'), classicCopy.text);
-    ctx.log(`note: ${classicCopy.removed} RUN cache mount(s) left out for the classic builder (the steps run without their caches)`);
-  }
+  const scratch = classicCopy.text !== ownText ? mkdtempSync(join(tmpdir(), 'docker-build-')) : undefined;
+  if (scratch) writeFileSync(join(scratch, 'Dockerfile'), classicCopy.text);
+  if (classicCopy.removed) ctx.log(`note: ${classicCopy.removed} RUN cache mount(s) left out for the classic builder (the steps run without their caches)`);
   const planned = buildCommand({ ...request, builder, dockerfile: scratch ? join(scratch, 'Dockerfile') : dockerfile });
   for (const option of planned.ignored) ctx.log(`note: ${option} ignored by the ${builder} builder`);
   const command = renderCommand(planned.command, planned.args, planned.env);
