@@ -25,13 +25,16 @@ tool() {
   uv tool install --quiet --force "$name==$version" || die "uv could not install $name $version from PyPI"
 }
 if [ "${1:-}" = load ]; then
-  if ! "$TRADING_BIN/oha" --version 2>/dev/null | grep -q "$OHA_VERSION"; then
+  # Built into its own folder (a CI cache restores that folder alone), linked into $TRADING_BIN.
+  oha_bin="$(dirname "$TRADING_BIN")/oha/bin/oha"
+  if ! "$oha_bin" --version 2>/dev/null | grep -q "$OHA_VERSION"; then
     step "Building oha $OHA_VERSION (cargo install --locked; a few minutes the first time)"
     CARGO_TARGET_DIR="$(dirname "$TRADING_BIN")/cargo-target/oha" \
       cargo install --quiet --locked oha --version "$OHA_VERSION" --root "$(dirname "$TRADING_BIN")/oha" ||
       die "cargo could not build oha $OHA_VERSION from crates.io"
-    ln -sf "$(dirname "$TRADING_BIN")/oha/bin/oha" "$TRADING_BIN/oha"
   fi
+  mkdir -p "$TRADING_BIN"
+  ln -sf "$oha_bin" "$TRADING_BIN/oha"
   echo "  $("$TRADING_BIN/oha" --version)"
   exit 0
 fi

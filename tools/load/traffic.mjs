@@ -137,6 +137,32 @@ export function startTraffic({ target, path, requests = [{ method: 'GET', path }
   };
 }
 
+/**
+ * GET of a path of the Kubernetes API from inside a pod: the pod's service account token and CA
+ * (the in-cluster configuration client-go reads). Resolves with the parsed JSON; rejects otherwise.
+ */
+export async function inClusterGet(path, dir = '/var/run/secrets/kubernetes.io/serviceaccount') {
+  const { readFileSync } = await import('node:fs');
+  const { request: httpsRequest } = await import('node:https');
+  if (!process.env.KUBERNETES_SERVICE_HOST) throw new Error('not in a pod: KUBERNETES_SERVICE_HOST is unset');
+  // By name, as the API server's certificate names itself: not every cluster's certificate carries
+  // the Service's ClusterIP (the local cluster's does not; apps/dashboard/lib/releases.ts alike).
+  const host = 'kubernetes.default.svc';
+  const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
+  const token = readFileSync(`${dir}/token`, 'utf8').trim();
+  const ca = readFileSync(`${dir}/ca.crt`);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host, port, path, ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The base URLs of the ready pods in a `kubectl get pods -o json` list: IP and first container port. */
 export function readyPods(list) {
   return (list.items ?? [])
@@ -154,6 +180,8 @@ const count = (values) => values.reduce((acc, v) => ({ ...acc, [v]: (acc[v] ?? 0
 // --pods SELECTOR: request the ready pods that label selector names directly, in turn (the pods an
 // analysis judges on this traffic); empty: through the Service. --per-second: print each second's
 // finished requests as `traffic-second {"at","ms","failed"}` (release/analysis/load-measures.ts).
+// --in-cluster: run inside a pod of the namespace (tools/load/in-cluster.mjs): Services by their DNS
+// names, pods listed with the pod's service account; no kubectl, no context.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { execFileSync } = await import('node:child_process');
   const { parseArgs } = await import('node:util');
@@ -166,15 +194,32 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       rate: { type: 'string', default: '10' },
       pods: { type: 'string', default: '' },
       'per-second': { type: 'boolean', default: false },
+      'in-cluster': { type: 'boolean', default: false },
     },
   });
   const usage = (why) => {
     console.error(
-      `${why ? `${why}\n` : ''}usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT)] [--seconds N] [--rate R] [--pods SELECTOR] [--per-second] service=/path|service=[requests] ...`,
+      `${why ? `${why}\n` : ''}usage: node tools/load/traffic.mjs --namespace NS [--context C (default $LOCAL_CLUSTER_CONTEXT) | --in-cluster] [--seconds N] [--rate R] [--pods SELECTOR] [--per-second] service=/path|service=[requests] ...`,
     );
     process.exit(2);
   };
-  if (!values.namespace || !values.context || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=[/[]/.test(p))) usage();
+  if (!values.namespace || (!values.context && !values['in-cluster']) || positionals.length === 0 || positionals.some((p) => !/^[a-z0-9-]+=[/[]/.test(p)))
+    usage();
+  // In a pod (tools/load/in-cluster.mjs runs this as a Job): the Service by its DNS name, the
+  // judged pods from the API with the pod's own service account, read again every second.
+  const inClusterTarget = (service) => {
+    if (!values.pods) return () => `http://${service}`;
+    let current = null;
+    const path = `/api/v1/namespaces/${values.namespace}/pods?labelSelector=${encodeURIComponent(values.pods)}`;
+    const update = () =>
+      inClusterGet(path).then(
+        (list) => (current = readyPods(list)),
+        (error) => console.error(`traffic: cannot list the pods ${values.pods}: ${error.message}`),
+      );
+    update();
+    setInterval(update, 1000).unref();
+    return () => current;
+  };
   const runs = positionals.map((p) => {
     const [service, spec] = [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)];
     let requests;
@@ -186,12 +231,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const path = requests.map((r) => `${r.method === 'GET' ? '' : `${r.method} `}${r.path}`).join('+');
     const kubectl = (...args) =>
       execFileSync('kubectl', ['--context', values.context, '-n', values.namespace, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const target = values.pods
-      ? () => readyPods(JSON.parse(kubectl('get', 'pods', '-l', values.pods, '-o', 'json')))
-      : () => {
-          const ip = kubectl('get', 'service', service, '-o', 'jsonpath={.spec.clusterIP}');
-          return ip ? `http://${ip}` : null;
-        };
+    const target = values['in-cluster']
+      ? inClusterTarget(service)
+      : values.pods
+        ? () => readyPods(JSON.parse(kubectl('get', 'pods', '-l', values.pods, '-o', 'json')))
+        : () => {
+            const ip = kubectl('get', 'service', service, '-o', 'jsonpath={.spec.clusterIP}');
+            return ip ? `http://${ip}` : null;
+          };
     const onSecond = values['per-second'] ? (second) => console.log(`traffic-second ${JSON.stringify(second)}`) : undefined;
     return { service, path, traffic: startTraffic({ target, requests, ratePerSecond: Number(values.rate), onSecond }) };
   });

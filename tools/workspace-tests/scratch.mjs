@@ -1,6 +1,6 @@
 // A scratch copy of the workspace with its own git history, for tests that must change files.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,10 @@ export function scratchCopy({ hardLinkNodeModules = false } = {}) {
       if (error.code !== 'ENOENT') throw error; // deleted in the work tree but still tracked
     }
   }
+  // The load image's record (an ignored build output): the environments' analysis load runs it in
+  // the cluster (tools/load/in-cluster.mjs reads dist/load/image.json), from the copy as from here.
+  const loadImage = join(repoRoot, 'dist/load/image.json');
+  if (existsSync(loadImage)) cpSync(loadImage, join(dir, 'dist/load/image.json'));
   if (hardLinkNodeModules) {
     execFileSync('cp', ['-al', join(repoRoot, 'node_modules'), join(dir, 'node_modules')]);
   } else {

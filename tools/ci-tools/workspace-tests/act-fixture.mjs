@@ -34,6 +34,9 @@ export function setNamespaces(dir, staging, production) {
   // kwok's pods serve no traffic (the exporter stands in): no baseline to compare the canary with
   // (canary-baseline.test.mjs judges that on the real node).
   delete envs.production.canary.baseline;
+  // Production's analysis load takes the load image staging recorded: this test's staging.
+  const load = envs.production.analysis.load.command;
+  load[load.indexOf('--image-from') + 1] = staging;
   writeFileSync(file, stringify(envs));
   // Nor can the load generator reach them: the services judged on its requests (scrape: false) are
   // judged here on the exporter's metrics, like the others.

@@ -1,4 +1,4 @@
-// @workspace-test uses=postgres cached inputs=workspaceConfig,workflows,apps/dashboard-e2e/global-setup.mjs
+// @workspace-test uses=postgres cached inputs=workspaceConfig,workflows,apps/dashboard-e2e/global-setup.mjs,tools/deploy/environments.yaml
 // The GitHub workflows: linted by actionlint (with shellcheck) and audited by zizmor with no
 // finding (tools installed by scripts/install-ci-tools.sh); every Nx project, target and script
 // they invoke exists; Semgrep's in-repo rules catch what they are for; and the sharded
@@ -358,6 +358,18 @@ test('the staging gates dial no ClusterIP: the load runs as Jobs inside the name
   const { steps } = jobs.find((j) => j.file === 'staging-deploy.yml');
   const deploy = steps.find((s) => s.id === 'deploy');
   assert.match(deploy.run, /\[ ! -f "tools\/deploy\/services\/\$p\.yaml" \] \|\| echo "\$p"/);
+  // The analysis' traffic too: a Job in the namespace, from the load image staging builds before
+  // its deploy; production, which builds nothing, takes the image staging recorded.
+  const envs = parse(readFileSync(join(repoRoot, 'tools/deploy/environments.yaml'), 'utf8'));
+  for (const name of ['staging', 'production']) {
+    const command = envs[name].analysis.load.command;
+    assert.deepEqual(command.slice(0, 2), ['node', 'tools/load/in-cluster.mjs'], name);
+    assert.ok(command.includes('--') && !command.includes('--context', command.indexOf('--')), `${name}: traffic.mjs runs in the cluster, no context`);
+  }
+  const production = envs.production.analysis.load.command;
+  assert.equal(production[production.indexOf('--image-from') + 1], envs.staging.namespace);
+  const build = steps.findIndex((s) => /load:docker-build -c push/.test(s.run ?? ''));
+  assert.ok(build >= 0 && build < steps.indexOf(deploy), 'staging builds the load image before it deploys');
 });
 
 // Issue 31, finding 10: a change that affects no task runs no shard, and the checks still pass.

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster,prometheus cached images=agents,execution-engine,dashboard inputs=workspaceConfig,apps/dashboard-e2e/**/*,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/load/**/*,tools/testing/**/*
+// @workspace-test uses=docker,cluster,prometheus cached images=agents,execution-engine,dashboard,load inputs=workspaceConfig,apps/dashboard-e2e/**/*,tools/nx-plugin/src/**/*,tools/deploy/**/*,tools/load/**/*,tools/testing/**/*
 // Issue 18: the flow on the deployed services. The engine, the agents and the dashboard are
 // deployed with `nx run deploy:staging` onto the local cluster's real node (a namespace of this
 // test's own, annotated for the real node as trading-staging is), then the dashboard's browser tests

@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
+// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents,load inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
 // Issue 18: the production canary judged against a baseline of the live release (Kayenta-style),
 // on the local cluster's real node with the local Prometheus. Every release answers in about
 // 20 ms (the agents' FAULT_DELAY_MS test aid) and the slowed ones in 26 ms: a planted 30% slowdown

@@ -4,9 +4,12 @@
 // `nx run <project>:load --namespace=…` on the local cluster's real node, against a plain HTTP
 // server reached by its Service's DNS name: a healthy run passes with oha's figures read back from
 // the Job; answers that are errors fail it, named; a Service with no pod, or none at all, is a clear error.
-// Every run leaves its Job, with the pushed load image, in the namespace.
+// Every run leaves its Job, with the pushed load image, in the namespace. The analysis' traffic
+// generator (tools/load/in-cluster.mjs) runs as a Job there too, streamed back, stopped with it.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, tryRun } from '../../workspace-tests/scratch.mjs';
@@ -106,4 +109,86 @@ test('answers that are errors fail the run, named; a Service with no pod or no S
   });
   assert.notEqual(unnamed.code, 0);
   assert.match(unnamed.out, /names no cluster: pass --context or set DEPLOY_CONTEXT/);
+});
+
+// The analysis' traffic (release/analysis/load-hook.ts runs environments.yaml's analysis.load
+// command, tools/load/in-cluster.mjs): traffic.mjs as a Job, its per-second lines streamed back; a
+// SIGTERM (the analysis ended) deletes the Job and ends with its summary.
+test("the analysis' traffic runs as a Job in the namespace, to the judged pods it lists itself, and stops with the analysis", async () => {
+  const lines = [];
+  const child = spawn(
+    'node',
+    [
+      'tools/load/in-cluster.mjs',
+      '--context',
+      CONTEXT,
+      '--namespace',
+      NS,
+      '--seconds',
+      '120',
+      '--',
+      '--rate',
+      '10',
+      '--pods',
+      'app=web',
+      '--per-second',
+      'web=/',
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // Five seconds of traffic, each second's answers from the pod it found through the API.
+  for (let i = 0; i < 600 && (out.match(/^traffic-second /gm) ?? []).length < 5; i++) await sleep(100);
+  lines.push(...out.split('\n').filter((l) => l.startsWith('traffic-second ')));
+  assert.ok(lines.length >= 5, out);
+  const seconds = lines.map((l) => JSON.parse(l.slice('traffic-second '.length)));
+  assert.ok(
+    seconds.every((s) => s.failed === 0 && s.ms.length > 0),
+    out,
+  );
+  const job = /Job (traffic-[0-9a-f]+) in /.exec(out)[1];
+  assert.equal(JSON.parse(inNs('get', 'job', job, '-o', 'json')).spec.template.spec.serviceAccountName, 'load-traffic');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, out);
+  assert.match(out, /traffic web\/: \d+ requests, 0 failed \{"200":\d+\}/);
+  for (let i = 0; i < 50 && inNs('get', 'jobs', '-o', 'name').includes(job); i++) await sleep(200);
+  assert.doesNotMatch(inNs('get', 'jobs', '-o', 'name'), new RegExp(job), 'the Job is deleted with the analysis');
+  // The run recorded its image in the namespace; a run that built none (a production promotion,
+  // here a folder without dist/) takes it from there.
+  assert.equal(inNs('get', 'configmap', 'load-generator', '-o', 'jsonpath={.data.image}'), image());
+  const again = spawn(
+    'node',
+    [
+      join(repoRoot, 'tools/load/in-cluster.mjs'),
+      '--context',
+      CONTEXT,
+      '--namespace',
+      NS,
+      '--image-from',
+      `no-such-namespace,${NS}`,
+      '--seconds',
+      '60',
+      '--',
+      '--rate',
+      '10',
+      '--per-second',
+      'web=/',
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let second = '';
+  again.stdout.on('data', (d) => (second += d));
+  again.stderr.on('data', (d) => (second += d));
+  const ended = new Promise((resolve) => again.on('exit', resolve));
+  for (let i = 0; i < 600 && !/^traffic-second /m.test(second); i++) await sleep(100);
+  again.kill('SIGTERM');
+  assert.equal(await ended, 0, second);
+  assert.match(second, new RegExp(`the image ${NS} recorded`));
+  assert.match(second, /^traffic-second /m);
 });

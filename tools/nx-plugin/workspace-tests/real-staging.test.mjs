@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents needs=dashboard:build inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*,tools/testing/**/*
+// @workspace-test uses=docker,cluster,prometheus quiet cached images=agents,load needs=dashboard:build inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*,tools/testing/**/*
 // Real staging: `nx run deploy:staging` onto the local cluster's real node (kubelet, containerd,
 // CNI, kube-proxy), with the SLO analysis judging the services' own metrics, scraped by the local
 // Prometheus through Kubernetes service discovery (tools/prometheus/kubernetes-scrape.yml), while
@@ -213,12 +213,18 @@ test('a good release is promoted after a soak judged on its own metrics, losing 
   assert.equal(result.code, 0, result.out);
   assert.match(result.out, /analysis \(soak of agents on green\) round \d+: error-rate: last 0\.00%/);
   assert.match(result.out, /soak passed after \d+ round\(s\)/);
-  // The environment's load hook drove its own traffic through the Service for the soak, then stopped.
+  // The environment's load hook drove its own traffic through the Service for the soak, from a Job
+  // in the namespace (tools/load/in-cluster.mjs), then stopped.
   assert.match(
     result.out,
-    new RegExp(String.raw`\[agents\] load: node tools/load/traffic\.mjs --context ${CONTEXT} --namespace it-real-staging-\d+ .* agents=/api/positions`),
+    new RegExp(
+      String.raw`\[agents\] load: node tools/load/in-cluster\.mjs --context ${CONTEXT} --namespace it-real-staging-\d+ .* -- .* agents=/api/positions`,
+    ),
   );
-  assert.match(result.out, /\[agents\] load: traffic agents\/api\/positions: \d+ requests, 0 failed/);
+  assert.match(
+    result.out,
+    /\[agents\] load: in-cluster load: Job traffic-[0-9a-f]+ in it-real-staging-\d+, image \S+@sha256:[0-9a-f]{64}; traffic agents\/api\/positions: \d+ requests, 0 failed/,
+  );
   assert.equal(selector(), 'green');
   assert.equal(phase(), 'Promoted');
   assert.deepEqual(
@@ -312,7 +318,10 @@ for (const [name, faults, metric, byLoad] of [
     assert.match(result.out, new RegExp(`${metric}.*(above|>)`), result.out);
     if (byLoad) {
       // Requests straight to the new colour's pods, and no Prometheus metric asked.
-      assert.match(result.out, /load: node tools\/load\/traffic\.mjs .* --pods app\.kubernetes\.io\/name=agents,trading\.dev\/color=(blue|green) --per-second/);
+      assert.match(
+        result.out,
+        /load: node tools\/load\/in-cluster\.mjs .* -- .* --pods app\.kubernetes\.io\/name=agents,trading\.dev\/color=(blue|green) --per-second/,
+      );
       assert.doesNotMatch(result.out, /round \d+: error-rate/);
     }
     assert.equal(selector(), before, 'traffic is back on the previous release');

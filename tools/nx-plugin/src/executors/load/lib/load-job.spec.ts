@@ -27,8 +27,7 @@ describe('the load Job', () => {
     const pod = job.spec!.template.spec!;
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.containers).toHaveLength(1);
-    expect(pod.containers[0]).toMatchObject({ image: DIGEST, args });
-    expect(pod.containers[0].command).toBeUndefined(); // the image's entrypoint is oha
+    expect(pod.containers[0]).toMatchObject({ image: DIGEST, command: ['/usr/local/bin/oha'], args });
   });
 
   it('runs without privileges or an API token', () => {

@@ -19,6 +19,9 @@ export interface LoadJobSpec {
   durationSeconds: number;
 }
 
+/** Where the load image (tools/load/Dockerfile) has oha. */
+export const OHA_IN_IMAGE = '/usr/local/bin/oha';
+
 /** Seconds a load Job may take beyond its run: the image pull, the start, the last answers awaited. */
 export const LOAD_JOB_SLACK_SECONDS = 120;
 
@@ -62,6 +65,7 @@ export function loadJobManifest(spec: LoadJobSpec): V1Job {
             {
               name: 'oha',
               image: spec.image,
+              command: [OHA_IN_IMAGE],
               args: spec.args,
               resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { memory: '512Mi' } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
