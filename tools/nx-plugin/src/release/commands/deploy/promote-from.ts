@@ -3,8 +3,7 @@ import { Kube } from '../../act/kube';
 import { loadEnvironment, type ServiceConfig } from '../../config/config';
 import type { WantedRelease } from '../../plan/release-plan';
 import { promotionFrom } from '../../plan/promotion-source';
-
-const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
+import { shortImage } from './short-image';
 
 /**
  * deploy --promoteFrom=<source>: each service's release as the source environment runs it, read
@@ -34,7 +33,7 @@ export async function promotedReleases(
   if (plan.refused.length)
     throw new Error(`promotion from ${source} (namespace ${from.namespace}) refused; nothing was deployed:\n  ${plan.refused.join('\n  ')}`);
   return plan.promote.map((p) => {
-    log(`promote ${p.service}: ${short(p.image)} (commit ${p.gitSha.slice(0, 12)}), live in ${source} and judged there: ${p.judged}`);
+    log(`promote ${p.service}: ${shortImage(p.image)} (commit ${p.gitSha.slice(0, 12)}), live in ${source} and judged there: ${p.judged}`);
     const service = services.find((s) => s.name === p.service)!;
     return { service, image: p.image, gitSha: p.gitSha, ...(p.commitTime ? { commitTime: p.commitTime } : {}) };
   });

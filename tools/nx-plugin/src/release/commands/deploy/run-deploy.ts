@@ -23,6 +23,7 @@ import { withSchemaDefaults } from '../../../executors/options';
 import { reportServices } from '../service-table';
 import schema from '../../../executors/gke-deploy/schema.json';
 import type { GkeDeployExecutorOptions } from '../../../executors/gke-deploy/schema';
+import { shortImage } from './short-image';
 
 export interface DeployContext {
   workspaceRoot: string;
@@ -33,8 +34,6 @@ export interface DeployContext {
 
 /** A crashed deploy's lease lapses after this; a live deploy renews it every few seconds. */
 export const LEASE_SECONDS = 15;
-
-const short = (image: string) => image.replace(/@sha256:([0-9a-f]{12})[0-9a-f]+$/, '@sha256:$1…');
 
 /** The executor's one option normaliser: schema.json's defaults. */
 export const normalizeDeployOptions = (options: GkeDeployExecutorOptions) =>
@@ -111,7 +110,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     for (const w of wanted) {
       const replicas = w.service.replicas[options.environment];
       ctx.log(
-        `plan ${w.service.name}: ${short(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`,
+        `plan ${w.service.name}: ${shortImage(w.image)} x${replicas} onto the idle colour, gate on ready endpoints, switch, keep the old colour ${env.scaleDownDelaySeconds} s`,
       );
       const deployment = deploymentManifest({
         service: w.service,
@@ -221,7 +220,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       const holding = kube.holding(lease);
       const promotion = promotions.get(w.service.name);
       if (promotion) Object.assign(promotion, { lease, kube: holding });
-      const about = { service: w.service.name, release: short(w.image), actor: ctx.actor };
+      const about = { service: w.service.name, release: shortImage(w.image), actor: ctx.actor };
       await notify({ ...about, kind: 'started', detail: `commit ${w.gitSha.slice(0, 7) || '(none: a config-only release)'}` });
       const judgeCanary = promotion && env.canary ? canary(promotion) : undefined;
       const judgeSoak = promotion ? soak(promotion) : undefined;
@@ -268,7 +267,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
   uninstall();
   await Promise.all(
     settled.map((s, i) => {
-      const about = { service: wanted[i].service.name, release: short(wanted[i].image), actor: ctx.actor };
+      const about = { service: wanted[i].service.name, release: shortImage(wanted[i].image), actor: ctx.actor };
       if (s.status === 'fulfilled') {
         const r = s.value;
         if (r.outcome === 'unchanged') return undefined;
@@ -305,13 +304,13 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
     ['service', 'outcome', 'live colour', 'image', 'seconds', ...(contract ? ['contract migrations'] : [])],
     wanted.map((w) => w.service.name),
     settled,
-    (r) => [r.service, r.outcome, r.color, `\`${short(r.image)}\``, r.seconds.toFixed(1), ...(contract ? [r.contract ?? 'none'] : [])],
+    (r) => [r.service, r.outcome, r.color, `\`${shortImage(r.image)}\``, r.seconds.toFixed(1), ...(contract ? [r.contract ?? 'none'] : [])],
     ctx,
     (name, reason, i) => [
       name,
       reason instanceof AnalysisStop ? reason.verdict.toUpperCase() : 'FAILED',
       where[i],
-      `\`${short(wanted[i].image)}\``,
+      `\`${shortImage(wanted[i].image)}\``,
       '-',
       ...(contract ? ['-'] : []),
     ],
