@@ -104,7 +104,7 @@ const cases = [
   // Issue 19: a change to one of our executors affects the projects whose targets run it (and the
   // root project, which depends on the plugin it loads), and, issue 29, the workspace tests that
   // run it: the act deploy test (ci-tools) the release engine, the images test (docker-env) the
-  // image build.
+  // image build; every project with an image (the load generators' too) the image build.
   ['tools/nx-plugin/src/release/plan/planner.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
   ['tools/nx-plugin/src/release/commands/rollback/run-rollback.ts', '// touched\n', ['@trading/nx-plugin', '@trading/source', 'ci-tools', 'deploy']],
   [
@@ -122,6 +122,7 @@ const cases = [
       'docker-env',
       'execution-engine',
       'flow-integration',
+      'load', // the load generators' image
     ],
   ],
 ];
