@@ -5,13 +5,15 @@
 # local cluster's real node, found by Kubernetes service discovery with the relabelling in
 # kubernetes-scrape.yml (what a cluster's Prometheus runs), and exporters described by JSON files
 # in $PROMETHEUS_TARGETS (file_sd: drop a file there and it is scraped within a second; the
-# labels in the file become the series' labels). Data lives outside the clone.
+# labels in the file become the series' labels). Data lives outside the clone, in $PROMETHEUS_STATE
+# (default $TRADING_HOME/prometheus): a test that stops its Prometheus runs one of its own with its
+# own address, state and targets (tools/workspace-tests/private-prometheus.mjs).
 # refresh: the cluster was recreated (new API port and certificates); read it again.
 # shellcheck source=../../scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 ADDR="$PROMETHEUS_ADDR" # .env
-STATE="$TRADING_HOME/prometheus"
+STATE="${PROMETHEUS_STATE:-$TRADING_HOME/prometheus}"
 TARGETS="${PROMETHEUS_TARGETS:-$STATE/targets}"
 RULES="$(cd "$(dirname "$0")" && pwd)/rules"
 CONTEXT="$LOCAL_CLUSTER_CONTEXT"

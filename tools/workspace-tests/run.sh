@@ -2,10 +2,10 @@
 # Runs one workspace test file as its Nx target does (workspace-test--<name>, inferred by our plugin
 # from the file's `// @workspace-test` line): the parts of the local stack it uses are brought up
 # (tools/stack.sh, idempotent), and it holds a lock on each while it runs: shared where it only uses
-# a part, exclusive where it disrupts one (stops the API server, cordons the nodes, restarts
-# Prometheus). Tests that share nothing run side by side; one that disrupts a part waits for the
-# tests using it, and they for it. A test takes all its locks at once or none, so no two tests
-# wait on each other and none holds a lock while it waits.
+# a part, exclusive where it disrupts one (restarts the cluster or the database). Tests that share
+# nothing run side by side; one that disrupts a part waits for the tests using it, and they for it.
+# A test takes all its locks at once or none, so no two tests wait on each other and none holds a
+# lock while it waits.
 #   bash tools/workspace-tests/run.sh [--uses a,b] [--exclusive a,b] FILE [node --test options...]
 # The node test runner's report goes to the console and, as JUnit, to reports/workspace-tests/.
 # shellcheck source=../../scripts/lib.sh

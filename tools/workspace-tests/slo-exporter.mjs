@@ -13,7 +13,8 @@ import { PROMETHEUS_URL } from './local-stack.mjs';
 export { PROMETHEUS_URL };
 const TARGETS = process.env.PROMETHEUS_TARGETS ?? join(process.env.TRADING_HOME ?? join(homedir(), '.cache/trading-platform'), 'prometheus/targets');
 
-export async function startExporter({ name, rps = 400, tickMs = 100 }) {
+/** `targets`: the file_sd folder of the Prometheus that scrapes it (default the local stack's). */
+export async function startExporter({ name, rps = 400, tickMs = 100, targets = TARGETS }) {
   const registry = new Registry();
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['route', 'code'], registers: [registry] });
   const latency = new Histogram({
@@ -45,7 +46,7 @@ export async function startExporter({ name, rps = 400, tickMs = 100 }) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
-  const file = join(TARGETS, `${name}.json`);
+  const file = join(targets, `${name}.json`);
   return {
     port,
     /**
@@ -77,12 +78,12 @@ export async function startExporter({ name, rps = 400, tickMs = 100 }) {
   };
 }
 
-/** Waits until Prometheus has a sample of the target's series (it scrapes every second). */
-export async function waitForSeries(matcher, timeoutMs = 20_000) {
+/** Waits until Prometheus (at `url`, default the local stack's) has a sample of the target's series (it scrapes every second). */
+export async function waitForSeries(matcher, { timeoutMs = 20_000, url = PROMETHEUS_URL } = {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const r = await fetch(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(`http_requests_total{${matcher}}`)}`);
+      const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`http_requests_total{${matcher}}`)}`);
       if ((await r.json()).data?.result?.length) return;
     } catch {
       /* not up yet */

@@ -1,15 +1,17 @@
-// @workspace-test uses=docker exclusive=cluster cached images=execution-engine inputs=workspaceConfig,tools/deploy/**/*
+// @workspace-test uses=docker,cluster cached images=execution-engine inputs=workspaceConfig,tools/deploy/**/*
 // Blue-green deploys and rollbacks through `nx run deploy:*` against the local cluster (a real
 // kube-apiserver with kwok nodes), in a scratch copy whose image records point at real images
 // pushed to the local registry. The tests run in order and share the cluster state. The SLO
 // analysis (canary, soak) has its own tests against a real Prometheus in slo.test.mjs; kwok pods
-// serve no traffic, so these deploys say --skipAnalysis.
+// serve no traffic, so these deploys say --skipAnalysis. What it breaks is its own: its namespace's
+// pods made unschedulable, its deploy's path to the API server cut (api-proxy.mjs); the nodes and
+// the API server serve the tests beside it throughout.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { stopApiServer } from '../../workspace-tests/api-server.mjs';
+import { apiProxy } from '../../workspace-tests/api-proxy.mjs';
 import { pushVariant } from '../../workspace-tests/images.mjs';
 import { startReceiver } from '../../workspace-tests/webhook-receiver.mjs';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
@@ -44,8 +46,19 @@ const replicas = (svc, color) => Number(kubectl('-n', NS, 'get', 'deploy', `${sv
 const imageOf = (svc, color) => kubectl('-n', NS, 'get', 'deploy', `${svc}-${color}`, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
 const history = (svc) => JSON.parse(kubectl('-n', NS, 'get', 'configmap', `${svc}-releases`, '-o', 'jsonpath={.data.history}'));
 const truth = (service = 'execution-engine') => assertStatusTruth(scratch.dir, { namespace: NS, service });
-const nodes = () => kubectl('get', 'nodes', '-o', 'name').split('\n');
-const cordon = (on) => nodes().forEach((n) => kubectl(on ? 'cordon' : 'uncordon', n));
+/**
+ * New pods in the test's namespace unschedulable, as on a cluster out of room, without touching the
+ * nodes the tests beside this one use: the namespace's node selector (the API server's
+ * PodNodeSelector admission gives it to every pod created there) matches no node. Undone, the pods
+ * created meanwhile are deleted (a pod's selector is its own for life): their ReplicaSets create
+ * them afresh, and they schedule.
+ */
+const NODE_SELECTOR = 'scheduler.alpha.kubernetes.io/node-selector';
+function unschedulable(on) {
+  if (on) return kubectl('annotate', 'namespace', NS, '--overwrite', `${NODE_SELECTOR}=trading.dev/schedulable=never`);
+  kubectl('annotate', 'namespace', NS, `${NODE_SELECTOR}-`);
+  kubectl('-n', NS, 'delete', 'pods', '--field-selector=status.phase=Pending', '--wait=false');
+}
 
 before(async () => {
   webhook = await startReceiver();
@@ -66,7 +79,7 @@ before(async () => {
 
 after(() => {
   try {
-    cordon(false);
+    unschedulable(false);
   } catch {
     /* cluster gone */
   }
@@ -189,7 +202,7 @@ test('deploy:status shows what the cluster says, as a table and as JSON', () => 
 
 test('a release that never becomes ready times out: no switch, blue still active, green scaled down', () => {
   record('execution-engine', images[3]);
-  cordon(true);
+  unschedulable(true);
   try {
     const result = deploy('--services=execution-engine', '--rolloutTimeoutSeconds=4');
     assert.notEqual(result.code, 0);
@@ -198,7 +211,7 @@ test('a release that never becomes ready times out: no switch, blue still active
       /timed out after 4 s waiting for the green rollout.*\(\d\/\d pods Unschedulable: 0\/\d+ nodes are available.*\); traffic stays on blue, green scaled down/,
     );
   } finally {
-    cordon(false);
+    unschedulable(false);
   }
   assert.equal(selector('execution-engine'), 'blue');
   assert.equal(replicas('execution-engine', 'green'), 0);
@@ -225,15 +238,13 @@ test('a second deploy is refused while another holds the lease', () => {
   kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine');
 });
 
-async function startDeployAndWaitForApply(image, color, outputStyle = 'static') {
-  const { child, exited, output } = start(scratch.dir, 'npx', [
-    'nx',
-    'run',
-    'deploy:staging',
-    '--services=execution-engine',
-    '--skipAnalysis',
-    `--output-style=${outputStyle}`,
-  ]);
+async function startDeployAndWaitForApply(image, color, outputStyle = 'static', env = {}) {
+  const { child, exited, output } = start(
+    scratch.dir,
+    'npx',
+    ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', `--output-style=${outputStyle}`],
+    env,
+  );
   for (let i = 0; i < 120; i++) {
     try {
       if (imageOf('execution-engine', color) === image) return { child, exited, output };
@@ -248,12 +259,12 @@ async function startDeployAndWaitForApply(image, color, outputStyle = 'static') 
 
 test('a deploy killed between apply and switch converges when rerun', async () => {
   record('execution-engine', images[4]);
-  cordon(true);
+  unschedulable(true);
   const { child, exited } = await startDeployAndWaitForApply(images[4], 'green');
   process.kill(-child.pid, 'SIGKILL');
   await exited;
   assert.equal(selector('execution-engine'), 'blue', 'killed before the switch: traffic unchanged');
-  cordon(false);
+  unschedulable(false);
   // The crashed deploy's lease lapses within its 15 s; the rerun waits for that, then converges.
   let result;
   for (let i = 0; i < 8; i++) {
@@ -267,24 +278,26 @@ test('a deploy killed between apply and switch converges when rerun', async () =
   assert.deepEqual(truth().warnings, []);
 });
 
-test('the API server stopped mid-deploy fails the deploy clearly and leaves traffic where it was', async () => {
+test('the API server lost mid-deploy fails the deploy clearly and leaves traffic where it was', async () => {
   // images[3] never became ready (a failed deploy, not one taken off traffic, so it may be retried).
   record('execution-engine', images[3]);
-  cordon(true);
-  // Live on green now, so the deploy applies the new image to blue.
-  const { exited, output } = await startDeployAndWaitForApply(images[3], 'blue');
-  // Only kube-apiserver stops (etcd and kwok run on); the helper restarts the controller manager and
-  // scheduler that exit on their lost leader election, so pods are scheduled again afterwards.
-  const startApiServer = await stopApiServer();
+  unschedulable(true);
+  // Live on green now, so the deploy applies the new image to blue; then its connection to the API
+  // server is cut (api-proxy.mjs) while it waits for the rollout.
+  const proxy = await apiProxy();
   let code;
+  let output;
   try {
+    let exited;
+    ({ exited, output } = await startDeployAndWaitForApply(images[3], 'blue', 'static', { KUBECONFIG: proxy.kubeconfig }));
+    await proxy.cut();
     code = await exited;
   } finally {
-    await startApiServer();
+    await proxy.close();
   }
   assert.notEqual(code, 0);
   assert.match(output(), new RegExp(String.raw`cannot reach the Kubernetes API at https?://\S+ \(context ${CONTEXT}\)`));
-  cordon(false);
+  unschedulable(false);
   assert.equal(selector('execution-engine'), 'green', 'traffic stays on the live colour');
   assert.equal(imageOf('execution-engine', 'blue'), images[3], 'the idle colour had the new image applied, never switched to');
 });
@@ -293,14 +306,14 @@ test('SIGTERM during a deploy (a cancelled job) releases its lease at once and l
   // The previous test's deploy died with the API server and could not release its lease.
   kubectl('-n', NS, 'delete', 'lease', 'deploy-execution-engine', '--ignore-not-found');
   record('execution-engine', images[1]);
-  cordon(true);
+  unschedulable(true);
   // Streamed: a cancelled job's log must show what the deploy did on its way out.
   const { child, exited, output } = await startDeployAndWaitForApply(images[1], 'blue', 'stream-without-prefixes');
   process.kill(-child.pid, 'SIGTERM');
   const code = await exited;
   // The executor's last lines may land just after Nx itself has exited.
   for (let i = 0; i < 40 && !/interrupted \(SIGTERM\)/.test(output()); i++) await sleep(250);
-  cordon(false);
+  unschedulable(false);
   assert.notEqual(code, 0, output());
   assert.match(output(), /interrupted \(SIGTERM\): canaries removed and leases released for execution-engine; each service's phase is recorded in the cluster/);
   assert.throws(() => kubectl('-n', NS, 'get', 'lease', 'deploy-execution-engine'), /NotFound/, 'no rerun has to wait for a dead lease');
@@ -309,7 +322,8 @@ test('SIGTERM during a deploy (a cancelled job) releases its lease at once and l
 });
 
 // Issue 17: two deploys of different releases started at the same moment from two checkouts. The
-// nodes are cordoned so the winner is still rolling out when the loser asks for the lease.
+// namespace's new pods are unschedulable so the winner is still rolling out when the loser asks
+// for the lease.
 test('two deploys racing: one holds the lease and goes live, the other is refused and moves nothing', async () => {
   const other = scratchCopy();
   withSeveralReplicas(other.dir);
@@ -321,14 +335,14 @@ test('two deploys racing: one holds the lease and goes live, the other is refuse
       JSON.stringify({ project: 'execution-engine', reference: images[2], revision: 'e'.repeat(40) }),
     );
     record('execution-engine', images[3]); // neither is on a colour now (green: 4, live; blue: 1)
-    cordon(true);
+    unschedulable(true);
     const args = ['nx', 'run', 'deploy:staging', '--services=execution-engine', '--skipAnalysis', '--output-style=static'];
     // images[2] was rolled back earlier in this file: the other checkout retries it on purpose, so
     // either run may win the lease (found when the other won it first and was refused for that).
     const runs = [start(scratch.dir, 'npx', args), start(other.dir, 'npx', [...args, '--retryAborted'])];
     const image = [images[3], images[2]];
     const first = await Promise.race(runs.map((r, i) => r.exited.then((code) => ({ i, code }))));
-    cordon(false);
+    unschedulable(false);
     const codes = await Promise.all(runs.map((r) => r.exited));
     const loser = first.i;
     const winner = 1 - loser;
@@ -342,7 +356,7 @@ test('two deploys racing: one holds the lease and goes live, the other is refuse
     assert.equal(status.live.image, image[winner]);
     assert.deepEqual(status.warnings, []);
   } finally {
-    cordon(false);
+    unschedulable(false);
     other.cleanup();
   }
 });

@@ -2,14 +2,16 @@
 // deploy:*` in a scratch copy against the local cluster (kwok nodes) and the local Prometheus, which
 // scrapes an exporter on loopback standing for the new version's pods (slo-exporter.mjs): its error
 // share and latency are what the test sets. Each test file is its own process: its namespaces,
-// exporter and scratch copy are its own.
+// exporter and scratch copy are its own, and with `privatePrometheus` its Prometheus too (a test
+// that stops Prometheus stops its own, never the one the tests beside it query).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertStatusTruth } from '../../workspace-tests/release-status.mjs';
 import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
 import { deployScratch } from './deploy-scratch.mjs';
-import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { startPrivatePrometheus } from '../../workspace-tests/private-prometheus.mjs';
+import { PROMETHEUS_URL, startExporter as startExporterFor, waitForSeries as waitForSeriesIn } from '../../workspace-tests/slo-exporter.mjs';
 import { deleteTestNamespace, kubectl } from '../../workspace-tests/local-stack.mjs';
 
 export const NS = `it-slo-${process.pid}`;
@@ -19,6 +21,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const digest = (n) => `127.0.0.1:5000/trading/slo-test@sha256:${String(n).repeat(64).slice(0, 64)}`;
 export let scratch;
 export let exporter;
+/** The Prometheus the scratch copy's analysis queries: `{ url, up(), down() }` (down: a private one only). */
+export let prometheus;
+/** An exporter scraped by the fixture's Prometheus. */
+export const startExporter = (options) => startExporterFor({ ...options, targets: prometheus.targets });
+/** Waits until the fixture's Prometheus has a sample of the series. */
+export const waitForSeries = (matcher) => waitForSeriesIn(matcher, { url: prometheus.url });
 
 export const record = (image) => {
   mkdirSync(join(scratch.dir, 'dist/agents'), { recursive: true });
@@ -59,32 +67,45 @@ export async function rerunOnceLeaseLapses(rerun) {
 
 /**
  * Deploys image `n` to the idle colour with a 60 s soak, healthy data for it, and returns once the
- * soak has judged a healthy round: the colours, and the deploy still running in the background.
+ * soak has judged a healthy round: the colours, and the deploy still running in the background
+ * (with `env` added to its environment).
  */
-export async function startSoakOnIdleColour(n) {
+export async function startSoakOnIdleColour(n, env = {}) {
   const from = selector();
   const to = from === 'blue' ? 'green' : 'blue';
   exporter.set({ errorRatio: 0, slowRatio: 0 });
   exporter.target({ namespace: NS, service: 'agents', color: to });
   await waitForSeries(`namespace="${NS}",color="${to}"`);
   record(digest(n));
-  const run = deployInBackground('deploy:staging', '--soakSeconds=60');
+  const run = start(scratch.dir, 'npx', ['nx', 'run', 'deploy:staging', ...nxArgs, '--soakSeconds=60'], env);
   await run.waitFor(new RegExp(`soak of agents on ${to}\\) round \\d+: error-rate: last 0\\.00%`));
   return { from, to, run };
 }
 
 /**
- * The cluster and Prometheus up, a scratch copy whose environments analyse every 2 s over a 3 s
- * window, the exporter, and agents live on blue (digest 1, unjudged). `seed` more releases: each
- * deployed unjudged in turn (digest 2 goes to green, and so on).
+ * The cluster and Prometheus up (the local stack's, or with `privatePrometheus` one of the test's
+ * own), a scratch copy whose environments analyse every 2 s over a 3 s window, the exporter, and
+ * agents live on blue (digest 1, unjudged). `seed` more releases: each deployed unjudged in turn
+ * (digest 2 goes to green, and so on).
  */
-export async function setUp({ seed = 1 } = {}) {
+export async function setUp({ seed = 1, privatePrometheus = false } = {}) {
   assert.equal(tryRun(repoRoot, 'npx', ['nx', 'run', 'local-cluster:up']).code, 0, 'the local cluster must start');
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
+  if (privatePrometheus) {
+    prometheus = await startPrivatePrometheus(`slo-${process.pid}`);
+  } else {
+    const shared = () => assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0, 'prometheus must start');
+    shared();
+    prometheus = {
+      url: PROMETHEUS_URL,
+      targets: undefined,
+      up: shared,
+      down: () => assert.fail("the local stack's Prometheus is not the test's to stop: setUp({ privatePrometheus: true })"),
+    };
+  }
   scratch = deployScratch({
     namespaces: { staging: NS, production: NS_PROD },
     settings: { rolloutTimeoutSeconds: 30, scaleDownDelaySeconds: 1 },
-    analysis: { intervalSeconds: INTERVAL, windowSeconds: 3 },
+    analysis: { intervalSeconds: INTERVAL, windowSeconds: 3, prometheus: prometheus.url },
     edit: (envs) => {
       // The exporter is the traffic here (kwok pods serve none).
       for (const name of ['staging', 'production']) delete envs[name].analysis.load;
@@ -109,10 +130,10 @@ export async function setUp({ seed = 1 } = {}) {
   }
 }
 
-/** Removes what setUp made; Prometheus left up, as found. */
+/** Removes what setUp made: a private Prometheus stopped and its data gone; the local stack's left up. */
 export async function tearDown() {
   await exporter?.close();
   for (const ns of [NS, NS_PROD]) deleteTestNamespace(ns);
   scratch?.cleanup();
-  tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']); // leave it as found: up
+  prometheus?.close?.();
 }

@@ -1,18 +1,20 @@
-// @workspace-test uses=docker exclusive=cluster,prometheus cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
+// @workspace-test uses=docker,cluster,prometheus cached images=agents inputs=workspaceConfig,tools/deploy/**/*,tools/load/**/*
 // What the deploy's SLO analysis does when its parts fail, through `nx run deploy:*` against the
 // local cluster and a real Prometheus scraping an exporter that stands for the new version's pods
 // (slo-fixture.mjs): Prometheus stopped mid-soak halts; a deploy killed mid-soak or cut off from the
 // API server is resumed by its rerun; the production canary, killed or rolled back; the alert entry
-// point of the rollback. It stops Prometheus and the API server: exclusive. Its bounds are minutes,
-// not the judgments' seconds (slo.test.mjs, alone), so it runs beside tests of other parts. Tests
-// run in order, from agents live on green (digest 2) over blue (digest 1).
+// point of the rollback. The Prometheus it stops is its own (private-prometheus.mjs), and the API
+// server it loses is the deploy's path to it (api-proxy.mjs): the cluster and the stack's
+// Prometheus (its binary and scripts run the private one) serve the tests beside it throughout, so
+// it only shares them. Its bounds are minutes,
+// not the judgments' seconds (slo.test.mjs, alone). Tests run in order, from agents live on green
+// (digest 2) over blue (digest 1).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { stopApiServer } from '../../workspace-tests/api-server.mjs';
-import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
-import { startExporter, waitForSeries } from '../../workspace-tests/slo-exporter.mjs';
+import { apiProxy } from '../../workspace-tests/api-proxy.mjs';
+import { start, tryRun } from '../../workspace-tests/scratch.mjs';
 import { kubectl } from '../../workspace-tests/local-stack.mjs';
 import {
   NS,
@@ -23,6 +25,7 @@ import {
   exporter,
   history,
   prod,
+  prometheus,
   record,
   replicas,
   rerunOnceLeaseLapses,
@@ -30,13 +33,15 @@ import {
   selector,
   setUp,
   sleep,
+  startExporter,
   startSoakOnIdleColour,
   tearDown,
   truth,
+  waitForSeries,
 } from './slo-fixture.mjs';
 
 before(async () => {
-  await setUp({ seed: 2 });
+  await setUp({ seed: 2, privatePrometheus: true });
   assert.equal(selector(), 'green');
   assert.equal(replicas('blue'), 0);
 });
@@ -49,13 +54,13 @@ test('Prometheus stopped mid-soak halts the promotion: new colour live, old colo
   record(digest(5));
   const run = deployInBackground('deploy:staging', '--soakSeconds=60');
   await run.waitFor(/soak of agents on blue\) round 1: error-rate: last 0\.00%/);
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'down']).code, 0);
+  prometheus.down();
   const code = await run.exited;
   const out = run.output();
   assert.notEqual(code, 0, out);
-  assert.match(
+  assert.ok(
+    out.includes(`halted: soak analysis inconclusive: error-rate: Prometheus at ${prometheus.url} unreachable (ECONNREFUSED) (2 measurement(s) in a row)`),
     out,
-    /halted: soak analysis inconclusive: error-rate: Prometheus at http:\/\/127\.0\.0\.1:9090 unreachable \(ECONNREFUSED\) \(2 measurement\(s\) in a row\)/,
   );
   assert.match(out, /Go back with `npx nx run deploy:abort -c staging --services=agents`/);
   assert.match(out, /\| agents \| HALTED \| blue [0-9a-f]{12} \(Halted\) \|/);
@@ -115,7 +120,7 @@ test('the alert entry point rolls back what a firing alert names; a resolved one
 // killed mid-soak leaves the active Service in phase Soaking with the old colour up; the rerun
 // (from any machine) resumes the soak for the time left instead of promoting unjudged.
 test('a deploy killed mid-soak: the rerun resumes the soak for the time left, then promotes', async () => {
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
+  prometheus.up();
   const { from, to, run } = await startSoakOnIdleColour(7);
   process.kill(-run.child.pid, 'SIGKILL');
   await run.exited;
@@ -136,17 +141,22 @@ test('a deploy killed mid-soak: the rerun resumes the soak for the time left, th
   assert.deepEqual(truth().warnings, []);
 });
 
-// Issue 17: the API server stopped during the soak. The soak cannot check health, halts, and cannot
-// even record that: the deploy fails saying it cannot tell where traffic is, the phase in the
-// cluster is still Soaking, and the rerun once the API is back resumes the soak and promotes.
-test('the API server stopped during the soak: the deploy stops without claiming anything, the rerun resumes and promotes', async () => {
-  const { from, to, run } = await startSoakOnIdleColour(8);
-  const startApiServer = await stopApiServer();
+// Issue 17: the API server lost during the soak (the deploy's connection to it cut: api-proxy.mjs).
+// The soak cannot check health, halts, and cannot even record that: the deploy fails saying it
+// cannot tell where traffic is, the phase in the cluster is still Soaking, and the rerun once the
+// API is back resumes the soak and promotes.
+test('the API server lost during the soak: the deploy stops without claiming anything, the rerun resumes and promotes', async () => {
+  const proxy = await apiProxy();
   let code;
+  let run;
+  let from;
+  let to;
   try {
+    ({ from, to, run } = await startSoakOnIdleColour(8, { KUBECONFIG: proxy.kubeconfig }));
+    await proxy.cut();
     code = await run.exited;
   } finally {
-    await startApiServer();
+    await proxy.close();
   }
   const out = run.output();
   assert.notEqual(code, 0, out);
@@ -166,7 +176,7 @@ test('the API server stopped during the soak: the deploy stops without claiming 
 });
 
 test('production: a canary with errors never moves traffic; a healthy canary is followed by the swap and soak', async () => {
-  assert.equal(tryRun(repoRoot, 'bash', ['tools/prometheus/prometheus.sh', 'up']).code, 0);
+  prometheus.up();
   record(digest(1));
   assert.equal((await prod('--skipAnalysis')).code, 0);
   assert.equal(selector(NS_PROD), 'blue');
