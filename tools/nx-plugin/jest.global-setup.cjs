@@ -5,8 +5,8 @@
 // cache starts nothing. kwok's simulated nodes are all these specs use: unless LOCAL_CLUSTER_REAL_NODE
 // says otherwise, a cluster started here leaves the real node out (an existing one keeps it).
 // While the specs run they hold shared locks on the cluster and Prometheus, as the workspace tests
-// do (tools/workspace-tests/run.sh): a workspace test that stops the API server or Prometheus
-// (exclusive) waits for them, and they for it.
+// do (tools/workspace-tests/run.sh): a workspace test that restarts the cluster (exclusive) waits
+// for them, and they for it.
 // NX_PLUGIN_SPECS_SERVICES=skip starts nothing (the cluster specs then fail, saying what is down).
 const { execFileSync, spawn } = require('node:child_process');
 const { mkdirSync } = require('node:fs');

@@ -15,6 +15,7 @@ import {
 } from './database';
 import { STORE_NO_BACKUP, STORE_NO_BACKUP_EXIT, storeEnv } from './object-store';
 import { ENVIRONMENT_LABEL } from '@trading/release-model';
+import { nonRootPod, restrictedContainer } from './pod-security';
 
 /**
  * Backups and point-in-time recovery of an environment's StatefulSet database (issue 30), as
@@ -112,7 +113,7 @@ function recoveryJob(
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: nonRootPod({ fsGroup: true }),
           ...(o.db.node ? { nodeSelector: { 'kubernetes.io/hostname': o.db.node } } : {}),
           containers: [
             {
@@ -133,7 +134,7 @@ function recoveryJob(
                 })),
               ],
               resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '256Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: restrictedContainer(),
               volumeMounts: [...volumes.map((v) => VOLUMES[v].mount), { name: 'tmp', mountPath: '/tmp' }],
             },
           ],

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ENVIRONMENT_LABEL } from '@trading/release-model';
 import { type ObjectStore, STORE_SCRIPTS, storeEnv } from './object-store';
+import { nonRootPod, restrictedContainer } from './pod-security';
 
 /**
  * An environment's PostgreSQL, where the services keep their trading state (issue 28). `statefulset`:
@@ -168,7 +169,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 30,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: nonRootPod({ fsGroup: true }),
           // The node creates a hostPath folder as root: the one step that needs root hands it to the
           // server's user (CHOWN and FOWNER only, nothing else), and the server never runs as root.
           initContainers: [
@@ -214,7 +215,7 @@ export function databaseStatefulSet(environment: string, namespace: string, db: 
               // "rejecting connections" all along, and a liveness probe on it would kill the replay.
               livenessProbe: { tcpSocket: { port: DATABASE_PORT }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
               resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: restrictedContainer(),
               volumeMounts: [
                 { name: 'data', mountPath: DATA_MOUNT },
                 { name: 'store', mountPath: STORE_MOUNT, readOnly: true },

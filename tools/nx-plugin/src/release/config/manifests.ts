@@ -16,6 +16,7 @@ import {
   SWITCHED_AT,
   TRACK_LABEL,
 } from '@trading/release-model';
+import { nonRootPod, restrictedContainer } from './pod-security';
 
 // The names and labels are the release model's (libs/release-model): what the engine writes there
 // is what the status and the dashboard read.
@@ -113,7 +114,7 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
         spec: {
           // Only a service that reads the releases has a token: its own read-only identity (release-reader.ts).
           ...(service.readsReleases ? { serviceAccountName: service.name, automountServiceAccountToken: true } : { automountServiceAccountToken: false }),
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: nonRootPod(),
           containers: [
             {
               name: service.name,
@@ -138,7 +139,7 @@ export function deploymentManifest(input: DeploymentInput): V1Deployment {
               // kube-proxy; without it a scale-down refuses the connections routed to it meanwhile.
               lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
               resources: { requests: service.resources.requests, limits: service.resources.limits },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: restrictedContainer(),
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],

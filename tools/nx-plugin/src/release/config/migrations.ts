@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ENVIRONMENT_LABEL } from '@trading/release-model';
+import { nonRootPod, restrictedContainer } from './pod-security';
 
 // A service's schema migrations through the deploy (issue 30): its project's migrations.yaml (dir,
 // table) and its SQL files in dbmate's format, each declaring `-- release: expand` or `contract`
@@ -158,7 +159,7 @@ export function migrationJobBase(o: JobBase, run: { command: string[]; args?: st
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: nonRootPod(),
           containers: [
             {
               name: 'dbmate',
@@ -168,7 +169,7 @@ export function migrationJobBase(o: JobBase, run: { command: string[]; args?: st
               ...run,
               env: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: o.secret, key: o.key } } }, ...(run.env ?? [])],
               resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: restrictedContainer(),
               volumeMounts: [{ name: 'migrations', mountPath: '/migrations', readOnly: true }],
             },
           ],

@@ -1,4 +1,5 @@
 import { NOT_ANALYSED, type Release, type ServiceStatus } from '@trading/release-model';
+import { BY_DIGEST } from '../../executors/docker-build/lib/image-reference';
 
 // Build once, promote by digest (issue 31, finding 5): production deploys exactly the images the
 // source environment (staging) runs and judged, read from that environment's own records in the
@@ -21,8 +22,6 @@ export interface PromotedRelease {
   /** Why the source environment considers it good (its phase reason), for the log. */
   judged: string;
 }
-
-const BY_DIGEST = /@sha256:[0-9a-f]{64}$/;
 
 /** Why `s` cannot be promoted from `source`, or null when it can. */
 export function refusal(source: string, s: SourceService): string | null {

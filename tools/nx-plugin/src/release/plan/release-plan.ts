@@ -1,6 +1,6 @@
 import type { BackupRecord } from '../config/database-recovery';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ImageRecordProblem, readPushedImageRecord } from '../../executors/docker-build/lib/image-record';
 import type { ServiceConfig } from '../config/config';
 
 /** One service's wanted release, from the image record docker-build left. */
@@ -20,27 +20,20 @@ export interface WantedRelease {
   backup?: BackupRecord;
 }
 
-export interface ImageRecordLike {
-  reference: string | null;
-  revision: string;
-  created?: string;
-}
-
 /** Reads dist/<project>/image.json; deploys go by digest, so a record without one is refused. */
 export function wantedRelease(workspaceRoot: string, service: ServiceConfig): WantedRelease {
-  const file = join(workspaceRoot, 'dist', service.project, 'image.json');
-  if (!existsSync(file)) {
-    throw new Error(`${service.name}: no image record at dist/${service.project}/image.json: run \`npx nx run ${service.project}:docker-build -c push\``);
-  }
-  let record: ImageRecordLike;
+  const where = `dist/${service.project}/image.json`;
+  let record: ReturnType<typeof readPushedImageRecord>;
   try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as ImageRecordLike;
+    record = readPushedImageRecord(join(workspaceRoot, where));
   } catch (error) {
-    throw new Error(`${service.name}: dist/${service.project}/image.json is not valid JSON (${(error as Error).message}); rebuild the image`);
-  }
-  if (!record.reference || !/@sha256:[0-9a-f]{64}$/.test(record.reference)) {
+    if (!(error instanceof ImageRecordProblem)) throw error;
     throw new Error(
-      `${service.name}: dist/${service.project}/image.json has no image digest: push the image (docker-build -c push) so deploys can use it by digest`,
+      {
+        missing: `${service.name}: no image record at ${where}: run \`npx nx run ${service.project}:docker-build -c push\``,
+        invalid: `${service.name}: ${where} is not valid JSON (${error.message}); rebuild the image`,
+        unpushed: `${service.name}: ${where} has no image digest: push the image (docker-build -c push) so deploys can use it by digest`,
+      }[error.kind],
     );
   }
   const commitTime = record.created && !Number.isNaN(Date.parse(record.created)) ? record.created : undefined;

@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BY_DIGEST } from './image-reference';
 
 /** What a build leaves for deploys: they use `digest`, never a mutable tag. */
 export interface ImageRecord {
@@ -28,4 +29,32 @@ export function writeImageRecord(path: string, record: ImageRecord): void {
 
 export function removeImageRecord(path: string): void {
   rmSync(path, { force: true });
+}
+
+/** Why dist/<project>/image.json cannot name a pushed image: missing, not JSON, or no digest. */
+export class ImageRecordProblem extends Error {
+  constructor(
+    readonly kind: 'missing' | 'invalid' | 'unpushed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The record a pushed build left at `file` (dist/<project>/image.json), for the deploys and the
+ * in-cluster Jobs that run its image: its `reference` is by digest, or this throws an
+ * ImageRecordProblem the caller words for its reader.
+ */
+export function readPushedImageRecord(file: string): Pick<ImageRecord, 'revision'> & { reference: string; created?: string } {
+  if (!existsSync(file)) throw new ImageRecordProblem('missing', `${file} is missing`);
+  let record: Partial<ImageRecord>;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as Partial<ImageRecord>;
+  } catch (error) {
+    throw new ImageRecordProblem('invalid', (error as Error).message);
+  }
+  const { reference } = record;
+  if (typeof reference !== 'string' || !BY_DIGEST.test(reference)) throw new ImageRecordProblem('unpushed', `${file} names no pushed image digest`);
+  return { reference, revision: String(record.revision ?? ''), ...(typeof record.created === 'string' ? { created: record.created } : {}) };
 }

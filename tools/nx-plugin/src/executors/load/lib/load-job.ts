@@ -4,6 +4,7 @@
  * the Service is reached by its cluster DNS name and no runner needs the cluster's network.
  */
 import type { V1Job } from '@kubernetes/client-node';
+import { nonRootPod, restrictedContainer } from '../../../release/config/pod-security';
 
 export interface LoadJobSpec {
   project: string;
@@ -60,7 +61,7 @@ export function loadJobManifest(spec: LoadJobSpec): V1Job {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: nonRootPod(),
           containers: [
             {
               name: 'oha',
@@ -68,7 +69,7 @@ export function loadJobManifest(spec: LoadJobSpec): V1Job {
               command: [OHA_IN_IMAGE],
               args: spec.args,
               resources: { requests: { cpu: '250m', memory: '64Mi' }, limits: { memory: '512Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              securityContext: restrictedContainer(),
             },
           ],
         },

@@ -5,7 +5,7 @@ import { endpointsOf, type LoadConfig, readLoadConfig } from './config';
 import { ohaArgs, parseOhaReport } from './oha';
 import { type EndpointResult, renderLoad } from './render';
 import { judge, overall, type Verdict } from './verdict';
-import { type InCluster, InClusterError, ohaInCluster } from './in-cluster';
+import { type InCluster, ohaInCluster } from './in-cluster';
 
 export interface LoadRun {
   workspaceRoot: string;
@@ -69,15 +69,11 @@ export async function runLoad(run: LoadRun): Promise<Verdict> {
     if (unreachable) throw new LoadError(`${unreachable}: start the service or point --baseUrl at it`);
   }
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-  const oha = async (args: string[], index: number): Promise<string> => {
-    if (!run.inCluster) return runOha(run.oha, args);
-    try {
-      return await ohaInCluster(run.inCluster, { project: run.projectName, index, runId, args, durationSeconds: config.durationSeconds }, run.log);
-    } catch (error) {
-      if (error instanceof InClusterError) throw new LoadError(error.message);
-      throw error;
-    }
-  };
+  // In the cluster: one connection for every endpoint's Job; its errors (InClusterError) are the
+  // executor's to report, as a failed run.
+  const inCluster = run.inCluster ? await ohaInCluster(run.inCluster, run.log) : undefined;
+  const oha = (args: string[], index: number): Promise<string> =>
+    inCluster ? inCluster({ project: run.projectName, index, runId, args, durationSeconds: config.durationSeconds }) : runOha(run.oha, args);
 
   const results: EndpointResult[] = [];
   for (const [i, endpoint] of endpoints.entries()) {
