@@ -13,6 +13,7 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../testing/local-services.mjs';
 import { CONTEXT, kubectl } from './local-stack.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -29,17 +30,6 @@ if (process.argv[1] === SELF) {
   // Gone with the test that started it, however that ended.
   const parent = process.ppid;
   setInterval(() => process.ppid !== parent && process.exit(0), 1000).unref();
-}
-
-/** A port free on loopback now (the kernel's pick). */
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 /**

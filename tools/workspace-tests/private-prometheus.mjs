@@ -4,19 +4,10 @@
 // (the local cluster's pods and the exporters dropped into its targets folder), same start and stop.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../testing/local-services.mjs';
 import { repoRoot } from './scratch.mjs';
-
-/** A port free on loopback now (the kernel's pick). */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts it; `{ url, targets, up(), down(), close() }`. up/down run prometheus.sh (synchronously,

@@ -3,22 +3,13 @@
 // finds something: the agents with a planted unhandled input (a valid signal answered 500).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { throwawayDatabase } from '../../testing/local-services.mjs';
+import { freePort, throwawayDatabase } from '../../testing/local-services.mjs';
 import { repoRoot, start, tryRun } from '../../workspace-tests/scratch.mjs';
 
 const failuresIn = (report) =>
   [...readFileSync(report, 'utf8').matchAll(/<testsuite [^>]*(?:failures|errors)="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address();
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 let planted;
 let database;
