@@ -24,21 +24,27 @@ const cases = [
   // (and the plugin, whose load and perf-compare workspace tests import them, and so the root
   // project, which depends on the plugin it loads; issue 28: the engine's order-integrity test, the
   // deployed flow's proof under traffic (deploy), the images test (docker-env) and the DAST
-  // (ci-tools: its planted-defect agents), which get their throwaway databases from them)
+  // (ci-tools: its planted-defect agents), which get their throwaway databases from them), and the
+  // workspace tests' harness (workspace-testing), whose private Prometheus and API proxy take their
+  // free ports from it, and so every project whose workspace tests use the harness.
   [
     'tools/testing/local-services.mjs',
     '// touched\n',
     [
       '@trading/nx-plugin',
       '@trading/source',
+      'cache-server',
       'ci-tools',
       'dashboard-e2e',
+      'database',
       'deploy',
       'docker-env',
       'execution-engine',
       'flow-integration',
+      'local-cluster',
       'local-services',
       'migrations',
+      'workspace-testing',
     ],
   ],
   // A service's API document is a project of its own: the client (and the dashboard) depends on it,
