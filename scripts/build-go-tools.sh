@@ -4,7 +4,7 @@
 # go.sum, Go's version, the packages, flags and tags) skips it when none of that changed: an edit
 # of this script that changes no build (a comment, another set's line) rebuilds nothing. Go's own
 # build cache makes a rebuild incremental.
-#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [prometheus] [ci-tools] [image-scanner] [workflow-runner] [image-builder]
+#   scripts/build-go-tools.sh [gcs-emulator] [local-cluster] [local-node] [prometheus] [ci-tools] [image-scanner] [workflow-runner] [image-builder] [supply-chain]
 #   (default: the first three)
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +36,9 @@ build_module() {
     local versions
     versions="$(cd "$dir" && go list -m -f '-X {{.Path}}/version.Version={{.Version}}' github.com/moby/buildkit github.com/docker/buildx)"
     ldflags="${versions//$'\n'/ }"
+  elif [ "$name" = supply-chain ]; then
+    # syft names itself, with this version, as the SBOM's creator.
+    ldflags="-X main.version=$(cd "$dir" && go list -m -f '{{.Version}}' github.com/anchore/syft)"
   fi
   local cgo="${GO_TOOLS_CGO:-1}" tags="${GO_TOOLS_TAGS:-}"
   local want
@@ -90,6 +93,9 @@ for target in "${targets[@]}"; do
     workflow-runner) build_module workflow-runner github.com/nektos/act ;;
     image-builder) build_module image-builder \
       github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl github.com/docker/buildx/cmd/buildx ;;
-    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, local-node, prometheus, ci-tools, image-scanner, workflow-runner, image-builder)" ;;
+    # What each pushed image's supply-chain records are made with: syft writes its SBOM, oras attaches
+    # the SBOM and the build provenance to its digest and reads them back before production.
+    supply-chain) build_module supply-chain github.com/anchore/syft/cmd/syft oras.land/oras/cmd/oras ;;
+    *) die "unknown Go tool set '$target' (known: gcs-emulator, local-cluster, local-node, prometheus, ci-tools, image-scanner, workflow-runner, image-builder, supply-chain)" ;;
   esac
 done

@@ -38,7 +38,7 @@ fi
 docker_up() {
   step "Container engine, registry and base images"
   bash tools/docker/install.sh
-  bash scripts/build-go-tools.sh image-builder
+  bash scripts/build-go-tools.sh image-builder supply-chain
   bash tools/docker/daemon.sh up
   bash tools/docker/buildx-builder.sh
   bash tools/docker/bases.sh

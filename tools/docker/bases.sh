@@ -53,7 +53,13 @@ unpack_packages() {
   mkdir -p "$debs" "$rootfs"
   local files
   files="$(bash "$ROOT/tools/docker/debian-packages.sh" download "$debs" "$@")" || die "could not fetch $* from Debian $SUITE (see above)"
-  while read -r deb; do dpkg-deb -x "$deb" "$rootfs"; done <<<"$files"
+  # Each package's control record in /var/lib/dpkg/status.d/<package>, as distroless writes them:
+  # without a dpkg database the SBOM (syft) and the image scan (grype) would see no package at all.
+  mkdir -p "$rootfs/var/lib/dpkg/status.d"
+  while read -r deb; do
+    dpkg-deb -x "$deb" "$rootfs"
+    dpkg-deb -f "$deb" >"$rootfs/var/lib/dpkg/status.d/$(dpkg-deb -f "$deb" Package)"
+  done <<<"$files"
 }
 
 add_users() {

@@ -1,5 +1,6 @@
 // The plugin's cluster specs (*.cluster.spec.ts) run against the real local cluster and the local
-// Prometheus, its *.postgres.spec.ts against the local PostgreSQL. Like any of the project's tests, `nx test @trading/nx-plugin` starts what it needs:
+// Prometheus, its *.postgres.spec.ts against the local PostgreSQL, its *.registry.spec.ts against
+// the Docker daemon and the local registry. Like any of the project's tests, `nx test @trading/nx-plugin` starts what it needs:
 // both are brought up when they are not (tools/stack.sh: idempotent, a second or two when they
 // are), so a developer's run and a CI shard's run need no separate step; a run replayed from the Nx
 // cache starts nothing. kwok's simulated nodes are all these specs use: unless LOCAL_CLUSTER_REAL_NODE
@@ -33,5 +34,9 @@ module.exports = async () => {
   });
   globalThis.__clusterLocks = holder;
   // Their progress goes to stderr: Jest's reporters keep stdout.
-  execFileSync('bash', ['tools/stack.sh', 'up', 'cluster', 'prometheus', 'postgres'], { cwd: root, env, stdio: ['ignore', process.stderr, process.stderr] });
+  execFileSync('bash', ['tools/stack.sh', 'up', 'docker', 'cluster', 'prometheus', 'postgres'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
 };

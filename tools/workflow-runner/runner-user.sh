@@ -57,7 +57,7 @@ copy_cache "$HOME/.npm" "$RUNNER_HOME/.npm"
 # so the runner's build finds them current (grype alone is a 9-minute build, the control plane 17).
 runner_bin="$RUNNER_HOME/.cache/trading-platform/bin"
 for dir in "$RUNNER_HOME/.cache" "$RUNNER_HOME/.cache/trading-platform" "$runner_bin"; do install -d -o "$USER_NAME" -g "$USER_NAME" "$dir"; done
-for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx \
+for pair in gcs-emulator:fake-gcs-server ci-tools:actionlint image-scanner:grype image-builder:buildkitd,buildctl,buildx supply-chain:syft,oras \
   local-cluster:kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kube-proxy,kwok,kwokctl,etcd \
   prometheus:prometheus,promtool; do
   set_name="${pair%%:*}"

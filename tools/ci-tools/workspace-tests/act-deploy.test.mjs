@@ -227,6 +227,17 @@ const productionSelectors = () => SERVICES.map((service) => kubectl('-n', NS_PRO
 test("production-deploy.yml (past its approval): promotes exactly staging's judged digests, building nothing; canaries each service against the SLOs, swaps and soaks in the local cluster", async () => {
   // What is live in production before: a release of each service (deployed as root, unjudged).
   recordImages(images[1], 'f'.repeat(40));
+  // Production runs only images that carry their SBOM and build provenance (requireAttestations):
+  // these were pushed without, so the deploy is refused before anything moves.
+  const unattested = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', `--context=${CONTEXT}`, '--output-style=static']);
+  assert.notEqual(unattested.code, 0, unattested.out);
+  assert.match(
+    unattested.out,
+    /production runs only attested images \(requireAttestations in .*environments\.yaml\); nothing was deployed:\n\s+agents \(\S+\): no build provenance is attached to its digest; no SBOM is attached to its digest/,
+  );
+  // The seed goes in anyway, in the deployer's copy only (never the workflow's).
+  const seedConfig = join(deployer.dir, 'tools/deploy/environments.yaml');
+  writeFileSync(seedConfig, readFileSync(seedConfig, 'utf8').replace('requireAttestations: true', 'requireAttestations: false'));
   const first = tryRun(deployer.dir, 'npx', ['nx', 'run', 'deploy:production', '--skipAnalysis', `--context=${CONTEXT}`, '--output-style=static']);
   assert.equal(first.code, 0, first.out);
   // Staging has not judged these services yet: the promotion is refused through nx, and production is untouched.
@@ -274,6 +285,12 @@ test("production-deploy.yml (past its approval): promotes exactly staging's judg
     delete envs.staging.analysis.load; // kwok's pods serve nothing: the exporter stands in
     writeFileSync(envFile, stringify(envs));
     recordImages(images[4], STAGED_SHA);
+    // Their SBOM and provenance, attached through nx as docker-build -c push attaches them: the
+    // first service's attest attaches both, the others find them on the same digest.
+    const attested = tryRun(deployer.dir, 'npx', ['nx', 'run-many', '-t', 'attest', '-p', SERVICES.join(','), '--parallel=1', '--output-style=static']);
+    assert.equal(attested.code, 0, attested.out);
+    assert.match(attested.out, /SBOM \(syft, SPDX 2\.3\) attached[\s\S]*build provenance \(SLSA v1, commit cccccccccccc\) attached/);
+    assert.match(attested.out, /build provenance already attached/);
     // In the background: the exporter answers Prometheus's scrapes from this process meanwhile.
     const staging = start(deployer.dir, 'npx', ['nx', 'run', 'deploy:staging', '--all', '--output-style=static']);
     const staged = { code: await staging.exited, out: staging.output() };
@@ -327,6 +344,8 @@ test("production-deploy.yml (past its approval): promotes exactly staging's judg
         new RegExp(`promote ${service}: \\S+@sha256:[0-9a-f]{12}… \\(commit ${STAGED_SHA.slice(0, 12)}\\), live in staging and judged there: soak passed`),
       );
       assert.equal(history(service, NS_PROD).at(-1).image, images[4]);
+      // Verified before anything moved: the SBOM and the provenance of staging's commit, read back by oras.
+      assert.match(result.out, new RegExp(`attested ${service}: \\S+ carries its SBOM and the build provenance of commit ${STAGED_SHA.slice(0, 12)}`), service);
     }
     // Each phase of each service's release, once, in order: started, canary passed, switched, live.
     const said = texts(heard);

@@ -273,7 +273,8 @@ test('every setup-go cache is keyed by the go.sum of the Go modules its job buil
     const runs = steps.map((s) => s.run ?? '').join('\n');
     if (/scripts\/test-all\.sh|scripts\/ci-shard\.sh run/.test(runs)) return ['*']; // every test: every module
     const modules = new Set();
-    if (/tools\/stack\.sh up docker/.test(runs)) modules.add('image-builder');
+    if (/tools\/stack\.sh up docker/.test(runs)) modules.add('image-builder').add('supply-chain');
+    if (/scripts\/build-go-tools\.sh supply-chain/.test(runs)) modules.add('supply-chain');
     if (/scripts\/install-ci-tools\.sh(?! (load|dast))/.test(runs)) modules.add('ci-tools');
     if (/scripts\/security\/scan-images\.sh/.test(runs)) modules.add('image-scanner');
     return [...modules].sort();
@@ -325,8 +326,13 @@ test("production builds nothing: it promotes staging's judged releases by digest
   const deploy = steps.find((s) => s.id === 'deploy');
   assert.match(deploy.run, /npx nx run deploy:production --promoteFrom=staging\b/);
   assert.doesNotMatch(runs, /docker-build|scripts\/setup\.sh|tools\/stack\.sh|ci-affected\.sh/, 'the production deploy job builds nothing');
-  assert.ok(!steps.some((s) => /^actions\/(setup-go|setup-python)@/.test(s.uses ?? '')), 'no toolchain is set up');
-  assert.equal({ ...parsed['production-deploy.yml'].env, ...job.env }.DOCKER_REGISTRY, undefined, 'no registry login: nothing is pushed');
+  assert.ok(!steps.some((s) => /^actions\/setup-python@/.test(s.uses ?? '')), 'no Python is set up');
+  // Go only for oras, which reads the promoted images' SBOMs and provenance before the deploy moves
+  // anything (requireAttestations); the registry login is for that reading.
+  const goBuilds = runs.match(/scripts\/build-go-tools\.sh.*/g) ?? [];
+  assert.deepEqual(goBuilds, ['scripts/build-go-tools.sh supply-chain'], 'Go builds oras (supply-chain) and nothing else');
+  assert.ok(stepIndex(steps, (s) => /build-go-tools\.sh supply-chain/.test(s.run ?? '')) < stepIndex(steps, (s) => s.id === 'deploy'));
+  assert.match(steps.find((s) => /scripts\/gke-credentials\.sh production/.test(s.run ?? '')).name, /read only/);
   assert.equal(job.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER, undefined, 'nothing to replay from the remote cache');
 });
 

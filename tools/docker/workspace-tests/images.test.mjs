@@ -1,4 +1,4 @@
-// @workspace-test uses=docker,postgres cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*
+// @workspace-test uses=docker,postgres cached images=agents,execution-engine,dashboard,cache-server inputs=tools/nx-plugin/src/executors/docker-build/**/*,tools/nx-plugin/src/supply-chain/**/*
 // The service images, as `nx run-many -t docker-build -c push` left them (scripts/test-all.sh runs
 // it first): each runs, answers /healthz, turns healthy by its own HEALTHCHECK, runs as a
 // non-root user, and comes back from the local registry by digest. Then the executor's failure
@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort, throwawayDatabase } from '../../testing/local-services.mjs';
@@ -71,6 +71,45 @@ for (const { project, maxMB, portVar = 'PORT', env = [], database = false } of s
     }
   });
 }
+
+// Issue 31: each pushed image carries, attached to its digest, its SBOM (syft) and its build
+// provenance (SLSA v1), as docker-build -c push attached them and production verifies them; read
+// back here with oras. The SBOM sees the Debian packages of every base (distroless-style bases keep
+// each package's record in /var/lib/dpkg/status.d; without them syft and grype saw nothing).
+const oras = join(process.env.TRADING_BIN || join(homedir(), '.cache/trading-platform/bin'), 'oras');
+const pulled = (reference) => {
+  const dir = mkdtempSync(join(tmpdir(), 'attachment-'));
+  try {
+    execFileSync(oras, ['pull', '--plain-http', '--output', dir, reference], { stdio: 'ignore' });
+    const [file] = readdirSync(dir);
+    return JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+test('each service image carries its SBOM and build provenance, attached to its digest in the registry', () => {
+  for (const { project } of services) {
+    const record = JSON.parse(readFileSync(join(repoRoot, 'dist', project, 'image.json'), 'utf8'));
+    const { sbom, provenance } = record.attestations ?? {};
+    assert.ok(sbom && provenance, `${project}: the image record names no attestations`);
+    const listed = JSON.parse(execFileSync(oras, ['discover', '--plain-http', '--format', 'json', record.reference], { encoding: 'utf8' })).referrers.map(
+      (r) => r.digest,
+    );
+    assert.ok(listed.includes(sbom) && listed.includes(provenance), `${project}: ${listed.join(', ')}`);
+    const repository = record.reference.split('@')[0];
+    const statement = pulled(`${repository}@${provenance}`);
+    assert.equal(statement.subject[0].digest.sha256, record.digest.slice('sha256:'.length), project);
+    assert.equal(statement.predicate.buildDefinition.externalParameters.revision, record.revision, project);
+    assert.equal(statement.predicate.buildDefinition.externalParameters.project, project);
+    const document = pulled(`${repository}@${sbom}`);
+    assert.equal(document.spdxVersion, 'SPDX-2.3', project);
+    const debs = document.packages.filter((p) => (p.externalRefs ?? []).some((r) => r.referenceLocator.startsWith('pkg:deb/debian/')));
+    assert.ok(
+      debs.some((p) => p.name === 'libc6'),
+      `${project}: the SBOM lists ${debs.length} Debian packages and no libc6`,
+    );
+  }
+});
 
 test('the Node images run the Node.js .nvmrc pins', () => {
   const pinned = readFileSync(join(repoRoot, '.nvmrc'), 'utf8').trim();

@@ -38,9 +38,18 @@ describe('combined inference', () => {
       executor: '@trading/nx-plugin:docker-build',
       dependsOn: ['build'],
       cache: false,
-      inputs: ['{projectRoot}/**/*', '{workspaceRoot}/tools/nx-plugin/src/executors/docker-build/**/*'],
+      inputs: [
+        '{projectRoot}/**/*',
+        '{workspaceRoot}/tools/nx-plugin/src/executors/docker-build/**/*',
+        '{workspaceRoot}/tools/nx-plugin/src/supply-chain/**/*',
+      ],
       options: { dockerfile: 'apps/engine/Dockerfile', context: '.' },
-      configurations: { push: { push: true, registryCache: true } },
+      configurations: { push: { push: true, registryCache: true, attest: true } },
+    });
+    expect(byFile['apps/engine/Dockerfile'].projects?.['apps/engine'].targets?.attest).toMatchObject({
+      executor: '@trading/nx-plugin:attest',
+      cache: false,
+      options: { dockerfile: 'apps/engine/Dockerfile' },
     });
     expect(byFile['loose/Dockerfile']).toEqual({});
     expect(byFile['Dockerfile']).toEqual({});
@@ -48,7 +57,7 @@ describe('combined inference', () => {
 
   it('uses the default target name', async () => {
     const [[, result]] = await createNodes[1](['apps/engine/Dockerfile'], undefined, { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2);
-    expect(Object.keys(result.projects?.['apps/engine'].targets ?? {})).toEqual(['docker-build']);
+    expect(Object.keys(result.projects?.['apps/engine'].targets ?? {})).toEqual(['docker-build', 'attest']);
   });
 
   it('gives projects with a load.yaml an uncached load target run by our executor', async () => {

@@ -4,6 +4,7 @@ import { CliEngine } from './lib/engine';
 import { imageSourcePaths } from './lib/image-sources';
 import { runBuild } from './lib/run-build';
 import { projectVersion, sourceInfo } from './lib/source-info';
+import { attestImage } from '../../supply-chain/attest-image';
 import type { DockerBuildExecutorOptions } from './schema';
 
 export default async function dockerBuildExecutor(options: DockerBuildExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
@@ -19,6 +20,7 @@ export default async function dockerBuildExecutor(options: DockerBuildExecutorOp
       source: sourceInfo(context.root, process.env, new Date(), imageSourcePaths(context.projectGraph, projectName)),
       env: process.env,
       engine: new CliEngine(options.engine ?? 'docker', context.root),
+      attest: attestImage,
       log: (message) => logger.info(message),
     });
     return { success: true };

@@ -25,6 +25,10 @@ export interface DockerBuildExecutorOptions {
    */
   push?: boolean;
   /**
+   * After pushing, attach to the pushed digest in the registry its SBOM (syft, SPDX 2.3) and its build provenance (an in-toto statement, SLSA provenance v1: the commit, the Dockerfile, the builder), with oras; both are recorded in the image record. Good ones already attached to the same digest are kept. Needs push; `deploy --promoteFrom` verifies them before production.
+   */
+  attest?: boolean;
+  /**
    * Build arguments.
    */
   buildArgs?: {

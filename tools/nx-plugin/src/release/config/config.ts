@@ -67,6 +67,8 @@ export const environmentSchema = z.object({
   canary: canarySchema.optional(),
   /** Every release here is judged: `--skipAnalysis` is refused (production). */
   requireAnalysis: z.boolean().default(false),
+  /** Every image deployed here carries its SBOM and build provenance, verified first (production). */
+  requireAttestations: z.boolean().default(false),
   /** Where the services keep their trading state (release/database.ts); ensured before they roll. */
   database: databaseSchema.optional(),
   /**

@@ -17,6 +17,8 @@ export interface ImageRecord {
   version: string;
   created: string;
   sizeBytes: number;
+  /** The digests of the SBOM and build provenance attached to `digest` (docker-build --attest). */
+  attestations?: { sbom: string; provenance: string };
 }
 
 /** Written to a temporary file and renamed, so readers see a whole record or none. */

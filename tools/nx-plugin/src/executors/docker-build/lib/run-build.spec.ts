@@ -38,9 +38,17 @@ function workspace() {
   return root;
 }
 
-const ctx = (root: string, engine: ContainerEngine, env: NodeJS.ProcessEnv = {}): BuildContext & { lines: string[] } => {
+const ctx = (
+  root: string,
+  engine: ContainerEngine,
+  env: NodeJS.ProcessEnv = {},
+  attest: BuildContext['attest'] = async () => {
+    throw new Error('attest must not be called');
+  },
+): BuildContext & { lines: string[] } => {
   const lines: string[] = [];
   return {
+    attest,
     workspaceRoot: root,
     projectName: 'engine',
     projectRoot: 'apps/engine',
@@ -67,6 +75,41 @@ describe('runBuild', () => {
     ]);
     const written = JSON.parse(readFileSync(join(root, 'dist/engine/image.json'), 'utf8'));
     expect(written).toMatchObject({ project: 'engine', digest: DIGEST, revision: SHA, sizeBytes: 15_000_000 });
+  });
+
+  it('attaches the SBOM and provenance to the pushed digest and records them, or writes no record when that fails', async () => {
+    const root = workspace();
+    const calls: Array<[string, Parameters<BuildContext['attest']>[1]]> = [];
+    const attest: BuildContext['attest'] = async (reference, build) => {
+      calls.push([reference, build]);
+      return { sbom: `sha256:${'d'.repeat(64)}`, provenance: `sha256:${'e'.repeat(64)}` };
+    };
+    const env = {
+      DOCKER_REGISTRY: '127.0.0.1:5000/trading',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_WORKFLOW_REF: 'o/r/.github/workflows/staging-deploy.yml@refs/heads/main',
+    };
+    const { record } = await runBuild({ push: true, attest: true, baseImage: 'base/python:3.11' }, ctx(root, fakeEngine(), env, attest));
+    expect(calls).toHaveLength(1);
+    expect(calls[0][0]).toBe(`127.0.0.1:5000/trading/engine@${DIGEST}`);
+    expect(calls[0][1]).toMatchObject({
+      project: 'engine',
+      dockerfile: 'apps/engine/Dockerfile',
+      sha: SHA,
+      revision: SHA,
+      baseImage: 'base/python:3.11',
+      builderId: 'https://github.com/o/r/.github/workflows/staging-deploy.yml@refs/heads/main',
+    });
+    expect(record?.attestations).toEqual({ sbom: `sha256:${'d'.repeat(64)}`, provenance: `sha256:${'e'.repeat(64)}` });
+
+    const failing: BuildContext['attest'] = async () => {
+      throw new Error('oras attach failed (exit 1): connection refused');
+    };
+    await expect(runBuild({ push: true, attest: true }, ctx(root, fakeEngine(), env, failing))).rejects.toThrow(
+      /was pushed but its SBOM and provenance could not be attached \(no image record written\): oras attach failed/,
+    );
+    expect(existsSync(join(root, 'dist/engine/image.json'))).toBe(false);
+    await expect(runBuild({ attest: true }, ctx(root, fakeEngine(), env, attest))).rejects.toThrow(/attest needs push/);
   });
 
   it('prints the command and touches nothing on a dry run', async () => {

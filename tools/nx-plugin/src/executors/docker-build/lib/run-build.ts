@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildCommand, renderCommand, type BuildRequest } from './build-command';
 import { finalStageLabelKeys, withBaseImage, withoutCacheMounts } from './dockerfile';
@@ -8,6 +8,8 @@ import { removeImageRecord, writeImageRecord, type ImageRecord } from './image-r
 import { imageMetadata, type SourceInfo } from './metadata';
 import { tail } from './process';
 import type { DockerBuildExecutorOptions } from '../schema';
+import type { Attestations } from '../../../supply-chain/attest-image';
+import { builderId, invocationId, type ProvenanceInput } from '../../../supply-chain/provenance';
 
 export interface BuildContext {
   workspaceRoot: string;
@@ -17,6 +19,8 @@ export interface BuildContext {
   source: SourceInfo;
   env: NodeJS.ProcessEnv;
   engine: ContainerEngine;
+  /** Attach the pushed image's SBOM and provenance (supply-chain/attest-image.ts). */
+  attest: (reference: string, build: Omit<ProvenanceInput, 'repository' | 'digest'>, log: (message: string) => void) => Promise<Attestations>;
   log: (message: string) => void;
 }
 
@@ -39,6 +43,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
   const registry = options.registry ?? (ctx.env.DOCKER_REGISTRY || undefined);
   const push = options.push ?? ctx.env.DOCKER_PUSH === 'true';
   if (push && !registry) throw new Error('push needs a registry: set the "registry" option or DOCKER_REGISTRY (e.g. 127.0.0.1:5000/trading)');
+  if (options.attest && !push) throw new Error('attest needs push: the SBOM and the provenance are attached to the pushed digest (use -c push, or set "push")');
   const metadata = imageMetadata({ image: options.image ?? ctx.projectName, registry, version: ctx.version, source: ctx.source, extraTags: options.tags });
   const outputFile = join(ctx.workspaceRoot, options.outputFile ?? join('dist', ctx.projectName, 'image.json'));
 
@@ -117,6 +122,33 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     }
     ctx.log(`pushed ${metadata.repository}@${digest}`);
   }
+  let attestations: Attestations | undefined;
+  if (options.attest && digest) {
+    attestations = await ctx
+      .attest(
+        `${metadata.repository}@${digest}`,
+        {
+          project: ctx.projectName,
+          dockerfile,
+          context,
+          ...(options.target ? { target: options.target } : {}),
+          sha: ctx.source.sha,
+          revision: ctx.source.revision,
+          sourceUri: ctx.source.source,
+          ...(options.baseImage ? { baseImage: options.baseImage } : {}),
+          builderId: builderId(ctx.env, hostname()),
+          ...(invocationId(ctx.env) ? { invocationId: invocationId(ctx.env) } : {}),
+          startedOn: new Date(started).toISOString(),
+          finishedOn: new Date().toISOString(),
+        },
+        ctx.log,
+      )
+      .catch((error: Error) => {
+        throw new Error(
+          `${metadata.repository}@${digest} was pushed but its SBOM and provenance could not be attached (no image record written): ${error.message}`,
+        );
+      });
+  }
 
   const record: ImageRecord = {
     project: ctx.projectName,
@@ -129,6 +161,7 @@ export async function runBuild(options: DockerBuildExecutorOptions, ctx: BuildCo
     version: ctx.version,
     created: ctx.source.created,
     sizeBytes: size,
+    ...(attestations ? { attestations } : {}),
   };
   writeImageRecord(outputFile, record);
   ctx.log(`image record: ${relative(ctx.workspaceRoot, outputFile)}`);

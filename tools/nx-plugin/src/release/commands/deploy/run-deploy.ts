@@ -5,6 +5,7 @@ import { type EnvironmentConfig, loadAnalysis, type ServiceConfig } from '../../
 import { resolveTarget } from '../target';
 import { configOnlyRelease } from './config-only';
 import { promotedReleases } from './promote-from';
+import { requireAttestations } from './require-attestations';
 import { deployService, type DeployResult } from './deploy-loop';
 import { Kube, type Lease } from '../../act/kube';
 import { loadRequests, podSelector, requestsArgument, renderLoadCommand, startLoad } from '../../analysis/load-hook';
@@ -81,6 +82,7 @@ export async function runDeploy(given: GkeDeployExecutorOptions, ctx: DeployCont
       if (configOnly) wanted.push(configOnly);
     }
   }
+  if (env.requireAttestations) await requireAttestations(wanted, { environment: options.environment, configDir }, ctx.log);
   if (wanted.length === 0) {
     const nothing = 'nothing to deploy: no service has a pushed image record (run docker-build -c push) or a changed deploy config';
     if (!options.allowNothingToDeploy) throw new Error(nothing);
