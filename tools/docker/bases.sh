@@ -3,7 +3,7 @@
 # registry is reachable from these machines. Each Dockerfile takes its base as a build
 # argument whose default is the usual public image; the docker-build targets pass these.
 #
-#   trading-base/runtime:bookworm  glibc, libgcc, CA certificates, tzdata and a nonroot
+#   trading-base/runtime:bookworm  glibc, libgcc, CA certificates, tzdata, os-release and a nonroot
 #                                  user (uid 65532) - the shape of distroless/cc-debian12
 #   trading-base/node:24           runtime + libstdc++ + the Node.js binary .nvmrc pins
 #                                  (scripts/install-node.sh puts it first on PATH)
@@ -74,7 +74,8 @@ add_users() {
 build_runtime() {
   local image="$1" rootfs="$WORK/runtime"; shift
   rm -rf "$rootfs"
-  unpack_packages "$rootfs" libc6 libgcc-s1 ca-certificates tzdata netbase "$@"
+  # base-files: /etc/os-release, which names the distribution to scanners (syft, grype).
+  unpack_packages "$rootfs" base-files libc6 libgcc-s1 ca-certificates tzdata netbase "$@"
   cat "$rootfs"/usr/share/ca-certificates/mozilla/*.crt > "$rootfs/ca-certificates.crt"
   mkdir -p "$rootfs/etc/ssl/certs" && mv "$rootfs/ca-certificates.crt" "$rootfs/etc/ssl/certs/"
   add_users "$rootfs"
