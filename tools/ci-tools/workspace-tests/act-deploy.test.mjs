@@ -357,7 +357,8 @@ test("production-deploy.yml (past its approval): promotes exactly staging's judg
         `${service}: ${phases.join(' | ')}`,
       );
     }
-    assert.doesNotMatch(standInLog().slice(gcloudBefore), /configure-docker/, 'no registry login: nothing is pushed');
+    // The registry login is for reading the images' SBOMs and provenance (nothing is pushed, above).
+    assert.match(standInLog().slice(gcloudBefore), /^gcloud auth configure-docker 127\.0\.0\.1:5000 --quiet$/m, 'the registry login, to read the attestations');
     assert.deepEqual(rootOwned(), []);
   } finally {
     await pods.close();
