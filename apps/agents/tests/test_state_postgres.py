@@ -3,7 +3,9 @@ tools/postgres/postgres.sh; a throwaway database per test). Several PgAgentState
 database stand for several replicas, a new one for a restart."""
 
 import asyncio
+import re
 import subprocess
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +27,10 @@ def postgres(*args: str) -> str:
 @pytest.fixture
 def database_url(request):
     postgres("up")
-    name = f"agents_{request.node.name}_{id(request)}".lower()[:60]
+    # The unique part first: PostgreSQL cuts names at 63 bytes, and a test name alone collided
+    # with the same test run at the same time on the server (two scratch copies' runs did).
+    unique = f"agents_{uuid.uuid4().hex[:12]}_{request.node.name}".lower()
+    name = re.sub(r"[^a-z0-9_]", "_", unique)[:63]
     postgres("createdb", name)
     yield postgres("url", name)
     postgres("dropdb", name)
